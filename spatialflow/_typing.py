@@ -1,0 +1,19 @@
+"""Literal option types shared across spatialflow (one place, so signatures agree)."""
+from __future__ import annotations
+
+from typing import Literal, Union
+
+import libpysal
+
+WeightsKind = Literal[
+    "queen", "rook", "knn", "distance_band", "inverse_distance", "economic", "nested", "flow"
+]
+IslandPolicy = Literal["raise", "knn", "keep"]
+MissingPolicy = Literal["raise", "drop"]
+BalancePolicy = Literal["raise", "drop"]
+PanelEffects = Literal["unit", "time", "twoway"]
+BiasCorrection = Union[Literal["lee-yu"], None]
+LogDetMethod = Literal["auto", "eigen", "lu", "lu-observed"]
+EffectsInference = Literal["simulation", "delta"]
+TraceMethod = Literal["auto", "exact", "power"]
+WeightsLike = Union["libpysal.graph.Graph", "libpysal.weights.W"]

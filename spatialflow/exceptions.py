@@ -1,0 +1,140 @@
+"""Typed errors and named warnings raised by spatialflow.
+
+Every error says what was expected, what was given, and which rows, ids or columns are at
+fault. Warnings are classes so that users can filter them precisely, e.g.::
+
+    import warnings
+    from spatialflow.exceptions import IslandWarning
+    warnings.simplefilter("ignore", IslandWarning)
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+__all__ = [
+    "SpatialflowError",
+    "InputError",
+    "IdMismatchError",
+    "DuplicateIdError",
+    "EmptyInputError",
+    "MissingDataError",
+    "CollinearityError",
+    "WeightsKindError",
+    "IslandError",
+    "CRSError",
+    "GeometryError",
+    "PanelError",
+    "UnbalancedPanelError",
+    "ModelSpecificationError",
+    "OptionalDependencyError",
+    "SpatialflowWarning",
+    "IslandWarning",
+    "MissingValueWarning",
+    "BoundaryWarning",
+    "ConvergenceWarning",
+    "ApproximationWarning",
+    "ZeroRangeWarning",
+    "UnbalancedPanelWarning",
+    "format_ids",
+]
+
+
+def format_ids(ids: Iterable, limit: int = 20) -> str:
+    """Render a list of ids for an error message, truncated after ``limit`` items."""
+    ids = list(ids)
+    shown = ", ".join(repr(i) for i in ids[:limit])
+    if len(ids) > limit:
+        shown += f", ... ({len(ids) - limit} more)"
+    return f"[{shown}]"
+
+
+class SpatialflowError(Exception):
+    """Base class of all spatialflow errors."""
+
+
+class InputError(SpatialflowError, ValueError):
+    """An argument has the wrong value, type or shape."""
+
+
+class IdMismatchError(InputError):
+    """Ids of data and weights (or of two inputs) differ."""
+
+
+class DuplicateIdError(InputError):
+    """An id (or an (id, time) pair) occurs more than once."""
+
+
+class EmptyInputError(InputError):
+    """A frame or array has no rows."""
+
+
+class MissingDataError(InputError):
+    """NaN or infinite values where finite numbers are required."""
+
+
+class CollinearityError(InputError):
+    """Regressors are perfectly collinear (the design matrix is rank deficient)."""
+
+
+class WeightsKindError(InputError):
+    """An unknown spatial weights kind was requested."""
+
+
+class IslandError(InputError):
+    """Units without neighbours where the island policy is ``"raise"``."""
+
+
+class CRSError(InputError):
+    """A coordinate reference system is missing or unsuitable (e.g. degrees for distances)."""
+
+
+class GeometryError(InputError):
+    """Missing, empty or invalid geometries."""
+
+
+class PanelError(InputError):
+    """A panel is malformed: duplicated (id, time) rows, T = 1, ids missing from weights."""
+
+
+class UnbalancedPanelError(PanelError):
+    """Some units are not observed in every period."""
+
+
+class ModelSpecificationError(InputError):
+    """A model was asked for something it cannot do (e.g. spillover blocks for OLS)."""
+
+
+class OptionalDependencyError(SpatialflowError, ImportError):
+    """An optional dependency (an extra) is needed and not installed."""
+
+
+class SpatialflowWarning(UserWarning):
+    """Base class of all spatialflow warnings."""
+
+
+class IslandWarning(SpatialflowWarning):
+    """Units without neighbours were kept (their rows of W are zero)."""
+
+
+class MissingValueWarning(SpatialflowWarning):
+    """Rows with missing values were dropped on request (``missing="drop"``)."""
+
+
+class BoundaryWarning(SpatialflowWarning):
+    """A spatial parameter was estimated at (or numerically next to) its admissible bound."""
+
+
+class ConvergenceWarning(SpatialflowWarning):
+    """The optimiser did not report convergence; results are flagged ``converged=False``."""
+
+
+class ApproximationWarning(SpatialflowWarning):
+    """An approximate method was used where an exact one would be cheap, or vice versa."""
+
+
+class ZeroRangeWarning(SpatialflowWarning):
+    """An indicator has zero range (constant) and receives zero weight."""
+
+
+class UnbalancedPanelWarning(SpatialflowWarning):
+    """Incomplete units were dropped from a panel on request (``balance="drop"``)."""

@@ -1,0 +1,5 @@
+"""Spatial econometric models: estimators, results, effects and tests."""
+from .base import OLS, SAR, SDEM, SDM, SEM, SLX, SpatialModel
+from .results import SpatialResults
+
+__all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SpatialModel", "SpatialResults"]

@@ -1,0 +1,220 @@
+r"""The model classes: OLS, SLX, SAR, SEM, SDM and SDEM.
+
+.. math::
+    y = \rho W y + X\beta + W X\theta + u,\qquad u = \lambda W u + \varepsilon
+
+=====  ============  ===========  ==========
+model  :math:`\rho`  :math:`\theta`  :math:`\lambda`
+=====  ============  ===========  ==========
+OLS    0             0            0
+SLX    0             free         0
+SAR    free          0            0
+SEM    0             0            free
+SDM    free          free         0
+SDEM   0             free         free
+=====  ============  ===========  ==========
+
+A model object only stores its validated inputs; :meth:`fit` does the work and returns an
+immutable :class:`~spatialflow.models.results.SpatialResults`. The same classes estimate
+panels when given ``id=``, ``time=`` and ``effects=`` (see :mod:`spatialflow.models.panel`).
+"""
+from __future__ import annotations
+
+from typing import ClassVar, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InputError, ModelSpecificationError
+from .design import build_frame, formula_matrices, reject_option
+from .logdet import make_logdet
+from .ml import MLFit, fit_error, fit_lag, fit_ols
+from .results import SpatialResults
+
+__all__ = ["SpatialModel", "OLS", "SLX", "SAR", "SEM", "SDM", "SDEM"]
+
+_UNSET = object()
+
+
+class SpatialModel:
+    """Common machinery; use one of the concrete classes.
+
+    Parameters
+    ----------
+    y : pandas Series or 1-d array
+        Response, indexed by unit id (a plain array uses the index of ``X``).
+    X : pandas DataFrame
+        Regressors indexed by unit id. An ``Intercept`` column is added unless
+        ``add_constant=False`` or one is present.
+    w : libpysal Graph or W
+        Spatial weights keyed by the data's ids (aligned by id, never by position).
+    lagged : list of str, optional
+        Durbin models only: regressors whose spatial lags enter (default: all but the
+        intercept). Lags are named ``W_<name>``.
+    regimes : str or Series, optional
+        Regime labels (a column of the data, such as ``core`` or ``region``): the chosen
+        coefficients (``regime_vars``, default all) differ by regime; rho/lambda is common.
+    missing : {"raise", "drop"}
+        What to do with non-finite values.
+    logdet : {"auto", "eigen", "lu"}
+        Log-determinant strategy (see :mod:`spatialflow.models.logdet`).
+    id, time, effects, balance :
+        Panel options; see :mod:`spatialflow.models.panel`.
+    """
+
+    kind: ClassVar[str] = ""
+    lag_y: ClassVar[bool] = False
+    error: ClassVar[bool] = False
+    durbin: ClassVar[bool] = False
+
+    def __init__(self, y, X, w=None, *, lagged: Sequence[str] | None = None,
+                 add_constant: bool = True, regimes=None, regime_vars=None,
+                 missing: str = "raise", logdet: str = "auto", id=None, time=None,
+                 effects: str | None = None, balance: str = "raise", data=None,
+                 formula: str | None = None):
+        if not isinstance(X, pd.DataFrame):
+            X = np.asarray(X, dtype=float)
+            if X.ndim == 1:
+                X = X[:, None]
+            X = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
+        if not isinstance(y, pd.Series):
+            y = pd.Series(np.asarray(y).ravel(), index=X.index, name="y")
+        if len(y) != len(X):
+            raise InputError(f"y has {len(y)} rows and X has {len(X)}; they must match.")
+        if not y.index.equals(X.index):
+            raise InputError("y and X must share the same index (the unit ids).")
+        X = X.copy()
+        if add_constant and "Intercept" not in X.columns:
+            X.insert(0, "Intercept", 1.0)
+        if lagged is not None and not self.durbin:
+            raise reject_option(self.kind, "lagged")
+        self.formula = formula
+        self.w = w
+        self.logdet_method = logdet
+        self.panel_options = None
+        if isinstance(regimes, str):
+            if data is None or regimes not in data.columns:
+                raise InputError(f"regimes={regimes!r} is not a column of the data.")
+            regimes = data[regimes]
+        if regimes is not None and not isinstance(regimes, pd.Series):
+            regimes = pd.Series(np.asarray(regimes), index=X.index, name="regime")
+        if regimes is not None:
+            regimes = regimes.reindex(X.index)
+
+        if id is not None or time is not None or effects is not None:
+            from .panel import PanelSpec
+            self.panel_options = PanelSpec(data=data, y=y, X=X, w=w, id=id, time=time,
+                                           effects=effects, balance=balance,
+                                           lagged=lagged, durbin=self.durbin,
+                                           missing=missing, model_kind=self.kind)
+            self.frame = None
+            return
+        self.frame = build_frame(
+            y, X, w, needs_w=self.kind != "OLS",
+            lagged=(lagged if lagged is not None else ("default" if self.durbin else None)),
+            regimes=regimes, regime_vars=regime_vars, missing=missing,
+            endog_name=str(y.name) if y.name is not None else "y")
+
+    @classmethod
+    def from_formula(cls, formula: str, data: pd.DataFrame, w=None, **kwargs):
+        """Build the model from a formulaic formula, e.g. ``"tfp ~ labour_flow + capital_flow"``.
+
+        ``data`` is indexed by unit id (cross-section) or holds ``id``/``time`` columns
+        (panel); ``w`` is keyed by the unit ids. Keyword arguments as in the class.
+        """
+        y, X = formula_matrices(formula, data)
+        kwargs.setdefault("add_constant", False)  # formulaic decides (use "- 1" to drop it)
+        return cls(y, X, w, data=data, formula=formula, **kwargs)
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, *, bias_correction="lee-yu", logdet: str | None = None) -> SpatialResults:
+        """Estimate by (concentrated) maximum likelihood (OLS and SLX: least squares).
+
+        Parameters
+        ----------
+        bias_correction : {"lee-yu", None}
+            Panels only: the Lee-Yu (2010) correction for fixed effects.
+        logdet : {"auto", "eigen", "lu"}, optional
+            Overrides the strategy given at construction.
+        """
+        if self.panel_options is not None:
+            from .panel import fit_panel
+            return fit_panel(self, bias_correction=bias_correction,
+                             logdet=logdet or self.logdet_method)
+        f = self.frame
+        method = logdet or self.logdet_method
+        ld = None
+        if self.lag_y or self.error:
+            ld = make_logdet(f.W, method)
+        if self.lag_y:
+            raw = fit_lag(f.y, f.X, f.W, ld)
+        elif self.error:
+            raw = fit_error(f.y, f.X, f.W, ld)
+        else:
+            raw = fit_ols(f.y, f.X)
+        return self._results(raw, ld)
+
+    def _results(self, raw: MLFit, ld) -> SpatialResults:
+        f = self.frame
+        names = list(f.names)
+        spatial = "rho" if self.lag_y else ("lambda" if self.error else None)
+        values = list(raw.beta)
+        if spatial is not None:
+            names.append(spatial)
+            values.append(raw.spatial)
+        params = pd.Series(values, index=names, name="params", dtype=float)
+        full = names + ["sigma2"]
+        cov_full = pd.DataFrame(raw.cov_full, index=full, columns=full)
+        use_t = self.kind in ("OLS", "SLX")
+        return SpatialResults(
+            kind=self.kind, params=params, cov_full=cov_full, sigma2=raw.sigma2,
+            llf=raw.llf, nobs=f.n, resid=pd.Series(raw.resid, index=f.ids, name="resid"),
+            fitted=pd.Series(raw.fitted, index=f.ids, name="fitted"), ids=f.ids, W=f.W,
+            exog_names=list(f.exog_names), lagged_names=list(f.lagged_names),
+            spatial_param=spatial, bounds=None if ld is None else ld.bounds,
+            converged=raw.converged, model=self, endog_name=f.endog_name, use_t=use_t,
+            df_resid=f.n - len(f.names), information=raw.information, at_bound=raw.at_bound,
+            regime_info=f.regime_info,
+            extra={"optimizer": raw.optimizer, "logdet": None if ld is None else ld.method,
+                   "dropped": f.dropped})
+
+    def __repr__(self) -> str:
+        what = self.formula or "arrays"
+        return f"{self.kind}({what})"
+
+
+class OLS(SpatialModel):
+    """Ordinary least squares (the aspatial benchmark); ``w`` is optional."""
+    kind = "OLS"
+
+
+class SLX(SpatialModel):
+    r"""Spatial lag of X: :math:`y = X\beta + WX\theta + \varepsilon` (least squares)."""
+    kind = "SLX"
+    durbin = True
+
+
+class SAR(SpatialModel):
+    r"""Spatial lag (autoregressive) model: :math:`y = \rho Wy + X\beta + \varepsilon`."""
+    kind = "SAR"
+    lag_y = True
+
+
+class SEM(SpatialModel):
+    r"""Spatial error model: :math:`y = X\beta + u,\ u = \lambda W u + \varepsilon`."""
+    kind = "SEM"
+    error = True
+
+
+class SDM(SpatialModel):
+    r"""Spatial Durbin model: :math:`y = \rho Wy + X\beta + WX\theta + \varepsilon`."""
+    kind = "SDM"
+    lag_y = True
+    durbin = True
+
+
+class SDEM(SpatialModel):
+    r"""Spatial Durbin error model: :math:`y = X\beta + WX\theta + u,\ u = \lambda Wu + \varepsilon`."""
+    kind = "SDEM"
+    error = True
+    durbin = True

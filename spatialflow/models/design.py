@@ -1,0 +1,253 @@
+"""From a formula or arrays to aligned model matrices: y, X, WX and the n x n W.
+
+Everything a model needs is checked here, once, up front: ids unique and shared with the
+weights, finite values (or an explicit ``missing="drop"``), numeric regressors, full column
+rank, ``n > k``. The user's frame and weights are never modified.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.linalg as la
+import scipy.sparse as sp
+
+from ..exceptions import (CollinearityError, DuplicateIdError, EmptyInputError, InputError,
+                          IslandWarning, MissingDataError, MissingValueWarning,
+                          ModelSpecificationError, format_ids)
+from ..weights.align import as_sparse, subset_sparse
+
+__all__ = ["ModelFrame", "formula_matrices", "build_frame", "lag_name", "check_finite",
+           "check_rank", "is_row_standardised"]
+
+
+def lag_name(name: str) -> str:
+    """Public name of the spatial lag of regressor ``name``."""
+    return f"W_{name}"
+
+
+@dataclass(frozen=True)
+class ModelFrame:
+    """Aligned, validated inputs of one model (arrays plus their labels)."""
+
+    y: np.ndarray
+    X: np.ndarray               # [exog, W exog_lagged]
+    exog_names: list[str]
+    lagged_names: list[str]
+    ids: pd.Index
+    W: sp.csr_matrix | None
+    endog_name: str = "y"
+    dropped: pd.Index = field(default_factory=lambda: pd.Index([]))
+    regime_info: object | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return self.exog_names + [lag_name(n) for n in self.lagged_names]
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+
+def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Evaluate ``formula`` with formulaic, keeping every row (missing values are checked later).
+
+    Returns the response as a Series and the regressors as a DataFrame, both indexed like
+    ``data``.
+    """
+    import formulaic
+    from formulaic.errors import FormulaicError
+
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"data must be a pandas DataFrame; {type(data).__name__} was given.")
+    if len(data) == 0:
+        raise EmptyInputError("data has no rows; a model needs at least k + 1 observations.")
+    if "~" not in formula:
+        raise InputError(f"formula must have a response, as in 'y ~ x1 + x2'; {formula!r} "
+                         "was given.")
+    try:
+        mm = formulaic.model_matrix(formula, data, na_action="ignore")
+    except FormulaicError as err:
+        raise InputError(f"could not evaluate formula {formula!r} on the data: {err}. "
+                         f"Available columns: {list(data.columns)}.") from err
+    lhs = pd.DataFrame(mm.lhs)
+    if lhs.shape[1] != 1:
+        raise InputError(f"the formula must have one response; it gives {list(lhs.columns)}.")
+    y = lhs.iloc[:, 0].astype(float)
+    X = pd.DataFrame(mm.rhs).astype(float)
+    X.index = data.index
+    y.index = data.index
+    return y, X
+
+
+def check_finite(y: pd.Series, X: pd.DataFrame) -> pd.Series:
+    """Boolean Series (indexed by id): True where y and every regressor are finite."""
+    values = pd.concat([y.rename(y.name or "y"), X], axis=1)
+    bad = ~np.isfinite(values.to_numpy(dtype=float))
+    ok = pd.Series(~bad.any(axis=1), index=y.index)
+    if not ok.all():
+        ok.attrs["bad_columns"] = [c for c, b in zip(values.columns, bad.any(axis=0)) if b]
+    return ok
+
+
+def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
+    """Raise :class:`CollinearityError` naming the columns that are linear combinations."""
+    n, k = X.shape
+    if n <= k:
+        raise InputError(f"the model has {k} regressors but only {n} observations; it needs "
+                         "n > k.")
+    norms = np.linalg.norm(X, axis=0)
+    zero = [names[j] for j in range(k) if norms[j] == 0]
+    if zero:
+        raise CollinearityError(f"regressors {zero} are identically zero.")
+    _, R, piv = la.qr(X / norms, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(R))
+    tol = max(n, k) * np.finfo(float).eps * diag[0] * 1e3
+    rank = int(np.sum(diag > tol))
+    if rank < k:
+        dependent = [names[j] for j in piv[rank:]]
+        raise CollinearityError(
+            f"the regressors are perfectly collinear (rank {rank} < {k} columns): "
+            f"{dependent} are linear combinations of the other columns. Drop them, or, for a "
+            "Durbin model, leave them out of `lagged` (the lag of the intercept equals the "
+            "intercept under a row-standardised W).")
+
+
+def is_row_standardised(W: sp.spmatrix) -> bool:
+    rows = np.asarray(W.sum(axis=1)).ravel()
+    nonzero = rows != 0
+    return bool(np.allclose(rows[nonzero], 1.0, rtol=1e-10, atol=1e-12))
+
+
+def _row_standardise(W: sp.csr_matrix) -> sp.csr_matrix:
+    rows = np.asarray(W.sum(axis=1)).ravel()
+    scale = np.divide(1.0, rows, out=np.zeros_like(rows), where=rows != 0)
+    return sp.csr_matrix(sp.diags(scale) @ W)
+
+
+def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
+                regimes: pd.Series | None = None, regime_vars=None, missing: str = "raise",
+                endog_name: str | None = None) -> ModelFrame:
+    """Validate and align y, X and w; add the lagged regressors.
+
+    Parameters
+    ----------
+    y, X : Series, DataFrame
+        Indexed by unit id (the same index).
+    w : libpysal Graph or W, or None
+        Weights keyed by the same ids (any order: they are aligned by id).
+    needs_w : bool
+        Whether the model uses W (all but OLS).
+    lagged : list of str, "default" or None
+        Regressors whose spatial lags enter (``None``: none; ``"default"``: all but the
+        intercept, after any regime expansion).
+    regimes : Series, optional
+        Regime labels per id; see :func:`spatialflow.models.regimes.expand_design`.
+    missing : {"raise", "drop"}
+        Non-finite values raise :class:`MissingDataError` naming columns and ids, or drop the
+        rows (with a :class:`MissingValueWarning` listing the ids) and the weights with them.
+    """
+    if missing not in ("raise", "drop"):
+        raise InputError(f"missing must be 'raise' or 'drop'; {missing!r} was given.")
+    ids = pd.Index(X.index)
+    if len(ids) == 0:
+        raise EmptyInputError("the data have no rows.")
+    if ids.has_duplicates:
+        raise DuplicateIdError(
+            f"the data's index must hold unique unit ids; duplicated: "
+            f"{format_ids(ids[ids.duplicated()].unique())}.")
+    non_numeric = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    if not pd.api.types.is_numeric_dtype(y):
+        non_numeric.insert(0, y.name or "y")
+    if non_numeric:
+        raise InputError(f"columns {non_numeric} are not numeric; encode categories first "
+                         "(the formula path does this: C(column)).")
+    X = X.astype(float)
+    y = y.astype(float)
+
+    W = None
+    if needs_w:
+        if w is None:
+            raise InputError("this model needs spatial weights: pass w= (a libpysal Graph or "
+                             "W keyed by the data's index).")
+        W = as_sparse(w, ids)
+
+    ok = check_finite(y, X)
+    dropped = pd.Index([])
+    if not ok.all():
+        bad_ids = ids[~ok.to_numpy()]
+        cols = ok.attrs.get("bad_columns", [])
+        if missing == "raise":
+            raise MissingDataError(
+                f"non-finite values (NaN or inf) in columns {cols} at {len(bad_ids)} id(s) "
+                f"{format_ids(bad_ids)}. Clean them, or pass missing='drop' to drop those rows "
+                "and their rows and columns of W.")
+        warnings.warn(f"dropped {len(bad_ids)} id(s) with non-finite values in {cols}: "
+                      f"{format_ids(bad_ids)}; the weights were subset to the remaining units"
+                      " (and re-standardised by row if they were row-standardised).",
+                      MissingValueWarning, stacklevel=3)
+        keep = ok.to_numpy()
+        dropped = bad_ids
+        y, X, ids = y[keep], X[keep], ids[keep]
+        if regimes is not None:
+            regimes = regimes[keep]
+        if W is not None:
+            row_std = is_row_standardised(W)
+            W = subset_sparse(W, keep)
+            if row_std:
+                W = _row_standardise(W)
+
+    if W is not None:
+        islands = ids[np.asarray(W.getnnz(axis=1)).ravel() == 0]
+        if len(islands):
+            warnings.warn(
+                f"{len(islands)} unit(s) have no neighbours in W: {format_ids(islands)}. Their "
+                "spatial lags are zero (as R's zero.policy=TRUE); the admissible interval of "
+                "rho/lambda comes from W's eigenvalues as usual.", IslandWarning, stacklevel=3)
+
+    regime_info = None
+    if regimes is not None:
+        from .regimes import expand_design
+        X, regime_info = expand_design(X, regimes, regime_vars)
+
+    exog_names = list(X.columns)
+    lagged_names: list[str] = []
+    if isinstance(lagged, str) and lagged == "default":
+        lagged = default_lagged(exog_names)
+    if lagged is not None:
+        missing_cols = [c for c in lagged if c not in exog_names]
+        if missing_cols and regime_info is not None:
+            # Lag every regime-specific column of a lagged variable.
+            mapping = getattr(regime_info, "columns", {})
+            expanded = []
+            for c in lagged:
+                expanded.extend(mapping.get(c, [c]))
+            lagged = expanded
+            missing_cols = [c for c in lagged if c not in exog_names]
+        if missing_cols:
+            raise InputError(f"lagged names {missing_cols} are not regressors of the model; "
+                             f"regressors: {exog_names}.")
+        lagged_names = list(lagged)
+
+    Xm = X.to_numpy()
+    if lagged_names:
+        WX = W @ X[lagged_names].to_numpy()
+        Xm = np.column_stack([Xm, WX])
+    names = exog_names + [lag_name(n) for n in lagged_names]
+    check_rank(Xm, names)
+    return ModelFrame(y=y.to_numpy(), X=Xm, exog_names=exog_names, lagged_names=lagged_names,
+                      ids=ids, W=W, endog_name=endog_name or str(y.name or "y"),
+                      dropped=dropped, regime_info=regime_info)
+
+
+def default_lagged(exog_names: Sequence[str]) -> list[str]:
+    """All regressors but the intercept (and regime intercepts)."""
+    return [c for c in exog_names if c != "Intercept" and not c.startswith("Intercept[")]
+
+
+def reject_option(kind: str, option: str) -> ModelSpecificationError:
+    return ModelSpecificationError(f"{kind} does not take {option}=; use a Durbin model "
+                                   "(SLX, SDM, SDEM) for lagged regressors.")

@@ -1,0 +1,126 @@
+"""The immutable, labelled results of a fitted spatial model."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import stats
+
+__all__ = ["SpatialResults"]
+
+
+@dataclass(frozen=True, eq=False)
+class SpatialResults:
+    """Results of an OLS, SLX, SAR, SEM, SDM or SDEM fit (cross-section or panel).
+
+    Every vector is a labelled pandas object: ``params`` holds ``Intercept``, the regressors,
+    their lags ``W_<name>`` and ``rho`` (lag models) or ``lambda`` (error models); ``cov`` is
+    the covariance of ``params``; ``cov_full`` adds ``sigma2``. Nothing here is mutated after
+    construction: another covariance or inference method gives a new object.
+    """
+
+    kind: str
+    params: pd.Series
+    cov_full: pd.DataFrame
+    sigma2: float
+    llf: float
+    nobs: int
+    resid: pd.Series
+    fitted: pd.Series
+    ids: pd.Index
+    W: sp.csr_matrix | None
+    exog_names: list[str]
+    lagged_names: list[str]
+    spatial_param: str | None
+    bounds: tuple[float, float] | None
+    converged: bool
+    model: Any = None
+    endog_name: str = "y"
+    use_t: bool = False
+    df_resid: int | None = None
+    information: str = "expected"
+    at_bound: bool = False
+    panel: dict | None = None
+    regime_info: Any = None
+    extra: dict = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- inference
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Covariance of ``params`` (without sigma2)."""
+        names = list(self.params.index)
+        return self.cov_full.loc[names, names]
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index,
+                         name="bse")
+
+    @property
+    def tvalues(self) -> pd.Series:
+        return (self.params / self.bse).rename("tvalues")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        t = np.abs(self.tvalues.to_numpy())
+        if self.use_t:
+            p = 2 * stats.t.sf(t, self.df_resid)
+        else:
+            p = 2 * stats.norm.sf(t)
+        return pd.Series(p, index=self.params.index, name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals with columns ``lower`` and ``upper``."""
+        if not 0 < level < 1:
+            raise ValueError(f"level must be in (0, 1); {level!r} was given.")
+        q = (stats.t.ppf((1 + level) / 2, self.df_resid) if self.use_t
+             else stats.norm.ppf((1 + level) / 2))
+        half = q * self.bse
+        return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
+
+    # ------------------------------------------------------------ information criteria
+    @property
+    def k(self) -> int:
+        """Number of estimated parameters, including rho/lambda and sigma2."""
+        return len(self.params) + 1
+
+    @property
+    def aic(self) -> float:
+        return -2.0 * self.llf + 2.0 * self.k
+
+    @property
+    def bic(self) -> float:
+        return -2.0 * self.llf + np.log(self.nobs) * self.k
+
+    @property
+    def spatial(self) -> float | None:
+        """The estimated rho or lambda (None for OLS and SLX)."""
+        return None if self.spatial_param is None else float(self.params[self.spatial_param])
+
+    # ------------------------------------------------------------------- effects
+    def effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
+        """LeSage-Pace direct, indirect and total effects with inference.
+
+        See :func:`spatialflow.models.effects.compute_effects` for all options (``method``,
+        ``partition``, ``trace_method``, ``level``).
+        """
+        from .effects import compute_effects
+        return compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+
+    # ------------------------------------------------------------------ summary
+    def summary(self, **kwargs):
+        """A :class:`~spatialflow.models.summary.Summary` with text/Markdown/LaTeX/HTML."""
+        from .summary import make_summary
+        return make_summary(self, **kwargs)
+
+    def _repr_html_(self) -> str:
+        return self.summary(include_effects=False).as_html()
+
+    def __repr__(self) -> str:
+        sp_txt = ("" if self.spatial_param is None
+                  else f", {self.spatial_param}={self.spatial:.4f}")
+        return (f"<SpatialResults {self.kind} n={self.nobs} k={len(self.params)}"
+                f"{sp_txt}, logL={self.llf:.4f}>")

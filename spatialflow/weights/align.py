@@ -1,0 +1,82 @@
+"""Meeting data and weights by id, never by row position."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..exceptions import DuplicateIdError, IdMismatchError, InputError, format_ids
+
+__all__ = ["weights_ids", "as_sparse"]
+
+
+def weights_ids(w) -> pd.Index:
+    """The ids of a libpysal ``Graph`` or ``W``, in the order of its sparse matrix."""
+    # Graph keeps its ids in ``unique_ids``; W in ``id_order`` (both index ``.sparse``).
+    if hasattr(w, "unique_ids"):
+        return pd.Index(w.unique_ids)
+    if hasattr(w, "id_order"):
+        return pd.Index(w.id_order)
+    raise InputError(
+        "w must be a libpysal.graph.Graph or libpysal.weights.W; "
+        f"{type(w).__name__} was given instead."
+    )
+
+
+def as_sparse(w, ids: Sequence | pd.Index) -> sp.csr_matrix:
+    """Return the weights as a CSR matrix whose rows and columns follow ``ids``.
+
+    Parameters
+    ----------
+    w : libpysal.graph.Graph or libpysal.weights.W
+        Spatial weights keyed by unit id (already transformed as the user wants).
+    ids : sequence
+        The ids of the data rows, in data order.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``W[i, j]`` is the weight of unit ``ids[j]`` in the lag of unit ``ids[i]``.
+
+    Raises
+    ------
+    DuplicateIdError
+        If ``ids`` has duplicates.
+    IdMismatchError
+        If the ids of the data and of the weights differ; the message names them.
+    """
+    ids = pd.Index(ids)
+    if ids.has_duplicates:
+        dup = ids[ids.duplicated()].unique()
+        raise DuplicateIdError(f"data ids must be unique; duplicated ids: {format_ids(dup)}.")
+    wids = weights_ids(w)
+    if not wids.equals(ids):
+        only_data = ids.difference(wids, sort=False)
+        only_w = wids.difference(ids, sort=False)
+        if len(only_data) or len(only_w):
+            hint = ""
+            if pd.Index(ids.astype(str)).sort_values().equals(
+                    pd.Index(wids.astype(str)).sort_values()):
+                hint = (f" The ids agree as text: the data's are {ids.dtype} and the weights' "
+                        f"are {wids.dtype} (e.g. {ids[0]!r} vs {wids[0]!r}); convert one side.")
+            raise IdMismatchError(
+                "the ids of the data and of the weights differ: "
+                f"{len(only_data)} id(s) in the data but not in the weights "
+                f"{format_ids(only_data)}; {len(only_w)} id(s) in the weights but not in the "
+                f"data {format_ids(only_w)}. Build the weights on the same units, or subset "
+                "them (e.g. Graph.subgraph) to the data's index." + hint
+            )
+    matrix = sp.csr_matrix(w.sparse, dtype=float)
+    if not wids.equals(ids):
+        order = wids.get_indexer(ids)
+        matrix = matrix[order][:, order]
+    matrix.sort_indices()
+    return matrix.tocsr()
+
+
+def subset_sparse(matrix: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """Rows and columns ``keep`` (a boolean mask) of a square sparse matrix."""
+    idx = np.flatnonzero(keep)
+    return sp.csr_matrix(matrix[idx][:, idx])
