@@ -15,6 +15,7 @@ COLUMBUS = REFERENCE / "columbus"
 def columbus():
     """(data indexed by str id '1'..'49', row-standardised libpysal W with the same ids)."""
     df = pd.read_csv(COLUMBUS / "columbus_oldcol.csv", dtype={"id": str}).set_index("id")
-    w = libpysal.io.open(str(COLUMBUS / "columbus_oldcol.gal")).read()
+    with libpysal.io.open(str(COLUMBUS / "columbus_oldcol.gal")) as f:
+        w = f.read()
     w.transform = "r"
     return df, w

@@ -1,0 +1,782 @@
+"""Presentation of fitted spatial models: :class:`Summary` and :func:`compare`.
+
+A :class:`Summary` (one model) and a :class:`Comparison` (several models side by side) are
+immutable snapshots built from results objects. Both keep their content as pandas
+DataFrames for export (``Summary.tables``, ``Comparison.table``) and render it as plain
+text, Markdown, LaTeX (``booktabs``) or HTML, following statsmodels' ``Summary`` and
+linearmodels' ``compare``. Nothing here prints or modifies a results object.
+
+Number format (one rule everywhere): floats with 4 decimals (``-1.0316``); magnitudes
+at or above 1e6, or below 5e-5 but not zero, in scientific notation with 4 decimals
+(``1.2346e+07``) so that no non-zero estimate is shown as ``0.0000``. P-values always use
+4 decimals (``0.0000`` means p < 0.00005). Counts are integers; missing values are blank.
+
+Significance stars in :func:`compare`: ``***`` p < 0.01, ``**`` p < 0.05, ``*`` p < 0.10
+(strict inequalities: p = 0.05 gets ``*``).
+"""
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spatialflow.exceptions import InputError
+
+__all__ = ["Summary", "Comparison", "make_summary", "compare", "significance_stars"]
+
+# Model kinds whose coefficients on X are not the marginal effects (W enters y or X).
+EFFECTS_KINDS = frozenset({"SAR", "SDM", "SLX", "SDEM"})
+
+# Thresholds of the significance stars, strictest first.
+STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
+STARS_NOTE = "Significance: *** p < 0.01, ** p < 0.05, * p < 0.10."
+
+_DECIMALS = 4
+_SCI_ABOVE = 1e6
+_SCI_BELOW = 0.5 * 10.0 ** (-_DECIMALS)
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+
+# ---------------------------------------------------------------------------------------
+# formatting helpers
+# ---------------------------------------------------------------------------------------
+def format_number(value: Any) -> str:
+    """Format one cell value by the module's single number rule (see module docstring)."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real):
+        x = float(value)
+        if not math.isfinite(x):
+            return "" if math.isnan(x) else str(x)
+        if x != 0.0 and (abs(x) >= _SCI_ABOVE or abs(x) < _SCI_BELOW):
+            return f"{x:.{_DECIMALS}e}"
+        return f"{x:.{_DECIMALS}f}"
+    return str(value)
+
+
+def format_pvalue(p: float) -> str:
+    """Format a p-value with 4 fixed decimals (``0.0000`` for p < 0.00005)."""
+    if p is None or (isinstance(p, Real) and math.isnan(float(p))):
+        return ""
+    return f"{float(p):.{_DECIMALS}f}"
+
+
+def significance_stars(p: float) -> str:
+    """Stars for a p-value: ``***`` if p < 0.01, ``**`` if p < 0.05, ``*`` if p < 0.10.
+
+    Parameters
+    ----------
+    p : float
+        Two-sided p-value; NaN gives no stars.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> [significance_stars(p) for p in (0.009, 0.04, 0.09, 0.2)]
+    ['***', '**', '*', '']
+    """
+    if p is None or math.isnan(float(p)):
+        return ""
+    for threshold, stars in STAR_LEVELS:
+        if p < threshold:
+            return stars
+    return ""
+
+
+def _latex_escape(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def _markdown_escape(text: str) -> str:
+    return text.replace("|", r"\|")
+
+
+def _is_number_cell(text: str) -> bool:
+    """Right-align cells that look numeric (incl. ``(0.1234)`` and starred values)."""
+    core = text.strip("()*")
+    try:
+        float(core)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------
+# a renderable block: title, header row, string rows, rules, notes
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Block:
+    """One table already formatted as strings; renderers only lay it out."""
+
+    title: str
+    columns: tuple[str, ...]  # header cells, first one labels the row-label column
+    rows: tuple[tuple[str, ...], ...]
+    rules_after: tuple[int, ...] = ()  # draw a thin rule after these row positions
+    show_header: bool = True
+    stretch: int = 0  # in text, the column that absorbs spare width
+
+    def alignments(self) -> list[str]:
+        """'l' for the label column and for text columns, 'r' for numeric columns."""
+        aligns = ["l"]
+        for j in range(1, len(self.columns)):
+            cells = [row[j] for row in self.rows if row[j]]
+            numeric = bool(cells) and all(_is_number_cell(c) for c in cells)
+            aligns.append("r" if numeric else "l")
+        return aligns
+
+
+def _text(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
+    widths_all = []
+    for block in blocks:
+        cells = ([block.columns] if block.show_header else []) + list(block.rows)
+        widths = [max(len(r[j]) for r in cells) for j in range(len(block.columns))]
+        widths_all.append(widths)
+    total = max(sum(w) + 2 * (len(w) - 1) for w in widths_all)
+    total = max(total, len(title))
+    out = [title.center(total).rstrip(), "=" * total]
+    for block, widths in zip(blocks, widths_all):
+        aligns = block.alignments()
+        # Spread spare width over the gaps so every block spans the same rule length.
+        spare = total - (sum(widths) + 2 * (len(widths) - 1))
+        widths = list(widths)
+        widths[block.stretch] += spare
+
+        def line(row: Sequence[str]) -> str:
+            parts = [
+                cell.ljust(w) if a == "l" else cell.rjust(w)
+                for cell, w, a in zip(row, widths, aligns)
+            ]
+            return "  ".join(parts).rstrip()
+
+        if block.title:
+            out.append(block.title)
+            out.append("-" * total)
+        if block.show_header:
+            out.append(line(block.columns))
+            out.append("-" * total)
+        for i, row in enumerate(block.rows):
+            out.append(line(row))
+            if i in block.rules_after:
+                out.append("-" * total)
+        out.append("=" * total)
+    out.extend(notes)
+    return "\n".join(out)
+
+
+def _markdown(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
+    out = [f"**{_markdown_escape(title)}**", ""]
+    for block in blocks:
+        if block.title:
+            out += [f"*{_markdown_escape(block.title)}*", ""]
+        aligns = block.alignments()
+        header = block.columns if block.show_header else tuple("" for _ in block.columns)
+        out.append("| " + " | ".join(_markdown_escape(c) for c in header) + " |")
+        out.append("|" + "|".join(":---" if a == "l" else "---:" for a in aligns) + "|")
+        for row in block.rows:
+            out.append("| " + " | ".join(_markdown_escape(c) for c in row) + " |")
+        out.append("")
+    out += [_markdown_escape(n) for n in notes]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _latex(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
+    out = [r"% requires \usepackage{booktabs}", r"\begin{center}"]
+    out.append(r"\textbf{" + _latex_escape(title) + r"}\\[0.5ex]")
+    for block in blocks:
+        ncol = len(block.columns)
+        out.append(r"\begin{tabular}{" + "".join(block.alignments()) + "}")
+        out.append(r"\toprule")
+        if block.title:
+            out.append(
+                r"\multicolumn{" + str(ncol) + r"}{c}{" + _latex_escape(block.title) + r"} \\"
+            )
+            out.append(r"\midrule")
+        if block.show_header:
+            out.append(" & ".join(_latex_escape(c) for c in block.columns) + r" \\")
+            out.append(r"\midrule")
+        for i, row in enumerate(block.rows):
+            out.append(" & ".join(_latex_escape(c) for c in row) + r" \\")
+            if i in block.rules_after:
+                out.append(r"\midrule")
+        out.append(r"\bottomrule")
+        out.append(r"\end{tabular}\\[1ex]")
+    for note in notes:
+        out.append(r"{\footnotesize " + _latex_escape(note) + r"}\\")
+    out.append(r"\end{center}")
+    return "\n".join(out) + "\n"
+
+
+def _html(blocks: Sequence[_Block], title: str, notes: Sequence[str], css_class: str) -> str:
+    esc = html.escape
+    out = [f'<div class="{css_class}">', f"<h4>{esc(title)}</h4>"]
+    for block in blocks:
+        aligns = block.alignments()
+        out.append('<table class="simpletable">')
+        if block.title:
+            out.append(f"<caption>{esc(block.title)}</caption>")
+        if block.show_header:
+            out.append(
+                "<thead><tr>" + "".join(f"<th>{esc(c)}</th>" for c in block.columns) + "</tr></thead>"
+            )
+        out.append("<tbody>")
+        for i, row in enumerate(block.rows):
+            style = ' style="border-bottom: 1px solid"' if i in block.rules_after else ""
+            cells = [f"<th>{esc(row[0])}</th>"] + [
+                f'<td style="text-align: {"left" if a == "l" else "right"}">{esc(c)}</td>'
+                for c, a in zip(row[1:], aligns[1:])
+            ]
+            out.append(f"<tr{style}>" + "".join(cells) + "</tr>")
+        out.append("</tbody>")
+        out.append("</table>")
+    for note in notes:
+        out.append(f"<p>{esc(note)}</p>")
+    out.append("</div>")
+    return "\n".join(out) + "\n"
+
+
+class _Renderable:
+    """Shared renderers over ``self._blocks``, ``self.title`` and ``self.notes``."""
+
+    _blocks: tuple[_Block, ...]
+    title: str
+    notes: tuple[str, ...]
+    _css_class = "spatialflow"
+
+    def as_text(self) -> str:
+        """Plain-text rendering (fixed-width columns)."""
+        return _text(self._blocks, self.title, self.notes)
+
+    def as_markdown(self) -> str:
+        """GitHub-flavoured Markdown (pipe tables)."""
+        return _markdown(self._blocks, self.title, self.notes)
+
+    def as_latex(self) -> str:
+        """LaTeX ``tabular`` environments using ``booktabs`` rules; special characters escaped."""
+        return _latex(self._blocks, self.title, self.notes)
+
+    def as_html(self) -> str:
+        """HTML: a ``<div>`` holding one ``<table>`` per block; text is HTML-escaped."""
+        return _html(self._blocks, self.title, self.notes, self._css_class)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+
+# ---------------------------------------------------------------------------------------
+# Summary of one model
+# ---------------------------------------------------------------------------------------
+def _ci_labels(level: float) -> tuple[str, str]:
+    alpha = 1.0 - level
+    return f"[{alpha / 2:g}", f"{1 - alpha / 2:g}]"
+
+
+def _check_level(level: float) -> None:
+    if not (isinstance(level, Real) and 0.0 < float(level) < 1.0):
+        raise InputError(f"level must be a number strictly between 0 and 1; {level!r} was given.")
+
+
+def _endog_name(results: Any) -> str:
+    """Dependent variable name: on the results, else on its model, else ``"y"``."""
+    name = getattr(results, "endog_name", None)
+    if name is None:
+        name = getattr(getattr(results, "model", None), "endog_name", None)
+    return str(name) if name is not None else "y"
+
+
+def _uses_t(results: Any) -> bool:
+    """OLS may report t inference (``use_t``); spatial ML models report z."""
+    return bool(getattr(results, "use_t", False))
+
+
+def _coefficient_frame(results: Any, level: float) -> pd.DataFrame:
+    r"""Coefficient table with the interval
+
+    .. math:: \hat\theta_j \pm q_{(1+\text{level})/2}\,\mathrm{se}(\hat\theta_j),
+
+    ``q`` the normal quantile, or Student's t with ``df_resid`` degrees of freedom when the
+    results use t inference; the statistic columns are then labelled ``t`` and ``P>|t|``.
+    """
+    lower_label, upper_label = _ci_labels(level)
+    use_t = _uses_t(results)
+    crit = (stats.t.ppf(0.5 + level / 2.0, results.df_resid) if use_t
+            else stats.norm.ppf(0.5 + level / 2.0))
+    stat = "t" if use_t else "z"
+    params = results.params.astype(float)
+    bse = results.bse.reindex(params.index).astype(float)
+    return pd.DataFrame(
+        {
+            "coef": params,
+            "std err": bse,
+            stat: results.tvalues.reindex(params.index).astype(float),
+            f"P>|{stat}|": results.pvalues.reindex(params.index).astype(float),
+            lower_label: params - crit * bse,
+            upper_label: params + crit * bse,
+        }
+    )
+
+
+def _effects_frame(effects: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Long table indexed by (variable, effect) from the wide effects contract frame.
+
+    Uses the z, p and interval columns of the effects frame when present (their interval
+    may be a simulation percentile interval); otherwise the normal approximation.
+    """
+    lower_label, upper_label = _ci_labels(level)
+    crit = stats.norm.ppf(0.5 + level / 2.0)
+    records = []
+    for variable, row in effects.iterrows():
+        for kind in ("direct", "indirect", "total"):
+            est = float(row[kind])
+            se = float(row[f"{kind}_se"])
+            z = float(row[f"{kind}_z"]) if f"{kind}_z" in row.index else est / se
+            p = (
+                float(row[f"{kind}_p"])
+                if f"{kind}_p" in row.index
+                else 2.0 * stats.norm.sf(abs(z))
+            )
+            lo = float(row[f"{kind}_lower"]) if f"{kind}_lower" in row.index else est - crit * se
+            hi = float(row[f"{kind}_upper"]) if f"{kind}_upper" in row.index else est + crit * se
+            records.append((variable, kind, est, se, z, p, lo, hi))
+    frame = pd.DataFrame.from_records(
+        records,
+        columns=["variable", "effect", "estimate", "std err", "z", "P>|z|", lower_label, upper_label],
+    )
+    return frame.set_index(["variable", "effect"])
+
+
+def _inference_block(title: str, frame: pd.DataFrame, labels: Sequence[str]) -> _Block:
+    rows = []
+    for label, (_, values) in zip(labels, frame.iterrows()):
+        cells = [label]
+        for col, value in values.items():
+            cells.append(format_pvalue(value) if col.startswith("P>") else format_number(value))
+        rows.append(tuple(cells))
+    return _Block(title=title, columns=("",) + tuple(frame.columns), rows=tuple(rows))
+
+
+def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    left: list[tuple[str, Any]] = [
+        ("Dep. variable", _endog_name(results)),
+        ("Model", results.kind),
+        ("No. observations", int(results.nobs)),
+        ("No. parameters", int(results.k)),
+        ("Converged", bool(results.converged)),
+    ]
+    panel = getattr(results, "panel", None)
+    if panel is not None:
+        left += [
+            ("Panel effects", panel.get("effects")),
+            ("Periods (T)", panel.get("T")),
+            ("Bias correction", panel.get("bias_correction") or "none"),
+        ]
+    right: list[tuple[str, Any]] = [
+        ("Log-likelihood", float(results.llf)),
+        ("AIC", float(results.aic)),
+        ("BIC", float(results.bic)),
+        ("sigma2", float(results.sigma2)),
+    ]
+    name = getattr(results, "spatial_param", None)
+    if name is not None:
+        right += [(name, float(results.params[name])), (f"SE({name})", float(results.bse[name]))]
+    return left, right
+
+
+def _header_block(left: list[tuple[str, Any]], right: list[tuple[str, Any]]) -> _Block:
+    """Two label/value pairs per row, statsmodels style."""
+    rows = []
+    for i in range(max(len(left), len(right))):
+        cells: list[str] = []
+        for side in (left, right):
+            label, value = side[i] if i < len(side) else ("", None)
+            cells += [f"{label}:" if label else "", format_number(value)]
+        rows.append(tuple(cells))
+    return _Block(title="", columns=("", "", "", ""), rows=tuple(rows), show_header=False, stretch=1)
+
+
+class Summary(_Renderable):
+    """Summary of one fitted spatial model, built by :func:`make_summary`.
+
+    Attributes
+    ----------
+    title : str
+    tables : list of pandas.DataFrame
+        ``[header, coefficients]`` plus ``effects`` when available: the header as a one-column
+        frame (``value``) indexed by label; the coefficients indexed by parameter name with
+        columns ``coef``, ``std err``, ``z``, ``P>|z|`` and the interval bounds; the effects
+        indexed by ``(variable, effect)`` with the same inference columns.
+    notes : tuple of str
+
+    Renderers: :meth:`as_text` (also ``str()``), :meth:`as_markdown`, :meth:`as_latex`,
+    :meth:`as_html` (also ``_repr_html_`` in notebooks).
+    """
+
+    _css_class = "spatialflow-summary"
+
+    def __init__(
+        self,
+        title: str,
+        tables: Sequence[pd.DataFrame],
+        blocks: Sequence[_Block],
+        notes: Sequence[str] = (),
+    ) -> None:
+        self.title = title
+        self._tables = tuple(t.copy() for t in tables)
+        self._blocks = tuple(blocks)
+        self.notes = tuple(notes)
+
+    @property
+    def tables(self) -> list[pd.DataFrame]:
+        """Copies of the tables, so exporting code cannot alter the summary."""
+        return [t.copy() for t in self._tables]
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+
+def make_summary(
+    results: Any,
+    *,
+    include_effects: bool | None = None,
+    level: float = 0.95,
+    n_draws: int = 1000,
+    seed: int = 0,
+) -> Summary:
+    r"""Build the :class:`Summary` of a fitted model.
+
+    Parameters
+    ----------
+    results : SpatialResults
+        Uses ``kind``, ``params``, ``bse``, ``tvalues``, ``pvalues``, ``llf``, ``aic``, ``bic``,
+        ``sigma2``, ``nobs``, ``k``, ``converged``, ``spatial_param``, ``panel``,
+        ``endog_name`` (or ``model.endog_name``), ``use_t``/``df_resid`` if present and, for
+        effects, ``effects(n_draws=..., seed=...)``.
+    include_effects : bool, optional
+        Add the LeSage–Pace direct/indirect/total effects table. Default: True for the
+        kinds in which W enters the mean of y through X or y (SAR, SDM, SLX, SDEM), where
+        coefficients are not marginal effects. If the effects module is not available
+        (``NotImplementedError`` or ``AttributeError``), the table is left out with a note.
+    level : float, default 0.95
+        Coverage of the coefficient interval
+
+        .. math:: \hat\theta_j \pm z_{(1+\text{level})/2}\,\mathrm{se}(\hat\theta_j)
+
+        (Student's t quantile instead of z when the results use t inference).
+    n_draws, seed : int
+        Passed to ``results.effects`` (simulated effect inference is reproducible by seed).
+
+    Returns
+    -------
+    Summary
+    """
+    _check_level(level)
+    if include_effects is None:
+        include_effects = results.kind in EFFECTS_KINDS
+
+    left, right = _header_items(results)
+    header_table = pd.DataFrame(
+        {"value": pd.Series([v for _, v in left + right], index=[k for k, _ in left + right], dtype=object)}
+    )
+    coefs = _coefficient_frame(results, level)
+    tables = [header_table, coefs]
+    blocks = [
+        _header_block(left, right),
+        _inference_block("Coefficients", coefs, [str(i) for i in coefs.index]),
+    ]
+    notes: list[str] = []
+
+    if include_effects:
+        try:
+            effects = results.effects(n_draws=n_draws, seed=seed, level=level)
+        except (NotImplementedError, AttributeError) as exc:
+            # The effects module may not be available for this results object yet.
+            notes.append(f"Effects not shown: {type(exc).__name__}: {exc}")
+        else:
+            eff = _effects_frame(effects, level)
+            tables.append(eff)
+            labels = [f"{var}: {kind}" for var, kind in eff.index]
+            blocks.append(_inference_block("Effects (LeSage-Pace)", eff, labels))
+            notes.append(f"Effects inference: {n_draws} simulation draws, seed {seed}.")
+
+    title = f"{results.kind} Regression Results"
+    return Summary(title, tables, blocks, notes)
+
+
+# ---------------------------------------------------------------------------------------
+# compare several models
+# ---------------------------------------------------------------------------------------
+def _unique_names(kinds: Sequence[str]) -> list[str]:
+    """Model kinds as column names; repeated kinds get ``-1``, ``-2``, ... suffixes."""
+    counts = pd.Series(kinds).value_counts()
+    seen: dict[str, int] = {}
+    names = []
+    for kind in kinds:
+        if counts[kind] == 1:
+            names.append(kind)
+        else:
+            seen[kind] = seen.get(kind, 0) + 1
+            names.append(f"{kind}-{seen[kind]}")
+    return names
+
+
+def _param_group(name: str, results: Any) -> int:
+    """Order key: Intercept, regressors, W_ regressors, rho, lambda."""
+    if name == "Intercept":
+        return 0
+    if name == "rho":
+        return 3
+    if name == "lambda":
+        return 4
+    lagged = getattr(results, "lagged_names", None)
+    if lagged is not None:
+        return 2 if name in {f"W_{n}" for n in lagged} else 1
+    return 2 if name.startswith("W_") else 1
+
+
+def _ordered_params(results_list: Sequence[Any]) -> list[str]:
+    groups: dict[str, int] = {}
+    for res in results_list:
+        for name in res.params.index:
+            groups.setdefault(str(name), _param_group(str(name), res))
+    # Stable sort keeps first-appearance order inside each group.
+    return sorted(groups, key=lambda n: groups[n])
+
+
+def _cell(est: float, se: float, p: float, stars: bool) -> tuple[str, str]:
+    if est is None or (isinstance(est, float) and math.isnan(est)):
+        return "", ""
+    mark = significance_stars(p) if stars else ""
+    return format_number(est) + mark, f"({format_number(se)})"
+
+
+class Comparison(_Renderable):
+    """Several fitted models side by side, built by :func:`compare`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The displayed table as strings: per parameter a row with the estimate (and stars)
+        followed by a row (labelled ``""``) with its standard error in parentheses; blank
+        where a model has no such parameter; then ``n``, ``logL``, ``AIC``, ``BIC``,
+        ``sigma2`` and, if requested, effects rows ``<effect>: <variable>``.
+    params, bse, pvalues : pandas.DataFrame
+        Numeric values, parameters by models (NaN where absent), for export.
+    stats : pandas.DataFrame
+        Numeric fit statistics, statistics by models.
+    effects : pandas.DataFrame or None
+        Long effects table indexed by (model, variable, effect), if requested.
+    """
+
+    _css_class = "spatialflow-comparison"
+
+    def __init__(
+        self,
+        title: str,
+        table: pd.DataFrame,
+        numeric: dict[str, pd.DataFrame | None],
+        blocks: Sequence[_Block],
+        notes: Sequence[str],
+    ) -> None:
+        self.title = title
+        self._table = table.copy()
+        self._numeric = {k: (None if v is None else v.copy()) for k, v in numeric.items()}
+        self._blocks = tuple(blocks)
+        self.notes = tuple(notes)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self._table.copy()
+
+    @property
+    def params(self) -> pd.DataFrame:
+        return self._numeric["params"].copy()
+
+    @property
+    def bse(self) -> pd.DataFrame:
+        return self._numeric["bse"].copy()
+
+    @property
+    def pvalues(self) -> pd.DataFrame:
+        return self._numeric["pvalues"].copy()
+
+    @property
+    def stats(self) -> pd.DataFrame:
+        return self._numeric["stats"].copy()
+
+    @property
+    def effects(self) -> pd.DataFrame | None:
+        eff = self._numeric["effects"]
+        return None if eff is None else eff.copy()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+
+def compare(
+    results_list: Sequence[Any] | Mapping[str, Any],
+    names: Sequence[str] | None = None,
+    stars: bool = True,
+    include_effects: bool = False,
+    *,
+    n_draws: int = 1000,
+    seed: int = 0,
+) -> Comparison:
+    """Compare fitted models side by side.
+
+    Parameters
+    ----------
+    results_list : sequence of results, or mapping name -> results
+        Fitted models (any mix of kinds). With a mapping, its keys are the column names.
+    names : sequence of str, optional
+        Column names; default the model kinds, made unique (``SDM-1``, ``SDM-2``).
+    stars : bool, default True
+        Mark estimates with ``***`` (p < 0.01), ``**`` (p < 0.05), ``*`` (p < 0.10).
+    include_effects : bool, default False
+        Add direct, indirect and total effects (with SE) per regressor for the models of
+        kind SAR, SDM, SLX or SDEM; calls ``results.effects(n_draws=..., seed=...)``.
+    n_draws, seed : int
+        Passed to ``results.effects``.
+
+    Returns
+    -------
+    Comparison
+        Rows: Intercept, regressors, ``W_`` regressors, ``rho``, ``lambda`` (the union over
+        models, each with its SE below in parentheses), then n, logL, AIC, BIC, sigma2.
+
+    Raises
+    ------
+    InputError
+        If no models are given, ``names`` has the wrong length or repeats a name, or an item
+        is not a fitted results object.
+    """
+    if isinstance(results_list, Mapping):
+        if names is not None:
+            raise InputError("names must not be given when results_list is a mapping (its keys are the names).")
+        names = [str(k) for k in results_list]
+        results_list = list(results_list.values())
+    results_list = list(results_list)
+    if not results_list:
+        raise InputError("compare needs at least one fitted results object; an empty list was given.")
+    for i, res in enumerate(results_list):
+        missing = [a for a in ("kind", "params", "bse", "pvalues", "nobs", "llf") if not hasattr(res, a)]
+        if missing:
+            raise InputError(
+                f"compare expects fitted results objects; item {i} ({type(res).__name__}) "
+                f"lacks attribute(s) {missing}."
+            )
+    if names is None:
+        names = _unique_names([str(r.kind) for r in results_list])
+    else:
+        names = [str(n) for n in names]
+        if len(names) != len(results_list):
+            raise InputError(
+                f"names must have one entry per model: {len(results_list)} expected, "
+                f"{len(names)} given ({names})."
+            )
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise InputError(f"names must be unique; repeated: {dup}.")
+
+    order = _ordered_params(results_list)
+    params = pd.DataFrame({n: r.params for n, r in zip(names, results_list)}).reindex(order)
+    bse = pd.DataFrame({n: r.bse for n, r in zip(names, results_list)}).reindex(order)
+    pvals = pd.DataFrame({n: r.pvalues for n, r in zip(names, results_list)}).reindex(order)
+    stat_rows = {
+        "n": [int(r.nobs) for r in results_list],
+        "logL": [float(r.llf) for r in results_list],
+        "AIC": [float(getattr(r, "aic", np.nan)) for r in results_list],
+        "BIC": [float(getattr(r, "bic", np.nan)) for r in results_list],
+        "sigma2": [float(getattr(r, "sigma2", np.nan)) for r in results_list],
+    }
+    stats_frame = pd.DataFrame(stat_rows, index=names).T
+
+    labels: list[str] = []
+    body: list[list[str]] = []
+    rules: list[int] = []
+    for name in order:
+        est_row, se_row = [], []
+        for model in names:
+            est, se = _cell(params.at[name, model], bse.at[name, model], pvals.at[name, model], stars)
+            est_row.append(est)
+            se_row.append(se)
+        labels += [name, ""]
+        body += [est_row, se_row]
+    rules.append(len(body) - 1)
+    for stat, values in stat_rows.items():
+        labels.append(stat)
+        body.append([format_number(v) for v in values])
+
+    effects_long = None
+    notes = [STARS_NOTE] if stars else []
+    if include_effects:
+        frames = {}
+        for model, res in zip(names, results_list):
+            if res.kind not in EFFECTS_KINDS:
+                continue
+            try:
+                eff = res.effects(n_draws=n_draws, seed=seed)
+            except (NotImplementedError, AttributeError) as exc:
+                notes.append(f"Effects of {model} not shown: {type(exc).__name__}: {exc}")
+                continue
+            frames[model] = _effects_frame(eff, 0.95)
+        if frames:
+            effects_long = pd.concat(frames, names=["model"])
+            rules.append(len(body) - 1)
+            variables = list(dict.fromkeys(v for f in frames.values() for v, _ in f.index))
+            keys = [(kind, v) for kind in ("direct", "indirect", "total") for v in variables]
+            for kind, variable in keys:
+                est_row, se_row = [], []
+                for model in names:
+                    f = frames.get(model)
+                    if f is not None and (variable, kind) in f.index:
+                        row = f.loc[(variable, kind)]
+                        est, se = _cell(float(row["estimate"]), float(row["std err"]), float(row["P>|z|"]), stars)
+                    else:
+                        est, se = "", ""
+                    est_row.append(est)
+                    se_row.append(se)
+                labels += [f"{kind}: {variable}", ""]
+                body += [est_row, se_row]
+            notes.append(f"Effects: simulated inference, {n_draws} draws, seed {seed}.")
+    notes.append("Standard errors in parentheses.")
+
+    table = pd.DataFrame(body, index=pd.Index(labels, name=None), columns=names)
+    block = _Block(
+        title="",
+        columns=("",) + tuple(names),
+        rows=tuple((lab, *cells) for lab, cells in zip(labels, body)),
+        rules_after=tuple(rules),
+    )
+    numeric = {"params": params, "bse": bse, "pvalues": pvals, "stats": stats_frame, "effects": effects_long}
+    return Comparison("Model Comparison", table, numeric, [block], notes)

@@ -1,0 +1,487 @@
+"""Tests of spatialflow.models.summary: Summary renderers and compare().
+
+Numbers shown must equal the results' numbers to the shown precision (4 decimals), so the
+tests parse the rendered text/markdown/LaTeX/HTML back and compare with the source values
+within half a unit of the last shown decimal (``SHOWN_ATOL``).
+
+The rendering tests use real fits on Columbus (old columns; ``columbus`` fixture of
+conftest.py). Cases that need controlled numbers (p-values at the star boundaries, effects
+that fail, panel info) use stand-in namespaces carrying the Columbus estimates of R spatialreg
+(tests/reference/columbus/columbus_ref.txt, script columbus.R beside it) and only the
+SpatialResults attributes of docs/design.md.
+"""
+from __future__ import annotations
+
+import re
+import types
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import spatialflow
+from spatialflow.exceptions import InputError
+from spatialflow.models.summary import (
+    Comparison,
+    Summary,
+    compare,
+    format_number,
+    format_pvalue,
+    make_summary,
+    significance_stars,
+)
+
+# Values are shown with 4 decimals: a shown number is within half a unit of the 4th decimal.
+SHOWN_ATOL = 0.5e-4 + 1e-12
+NUM = r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?"
+
+
+def _stand_in(kind, params, bse, *, llf, sigma2, nobs=49, endog_name="CRIME",
+              effects=None, panel=None):
+    """A results-like namespace with the SpatialResults attributes summary uses."""
+    params = pd.Series(params, dtype=float)
+    bse = pd.Series(bse, dtype=float).reindex(params.index)
+    z = params / bse
+    k = len(params) + 1  # + sigma2
+    spatial = "rho" if "rho" in params.index else ("lambda" if "lambda" in params.index else None)
+    calls = []
+
+    def effects_method(n_draws=1000, seed=0, **kwargs):
+        calls.append((n_draws, seed))
+        if isinstance(effects, Exception):
+            raise effects
+        return effects.copy()
+
+    lagged = [n[2:] for n in params.index if n.startswith("W_")]
+    return types.SimpleNamespace(
+        kind=kind,
+        params=params,
+        bse=bse,
+        tvalues=z,
+        pvalues=pd.Series(2 * stats.norm.sf(np.abs(z)), index=params.index),
+        llf=llf,
+        aic=-2 * llf + 2 * k,
+        bic=-2 * llf + k * np.log(nobs),
+        sigma2=sigma2,
+        nobs=nobs,
+        k=k,
+        spatial_param=spatial,
+        converged=True,
+        panel=panel,
+        exog_names=[n for n in params.index if n not in ("rho", "lambda") and not n.startswith("W_")],
+        lagged_names=lagged,
+        model=types.SimpleNamespace(endog_name=endog_name),
+        effects=effects_method if effects is not None else None,
+        effect_calls=calls,
+    )
+
+
+# R spatialreg, Columbus oldcol: SDM impacts (mixed, exact) with simulated SE, z and p.
+SDM_EFFECTS = pd.DataFrame(
+    {
+        "direct": [-1.0238910, -0.2792275],
+        "indirect": [-1.476711, 0.195385],
+        "total": [-2.50060224, -0.08384256],
+        "direct_se": [0.32674338, 0.09310634],
+        "indirect_se": [0.8522080, 0.3190201],
+        "total_se": [0.9072600, 0.3537437],
+        "direct_z": [-3.098592, -3.022782],
+        "indirect_z": [-1.7699293, 0.6182655],
+        "total_z": [-2.7784673, -0.2380284],
+        "direct_p": [0.0019444, 0.0025046],
+        "indirect_p": [0.076739, 0.536400],
+        "total_p": [0.0054616, 0.8118590],
+    },
+    index=pd.Index(["INC", "HOVAL"]),
+)
+
+
+# R spatialreg, Columbus oldcol: SAR impacts (lag, exact) with simulated SE only, so the
+# summary must fall back to the normal approximation for z, p and the interval.
+SAR_EFFECTS = pd.DataFrame(
+    {
+        "direct": [-1.0860220, -0.2799509],
+        "indirect": [-0.7270848, -0.1874254],
+        "total": [-1.8131068, -0.4673763],
+        "direct_se": [0.30645805, 0.09555386],
+        "indirect_se": [0.4049343, 0.1343259],
+        "total_se": [0.5952751, 0.2054061],
+    },
+    index=pd.Index(["INC", "HOVAL"]),
+)
+
+
+def sdm(effects=SDM_EFFECTS, **kw):
+    return _stand_in(
+        "SDM",
+        {"Intercept": 42.8224128, "INC": -0.9142232, "HOVAL": -0.2937378,
+         "W_INC": -0.5202835, "W_HOVAL": 0.2456403, "rho": 0.4263355},
+        {"Intercept": 12.66720432, "INC": 0.33109401, "HOVAL": 0.08921192,
+         "W_INC": 0.56512898, "W_HOVAL": 0.17891745, "rho": 0.1562344},
+        llf=-181.3935, sigma2=91.79122, effects=effects, **kw,
+    )
+
+
+def sar(effects=SAR_EFFECTS, **kw):
+    return _stand_in(
+        "SAR",
+        {"Intercept": 45.0792499, "INC": -1.0316157, "HOVAL": -0.2659263, "rho": 0.4310232},
+        {"Intercept": 7.17734651, "INC": 0.30514297, "HOVAL": 0.08849862, "rho": 0.1176807},
+        llf=-182.3904, sigma2=95.4945, effects=effects, **kw,
+    )
+
+
+def sem(**kw):
+    return _stand_in(
+        "SEM",
+        {"Intercept": 59.8932190, "INC": -0.9413120, "HOVAL": -0.3022502, "lambda": 0.5617903},
+        {"Intercept": 5.36616256, "INC": 0.33056857, "HOVAL": 0.09047605, "lambda": 0.1338687},
+        llf=-183.3805, sigma2=95.5745, **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def fits(columbus):
+    """Real fits of every cross-section kind on Columbus, CRIME ~ INC + HOVAL."""
+    df, w = columbus
+    return {kind: getattr(spatialflow, kind).from_formula("CRIME ~ INC + HOVAL", data=df, w=w).fit()
+            for kind in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM")}
+
+
+def _numbers(line):
+    return [float(x) for x in re.findall(NUM, line)]
+
+
+def _assert_row_matches(numbers, expected):
+    np.testing.assert_allclose(numbers, expected, rtol=0, atol=SHOWN_ATOL)
+
+
+def _coef_expected(res, name):
+    crit = (stats.t.ppf(0.975, res.df_resid) if getattr(res, "use_t", False)
+            else stats.norm.ppf(0.975))
+    p, s = res.params[name], res.bse[name]
+    return [p, s, res.tvalues[name], res.pvalues[name], p - crit * s, p + crit * s]
+
+
+# --------------------------------------------------------------------------- formatting
+def test_format_number_rule():
+    assert format_number(-1.03161574) == "-1.0316"
+    assert format_number(45.0792499) == "45.0792"
+    assert format_number(12345678.9) == "1.2346e+07"
+    assert format_number(1.2e-6) == "1.2000e-06"
+    assert format_number(0.0) == "0.0000"
+    assert format_number(np.int64(49)) == "49"
+    assert format_number(float("nan")) == ""
+    assert format_number(True) == "yes"
+    assert format_pvalue(1e-9) == "0.0000"
+    assert format_pvalue(0.04999) == "0.0500"
+
+
+@pytest.mark.parametrize("p, expected", [(0.009, "***"), (0.04, "**"), (0.09, "*"), (0.2, ""),
+                                         (0.01, "**"), (0.05, "*"), (0.10, ""), (np.nan, "")])
+def test_significance_stars_boundaries(p, expected):
+    assert significance_stars(p) == expected
+
+
+# --------------------------------------------------------------------------- Summary
+@pytest.mark.parametrize("kind", ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM"])
+def test_summary_text_values_match_params(fits, kind):
+    res = fits[kind]
+    summ = res.summary(include_effects=False)
+    assert isinstance(summ, Summary)
+    text = summ.as_text()
+    assert str(summ) == text
+    lines = text.splitlines()
+    for name in res.params.index:
+        line = next(l for l in lines if l.split()[0] == name)
+        _assert_row_matches(_numbers(line.split(maxsplit=1)[1]), _coef_expected(res, name))
+    assert "[0.025" in text and "0.975]" in text
+
+
+def test_summary_header_values(fits):
+    res = fits["SDM"]
+    text = res.summary(include_effects=False).as_text()
+    for label, value in [("Log-likelihood:", res.llf), ("AIC:", res.aic), ("BIC:", res.bic),
+                         ("sigma2:", res.sigma2), ("rho:", res.params["rho"]),
+                         ("SE(rho):", res.bse["rho"])]:
+        assert f"{label}" in text
+        shown = re.search(re.escape(label) + r"\s+(" + NUM + ")", text).group(1)
+        assert float(shown) == pytest.approx(value, rel=0, abs=SHOWN_ATOL)
+    assert re.search(r"Dep\. variable:\s+CRIME", text)
+    assert re.search(r"No\. observations:\s+49\b", text)
+    assert re.search(r"No\. parameters:\s+7\b", text)
+    assert re.search(r"Converged:\s+yes", text)
+    assert re.search(r"Model:\s+SDM", text)
+
+
+def test_summary_level(fits):
+    res = fits["SAR"]
+    coefs = res.summary(include_effects=False, level=0.90).tables[1]
+    assert list(coefs.columns[-2:]) == ["[0.05", "0.95]"]
+    np.testing.assert_allclose(coefs["0.95]"], res.conf_int(0.90)["upper"], rtol=1e-12)
+    with pytest.raises(InputError, match=r"strictly between 0 and 1; 95 was given"):
+        res.summary(level=95)
+
+
+def test_summary_default_endog_name_is_y():
+    res = sar()
+    res.model = types.SimpleNamespace()
+    assert re.search(r"Dep\. variable:\s+y\b", make_summary(res).as_text())
+
+
+@pytest.mark.parametrize("kind", ["OLS", "SDM"])
+def test_summary_interval_matches_conf_int(fits, kind):
+    res = fits[kind]
+    coefs = res.summary(include_effects=False).tables[1]
+    ci = res.conf_int(0.95)
+    np.testing.assert_allclose(coefs["[0.025"], ci["lower"], rtol=1e-12)
+    np.testing.assert_allclose(coefs["0.975]"], ci["upper"], rtol=1e-12)
+    assert ("t" in coefs.columns) == (kind == "OLS")  # OLS reports t inference
+
+
+def test_summary_matches_r_reference(fits):
+    # R spatialreg lagsarlm(type="mixed"), Columbus oldcol: rho 0.4263355 (se 0.1562344),
+    # logLik -181.3935 -- the end-to-end path from fit to rendered text.
+    text = fits["SDM"].summary(include_effects=False).as_text()
+    assert re.search(r"rho:\s+0\.4263\b", text) and re.search(r"SE\(rho\):\s+0\.1562\b", text)
+    assert re.search(r"Log-likelihood:\s+-181\.3935\b", text)
+
+
+def test_summary_real_effects(fits):
+    pytest.importorskip("spatialflow.models.effects")
+    res = fits["SDM"]
+    eff = res.effects(n_draws=1000, seed=0)
+    table = res.summary().tables[2]
+    np.testing.assert_allclose(table.xs("total", level="effect")["estimate"], eff["total"], rtol=1e-14)
+    np.testing.assert_allclose(table.xs("indirect", level="effect")["std err"], eff["indirect_se"],
+                               rtol=1e-14)
+
+
+def test_summary_tables_are_exportable_frames():
+    res = sdm()
+    summ = make_summary(res)
+    header, coefs, effects = summ.tables
+    pd.testing.assert_series_equal(coefs["coef"], res.params, check_names=False)
+    pd.testing.assert_series_equal(coefs["std err"], res.bse, check_names=False)
+    crit = stats.norm.ppf(0.975)
+    np.testing.assert_allclose(coefs["[0.025"], res.params - crit * res.bse, rtol=1e-14)
+    np.testing.assert_allclose(coefs["0.975]"], res.params + crit * res.bse, rtol=1e-14)
+    assert header.loc["Log-likelihood", "value"] == res.llf
+    assert list(effects.index) == [(v, e) for v in ("INC", "HOVAL") for e in ("direct", "indirect", "total")]
+    np.testing.assert_allclose(effects.loc[("INC", "indirect"), "std err"], 0.8522080, rtol=1e-14)
+    # total = direct + indirect holds in the displayed table as in the source
+    for var in ("INC", "HOVAL"):
+        d, i, t = (effects.loc[(var, e), "estimate"] for e in ("direct", "indirect", "total"))
+        assert t == pytest.approx(d + i, rel=1e-5)  # R printed 7 digits
+    # exported copies cannot alter the summary
+    exported = summ.tables[1]
+    exported.iloc[0, 0] = 0.0
+    assert summ.tables[1].iloc[0, 0] == res.params.iloc[0]
+
+
+def test_summary_effects_rows_in_text():
+    res = sdm()
+    text = make_summary(res).as_text()
+    line = next(l for l in text.splitlines() if l.startswith("INC: indirect"))
+    nums = _numbers(line.split(":", 1)[1].replace("indirect", ""))
+    row = SDM_EFFECTS.loc["INC"]
+    crit = stats.norm.ppf(0.975)
+    _assert_row_matches(nums, [row["indirect"], row["indirect_se"], row["indirect_z"], row["indirect_p"],
+                               row["indirect"] - crit * row["indirect_se"],
+                               row["indirect"] + crit * row["indirect_se"]])
+    assert res.effect_calls == [(1000, 0)]
+
+
+def test_summary_effects_normal_fallback():
+    eff = make_summary(sar()).tables[2]
+    est, se = SAR_EFFECTS.loc["HOVAL", "indirect"], SAR_EFFECTS.loc["HOVAL", "indirect_se"]
+    row = eff.loc[("HOVAL", "indirect")]
+    np.testing.assert_allclose(row["z"], est / se, rtol=1e-14)
+    np.testing.assert_allclose(row["P>|z|"], 2 * stats.norm.sf(abs(est / se)), rtol=1e-12)
+    np.testing.assert_allclose(row["0.975]"], est + stats.norm.ppf(0.975) * se, rtol=1e-14)
+
+
+def test_summary_effects_defaults_and_opt_out():
+    res = sdm()
+    summ = make_summary(res, include_effects=False)
+    assert len(summ.tables) == 2 and res.effect_calls == []
+    assert "Effects" not in summ.as_text()
+    sem_summary = make_summary(sem())  # SEM: coefficients are the marginal effects
+    assert len(sem_summary.tables) == 2
+
+
+@pytest.mark.parametrize("exc", [NotImplementedError("effects not ready"), AttributeError("no W")])
+def test_summary_omits_effects_only_for_not_ready_errors(exc):
+    summ = make_summary(sdm(effects=exc))
+    assert len(summ.tables) == 2
+    assert f"Effects not shown: {type(exc).__name__}" in summ.as_text()
+
+
+def test_summary_propagates_other_effects_errors():
+    with pytest.raises(ValueError, match="boom"):
+        make_summary(sdm(effects=ValueError("boom")))
+
+
+def test_summary_does_not_mutate_results(fits):
+    res = fits["SDM"]
+    params, cov_full = res.params.copy(), res.cov_full.copy()
+    summ = res.summary(include_effects=False)
+    summ.as_text(), summ.as_html(), summ.as_latex(), summ.as_markdown()
+    compare([res, fits["SAR"]]).as_text()
+    pd.testing.assert_series_equal(res.params, params)
+    pd.testing.assert_frame_equal(res.cov_full, cov_full)
+
+
+def test_summary_panel_info():
+    res = sar(panel={"effects": "unit", "T": 5, "bias_correction": "lee-yu"})
+    text = make_summary(res, include_effects=False).as_text()
+    assert re.search(r"Panel effects:\s+unit", text)
+    assert re.search(r"Periods \(T\):\s+5\b", text)
+    assert re.search(r"Bias correction:\s+lee-yu", text)
+    assert "Panel" not in make_summary(sar(), include_effects=False).as_text()
+
+
+def test_summary_markdown_values(fits):
+    res = fits["SDM"]
+    md = res.summary(include_effects=False).as_markdown()
+    rows = {}
+    for line in md.splitlines():
+        if line.startswith("| "):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+            rows[cells[0]] = cells[1:]
+    for name in res.params.index:
+        _assert_row_matches([float(c) for c in rows[name]], _coef_expected(res, name))
+    assert r"P>\|z\|" in md  # pipes inside cells are escaped
+
+
+def test_summary_latex_escapes_and_values(fits):
+    res = fits["SDM"]
+    tex = res.summary(include_effects=False).as_latex()
+    assert r"W\_INC" in tex and r"W\_HOVAL" in tex
+    assert "W_INC" not in tex
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 2
+    line = next(l for l in tex.splitlines() if l.startswith(r"W\_INC &"))
+    cells = [c.strip() for c in line.rstrip(r"\ ").split("&")[1:]]
+    _assert_row_matches([float(c) for c in cells], _coef_expected(res, "W_INC"))
+
+
+def test_summary_html_well_formed_and_values(fits):
+    res = fits["SDM"]
+    summ = res.summary(include_effects=False)
+    html_text = summ._repr_html_()
+    assert html_text == summ.as_html()
+    assert html_text.lstrip().startswith("<div")
+    root = ET.fromstring(html_text)  # raises if not well-formed XML
+    rows = {}
+    for tr in root.iter("tr"):
+        cells = ["".join(c.itertext()) for c in tr]
+        if cells and cells[0]:
+            rows[cells[0]] = cells[1:]
+    for name in res.params.index:
+        _assert_row_matches([float(c) for c in rows[name]], _coef_expected(res, name))
+    assert "P&gt;|z|" in html_text
+
+
+# --------------------------------------------------------------------------- compare
+def test_compare_aligns_params_with_blanks(fits):
+    a, b, c = fits["SAR"], fits["SDM"], fits["SEM"]
+    cmp = compare([a, b, c])
+    assert isinstance(cmp, Comparison)
+    table = cmp.table
+    assert list(table.columns) == ["SAR", "SDM", "SEM"]
+    labels = [i for i in table.index if i]
+    assert labels == ["Intercept", "INC", "HOVAL", "W_INC", "W_HOVAL", "rho", "lambda",
+                      "n", "logL", "AIC", "BIC", "sigma2"]
+    pos = list(table.index).index("W_INC")
+    assert table.iloc[pos]["SAR"] == "" and table.iloc[pos + 1]["SAR"] == ""
+    assert table.iloc[pos]["SDM"].rstrip("*") == format_number(b.params["W_INC"])
+    assert table.iloc[pos + 1]["SDM"] == f"({format_number(b.bse['W_INC'])})"
+    lam = list(table.index).index("lambda")
+    assert table.iloc[lam]["SAR"] == "" and table.iloc[lam]["SEM"] != ""
+    assert np.isnan(cmp.params.loc["W_INC", "SAR"])
+    assert cmp.params.loc["rho", "SDM"] == b.params["rho"]
+    n_row = table.loc["n"]
+    assert list(n_row) == ["49", "49", "49"]
+    assert float(table.loc["logL", "SEM"]) == pytest.approx(c.llf, rel=0, abs=SHOWN_ATOL)
+    assert cmp.stats.loc["AIC", "SDM"] == b.aic
+
+
+def test_compare_stars_in_cells():
+    # p-values set by hand at the boundaries of the star levels
+    b = sdm()
+    b.pvalues = pd.Series([0.009, 0.04, 0.09, 0.2, 0.5, 0.001], index=b.params.index)
+    table = compare([b]).table
+    got = [table.loc[n, "SDM"] for n in ["Intercept", "INC", "HOVAL", "W_INC"]]
+    stars = [g[len(g.rstrip("*")):] for g in got]
+    assert stars == ["***", "**", "*", ""]
+    assert all("*" not in v for v in compare([b], stars=False).table["SDM"])
+    assert "*** p < 0.01, ** p < 0.05, * p < 0.10" in compare([b]).as_text()
+
+
+def test_compare_default_names_unique_and_mapping():
+    cmp = compare([sdm(), sdm(), sar()])
+    assert list(cmp.table.columns) == ["SDM-1", "SDM-2", "SAR"]
+    cmp = compare({"lag": sar(), "durbin": sdm()})
+    assert list(cmp.table.columns) == ["lag", "durbin"]
+    assert list(compare([sar()], names=["m"]).table.columns) == ["m"]
+
+
+def test_compare_rejects_bad_input():
+    with pytest.raises(InputError, match="at least one"):
+        compare([])
+    with pytest.raises(InputError, match="2 expected, 1 given"):
+        compare([sar(), sdm()], names=["a"])
+    with pytest.raises(InputError, match=r"repeated: \['a'\]"):
+        compare([sar(), sdm()], names=["a", "a"])
+    with pytest.raises(InputError, match=r"item 1 \(int\) lacks"):
+        compare([sar(), 3])
+
+
+def test_compare_effects_rows():
+    a, b = sem(), sdm()
+    cmp = compare([a, b], include_effects=True)
+    table = cmp.table
+    labels = [i for i in table.index if i]
+    assert labels[-6:] == ["direct: INC", "direct: HOVAL", "indirect: INC", "indirect: HOVAL",
+                           "total: INC", "total: HOVAL"]
+    pos = list(table.index).index("indirect: INC")
+    assert table.iloc[pos]["SEM"] == ""
+    assert table.iloc[pos]["SDM"] == format_number(-1.476711) + "*"  # p = 0.0767
+    assert table.iloc[pos + 1]["SDM"] == f"({format_number(0.8522080)})"
+    assert cmp.effects.loc[("SDM", "HOVAL", "total"), "estimate"] == -0.08384256
+    assert compare([a, b]).effects is None and b.effect_calls == [(1000, 0)]
+
+
+def test_compare_all_kinds_real(fits):
+    cmp = compare(list(fits.values()))
+    assert list(cmp.table.columns) == ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM"]
+    for kind, res in fits.items():
+        shown = cmp.params[kind].dropna()
+        pd.testing.assert_series_equal(shown, res.params.reindex(shown.index), check_names=False)
+        assert set(shown.index) == set(res.params.index)
+        for name in res.params.index:
+            cell = cmp.table.loc[name, kind]
+            assert cell.rstrip("*") == format_number(res.params[name])
+            assert cell[len(cell.rstrip("*")):] == significance_stars(res.pvalues[name])
+
+
+def test_compare_renderers():
+    cmp = compare([sar(), sdm(), sem()])
+    text = str(cmp)
+    assert text == cmp.as_text()
+    tex = cmp.as_latex()
+    assert r"W\_INC" in tex and "W_INC" not in tex
+    html_text = cmp._repr_html_()
+    assert html_text.lstrip().startswith("<div")
+    root = ET.fromstring(html_text)
+    heads = {"".join(th.itertext()) for th in root.iter("th")}
+    assert {"Intercept", "INC", "HOVAL", "W_INC", "W_HOVAL", "rho", "lambda"} <= heads
+    md = cmp.as_markdown()
+    assert "| SAR | SDM | SEM |" in md
+    # every coefficient shows in the text rendering with its SE below
+    lines = text.splitlines()
+    i = next(k for k, l in enumerate(lines) if l.startswith("W_HOVAL"))
+    assert format_number(sdm().params["W_HOVAL"]) in lines[i]
+    assert f"({format_number(sdm().bse['W_HOVAL'])})" in lines[i + 1]
