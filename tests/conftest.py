@@ -15,7 +15,10 @@ COLUMBUS = REFERENCE / "columbus"
 def columbus():
     """(data indexed by str id '1'..'49', row-standardised libpysal W with the same ids)."""
     df = pd.read_csv(COLUMBUS / "columbus_oldcol.csv", dtype={"id": str}).set_index("id")
-    with libpysal.io.open(str(COLUMBUS / "columbus_oldcol.gal")) as f:
-        w = f.read()
+    gal = libpysal.io.open(str(COLUMBUS / "columbus_oldcol.gal"))
+    try:
+        w = gal.read()
+    finally:
+        gal.close()
     w.transform = "r"
     return df, w
