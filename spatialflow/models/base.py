@@ -89,6 +89,7 @@ class SpatialModel:
         if lagged is not None and not self.durbin:
             raise reject_option(self.kind, "lagged")
         self.formula = formula
+        self.data = data  # kept (never modified) to look up partition/regime columns by name
         self.w = w
         self.logdet_method = logdet
         self.panel_options = None

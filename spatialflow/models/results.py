@@ -110,6 +110,15 @@ class SpatialResults:
         from .effects import compute_effects
         return compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
 
+    def unit_effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
+        """Per-unit (e.g. per-county) total, direct and indirect effects, for mapping.
+
+        See :func:`spatialflow.models.effects.compute_unit_effects` (``direction`` chooses
+        effects received by each unit (row sums) or emitted by it (column sums)).
+        """
+        from .effects import compute_unit_effects
+        return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+
     # ------------------------------------------------------------------ summary
     def summary(self, **kwargs):
         """A :class:`~spatialflow.models.summary.Summary` with text/Markdown/LaTeX/HTML."""
