@@ -1,0 +1,54 @@
+"""Measurement toolkit: the variables a paper on urban-rural factor flows builds first.
+
+Entropy weights and composite factor-flow indices, coupling coordination, gravity flows
+(for flow-based weights), capital stock and TFP (Solow residual, DEA-Malmquist), the
+urban-rural income gap, Dagum Gini and Theil decompositions, and Moran's I over time.
+Pandas in, pandas out; the formula of each measure is in its docstring.
+"""
+from .autocorrelation import local_moran_by_period, moran_by_period
+from .coupling import COORDINATION_GRADES, coordination_grade, coupling_coordination
+from .dea import dea_efficiency, malmquist
+from .entropy import EntropyResult, entropy_weights
+from .flows import FACTORS, FLOW_DIRECTIONS, FactorFlowIndex, factor_flow_index
+from .gravity import gravity_flows, gravity_matrix
+from .income import income_gap
+from .inequality import (
+    DagumGini,
+    TheilDecomposition,
+    dagum_gini,
+    dagum_gini_by,
+    gini,
+    theil,
+    theil_by,
+)
+from .tfp import DEFAULT_DEPRECIATION, SolowResult, capital_stock, solow_tfp
+
+__all__ = [
+    "COORDINATION_GRADES",
+    "DEFAULT_DEPRECIATION",
+    "DagumGini",
+    "EntropyResult",
+    "FACTORS",
+    "FLOW_DIRECTIONS",
+    "FactorFlowIndex",
+    "SolowResult",
+    "TheilDecomposition",
+    "capital_stock",
+    "coordination_grade",
+    "coupling_coordination",
+    "dagum_gini",
+    "dagum_gini_by",
+    "dea_efficiency",
+    "entropy_weights",
+    "factor_flow_index",
+    "gini",
+    "gravity_flows",
+    "gravity_matrix",
+    "income_gap",
+    "local_moran_by_period",
+    "malmquist",
+    "moran_by_period",
+    "solow_tfp",
+    "theil",
+    "theil_by",
+]

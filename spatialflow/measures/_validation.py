@@ -1,0 +1,153 @@
+"""Input checks shared by the measures: one place, so every measure fails the same way."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import (
+    DuplicateIdError,
+    EmptyInputError,
+    InputError,
+    MissingDataError,
+    PanelError,
+    format_ids,
+)
+
+__all__ = [
+    "require_columns",
+    "numeric_block",
+    "missing_cells",
+    "check_nonnegative",
+    "check_positive",
+    "check_option",
+    "check_panel_keys",
+    "as_series",
+]
+
+
+def check_option(name: str, value, allowed: Iterable) -> None:
+    """Raise if ``value`` is not one of ``allowed``, in libpysal's wording."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise InputError(f"'{name}' needs to be one of {allowed}. {value!r} was given instead.")
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable, *, what: str = "column") -> None:
+    """Raise naming every requested column that ``frame`` lacks."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"a pandas DataFrame was expected; {type(frame).__name__} was given.")
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise InputError(
+            f"{what}(s) {format_ids(absent)} not found in the frame; its columns are "
+            f"{format_ids(frame.columns)}."
+        )
+
+
+def missing_cells(block: pd.DataFrame, limit: int = 20) -> str:
+    """Describe the non-finite cells of ``block`` as ``(row label, column)`` pairs."""
+    mask = ~np.isfinite(block.to_numpy(dtype=float))
+    rows, cols = np.nonzero(mask)
+    rl, cl = block.index.tolist(), block.columns.tolist()  # python scalars for messages
+    cells = [(rl[r], cl[c]) for r, c in zip(rows, cols)]
+    return format_ids(cells, limit=limit)
+
+
+def numeric_block(
+    frame: pd.DataFrame, columns: Sequence, *, what: str = "indicator"
+) -> pd.DataFrame:
+    """A float copy of ``frame[columns]``; raise naming non-numeric columns or empty input."""
+    require_columns(frame, columns, what=what)
+    if len(columns) == 0:
+        raise EmptyInputError(f"at least one {what} column is needed; none was given.")
+    if len(frame) == 0:
+        raise EmptyInputError(f"the frame has no rows; {what} values are needed.")
+    bad = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c])
+           or pd.api.types.is_bool_dtype(frame[c])]
+    if bad:
+        raise InputError(
+            f"{what} columns must be numeric; {format_ids(bad)} have dtypes "
+            f"{[str(frame[c].dtype) for c in bad]}."
+        )
+    return frame.loc[:, list(columns)].astype(float).copy()
+
+
+def raise_if_missing(block: pd.DataFrame, *, what: str, hint: str = "") -> None:
+    """Raise :class:`MissingDataError` naming the (row, column) cells that are NaN or inf."""
+    values = block.to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        n_bad = int((~np.isfinite(values)).sum())
+        raise MissingDataError(
+            f"{what} must be finite; {n_bad} cell(s) are NaN or infinite at (row, column) "
+            f"{missing_cells(block)}.{(' ' + hint) if hint else ''}"
+        )
+
+
+def check_nonnegative(block: pd.DataFrame, *, what: str, why: str) -> None:
+    """Raise naming the cells of ``block`` that are negative."""
+    values = block.to_numpy(dtype=float)
+    rows, cols = np.nonzero(values < 0)
+    if rows.size:
+        rl, cl = block.index.tolist(), block.columns.tolist()  # python scalars for messages
+        cells = [(rl[r], cl[c]) for r, c in zip(rows, cols)]
+        raise InputError(
+            f"{what} must be non-negative ({why}); {rows.size} negative cell(s) at "
+            f"(row, column) {format_ids(cells)}."
+        )
+
+
+def check_positive(block: pd.DataFrame, *, what: str, why: str) -> None:
+    """Raise naming the cells of ``block`` that are zero or negative."""
+    values = block.to_numpy(dtype=float)
+    rows, cols = np.nonzero(~(values > 0))
+    if rows.size:
+        rl, cl = block.index.tolist(), block.columns.tolist()  # python scalars for messages
+        cells = [(rl[r], cl[c]) for r, c in zip(rows, cols)]
+        raise InputError(
+            f"{what} must be strictly positive ({why}); {rows.size} cell(s) are <= 0 at "
+            f"(row, column) {format_ids(cells)}."
+        )
+
+
+def check_panel_keys(frame: pd.DataFrame, id: str | None, time: str | None) -> None:
+    """Raise if the id/time columns are absent or an (id, time) pair repeats."""
+    keys = [k for k in (id, time) if k is not None]
+    require_columns(frame, keys, what="panel key")
+    if not keys:
+        return
+    if frame[keys].isna().any().any():
+        bad = frame.index[frame[keys].isna().any(axis=1)]
+        raise PanelError(f"panel keys {keys} must not be missing; rows {format_ids(bad)}.")
+    dup = frame.duplicated(subset=keys, keep=False)
+    if dup.any():
+        pairs = list(frame.loc[dup, keys].itertuples(index=False, name=None))
+        raise DuplicateIdError(
+            f"each {tuple(keys)} must occur once; duplicated: {format_ids(pairs)}."
+        )
+
+
+def as_series(values, *, name: str) -> pd.Series:
+    """A float copy of ``values`` as a Series (keeping a Series' index)."""
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise InputError(
+                f"{name} must be one-dimensional; a DataFrame with columns "
+                f"{format_ids(values.columns)} was given."
+            )
+        values = values.iloc[:, 0]
+    if isinstance(values, pd.Series):
+        if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+            raise InputError(f"{name} must be numeric; dtype {values.dtype} was given.")
+        return values.astype(float).copy()
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise InputError(
+            f"{name} must be one-dimensional; an array of shape {arr.shape} was given."
+        )
+    try:
+        arr = arr.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be numeric; dtype {arr.dtype} was given.") from exc
+    return pd.Series(arr, name=name)

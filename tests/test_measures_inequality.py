@@ -1,0 +1,121 @@
+"""Dagum Gini and Theil decompositions, and the urban-rural income gap.
+
+Hand-worked example (Dagum 1997 formulas): values a = (1, 3), b = (2, 6); n = 4, mu = 3.
+Sum over ordered pairs of |y_i - y_r| = 32, so G = 32 / (2 * 16 * 3) = 1/3.
+G_aa = 4 / (2*4*2) = 1/4, G_bb = 8 / (2*4*4) = 1/4; p = (1/2, 1/2), s = (1/3, 2/3):
+G_w = 1/4 * (1/2 * 1/3 + 1/2 * 2/3) = 1/8.  b is richer: sum |b - a| = 10,
+G_ba = 10 / (2*2*(4+2)) = 5/12; d_ba = 9/4, p_ba = 1/4, D_ba = 0.8;
+p_b s_a + p_a s_b = 1/2: G_nb = 5/12 * 1/2 * 0.8 = 1/6, G_t = 5/12 * 1/2 * 0.2 = 1/24.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spatialflow.exceptions import InputError, MissingDataError
+from spatialflow.measures import dagum_gini, dagum_gini_by, gini, income_gap, theil, theil_by
+
+RTOL = 1e-12
+IDENTITY_ATOL = 1e-12  # the issue's tolerance for G = G_w + G_nb + G_t
+
+
+def _plain_gini(y):
+    """Independent Gini: mean absolute difference over all ordered pairs / (2 mu)."""
+    y = np.asarray(y, dtype=float)
+    return np.abs(y[:, None] - y[None, :]).mean() / (2 * y.mean())
+
+
+def test_dagum_hand_computed():
+    res = dagum_gini([1.0, 3.0, 2.0, 6.0], ["a", "a", "b", "b"])
+    assert res.total == pytest.approx(1 / 3, rel=RTOL)
+    assert res.within == pytest.approx(1 / 8, rel=RTOL)
+    assert res.net_between == pytest.approx(1 / 6, rel=RTOL)
+    assert res.transvariation == pytest.approx(1 / 24, rel=RTOL)
+    assert res.between_gini.loc["b", "a"] == pytest.approx(5 / 12, rel=RTOL)
+    assert res.relative_economic_affluence.loc["b", "a"] == pytest.approx(0.8, rel=RTOL)
+    assert list(res.group_mean.index) == ["b", "a"]  # ordered by decreasing mean
+    np.testing.assert_allclose(res.group_gini.to_numpy(), [0.25, 0.25], rtol=RTOL)
+
+
+def test_dagum_identity_and_equals_ordinary_gini():
+    rng = np.random.default_rng(2024)
+    y = rng.lognormal(10, 0.8, size=300)
+    g = rng.choice(["PRD", "East", "West", "North"], size=300)
+    res = dagum_gini(y, g)
+    parts = res.within + res.net_between + res.transvariation
+    assert abs(parts - res.total) <= IDENTITY_ATOL
+    assert res.total == pytest.approx(_plain_gini(y), rel=1e-12)
+    assert gini(y) == pytest.approx(_plain_gini(y), rel=1e-12)
+    assert res.contributions.sum() == pytest.approx(1.0, rel=1e-12)
+    # Order of rows is irrelevant.
+    perm = rng.permutation(300)
+    again = dagum_gini(y[perm], g[perm])
+    assert again.net_between == pytest.approx(res.net_between, rel=1e-12)
+
+
+def test_dagum_matches_series_by_index():
+    y = pd.Series([1.0, 3.0, 2.0, 6.0], index=["w", "x", "y", "z"])
+    g = pd.Series(["b", "b", "a", "a"], index=["y", "z", "w", "x"])  # shuffled, matched by index
+    res = dagum_gini(y, g)
+    assert res.within == pytest.approx(1 / 8, rel=RTOL)
+
+
+def test_dagum_bad_input():
+    with pytest.raises(InputError, match=r"negative cell\(s\) at .* \[\(1, 'values'\)\]"):
+        dagum_gini([1.0, -3.0, 2.0], ["a", "a", "b"])
+    with pytest.raises(MissingDataError, match=r"\(2, 'values'\)"):
+        dagum_gini([1.0, 3.0, np.nan], ["a", "a", "b"])
+    with pytest.raises(InputError, match=r"groups \['z'\] have mean 0"):
+        dagum_gini([1.0, 3.0, 0.0], ["a", "a", "z"])
+
+
+def test_theil_hand_computed_and_identity():
+    res = theil([1.0, 1.0, 2.0, 2.0], ["a", "a", "b", "b"])
+    expected = 0.5 * (2 / 3 * math.log(2 / 3) + 4 / 3 * math.log(4 / 3))
+    assert res.total == pytest.approx(expected, rel=RTOL)
+    assert res.between == pytest.approx(expected, rel=RTOL)
+    assert res.within == 0.0
+    rng = np.random.default_rng(5)
+    y, g = rng.lognormal(size=200), rng.choice(list("pqr"), size=200)
+    r = theil(y, g)
+    assert r.total == pytest.approx(r.between + r.within, rel=1e-12)
+    assert r.total == pytest.approx(np.mean(y / y.mean() * np.log(y / y.mean())), rel=1e-12)
+    w = rng.uniform(1, 9, size=200)
+    rw = theil(y, g, weights=w)
+    assert rw.total == pytest.approx(rw.between + rw.within, rel=1e-12)
+
+
+def test_income_theil_hand_and_equals_weighted_theil():
+    df = pd.DataFrame({"yu": [2.0, 56905.0], "yr": [1.0, 23598.0], "pu": [1.0, 94.0],
+                       "pr": [1.0, 33.0]}, index=["toy", "gd"])
+    out = income_gap(df, urban_income="yu", rural_income="yr", urban_population="pu",
+                     rural_population="pr")
+    # toy: income shares (2/3, 1/3), population shares (1/2, 1/2).
+    toy = 2 / 3 * math.log(4 / 3) + 1 / 3 * math.log(2 / 3)
+    assert out.loc["toy", "theil"] == pytest.approx(toy, rel=RTOL)
+    gd = theil([56905.0, 23598.0], ["u", "r"], weights=[94.0, 33.0]).total
+    assert out.loc["gd", "theil"] == pytest.approx(gd, rel=1e-12)
+    assert out.loc["toy", "ratio"] == 2.0
+
+
+def test_income_ratio_guangdong_published():
+    # DOMAIN.md: Guangdong 2022 56,905 / 23,598 = 2.41; 2023 59,307 / 25,142 = 2.36.
+    df = pd.DataFrame({"u": [56905.0, 59307.0], "r": [23598.0, 25142.0]}, index=[2022, 2023])
+    ratio = income_gap(df, urban_income="u", rural_income="r")["ratio"]
+    np.testing.assert_allclose(ratio.round(2).to_numpy(), [2.41, 2.36], rtol=0, atol=1e-12)
+    with pytest.raises(InputError, match=r"\(2023, 'r'\)"):
+        income_gap(df.assign(r=[23598.0, 0.0]), urban_income="u", rural_income="r")
+
+
+def test_by_period_tidy_frames():
+    df = pd.DataFrame({"year": [1, 1, 1, 1, 2, 2, 2, 2], "y": [1.0, 3, 2, 6, 1, 1, 2, 2],
+                       "region": list("aabb") * 2})
+    dg = dagum_gini_by(df, value="y", group="region", time="year")
+    assert dg["year"].tolist() == [1, 2]
+    assert dg.loc[0, "total"] == pytest.approx(1 / 3, rel=RTOL)
+    th = theil_by(df, value="y", group="region", time="year")
+    assert th.loc[1, "within"] == 0.0
+    assert th.loc[1, "between"] == pytest.approx(th.loc[1, "total"], rel=RTOL)
