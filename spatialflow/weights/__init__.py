@@ -1,4 +1,9 @@
-"""Spatial weights: one entry point, :func:`build`, returning a libpysal ``Graph``."""
-from .align import as_sparse, weights_ids
+"""Spatial weights: one entry point, :func:`build`, returning a libpysal ``Graph``.
 
-__all__ = ["as_sparse", "weights_ids"]
+>>> from spatialflow.weights import build, describe, as_sparse, weights_ids
+"""
+from .align import as_sparse, weights_ids
+from .build import KINDS, build
+from .describe import WeightsDescription, describe
+
+__all__ = ["build", "describe", "as_sparse", "weights_ids", "KINDS", "WeightsDescription"]

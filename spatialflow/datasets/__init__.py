@@ -1,0 +1,23 @@
+"""Datasets: the embedded Guangdong county layer, the national county loader, projections.
+
+>>> from spatialflow.datasets import load_guangdong_counties, to_metric
+>>> gd = load_guangdong_counties()
+>>> gd["region"].value_counts().to_dict()
+{'PRD': 50, 'North': 37, 'East': 19, 'West': 18}
+"""
+from .._crs import CHINA_ALBERS, GUANGDONG_ALBERS, to_metric
+from .china import load_china_counties
+from .guangdong import REGIONS, load_guangdong_counties, load_regions
+from .synthetic import DEFAULT_TRUTH, synthetic_panel
+
+__all__ = [
+    "load_guangdong_counties",
+    "load_regions",
+    "load_china_counties",
+    "to_metric",
+    "GUANGDONG_ALBERS",
+    "CHINA_ALBERS",
+    "REGIONS",
+    "synthetic_panel",
+    "DEFAULT_TRUTH",
+]

@@ -1,0 +1,60 @@
+"""Input checks shared by the weights builders (run once, up front)."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..exceptions import (
+    DuplicateIdError,
+    EmptyInputError,
+    GeometryError,
+    InputError,
+    format_ids,
+)
+
+__all__ = ["check_frame", "check_geometries"]
+
+
+def check_frame(frame, *, need_geometry: bool, kind: str) -> None:
+    """Type, emptiness and unique ids of the frame the weights are built on."""
+    expected = gpd.GeoDataFrame if need_geometry else pd.DataFrame
+    if not isinstance(frame, expected):
+        raise InputError(
+            f"kind={kind!r} needs a {expected.__name__} whose index holds the unit ids; "
+            f"{type(frame).__name__} was given instead."
+        )
+    if len(frame) == 0:
+        raise EmptyInputError(f"the frame has no rows; kind={kind!r} needs at least 2 units.")
+    if frame.index.has_duplicates:
+        dup = frame.index[frame.index.duplicated()].unique()
+        raise DuplicateIdError(
+            f"the frame's index must hold unique unit ids; duplicated ids: {format_ids(dup)}."
+        )
+
+
+def check_geometries(gdf: gpd.GeoDataFrame, *, polygons: bool, kind: str) -> None:
+    """Missing, empty, invalid or (for contiguity) non-polygonal geometries, named by id."""
+    geoms = gdf.geometry.values
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    invalid = ~missing & ~empty & ~shapely.is_valid(geoms)
+    problems = []
+    for label, mask in (("missing (None)", missing), ("empty", empty), ("invalid", invalid)):
+        if mask.any():
+            problems.append(f"{label}: {format_ids(gdf.index[mask])}")
+    if problems:
+        hint = " Repair invalid ones with gdf.make_valid()." if invalid.any() else ""
+        raise GeometryError(
+            f"kind={kind!r} needs a valid, non-empty geometry for every unit; "
+            + "; ".join(problems) + "." + hint
+        )
+    if polygons:
+        kinds = shapely.get_type_id(geoms)
+        not_poly = ~np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
+        if not_poly.any():
+            raise GeometryError(
+                f"kind={kind!r} needs Polygon or MultiPolygon geometries; these ids have other "
+                f"types: {format_ids(gdf.index[not_poly])}. Use a distance-based kind for points."
+            )

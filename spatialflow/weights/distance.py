@@ -1,0 +1,131 @@
+"""Distance-based weights on centroids in kilometres: k nearest, distance band, inverse distance."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+from scipy.spatial.distance import pdist, squareform
+
+from .._crs import metre_factor, to_metric
+from ..exceptions import GeometryError, InputError, format_ids
+
+__all__ = [
+    "centroids_km", "knn_matrix", "distance_band_matrix", "inverse_distance_matrix",
+    "check_threshold", "check_power", "pairwise_km",
+]
+
+
+def centroids_km(gdf: gpd.GeoDataFrame, project=False) -> np.ndarray:
+    """Centroid coordinates (n x 2) in kilometres of a metric CRS.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Points or polygons with a CRS.
+    project : bool or CRS-like, default False
+        ``False`` requires ``gdf`` to be in a projected CRS already (else :class:`CRSError`).
+        ``True`` projects a geographic frame with :func:`spatialflow.datasets.to_metric`
+        (Albers equal-area conic); a CRS projects to that CRS. Centroids are computed after
+        projecting, never in degrees.
+    """
+    if project is not False and project is not None:
+        crs = None if project is True else project
+        if project is True and gdf.crs is not None and gdf.crs.is_projected:
+            metric = gdf
+        else:
+            metric = to_metric(gdf, crs)
+    else:
+        if gdf.crs is not None and not gdf.crs.is_projected:
+            metre_factor(gdf.crs)  # raises CRSError with the remedies
+        metric = gdf
+    factor = metre_factor(metric.crs)
+    xy = np.column_stack(
+        [metric.geometry.centroid.x.to_numpy(), metric.geometry.centroid.y.to_numpy()]
+    )
+    xy = xy * factor / 1000.0
+    _check_distinct(xy, gdf.index)
+    return xy
+
+
+def _check_distinct(xy: np.ndarray, ids) -> None:
+    _, first, counts = np.unique(xy, axis=0, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        _, inverse = np.unique(xy, axis=0, return_inverse=True)
+        shared = np.isin(inverse.ravel(), np.flatnonzero(counts > 1))
+        raise GeometryError(
+            "distance weights need distinct centroids; these ids share a centroid with "
+            f"another unit: {format_ids(ids[shared])}."
+        )
+
+
+def knn_matrix(xy: np.ndarray, k: int) -> sp.csr_matrix:
+    """Binary k-nearest-neighbour matrix (row i marks the k units closest to i)."""
+    n = len(xy)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 or k >= n:
+        raise InputError(
+            f"knn needs an integer k with 1 <= k < n (n = {n} units); k={k!r} was given."
+        )
+    _, nearest = cKDTree(xy).query(xy, k=k + 1)
+    # centroids are distinct, so column 0 is the unit itself
+    cols = nearest[:, 1:].ravel()
+    rows = np.repeat(np.arange(n), k)
+    return sp.csr_matrix((np.ones(n * k), (rows, cols)), shape=(n, n))
+
+
+def _band_distances(xy: np.ndarray, threshold_km: float) -> sp.csr_matrix:
+    tree = cKDTree(xy)
+    dist = tree.sparse_distance_matrix(tree, threshold_km, output_type="coo_matrix").tocsr()
+    dist.setdiag(0)
+    dist.eliminate_zeros()
+    return dist
+
+
+def check_threshold(threshold_km, required: bool) -> float | None:
+    if threshold_km is None and not required:
+        return None
+    if isinstance(threshold_km, bool) or not isinstance(threshold_km, (int, float, np.number)) \
+            or not np.isfinite(threshold_km) or threshold_km <= 0:
+        raise InputError(
+            f"threshold_km must be a positive number of kilometres; {threshold_km!r} was given."
+        )
+    return float(threshold_km)
+
+
+def check_power(power) -> float:
+    if isinstance(power, bool) or not isinstance(power, (int, float, np.number)) or power <= 0:
+        raise InputError(f"power must be a positive number (usually 1 or 2); {power!r} was given.")
+    return float(power)
+
+
+def distance_band_matrix(
+    xy: np.ndarray, threshold_km: float, *, binary: bool = True, power: float = 1.0
+) -> sp.csr_matrix:
+    """Units within ``threshold_km`` (inclusive): weight 1, or ``d**-power`` if not binary."""
+    dist = _band_distances(xy, threshold_km)
+    if binary:
+        dist.data[:] = 1.0
+    else:
+        dist.data = dist.data ** -power
+    return dist
+
+
+def inverse_distance_matrix(
+    xy: np.ndarray, *, power: float = 1.0, threshold_km: float | None = None
+) -> sp.csr_matrix:
+    """Inverse-distance weights :math:`w_{ij} = d_{ij}^{-p}` (km), all pairs or within a band.
+
+    Without a threshold the matrix is dense (n^2 entries); pass ``threshold_km`` for large n.
+    """
+    if threshold_km is not None:
+        return distance_band_matrix(xy, threshold_km, binary=False, power=power)
+    dist = squareform(pdist(xy))
+    with np.errstate(divide="ignore"):
+        w = np.where(dist > 0, dist ** -power, 0.0)
+    return sp.csr_matrix(w)
+
+
+def pairwise_km(xy: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Distances (km) of the pairs (rows[i], cols[i])."""
+    return np.hypot(*(xy[rows] - xy[cols]).T)
+

