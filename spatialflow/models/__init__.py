@@ -2,6 +2,11 @@
 from .base import OLS, SAR, SDEM, SDM, SEM, SLX, SpatialModel
 from .results import SpatialResults
 from .summary import Comparison, Summary, compare
+from .diagnostics import (common_factor_lr, common_factor_test, lm_tests, lr_test,
+                          moran_residuals, specification_search, wald_test)
+from .regimes import chow_test
 
 __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SpatialModel", "SpatialResults",
-           "Summary", "Comparison", "compare"]
+           "Summary", "Comparison", "compare", "lm_tests", "moran_residuals", "lr_test",
+           "wald_test", "common_factor_test", "common_factor_lr", "specification_search",
+           "chow_test"]
