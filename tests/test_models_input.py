@@ -1,0 +1,139 @@
+"""Bad input to the cross-sectional models: typed errors that name the culprits."""
+from __future__ import annotations
+
+import libpysal
+import numpy as np
+import pandas as pd
+import pytest
+
+import spatialflow as sf
+from spatialflow.exceptions import (BoundaryWarning, CollinearityError, ConvergenceWarning,
+                                    DuplicateIdError, EmptyInputError, IdMismatchError,
+                                    InputError, IslandWarning, MissingDataError,
+                                    MissingValueWarning, ModelSpecificationError)
+
+FORMULA = "CRIME ~ INC + HOVAL"
+
+
+def test_nan_raises_naming_columns_and_ids(columbus):
+    df, w = columbus
+    bad = df.copy()
+    bad.loc["7", "INC"] = np.nan
+    bad.loc["12", "CRIME"] = np.inf
+    with pytest.raises(MissingDataError, match=r"\['CRIME', 'INC'\].*'7', '12'"):
+        sf.SAR.from_formula(FORMULA, data=bad, w=w)
+
+
+def test_missing_drop_subsets_weights_and_warns(columbus):
+    df, w = columbus
+    bad = df.copy()
+    bad.loc["7", "INC"] = np.nan
+    with pytest.warns(MissingValueWarning, match=r"dropped 1 id\(s\).*'7'"):
+        res = sf.SAR.from_formula(FORMULA, data=bad, w=w, missing="drop").fit()
+    assert res.nobs == 48 and "7" not in res.ids
+    # The same as fitting on the subset with R's subset.listw-style re-standardised W.
+    sub = w.to_adjlist(remove_symmetric=False, drop_islands=True)
+    sub = sub[(sub["focal"] != "7") & (sub["neighbor"] != "7")]
+    g = libpysal.graph.Graph.from_adjacency(sub, focal_col="focal", neighbor_col="neighbor",
+                                            weight_col="weight").transform("r")
+    ref = sf.SAR.from_formula(FORMULA, data=df.drop(index="7"), w=g).fit()
+    np.testing.assert_allclose(res.params, ref.params.loc[res.params.index], rtol=1e-6)
+    assert bad.loc["7", "INC"] != bad.loc["7", "INC"]  # the user's frame is untouched (NaN)
+
+
+def test_user_frame_is_not_modified(columbus):
+    df, w = columbus
+    before = df.copy()
+    sf.SDM.from_formula(FORMULA, data=df, w=w).fit()
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_collinear_columns_are_named(columbus):
+    df, w = columbus
+    bad = df.assign(INC2=2 * df["INC"])
+    with pytest.raises(CollinearityError, match=r"INC2|INC"):
+        sf.SAR.from_formula("CRIME ~ INC + HOVAL + INC2", data=bad, w=w)
+    with pytest.raises(CollinearityError, match="W_Intercept"):
+        sf.SDM.from_formula(FORMULA, data=df, w=w, lagged=["Intercept", "INC"])
+
+
+def test_weights_not_aligned_name_the_ids(columbus):
+    df, w = columbus
+    with pytest.raises(IdMismatchError, match=r"1 id\(s\) in the weights but not in the data \['49'\]"):
+        sf.SAR.from_formula(FORMULA, data=df.drop(index="49"), w=w)
+    intdf = df.set_axis(df.index.astype(int))
+    with pytest.raises(IdMismatchError, match="agree as text"):
+        sf.SAR.from_formula(FORMULA, data=intdf, w=w)
+
+
+def test_duplicate_and_empty_and_non_numeric(columbus):
+    df, w = columbus
+    with pytest.raises(DuplicateIdError, match="'1'"):
+        sf.SAR.from_formula(FORMULA, data=pd.concat([df, df.iloc[:1]]), w=w)
+    with pytest.raises(EmptyInputError, match="no rows"):
+        sf.SAR.from_formula(FORMULA, data=df.iloc[:0], w=w)
+    X = df[["INC", "HOVAL"]].assign(label="a")
+    with pytest.raises(InputError, match=r"\['label'\] are not numeric"):
+        sf.SAR(df["CRIME"], X, w)
+
+
+def test_n_not_above_k_and_missing_weights(columbus):
+    df, w = columbus
+    small = df.iloc[:3]
+    with pytest.raises(InputError, match="needs n > k"):
+        sf.OLS.from_formula("CRIME ~ INC + HOVAL", data=small)
+    with pytest.raises(InputError, match="needs spatial weights"):
+        sf.SAR.from_formula(FORMULA, data=df)
+    with pytest.raises(ModelSpecificationError, match="SAR does not take lagged"):
+        sf.SAR.from_formula(FORMULA, data=df, w=w, lagged=["INC"])
+    with pytest.raises(InputError, match=r"lagged names \['AGE'\]"):
+        sf.SDM.from_formula(FORMULA, data=df, w=w, lagged=["AGE"])
+
+
+def test_unknown_formula_column_lists_columns(columbus):
+    df, w = columbus
+    with pytest.raises(InputError, match="Available columns"):
+        sf.SAR.from_formula("CRIME ~ NOPE", data=df, w=w)
+
+
+def test_islands_have_zero_lags_like_zero_policy(columbus):
+    df, w = columbus
+    neighbors = {k: list(v) for k, v in w.neighbors.items()}
+    # cut unit '1' off: it and its former neighbours lose the links (symmetrically)
+    for j in neighbors.pop("1"):
+        neighbors[j] = [x for x in neighbors[j] if x != "1"]
+    neighbors["1"] = []
+    wi = libpysal.weights.W(neighbors, silence_warnings=True)
+    wi.transform = "r"
+    with pytest.warns(IslandWarning, match=r"'1'"):
+        res = sf.SAR.from_formula(FORMULA, data=df, w=wi).fit()
+    assert res.converged and np.isfinite(res.llf)
+    assert res.model.frame.W[res.ids.get_loc("1")].nnz == 0
+
+
+def test_rho_at_the_bound_warns_and_flags():
+    w = libpysal.weights.lat2W(6, 6)
+    w.transform = "r"
+    rng = np.random.default_rng(3)
+    # y is (almost) the constant vector, an eigenvector of W with eigenvalue 1: without an
+    # intercept the concentrated likelihood increases all the way to rho's upper bound 1.
+    df = pd.DataFrame({"y": 5 + 1e-9 * rng.normal(size=w.n), "x": rng.normal(size=w.n)},
+                      index=w.id_order)
+    with pytest.warns(BoundaryWarning, match="rho = 1 is at the edge"):
+        res = sf.SAR.from_formula("y ~ x - 1", data=df, w=w).fit()
+    assert res.at_bound
+    assert res.bounds[1] == pytest.approx(1.0)
+
+
+def test_convergence_failure_is_a_named_warning(columbus, monkeypatch):
+    import spatialflow.models.ml as ml
+    df, w = columbus
+    original = ml.minimize_scalar
+
+    def one_iteration(fun, bounds, method, options):
+        return original(fun, bounds=bounds, method=method, options={**options, "maxiter": 1})
+
+    monkeypatch.setattr(ml, "minimize_scalar", one_iteration)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        res = sf.SAR.from_formula(FORMULA, data=df, w=w).fit()
+    assert res.converged is False
