@@ -124,3 +124,21 @@ def test_conf_int_and_labels(fits):
     assert list(res.cov.index) == list(res.params.index)
     assert "sigma2" in res.cov_full.index
     np.testing.assert_allclose(res.tvalues, res.params / res.bse, rtol=1e-12)
+
+
+def test_matches_spreg_full_method(columbus):
+    """spreg 1.9 ML_Lag (slx_lags=1) and ML_Error, method="full", on the same data."""
+    import spreg
+    df, w = columbus
+    y, X = df[["CRIME"]].to_numpy(), df[["INC", "HOVAL"]].to_numpy()
+    lag = spreg.ML_Lag(y, X, w, slx_lags=1, method="full", spat_diag=False,
+                       spat_impacts=None)
+    ours = sf.SDM.from_formula(FORMULA, data=df, w=w).fit()
+    # spreg orders: CONSTANT, INC, HOVAL, W_INC, W_HOVAL, W_dep_var (rho)
+    np.testing.assert_allclose(ours.params.to_numpy(), np.ravel(lag.betas), rtol=1e-6)
+    np.testing.assert_allclose(ours.llf, lag.logll, rtol=1e-9)
+    np.testing.assert_allclose(ours.bse.to_numpy(), np.sqrt(np.diag(lag.vm)), rtol=1e-4)
+    err = spreg.ML_Error(y, X, w, method="full", spat_diag=False)
+    sem = sf.SEM.from_formula(FORMULA, data=df, w=w).fit()
+    np.testing.assert_allclose(sem.params.to_numpy(), np.ravel(err.betas), rtol=1e-6)
+    np.testing.assert_allclose(sem.llf, err.logll, rtol=1e-9)
