@@ -97,15 +97,29 @@ def _maximise(negll, lower: float, upper: float, xatol: float):
     return res, at_bound
 
 
+def _estimate(negll, bounds, name: str, fixed: float | None, xatol: float):
+    """Maximise the concentrated likelihood over the admissible interval (or take ``fixed``).
+
+    Returns the estimate, whether the optimiser converged, whether it sits at a bound, and
+    the optimiser's report.
+    """
+    if fixed is not None:
+        return float(fixed), True, False, {"fixed": True}
+    res, at_bound = _maximise(negll, *bounds, xatol=xatol)
+    _warn_fit(name, res, at_bound, bounds)
+    return float(res.x), bool(res.success), at_bound, {"nfev": int(res.nfev),
+                                                        "message": str(res.message)}
+
+
 def _warn_fit(name: str, res, at_bound: bool, bounds) -> None:
     if at_bound:
         warnings.warn(
             f"{name} = {res.x:.6g} is at the edge of its admissible interval "
             f"({bounds[0]:.6g}, {bounds[1]:.6g}); the likelihood may have no interior "
-            "maximum and its standard error is unreliable.", BoundaryWarning, stacklevel=4)
+            "maximum and its standard error is unreliable.", BoundaryWarning, stacklevel=5)
     if not res.success:
         warnings.warn(f"the optimiser for {name} did not converge: {res.message}",
-                      ConvergenceWarning, stacklevel=4)
+                      ConvergenceWarning, stacklevel=5)
 
 
 def _solve(A: sp.spmatrix, b: np.ndarray) -> np.ndarray:
@@ -138,14 +152,7 @@ def fit_lag(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet: LogDet, *,
         sse = s00 - 2 * r * s0L + r * r * sLL
         return 0.5 * N * np.log(sse / N) - scale * logdet(r)
 
-    bounds = logdet.bounds
-    if rho is None:
-        res, at_bound = _maximise(negll, *bounds, xatol=xatol)
-        _warn_fit("rho", res, at_bound, bounds)
-        rho_hat, converged = float(res.x), bool(res.success)
-        opt = {"nfev": int(res.nfev), "message": str(res.message)}
-    else:
-        rho_hat, converged, at_bound, opt = float(rho), True, False, {"fixed": True}
+    rho_hat, converged, at_bound, opt = _estimate(negll, logdet.bounds, "rho", rho, xatol)
 
     beta = b0 - rho_hat * bL
     e = e0 - rho_hat * eL
@@ -204,14 +211,7 @@ def fit_error(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet: LogDet, *,
         _, sse = gls(l)
         return 0.5 * N * np.log(sse / N) - scale * logdet(l)
 
-    bounds = logdet.bounds
-    if lam is None:
-        res, at_bound = _maximise(negll, *bounds, xatol=xatol)
-        _warn_fit("lambda", res, at_bound, bounds)
-        lam_hat, converged = float(res.x), bool(res.success)
-        opt = {"nfev": int(res.nfev), "message": str(res.message)}
-    else:
-        lam_hat, converged, at_bound, opt = float(lam), True, False, {"fixed": True}
+    lam_hat, converged, at_bound, opt = _estimate(negll, logdet.bounds, "lambda", lam, xatol)
 
     Xs = X - lam_hat * WX
     # Final coefficients by least squares on the filtered data (more accurate than the
