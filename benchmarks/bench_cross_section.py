@@ -79,7 +79,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             df.assign(id=df.index).to_csv(Path(tmp) / "d.csv", index=False)
             pairs = sp.coo_matrix(W)
-            pd.DataFrame({"i": pairs.row + 1, "j": pairs.col + 1}).to_csv(
+            nz = pairs.data != 0  # islands are stored as explicit zero self-loops; not links
+            pd.DataFrame({"i": pairs.row[nz] + 1, "j": pairs.col[nz] + 1}).to_csv(
                 Path(tmp) / "nb.csv", index=False)
             script = Path(tmp) / "b.R"
             script.write_text(f"""

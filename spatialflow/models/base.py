@@ -103,6 +103,10 @@ class SpatialModel:
             regimes = regimes.reindex(X.index)
 
         if id is not None or time is not None or effects is not None:
+            if regimes is not None:
+                raise ModelSpecificationError(
+                    "regimes= is not available for panel models yet; interact the regime "
+                    "dummy with the regressors in the formula instead (e.g. 'x:C(core)').")
             from .panel import PanelSpec
             self.panel_options = PanelSpec(data=data, y=y, X=X, w=w, id=id, time=time,
                                            effects=effects, balance=balance,

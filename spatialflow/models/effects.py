@@ -801,6 +801,10 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
 # --------------------------------------------------------------------------------------------
 def _resolve_partition(results, partition):
     """A column name is looked up in the model's data frame (``results.model.data``)."""
+    if isinstance(partition, str) and getattr(results, "panel", None) is not None:
+        # Long panel data: one label per unit, which must not change over time.
+        from .panel import unit_attribute
+        return unit_attribute(results, partition)
     if isinstance(partition, str):
         data = getattr(getattr(results, "model", None), "data", None)
         if not isinstance(data, pd.DataFrame):

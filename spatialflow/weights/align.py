@@ -69,6 +69,9 @@ def as_sparse(w, ids: Sequence | pd.Index) -> sp.csr_matrix:
                 "them (e.g. Graph.subgraph) to the data's index." + hint
             )
     matrix = sp.csr_matrix(w.sparse, dtype=float)
+    # libpysal's Graph stores an island as a zero-weight self-link: drop stored zeros so an
+    # island is an empty row (and nnz counts real links only).
+    matrix.eliminate_zeros()
     if not wids.equals(ids):
         order = wids.get_indexer(ids)
         matrix = matrix[order][:, order]

@@ -1,0 +1,515 @@
+r"""Static spatial panel models: fixed effects (within and Lee-Yu), random effects, pooled.
+
+.. math::
+    y_{it} = \rho (Wy)_{it} + x_{it}\beta + (Wx)_{it}\theta + \mu_i + \lambda_t
+             + \varepsilon_{it}
+    \quad\text{(or } u = \lambda (I_T\otimes W) u + \varepsilon \text{ for error models)}
+
+with ``effects="unit"`` (:math:`\mu_i`), ``"time"`` (:math:`\lambda_t`), ``"twoway"``
+(both), ``"random"`` (:math:`\mu_i \sim N(0, \sigma^2_\mu)`) or ``None`` (pooled).
+
+Fixed effects, ``bias_correction=None`` -- the *within* (direct-approach) ML estimator:
+the unit effects are swept out by time-demeaning, the time effects enter as period dummies
+(equivalently: two-way demeaning of :math:`y`, :math:`X` and of the spatial lag
+:math:`(I_T\otimes W)y`), and the concentrated likelihood of
+:func:`spatialflow.models.ml.fit_lag` / :func:`~spatialflow.models.ml.fit_error` is maximised
+with the stacked operator :math:`I_T\otimes W` and the log-determinant counted T times:
+
+.. math::
+    \ell(\rho) = -\tfrac{nT}{2}\ln\hat\sigma^2(\rho) + T\ln|I_n-\rho W| + c,\qquad
+    \hat\sigma^2 = \hat\varepsilon'\hat\varepsilon / (nT).
+
+Fixed effects, ``bias_correction="lee-yu"`` (the default) -- the *transformation approach*
+of Lee and Yu (2010, J. Econometrics 154, sections 3-4): the unit effects are removed with the
+orthonormal :math:`F_{T,T-1}` (T - 1 effective periods), the time effects with
+:math:`F_{n,n-1}` from the eigenvectors of :math:`J_n = I_n - \iota\iota'/n` (n - 1 effective
+units, W row-standardised so that :math:`W^* = F_n'WF_n` has the eigenvalues of W but 1).
+With :math:`n^* = n - 1` under time effects (else n) and :math:`T^* = T - 1` under unit
+effects (else T), the estimator maximises
+
+.. math::
+    \ell^*(\rho) = -\tfrac{n^*T^*}{2}\ln\hat\sigma^2(\rho)
+        + T^*\left[\ln|I_n-\rho W| - \delta\ln(1-\rho)\right] + c,\qquad
+    \hat\sigma^2 = \hat\varepsilon'\hat\varepsilon / (n^*T^*),
+
+:math:`\delta = 1` under time effects (else 0). The residual sum of squares is the one of
+the within estimator (the transformations are orthonormal), so for unit effects
+:math:`\hat\rho,\hat\beta` equal the within estimates and
+:math:`\hat\sigma^2_{LY} = \tfrac{T}{T-1}\hat\sigma^2_{within}`; for two-way effects
+:math:`\hat\rho` differs as well. The covariance is the inverse of the information matrix of
+the transformed model (traces of :math:`G^* = F_n'GF_n`:
+:math:`\mathrm{tr}\,G^* = \mathrm{tr}\,G - 1/(1-\rho)`,
+:math:`\mathrm{tr}\,G^{*2} = \mathrm{tr}\,G^2 - 1/(1-\rho)^2`,
+:math:`\mathrm{tr}\,G^{*\prime}G^* = \mathrm{tr}\,G'G - \lVert G'\iota\rVert^2/n`).
+This is Elhorst's (2014, ch. 3) bias-corrected estimator for the unit case; a Monte Carlo test
+(``tests/test_panel_montecarlo.py``) checks that it removes the :math:`(T-1)/T` bias of
+:math:`\hat\sigma^2`.
+
+Random effects (``effects="random"``; the lag and error models) by ML after quasi-demeaning
+:math:`z_{it} - (1-\theta)\bar z_i`, :math:`\theta^2 = \sigma^2/(T\sigma^2_\mu+\sigma^2)`:
+
+.. math::
+    \ell(\beta,\rho,\theta,\sigma^2) = -\tfrac{nT}{2}\ln(2\pi\sigma^2) + \tfrac n2\ln\theta^2
+        + T\ln|I-\rho W| - \tfrac{1}{2\sigma^2} e'e
+
+(Elhorst 2003, 2014); for the error model the random effects are spatially filtered too
+(the Kapoor-Kelejian-Prucha specification, R splm's ``spatial.error="kkp"``). The covariance
+of :math:`\beta,\rho,\sigma^2` is conditional on :math:`\hat\theta`; the standard error of
+:math:`\hat\theta` comes from the curvature of the profile likelihood.
+
+Recovered fixed effects (Elhorst 2014): with :math:`r_{it} = y_{it} - \hat\rho(Wy)_{it} -
+x_{it}\hat\beta - (Wx)_{it}\hat\theta`, :math:`\hat\mu_i = \bar r_{i\cdot}` (unit),
+:math:`\hat\lambda_t = \bar r_{\cdot t}` (time), and for two-way effects
+:math:`\hat\alpha = \bar r`, :math:`\hat\mu_i = \bar r_{i\cdot}-\hat\alpha`,
+:math:`\hat\lambda_t = \bar r_{\cdot t}-\hat\alpha` (both sum to zero).
+
+Examples
+--------
+>>> import libpysal, numpy as np, pandas as pd
+>>> import spatialflow as sf
+>>> w = libpysal.weights.lat2W(6, 6)
+>>> w.transform = "r"
+>>> rng = np.random.default_rng(0)
+>>> df = pd.DataFrame({"code": np.tile(w.id_order, 4),
+...                    "year": np.repeat(np.arange(2001, 2005), 36),
+...                    "x": rng.normal(size=144)})
+>>> df["y"] = 2 * df["x"] + rng.normal(size=144)
+>>> res = sf.SDM.from_formula("y ~ x", data=df, w=w, id="code", time="year",
+...                           effects="twoway").fit(bias_correction="lee-yu")
+>>> list(res.params.index), res.panel["estimator"]
+(['x', 'W_x', 'rho'], 'Lee-Yu transformation approach')
+>>> res.extra["unit_effects"].shape, res.extra["time_effects"].shape
+((36,), (4,))
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.linalg as la
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from scipy.optimize import minimize_scalar
+
+from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
+                          ModelSpecificationError, format_ids)
+from .design import is_row_standardised
+from .logdet import make_logdet
+from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
+from .panel_data import (EFFECTS, PanelData, lag_panel, prepare_panel, quasi_demean,
+                         transformed_design, within)
+from .results import SpatialResults
+
+__all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute"]
+
+FIXED = ("unit", "time", "twoway")
+CORRECTIONS = ("lee-yu", None)
+
+
+class PanelSpec:
+    """Validated panel inputs of a model (built by the model classes when ``id=`` is given).
+
+    Parameters are those of :class:`spatialflow.models.base.SpatialModel`; the data are
+    checked and stacked by :func:`spatialflow.models.panel_data.prepare_panel`.
+    """
+
+    def __init__(self, *, data, y, X, w, id, time, effects, balance="raise", lagged=None,
+                 durbin=False, missing="raise", model_kind=""):
+        if effects not in EFFECTS:
+            raise InputError(f"effects must be one of {list(EFFECTS)}; {effects!r} was given.")
+        if effects == "random" and model_kind not in ("SAR", "SEM", "OLS"):
+            raise ModelSpecificationError(
+                f"random effects are implemented for SAR, SEM (and OLS); a {model_kind} was "
+                "requested. Use fixed effects for Durbin models.")
+        self.effects = effects
+        self.model_kind = model_kind
+        self.inputs = dict(data=data, y=y, X=X, w=w, id=id, time=time, balance=balance,
+                           lagged=lagged, missing=missing)
+        self.data: PanelData = prepare_panel(data, y, X, w, id=id, time=time, balance=balance,
+                                             missing=missing, lagged=lagged, durbin=durbin)
+        # Fail at construction, not at fit, on regressors the effects absorb.
+        panel_design(self.data, effects)
+        self._logdets: dict = {}
+
+    def logdet(self, method: str):
+        """The n x n log-determinant strategy, built once per method (W is fixed)."""
+        if method not in self._logdets:
+            self._logdets[method] = make_logdet(self.data.W, method)
+        return self._logdets[method]
+
+
+def panel_design(panel: PanelData, effects):
+    """Engine inputs ``(y, X, names, n_nuisance)`` for the ML engine (see module docstring).
+
+    Unit effects: y and X are time-demeaned. Time effects: T period dummies are appended
+    (the last ``n_nuisance`` columns), which profiles the time effects out of y, X *and*
+    of the spatial lag, for any W. Random/pooled: raw data (with the intercept).
+    """
+    _, names = transformed_design(panel, effects)  # raises on absorbed regressors
+    n, T = panel.n, panel.T
+    exog = names[:len(names) - len(panel.lagged_names)]
+    Z = np.column_stack([panel.X[exog].to_numpy(), panel.WX]) if panel.WX.shape[1] else \
+        panel.X[exog].to_numpy()
+    y = panel.y
+    if effects in ("unit", "twoway"):
+        y, Z = within(y, n, T, "unit"), within(Z, n, T, "unit")
+    n_nuisance = 0
+    if effects in ("time", "twoway"):
+        D = np.kron(np.eye(T), np.ones((n, 1)))
+        Z = np.column_stack([Z, D])
+        n_nuisance = T
+    return y, Z, names, n_nuisance
+
+
+# -------------------------------------------------------------------------- operators
+class _PanelLogDet:
+    r"""The n x n strategy seen through Lee-Yu's :math:`F_n` transform (drop one unit root).
+
+    :math:`\ln|I_{n-1}-\rho W^*| = \ln|I_n-\rho W| - \ln(1-\rho)` for row-standardised W.
+    """
+
+    exact_traces = False  # the engine's own information matrix is replaced in this module
+
+    def __init__(self, base, drop_unit_root: bool):
+        self.base = base
+        self.drop = drop_unit_root
+        self.bounds = base.bounds
+        self.method = base.method
+
+    def __call__(self, r: float) -> float:
+        return self.base(r) - (np.log1p(-r) if self.drop else 0.0)
+
+    def tr_G(self, r: float) -> float:
+        return self.base.tr_G(r) - (1.0 / (1.0 - r) if self.drop else 0.0)
+
+    def tr_GG(self, r: float) -> float:
+        return self.base.tr_GG(r) - (1.0 / (1.0 - r) ** 2 if self.drop else 0.0)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Effective sample sizes of the likelihood: N* = n* T*, the log-determinant counted T*."""
+
+    N: int
+    T: int
+    drop_unit_root: bool
+    estimator: str
+
+
+def _counts(n: int, T: int, effects, correction) -> _Counts:
+    if effects not in FIXED or correction is None:
+        est = {"random": "random effects ML", None: "pooled ML"}.get(effects, "within ML")
+        return _Counts(n * T, T, False, est)
+    n_star = n - 1 if effects in ("time", "twoway") else n
+    T_star = T - 1 if effects in ("unit", "twoway") else T
+    return _Counts(n_star * T_star, T_star, effects in ("time", "twoway"),
+                   "Lee-Yu transformation approach")
+
+
+# -------------------------------------------------------------------------- fit
+def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> SpatialResults:
+    """Fit a model built with ``id=``/``time=``/``effects=`` (called by ``model.fit``).
+
+    Parameters
+    ----------
+    model : SpatialModel
+        With ``model.panel_options`` a :class:`PanelSpec`.
+    bias_correction : {"lee-yu", None}
+        Fixed effects only (ignored, and recorded as None, for random/pooled models):
+        the Lee-Yu transformation approach or the uncorrected within ML estimator.
+    logdet : {"auto", "eigen", "lu"}
+        The n x n log-determinant strategy (its values and traces are counted T times).
+    """
+    spec: PanelSpec = model.panel_options
+    if bias_correction not in CORRECTIONS:
+        raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
+                         "was given.")
+    effects = spec.effects
+    if effects not in FIXED:
+        bias_correction = None
+    panel = spec.data
+    n, T = panel.n, panel.T
+    counts = _counts(n, T, effects, bias_correction)
+    if counts.drop_unit_root and not _row_standardised_strict(panel.W):
+        raise ModelSpecificationError(
+            "the Lee-Yu correction for time (or two-way) effects needs a row-standardised W "
+            "without islands (W 1 = 1), so that the time effects can be transformed away; "
+            f"{_zero_rows(panel)} Row-standardise W (libpysal: w.transform = 'r'; give "
+            "islands a neighbour), or pass bias_correction=None for the within estimator.")
+    spatial = "rho" if model.lag_y else ("lambda" if model.error else None)
+    if effects == "random":
+        return _fit_random(model, panel, spatial, spec.logdet(logdet) if spatial else None)
+    y, Z, names, n_nuis = panel_design(panel, effects)
+    k = len(names)
+    Wop = sp.kron(sp.identity(T, format="csr"), panel.W, format="csr")
+    ld = None
+    if spatial is None:
+        raw = fit_ols(y, Z)
+        beta, sp_hat = raw.beta[:k], None
+        e = raw.resid
+        sigma2 = float(e @ e) / counts.N
+        llf = -0.5 * counts.N * (LOG2PI + 1.0 + np.log(sigma2))
+        cov_full = _ols_cov(Z, k, e, counts.N)
+        info_kind, converged, at_bound, opt = "ols", True, False, {}
+    else:
+        ld = spec.logdet(logdet)
+        engine = fit_lag if spatial == "rho" else fit_error
+        own_cov = bias_correction is not None or n_nuis > 0
+        if not own_cov:
+            raw = engine(y, Z, Wop, ld, scale=T)
+            sigma2 = raw.sigma2
+            llf = raw.llf
+        else:
+            # The engine's information would include the time dummies and cost a second
+            # set of traces; the covariance is computed below for the transformed model.
+            wrapped = _PanelLogDet(ld, counts.drop_unit_root)
+            # fit_lag/fit_error count N = nT observations; dividing the Lee-Yu objective by
+            # N*/N gives the same maximiser with the log-determinant weight N T*/N*.
+            raw = engine(y, Z, Wop, wrapped, scale=len(y) * counts.T / counts.N)
+            sigma2 = raw.sigma2 * len(y) / counts.N
+            llf = (-0.5 * counts.N * (LOG2PI + 1.0 + np.log(sigma2))
+                   + counts.T * wrapped(raw.spatial))
+        beta, sp_hat, e = raw.beta[:k], raw.spatial, raw.resid
+        converged, at_bound, opt = raw.converged, raw.at_bound, raw.optimizer
+        if not own_cov:
+            keep = list(range(k)) + [k, k + 1]
+            cov_full = raw.cov_full[np.ix_(keep, keep)]
+            info_kind = raw.information
+        else:
+            Xs = within(Z[:, :k], n, T, effects)
+            cov_full, info_kind = _information_cov(
+                spatial, panel, Xs, beta, sp_hat, sigma2, e, ld, counts, effects)
+    fitted_lin = panel.y - e
+    params_names = names + ([spatial] if spatial else [])
+    values = list(beta) + ([sp_hat] if spatial else [])
+    params = pd.Series(values, index=params_names, name="params", dtype=float)
+    full = params_names + ["sigma2"]
+    extra = _recover_effects(panel, effects, names, beta, sp_hat if spatial == "rho" else 0.0)
+    extra.update(optimizer=opt, logdet=None if ld is None else ld.method,
+                 dropped_units=panel.dropped_units,
+                 sigma2_within=float(e @ e) / (n * T))
+    return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),
+                         sigma2, llf, e, fitted_lin, spatial, ld, converged, at_bound,
+                         info_kind, counts, effects, bias_correction, extra)
+
+
+def _row_standardised_strict(W: sp.csr_matrix) -> bool:
+    rows = np.asarray(W.sum(axis=1)).ravel()
+    return bool(np.allclose(rows, 1.0, rtol=1e-10, atol=1e-12)) and W.min() >= 0
+
+
+def _zero_rows(panel: PanelData) -> str:
+    rows = np.asarray(panel.W.sum(axis=1)).ravel()
+    if not is_row_standardised(panel.W):
+        return "The given W is not row-standardised."
+    islands = panel.ids[rows == 0]
+    return f"The given W has {len(islands)} island(s) with zero rows: {format_ids(islands)}."
+
+
+def _ols_cov(Z, k, e, N_eff):
+    # Classical covariance with s^2 = e'e/(N* - k) for the slopes (time dummies partialled).
+    s2 = float(e @ e) / max(N_eff - k, 1)
+    full_inv = la.pinv(Z.T @ Z)
+    cov = np.zeros((k + 1, k + 1))
+    cov[:k, :k] = s2 * full_inv[:k, :k]
+    cov[k, k] = 2 * s2**2 / max(N_eff - k, 1)
+    return cov
+
+
+def _information_cov(spatial, panel, Xs, beta, r, sigma2, e, ld, counts, effects):
+    """Inverse information of (beta, rho|lambda, sigma2) of the (transformed) model.
+
+    ``Xs`` are the fully within-transformed regressors. Expected information when the
+    strategy has exact traces (small/medium n), otherwise the observed information.
+    """
+    n, T = panel.n, panel.T
+    W = panel.W
+    k = Xs.shape[1]
+    sweep_time = effects in ("time", "twoway")
+    drop = counts.drop_unit_root
+
+    def demean_periods(z):
+        return within(z, n, T, "time") if sweep_time else z
+
+    trG = ld.tr_G(r) - (1.0 / (1.0 - r) if drop else 0.0)
+    trGG = ld.tr_GG(r) - (1.0 / (1.0 - r) ** 2 if drop else 0.0)
+    exact = ld.exact_traces
+    lu = spla.splu(sp.csc_matrix(sp.identity(n) - r * W))
+    if exact:
+        trGtG = ld.tr_GtG(r)
+        if drop:
+            Gt_iota = lu.solve(np.asarray(W.T @ np.ones(n)).ravel(), trans="T")
+            trGtG -= float(Gt_iota @ Gt_iota) / n
+    info = np.zeros((k + 2, k + 2))
+    if spatial == "rho":
+        Xb = (Xs @ beta).reshape(T, n).T                      # n x T
+        GXb = demean_periods((W @ lu.solve(Xb)).T.reshape(-1))
+        info[:k, :k] = Xs.T @ Xs / sigma2
+        if exact:
+            info[:k, k] = info[k, :k] = Xs.T @ GXb / sigma2
+            info[k, k] = counts.T * (trGG + trGtG) + float(GXb @ GXb) / sigma2
+            info[k, k + 1] = info[k + 1, k] = counts.T * trG / sigma2
+        else:
+            Wy = demean_periods(lag_panel(W, within(panel.y, n, T, effects), n, T))
+            info[:k, k] = info[k, :k] = Xs.T @ Wy / sigma2
+            info[k, k] = counts.T * trGG + float(Wy @ Wy) / sigma2
+            info[k, k + 1] = info[k + 1, k] = float(Wy @ e) / sigma2**2
+    else:
+        WX = demean_periods(lag_panel(W, Xs, n, T))
+        Xf = Xs - r * WX
+        info[:k, :k] = Xf.T @ Xf / sigma2
+        if exact:
+            info[k, k] = counts.T * (trGG + trGtG)
+            info[k, k + 1] = info[k + 1, k] = counts.T * trG / sigma2
+        else:
+            u = within(panel.y, n, T, effects) - Xs @ beta
+            Wu = demean_periods(lag_panel(W, u, n, T))
+            info[:k, k] = info[k, :k] = (WX.T @ e + Xf.T @ Wu) / sigma2
+            info[k, k] = counts.T * trGG + float(Wu @ Wu) / sigma2
+            info[k, k + 1] = info[k + 1, k] = float(Wu @ e) / sigma2**2
+    info[k + 1, k + 1] = counts.N / (2 * sigma2**2)
+    return la.inv(info), ("expected" if exact else "observed")
+
+
+def _recover_effects(panel: PanelData, effects, names, beta, rho) -> dict:
+    """Elhorst's (2014) estimates of the fixed effects from the raw data (module docstring)."""
+    if effects not in FIXED:
+        return {}
+    n, T = panel.n, panel.T
+    exog = names[:len(names) - len(panel.lagged_names)]
+    Z = np.column_stack([panel.X[exog].to_numpy(), panel.WX])
+    r = panel.y - Z @ beta
+    if rho:
+        r = r - rho * lag_panel(panel.W, panel.y, n, T)
+    R = r.reshape(T, n)
+    out = {}
+    if effects == "unit":
+        out["unit_effects"] = pd.Series(R.mean(axis=0), index=panel.ids, name="unit_effects")
+    elif effects == "time":
+        out["time_effects"] = pd.Series(R.mean(axis=1), index=panel.times, name="time_effects")
+    else:
+        alpha = float(R.mean())
+        out["intercept"] = alpha
+        out["unit_effects"] = pd.Series(R.mean(axis=0) - alpha, index=panel.ids,
+                                        name="unit_effects")
+        out["time_effects"] = pd.Series(R.mean(axis=1) - alpha, index=panel.times,
+                                        name="time_effects")
+    return out
+
+
+def _make_results(model, panel, params, cov_full, sigma2, llf, e, fitted, spatial, ld,
+                  converged, at_bound, information, counts, effects, correction, extra):
+    n_exog = len(params) - len(panel.lagged_names) - (1 if spatial else 0)
+    exog = list(params.index[:n_exog])
+    return SpatialResults(
+        kind=model.kind, params=params, cov_full=cov_full, sigma2=float(sigma2),
+        llf=float(llf), nobs=panel.n * panel.T,
+        resid=pd.Series(e, index=panel.index, name="resid"),
+        fitted=pd.Series(fitted, index=panel.index, name="fitted"),
+        ids=panel.ids, W=panel.W, exog_names=exog, lagged_names=list(panel.lagged_names),
+        spatial_param=spatial, bounds=None if ld is None else ld.bounds, converged=converged,
+        model=model, endog_name=panel.endog_name, use_t=False,
+        df_resid=counts.N - len(params), information=information, at_bound=at_bound,
+        panel=dict(effects=effects, T=panel.T, n=panel.n, bias_correction=correction,
+                   estimator=counts.estimator, id=panel.id_name, time=panel.time_name,
+                   times=panel.times, nobs_effective=counts.N),
+        extra=extra)
+
+
+# -------------------------------------------------------------------------- random effects
+def _fit_random(model, panel: PanelData, spatial, ld) -> SpatialResults:
+    r"""Random effects by ML: profile the likelihood over :math:`\theta\in(0, 1]`."""
+    y0, Z0, names, _ = panel_design(panel, "random")
+    n, T = panel.n, panel.T
+    k = len(names)
+    N = n * T
+    Wop = sp.kron(sp.identity(T, format="csr"), panel.W, format="csr") if spatial else None
+
+    # Inside the search the observed information (no extra traces) is enough.
+    cheap = _PanelLogDet(ld, False) if spatial else None
+
+    def inner(theta: float, final: bool = False) -> MLFit:
+        y, Z = quasi_demean(y0, n, T, theta), quasi_demean(Z0, n, T, theta)
+        if spatial is None:
+            return fit_ols(y, Z)
+        engine = fit_lag if spatial == "rho" else fit_error
+        if final:
+            return engine(y, Z, Wop, ld, scale=T)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BoundaryWarning)
+            return engine(y, Z, Wop, cheap, scale=T, xatol=1e-10)
+
+    def profile(theta: float) -> float:
+        fit = inner(theta)
+        sse = float(fit.resid @ fit.resid)
+        logdet_term = T * ld(fit.spatial) if spatial else 0.0
+        return -(-0.5 * N * (LOG2PI + 1.0 + np.log(sse / N)) + n * np.log(theta)
+                 + logdet_term)
+
+    res = minimize_scalar(profile, bounds=(1e-6, 1.0), method="bounded",
+                          options={"xatol": 1e-10, "maxiter": 500})
+    theta = float(res.x)
+    if not res.success:
+        warnings.warn(f"the optimiser for theta did not converge: {res.message}",
+                      ConvergenceWarning, stacklevel=3)
+    fit = inner(theta, final=True)
+    sigma2 = float(fit.resid @ fit.resid) / N
+    llf = -float(profile(theta))
+    h = 1e-4 * max(theta, 1e-3)
+    lo, hi = max(theta - h, 1e-7), min(theta + h, 1.0)
+    mid = 0.5 * (lo + hi)
+    curv = (profile(hi) - 2 * profile(mid) + profile(lo)) / (0.5 * (hi - lo)) ** 2
+    theta_se = float(1.0 / np.sqrt(curv)) if curv > 0 else np.nan
+    if spatial is None:
+        cov_beta = fit.cov_full[:k, :k] * (N - k) / N  # ML variance, as the spatial fits
+        cov_full = la.block_diag(cov_beta, np.array([[2 * sigma2**2 / N]]))
+    else:
+        cov_full = fit.cov_full
+    params_names = names + ([spatial] if spatial else [])
+    values = list(fit.beta) + ([fit.spatial] if spatial else [])
+    params = pd.Series(values, index=params_names, name="params", dtype=float)
+    full = params_names + ["sigma2"]
+    counts = _counts(n, T, "random", None)
+    # Residuals on the original scale: y minus the systematic part and the unit effect.
+    r = panel.y - Z0 @ fit.beta
+    if spatial == "rho":
+        r = r - fit.spatial * lag_panel(panel.W, panel.y, n, T)
+    sigma2_mu = max(sigma2 / theta**2 - sigma2, 0.0) / T
+    extra = dict(theta=theta, theta_se=theta_se, sigma2_mu=sigma2_mu,
+                 phi=theta**2, optimizer={"nfev": int(res.nfev), "message": str(res.message)},
+                 logdet=None if ld is None else ld.method,
+                 resid_raw=pd.Series(r, index=panel.index),
+                 dropped_units=panel.dropped_units)
+    return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),
+                         sigma2, llf, fit.resid, panel.y - fit.resid, spatial, ld,
+                         fit.converged and bool(res.success), fit.at_bound, fit.information,
+                         counts, "random", None, extra)
+
+
+def unit_attribute(obj, column: str) -> pd.Series:
+    """A unit-level column of a panel's long data (e.g. ``core``), as a Series by unit id.
+
+    For effects partitions: ``results.effects(partition=unit_attribute(results, "core"))``.
+    Raises :class:`PanelError` naming the units whose value changes over time.
+    """
+    from ..exceptions import PanelError
+
+    model = getattr(obj, "model", obj)
+    spec = getattr(model, "panel_options", None)
+    if spec is None:
+        raise InputError(f"unit_attribute needs a panel model or results; "
+                         f"{type(obj).__name__} was given.")
+    data, id_col = spec.inputs["data"], spec.inputs["id"]
+    if column not in data.columns:
+        raise InputError(f"{column!r} is not a column of the data; columns: "
+                         f"{list(data.columns)}.")
+    groups = data.groupby(id_col, sort=False)[column]
+    varying = groups.nunique(dropna=False)
+    varying = varying[varying > 1]
+    if len(varying):
+        raise PanelError(f"column {column!r} must be constant within units to label them; it "
+                         f"changes over time for {len(varying)} unit(s) "
+                         f"{format_ids(varying.index)}.")
+    return groups.first().reindex(spec.data.ids).rename(column)
