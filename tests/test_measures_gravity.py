@@ -75,3 +75,22 @@ def test_od_table_feeds_the_flow_weights_builder(three):
     ids = pd.Index(["a", "b", "c"])
     w = flow.flow_matrix(ids, table, direction="out")
     np.testing.assert_allclose(w.toarray(), gravity_matrix(*three).to_numpy(), rtol=RTOL)
+
+
+def test_gravity_on_county_polygons_with_distance_matrix_km():
+    """Distances from the embedded layer: symmetric, zero diagonal, plausible km."""
+    from spatialflow.datasets import load_guangdong_counties
+    from spatialflow.measures import gravity_matrix
+    from spatialflow.weights import distance_matrix_km
+
+    counties = load_guangdong_counties()
+    d = distance_matrix_km(counties)
+    np.testing.assert_allclose(d.to_numpy(), d.to_numpy().T, rtol=0, atol=1e-9)
+    assert (np.diag(d) == 0).all()
+    # Guangzhou's Yuexiu to Shenzhen's Futian: about 105 km between centroids.
+    assert 90 < d.loc["440104", "440304"] < 120
+    pop = pd.Series(1.0, index=counties.index)
+    F = gravity_matrix(pop, pop * 2, d)
+    # Equal masses: F_ij = 0.5 * 2 / d_ij^2.
+    np.testing.assert_allclose(F.loc["440104", "440304"], 1.0 / d.loc["440104", "440304"] ** 2,
+                               rtol=1e-12)

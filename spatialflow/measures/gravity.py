@@ -67,7 +67,8 @@ def gravity_matrix(
         F_{ij} = k_{ij}\,\frac{\sqrt{P_i G_i}\,\sqrt{P_j G_j}}{D_{ij}^{\,b}},\qquad
         k_{ij} = \frac{G_i}{G_i + G_j},\qquad F_{ii} = 0,
 
-    with populations :math:`P`, GDP :math:`G`, distances :math:`D` in km and distance decay
+    with populations :math:`P`, GDP :math:`G`, distances :math:`D` in km (for county polygons:
+    :func:`spatialflow.weights.distance_matrix_km`) and distance decay
     :math:`b` (2 by default). :math:`k_{ij}` gives the richer unit of a pair the larger share,
     so the matrix is asymmetric: row ``i`` is the pull of ``i`` on ``j``.
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist, squareform
@@ -129,3 +130,22 @@ def pairwise_km(xy: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
     """Distances (km) of the pairs (rows[i], cols[i])."""
     return np.hypot(*(xy[rows] - xy[cols]).T)
 
+
+
+def distance_matrix_km(gdf: gpd.GeoDataFrame, project=True) -> pd.DataFrame:
+    """Centroid-to-centroid distances in km, labelled by the frame's index on both axes.
+
+    Centroids are taken in a metric CRS (see :func:`centroids_km`; a geographic frame is
+    projected with :func:`spatialflow.datasets.to_metric` by default). Dense (n x n): meant
+    for county-sized problems such as gravity flows
+    (:func:`spatialflow.measures.gravity_matrix`), not for n in the tens of thousands.
+
+    Examples
+    --------
+    >>> from spatialflow.datasets import load_guangdong_counties
+    >>> d = distance_matrix_km(load_guangdong_counties())
+    >>> d.shape, float(d.loc["440103", "440103"])
+    ((124, 124), 0.0)
+    """
+    xy = centroids_km(gdf, project=project)
+    return pd.DataFrame(squareform(pdist(xy)), index=gdf.index.copy(), columns=gdf.index.copy())
