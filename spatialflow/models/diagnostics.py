@@ -197,8 +197,10 @@ def moran_residuals(
     Examples
     --------
     >>> import numpy as np, scipy.sparse as sp
-    >>> W = sp.csr_matrix(np.array([[0, 1, 0], [.5, 0, .5], [0, 1, 0]]))
-    >>> round(moran_residuals(np.array([1., -2., 1.]), W).I, 6)
+    >>> n = 6  # a line of six units; alternating residuals: perfect negative autocorrelation
+    >>> W = sp.diags([np.ones(n - 1), np.ones(n - 1)], [-1, 1], format="csr")
+    >>> W = sp.csr_matrix(W.multiply(1 / W.sum(axis=1)))
+    >>> round(moran_residuals(np.array([1., -1., 1., -1., 1., -1.]), W).I, 6)
     -1.0
     """
     import esda
