@@ -25,6 +25,8 @@ from typing import ClassVar, Sequence
 import numpy as np
 import pandas as pd
 
+from .._typing import (BalancePolicy, BiasCorrection, LogDetMethod, MissingPolicy,
+                       PanelEffects, WeightsLike)
 from ..exceptions import InputError, ModelSpecificationError
 from .design import build_frame, formula_matrices, reject_option
 from .logdet import make_logdet
@@ -56,8 +58,10 @@ class SpatialModel:
         coefficients (``regime_vars``, default all) differ by regime; rho/lambda is common.
     missing : {"raise", "drop"}
         What to do with non-finite values.
-    logdet : {"auto", "eigen", "lu"}
-        Log-determinant strategy (see :mod:`spatialflow.models.logdet`).
+    logdet : {"auto", "eigen", "lu", "lu-observed"}
+        Log-determinant strategy (see :mod:`spatialflow.models.logdet`): ``"auto"`` takes
+        dense eigenvalues for n <= 1500 (expected information, as R's ``method="eigen"``)
+        and a sparse LU factorisation above (observed information, no dense n x n matrix).
     id, time, effects, balance :
         Panel options; see :mod:`spatialflow.models.panel`.
     """
@@ -67,11 +71,12 @@ class SpatialModel:
     error: ClassVar[bool] = False
     durbin: ClassVar[bool] = False
 
-    def __init__(self, y, X, w=None, *, lagged: Sequence[str] | None = None,
-                 add_constant: bool = True, regimes=None, regime_vars=None,
-                 missing: str = "raise", logdet: str = "auto", id=None, time=None,
-                 effects: str | None = None, balance: str = "raise", data=None,
-                 formula: str | None = None):
+    def __init__(self, y, X, w: WeightsLike | None = None, *,
+                 lagged: Sequence[str] | None = None, add_constant: bool = True,
+                 regimes=None, regime_vars: Sequence[str] | None = None,
+                 missing: MissingPolicy = "raise", logdet: LogDetMethod = "auto", id=None,
+                 time=None, effects: PanelEffects = None, balance: BalancePolicy = "raise",
+                 data: pd.DataFrame | None = None, formula: str | None = None):
         if not isinstance(X, pd.DataFrame):
             X = np.asarray(X, dtype=float)
             if X.ndim == 1:
@@ -132,7 +137,8 @@ class SpatialModel:
         return cls(y, X, w, data=data, formula=formula, **kwargs)
 
     # --------------------------------------------------------------------- fit
-    def fit(self, *, bias_correction="lee-yu", logdet: str | None = None) -> SpatialResults:
+    def fit(self, *, bias_correction: BiasCorrection = "lee-yu",
+            logdet: LogDetMethod | None = None) -> SpatialResults:
         """Estimate by (concentrated) maximum likelihood (OLS and SLX: least squares).
 
         Parameters
