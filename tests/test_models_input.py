@@ -137,3 +137,33 @@ def test_convergence_failure_is_a_named_warning(columbus, monkeypatch):
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         res = sf.SAR.from_formula(FORMULA, data=df, w=w).fit()
     assert res.converged is False
+
+
+def test_missing_category_is_not_silently_the_baseline(columbus):
+    df, w = columbus
+    bad = df.assign(side=np.where(df["INC"] > df["INC"].median(), "east", "west"))
+    bad.loc[["3", "8"], "side"] = None
+    with pytest.raises(MissingDataError, match=r"C\(side\).*'3', '8'"):
+        sf.SAR.from_formula("CRIME ~ INC + C(side)", data=bad, w=w)
+    with pytest.warns(MissingValueWarning, match="'3', '8'"):
+        res = sf.SAR.from_formula("CRIME ~ INC + C(side)", data=bad, w=w,
+                                  missing="drop").fit()
+    assert res.nobs == 47
+
+
+def test_lagged_must_be_a_list_of_names(columbus):
+    df, w = columbus
+    res = sf.SDM.from_formula(FORMULA, data=df, w=w, lagged="INC").fit()
+    assert list(res.params.index) == ["Intercept", "INC", "HOVAL", "W_INC", "rho"]
+
+
+def test_results_are_read_only(columbus):
+    df, w = columbus
+    res = sf.SDM.from_formula(FORMULA, data=df, w=w).fit()
+    before = res.params.copy()
+    p = res.params
+    with pytest.raises(ValueError, match="read-only"):
+        p.iloc[0] = 99.0
+    pd.testing.assert_series_equal(res.params, before)
+    with pytest.raises(AttributeError):
+        res.kind = "SAR"

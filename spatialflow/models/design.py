@@ -6,6 +6,7 @@ rank, ``n > k``. The user's frame and weights are never modified.
 """
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -80,7 +81,29 @@ def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.Da
     X = pd.DataFrame(mm.rhs).astype(float)
     X.index = data.index
     y.index = data.index
+    _propagate_missing_categories(mm.rhs.model_spec, data, X)
     return y, X
+
+
+def _propagate_missing_categories(spec, data: pd.DataFrame, X: pd.DataFrame) -> None:
+    """Make a missing raw value visible in every column built from it.
+
+    formulaic (with ``na_action="ignore"``) codes a missing category as all-zero dummies,
+    i.e. silently as the baseline level; setting those cells to NaN lets the one missing-data
+    check (and ``missing="drop"``) see them.
+    """
+    variables = [v for v in spec.required_variables if v in data.columns]
+    missing = {v: data[v].isna().to_numpy() for v in variables if data[v].isna().any()}
+    if not missing:
+        return
+    for structure in spec.structure:
+        exprs = " ".join(str(f.expr) for f in structure.term.factors)
+        for var, rows in missing.items():
+            if re.search(rf"(?<![\w.]){re.escape(var)}(?![\w])", exprs):
+                for col in structure.columns:
+                    values = X[col].to_numpy(dtype=float, copy=True)
+                    values[rows] = np.nan
+                    X[col] = values
 
 
 def check_finite(y: pd.Series, X: pd.DataFrame) -> pd.Series:
@@ -215,8 +238,9 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
 
     exog_names = list(X.columns)
     lagged_names: list[str] = []
-    if isinstance(lagged, str) and lagged == "default":
-        lagged = default_lagged(exog_names)
+    if isinstance(lagged, str):
+        # "default" means all but the intercept; any other string is one regressor's name.
+        lagged = default_lagged(exog_names) if lagged == "default" else [lagged]
     if lagged is not None:
         missing_cols = [c for c in lagged if c not in exog_names]
         if missing_cols and regime_info is not None:

@@ -416,8 +416,9 @@ def _make_spec(params: pd.Series, kind: str, exog_names=None, lagged_names=None)
         exog_names = [p for p in index if p not in ("rho", "lambda") and not p.startswith("W_")]
     if lagged_names is None:
         lagged_names = [p[2:] for p in index if p.startswith("W_")]
-    variables = [x for x in exog_names if x != "Intercept"]
-    variables += [x for x in lagged_names if x not in variables and x != "Intercept"]
+    # Intercepts (also regime intercepts "Intercept[r]") have no marginal effect.
+    variables = [x for x in exog_names if not _is_intercept(x)]
+    variables += [x for x in lagged_names if x not in variables and not _is_intercept(x)]
     beta = [x if x in exog_names else None for x in variables]
     theta = [f"W_{x}" if x in lagged_names else None for x in variables]
     rho = "rho" if kind in LAG_KINDS else None
@@ -602,6 +603,10 @@ def effects_table(params: pd.Series, cov, W, *, kind: str, n_draws: int = 1000, 
     frame = pd.DataFrame(cols, index=pd.Index(spec.variables, name="variable"))
     frame.attrs.update(info, trace_method=kernel.trace_method, kind=kind)
     return frame
+
+
+def _is_intercept(name: str) -> bool:
+    return name == "Intercept" or name.startswith("Intercept[")
 
 
 def _partition_codes(labels: pd.Series, ids: pd.Index):
@@ -824,6 +829,23 @@ def _resolve_partition(results, partition):
     return partition
 
 
+def _without_dropped_units(results, labels):
+    """Remove from a partition the units the model itself dropped (``missing="drop"`` or
+    ``balance="drop"``), so a labelling of all units still fits; any other id the model does
+    not have is left in and reported as an error."""
+    extra = getattr(results, "extra", None) or {}
+    dropped = extra.get("dropped_units")
+    if dropped is None:
+        dropped = extra.get("dropped")
+    if dropped is None or len(dropped) == 0:
+        return labels
+    if isinstance(labels, Mapping) and not isinstance(labels, pd.Series):
+        labels = pd.Series(dict(labels))
+    if isinstance(labels, pd.Series):
+        return labels[~labels.index.isin(pd.Index(dropped))]
+    return labels
+
+
 def _results_inputs(results):
     kind = getattr(results, "kind", None)
     bounds = getattr(results, "bounds", None) if kind in LAG_KINDS else None
@@ -871,7 +893,7 @@ def compute_effects(results, *, n_draws: int = 1000, seed=0, method: str = "simu
                   level=level, **kernel_options)
     if partition is None:
         return effects_table(**inputs, **common)
-    labels = _resolve_partition(results, partition)
+    labels = _without_dropped_units(results, _resolve_partition(results, partition))
     return effects_blocks(**inputs, labels=labels, ids=results.ids, normalize=normalize, **common)
 
 

@@ -12,6 +12,15 @@ from scipy import stats
 __all__ = ["SpatialResults"]
 
 
+def _read_only(obj):
+    """A copy of a Series or DataFrame whose values cannot be assigned to."""
+    values = np.array(obj.to_numpy(), copy=True)
+    values.flags.writeable = False
+    if isinstance(obj, pd.DataFrame):
+        return pd.DataFrame(values, index=obj.index, columns=obj.columns, copy=False)
+    return pd.Series(values, index=obj.index, name=obj.name, copy=False)
+
+
 @dataclass(frozen=True, eq=False)
 class SpatialResults:
     """Results of an OLS, SLX, SAR, SEM, SDM or SDEM fit (cross-section or panel).
@@ -46,6 +55,13 @@ class SpatialResults:
     panel: dict | None = None
     regime_info: Any = None
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        # Immutable in fact, not only by convention: the labelled vectors are rebuilt on
+        # read-only copies, so `res.params.iloc[0] = 1` raises instead of silently changing
+        # what effects() and summary() compute later.
+        for name in ("params", "cov_full", "resid", "fitted"):
+            object.__setattr__(self, name, _read_only(getattr(self, name)))
 
     # ----------------------------------------------------------------- inference
     @property

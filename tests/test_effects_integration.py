@@ -1,0 +1,48 @@
+"""Effects on models that dropped units or carry regimes (from a user-perspective review)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import spatialflow as sf
+from spatialflow.exceptions import IdMismatchError, MissingValueWarning
+
+FORMULA = "CRIME ~ INC + HOVAL"
+
+
+@pytest.fixture()
+def dropped_fit(columbus):
+    df, w = columbus
+    bad = df.assign(side=np.where(df["INC"] > df["INC"].median(), "rich", "poor"))
+    bad.loc["7", "INC"] = np.nan
+    with pytest.warns(MissingValueWarning):
+        res = sf.SDM.from_formula(FORMULA, data=bad, w=w, missing="drop").fit()
+    return res, bad
+
+
+def test_partition_of_all_units_fits_a_model_that_dropped_some(dropped_fit):
+    res, bad = dropped_fit
+    by_name = res.effects(partition="side", n_draws=100, seed=1)
+    by_series = res.effects(partition=bad["side"], n_draws=100, seed=1)
+    pd.testing.assert_frame_equal(by_name, by_series)
+    assert by_name.groupby("from")["n_from"].first().sum() == 48
+    totals = by_name.groupby("variable")["effect"].sum()
+    eff = res.effects(n_draws=10)
+    np.testing.assert_allclose(totals.loc[eff.index], eff["total"], rtol=1e-10)
+
+
+def test_partition_ids_unknown_to_the_data_still_raise(dropped_fit):
+    res, bad = dropped_fit
+    labels = bad["side"].copy()
+    labels.loc["999"] = "rich"
+    with pytest.raises(IdMismatchError, match="'999'"):
+        res.effects(partition=labels, n_draws=10)
+
+
+def test_regime_intercepts_have_no_effects(columbus):
+    df, w = columbus
+    reg = df.assign(reg=(df["INC"] > df["INC"].median()).astype(int))
+    res = sf.SAR.from_formula(FORMULA, data=reg, w=w, regimes="reg").fit()
+    eff = res.effects(n_draws=50)
+    assert list(eff.index) == ["INC[0]", "INC[1]", "HOVAL[0]", "HOVAL[1]"]
