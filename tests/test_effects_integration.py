@@ -46,3 +46,13 @@ def test_regime_intercepts_have_no_effects(columbus):
     res = sf.SAR.from_formula(FORMULA, data=reg, w=w, regimes="reg").fit()
     eff = res.effects(n_draws=50)
     assert list(eff.index) == ["INC[0]", "INC[1]", "HOVAL[0]", "HOVAL[1]"]
+
+
+def test_a_misspelt_effects_option_names_the_valid_ones(columbus):
+    from spatialflow.exceptions import InputError
+    df, w = columbus
+    res = sf.SDM.from_formula(FORMULA, data=df, w=w).fit()
+    with pytest.raises(InputError, match=r"unknown option\(s\) \['n_draw'\].*n_draws"):
+        res.effects(n_draw=100)
+    with pytest.raises(InputError, match="unknown option"):
+        res.unit_effects(draws=10)

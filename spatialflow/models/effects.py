@@ -829,6 +829,17 @@ def _resolve_partition(results, partition):
     return partition
 
 
+_KERNEL_OPTIONS = ("tol", "max_order", "n_probes")
+
+
+def _check_kernel_options(options: dict) -> None:
+    unknown = sorted(set(options) - set(_KERNEL_OPTIONS))
+    if unknown:
+        raise InputError(
+            f"unknown option(s) {unknown} for effects; valid: n_draws, seed, method, partition, "
+            f"trace_method, level, normalize and the trace options {list(_KERNEL_OPTIONS)}.")
+
+
 def _without_dropped_units(results, labels):
     """Remove from a partition the units the model itself dropped (``missing="drop"`` or
     ``balance="drop"``), so a labelling of all units still fits; any other id the model does
@@ -888,6 +899,7 @@ def compute_effects(results, *, n_draws: int = 1000, seed=0, method: str = "simu
         ``*_z``, ``*_p``, ``*_lower``, ``*_upper``. With ``partition``: long form with
         ``from, to, variable, effect, se, z, p, lower, upper, n_from, n_to``.
     """
+    _check_kernel_options(kernel_options)
     inputs = _results_inputs(results)
     common = dict(n_draws=n_draws, seed=seed, method=method, trace_method=trace_method,
                   level=level, **kernel_options)
@@ -901,6 +913,7 @@ def compute_unit_effects(results, *, n_draws: int = 1000, seed=0, method: str = 
                          trace_method: str = "auto", level: float = 0.95,
                          direction: str = "received", **kernel_options) -> pd.DataFrame:
     """Per-unit effects of a fitted model (see :func:`effects_units`)."""
+    _check_kernel_options(kernel_options)
     return effects_units(**_results_inputs(results), ids=results.ids, n_draws=n_draws,
                          seed=seed, method=method, trace_method=trace_method, level=level,
                          direction=direction, **kernel_options)
