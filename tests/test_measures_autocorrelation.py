@@ -67,3 +67,19 @@ def test_ids_must_match_weights(path):
     bad = df.replace({"county": {"c": "zz"}})
     with pytest.raises(IdMismatchError, match=r"\['zz'\]"):
         moran_by_period(bad, "v", w=w, id="county", time="year", permutations=0)
+
+
+def test_moran_by_period_with_ids_in_the_index():
+    """id=None: unit ids from the index (one row per unit and period)."""
+    import libpysal
+    from spatialflow.measures import moran_by_period
+
+    w = libpysal.weights.lat2W(4, 4)
+    ids = list(w.id_order)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"year": np.repeat([2020, 2021], 16),
+                          "v": rng.normal(size=32)}, index=ids * 2)
+    by_index = moran_by_period(frame, "v", w=w, time="year", permutations=0)
+    by_column = moran_by_period(frame.rename_axis("unit").reset_index(), "v", w=w, id="unit",
+                                time="year", permutations=0)
+    pd.testing.assert_frame_equal(by_index, by_column)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from spatialflow.exceptions import (
+    DuplicateIdError,
     InputError,
     MissingDataError,
     MissingValueWarning,
@@ -163,8 +164,8 @@ def test_factor_flow_index_per_period_weights_sum_to_one():
     rng = np.random.default_rng(8)
     df = pd.DataFrame(rng.uniform(size=(12, 4)), columns=list("abcd"))
     df["id"], df["year"] = np.tile(range(4), 3), np.repeat([2020, 2021, 2022], 4)
-    res = factor_flow_index(df, {"labour": ["a", "b"], "data": ["c", "d"]}, id="id",
-                            time="year", per="period")
+    spec = {"labour": {"urban_to_rural": ["a", "b"]}, "data": {"urban_to_rural": ["c", "d"]}}
+    res = factor_flow_index(df, spec, id="id", time="year", per="period")
     sums = res.factor_weights.groupby(level=["direction", "year"]).sum()
     np.testing.assert_allclose(sums.to_numpy(), np.ones(3), rtol=RTOL)
     # Each year's level-1 scores equal entropy_weights on that year alone.
@@ -172,3 +173,89 @@ def test_factor_flow_index_per_period_weights_sum_to_one():
     alone = entropy_weights(year[["a", "b"]]).scores
     np.testing.assert_allclose(res.factor_scores[("urban_to_rural", "labour")].loc[year.index],
                                alone.to_numpy(), rtol=RTOL)
+
+
+def _panel(seed=3, n=5, years=(2020, 2021, 2022)):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(rng.uniform(size=(n * len(years), 2)), columns=["a", "b"])
+    df["code"] = np.tile([f"c{i}" for i in range(n)], len(years))
+    df["year"] = np.repeat(list(years), n)
+    return df
+
+
+def test_pooled_weights_on_a_non_unique_index_equal_the_positional_result():
+    # QA: a panel indexed by county code (each code repeats once per year) crashed in pandas.
+    df = _panel()
+    by_code = entropy_weights(df.set_index("code")[["a", "b"]])
+    by_row = entropy_weights(df[["a", "b"]])
+    np.testing.assert_allclose(by_code.weights.to_numpy(), by_row.weights.to_numpy(), rtol=RTOL)
+    np.testing.assert_allclose(by_code.scores.to_numpy(), by_row.scores.to_numpy(), rtol=RTOL)
+    np.testing.assert_allclose(by_code.scaled.to_numpy(), by_row.scaled.to_numpy(), rtol=RTOL)
+    assert list(by_code.scores.index) == list(df["code"])
+
+
+def test_missing_drop_on_a_non_unique_index_keeps_rows_in_place():
+    df = _panel().set_index("code")[["a", "b"]]
+    df.iloc[1, 0] = np.nan  # second row: code 'c1' of 2020 (c1 repeats in 2021, 2022)
+    with pytest.warns(MissingValueWarning, match=r"1 row\(s\).*\['c1'\]"):
+        res = entropy_weights(df, missing="drop")
+    alone = entropy_weights(df.reset_index(drop=True).drop(index=1))
+    assert np.isnan(res.scores.iloc[1])
+    np.testing.assert_allclose(np.delete(res.scores.to_numpy(), 1), alone.scores.to_numpy(),
+                               rtol=RTOL)
+
+
+def test_per_period_with_ids_in_the_index_works_and_equals_per_year_runs():
+    df = _panel()
+    res = entropy_weights(df.set_index("code")[["year", "a", "b"]], time="year", per="period")
+    year = df[df["year"] == 2021]
+    alone = entropy_weights(year[["a", "b"]])
+    np.testing.assert_allclose(res.weights.loc[2021].to_numpy(), alone.weights.to_numpy(),
+                               rtol=RTOL)
+    np.testing.assert_allclose(res.scores.to_numpy()[df["year"].to_numpy() == 2021],
+                               alone.scores.to_numpy(), rtol=RTOL)
+
+
+def test_duplicated_unit_in_a_period_names_the_pairs_and_says_what_to_pass():
+    df = _panel()
+    doubled = pd.concat([df, df.iloc[[0]]])
+    with pytest.raises(DuplicateIdError,
+                       match=r"index label, 'year'\) pair must occur once.*"
+                             r"duplicated pairs: \[\('c0', 2020\)\]. Pass id="):
+        entropy_weights(doubled.set_index("code")[["year", "a", "b"]], time="year",
+                        per="period")
+    with pytest.raises(DuplicateIdError,
+                       match=r"each \('code', 'year'\) pair must occur once.*"
+                             r"duplicated pairs: \[\('c0', 2020\)\]\.$"):
+        entropy_weights(doubled, id="code", time="year", indicators=["a", "b"])
+    with pytest.raises(DuplicateIdError, match=r"each id in column 'code' must occur once.*"
+                                               r"\['c0', 'c1', 'c2', 'c3', 'c4'\]"):
+        entropy_weights(df, id="code", indicators=["a", "b"])
+
+
+def test_factor_flow_index_names_missing_indicators_with_their_factor():
+    df = _panel()
+    spec = {"labour": {"urban_to_rural": ["a", "zz"]}, "capital": {"rural_to_urban": ["b", "yy"]}}
+    with pytest.raises(InputError,
+                       match=r"not found in the frame: \['zz'\] under factor 'labour' "
+                             r"\(urban_to_rural\); \['yy'\] under factor 'capital' "
+                             r"\(rural_to_urban\)\. Its columns are \['a', 'b', 'code', 'year'\]"):
+        factor_flow_index(df, spec)
+
+
+def test_factor_flow_index_requires_an_explicit_direction():
+    df = _panel()
+    with pytest.raises(InputError, match=r"factor 'labour' was given a flat indicator list "
+                                         r"\['a', 'b'\]; the flow direction must be explicit"):
+        factor_flow_index(df, {"labour": ["a", "b"]})
+
+
+def test_factor_flow_index_on_a_non_unique_index_equals_the_positional_result():
+    df = _panel()
+    spec = {"labour": {"urban_to_rural": ["a"], "rural_to_urban": ["b"]},
+            "capital": {"urban_to_rural": ["b"], "rural_to_urban": ["a"]}}
+    by_code = factor_flow_index(df.set_index("code"), spec, time="year", per="period")
+    by_row = factor_flow_index(df, spec, id="code", time="year", per="period")
+    np.testing.assert_allclose(by_code.composite.to_numpy(), by_row.composite.to_numpy(),
+                               rtol=RTOL)
+    assert list(by_code.composite.index) == list(df["code"])

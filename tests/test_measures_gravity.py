@@ -84,7 +84,7 @@ def test_gravity_on_county_polygons_with_distance_matrix_km():
     from spatialflow.weights import distance_matrix_km
 
     counties = load_guangdong_counties()
-    d = distance_matrix_km(counties)
+    d = distance_matrix_km(counties, project=True)  # degrees -> Albers, explicitly
     np.testing.assert_allclose(d.to_numpy(), d.to_numpy().T, rtol=0, atol=1e-9)
     assert (np.diag(d) == 0).all()
     # Guangzhou's Yuexiu to Shenzhen's Futian: about 105 km between centroids.

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatialflow.exceptions import InputError, MissingDataError
+from spatialflow.exceptions import IdMismatchError, InputError, MissingDataError
 from spatialflow.measures import dagum_gini, dagum_gini_by, gini, income_gap, theil, theil_by
 
 RTOL = 1e-12
@@ -119,3 +119,28 @@ def test_by_period_tidy_frames():
     th = theil_by(df, value="y", group="region", time="year")
     assert th.loc[1, "within"] == 0.0
     assert th.loc[1, "between"] == pytest.approx(th.loc[1, "total"], rel=RTOL)
+
+
+def test_weights_with_another_index_raise_id_mismatch_before_nan_checks():
+    # QA: Series weights with other labels were reported as "weights must be finite; NaN".
+    y = pd.Series(np.arange(1.0, 41.0), index=[f"c{i}" for i in range(40)])
+    g = pd.Series(["a", "b"] * 20, index=y.index)
+    w = pd.Series(1.0, index=[f"c{i}" for i in range(1, 41)])
+    with pytest.raises(IdMismatchError, match=r"only in values: \['c0'\]; only in weights: "
+                                              r"\['c40'\]"):
+        theil(y, g, weights=w)
+    # Same labels in another order are matched by index, not position.
+    shuffled = pd.Series(np.arange(1.0, 41.0), index=y.index)[::-1]
+    by_label = theil(y, g, weights=shuffled)
+    by_position = theil(y.to_numpy(), g.to_numpy(), weights=np.arange(1.0, 41.0))
+    assert by_label.total == pytest.approx(by_position.total, rel=RTOL)
+
+
+def test_groups_with_another_index_raise_id_mismatch_in_dagum_and_theil():
+    y = pd.Series([1.0, 3.0, 2.0, 6.0], index=["w", "x", "y", "z"])
+    g = pd.Series(["a", "a", "b", "b"])  # RangeIndex: not the values' ids
+    for fn in (dagum_gini, theil):
+        with pytest.raises(IdMismatchError, match=r"values and groups .* only in values: "
+                                                  r"\['w', 'x', 'y', 'z'\]; only in groups: "
+                                                  r"\[0, 1, 2, 3\]"):
+            fn(y, g)

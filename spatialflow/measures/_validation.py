@@ -9,6 +9,7 @@ import pandas as pd
 from ..exceptions import (
     DuplicateIdError,
     EmptyInputError,
+    IdMismatchError,
     InputError,
     MissingDataError,
     PanelError,
@@ -24,6 +25,7 @@ __all__ = [
     "check_option",
     "check_panel_keys",
     "as_series",
+    "match_index",
 ]
 
 
@@ -112,7 +114,13 @@ def check_positive(block: pd.DataFrame, *, what: str, why: str) -> None:
 
 
 def check_panel_keys(frame: pd.DataFrame, id: str | None, time: str | None) -> None:
-    """Raise if the id/time columns are absent or an (id, time) pair repeats."""
+    """Raise if the id/time columns are absent or a unit occurs twice (in one period).
+
+    With ``id`` and ``time`` each (id, time) pair must occur once; with ``id`` alone each id
+    must occur once. With ``time`` alone the frame's index labels stand for the units, so
+    each (index label, time) pair must occur once: a time column on its own repeats by
+    design in a panel and is not a key.
+    """
     keys = [k for k in (id, time) if k is not None]
     require_columns(frame, keys, what="panel key")
     if not keys:
@@ -120,11 +128,31 @@ def check_panel_keys(frame: pd.DataFrame, id: str | None, time: str | None) -> N
     if frame[keys].isna().any().any():
         bad = frame.index[frame[keys].isna().any(axis=1)]
         raise PanelError(f"panel keys {keys} must not be missing; rows {format_ids(bad)}.")
+    if id is None:
+        pairs = pd.MultiIndex.from_arrays([frame.index, frame[time]])
+        dup = pairs.duplicated(keep=False)
+        if dup.any():
+            shown = list(pd.unique(pd.Series(list(pairs[dup]))))
+            raise DuplicateIdError(
+                f"with time={time!r} and no id=, the frame's index labels are taken as the unit "
+                f"ids, so each (index label, {time!r}) pair must occur once (every unit once per "
+                f"period); duplicated pairs: {format_ids(shown)}. Pass id='<unit column>' so "
+                "that (id, time) pairs are unique, or give the frame an index whose labels are "
+                "unique within each period."
+            )
+        return
     dup = frame.duplicated(subset=keys, keep=False)
     if dup.any():
-        pairs = list(frame.loc[dup, keys].itertuples(index=False, name=None))
+        if time is None:
+            shown = list(pd.unique(frame.loc[dup, id]))
+            raise DuplicateIdError(
+                f"each id in column {id!r} must occur once (one row per unit); duplicated "
+                f"ids: {format_ids(shown)}. For a panel, pass time='<period column>' as well."
+            )
+        shown = list(frame.loc[dup, keys].drop_duplicates().itertuples(index=False, name=None))
         raise DuplicateIdError(
-            f"each {tuple(keys)} must occur once; duplicated: {format_ids(pairs)}."
+            f"each ({id!r}, {time!r}) pair must occur once (every unit once per period); "
+            f"duplicated pairs: {format_ids(shown)}."
         )
 
 
@@ -151,3 +179,32 @@ def as_series(values, *, name: str) -> pd.Series:
     except (TypeError, ValueError) as exc:
         raise InputError(f"{name} must be numeric; dtype {arr.dtype} was given.") from exc
     return pd.Series(arr, name=name)
+
+
+def match_index(other: pd.Series, target: pd.Index, *, name: str, target_name: str) -> pd.Series:
+    """``other`` reordered to the labels of ``target``; raise naming the ids that differ.
+
+    Labelled inputs meet by index, never by position: a Series with other labels raises
+    :class:`IdMismatchError` before any value is looked at (so a mismatch is not reported as
+    missing values). Identical indices are paired as they are, duplicates included.
+    """
+    if other.index.equals(target):
+        return other
+    only_target = target.difference(other.index)
+    only_other = other.index.difference(target)
+    if len(only_target) or len(only_other) or len(other) != len(target):
+        raise IdMismatchError(
+            f"{target_name} and {name} are Series matched by index, so they must hold the same "
+            f"labels; only in {target_name}: {format_ids(only_target)}; only in {name}: "
+            f"{format_ids(only_other)}"
+            + ("." if len(only_target) or len(only_other) else
+               f"; lengths {len(target)} and {len(other)} (duplicated labels).")
+        )
+    if target.has_duplicates or other.index.has_duplicates:
+        dup = target[target.duplicated()].union(other.index[other.index.duplicated()])
+        raise DuplicateIdError(
+            f"{target_name} and {name} hold the same labels in a different order, and some "
+            f"repeat, so they cannot be matched by index; duplicated: {format_ids(dup)}. "
+            "Give them a unique index, or the same index in the same order."
+        )
+    return other.reindex(target)

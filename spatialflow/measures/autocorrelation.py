@@ -40,9 +40,14 @@ def _periods(frame, value, w, id, time):
     block = numeric_block(frame, [value], what="value")
     raise_if_missing(block, what=f"values of {value!r}")
     weights_ids(w)  # fail early, with a clear message, on a non-weights object
-    groups = [(None, frame)] if time is None else list(frame.groupby(time, sort=True))
-    for period, part in groups:
-        part_ids = pd.Index(part[id])
+    # Work by position: with ids in a (non-unique) panel index, label lookups would mix years.
+    if time is None:
+        groups = [(None, np.arange(len(frame)))]
+    else:
+        groups = sorted(frame.groupby(time, sort=True).indices.items())
+    for period, positions in groups:
+        part = frame.iloc[positions]
+        part_ids = pd.Index(part.index if id is None else part[id])
         if len(part_ids) < 3:
             raise InputError(
                 f"Moran's I needs at least 3 units; period {period!r} has {len(part_ids)}."
@@ -50,7 +55,7 @@ def _periods(frame, value, w, id, time):
         # Align the weights to this period's units (raises naming ids that differ).
         matrix = as_sparse(w, part_ids)
         graph = Graph.from_sparse(matrix, ids=part_ids)
-        yield period, block.loc[part.index, value].to_numpy(), graph, part_ids
+        yield period, block[value].to_numpy()[positions], graph, part_ids
 
 
 def moran_by_period(
@@ -58,7 +63,7 @@ def moran_by_period(
     value: str,
     *,
     w,
-    id: str,
+    id: str | None = None,
     time: str | None = None,
     transformation: str = "r",
     permutations: int = 999,
@@ -83,7 +88,8 @@ def moran_by_period(
         Weights over the unit ids; matched to each period's units by id (the user's object is
         not modified: a new Graph is built from the aligned matrix).
     id, time : str
-        Key columns; with ``time=None`` the frame is one cross-section.
+        Key columns; ``id=None`` takes the unit ids from the index; with ``time=None`` the
+        frame is one cross-section.
     transformation : str
         esda transformation of the weights ("r" row-standardised, "b" binary, ...).
     permutations : int
@@ -117,7 +123,7 @@ def local_moran_by_period(
     value: str,
     *,
     w,
-    id: str,
+    id: str | None = None,
     time: str | None = None,
     transformation: str = "r",
     permutations: int = 999,

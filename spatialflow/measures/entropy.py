@@ -174,7 +174,10 @@ def entropy_weights(
         name every indicator. Default: all positive.
     id, time : str, optional
         Panel key columns (excluded from the indicators; ``time`` is needed for
-        ``per="period"``). (id, time) pairs must be unique.
+        ``per="period"``). (id, time) pairs must be unique; with ``time`` but no ``id`` the
+        index labels stand for the units, so (index label, time) pairs must be unique. The
+        index itself need not be unique (e.g. a pooled panel indexed by county code): rows
+        are matched by position.
     per : {"pooled", "period"}
     zero_range : {"raise", "zero"}
         A constant indicator carries no information. ``"raise"`` (default) raises naming it;
@@ -247,17 +250,20 @@ def entropy_weights(
             MissingValueWarning,
             stacklevel=2,
         )
-    used = block.loc[finite]
-
+    # Rows are addressed by position throughout: the index need not be unique (pooled
+    # weights do not need ids, e.g. a panel indexed by county code).
     if per == "pooled":
-        groups = [(None, used)]
+        groups = [(None, np.flatnonzero(finite))]
     else:
-        period = frame.loc[finite, time]
-        groups = [(t, used.loc[period == t]) for t in pd.unique(period)]
+        period = frame[time].to_numpy()
+        groups = [(t, np.flatnonzero(finite & (period == t))) for t in pd.unique(period[finite])]
 
-    weights, entropies, scaled_parts, score_parts = {}, {}, [], []
-    for label, part in groups:
+    weights, entropies = {}, {}
+    scaled_all = pd.DataFrame(np.nan, index=block.index, columns=block.columns)
+    scores = np.full(len(block), np.nan)
+    for label, rows in groups:
         where = "" if label is None else f" in period {label!r}"
+        part = block.iloc[rows]
         if len(part) < 2:
             raise InputError(f"the entropy method needs at least 2 rows{where}; {len(part)} given.")
         scaled, constant = _minmax(part, signs, shift)
@@ -276,13 +282,10 @@ def entropy_weights(
             )
         e, w = _entropy_of(scaled, constant)
         weights[label], entropies[label] = w, e
-        scaled_parts.append(scaled)
-        score_parts.append(scaled.to_numpy() @ w.to_numpy())
+        scaled_all.iloc[rows] = scaled.to_numpy()
+        scores[rows] = scaled.to_numpy() @ w.to_numpy()
 
-    scaled_all = pd.concat(scaled_parts).reindex(block.index)
-    scores = pd.Series(np.nan, index=block.index, name="score")
-    for part, s in zip(scaled_parts, score_parts):
-        scores.loc[part.index] = s
+    scores = pd.Series(scores, index=block.index, name="score")
     if per == "pooled":
         w_out = weights[None].rename_axis("indicator")
         e_out = entropies[None].rename_axis("indicator")

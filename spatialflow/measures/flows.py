@@ -7,6 +7,7 @@ from typing import Literal, Mapping
 import pandas as pd
 
 from ..exceptions import InputError, format_ids
+from ._validation import require_columns
 from .entropy import EntropyResult, entropy_weights
 
 __all__ = ["FACTORS", "FLOW_DIRECTIONS", "FactorFlowIndex", "factor_flow_index"]
@@ -62,11 +63,31 @@ def _long(values: pd.Series | pd.DataFrame) -> pd.Series:
     return values
 
 
+def _shown(cols) -> str:
+    return format_ids(cols) if isinstance(cols, (list, tuple, pd.Index)) else repr(cols)
+
+
+def _check_indicators(frame: pd.DataFrame, spec: dict[str, dict[str, list]]) -> None:
+    """Raise naming every listed indicator the frame lacks, with its factor and direction."""
+    absent = [
+        f"{format_ids(missing)} under factor {factor!r} ({d})"
+        for d, by_factor in spec.items()
+        for factor, cols in by_factor.items()
+        if (missing := [c for c in cols if c not in frame.columns])
+    ]
+    if absent:
+        raise InputError(
+            f"indicator(s) not found in the frame: {'; '.join(absent)}. Its columns are "
+            f"{format_ids(frame.columns)}."
+        )
+
+
 def _normalise_spec(factors: Mapping) -> dict[str, dict[str, list]]:
     if not isinstance(factors, Mapping) or not factors:
         raise InputError(
-            "factors must be a non-empty mapping {factor: [indicators]} or "
-            "{factor: {'urban_to_rural': [...], 'rural_to_urban': [...]}}; "
+            "factors must be a non-empty mapping "
+            "{factor: {'urban_to_rural': [indicators], 'rural_to_urban': [indicators]}} "
+            "(either direction may be left out); "
             f"{type(factors).__name__} was given."
         )
     unknown = [f for f in factors if f not in FACTORS]
@@ -86,8 +107,14 @@ def _normalise_spec(factors: Mapping) -> dict[str, dict[str, list]]:
             for d, cols in lists.items():
                 spec[d][factor] = list(cols)
         else:
-            # A plain list is a one-way (urban-to-rural) or undirected intensity measure.
-            spec["urban_to_rural"][factor] = list(lists)
+            # The direction is never guessed: labelling an undirected or rural-to-urban list
+            # "urban_to_rural" would silently flip the sign of the net index.
+            raise InputError(
+                f"factor {factor!r} was given a flat indicator list {_shown(lists)}; the flow "
+                f"direction must be explicit, e.g. {{{factor!r}: {{'urban_to_rural': "
+                f"{_shown(lists)}}}}} or {{{factor!r}: {{'rural_to_urban': [...]}}}} "
+                f"(directions among {FLOW_DIRECTIONS}; give both for a net index)."
+            )
     for d in FLOW_DIRECTIONS:
         for factor, cols in spec[d].items():
             if not cols:
@@ -125,8 +152,10 @@ def factor_flow_index(
     frame : pandas.DataFrame
         Indicator columns plus optional ``id``/``time``. Not modified.
     factors : mapping
-        Factor name (among :data:`FACTORS`) to its indicator list, or to
-        ``{"urban_to_rural": [...], "rural_to_urban": [...]}``.
+        Factor name (among :data:`FACTORS`) to ``{"urban_to_rural": [...],
+        "rural_to_urban": [...]}``, the indicator columns of each flow direction; either
+        direction may be left out (the ``net`` index then is not formed). A flat list
+        ``{"labour": ["a", "b"]}`` is rejected: the direction of a flow is never guessed.
     directions : mapping, optional
         Indicator directions ``{indicator: "+" | "-"}`` for all indicators used (default +).
     id, time, per, zero_range
@@ -137,7 +166,11 @@ def factor_flow_index(
     -------
     FactorFlowIndex
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"frame must be a pandas DataFrame; {type(frame).__name__} was given.")
     spec = _normalise_spec(factors)
+    _check_indicators(frame, spec)
+    require_columns(frame, [k for k in (id, time) if k is not None], what="panel key")
     used = sorted({c for d in spec.values() for cols in d.values() for c in cols}, key=str)
     if directions is not None:
         extra = [k for k in directions if k not in used]
@@ -155,24 +188,25 @@ def factor_flow_index(
                 frame[keys + cols], indicators=cols, directions=dirs, id=id, time=time,
                 per=per, zero_range=zero_range,
             )
-            level1[factor] = res.scores
-            scores[(d, factor)] = res.scores
+            # Arrays, not Series: the frame's index need not be unique (rows go by position).
+            level1[factor] = res.scores.to_numpy()
+            scores[(d, factor)] = res.scores.to_numpy()
             iw[(d, factor)], ie[(d, factor)] = _long(res.weights), _long(res.entropy)
-        level1 = pd.DataFrame(level1)
+        level1 = pd.DataFrame(level1, index=frame.index)
         if level1.shape[1] == 1:
             # One factor: its score is the composite and gets all the weight.
             factor = level1.columns[0]
-            composite[d] = level1[factor]
+            composite[d] = level1[factor].to_numpy()
             fw[d] = pd.Series({factor: 1.0}, name="weight").rename_axis("factor")
             fe[d] = pd.Series({factor: float("nan")}, name="entropy").rename_axis("factor")
             continue
-        level2_frame = level1.join(frame[keys]) if keys else level1
+        level2_frame = level1.assign(**{k: frame[k].to_numpy() for k in keys})
         res2 = entropy_weights(level2_frame, indicators=list(level1.columns), id=id, time=time,
                                per=per, zero_range=zero_range)
-        composite[d] = res2.scores
+        composite[d] = res2.scores.to_numpy()
         fw[d] = _long(res2.weights).rename_axis(index={"indicator": "factor"})
         fe[d] = _long(res2.entropy).rename_axis(index={"indicator": "factor"})
-    comp = pd.DataFrame(composite)
+    comp = pd.DataFrame(composite, index=frame.index)
     if set(FLOW_DIRECTIONS) <= set(comp.columns):
         comp["net"] = comp["urban_to_rural"] - comp["rural_to_urban"]
 
@@ -180,7 +214,8 @@ def factor_flow_index(
         return pd.concat(parts, names=names) if parts else pd.Series(dtype=float)
 
     return FactorFlowIndex(
-        factor_scores=pd.DataFrame(scores).rename_axis(columns=["direction", "factor"]),
+        factor_scores=pd.DataFrame(scores, index=frame.index).rename_axis(
+            columns=["direction", "factor"]),
         composite=comp,
         indicator_weights=stack(iw, ["direction", "factor"]),
         indicator_entropy=stack(ie, ["direction", "factor"]),

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, format_ids
-from ._validation import as_series, check_nonnegative, raise_if_missing
+from ._validation import as_series, check_nonnegative, match_index, raise_if_missing
 
 __all__ = ["DagumGini", "TheilDecomposition", "dagum_gini", "theil", "gini",
            "dagum_gini_by", "theil_by"]
@@ -20,21 +20,24 @@ def _prepare(values, groups, weights=None) -> tuple[pd.Series, pd.Series, pd.Ser
             "groups must be a sequence of group labels aligned with values (e.g. a Series); "
             f"the string {groups!r} was given."
         )
+    labelled = isinstance(values, (pd.Series, pd.DataFrame))
     g = groups.copy() if isinstance(groups, pd.Series) else pd.Series(np.asarray(groups))
-    if len(g) != len(y):
+    if labelled and isinstance(groups, pd.Series):
+        g = match_index(g, y.index, name="groups", target_name="values")
+    elif len(g) != len(y):
         raise InputError(f"values and groups must have the same length; {len(y)} and {len(g)}.")
-    if isinstance(values, pd.Series) and isinstance(groups, pd.Series):
-        if not g.index.equals(y.index):
-            if set(g.index) != set(y.index) or g.index.has_duplicates:
-                raise InputError(
-                    "values and groups are Series with different indices; they are matched by "
-                    "index, so they must hold the same labels. Only in values: "
-                    f"{format_ids(y.index.difference(g.index))}; only in groups: "
-                    f"{format_ids(g.index.difference(y.index))}."
-                )
-            g = g.reindex(y.index)
     else:
         g.index = y.index
+    w = None
+    if weights is not None:
+        w = as_series(weights, name="weights")
+        if labelled and isinstance(weights, (pd.Series, pd.DataFrame)):
+            # Ids first: a mismatch would otherwise surface as NaN weights or bad values.
+            w = match_index(w, y.index, name="weights", target_name="values")
+        elif len(w) != len(y):
+            raise InputError(f"weights must have the length of values ({len(y)}); {len(w)} given.")
+        else:
+            w.index = y.index
     if g.isna().any():
         bad = y.index[g.isna().to_numpy()]
         raise InputError(f"groups must not be missing; rows {format_ids(bad)}.")
@@ -42,13 +45,7 @@ def _prepare(values, groups, weights=None) -> tuple[pd.Series, pd.Series, pd.Ser
     raise_if_missing(block, what="values")
     check_nonnegative(block, what="values",
                       why="Gini and Theil are defined for non-negative incomes")
-    w = None
-    if weights is not None:
-        w = as_series(weights, name="weights")
-        if len(w) != len(y):
-            raise InputError(f"weights must have the length of values ({len(y)}); {len(w)} given.")
-        w.index = y.index if not isinstance(weights, pd.Series) else w.index
-        w = w.reindex(y.index)
+    if w is not None:
         raise_if_missing(w.to_frame(), what="weights")
         bad = y.index[~(w.to_numpy() > 0)]
         if len(bad):

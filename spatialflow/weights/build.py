@@ -60,7 +60,8 @@ def build(frame, kind: WeightsKind = "queen", **options) -> Graph:
         One of the kinds below.
     transform : {"r", "b", "d", "v", None}, default "r"
         Applied last: "r" row-standardises (rows sum to one), "b" binary, "d"/"v" as in
-        libpysal; ``None`` keeps the raw weights (e.g. :math:`1/d`).
+        libpysal; ``None`` (or ``"o"``, original) keeps the raw weights (e.g. :math:`1/d`).
+        Case-insensitive: ``"R"``, as :func:`describe` reports it, is accepted.
     islands : {"raise", "knn", "keep"}, default "raise"
         Units without neighbours: raise :class:`~spatialflow.exceptions.IslandError` naming
         them (so that, e.g., the island county Nan'ao is noticed); "knn" links each island
@@ -124,11 +125,7 @@ def build(frame, kind: WeightsKind = "queen", **options) -> Graph:
     (['a', 'b', 'c', 'd', 'f', 'g', 'h', 'i'], 1.0)
     """
     opts = _resolve_options(kind, options)
-    transform = opts.pop("transform")
-    if transform not in TRANSFORMS:
-        raise InputError(
-            f"transform must be one of {list(TRANSFORMS)}; {transform!r} was given instead."
-        )
+    transform = _normalise_transform(opts.pop("transform"))
     check_frame(frame, need_geometry=kind not in ("economic", "flow"), kind=kind)
     if kind == "nested":
         geo = opts["geo"]
@@ -204,6 +201,23 @@ def _geographic(frame, kind: str, opts: dict, islands: str, k_islands: int) -> s
         matrix, frame, kind=kind, policy=islands, k_islands=k_islands, xy_km=xy,
         link_weight=weigh,
     )
+
+
+def _normalise_transform(transform):
+    """libpysal's code in lower case, or None; "O" (original, as describe() reports it) is None.
+
+    Case-insensitive like libpysal itself, so that ``describe(w).transform`` ("R") can be
+    passed back to :func:`build`.
+    """
+    value = transform.strip().lower() if isinstance(transform, str) else transform
+    if value == "o":
+        value = None
+    if value not in TRANSFORMS:
+        raise InputError(
+            f"transform must be one of {list(TRANSFORMS)} (any case; 'O' = None, the original "
+            f"weights); {transform!r} was given instead."
+        )
+    return value
 
 
 def _to_graph(matrix: sp.csr_matrix, ids: pd.Index, transform) -> Graph:

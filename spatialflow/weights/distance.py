@@ -132,18 +132,21 @@ def pairwise_km(xy: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
 
 
 
-def distance_matrix_km(gdf: gpd.GeoDataFrame, project=True) -> pd.DataFrame:
+def distance_matrix_km(gdf: gpd.GeoDataFrame, project=False) -> pd.DataFrame:
     """Centroid-to-centroid distances in km, labelled by the frame's index on both axes.
 
-    Centroids are taken in a metric CRS (see :func:`centroids_km`; a geographic frame is
-    projected with :func:`spatialflow.datasets.to_metric` by default). Dense (n x n): meant
-    for county-sized problems such as gravity flows
+    Centroids are taken in a metric CRS (see :func:`centroids_km`). As in :func:`build` for
+    the distance kinds, a frame in a geographic CRS (degrees) raises
+    :class:`~spatialflow.exceptions.CRSError` unless ``project=True`` (Albers equal-area
+    conic, :func:`spatialflow.datasets.to_metric`) or ``project=<CRS>`` is passed, so that
+    the conversion is always visible in the calling code. Dense (n x n): meant for
+    county-sized problems such as gravity flows
     (:func:`spatialflow.measures.gravity_matrix`), not for n in the tens of thousands.
 
     Examples
     --------
     >>> from spatialflow.datasets import load_guangdong_counties
-    >>> d = distance_matrix_km(load_guangdong_counties())
+    >>> d = distance_matrix_km(load_guangdong_counties(), project=True)
     >>> d.shape, float(d.loc["440103", "440103"])
     ((124, 124), 0.0)
     """
