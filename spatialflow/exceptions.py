@@ -138,3 +138,11 @@ class ZeroRangeWarning(SpatialflowWarning):
 
 class UnbalancedPanelWarning(SpatialflowWarning):
     """Incomplete units were dropped from a panel on request (``balance="drop"``)."""
+
+
+class HausmanWarning(SpatialflowWarning):
+    """The Hausman covariance difference :math:`V_{FE} - V_{RE}` is not positive definite
+    (or the statistic is negative): the test is unreliable on these fits."""
+
+
+__all__ += ["HausmanWarning"]

@@ -410,3 +410,95 @@ def test_specification_search_with_regimes_uses_the_regime_design(columbus):
                                rtol=RTOL_EXACT)
     assert "rho" in s.results["SAR"].params.index
     assert "INC[1]" in s.results["SAR"].params.index
+
+
+# ---------------------------------------------------------------------------- QA regressions
+def test_lm_tests_accept_libpysal_weights_aligned_by_ids(columbus):
+    # The same statistics from a libpysal W (aligned by the Series index) as from the matrix,
+    # also when y and X come in another row order.
+    ref = lm_tests(columbus.y, columbus.X, columbus.W)
+    got = lm_tests(columbus.y, columbus.X, columbus.w)
+    pd.testing.assert_frame_equal(got, ref, rtol=RTOL_EXACT)
+    order = columbus.y.sample(frac=1.0, random_state=5).index
+    shuffled = lm_tests(columbus.y.loc[order], columbus.X.loc[order], columbus.w)
+    pd.testing.assert_frame_equal(shuffled, ref, rtol=RTOL_EXACT)
+    graph = libpysal.graph.Graph.from_W(columbus.w)
+    pd.testing.assert_frame_equal(lm_tests(columbus.y, columbus.X, graph), ref,
+                                  rtol=RTOL_EXACT)
+    with pytest.raises(InputError, match="pass y as a pandas Series indexed by the unit ids"):
+        lm_tests(columbus.y.to_numpy(), columbus.X.to_numpy(), columbus.w)
+    with pytest.raises(IdMismatchError, match="X must be indexed like y"):
+        lm_tests(columbus.y, columbus.X.loc[order], columbus.w)
+
+
+def test_lm_tests_accept_fitted_ols_results(columbus):
+    import spatialflow
+
+    ref = lm_tests(columbus.y, columbus.X, columbus.W)
+    ols = spatialflow.OLS.from_formula("CRIME ~ INC + HOVAL", data=columbus.df,
+                                       w=columbus.w).fit()
+    pd.testing.assert_frame_equal(lm_tests(ols), ref, rtol=RTOL_EXACT)
+    pd.testing.assert_frame_equal(lm_tests(ols, W=columbus.W), ref, rtol=RTOL_EXACT)
+    sar = spatialflow.SAR.from_formula("CRIME ~ INC + HOVAL", data=columbus.df,
+                                       w=columbus.w).fit()
+    with pytest.raises(ModelSpecificationError, match="least-squares residuals.*SAR"):
+        lm_tests(sar)
+    with pytest.raises(InputError, match="do not pass X"):
+        lm_tests(ols, columbus.X)
+
+
+def test_lr_test_refuses_fits_of_other_samples_or_responses(columbus):
+    import spatialflow
+
+    kw = dict(data=columbus.df, w=columbus.w)
+    sar = spatialflow.SAR.from_formula("CRIME ~ INC + HOVAL", **kw).fit()
+    sdm = spatialflow.SDM.from_formula("CRIME ~ INC + HOVAL", **kw).fit()
+    df = columbus.df.assign(CRIME2=columbus.df["CRIME"] * 2.0)
+    sdm_other_y = spatialflow.SDM.from_formula("CRIME2 ~ INC + HOVAL", data=df,
+                                               w=columbus.w).fit()
+    with pytest.raises(ModelSpecificationError, match="same response; 'CRIME'.*'CRIME2'"):
+        lr_test(sar, sdm_other_y)
+    # Same n, other units: relabel one id in the data and the weights of the second fit.
+    relabel = {columbus.df.index[0]: 999}
+    w2 = libpysal.weights.W({relabel.get(k, k): [relabel.get(j, j) for j in v]
+                             for k, v in columbus.w.neighbors.items()})
+    w2.transform = "r"
+    sdm_other_ids = spatialflow.SDM.from_formula(
+        "CRIME ~ INC + HOVAL", data=columbus.df.rename(index=relabel), w=w2).fit()
+    with pytest.raises(ModelSpecificationError, match=r"same units.*\[999\]"):
+        lr_test(sar, sdm_other_ids)
+    with pytest.raises(ModelSpecificationError, match="Pass the nested"):
+        lr_test(sdm, sar)
+    np.testing.assert_allclose(lr_test(sar, sdm).statistic, 2 * (sdm.llf - sar.llf),
+                               rtol=RTOL_EXACT)
+
+
+def test_specification_search_passes_lagged_to_durbin_models_only(columbus):
+    from spatialflow.models.diagnostics import specification_search
+
+    s = specification_search("CRIME ~ INC + HOVAL", columbus.df, columbus.w, lagged=["INC"])
+    for kind in ("SLX", "SDM", "SDEM"):
+        assert [p for p in s.results[kind].params.index if p.startswith("W_")] == ["W_INC"]
+    for kind in ("OLS", "SAR", "SEM"):
+        assert not any(p.startswith("W_") for p in s.results[kind].params.index)
+    assert s.tests.loc["LR SDM vs SAR", "df"] == 1
+
+
+def test_lm_tests_on_an_ols_fit_that_dropped_rows(columbus):
+    """The OLS fit carries W subset to its rows, so lm_tests(ols) works after missing='drop'."""
+    import warnings
+
+    import spatialflow as sf
+    from spatialflow.exceptions import MissingValueWarning
+
+    df, w = columbus.df, columbus.w
+    bad = df.copy()
+    bad.loc[bad.index[6], "INC"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingValueWarning)
+        ols = sf.OLS.from_formula("CRIME ~ INC + HOVAL", data=bad, w=w, missing="drop").fit()
+    out = sf.lm_tests(ols)
+    # Same as the tests on the explicitly subset, re-standardised weights.
+    direct = lm_tests(ols.model.frame.y, ols.model.frame.X, ols.W)
+    pd.testing.assert_frame_equal(out, direct)
+    assert ols.W.shape == (48, 48)

@@ -208,11 +208,12 @@ def test_results_fields_and_recovered_effects(panel, lattice):
     assert res.ids.equals(pd.Index(lattice.id_order, name="code"))
     assert res.W.shape == (n, n) and res.nobs == n * T
     assert res.panel["T"] == T and res.panel["n"] == n and res.panel["effects"] == "twoway"
-    assert res.resid.index.names == ["code", "year"]
+    by_id_time = res.extra["resid_by_id_time"]
+    assert by_id_time.index.names == ["code", "year"]
     # y = rho Wy + X b + WX t + alpha + mu_i + lambda_t + e, element by element
     mu, lam, alpha = res.extra["unit_effects"], res.extra["time_effects"], res.extra["intercept"]
     np.testing.assert_allclose([mu.sum(), lam.sum()], [0.0, 0.0], atol=1e-9)
-    d = panel.set_index(["code", "year"]).loc[res.resid.index]
+    d = panel.set_index(["code", "year"]).loc[by_id_time.index]
     W = lattice.sparse
     wy = pd.concat([pd.Series(W @ g["y"].reindex(lattice.id_order).to_numpy(),
                               index=pd.MultiIndex.from_product([lattice.id_order, [t]]))
@@ -220,16 +221,24 @@ def test_results_fields_and_recovered_effects(panel, lattice):
     wx = {v: pd.concat([pd.Series(W @ g[v].reindex(lattice.id_order).to_numpy(),
                                   index=pd.MultiIndex.from_product([lattice.id_order, [t]]))
                         for t, g in panel.set_index("code").groupby("year")]) for v in ("x1", "x2")}
-    idx = res.resid.index
+    idx = by_id_time.index
     p = res.params
     rebuilt = (p["rho"] * wy.loc[idx].to_numpy() + p["x1"] * d["x1"].to_numpy()
                + p["x2"] * d["x2"].to_numpy() + p["W_x1"] * wx["x1"].loc[idx].to_numpy()
                + p["W_x2"] * wx["x2"].loc[idx].to_numpy() + alpha
                + mu.reindex(idx.get_level_values(0)).to_numpy()
-               + lam.reindex(idx.get_level_values(1)).to_numpy() + res.resid.to_numpy())
+               + lam.reindex(idx.get_level_values(1)).to_numpy() + by_id_time.to_numpy())
     np.testing.assert_allclose(rebuilt, d["y"].to_numpy(), rtol=1e-10)
-    np.testing.assert_allclose((res.fitted + res.resid).to_numpy(), d["y"].to_numpy(),
+    np.testing.assert_allclose((res.extra["fitted_by_id_time"] + by_id_time).to_numpy(),
+                               d["y"].to_numpy(), rtol=1e-12)
+    # resid/fitted follow the user's rows: same labels, same order, fitted + resid = y.
+    assert res.resid.index.equals(panel.index) and res.fitted.index.equals(panel.index)
+    np.testing.assert_allclose((res.fitted + res.resid).to_numpy(), panel["y"].to_numpy(),
                                rtol=1e-12)
+    np.testing.assert_allclose(
+        res.resid.to_numpy(),
+        by_id_time.loc[pd.MultiIndex.from_frame(panel[["code", "year"]])].to_numpy(),
+        rtol=0, atol=0)
 
 
 def test_row_order_and_id_relabelling_invariance(panel, lattice):
@@ -336,3 +345,35 @@ def test_logdet_strategies_agree(panel, lattice):
     np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=1e-6)
     np.testing.assert_allclose(a.bse.to_numpy(), b.bse.to_numpy(), rtol=0.05)
     assert (a.information, b.information) == ("expected", "observed")
+
+
+def test_resid_and_fitted_follow_the_users_rows_after_drops(panel, lattice):
+    # One unit loses a period (balance="drop") and one row has a NaN (missing="drop" then
+    # balance="drop" removes that unit too): resid/fitted keep the user's labels and order
+    # of the remaining rows, so assigning them into the frame lines up.
+    df = panel.copy()
+    gone_unit = lattice.id_order[3]
+    nan_unit = lattice.id_order[7]
+    df = df.drop(df.index[(df["code"] == gone_unit) & (df["year"] == 2003)])
+    df.loc[df.index[(df["code"] == nan_unit) & (df["year"] == 2004)], "x1"] = np.nan
+    with pytest.warns(sf.exceptions.UnbalancedPanelWarning, match="dropped 2 incomplete"), \
+            pytest.warns(sf.exceptions.MissingValueWarning, match="non-finite"):
+        res = fit(sf.SAR, df, lattice, "unit", missing="drop", balance="drop")
+    kept = df.index[~df["code"].isin([gone_unit, nan_unit])]
+    assert res.resid.index.equals(kept) and res.fitted.index.equals(kept)
+    out = df.copy()
+    out["resid"] = res.resid
+    assert out["resid"].isna().to_numpy().tolist() == (~df.index.isin(kept)).tolist()
+    np.testing.assert_allclose((res.fitted + res.resid).to_numpy(), df.loc[kept, "y"],
+                               rtol=1e-12)
+    by_id_time = res.extra["resid_by_id_time"]
+    keys = pd.MultiIndex.from_frame(df.loc[kept, ["code", "year"]])
+    np.testing.assert_array_equal(res.resid.to_numpy(), by_id_time.loc[keys].to_numpy())
+
+
+def test_random_effects_resid_follow_the_users_rows(panel, lattice):
+    res = fit(sf.SAR, panel, lattice, "random", bc=None)
+    assert res.resid.index.equals(panel.index)
+    np.testing.assert_allclose((res.fitted + res.resid).to_numpy(), panel["y"].to_numpy(),
+                               rtol=1e-12)
+    assert res.extra["resid_raw"].index.equals(panel.index)

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 import spatialflow as sf
+from spatialflow.exceptions import HausmanWarning, ModelSpecificationError
 from spatialflow.models import panel_tests as pt
+from spatialflow.models.diagnostics import common_factor_lr, lr_test
 from spatialflow.models.panel_data import within
 
 
@@ -94,13 +96,17 @@ def test_hausman_rejects_correlated_effects_only(w):
     re_ok = model(sf.SAR, simulate(w, corr_mu=0.0, seed=5), w, "random").fit()
     fe_bad = model(sf.SAR, simulate(w, corr_mu=1.5, seed=5), w, "unit").fit()
     re_bad = model(sf.SAR, simulate(w, corr_mu=1.5, seed=5), w, "random").fit()
-    bad = pt.hausman_test(fe_bad, re_bad)
+    # Here the conditional RE covariance of rho exceeds the FE one: V_FE - V_RE is
+    # indefinite, which the named warning reports (the statistic is still the formula's).
+    with pytest.warns(HausmanWarning, match="not positive definite"):
+        bad = pt.hausman_test(fe_bad, re_bad)
     assert bad.pvalue < 1e-6 and bad.df == 3
     names = ["x1", "x2", "rho"]
     d = fe_bad.params[names] - re_bad.params[names]
     V = fe_bad.cov.loc[names, names] - re_bad.cov.loc[names, names]
     np.testing.assert_allclose(bad.statistic, d @ np.linalg.pinv(V.to_numpy()) @ d, rtol=1e-10)
-    assert pt.hausman_test(fe_ok, re_ok).statistic < bad.statistic
+    with pytest.warns(HausmanWarning, match="uninformative"):
+        assert pt.hausman_test(fe_ok, re_ok).statistic < bad.statistic
     with pytest.raises(sf.models.base.ModelSpecificationError, match="effects in"):
         pt.hausman_test(re_ok, fe_ok)
 
@@ -124,3 +130,57 @@ def test_durbin_tests_consistent_with_refits(w):
 def test_refit_rejects_non_panel(w):
     with pytest.raises(sf.models.base.InputError, match="needs a panel model"):
         pt.panel_lm_tests(object())
+
+
+# ------------------------------------------------------------------ QA regressions
+def test_lr_test_refuses_panel_fits_with_other_settings(w):
+    df = simulate(w, rho=0.4)
+    sar_ly = model(sf.SAR, df, w, "twoway").fit()
+    sdm_ly = model(sf.SDM, df, w, "twoway").fit()
+    sdm_within = model(sf.SDM, df, w, "twoway").fit(bias_correction=None)
+    with pytest.raises(ModelSpecificationError,
+                       match="differ in bias_correction.*bias_correction='lee-yu'"):
+        lr_test(sar_ly, sdm_within)
+    sar_unit = model(sf.SAR, df, w, "unit").fit()
+    with pytest.raises(ModelSpecificationError, match=r"differ in effects: 'unit'.*'twoway'"):
+        lr_test(sar_unit, sdm_ly)
+    sem_within = model(sf.SEM, df, w, "twoway").fit(bias_correction=None)
+    with pytest.raises(ModelSpecificationError, match="differ in bias_correction"):
+        common_factor_lr(sdm_ly, sem_within)
+    # Other T (one period fewer): other observations.
+    short = model(sf.SDM, df[df["year"] < 4], w, "twoway").fit()
+    with pytest.raises(ModelSpecificationError, match="same observations; nobs 360"):
+        lr_test(sar_ly, short)
+    # Like for like is accepted and is the plain formula.
+    np.testing.assert_allclose(lr_test(sar_ly, sdm_ly).statistic,
+                               2 * (sdm_ly.llf - sar_ly.llf), rtol=1e-12)
+
+
+def test_hausman_refuses_non_comparable_fits(w):
+    df = simulate(w, seed=5)
+    re = model(sf.SAR, df, w, "random").fit()
+    with pytest.raises(ModelSpecificationError, match="effects='twoway'.*effects='unit'"):
+        pt.hausman_test(model(sf.SAR, df, w, "twoway").fit(), re)
+    with pytest.raises(ModelSpecificationError, match="same observations"):
+        pt.hausman_test(model(sf.SAR, df[df["year"] < 4], w, "unit").fit(), re)
+    other = df.assign(y2=df["y"] * 2.0)
+    with pytest.raises(ModelSpecificationError, match="same response; 'y2'"):
+        pt.hausman_test(model(sf.SAR, other, w, "unit", formula="y2 ~ x1 + x2").fit(), re)
+
+
+def test_hausman_uncorrected_fe_warns_and_reports_the_formula(w):
+    # The uncorrected within FE has sigma^2 biased by (T-1)/T: V_FE too small, H < 0.
+    df = simulate(w, seed=5)
+    fe = model(sf.SAR, df, w, "unit").fit(bias_correction=None)
+    re = model(sf.SAR, df, w, "random").fit()
+    with pytest.warns(HausmanWarning, match="bias_correction='lee-yu'"):
+        got = pt.hausman_test(fe, re)
+    names = ["x1", "x2", "rho"]
+    d = (fe.params[names] - re.params[names]).to_numpy()
+    V = (fe.cov.loc[names, names] - re.cov.loc[names, names]).to_numpy()
+    np.testing.assert_allclose(got.statistic, d @ np.linalg.pinv(V) @ d, rtol=1e-10)
+    assert got.statistic < 0 and got.pvalue == 1.0
+    # Lee-Yu and within FE have the same coefficients for unit effects; V_FE is larger by T/(T-1).
+    fe_ly = model(sf.SAR, df, w, "unit").fit()
+    np.testing.assert_allclose(fe_ly.params, fe.params, rtol=1e-8)
+    assert (np.diag(fe_ly.cov) > np.diag(fe.cov)).all()

@@ -485,3 +485,49 @@ def test_compare_renderers():
     i = next(k for k, l in enumerate(lines) if l.startswith("W_HOVAL"))
     assert format_number(sdm().params["W_HOVAL"]) in lines[i]
     assert f"({format_number(sdm().bse['W_HOVAL'])})" in lines[i + 1]
+
+
+# --------------------------------------------------------------------------- QA regressions
+def _panel(effects, correction, T=10):
+    return {"effects": effects, "bias_correction": correction, "T": T, "n": 124,
+            "estimator": "Lee-Yu transformation approach" if correction else "within ML"}
+
+
+def test_compare_tells_panel_fits_apart():
+    a = sdm(panel=_panel("twoway", None))
+    b = sdm(panel=_panel("twoway", "lee-yu"))
+    cmp = compare([a, b, sar()])
+    assert list(cmp.table.columns) == ["SDM (twoway, no correction)", "SDM (twoway, lee-yu)",
+                                       "SAR"]
+    assert list(cmp.table.loc["effects"]) == ["twoway", "twoway", ""]
+    assert list(cmp.table.loc["bias correction"]) == ["none", "lee-yu", ""]
+    assert list(cmp.table.loc["T"]) == ["10", "10", ""]
+    assert cmp.settings.loc["bias correction", "SDM (twoway, lee-yu)"] == "lee-yu"
+    labels = [i for i in cmp.table.index if i]
+    assert labels.index("effects") < labels.index("n")
+    # the text rows do not turn the model columns to left alignment
+    assert cmp._blocks[0].alignments()[1:] == ["r", "r", "r"]
+    # identical set-ups still get unique names; no panel: no settings rows
+    same = compare([sdm(panel=_panel("unit", "lee-yu")), sdm(panel=_panel("unit", "lee-yu"))])
+    assert list(same.table.columns) == ["SDM (unit, lee-yu)-1", "SDM (unit, lee-yu)-2"]
+    assert compare([sar(), sdm()]).settings is None
+    assert "effects" not in compare([sar(), sdm()]).table.index
+
+
+def test_compare_accepts_a_single_result():
+    one = compare(sdm())
+    assert list(one.table.columns) == ["SDM"]
+    assert one.params["SDM"].to_dict() == sdm().params.to_dict()
+
+
+def test_compare_sigma2_footnote_names_the_divisors(fits):
+    cmp = compare([fits["OLS"], fits["SAR"]])
+    note = [n for n in cmp.notes if n.startswith("sigma2:")]
+    assert note == ["sigma2: SSE/(n - k) for OLS (least squares, as R's lm); SSE/n for SAR "
+                    "(maximum likelihood; panels: n = the effective number of observations "
+                    "of the estimator)."]
+    ols = fits["OLS"]
+    e = ols.resid.to_numpy()
+    np.testing.assert_allclose(cmp.stats.loc["sigma2", "OLS"],
+                               e @ e / (ols.nobs - len(ols.params)), rtol=1e-12)
+    assert note[0] in cmp.as_text()

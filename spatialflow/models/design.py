@@ -192,10 +192,12 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
     y = y.astype(float)
 
     W = None
-    if needs_w:
-        if w is None:
-            raise InputError("this model needs spatial weights: pass w= (a libpysal Graph or "
-                             "W keyed by the data's index).")
+    if needs_w and w is None:
+        raise InputError("this model needs spatial weights: pass w= (a libpysal Graph or "
+                         "W keyed by the data's index).")
+    if w is not None:
+        # Aligned (and subset with any dropped rows) even for OLS, whose residual
+        # diagnostics use it.
         W = as_sparse(w, ids)
 
     ok = check_finite(y, X)
@@ -223,7 +225,7 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
             if row_std:
                 W = _row_standardise(W)
 
-    if W is not None:
+    if W is not None and needs_w:
         islands = ids[np.asarray(W.getnnz(axis=1)).ravel() == 0]
         if len(islands):
             warnings.warn(

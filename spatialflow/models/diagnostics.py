@@ -254,7 +254,7 @@ def _trace_T(W: sp.csr_matrix) -> float:
     return float(W.multiply(W).sum() + W.multiply(W.T).sum())
 
 
-def lm_tests(y, X, W) -> pd.DataFrame:
+def lm_tests(y, X=None, W=None) -> pd.DataFrame:
     r"""Lagrange multiplier tests for spatial dependence in an OLS regression.
 
     With OLS residuals :math:`e`, :math:`\hat\sigma^2 = e'e/n`, :math:`M = I - X(X'X)^{-1}X'`
@@ -282,10 +282,18 @@ def lm_tests(y, X, W) -> pd.DataFrame:
 
     Parameters
     ----------
-    y : array-like, shape (n,)
+    y : array-like, shape (n,), or fitted OLS / SLX results
+        The response; a pandas Series carries the unit ids in its index. Given the results
+        of a cross-sectional OLS or SLX fit instead (``lm_tests(ols_results)``), its
+        response, regressors (including ``W_<x>`` lags for SLX, and after any dropped rows)
+        and weights are used; ``X`` must then be omitted and ``W`` is optional.
     X : array-like or DataFrame, shape (n, k)
         Regressors including the constant column (none is added).
-    W : scipy.sparse matrix, shape (n, n)
+    W : scipy.sparse matrix, numpy array, libpysal W or Graph
+        A matrix is used as given, in the row order of ``y``. A libpysal object is aligned
+        to the ids of ``y`` (its Series index, or the results' ids) by
+        :func:`spatialflow.weights.align.as_sparse`, which raises on ids that differ; with
+        a plain array ``y`` there are no ids to align by, so pass the sparse matrix.
 
     Returns
     -------
@@ -304,13 +312,24 @@ def lm_tests(y, X, W) -> pd.DataFrame:
     >>> lm_tests(X @ [1., 2.] + rng.normal(size=n), X, W).shape
     (5, 3)
     """
-    yv = _finite_vector(y, "y", y.index if isinstance(y, pd.Series) else None)
+    ids = None
+    if hasattr(y, "params") and hasattr(y, "model"):
+        y, X, W, ids = _lm_inputs_from_results(y, X, W)
+    elif X is None or W is None:
+        raise InputError("lm_tests needs y, X and W (or the fitted OLS results as the only "
+                         f"argument); X={type(X).__name__}, W={type(W).__name__} were given.")
+    elif isinstance(y, pd.Series):
+        ids = y.index
+    yv = _finite_vector(y, "y", ids)
     Xv = np.asarray(X, dtype=float)
     n = yv.shape[0]
     if Xv.ndim == 1:
         Xv = Xv[:, None]
     if Xv.shape[0] != n:
         raise InputError(f"X must have {n} rows like y; {Xv.shape[0]} were given.")
+    if isinstance(X, pd.DataFrame) and ids is not None and not X.index.equals(pd.Index(ids)):
+        raise IdMismatchError("X must be indexed like y (the same ids in the same order); "
+                              f"ids of y not in X: {format_ids(pd.Index(ids).difference(X.index))}.")
     if not np.isfinite(Xv).all():
         rows = np.flatnonzero(~np.isfinite(Xv).all(axis=1))
         raise MissingDataError(f"X must be finite; NaN/inf in rows {format_ids(rows)}.")
@@ -321,6 +340,15 @@ def lm_tests(y, X, W) -> pd.DataFrame:
             f"X must have full column rank {Xv.shape[1]}; its rank is {rank} "
             f"(columns {names})."
         )
+    if hasattr(W, "unique_ids") or hasattr(W, "id_order"):
+        if ids is None:
+            raise InputError(
+                "a libpysal W/Graph can only be aligned to y by ids: pass y as a pandas Series "
+                "indexed by the unit ids, or pass W as a scipy.sparse matrix in the row order "
+                f"of y; {type(y).__name__} y and a {type(W).__name__} were given.")
+        from ..weights.align import as_sparse
+
+        W = as_sparse(W, pd.Index(ids))
     W = _as_sparse_square(W, n)
 
     beta, *_ = np.linalg.lstsq(Xv, yv, rcond=None)
@@ -350,6 +378,34 @@ def lm_tests(y, X, W) -> pd.DataFrame:
     return _frame(rows)
 
 
+def _lm_inputs_from_results(res, X, W):
+    """y, X, W and ids of a fitted cross-sectional OLS/SLX for :func:`lm_tests`."""
+    if X is not None:
+        raise InputError("lm_tests(results) takes the regressors from the fit; do not pass X "
+                         "as well (pass W= to test against other weights).")
+    kind = getattr(res, "kind", type(res).__name__)
+    if kind not in ("OLS", "SLX"):
+        raise ModelSpecificationError(
+            "the LM tests are computed on least-squares residuals: pass the results of an OLS "
+            f"(or SLX) fit; a {kind} fit was given.")
+    frame = getattr(res.model, "frame", None)
+    if frame is None:
+        raise ModelSpecificationError(
+            "lm_tests(results) needs a cross-sectional fit; these are panel results. Use "
+            "spatialflow.models.panel_tests.panel_lm_tests for panels.")
+    W = res.W if W is None else W
+    if W is None:
+        W = getattr(frame, "W", None)
+    if W is None:
+        # OLS keeps no matrix; the weights it was given are aligned to its ids below.
+        W = getattr(res.model, "w", None)
+    if W is None:
+        raise InputError(f"the {kind} fit carries no weights; pass them: lm_tests(results, W=w).")
+    X = pd.DataFrame(frame.X, index=pd.Index(frame.ids), columns=list(frame.names))
+    y = pd.Series(frame.y, index=pd.Index(frame.ids), name=frame.endog_name)
+    return y, X, W, pd.Index(frame.ids)
+
+
 def _frame(results: Sequence[TestResult]) -> pd.DataFrame:
     out = pd.DataFrame(
         {"statistic": [r.statistic for r in results], "df": [r.df for r in results],
@@ -362,12 +418,101 @@ def _frame(results: Sequence[TestResult]) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # tests between fitted models
 # --------------------------------------------------------------------------------------
+def _panel_settings(res) -> dict | None:
+    panel = getattr(res, "panel", None)
+    if not panel:
+        return None
+    return {key: panel.get(key) for key in ("effects", "bias_correction", "T", "n", "estimator")}
+
+
+def _fix_hint(key: str, a, b) -> str:
+    if key == "bias_correction":
+        return " Fit both with the same correction, e.g. fit(bias_correction='lee-yu') for both."
+    if key == "effects":
+        return f" Fit both with the same effects= (e.g. effects={a!r} for both)."
+    if key == "estimator":
+        return " Fit both with the same effects= and bias_correction=."
+    return " Fit both models on the same panel."
+
+
+def check_comparable(first, second, *, labels=("restricted", "unrestricted"),
+                     test: str = "an LR test", same_effects: bool = True) -> None:
+    """Raise unless two fits have comparable likelihoods (same sample, response, panel set-up).
+
+    Likelihoods of fits on different observations, of different responses, or of panel
+    fits with different effects or bias corrections (which count different effective
+    observations and log-determinant terms) are not comparable, so no LR statistic can be
+    formed from them.
+
+    Parameters
+    ----------
+    first, second : SpatialResults
+    labels : tuple of str
+        How the two fits are named in the message.
+    test : str
+        Name of the test for the message.
+    same_effects : bool, default True
+        Whether the panel effects must agree (False for the LR tests of the effects
+        themselves, which compare e.g. two-way against unit effects by design).
+
+    Raises
+    ------
+    ModelSpecificationError
+        Naming what differs and how to refit.
+    """
+    la, lb = labels
+    if first.nobs != second.nobs:
+        raise ModelSpecificationError(
+            f"{test} needs both models fitted on the same observations; "
+            f"nobs {first.nobs} ({la}) vs {second.nobs} ({lb}). Fit both on the same data "
+            "(same rows, same missing=/balance= handling).")
+    ya = getattr(first, "endog_name", None)
+    yb = getattr(second, "endog_name", None)
+    if ya != yb:
+        raise ModelSpecificationError(
+            f"{test} needs both models to explain the same response; {ya!r} ({la}) vs "
+            f"{yb!r} ({lb}).")
+    ids_a, ids_b = getattr(first, "ids", None), getattr(second, "ids", None)
+    if ids_a is not None and ids_b is not None:
+        ids_a, ids_b = pd.Index(ids_a), pd.Index(ids_b)
+        if not (len(ids_a) == len(ids_b) and ids_a.sort_values().equals(ids_b.sort_values())):
+            only_a = ids_a.difference(ids_b, sort=False)
+            only_b = ids_b.difference(ids_a, sort=False)
+            raise ModelSpecificationError(
+                f"{test} needs both models fitted on the same units; ids only in the {la} "
+                f"fit {format_ids(only_a)}, only in the {lb} fit {format_ids(only_b)}.")
+    pa, pb = _panel_settings(first), _panel_settings(second)
+    if (pa is None) != (pb is None):
+        raise ModelSpecificationError(
+            f"{test} cannot compare a panel fit with a cross-sectional one "
+            f"({la}: {'panel' if pa else 'cross-section'}, "
+            f"{lb}: {'panel' if pb else 'cross-section'}).")
+    if pa is None:
+        return
+    keys = ["effects", "bias_correction", "T", "n", "estimator"]
+    if not same_effects:
+        keys = ["T", "n"]
+    for key in keys:
+        if pa[key] != pb[key]:
+            raise ModelSpecificationError(
+                f"{test} compares likelihoods of the same panel estimator only; the fits "
+                f"differ in {key}: {pa[key]!r} ({la}) vs {pb[key]!r} ({lb})."
+                + _fix_hint(key, pa[key], pb[key]))
+
+
 def lr_test(restricted, unrestricted, *, name: str | None = None) -> TestResult:
     r"""Likelihood-ratio test of a restricted model against the model nesting it.
 
     .. math::
 
         LR = 2(\ell_u - \ell_r) \sim \chi^2(k_u - k_r).
+
+    The two log-likelihoods must be comparable: the fits must share the observations
+    (``nobs`` and ``ids``), the response, and for panels the effects, the bias correction,
+    T and the estimator (the Lee-Yu and the uncorrected within likelihoods count different
+    effective observations, so mixing them gives meaningless statistics); the restricted
+    model must have fewer parameters. Otherwise a :class:`ModelSpecificationError` names
+    what differs.
 
     Parameters
     ----------
@@ -379,6 +524,11 @@ def lr_test(restricted, unrestricted, *, name: str | None = None) -> TestResult:
     Returns
     -------
     TestResult
+
+    Raises
+    ------
+    ModelSpecificationError
+        The fits are not nested comparable fits (see above).
     """
     for label, res in (("restricted", restricted), ("unrestricted", unrestricted)):
         if not all(hasattr(res, a) for a in ("llf", "k", "nobs")):
@@ -386,17 +536,14 @@ def lr_test(restricted, unrestricted, *, name: str | None = None) -> TestResult:
                 f"{label} must be a fitted results object with llf, k and nobs; "
                 f"{type(res).__name__} was given instead."
             )
-    if restricted.nobs != unrestricted.nobs:
-        raise ModelSpecificationError(
-            "an LR test needs both models fitted on the same observations; "
-            f"nobs {restricted.nobs} (restricted) vs {unrestricted.nobs} (unrestricted)."
-        )
+    check_comparable(restricted, unrestricted)
     df = unrestricted.k - restricted.k
     if df <= 0:
         raise ModelSpecificationError(
             "the unrestricted model must have more parameters than the restricted one; "
-            f"k = {unrestricted.k} ({getattr(unrestricted, 'kind', '?')}) vs "
-            f"k = {restricted.k} ({getattr(restricted, 'kind', '?')})."
+            f"k = {unrestricted.k} ({getattr(unrestricted, 'kind', '?')}) unrestricted vs "
+            f"k = {restricted.k} ({getattr(restricted, 'kind', '?')}) restricted. "
+            "Pass the nested (smaller) model first."
         )
     stat = 2.0 * (float(unrestricted.llf) - float(restricted.llf))
     if name is None:
@@ -650,7 +797,9 @@ def specification_search(
         Which nested test drives step 2 (both are reported).
     **model_options
         Passed to every ``from_formula`` (e.g. ``logdet="lu"``, ``regimes="core"``,
-        ``missing="drop"``), so all six models are fitted on the same sample and design.
+        ``missing="drop"``), so all six models are fitted on the same sample and design;
+        except ``lagged=`` (which regressors get a ``W_<x>`` lag), which is passed to the
+        Durbin models only (SLX, SDM, SDEM): OLS, SAR and SEM have no lagged regressors.
 
     Returns
     -------
@@ -664,8 +813,14 @@ def specification_search(
                          f"{criterion!r} was given instead.")
     from . import base
 
+    # lagged= selects the W_<x> terms, so it goes to the Durbin models only (SLX, SDM, SDEM);
+    # the other models refuse it.
+    lagged_option = {k: model_options.pop(k) for k in ("lagged",) if k in model_options}
+
     def fit(kind: str):
-        return getattr(base, kind).from_formula(formula, data=data, w=w, **model_options).fit()
+        cls = getattr(base, kind)
+        options = dict(model_options, **(lagged_option if cls.durbin else {}))
+        return cls.from_formula(formula, data=data, w=w, **options).fit()
 
     res = {kind: fit(kind) for kind in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM")}
     ols, slx, sdm = res["OLS"], res["SLX"], res["SDM"]

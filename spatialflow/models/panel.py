@@ -63,6 +63,14 @@ x_{it}\hat\beta - (Wx)_{it}\hat\theta`, :math:`\hat\mu_i = \bar r_{i\cdot}` (uni
 :math:`\hat\alpha = \bar r`, :math:`\hat\mu_i = \bar r_{i\cdot}-\hat\alpha`,
 :math:`\hat\lambda_t = \bar r_{\cdot t}-\hat\alpha` (both sum to zero).
 
+Residuals and fitted values (``results.resid``, ``results.fitted``) are Series on the
+*user's* row labels, in the user's row order (rows dropped by ``balance="drop"`` or
+``missing="drop"`` are absent), so ``data["resid"] = results.resid`` lines up; the stacked
+view indexed by (id, time) is ``results.extra["resid_by_id_time"]`` (and
+``"fitted_by_id_time"``). Under fixed effects the residuals are those of the within
+(demeaned) model; under random effects those of the quasi-demeaned model
+(``extra["resid_raw"]``: on the original scale, unit effect included).
+
 Examples
 --------
 >>> import libpysal, numpy as np, pandas as pd
@@ -403,11 +411,15 @@ def _make_results(model, panel, params, cov_full, sigma2, llf, e, fitted, spatia
                   converged, at_bound, information, counts, effects, correction, extra):
     n_exog = len(params) - len(panel.lagged_names) - (1 if spatial else 0)
     exog = list(params.index[:n_exog])
+    # resid/fitted follow the user's rows (so data["resid"] = results.resid lines up); the
+    # stacked (id, time) view stays available for code that works period by period.
+    extra = dict(extra, resid_by_id_time=pd.Series(e, index=panel.index, name="resid"),
+                 fitted_by_id_time=pd.Series(fitted, index=panel.index, name="fitted"))
     return SpatialResults(
         kind=model.kind, params=params, cov_full=cov_full, sigma2=float(sigma2),
         llf=float(llf), nobs=panel.n * panel.T,
-        resid=pd.Series(e, index=panel.index, name="resid"),
-        fitted=pd.Series(fitted, index=panel.index, name="fitted"),
+        resid=panel.to_user_rows(e, "resid"),
+        fitted=panel.to_user_rows(fitted, "fitted"),
         ids=panel.ids, W=panel.W, exog_names=exog, lagged_names=list(panel.lagged_names),
         spatial_param=spatial, bounds=None if ld is None else ld.bounds, converged=converged,
         model=model, endog_name=panel.endog_name, use_t=False,
@@ -480,7 +492,7 @@ def _fit_random(model, panel: PanelData, spatial, ld) -> SpatialResults:
     extra = dict(theta=theta, theta_se=theta_se, sigma2_mu=sigma2_mu,
                  phi=theta**2, optimizer={"nfev": int(res.nfev), "message": str(res.message)},
                  logdet=None if ld is None else ld.method,
-                 resid_raw=pd.Series(r, index=panel.index),
+                 resid_raw=panel.to_user_rows(r, "resid_raw"),
                  dropped_units=panel.dropped_units)
     return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),
                          sigma2, llf, fit.resid, panel.y - fit.resid, spatial, ld,

@@ -56,6 +56,10 @@ class PanelData:
         Weights aligned to ``ids``.
     index : MultiIndex (nT,)
         (id, time) of every stacked row.
+    row_labels : Index (nT,)
+        The labels of the user's rows that were kept, in the user's order.
+    user_order : ndarray of int (nT,)
+        ``z_stacked[user_order]`` puts a stacked vector in the order of ``row_labels``.
     """
 
     y: np.ndarray
@@ -70,6 +74,14 @@ class PanelData:
     id_name: str
     time_name: str
     dropped_units: pd.Index
+    row_labels: pd.Index | None = None
+    user_order: np.ndarray | None = None
+
+    def to_user_rows(self, z: np.ndarray, name: str | None = None) -> pd.Series:
+        """A stacked (time-major) vector as a Series on the user's row labels and order."""
+        if self.row_labels is None:  # a panel built without the user's rows
+            return pd.Series(z, index=self.index, name=name)
+        return pd.Series(np.asarray(z)[self.user_order], index=self.row_labels, name=name)
 
     @property
     def n(self) -> int:
@@ -298,9 +310,13 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
     else:
         lagged = []
     WX = lag_panel(W, Xs[lagged].to_numpy(), n, T) if lagged else np.empty((n * T, 0))
+    # Stacked row j holds the user's (kept) row pos[j]; invert for the way back.
+    user_order = np.empty(len(pos), dtype=np.intp)
+    user_order[pos] = np.arange(len(pos))
     return PanelData(y=ys, X=Xs, WX=WX, ids=ids, times=times, W=W, index=index,
                      lagged_names=list(lagged), endog_name=str(y.name or "y"),
-                     id_name=str(id), time_name=str(time), dropped_units=dropped)
+                     id_name=str(id), time_name=str(time), dropped_units=dropped,
+                     row_labels=y.index.copy(), user_order=user_order)
 
 
 def transformed_design(panel: PanelData, effects: str | None) -> tuple[np.ndarray, list]:

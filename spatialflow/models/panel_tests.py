@@ -13,14 +13,16 @@ r"""Specification tests for spatial panels.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from ..exceptions import InputError, ModelSpecificationError
-from .diagnostics import (TestResult, common_factor_lr, common_factor_test, lm_tests, lr_test,
-                          wald_test)
+from ..exceptions import HausmanWarning, InputError, ModelSpecificationError
+from .diagnostics import (TestResult, check_comparable, common_factor_lr, common_factor_test,
+                          lm_tests, lr_test, wald_test)
 from .panel import panel_design
 
 __all__ = ["panel_lm_tests", "effects_lr_tests", "hausman_test", "durbin_tests", "refit"]
@@ -124,6 +126,13 @@ def effects_lr_tests(obj) -> pd.DataFrame:
     """
     _, spec = _spec(obj)
     fits = {e: refit(obj, effects=e, bias_correction=None) for e in ("twoway", "unit", "time")}
+    for e in ("unit", "time"):
+        # Different effects by design; everything else (sample, response, within ML) equal.
+        check_comparable(fits[e], fits["twoway"], labels=(e, "twoway"),
+                         test="the LR test of the effects", same_effects=False)
+        if fits[e].panel["bias_correction"] is not None:
+            raise ModelSpecificationError("the LR tests of the effects need within (uncorrected) "
+                                          "fits; a bias-corrected fit was given.")
     n, T = spec.data.n, spec.data.T
     rows = [
         _chi2("LR unit effects", 2 * (fits["twoway"].llf - fits["time"].llf), n - 1),
@@ -133,25 +142,54 @@ def effects_lr_tests(obj) -> pd.DataFrame:
 
 
 def hausman_test(fe, re, *, names=None) -> TestResult:
-    r"""Hausman test of random against fixed effects on their common coefficients.
+    r"""Hausman test of random against fixed (unit) effects on their common coefficients.
 
     .. math::
         H = (\hat b_{FE} - \hat b_{RE})'\,[\hat V_{FE} - \hat V_{RE}]^{-}\,
             (\hat b_{FE} - \hat b_{RE}) \sim \chi^2(q),
 
     over the slopes and ``rho``/``lambda`` that both models estimate (not the intercept);
-    :math:`[\cdot]^-` is the Moore-Penrose inverse and q its rank, so a difference matrix
-    that is not positive definite in finite samples still gives a statistic. A negative
-    statistic (the RE covariance exceeding the FE one) has p-value 1 and means the test
-    is uninformative here, not that RE is supported. Compare fits with the same sigma^2
-    convention (e.g. the FE fit with ``bias_correction=None`` and the RE fit, both ML).
+    :math:`[\cdot]^-` is the Moore-Penrose inverse and q its rank.
+
+    **Which fits to compare.** Under H0 (effects uncorrelated with the regressors) both
+    estimators are consistent and RE is efficient, so :math:`V_{FE} - V_{RE}` is positive
+    semi-definite asymptotically. The random-effects model has *unit* effects only, so the
+    fixed-effects fit must have ``effects="unit"`` (a time or two-way FE fit estimates a
+    different model; it is refused). Use the **Lee-Yu** FE fit (``bias_correction="lee-yu"``,
+    the default): its :math:`\hat\sigma^2` is consistent. The uncorrected within ML
+    estimator (``bias_correction=None``) has :math:`E\hat\sigma^2 \approx
+    \tfrac{T-1}{T}\sigma^2`, so its covariance is too small by that factor; with short
+    panels this makes :math:`V_{FE} - V_{RE}` indefinite and the statistic negative.
+    (For unit effects both FE fits give the same coefficients; only the covariance differs.)
+
+    **Unreliable cases.** When :math:`V_{FE} - V_{RE}` is not positive definite, or the
+    statistic is negative, a :class:`~spatialflow.exceptions.HausmanWarning` says so; the
+    statistic is reported as computed and the p-value is the :math:`\chi^2(q)` upper tail at
+    it, which is 1 for a negative statistic: that means the test is uninformative on these
+    fits, not that RE is supported.
 
     Parameters
     ----------
     fe, re : SpatialResults
-        Fixed-effects (``effects="unit"``) and random-effects fits of the same data.
+        Fixed-effects (``effects="unit"``, preferably Lee-Yu) and random-effects fits of
+        the same model on the same data.
     names : list of str, optional
         The coefficients to compare (default: all common ones but the intercept).
+
+    Returns
+    -------
+    TestResult
+
+    Raises
+    ------
+    ModelSpecificationError
+        ``fe``/``re`` are not unit fixed/random effects panel fits, or not fitted on the
+        same observations, units and response.
+
+    Warns
+    -----
+    HausmanWarning
+        The covariance difference is not positive definite or the statistic is negative.
     """
     for label, res, want in (("fe", fe, ("unit", "twoway", "time")), ("re", re, ("random",))):
         panel = getattr(res, "panel", None)
@@ -159,6 +197,13 @@ def hausman_test(fe, re, *, names=None) -> TestResult:
             raise ModelSpecificationError(
                 f"{label} must be panel results with effects in {list(want)}; "
                 f"{None if not panel else panel.get('effects')!r} was given.")
+    if fe.panel["effects"] != "unit":
+        raise ModelSpecificationError(
+            "the Hausman test compares unit fixed effects with unit random effects; the FE "
+            f"fit has effects={fe.panel['effects']!r}, which also sweeps out time effects that "
+            "the RE model does not have, so the two are not comparable. Refit the FE model "
+            "with effects='unit' (bias_correction='lee-yu').")
+    check_comparable(fe, re, labels=("fe", "re"), test="the Hausman test", same_effects=False)
     if names is None:
         names = [c for c in fe.params.index if c in re.params.index and c != "Intercept"]
     missing = [c for c in names if c not in fe.params.index or c not in re.params.index]
@@ -167,8 +212,24 @@ def hausman_test(fe, re, *, names=None) -> TestResult:
                          f"FE: {list(fe.params.index)}, RE: {list(re.params.index)}.")
     d = fe.params[names].to_numpy() - re.params[names].to_numpy()
     V = fe.cov.loc[names, names].to_numpy() - re.cov.loc[names, names].to_numpy()
+    V = 0.5 * (V + V.T)
     q = int(np.linalg.matrix_rank(V))
     stat = float(d @ np.linalg.pinv(V) @ d)
+    eig = np.linalg.eigvalsh(V)
+    if eig.min() <= 0.0 or stat < 0.0:
+        hint = ""
+        if fe.panel.get("bias_correction") is None:
+            hint = (" The FE fit is uncorrected (bias_correction=None): its sigma^2, and so "
+                    "V_FE, is biased down by (T-1)/T; refit it with bias_correction='lee-yu'.")
+        p = float(stats.chi2.sf(max(stat, 0.0), q))
+        reading = (f"H < 0 gets p-value 1 (chi2({q}) tail), which does not support RE: the "
+                   "test is uninformative here." if stat < 0 else
+                   f"its chi2({q}) p-value {p:.4g} rests on a covariance difference that is "
+                   "not a covariance: read it with caution.")
+        warnings.warn(
+            f"Hausman test unreliable: V_FE - V_RE is not positive definite (smallest "
+            f"eigenvalue {eig.min():.4g}); H = {stat:.6g}; " + reading + hint,
+            HausmanWarning, stacklevel=2)
     return _chi2("Hausman FE vs RE", stat, q)
 
 

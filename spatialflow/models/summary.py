@@ -143,12 +143,14 @@ class _Block:
     rules_after: tuple[int, ...] = ()  # draw a thin rule after these row positions
     show_header: bool = True
     stretch: int = 0  # in text, the column that absorbs spare width
+    text_rows: tuple[int, ...] = ()  # rows of labels (e.g. panel effects) that never decide alignment
 
     def alignments(self) -> list[str]:
         """'l' for the label column and for text columns, 'r' for numeric columns."""
         aligns = ["l"]
         for j in range(1, len(self.columns)):
-            cells = [row[j] for row in self.rows if row[j]]
+            cells = [row[j] for i, row in enumerate(self.rows)
+                     if row[j] and i not in self.text_rows]
             numeric = bool(cells) and all(_is_number_cell(c) for c in cells)
             aligns.append("r" if numeric else "l")
         return aligns
@@ -550,6 +552,65 @@ def _unique_names(kinds: Sequence[str]) -> list[str]:
     return names
 
 
+def _panel_label(res: Any) -> str | None:
+    """``"twoway, lee-yu"``-style description of a panel fit (None for a cross-section)."""
+    panel = getattr(res, "panel", None)
+    if not panel:
+        return None
+    effects = panel.get("effects")
+    if effects is None:
+        return "pooled"
+    if effects == "random":
+        return "random"
+    correction = panel.get("bias_correction")
+    return f"{effects}, {correction if correction else 'no correction'}"
+
+
+def _default_labels(results_list: Sequence[Any]) -> list[str]:
+    """Column labels: the kind, with the panel set-up added when a kind repeats."""
+    kinds = [str(r.kind) for r in results_list]
+    labels = []
+    for kind, res in zip(kinds, results_list):
+        extra = _panel_label(res) if kinds.count(kind) > 1 else None
+        labels.append(f"{kind} ({extra})" if extra else kind)
+    return labels
+
+
+def _panel_settings(results_list: Sequence[Any], names: Sequence[str]) -> pd.DataFrame | None:
+    """Rows ``effects``, ``bias correction``, ``T`` by model when any fit is a panel."""
+    panels = [getattr(r, "panel", None) or None for r in results_list]
+    if not any(panels):
+        return None
+    rows: dict[str, list] = {"effects": [], "bias correction": [], "T": []}
+    for panel in panels:
+        if panel is None:
+            rows["effects"].append("")
+            rows["bias correction"].append("")
+            rows["T"].append(None)
+            continue
+        effects = panel.get("effects")
+        rows["effects"].append("pooled" if effects is None else str(effects))
+        fixed = effects in ("unit", "time", "twoway")
+        correction = panel.get("bias_correction")
+        rows["bias correction"].append((correction or "none") if fixed else "")
+        rows["T"].append(int(panel["T"]) if panel.get("T") is not None else None)
+    return pd.DataFrame(rows, index=list(names), dtype=object).T
+
+
+def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
+    """Footnote: which sigma2 each column shows (least-squares vs ML divisor)."""
+    ls = [n for n, r in zip(names, results_list)
+          if str(r.kind) in ("OLS", "SLX") and not getattr(r, "panel", None)]
+    ml = [n for n in names if n not in ls]
+    parts = []
+    if ls:
+        parts.append(f"SSE/(n - k) for {', '.join(ls)} (least squares, as R's lm)")
+    if ml:
+        parts.append(f"SSE/n for {', '.join(ml)} (maximum likelihood; panels: n = the "
+                     "effective number of observations of the estimator)")
+    return "sigma2: " + "; ".join(parts) + "."
+
+
 def _param_group(name: str, results: Any) -> int:
     """Order key: Intercept, regressors, W_ regressors, rho, lambda."""
     if name == "Intercept":
@@ -596,6 +657,9 @@ class Comparison(_Renderable):
         Numeric fit statistics, statistics by models.
     effects : pandas.DataFrame or None
         Long effects table indexed by (model, variable, effect), if requested.
+    settings : pandas.DataFrame or None
+        Panel set-up (``effects``, ``bias correction``, ``T``) by model, when any model
+        is a panel fit.
     """
 
     _css_class = "spatialflow-comparison"
@@ -639,6 +703,12 @@ class Comparison(_Renderable):
         eff = self._numeric["effects"]
         return None if eff is None else eff.copy()
 
+    @property
+    def settings(self) -> pd.DataFrame | None:
+        """Panel set-up by model (``effects``, ``bias correction``, ``T``); None without panels."""
+        out = self._numeric.get("settings")
+        return None if out is None else out.copy()
+
     def __repr__(self) -> str:
         return self.as_text()
 
@@ -656,10 +726,13 @@ def compare(
 
     Parameters
     ----------
-    results_list : sequence of results, or mapping name -> results
-        Fitted models (any mix of kinds). With a mapping, its keys are the column names.
+    results_list : results, sequence of results, or mapping name -> results
+        Fitted models (any mix of kinds); a single results object gives one column. With a
+        mapping, its keys are the column names.
     names : sequence of str, optional
-        Column names; default the model kinds, made unique (``SDM-1``, ``SDM-2``).
+        Column names; default the model kinds. When a kind repeats, panel fits are told
+        apart by their set-up (``SDM (twoway, lee-yu)``, ``SDM (twoway, no correction)``)
+        and any names still equal get ``-1``, ``-2`` suffixes (``SDM-1``, ``SDM-2``).
     stars : bool, default True
         Mark estimates with ``***`` (p < 0.01), ``**`` (p < 0.05), ``*`` (p < 0.10).
     include_effects : bool, default False
@@ -672,7 +745,11 @@ def compare(
     -------
     Comparison
         Rows: Intercept, regressors, ``W_`` regressors, ``rho``, ``lambda`` (the union over
-        models, each with its SE below in parentheses), then n, logL, AIC, BIC, sigma2.
+        models, each with its SE below in parentheses), then -- when any model is a panel
+        fit -- ``effects``, ``bias correction`` and ``T`` (also in ``Comparison.settings``),
+        then n, logL, AIC, BIC, sigma2. A footnote says which sigma2 each column shows:
+        :math:`SSE/(n-k)` for cross-sectional OLS and SLX (least squares, as R's ``lm``),
+        :math:`SSE/n` for the ML models (values are shown as estimated, not converted).
 
     Raises
     ------
@@ -680,6 +757,8 @@ def compare(
         If no models are given, ``names`` has the wrong length or repeats a name, or an item
         is not a fitted results object.
     """
+    if hasattr(results_list, "params") and hasattr(results_list, "kind"):
+        results_list = [results_list]  # one fitted model: a one-column comparison
     if isinstance(results_list, Mapping):
         if names is not None:
             raise InputError("names must not be given when results_list is a mapping (its keys are the names).")
@@ -696,7 +775,7 @@ def compare(
                 f"lacks attribute(s) {missing}."
             )
     if names is None:
-        names = _unique_names([str(r.kind) for r in results_list])
+        names = _unique_names(_default_labels(results_list))
     else:
         names = [str(n) for n in names]
         if len(names) != len(results_list):
@@ -712,6 +791,7 @@ def compare(
     params = pd.DataFrame({n: r.params for n, r in zip(names, results_list)}).reindex(order)
     bse = pd.DataFrame({n: r.bse for n, r in zip(names, results_list)}).reindex(order)
     pvals = pd.DataFrame({n: r.pvalues for n, r in zip(names, results_list)}).reindex(order)
+    settings = _panel_settings(results_list, names)
     stat_rows = {
         "n": [int(r.nobs) for r in results_list],
         "logL": [float(r.llf) for r in results_list],
@@ -733,12 +813,20 @@ def compare(
         labels += [name, ""]
         body += [est_row, se_row]
     rules.append(len(body) - 1)
+    text_rows = []
+    if settings is not None:
+        for setting, row in settings.iterrows():
+            if setting != "T":
+                text_rows.append(len(body))
+            labels.append(str(setting))
+            body.append([format_number(v) for v in row.to_numpy()])
     for stat, values in stat_rows.items():
         labels.append(stat)
         body.append([format_number(v) for v in values])
 
     effects_long = None
     notes = [STARS_NOTE] if stars else []
+    notes.append(_sigma2_note(results_list, names))
     if include_effects:
         frames = {}
         for model, res in zip(names, results_list):
@@ -777,6 +865,8 @@ def compare(
         columns=("",) + tuple(names),
         rows=tuple((lab, *cells) for lab, cells in zip(labels, body)),
         rules_after=tuple(rules),
+        text_rows=tuple(text_rows),
     )
-    numeric = {"params": params, "bse": bse, "pvalues": pvals, "stats": stats_frame, "effects": effects_long}
+    numeric = {"params": params, "bse": bse, "pvalues": pvals, "stats": stats_frame,
+               "effects": effects_long, "settings": settings}
     return Comparison("Model Comparison", table, numeric, [block], notes)
