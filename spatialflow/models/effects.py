@@ -469,11 +469,14 @@ def _draw(mean: np.ndarray, cov: np.ndarray, n_draws: int, rng: np.random.Genera
 
 def _default_bounds(W) -> tuple[float, float]:
     W = sp.csr_matrix(W, dtype=float)
+    from .logdet import real_eigenvalues
+
     if W.shape[0] <= EXACT_MAX_N:
-        lam = np.real(_tr.eigenvalues(W))
+        lam = real_eigenvalues(_tr.eigenvalues(W))
         return 1.0 / lam.min(), 1.0 / lam.max()
-    lo = spla.eigs(W, k=1, which="SR", return_eigenvectors=False)[0].real
-    hi = spla.eigs(W, k=1, which="LR", return_eigenvectors=False)[0].real
+    v0 = np.random.default_rng(0).uniform(0.5, 1.5, W.shape[0])  # reproducible ARPACK start
+    lo = spla.eigs(W, k=1, which="SR", return_eigenvectors=False, v0=v0)[0].real
+    hi = spla.eigs(W, k=1, which="LR", return_eigenvectors=False, v0=v0)[0].real
     return 1.0 / lo, 1.0 / hi
 
 

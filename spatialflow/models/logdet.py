@@ -33,6 +33,20 @@ DENSE_MAX_N = 1500
 EXACT_TRACE_MAX_N = DENSE_MAX_N
 
 
+def real_eigenvalues(eigenvalues: np.ndarray) -> np.ndarray:
+    """The real members of a spectrum (complex conjugate pairs dropped).
+
+    Only a real eigenvalue :math:`\omega` makes :math:`I - \rho W` singular for a real
+    :math:`\rho` (at :math:`\rho = 1/\omega`), so the admissible interval around 0 is
+    bounded by the reciprocals of the extreme *real* eigenvalues, as in R spatialreg.
+    """
+    eigenvalues = np.asarray(eigenvalues)
+    if not np.iscomplexobj(eigenvalues):
+        return eigenvalues
+    scale = max(1.0, float(np.max(np.abs(eigenvalues))))
+    return eigenvalues[np.abs(eigenvalues.imag) <= 1e-10 * scale].real
+
+
 def _bounds_from_eigenvalues(real_parts: np.ndarray) -> tuple[float, float]:
     lo, hi = float(np.min(real_parts)), float(np.max(real_parts))
     if hi <= 0 or lo >= 0:
@@ -106,7 +120,7 @@ class EigenLogDet(LogDet):
         self.eigenvalues = la.eigvals(dense)
         if np.max(np.abs(self.eigenvalues.imag)) < 1e-10:
             self.eigenvalues = self.eigenvalues.real
-        self.lower, self.upper = _bounds_from_eigenvalues(np.real(self.eigenvalues))
+        self.lower, self.upper = _bounds_from_eigenvalues(real_eigenvalues(self.eigenvalues))
 
     def __call__(self, rho: float) -> float:
         return float(np.sum(np.log(1.0 - rho * self.eigenvalues)).real)
