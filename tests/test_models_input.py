@@ -167,3 +167,30 @@ def test_results_are_read_only(columbus):
     pd.testing.assert_series_equal(res.params, before)
     with pytest.raises(AttributeError):
         res.kind = "SAR"
+
+
+def test_large_n_starts_from_minus_one_and_refines_when_needed(monkeypatch):
+    """Above LAZY_BOUNDS_N a row-standardised W starts from (-1, 1); an estimate that reaches
+    -1 triggers the exact lower bound and a new search, giving the eager answer."""
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    import spatialflow.models.logdet as logdet
+
+    w = libpysal.weights.lat2W(12, 12, rook=False)
+    w.transform = "r"
+    W = sp.csr_matrix(w.sparse)
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=w.n)
+    y = spla.spsolve((sp.identity(w.n) - (-1.4) * W).tocsc(), 1 + 2 * x + rng.normal(size=w.n))
+    df = pd.DataFrame({"y": y, "x": x}, index=w.id_order)
+    eager = sf.SAR.from_formula("y ~ x", data=df, w=w, logdet="lu").fit()
+    assert eager.params["rho"] < -1.0 and eager.bounds[0] < -1.5
+    monkeypatch.setattr(logdet, "LAZY_BOUNDS_N", 10)
+    lazy = sf.SAR.from_formula("y ~ x", data=df, w=w, logdet="lu").fit()
+    np.testing.assert_allclose(lazy.params, eager.params, rtol=1e-6)
+    np.testing.assert_allclose(lazy.bounds, eager.bounds, rtol=1e-8)
+    # ... while an interior estimate keeps the cheap, valid interval.
+    y2 = spla.spsolve((sp.identity(w.n) - 0.4 * W).tocsc(), 1 + 2 * x + rng.normal(size=w.n))
+    interior = sf.SAR.from_formula("y ~ x", data=df.assign(y=y2), w=w, logdet="lu").fit()
+    assert interior.bounds == (-1.0, 1.0)

@@ -31,10 +31,13 @@ DENSE_MAX_N = 1500
 #: (O(n * nnz(LU)) time, O(n * block) memory: seconds at n = 3000); above it the observed
 #: information is used, which needs no tr(G'G).
 EXACT_TRACE_MAX_N = DENSE_MAX_N
+#: Above this n, a row-standardised W starts from the valid interval (-1, 1) and computes its
+#: smallest eigenvalue only if the estimate approaches -1.
+LAZY_BOUNDS_N = 20000
 
 
 def real_eigenvalues(eigenvalues: np.ndarray) -> np.ndarray:
-    """The real members of a spectrum (complex conjugate pairs dropped).
+    r"""The real members of a spectrum (complex conjugate pairs dropped).
 
     Only a real eigenvalue :math:`\omega` makes :math:`I - \rho W` singular for a real
     :math:`\rho` (at :math:`\rho = 1/\omega`), so the admissible interval around 0 is
@@ -83,6 +86,12 @@ class LogDet(ABC):
     @property
     def bounds(self) -> tuple[float, float]:
         return (self.lower, self.upper)
+
+    exact_bounds: bool = True
+
+    def refine_bounds(self) -> bool:
+        """Strategies that start from a conservative interval widen it here (True if so)."""
+        return False
 
     @abstractmethod
     def __call__(self, rho: float) -> float:
@@ -169,20 +178,37 @@ class SparseLULogDet(LogDet):
         W = self.W
         rows = np.asarray(W.sum(axis=1)).ravel()
         nonzero = rows != 0
-        row_standardised = np.allclose(rows[nonzero], 1.0) and W.min() >= 0
-        # For a row-standardised non-negative W the largest eigenvalue is exactly 1
-        # (Perron-Frobenius), so only the most negative one needs ARPACK.
+        self._row_standardised = bool(np.allclose(rows[nonzero], 1.0) and W.min() >= 0)
+        self.exact_bounds = True
+        if self._row_standardised:
+            # Perron-Frobenius: the largest eigenvalue is exactly 1 and none is below -1.
+            if self.n > LAZY_BOUNDS_N:
+                # ARPACK needs many iterations for the (clustered) low end of a large
+                # spectrum; -1 is a valid, conservative lower bound, refined only if the
+                # estimate comes near it (see refine_bounds).
+                self.exact_bounds = False
+                return -1.0, 1.0
+            return _bounds_from_eigenvalues(np.array([self._smallest_eigenvalue(), 1.0]))
+        hi = float(spla.eigs(W, k=1, which="LR", return_eigenvectors=False, tol=1e-10,
+                             v0=self._v0())[0].real)
+        return _bounds_from_eigenvalues(np.array([self._smallest_eigenvalue(), hi]))
+
+    def _v0(self) -> np.ndarray:
         # ARPACK starts from a random vector unless given one: a fixed start makes the
         # bounds, and so the whole fit, bit-for-bit reproducible.
-        v0 = np.random.default_rng(0).uniform(0.5, 1.5, self.n)
-        if row_standardised:
-            hi = 1.0
-        else:
-            hi = float(spla.eigs(W, k=1, which="LR", return_eigenvectors=False, tol=1e-10,
-                                 v0=v0)[0].real)
-        lo = float(spla.eigs(W, k=1, which="SR", return_eigenvectors=False, tol=1e-10,
-                             v0=v0)[0].real)
-        return _bounds_from_eigenvalues(np.array([lo, hi]))
+        return np.random.default_rng(0).uniform(0.5, 1.5, self.n)
+
+    def _smallest_eigenvalue(self) -> float:
+        return float(spla.eigs(self.W, k=1, which="SR", return_eigenvectors=False, tol=1e-10,
+                               v0=self._v0())[0].real)
+
+    def refine_bounds(self) -> bool:
+        """Replace a conservative lower bound by the exact one; True if it changed."""
+        if self.exact_bounds:
+            return False
+        self.lower = _bounds_from_eigenvalues(np.array([self._smallest_eigenvalue(), 1.0]))[0]
+        self.exact_bounds = True
+        return self.lower < -1.0
 
     def factor(self, rho: float):
         """SuperLU factorisation of :math:`I - \\rho W` (reused by effects and traces)."""

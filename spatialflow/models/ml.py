@@ -97,15 +97,20 @@ def _maximise(negll, lower: float, upper: float, xatol: float):
     return res, at_bound
 
 
-def _estimate(negll, bounds, name: str, fixed: float | None, xatol: float):
+def _estimate(negll, logdet: LogDet, name: str, fixed: float | None, xatol: float):
     """Maximise the concentrated likelihood over the admissible interval (or take ``fixed``).
 
     Returns the estimate, whether the optimiser converged, whether it sits at a bound, and
-    the optimiser's report.
+    the optimiser's report. A strategy that started from a conservative interval (large n)
+    is asked for the exact one when the estimate reaches its lower end, and the search reruns.
     """
     if fixed is not None:
         return float(fixed), True, False, {"fixed": True}
+    bounds = logdet.bounds
     res, at_bound = _maximise(negll, *bounds, xatol=xatol)
+    if at_bound and res.x < 0 and logdet.refine_bounds():
+        bounds = logdet.bounds
+        res, at_bound = _maximise(negll, *bounds, xatol=xatol)
     _warn_fit(name, res, at_bound, bounds)
     return float(res.x), bool(res.success), at_bound, {"nfev": int(res.nfev),
                                                         "message": str(res.message)}
@@ -152,7 +157,7 @@ def fit_lag(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet: LogDet, *,
         sse = s00 - 2 * r * s0L + r * r * sLL
         return 0.5 * N * np.log(sse / N) - scale * logdet(r)
 
-    rho_hat, converged, at_bound, opt = _estimate(negll, logdet.bounds, "rho", rho, xatol)
+    rho_hat, converged, at_bound, opt = _estimate(negll, logdet, "rho", rho, xatol)
 
     beta = b0 - rho_hat * bL
     e = e0 - rho_hat * eL
@@ -211,7 +216,7 @@ def fit_error(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet: LogDet, *,
         _, sse = gls(l)
         return 0.5 * N * np.log(sse / N) - scale * logdet(l)
 
-    lam_hat, converged, at_bound, opt = _estimate(negll, logdet.bounds, "lambda", lam, xatol)
+    lam_hat, converged, at_bound, opt = _estimate(negll, logdet, "lambda", lam, xatol)
 
     Xs = X - lam_hat * WX
     # Final coefficients by least squares on the filtered data (more accurate than the
