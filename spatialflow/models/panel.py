@@ -183,8 +183,14 @@ class _PanelLogDet:
     def __init__(self, base, drop_unit_root: bool):
         self.base = base
         self.drop = drop_unit_root
-        self.bounds = base.bounds
         self.method = base.method
+
+    @property
+    def bounds(self):
+        return self.base.bounds
+
+    def refine_bounds(self) -> bool:
+        return self.base.refine_bounds()
 
     def __call__(self, r: float) -> float:
         return self.base(r) - (np.log1p(-r) if self.drop else 0.0)
