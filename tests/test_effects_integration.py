@@ -56,3 +56,17 @@ def test_a_misspelt_effects_option_names_the_valid_ones(columbus):
         res.effects(n_draw=100)
     with pytest.raises(InputError, match="unknown option"):
         res.unit_effects(draws=10)
+
+
+def test_simulated_effect_ses_do_not_depend_on_the_regressors_units(columbus):
+    """Rescaling a regressor by 1e10 rescales its effects and SEs by 1e-10, nothing else."""
+    df, w = columbus
+    base = sf.SDM.from_formula(FORMULA, data=df, w=w).fit().effects(n_draws=2000, seed=3)
+    scaled_df = df.assign(INC=df["INC"] * 1e10)
+    scaled = sf.SDM.from_formula(FORMULA, data=scaled_df, w=w).fit().effects(n_draws=2000,
+                                                                             seed=3)
+    for col in ("direct", "indirect", "total", "direct_se", "indirect_se", "total_se"):
+        np.testing.assert_allclose(scaled.loc["INC", col] * 1e10, base.loc["INC", col],
+                                   rtol=1e-6, err_msg=col)
+        np.testing.assert_allclose(scaled.loc["HOVAL", col], base.loc["HOVAL", col],
+                                   rtol=1e-6, err_msg=col)

@@ -445,9 +445,16 @@ def _unpack(spec: _Spec, P: np.ndarray):
 def _draw(mean: np.ndarray, cov: np.ndarray, n_draws: int, rng: np.random.Generator,
           rho_index: int | None, bounds) -> tuple[np.ndarray, int]:
     """``n_draws`` admissible draws from N(mean, cov) and the number rejected on the way."""
+    # Draw on the correlation scale and rescale: regressors in yuan next to shares give
+    # covariances spanning many orders of magnitude, and an eigendecomposition of the raw
+    # matrix loses the small-variance directions to rounding (their SEs come out wrong).
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    scale = np.where(sd > 0, sd, 1.0)
+    corr = cov / np.outer(scale, scale)
     draws, masks = [], []
     for _ in range(100):
-        P = rng.multivariate_normal(mean, cov, size=n_draws, method="eigh")
+        P = mean + rng.multivariate_normal(np.zeros(len(mean)), corr, size=n_draws,
+                                           method="eigh") * sd
         ok = np.ones(n_draws, dtype=bool)
         if rho_index is not None:
             lo, hi = bounds
