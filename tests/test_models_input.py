@@ -194,3 +194,16 @@ def test_large_n_starts_from_minus_one_and_refines_when_needed(monkeypatch):
     y2 = spla.spsolve((sp.identity(w.n) - 0.4 * W).tocsc(), 1 + 2 * x + rng.normal(size=w.n))
     interior = sf.SAR.from_formula("y ~ x", data=df.assign(y=y2), w=w, logdet="lu").fit()
     assert interior.bounds == (-1.0, 1.0)
+
+
+def test_regressors_on_wildly_different_scales(columbus):
+    """Yuan next to shares: coefficients and SEs scale exactly with the units."""
+    df, w = columbus
+    base = sf.SDM.from_formula(FORMULA, data=df, w=w).fit()
+    scaled = sf.SDM.from_formula(FORMULA, data=df.assign(INC=df["INC"] * 1e9,
+                                                         HOVAL=df["HOVAL"] * 1e-6), w=w).fit()
+    factor = pd.Series({"Intercept": 1.0, "INC": 1e-9, "HOVAL": 1e6, "W_INC": 1e-9,
+                        "W_HOVAL": 1e6, "rho": 1.0})
+    np.testing.assert_allclose(scaled.params / factor, base.params, rtol=1e-6)
+    np.testing.assert_allclose(scaled.bse / factor, base.bse, rtol=1e-6)
+    np.testing.assert_allclose(scaled.llf, base.llf, rtol=1e-10)

@@ -41,7 +41,7 @@ from scipy.optimize import minimize_scalar
 from ..exceptions import BoundaryWarning, ConvergenceWarning
 from .logdet import LogDet
 
-__all__ = ["MLFit", "fit_ols", "fit_lag", "fit_error", "LOG2PI"]
+__all__ = ["MLFit", "fit_ols", "fit_lag", "fit_error", "inv_information", "LOG2PI"]
 
 LOG2PI = float(np.log(2 * np.pi))
 #: Relative distance to a bound of the admissible interval below which we warn.
@@ -66,8 +66,24 @@ class MLFit:
 
 
 def _ols(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    coef, *_ = la.lstsq(X, y, lapack_driver="gelsy")
-    return coef
+    # Solve on unit-norm columns and scale back: regressors in yuan next to shares would
+    # otherwise look rank deficient to the solver's tolerance.
+    norms = np.linalg.norm(X, axis=0)
+    norms[norms == 0] = 1.0
+    coef, *_ = la.lstsq(X / norms, y, lapack_driver="gelsy")
+    return coef / (norms[:, None] if coef.ndim == 2 else norms)
+
+
+def inv_information(info: np.ndarray) -> np.ndarray:
+    """Inverse of a symmetric positive-definite matrix after diagonal equilibration.
+
+    Inverting :math:`D^{-1/2} I D^{-1/2}` (unit diagonal) and scaling back is exact in
+    arithmetic and keeps the covariance accurate when parameters differ in scale by many
+    orders of magnitude.
+    """
+    d = np.sqrt(np.abs(np.diag(info)))
+    d[d == 0] = 1.0
+    return la.inv(info / np.outer(d, d)) / np.outer(d, d)
 
 
 def fit_ols(y: np.ndarray, X: np.ndarray) -> MLFit:
@@ -82,7 +98,7 @@ def fit_ols(y: np.ndarray, X: np.ndarray) -> MLFit:
     sse = float(e @ e)
     s2 = sse / (n - k)
     llf = -0.5 * n * (LOG2PI + 1.0 + np.log(sse / n))
-    cov_beta = s2 * la.inv(X.T @ X)
+    cov_beta = s2 * inv_information(X.T @ X)
     cov_full = la.block_diag(cov_beta, np.array([[2 * s2**2 / (n - k)]]))
     return MLFit(beta, None, s2, llf, cov_full, e, y - e, information="ols")
 
@@ -185,10 +201,10 @@ def fit_lag(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet: LogDet, *,
     info[k, k] = info_rr
     info[k, k + 1] = info[k + 1, k] = info_rs
     info[k + 1, k + 1] = N / (2 * sigma2**2)
-    cov_full = la.inv(info)
+    cov_full = inv_information(info)
     if rho is not None:  # rho was not estimated: it has no sampling variance
         keep = [i for i in range(k + 2) if i != k]
-        cov_full = la.inv(info[np.ix_(keep, keep)])
+        cov_full = inv_information(info[np.ix_(keep, keep)])
     fitted = y - e
     return MLFit(beta, rho_hat, sigma2, llf, cov_full, e, fitted, converged, at_bound,
                  information, opt)
@@ -244,9 +260,9 @@ def fit_error(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet: LogDet, *,
     info[k + 1, k + 1] = N / (2 * sigma2**2)
     if lam is not None:
         keep = [i for i in range(k + 2) if i != k]
-        cov_full = la.inv(info[np.ix_(keep, keep)])
+        cov_full = inv_information(info[np.ix_(keep, keep)])
     else:
-        cov_full = la.inv(info)
+        cov_full = inv_information(info)
     # Fitted values as R's errorsarlm reports them: y minus the innovations.
     fitted = y - e
     return MLFit(beta, lam_hat, sigma2, llf, cov_full, e, fitted, converged, at_bound,
