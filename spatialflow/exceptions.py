@@ -146,3 +146,11 @@ class HausmanWarning(SpatialflowWarning):
 
 
 __all__ += ["HausmanWarning"]
+
+
+class EffectsInterpretationWarning(SpatialflowWarning):
+    """Several regressors are built from the same variable (interactions, powers): the effect
+    of one column holding the others fixed is not the effect of changing that variable."""
+
+
+__all__ += ["EffectsInterpretationWarning"]

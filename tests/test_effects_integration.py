@@ -70,3 +70,25 @@ def test_simulated_effect_ses_do_not_depend_on_the_regressors_units(columbus):
                                    rtol=1e-6, err_msg=col)
         np.testing.assert_allclose(scaled.loc["HOVAL", col], base.loc["HOVAL", col],
                                    rtol=1e-6, err_msg=col)
+
+
+def test_interactions_warn_that_column_effects_are_conditional(columbus):
+    from spatialflow.exceptions import EffectsInterpretationWarning
+    df, w = columbus
+    res = sf.SDM.from_formula("CRIME ~ INC * HOVAL", data=df, w=w).fit()
+    with pytest.warns(EffectsInterpretationWarning, match=r"'INC' enters \['INC', 'INC:HOVAL'\]"):
+        res.effects(n_draws=20)
+    squared = sf.SAR.from_formula("CRIME ~ INC + I(INC**2) + HOVAL", data=df, w=w).fit()
+    with pytest.warns(EffectsInterpretationWarning, match=r"I\(INC \*\* 2\)"):
+        squared.effects(n_draws=20)
+
+
+def test_plain_regressors_do_not_warn(columbus):
+    import warnings
+
+    from spatialflow.exceptions import EffectsInterpretationWarning
+    df, w = columbus
+    res = sf.SDM.from_formula("CRIME ~ INC + np.log(HOVAL)", data=df, w=w).fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EffectsInterpretationWarning)
+        res.effects(n_draws=20)

@@ -95,6 +95,7 @@ class SpatialModel:
             raise reject_option(self.kind, "lagged")
         self.formula = formula
         self.data = data  # kept (never modified) to look up partition/regime columns by name
+        self.column_variables: dict = {}  # model-matrix column -> data columns (formula path)
         self.w = w
         self.logdet_method = logdet
         self.panel_options = None
@@ -134,7 +135,9 @@ class SpatialModel:
         """
         y, X = formula_matrices(formula, data)
         kwargs.setdefault("add_constant", False)  # formulaic decides (use "- 1" to drop it)
-        return cls(y, X, w, data=data, formula=formula, **kwargs)
+        model = cls(y, X, w, data=data, formula=formula, **kwargs)
+        model.column_variables = X.attrs.get("column_variables", {})
+        return model
 
     # --------------------------------------------------------------------- fit
     def fit(self, *, bias_correction: BiasCorrection = "lee-yu",

@@ -82,7 +82,21 @@ def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.Da
     X.index = data.index
     y.index = data.index
     _propagate_missing_categories(mm.rhs.model_spec, data, X)
+    X.attrs["column_variables"] = column_variables(mm.rhs.model_spec, data)
     return y, X
+
+
+def column_variables(spec, data: pd.DataFrame) -> dict[str, frozenset]:
+    """For each model-matrix column, the data columns it is built from (formulaic terms)."""
+    variables = [v for v in spec.required_variables if v in data.columns]
+    out: dict[str, frozenset] = {}
+    for structure in spec.structure:
+        exprs = " ".join(str(f.expr) for f in structure.term.factors)
+        used = frozenset(v for v in variables
+                         if re.search(rf"(?<![\w.]){re.escape(v)}(?![\w])", exprs))
+        for col in structure.columns:
+            out[col] = used
+    return out
 
 
 def _propagate_missing_categories(spec, data: pd.DataFrame, X: pd.DataFrame) -> None:

@@ -87,6 +87,7 @@ from scipy import stats
 
 from ..exceptions import (
     ApproximationWarning,
+    EffectsInterpretationWarning,
     EmptyInputError,
     IdMismatchError,
     InputError,
@@ -839,6 +840,25 @@ def _resolve_partition(results, partition):
     return partition
 
 
+def _warn_shared_variables(results) -> None:
+    """Warn when effect columns share a data variable (x and x:z, or x and I(x**2))."""
+    mapping = getattr(getattr(results, "model", None), "column_variables", None) or {}
+    columns = [c for c in results.exog_names if not _is_intercept(c) and mapping.get(c)]
+    shared: dict[str, list[str]] = {}
+    for c in columns:
+        for v in mapping[c]:
+            shared.setdefault(v, []).append(c)
+    clashes = {v: cols for v, cols in shared.items() if len(cols) > 1}
+    if clashes:
+        detail = "; ".join(f"{v!r} enters {cols}" for v, cols in clashes.items())
+        warnings.warn(
+            f"some regressors are built from the same variable ({detail}). Each column's "
+            "effect holds the other columns fixed, which is not the effect of changing the "
+            "variable (e.g. the effect of x in x + x:z is its effect at z = 0). Combine the "
+            "columns' effects at chosen values (the effects are linear in beta and theta).",
+            EffectsInterpretationWarning, stacklevel=4)
+
+
 _KERNEL_OPTIONS = ("tol", "max_order", "n_probes")
 
 
@@ -910,6 +930,7 @@ def compute_effects(results, *, n_draws: int = 1000, seed=0, method: str = "simu
         ``from, to, variable, effect, se, z, p, lower, upper, n_from, n_to``.
     """
     _check_kernel_options(kernel_options)
+    _warn_shared_variables(results)
     inputs = _results_inputs(results)
     common = dict(n_draws=n_draws, seed=seed, method=method, trace_method=trace_method,
                   level=level, **kernel_options)
