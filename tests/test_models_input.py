@@ -207,3 +207,42 @@ def test_regressors_on_wildly_different_scales(columbus):
     np.testing.assert_allclose(scaled.params / factor, base.params, rtol=1e-6)
     np.testing.assert_allclose(scaled.bse / factor, base.bse, rtol=1e-6)
     np.testing.assert_allclose(scaled.llf, base.llf, rtol=1e-10)
+
+
+def test_id_mismatch_hints_for_common_mistakes(columbus):
+    df, w = columbus
+    with pytest.raises(IdMismatchError, match=r"default integer index.*set_index"):
+        sf.SAR.from_formula(FORMULA, data=df.reset_index(), w=w)
+    long = pd.concat([df.assign(year=2020), df.assign(year=2021)])
+    with pytest.raises(DuplicateIdError, match="looks like a panel.*id= and time="):
+        sf.SAR.from_formula(FORMULA, data=long, w=w)
+    with pytest.raises(IdMismatchError, match="2 times as many rows.*id= and time="):
+        sf.SAR.from_formula(FORMULA, data=long.reset_index(), w=w)
+    positional = libpysal.weights.W({i: [j for j in range(49) if abs(i - j) == 1]
+                                     for i in range(49)})
+    with pytest.raises(IdMismatchError, match="keyed by position"):
+        sf.SAR.from_formula(FORMULA, data=df, w=positional)
+
+
+def test_fit_options_are_checked(columbus):
+    df, w = columbus
+    model = sf.SDM.from_formula(FORMULA, data=df, w=w)
+    with pytest.raises(InputError, match="bias_correction must be 'lee-yu' or None"):
+        model.fit(bias_correction="bogus")
+    with pytest.raises(ModelSpecificationError, match="fixed-effects panels"):
+        model.fit(bias_correction="lee-yu")
+    with pytest.raises(InputError, match="'lu-observed'"):
+        model.fit(logdet="cholesky")
+    with pytest.raises(InputError, match=r"level must be in \(0, 1\)"):
+        model.fit().conf_int(95)
+
+
+def test_empty_lagged_means_no_lags_for_every_model(columbus):
+    df, w = columbus
+    sem = sf.SEM.from_formula(FORMULA, data=df, w=w, lagged=[]).fit()
+    sdem = sf.SDEM.from_formula(FORMULA, data=df, w=w, lagged=[]).fit()
+    assert sdem.kind == "SEM" and sem.kind == "SEM"
+    np.testing.assert_allclose(sdem.params, sem.params, rtol=1e-8)
+    assert sf.SLX.from_formula(FORMULA, data=df, w=w, lagged=[]).fit().kind == "OLS"
+    eff = sdem.effects(n_draws=20)
+    assert (eff["indirect"] == 0).all()

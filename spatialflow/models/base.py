@@ -38,9 +38,7 @@ __all__ = ["SpatialModel", "OLS", "SLX", "SAR", "SEM", "SDM", "SDEM"]
 _UNSET = object()
 
 
-class SpatialModel:
-    """Common machinery; use one of the concrete classes.
-
+_PARAMETERS = """
     Parameters
     ----------
     y : pandas Series or 1-d array
@@ -50,21 +48,57 @@ class SpatialModel:
         ``add_constant=False`` or one is present.
     w : libpysal Graph or W
         Spatial weights keyed by the data's ids (aligned by id, never by position).
-    lagged : list of str, optional
-        Durbin models only: regressors whose spatial lags enter (default: all but the
-        intercept). Lags are named ``W_<name>``.
+        Optional for OLS, where it is kept for residual diagnostics (``lm_tests``).
+    lagged : str or list of str, optional
+        Durbin models (SLX, SDM, SDEM): regressors whose spatial lags enter (default: all
+        but the intercept); lags are named ``W_<name>``. ``[]`` means no lags, and the
+        results are labelled as the model without them (SAR, SEM, OLS).
+    add_constant : bool
+        Array path only (``from_formula`` leaves the intercept to the formula: ``- 1``
+        drops it).
     regimes : str or Series, optional
         Regime labels (a column of the data, such as ``core`` or ``region``): the chosen
         coefficients (``regime_vars``, default all) differ by regime; rho/lambda is common.
+        See :func:`spatialflow.chow_test`.
+    regime_vars : list of str, optional
+        The regressors that differ by regime.
     missing : {"raise", "drop"}
-        What to do with non-finite values.
+        Non-finite values raise :class:`~spatialflow.exceptions.MissingDataError` naming
+        columns and ids, or ``"drop"`` removes those rows and their rows and columns of W
+        (re-standardised by row if W was), with a
+        :class:`~spatialflow.exceptions.MissingValueWarning`.
     logdet : {"auto", "eigen", "lu", "lu-observed"}
         Log-determinant strategy (see :mod:`spatialflow.models.logdet`): ``"auto"`` takes
         dense eigenvalues for n <= 1500 (expected information, as R's ``method="eigen"``)
         and a sparse LU factorisation above (observed information, no dense n x n matrix).
-    id, time, effects, balance :
-        Panel options; see :mod:`spatialflow.models.panel`.
-    """
+    id, time : str, optional
+        Panels: the columns of ``data`` holding the unit id and the period (long format).
+    effects : {"unit", "time", "twoway", "random"}, optional
+        Panels: fixed effects (estimated by the within transformation; Lee-Yu corrected by
+        default, see :meth:`fit`) or random effects (SAR, SEM). ``None`` with ``id`` and
+        ``time``: pooled.
+    balance : {"raise", "drop"}
+        Panels: unbalanced data raise with per-id counts, or ``"drop"`` removes incomplete
+        units with an :class:`~spatialflow.exceptions.UnbalancedPanelWarning`.
+
+    Examples
+    --------
+    >>> import spatialflow as sf
+    >>> from spatialflow.datasets import load_guangdong_counties, synthetic_panel
+    >>> from spatialflow.weights import build
+    >>> counties = load_guangdong_counties()
+    >>> w = build(counties, kind="queen", islands="knn")
+    >>> panel = synthetic_panel(counties, w)          # SYNTHETIC data on real units
+    >>> cs = panel[panel["year"] == 2023].set_index("code")
+    >>> res = sf.SDM.from_formula("tfp ~ labour_flow + capital_flow", data=cs, w=w).fit()
+    >>> list(res.params.index)
+    ['Intercept', 'labour_flow', 'capital_flow', 'W_labour_flow', 'W_capital_flow', 'rho']
+"""
+
+
+class SpatialModel:
+    __doc__ = ("Common machinery of the model classes; use one of OLS, SLX, SAR, SEM, SDM, "
+               "SDEM.\n" + _PARAMETERS)
 
     kind: ClassVar[str] = ""
     lag_y: ClassVar[bool] = False
@@ -91,8 +125,12 @@ class SpatialModel:
         X = X.copy()
         if add_constant and "Intercept" not in X.columns:
             X.insert(0, "Intercept", 1.0)
-        if lagged is not None and not self.durbin:
+        if isinstance(lagged, str):
+            lagged = [lagged]
+        if lagged is not None and len(lagged) and not self.durbin:
             raise reject_option(self.kind, "lagged")
+        if lagged is not None and not self.durbin:
+            lagged = None  # an empty list is "no lags", which these models have anyway
         self.formula = formula
         self.data = data  # kept (never modified) to look up partition/regime columns by name
         self.column_variables: dict = {}  # model-matrix column -> data columns (formula path)
@@ -140,21 +178,30 @@ class SpatialModel:
         return model
 
     # --------------------------------------------------------------------- fit
-    def fit(self, *, bias_correction: BiasCorrection = "lee-yu",
+    def fit(self, *, bias_correction: BiasCorrection = _UNSET,
             logdet: LogDetMethod | None = None) -> SpatialResults:
         """Estimate by (concentrated) maximum likelihood (OLS and SLX: least squares).
 
         Parameters
         ----------
         bias_correction : {"lee-yu", None}
-            Panels only: the Lee-Yu (2010) correction for fixed effects.
-        logdet : {"auto", "eigen", "lu"}, optional
+            Fixed-effects panels only: ``"lee-yu"`` (the default) reports the Lee-Yu (2010)
+            transformation estimator, ``None`` the uncorrected within ML estimator.
+        logdet : {"auto", "eigen", "lu", "lu-observed"}, optional
             Overrides the strategy given at construction.
         """
+        if bias_correction is not _UNSET and bias_correction not in ("lee-yu", None):
+            raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
+                             "was given.")
         if self.panel_options is not None:
             from .panel import fit_panel
-            return fit_panel(self, bias_correction=bias_correction,
+            return fit_panel(self, bias_correction=("lee-yu" if bias_correction is _UNSET
+                                                    else bias_correction),
                              logdet=logdet or self.logdet_method)
+        if bias_correction is not _UNSET:
+            raise ModelSpecificationError(
+                "bias_correction applies to fixed-effects panels (id=, time=, effects=); this "
+                "is a cross-sectional model.")
         f = self.frame
         method = logdet or self.logdet_method
         ld = None
@@ -172,6 +219,11 @@ class SpatialModel:
         f = self.frame
         names = list(f.names)
         spatial = "rho" if self.lag_y else ("lambda" if self.error else None)
+        # A Durbin model fitted with lagged=[] is the model without lags: label it so, so
+        # that effects and comparisons treat it as what it is.
+        kind = self.kind
+        if self.durbin and not f.lagged_names:
+            kind = {"SLX": "OLS", "SDM": "SAR", "SDEM": "SEM"}[self.kind]
         values = list(raw.beta)
         if spatial is not None:
             names.append(spatial)
@@ -179,9 +231,9 @@ class SpatialModel:
         params = pd.Series(values, index=names, name="params", dtype=float)
         full = names + ["sigma2"]
         cov_full = pd.DataFrame(raw.cov_full, index=full, columns=full)
-        use_t = self.kind in ("OLS", "SLX")
+        use_t = kind in ("OLS", "SLX")
         return SpatialResults(
-            kind=self.kind, params=params, cov_full=cov_full, sigma2=raw.sigma2,
+            kind=kind, params=params, cov_full=cov_full, sigma2=raw.sigma2,
             llf=raw.llf, nobs=f.n, resid=pd.Series(raw.resid, index=f.ids, name="resid"),
             fitted=pd.Series(raw.fitted, index=f.ids, name="fitted"), ids=f.ids, W=f.W,
             exog_names=list(f.exog_names), lagged_names=list(f.lagged_names),
@@ -232,3 +284,9 @@ class SDEM(SpatialModel):
     kind = "SDEM"
     error = True
     durbin = True
+
+
+# The concrete classes are what users open with help(): give each the full parameter list.
+for _cls in (OLS, SLX, SAR, SEM, SDM, SDEM):
+    _cls.__doc__ = _cls.__doc__ + "\n" + _PARAMETERS
+del _cls

@@ -193,9 +193,14 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
     if len(ids) == 0:
         raise EmptyInputError("the data have no rows.")
     if ids.has_duplicates:
+        unique = ids.unique()
+        hint = ""
+        if len(ids) % len(unique) == 0 and (ids.value_counts() == len(ids) // len(unique)).all():
+            hint = (f" Each id occurs {len(ids) // len(unique)} times: this looks like a panel "
+                    "in long format; pass id= and time= (the id and period columns).")
         raise DuplicateIdError(
             f"the data's index must hold unique unit ids; duplicated: "
-            f"{format_ids(ids[ids.duplicated()].unique())}.")
+            f"{format_ids(ids[ids.duplicated()].unique())}.{hint}")
     non_numeric = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     if not pd.api.types.is_numeric_dtype(y):
         non_numeric.insert(0, y.name or "y")

@@ -265,4 +265,5 @@ def make_logdet(W: sp.spmatrix, method: str = "auto") -> LogDet:
         return SparseLULogDet(W)
     if method == "lu-observed":  # sparse LU with the observed information (any n)
         return SparseLULogDet(W, exact_trace_max_n=0)
-    raise InputError(f"logdet method must be one of 'auto', 'eigen', 'lu'; {method!r} was given.")
+    raise InputError("logdet method must be one of 'auto', 'eigen', 'lu', 'lu-observed'; "
+                     f"{method!r} was given.")

@@ -9,6 +9,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from ..exceptions import InputError
+
 __all__ = ["SpatialResults"]
 
 
@@ -91,7 +93,7 @@ class SpatialResults:
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals with columns ``lower`` and ``upper``."""
         if not 0 < level < 1:
-            raise ValueError(f"level must be in (0, 1); {level!r} was given.")
+            raise InputError(f"level must be in (0, 1), e.g. 0.95; {level!r} was given.")
         q = (stats.t.ppf((1 + level) / 2, self.df_resid) if self.use_t
              else stats.norm.ppf((1 + level) / 2))
         half = q * self.bse

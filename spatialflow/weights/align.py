@@ -48,19 +48,20 @@ def as_sparse(w, ids: Sequence | pd.Index) -> sp.csr_matrix:
         If the ids of the data and of the weights differ; the message names them.
     """
     ids = pd.Index(ids)
+    wids = weights_ids(w)
     if ids.has_duplicates:
         dup = ids[ids.duplicated()].unique()
-        raise DuplicateIdError(f"data ids must be unique; duplicated ids: {format_ids(dup)}.")
-    wids = weights_ids(w)
+        hint = ""
+        if len(ids) % len(ids.unique()) == 0 and set(ids.unique()) <= set(wids):
+            hint = (f" Each id occurs {len(ids) // len(ids.unique())} times: this looks like "
+                    "a panel in long format; pass id= and time= to the model.")
+        raise DuplicateIdError(
+            f"data ids must be unique; duplicated ids: {format_ids(dup)}.{hint}")
     if not wids.equals(ids):
         only_data = ids.difference(wids, sort=False)
         only_w = wids.difference(ids, sort=False)
         if len(only_data) or len(only_w):
-            hint = ""
-            if pd.Index(ids.astype(str)).sort_values().equals(
-                    pd.Index(wids.astype(str)).sort_values()):
-                hint = (f" The ids agree as text: the data's are {ids.dtype} and the weights' "
-                        f"are {wids.dtype} (e.g. {ids[0]!r} vs {wids[0]!r}); convert one side.")
+            hint = _mismatch_hint(ids, wids)
             raise IdMismatchError(
                 "the ids of the data and of the weights differ: "
                 f"{len(only_data)} id(s) in the data but not in the weights "
@@ -77,6 +78,28 @@ def as_sparse(w, ids: Sequence | pd.Index) -> sp.csr_matrix:
         matrix = matrix[order][:, order]
     matrix.sort_indices()
     return matrix.tocsr()
+
+
+def _mismatch_hint(ids: pd.Index, wids: pd.Index) -> str:
+    """The likeliest cause of an id mismatch, in words (empty if none is recognised)."""
+    def positional(index: pd.Index) -> bool:
+        return (pd.api.types.is_integer_dtype(index)
+                and index.sort_values().equals(pd.RangeIndex(len(index))))
+
+    if pd.Index(ids.astype(str)).sort_values().equals(pd.Index(wids.astype(str)).sort_values()):
+        return (f" The ids agree as text: the data's are {ids.dtype} and the weights' are "
+                f"{wids.dtype} (e.g. {ids[0]!r} vs {wids[0]!r}); convert one side.")
+    if positional(ids) and not positional(wids):
+        extra = ""
+        if len(ids) > len(wids) and len(ids) % len(wids) == 0:
+            extra = (f" It has {len(ids) // len(wids)} times as many rows as the weights have "
+                     "units: for a panel in long format pass id= and time= instead.")
+        return (" The data have a default integer index (0..n-1) while the weights are keyed "
+                "by unit ids: index the data by the ids (e.g. df.set_index('code'))." + extra)
+    if positional(wids) and not positional(ids):
+        return (" The weights are keyed by position (0..n-1): build them on a frame indexed "
+                "by the unit ids.")
+    return ""
 
 
 def subset_sparse(matrix: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
