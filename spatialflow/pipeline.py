@@ -145,7 +145,11 @@ def run(config: PipelineConfig = PipelineConfig(), *, progress=None) -> dict:
     summary = res.summary()
     notice = panel.attrs["description"]
     # Every file computed from the synthetic panel says so: in its name, and in the text
-    # of the human-readable summaries.
+    # of the human-readable summaries. The summary carries the panel's notice itself (it
+    # reads model.data.attrs); the files add it only if it is missing, never twice.
+    preface = () if notice in summary.warnings else (notice,)
+    text_head = "".join(f"{line}\n\n" for line in preface)
+    md_head = "".join(f"> **{line}**\n\n" for line in preface)
     files = {
         "layer_summary.csv": layer.to_csv(),
         "weights_summary.json": json.dumps(_jsonable(wdesc), indent=2, default=str),
@@ -155,9 +159,10 @@ def run(config: PipelineConfig = PipelineConfig(), *, progress=None) -> dict:
         "synthetic_parameter_recovery.csv": recovery.to_csv(),
         "synthetic_effects.csv": effects.to_csv(),
         "synthetic_core_periphery_blocks.csv": blocks.to_csv(index=False),
-        "synthetic_sdm_summary.txt": f"{notice}\n\n{summary.as_text()}",
-        "synthetic_sdm_summary.md": f"> **{notice}**\n\n{summary.as_markdown()}",
-        "synthetic_sdm_summary.html": f"<p><strong>{notice}</strong></p>\n{summary.as_html()}",
+        "synthetic_sdm_summary.txt": f"{text_head}{summary.as_text().rstrip()}\n",
+        "synthetic_sdm_summary.md": f"{md_head}{summary.as_markdown().rstrip()}\n",
+        # a standalone page: full document, UTF-8 declared, any notice inside the body
+        "synthetic_sdm_summary.html": summary.as_html_document(preface=preface),
         "README.txt": _OUTPUT_README.format(notice=notice),
     }
     for name, text in files.items():

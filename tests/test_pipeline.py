@@ -56,6 +56,19 @@ def test_every_result_file_is_labelled_synthetic(tmp_path):
     for name in ("synthetic_sdm_summary.txt", "synthetic_sdm_summary.md",
                  "synthetic_sdm_summary.html", "README.txt"):
         assert "SYNTHETIC" in (tmp_path / name).read_text(encoding="utf-8"), name
+    notice = out["panel"].attrs["description"]
+    # The summary itself carries the notice (read from model.data.attrs), exactly once per
+    # file, and the text files end with a newline.
+    assert out["results"].summary(include_effects=False).warnings == (notice,)
+    for name in ("synthetic_sdm_summary.txt", "synthetic_sdm_summary.md"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert text.endswith("\n") and not text.endswith("\n\n"), name
+        assert " ".join(text.split()).count(notice) == 1, name
+    # The HTML file is a full UTF-8 document with the notice inside the body, before the tables.
+    page = (tmp_path / "synthetic_sdm_summary.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+    assert page.index("<body>") < page.index(notice) < page.index("<table")
+    assert page.count(notice) == 1 and page.rstrip().endswith("</html>")
 
 
 def test_cli_weights_choices_and_bare_options(tmp_path, capsys):

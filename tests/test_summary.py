@@ -170,7 +170,13 @@ def test_format_number_rule():
     assert format_number(-1.03161574) == "-1.0316"
     assert format_number(45.0792499) == "45.0792"
     assert format_number(12345678.9) == "1.2346e+07"
-    assert format_number(1.2e-6) == "1.2000e-06"
+    assert format_number(1.2e-6) == "1.200e-06"
+    # below 0.01: 4 significant digits, not 4 decimals (QA: sigma2 shown as 0.0004)
+    assert format_number(0.00039123) == "0.0003912"
+    assert format_number(-0.0062449) == "-0.006245"
+    assert format_number(0.001) == "0.001000"
+    assert format_number(3.9123e-05) == "3.912e-05"
+    assert format_number(0.01) == "0.0100"
     assert format_number(0.0) == "0.0000"
     assert format_number(np.int64(49)) == "49"
     assert format_number(float("nan")) == ""
@@ -499,19 +505,19 @@ def test_compare_tells_panel_fits_apart():
     cmp = compare([a, b, sar()])
     assert list(cmp.table.columns) == ["SDM (twoway, no correction)", "SDM (twoway, lee-yu)",
                                        "SAR"]
-    assert list(cmp.table.loc["effects"]) == ["twoway", "twoway", ""]
+    assert list(cmp.table.loc["panel effects"]) == ["twoway", "twoway", ""]
     assert list(cmp.table.loc["bias correction"]) == ["none", "lee-yu", ""]
     assert list(cmp.table.loc["T"]) == ["10", "10", ""]
     assert cmp.settings.loc["bias correction", "SDM (twoway, lee-yu)"] == "lee-yu"
     labels = [i for i in cmp.table.index if i]
-    assert labels.index("effects") < labels.index("n")
+    assert labels.index("panel effects") < labels.index("n")
     # the text rows do not turn the model columns to left alignment
     assert cmp._blocks[0].alignments()[1:] == ["r", "r", "r"]
     # identical set-ups still get unique names; no panel: no settings rows
     same = compare([sdm(panel=_panel("unit", "lee-yu")), sdm(panel=_panel("unit", "lee-yu"))])
     assert list(same.table.columns) == ["SDM (unit, lee-yu)-1", "SDM (unit, lee-yu)-2"]
     assert compare([sar(), sdm()]).settings is None
-    assert "effects" not in compare([sar(), sdm()]).table.index
+    assert "panel effects" not in compare([sar(), sdm()]).table.index
 
 
 def test_compare_accepts_a_single_result():
@@ -524,10 +530,197 @@ def test_compare_sigma2_footnote_names_the_divisors(fits):
     cmp = compare([fits["OLS"], fits["SAR"]])
     note = [n for n in cmp.notes if n.startswith("sigma2:")]
     assert note == ["sigma2: SSE/(n - k) for OLS (least squares, as R's lm); SSE/n for SAR "
-                    "(maximum likelihood; panels: n = the effective number of observations "
-                    "of the estimator)."]
+                    "(maximum likelihood)."]
     ols = fits["OLS"]
     e = ols.resid.to_numpy()
     np.testing.assert_allclose(cmp.stats.loc["sigma2", "OLS"],
                                e @ e / (ols.nobs - len(ols.params)), rtol=1e-12)
     assert note[0] in cmp.as_text()
+
+
+
+# --------------------------------------------------------------------------- QA: rendering review
+def _synthetic_frame(description=None):
+    data = pd.DataFrame({"CRIME": [1.0, 2.0], "year": [2020, 2021]})
+    data.attrs["synthetic"] = True
+    if description is not None:
+        data.attrs["description"] = description
+    # the flag survives the usual subsetting (pandas propagates attrs)
+    return data.query("year >= 2020").set_index("year")
+
+
+def _lee_yu_panel(effects="unit"):
+    # 124 counties x 10 years; Lee-Yu: unit effects drop one period -> 124 x 9 = 1116
+    n_star = 123 if effects in ("time", "twoway") else 124
+    t_star = 9 if effects in ("unit", "twoway") else 10
+    return {"effects": effects, "bias_correction": "lee-yu", "T": 10, "n": 124,
+            "estimator": "Lee-Yu transformation approach", "nobs_effective": n_star * t_star}
+
+
+def test_synthetic_data_notice_in_every_renderer():
+    res = sar()
+    res.model.data = _synthetic_frame("SYNTHETIC panel for a test")
+    summ = make_summary(res, include_effects=False)
+    assert summ.warnings == ("SYNTHETIC panel for a test",)
+    for rendered in (summ.as_text(), summ.as_markdown(), summ.as_latex(), summ.as_html()):
+        assert "SYNTHETIC panel for a test" in rendered
+    # the notice sits under the title, before the first table
+    text = summ.as_text()
+    assert text.index("SYNTHETIC") < text.index("Dep. variable")
+    # no description: the default notice; real data: none
+    plain = sar()
+    plain.model.data = _synthetic_frame()
+    assert make_summary(plain, include_effects=False).warnings == ("SYNTHETIC data: not real statistics",)
+    real = sar()
+    real.model.data = pd.DataFrame({"CRIME": [1.0]})
+    assert make_summary(real, include_effects=False).warnings == ()
+    assert "SYNTHETIC" not in make_summary(sar(), include_effects=False).as_html()
+
+
+def test_compare_synthetic_notice_names_the_models():
+    a, b = sar(), sdm()
+    a.model.data = _synthetic_frame()
+    cmp = compare([a, b])
+    assert cmp.warnings == ("SAR: SYNTHETIC data: not real statistics",)
+    for rendered in (cmp.as_text(), cmp.as_markdown(), cmp.as_latex(), cmp.as_html()):
+        # (the text rendering wraps the notice to the table width)
+        assert "SAR: SYNTHETIC data: not real statistics" in " ".join(rendered.split())
+    b.model.data = _synthetic_frame()
+    assert compare([a, b]).warnings == ("SYNTHETIC data: not real statistics",)
+
+
+def test_small_magnitudes_keep_significant_digits_in_every_renderer():
+    res = sar()
+    res.sigma2 = 0.00039123
+    summ = make_summary(res, include_effects=False)
+    cmp = compare([res, sdm()])
+    for rendered in (summ.as_text(), summ.as_markdown(), summ.as_latex(), summ.as_html(),
+                     cmp.as_text(), cmp.as_markdown(), cmp.as_latex(), cmp.as_html()):
+        assert "0.0003912" in rendered
+        assert "0.0004 " not in rendered and "0.0004<" not in rendered
+    assert cmp.table.loc["sigma2", "SAR"] == "0.0003912"
+
+
+def _one_column_compare():
+    b = sdm()
+    # stars ***, **, *, none, none, *** on Intercept .. rho
+    b.pvalues = pd.Series([0.009, 0.04, 0.09, 0.2, 0.5, 0.001], index=b.params.index)
+    return b, compare([b])
+
+
+def test_compare_text_aligns_stars_on_the_decimal_point():
+    b, cmp = _one_column_compare()
+    lines = cmp.as_text().splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith("Intercept"))
+    body = lines[start:start + 2 * len(b.params)]  # estimates and their SE rows
+    points = {l.rindex(".") for l in body}
+    assert len(points) == 1, body
+    # stars are padded to a fixed width: an unstarred estimate ends with blanks
+    w_inc = next(l for l in body if l.startswith("W_INC"))
+    assert w_inc.endswith(format_number(b.params["W_INC"]))  # rstrip of the line
+    assert cmp.table.loc["W_INC", "SDM"] == format_number(b.params["W_INC"])  # data unpadded
+
+
+def test_compare_markdown_and_html_align_stars():
+    b, cmp = _one_column_compare()
+    cells = []
+    for line in cmp.as_markdown().splitlines():
+        parts = [c.strip(" ") for c in line.split("|")[1:-1]]
+        if len(parts) == 2 and parts[0] in set(b.params.index) | {""} and "." in parts[1]:
+            cells.append(parts[1])
+    assert len(cells) == 2 * len(b.params)
+    # figure spaces pad the stars: every cell has the same length after the decimal point
+    assert {len(c) - c.index(".") for c in cells} == {len(".1234***")}
+    root = ET.fromstring(cmp.as_html())
+    slots = {span.get("style") for span in root.iter("span") if span.get("class") == "sfx"}
+    assert slots == {"width: 3ch"}
+    starred = [td for td in root.iter("td") if td.get("class") == "num"
+               and "".join(td.itertext()).startswith(("(", "-", "0", "4"))]
+    assert all(td.find("span") is not None for td in starred[:2 * len(b.params)])
+
+
+def test_html_fragment_is_styled_and_scoped(fits):
+    summ = fits["SDM"].summary(include_effects=False)
+    frag = summ.as_html()
+    root = ET.fromstring(frag)
+    assert "sf-summary" in root.get("class").split()
+    css = root.find("style").text
+    for rule in ("border-collapse: collapse", "text-align: left", "padding: 2px 8px",
+                 "font-variant-numeric: tabular-nums"):
+        assert rule in css
+    # every selector is scoped to the summary's class
+    selectors = [sel.strip() for block in css.split("}") if "{" in block
+                 for sel in block.split("{")[0].split(",")]
+    assert selectors and all(sel.startswith(".sf-summary") for sel in selectors), selectors
+    assert "<html" not in frag and "<!DOCTYPE" not in frag
+    # header block: both label columns are row headers, both values plain cells
+    header = root.findall("table")[0]
+    first = header.find("tbody/tr")
+    assert [c.tag for c in first] == ["th", "td", "th", "td"]
+    assert all(th.get("scope") == "row" for th in header.iter("th"))
+    # numeric cells are right-aligned by class, row labels are <th scope="row">
+    coef_rows = root.findall("table")[1].findall("tbody/tr")
+    assert all(tr[0].tag == "th" and tr[0].get("scope") == "row" for tr in coef_rows)
+    assert all(td.get("class") == "num" for tr in coef_rows for td in tr[1:])
+
+
+def test_compare_html_rules_between_sections():
+    a = sdm(panel=_lee_yu_panel("unit"), nobs=1240)
+    cmp = compare([a, sar()], include_effects=True)
+    root = ET.fromstring(cmp.as_html())
+    rows = root.find("table").findall("tbody/tr")
+    ruled = [rows[i][0].text or "" for i in range(len(rows)) if rows[i].get("class") == "sf-rule"]
+    # the rule closes each section: coefficients (last SE row), panel set-up, fit statistics
+    assert ruled == ["", "T", "sigma2"]
+    assert "border-bottom" in root.find("style").text
+
+
+def test_html_document_for_files():
+    res = sar()
+    doc = make_summary(res, include_effects=False).as_html_document(preface=["Notice & more"])
+    assert doc.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in doc
+    body = doc.index("<body>")
+    assert body < doc.index("Notice &amp; more") < doc.index('<div class="sf-summary')
+    assert doc.rstrip().endswith("</html>")
+
+
+def test_markdown_header_block_has_no_empty_header_row():
+    md = make_summary(sdm(), include_effects=False).as_markdown()
+    assert not re.search(r"^\|(\s*\|)+\s*$", md, flags=re.M), md
+    assert "| Item | Value |" in md
+    assert re.search(r"^\| Log-likelihood: \| -181\.3935 \|$", md, flags=re.M)
+    assert re.search(r"^\| Dep\. variable: \| CRIME \|$", md, flags=re.M)
+
+
+def test_panel_shows_effective_observations():
+    res = sdm(panel=_lee_yu_panel("unit"), nobs=1240)
+    summ = make_summary(res, include_effects=False)
+    text = summ.as_text()
+    assert re.search(r"No\. observations:\s+1240\b", text)
+    assert re.search(r"Effective obs\.:\s+1116\b", text)
+    assert ("Effective observations: 1116 of 1240 after the Lee-Yu transformation "
+            "(124 units x 9 periods); the log-likelihood and sigma2 = SSE/1116 use this "
+            "count.") in summ.notes
+    assert summ.tables[0].loc["Effective obs.", "value"] == 1116
+    two = make_summary(sdm(panel=_lee_yu_panel("twoway"), nobs=1240), include_effects=False)
+    assert "(123 units x 9 periods)" in two.as_text()
+    # no correction: n = nT is the estimator's count, nothing extra
+    plain = make_summary(sdm(panel=_panel("unit", None) | {"nobs_effective": 1240}, nobs=1240),
+                         include_effects=False)
+    assert "Effective" not in plain.as_text()
+
+
+def test_compare_effective_observations_and_footnote():
+    a = sdm(panel=_lee_yu_panel("unit"), nobs=1240)
+    cmp = compare([a, sar(), _stand_in("OLS", {"Intercept": 1.0}, {"Intercept": 0.5},
+                                       llf=-1.0, sigma2=2.0)])
+    assert list(cmp.table.loc["n"]) == ["1240", "49", "49"]
+    assert list(cmp.table.loc["n (effective)"]) == ["1116", "", ""]
+    assert cmp.stats.loc["n (effective)", "SDM"] == 1116
+    labels = list(cmp.table.index)
+    assert labels.index("n (effective)") == labels.index("n") + 1
+    note = next(n for n in cmp.notes if n.startswith("sigma2:"))
+    assert "SSE/(n - k) for OLS" in note and "SSE/n for SAR (maximum likelihood)" in note
+    assert "SSE/n_eff for SDM (panel maximum likelihood; n_eff is the 'n (effective)' row" in note
+    assert "n (effective)" not in compare([sar(), sdm()]).table.index

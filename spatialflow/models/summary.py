@@ -6,18 +6,29 @@ DataFrames for export (``Summary.tables``, ``Comparison.table``) and render it a
 text, Markdown, LaTeX (``booktabs``) or HTML, following statsmodels' ``Summary`` and
 linearmodels' ``compare``. Nothing here prints or modifies a results object.
 
-Number format (one rule everywhere): floats with 4 decimals (``-1.0316``); magnitudes
-at or above 1e6, or below 5e-5 but not zero, in scientific notation with 4 decimals
-(``1.2346e+07``) so that no non-zero estimate is shown as ``0.0000``. P-values always use
-4 decimals (``0.0000`` means p < 0.00005). Counts are integers; missing values are blank.
+Number format (one rule everywhere, :func:`format_number`): magnitudes from 0.01 up to 1e6
+with 4 decimals (``-1.0316``); non-zero magnitudes below 0.01 with 4 significant digits
+(``0.0003912``; below 1e-4 in scientific notation, ``3.912e-05``) so that a small variance
+such as sigma2 is not shown as ``0.0004``; magnitudes at or above 1e6 in scientific notation
+with 4 decimals (``1.2346e+07``). P-values always use 4 decimals (``0.0000`` means
+p < 0.00005). Counts are integers; missing values are blank.
 
 Significance stars in :func:`compare`: ``***`` p < 0.01, ``**`` p < 0.05, ``*`` p < 0.10
-(strict inequalities: p = 0.05 gets ``*``).
+(strict inequalities: p = 0.05 gets ``*``). The renderers pad the trailing stars or closing
+parenthesis of a number to the widest in its column, so that estimates with and without
+stars and their standard errors line up on the decimal point (``0.3427   `` above
+``0.0624** `` above ``(0.0123)  ``).
+
+Data notice: when any fitted model's ``model.data`` carries ``attrs["synthetic"]`` (as the
+frames of :func:`spatialflow.datasets.synthetic.synthetic_panel` do), every rendering says
+so under its title, with ``attrs["description"]`` or :data:`SYNTHETIC_NOTE`.
 """
 from __future__ import annotations
 
 import html
 import math
+import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -29,7 +40,8 @@ from scipy import stats
 
 from spatialflow.exceptions import InputError
 
-__all__ = ["Summary", "Comparison", "make_summary", "compare", "significance_stars"]
+__all__ = ["Summary", "Comparison", "make_summary", "compare", "significance_stars",
+           "format_number", "format_pvalue", "SYNTHETIC_NOTE"]
 
 # Model kinds whose coefficients on X are not the marginal effects (W enters y or X).
 EFFECTS_KINDS = frozenset({"SAR", "SDM", "SLX", "SDEM"})
@@ -37,10 +49,16 @@ EFFECTS_KINDS = frozenset({"SAR", "SDM", "SLX", "SDEM"})
 # Thresholds of the significance stars, strictest first.
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
 STARS_NOTE = "Significance: *** p < 0.01, ** p < 0.05, * p < 0.10."
+SYNTHETIC_NOTE = "SYNTHETIC data: not real statistics"
 
 _DECIMALS = 4
+_SIGNIFICANT = 4  # significant digits of magnitudes below _FIXED_BELOW
 _SCI_ABOVE = 1e6
-_SCI_BELOW = 0.5 * 10.0 ** (-_DECIMALS)
+_FIXED_BELOW = 0.01
+# Trailing marks that follow a number in a cell (stars, the SE's closing parenthesis).
+_SUFFIX = re.compile(r"^(.*?)([*)]*)$", re.DOTALL)
+# U+2007 FIGURE SPACE pads Markdown cells: GFM trims ASCII spaces at the cell ends, not it.
+_FIGURE_SPACE = "\u2007"
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -63,7 +81,13 @@ _LATEX_SPECIAL = {
 # formatting helpers
 # ---------------------------------------------------------------------------------------
 def format_number(value: Any) -> str:
-    """Format one cell value by the module's single number rule (see module docstring)."""
+    """Format one cell value by the module's single number rule (see module docstring).
+
+    Examples
+    --------
+    >>> [format_number(v) for v in (-1.03161574, 0.00039123, 3.9123e-05, 1.23456789e7, 0.0, 49)]
+    ['-1.0316', '0.0003912', '3.912e-05', '1.2346e+07', '0.0000', '49']
+    """
     if value is None:
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -74,8 +98,12 @@ def format_number(value: Any) -> str:
         x = float(value)
         if not math.isfinite(x):
             return "" if math.isnan(x) else str(x)
-        if x != 0.0 and (abs(x) >= _SCI_ABOVE or abs(x) < _SCI_BELOW):
+        if abs(x) >= _SCI_ABOVE:
             return f"{x:.{_DECIMALS}e}"
+        if x != 0.0 and abs(x) < _FIXED_BELOW:
+            # '#' keeps trailing zeros, so every small value shows 4 significant digits;
+            # 'g' switches to scientific notation below 1e-4.
+            return f"{x:#.{_SIGNIFICANT}g}"
         return f"{x:.{_DECIMALS}f}"
     return str(value)
 
@@ -144,6 +172,10 @@ class _Block:
     show_header: bool = True
     stretch: int = 0  # in text, the column that absorbs spare width
     text_rows: tuple[int, ...] = ()  # rows of labels (e.g. panel effects) that never decide alignment
+    label_columns: tuple[int, ...] = (0,)  # columns of row labels (HTML <th scope="row">)
+    # Markdown needs a header row: a block without one whose rows are label/value pairs side
+    # by side is rendered there as a two-column key/value table under this header.
+    kv_header: tuple[str, str] | None = None
 
     def alignments(self) -> list[str]:
         """'l' for the label column and for text columns, 'r' for numeric columns."""
@@ -155,17 +187,63 @@ class _Block:
             aligns.append("r" if numeric else "l")
         return aligns
 
+    def split_cells(self) -> list[list[tuple[str, str | None]]]:
+        """Each cell as ``(number, suffix)`` in numeric columns, ``(text, None)`` elsewhere.
 
-def _text(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
+        The suffix (stars, closing parenthesis) is left-justified to the widest suffix of its
+        column, so right-aligned numbers with and without stars share the decimal point.
+        """
+        aligns = self.alignments()
+        width = [0] * len(self.columns)
+        for i, row in enumerate(self.rows):
+            for j, cell in enumerate(row):
+                if aligns[j] == "r" and i not in self.text_rows and _is_number_cell(cell):
+                    width[j] = max(width[j], len(_SUFFIX.match(cell).group(2)))
+        out = []
+        for i, row in enumerate(self.rows):
+            cells: list[tuple[str, str | None]] = []
+            for j, cell in enumerate(row):
+                if width[j] and i not in self.text_rows and _is_number_cell(cell):
+                    core, suffix = _SUFFIX.match(cell).groups()
+                    cells.append((core, suffix.ljust(width[j])))
+                elif width[j]:
+                    # blank or text cell in a starred column: an empty slot keeps it aligned
+                    cells.append((cell, "" if i in self.text_rows else " " * width[j]))
+                else:
+                    cells.append((cell, None))
+            out.append(cells)
+        return out
+
+    def kv_pairs(self) -> list[tuple[str, str]]:
+        """The label/value pairs of a side-by-side block, column group by column group."""
+        pairs = []
+        for j in range(0, len(self.columns) - 1, 2):
+            pairs += [(row[j], row[j + 1]) for row in self.rows if row[j]]
+        return pairs
+
+
+def _joined(cells: Sequence[tuple[str, str | None]], pad: str = " ") -> list[str]:
+    return [core + ("" if suffix is None else suffix.replace(" ", pad)) for core, suffix in cells]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=max(width, 40)) or [""]
+
+
+def _text(blocks: Sequence[_Block], title: str, notes: Sequence[str],
+          warnings: Sequence[str] = ()) -> str:
+    padded = [[_joined(cells) for cells in block.split_cells()] for block in blocks]
     widths_all = []
-    for block in blocks:
-        cells = ([block.columns] if block.show_header else []) + list(block.rows)
+    for block, rows in zip(blocks, padded):
+        cells = ([block.columns] if block.show_header else []) + rows
         widths = [max(len(r[j]) for r in cells) for j in range(len(block.columns))]
         widths_all.append(widths)
     total = max(sum(w) + 2 * (len(w) - 1) for w in widths_all)
     total = max(total, len(title))
     out = [title.center(total).rstrip(), "=" * total]
-    for block, widths in zip(blocks, widths_all):
+    for warning in warnings:
+        out += _wrap(f"NOTE: {warning}", total) + ["=" * total]
+    for block, rows, widths in zip(blocks, padded, widths_all):
         aligns = block.alignments()
         # Spread spare width over the gaps so every block spans the same rule length.
         spare = total - (sum(widths) + 2 * (len(widths) - 1))
@@ -185,7 +263,7 @@ def _text(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
         if block.show_header:
             out.append(line(block.columns))
             out.append("-" * total)
-        for i, row in enumerate(block.rows):
+        for i, row in enumerate(rows):
             out.append(line(row))
             if i in block.rules_after:
                 out.append("-" * total)
@@ -194,25 +272,39 @@ def _text(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
     return "\n".join(out)
 
 
-def _markdown(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
+def _markdown(blocks: Sequence[_Block], title: str, notes: Sequence[str],
+              warnings: Sequence[str] = ()) -> str:
     out = [f"**{_markdown_escape(title)}**", ""]
+    for warning in warnings:
+        out += [f"> **{_markdown_escape(warning)}**", ""]
     for block in blocks:
         if block.title:
             out += [f"*{_markdown_escape(block.title)}*", ""]
+        if not block.show_header and block.kv_header is not None:
+            out.append("| " + " | ".join(_markdown_escape(c) for c in block.kv_header) + " |")
+            out.append("|:---|:---|")
+            for label, value in block.kv_pairs():
+                out.append(f"| {_markdown_escape(label)} | {_markdown_escape(value)} |")
+            out.append("")
+            continue
         aligns = block.alignments()
         header = block.columns if block.show_header else tuple("" for _ in block.columns)
         out.append("| " + " | ".join(_markdown_escape(c) for c in header) + " |")
         out.append("|" + "|".join(":---" if a == "l" else "---:" for a in aligns) + "|")
-        for row in block.rows:
+        for cells in block.split_cells():
+            row = _joined(cells, pad=_FIGURE_SPACE)
             out.append("| " + " | ".join(_markdown_escape(c) for c in row) + " |")
         out.append("")
     out += [_markdown_escape(n) for n in notes]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _latex(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
+def _latex(blocks: Sequence[_Block], title: str, notes: Sequence[str],
+           warnings: Sequence[str] = ()) -> str:
     out = [r"% requires \usepackage{booktabs}", r"\begin{center}"]
     out.append(r"\textbf{" + _latex_escape(title) + r"}\\[0.5ex]")
+    for warning in warnings:
+        out.append(r"\textbf{" + _latex_escape(warning) + r"}\\[0.5ex]")
     for block in blocks:
         ncol = len(block.columns)
         out.append(r"\begin{tabular}{" + "".join(block.alignments()) + "}")
@@ -225,8 +317,14 @@ def _latex(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
         if block.show_header:
             out.append(" & ".join(_latex_escape(c) for c in block.columns) + r" \\")
             out.append(r"\midrule")
-        for i, row in enumerate(block.rows):
-            out.append(" & ".join(_latex_escape(c) for c in row) + r" \\")
+        for i, cells in enumerate(block.split_cells()):
+            # \phantom reserves the width of the missing stars: decimal points line up.
+            row = [_latex_escape(core) if suffix is None else
+                   _latex_escape(core) + _latex_escape(suffix.rstrip())
+                   + (r"\phantom{" + "*" * (len(suffix) - len(suffix.rstrip())) + "}"
+                      if suffix.rstrip() != suffix else "")
+                   for core, suffix in cells]
+            out.append(" & ".join(row) + r" \\")
             if i in block.rules_after:
                 out.append(r"\midrule")
         out.append(r"\bottomrule")
@@ -237,57 +335,105 @@ def _latex(blocks: Sequence[_Block], title: str, notes: Sequence[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _html(blocks: Sequence[_Block], title: str, notes: Sequence[str], css_class: str) -> str:
+# Scoped to the summary's own class: a notebook's or page's other tables are not touched.
+# Every table of one summary spans the width of the widest (inline-block div, width 100%);
+# notes get zero width with a 100% minimum, so long notes wrap instead of widening the tables.
+_HTML_STYLE = """<style>
+.sf-summary {display: inline-block; font-size: 13px; line-height: 1.35}
+.sf-summary h4 {margin: 0.2em 0 0.4em 0; text-align: center}
+.sf-summary table {border-collapse: collapse; width: 100%; margin: 0 0 0.8em 0;
+  border-top: 2px solid #222; border-bottom: 2px solid #222}
+.sf-summary table caption {caption-side: top; text-align: left; font-weight: bold;
+  padding: 2px 8px}
+.sf-summary table td, .sf-summary table th {padding: 2px 8px; vertical-align: top;
+  border: none; background: none}
+.sf-summary table th {text-align: left; font-weight: normal; white-space: nowrap}
+.sf-summary table thead th {font-weight: bold; border-bottom: 1px solid #222}
+.sf-summary table .num {text-align: right; font-variant-numeric: tabular-nums;
+  white-space: nowrap}
+.sf-summary table .txt {text-align: left}
+.sf-summary table tr.sf-rule td, .sf-summary table tr.sf-rule th {border-bottom: 1px solid #777}
+.sf-summary .sfx {display: inline-block; text-align: left}
+.sf-summary .sf-note {margin: 0.15em 0; font-size: 90%}
+.sf-summary .sf-synthetic {margin: 0.3em 0 0.6em 0; padding: 4px 8px; font-weight: bold;
+  color: #8a1c00; border: 1px solid #8a1c00; background: #fff4ef}
+.sf-summary .sf-note, .sf-summary .sf-synthetic {width: 0; min-width: calc(100% - 18px)}
+</style>"""
+
+
+def _html(blocks: Sequence[_Block], title: str, notes: Sequence[str], css_class: str,
+          warnings: Sequence[str] = ()) -> str:
     esc = html.escape
-    out = [f'<div class="{css_class}">', f"<h4>{esc(title)}</h4>"]
+    out = [f'<div class="sf-summary {css_class}">', _HTML_STYLE, f"<h4>{esc(title)}</h4>"]
+    for warning in warnings:
+        out.append(f'<p class="sf-synthetic" role="note">{esc(warning)}</p>')
     for block in blocks:
         aligns = block.alignments()
-        out.append('<table class="simpletable">')
+        kinds = ["num" if a == "r" else "txt" for a in aligns]
+        out.append("<table>")
         if block.title:
             out.append(f"<caption>{esc(block.title)}</caption>")
         if block.show_header:
-            out.append(
-                "<thead><tr>" + "".join(f"<th>{esc(c)}</th>" for c in block.columns) + "</tr></thead>"
-            )
+            out.append("<thead><tr>" + "".join(
+                f'<th scope="col" class="{k}">{esc(c)}</th>' for c, k in zip(block.columns, kinds)
+            ) + "</tr></thead>")
         out.append("<tbody>")
-        for i, row in enumerate(block.rows):
-            style = ' style="border-bottom: 1px solid"' if i in block.rules_after else ""
-            cells = [f"<th>{esc(row[0])}</th>"] + [
-                f'<td style="text-align: {"left" if a == "l" else "right"}">{esc(c)}</td>'
-                for c, a in zip(row[1:], aligns[1:])
-            ]
-            out.append(f"<tr{style}>" + "".join(cells) + "</tr>")
+        for i, cells in enumerate(block.split_cells()):
+            parts = []
+            for j, (core, suffix) in enumerate(cells):
+                if j in block.label_columns:
+                    parts.append(f'<th scope="row">{esc(core)}</th>')
+                    continue
+                content = esc(core)
+                if suffix is not None and suffix != "":
+                    # a fixed-width slot for the stars keeps the numbers' right edges aligned
+                    content += (f'<span class="sfx" style="width: {len(suffix)}ch">'
+                                f"{esc(suffix.rstrip())}</span>")
+                parts.append(f'<td class="{kinds[j]}">{content}</td>')
+            rule = ' class="sf-rule"' if i in block.rules_after else ""
+            out.append(f"<tr{rule}>" + "".join(parts) + "</tr>")
         out.append("</tbody>")
         out.append("</table>")
     for note in notes:
-        out.append(f"<p>{esc(note)}</p>")
+        out.append(f'<p class="sf-note">{esc(note)}</p>')
     out.append("</div>")
     return "\n".join(out) + "\n"
 
 
 class _Renderable:
-    """Shared renderers over ``self._blocks``, ``self.title`` and ``self.notes``."""
+    """Shared renderers over ``self._blocks``, ``self.title``, ``self.notes``, ``self.warnings``."""
 
     _blocks: tuple[_Block, ...]
     title: str
     notes: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
     _css_class = "spatialflow"
 
     def as_text(self) -> str:
         """Plain-text rendering (fixed-width columns)."""
-        return _text(self._blocks, self.title, self.notes)
+        return _text(self._blocks, self.title, self.notes, self.warnings)
 
     def as_markdown(self) -> str:
         """GitHub-flavoured Markdown (pipe tables)."""
-        return _markdown(self._blocks, self.title, self.notes)
+        return _markdown(self._blocks, self.title, self.notes, self.warnings)
 
     def as_latex(self) -> str:
         """LaTeX ``tabular`` environments using ``booktabs`` rules; special characters escaped."""
-        return _latex(self._blocks, self.title, self.notes)
+        return _latex(self._blocks, self.title, self.notes, self.warnings)
 
     def as_html(self) -> str:
-        """HTML: a ``<div>`` holding one ``<table>`` per block; text is HTML-escaped."""
-        return _html(self._blocks, self.title, self.notes, self._css_class)
+        """HTML fragment for notebooks: a ``<div>`` with a scoped ``<style>`` and one
+        ``<table>`` per block; text is HTML-escaped. See :meth:`as_html_document` for a file."""
+        return _html(self._blocks, self.title, self.notes, self._css_class, self.warnings)
+
+    def as_html_document(self, *, preface: Sequence[str] = ()) -> str:
+        """A standalone UTF-8 HTML page: ``preface`` paragraphs (plain text, e.g. a data
+        notice), then :meth:`as_html`."""
+        esc = html.escape
+        body = "".join(f'<p class="sf-preface"><strong>{esc(p)}</strong></p>\n' for p in preface)
+        return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+                f"<title>{esc(self.title)}</title>\n</head>\n<body>\n{body}{self.as_html()}"
+                "</body>\n</html>\n")
 
     def __str__(self) -> str:
         return self.as_text()
@@ -388,11 +534,49 @@ def _inference_block(title: str, frame: pd.DataFrame, labels: Sequence[str]) -> 
     return _Block(title=title, columns=("",) + tuple(frame.columns), rows=tuple(rows))
 
 
+def _effective_nobs(results: Any) -> int | None:
+    """The panel estimator's effective sample size when it differs from ``nobs``, else None."""
+    panel = getattr(results, "panel", None) or {}
+    eff = panel.get("nobs_effective")
+    if eff is None or int(eff) == int(results.nobs):
+        return None
+    return int(eff)
+
+
+def _effective_nobs_note(results: Any) -> str | None:
+    r"""Footnote explaining the effective count, e.g. the Lee-Yu :math:`n^*T^*`.
+
+    Under the Lee-Yu transformation unit effects remove one period (:math:`T^* = T - 1`) and
+    time effects one unit (:math:`n^* = n - 1`); the likelihood and
+    :math:`\hat\sigma^2 = SSE/(n^*T^*)` use :math:`n^*T^*`.
+    """
+    eff = _effective_nobs(results)
+    if eff is None:
+        return None
+    panel = results.panel
+    n, T, effects = panel.get("n"), panel.get("T"), panel.get("effects")
+    how = str(panel.get("estimator") or "the panel estimator")
+    if panel.get("bias_correction") == "lee-yu":
+        how = "the Lee-Yu transformation"
+    text = f"Effective observations: {eff} of {int(results.nobs)} after {how}"
+    if n is not None and T is not None:
+        n_star = int(n) - 1 if effects in ("time", "twoway") else int(n)
+        T_star = int(T) - 1 if effects in ("unit", "twoway") else int(T)
+        if n_star * T_star == eff:
+            text += f" ({n_star} units x {T_star} periods)"
+    return text + f"; the log-likelihood and sigma2 = SSE/{eff} use this count."
+
+
 def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
     left: list[tuple[str, Any]] = [
         ("Dep. variable", _endog_name(results)),
         ("Model", results.kind),
         ("No. observations", int(results.nobs)),
+    ]
+    eff = _effective_nobs(results)
+    if eff is not None:
+        left.append(("Effective obs.", eff))
+    left += [
         ("No. parameters", int(results.k)),
         ("Converged", bool(results.converged)),
     ]
@@ -424,7 +608,30 @@ def _header_block(left: list[tuple[str, Any]], right: list[tuple[str, Any]]) -> 
             label, value = side[i] if i < len(side) else ("", None)
             cells += [f"{label}:" if label else "", format_number(value)]
         rows.append(tuple(cells))
-    return _Block(title="", columns=("", "", "", ""), rows=tuple(rows), show_header=False, stretch=1)
+    return _Block(title="", columns=("", "", "", ""), rows=tuple(rows), show_header=False,
+                  stretch=1, label_columns=(0, 2), kv_header=("Item", "Value"))
+
+
+def _synthetic_notes(results_list: Sequence[Any], names: Sequence[str] | None = None) -> list[str]:
+    """Data notices of the models fitted on data flagged ``attrs["synthetic"]``.
+
+    One notice per distinct description; in a comparison it names the models concerned
+    unless all of them are.
+    """
+    found: dict[str, list[str]] = {}
+    for i, res in enumerate(results_list):
+        data = getattr(getattr(res, "model", None), "data", None)
+        attrs = getattr(data, "attrs", None)
+        if not isinstance(attrs, Mapping) or not attrs.get("synthetic"):
+            continue
+        text = str(attrs.get("description") or SYNTHETIC_NOTE)
+        found.setdefault(text, []).append(names[i] if names is not None else "")
+    notes = []
+    for text, models in found.items():
+        if names is not None and len(models) < len(results_list):
+            text = f"{', '.join(models)}: {text}"
+        notes.append(text)
+    return notes
 
 
 class Summary(_Renderable):
@@ -439,6 +646,8 @@ class Summary(_Renderable):
         columns ``coef``, ``std err``, ``z``, ``P>|z|`` and the interval bounds; the effects
         indexed by ``(variable, effect)`` with the same inference columns.
     notes : tuple of str
+    warnings : tuple of str
+        Data notices shown under the title in every rendering (synthetic data).
 
     Renderers: :meth:`as_text` (also ``str()``), :meth:`as_markdown`, :meth:`as_latex`,
     :meth:`as_html` (also ``_repr_html_`` in notebooks).
@@ -452,11 +661,13 @@ class Summary(_Renderable):
         tables: Sequence[pd.DataFrame],
         blocks: Sequence[_Block],
         notes: Sequence[str] = (),
+        warnings: Sequence[str] = (),
     ) -> None:
         self.title = title
         self._tables = tuple(t.copy() for t in tables)
         self._blocks = tuple(blocks)
         self.notes = tuple(notes)
+        self.warnings = tuple(warnings)
 
     @property
     def tables(self) -> list[pd.DataFrame]:
@@ -501,6 +712,10 @@ def make_summary(
     Returns
     -------
     Summary
+        Panel fits whose estimator uses fewer observations than ``nobs`` (the Lee-Yu
+        transformation: :math:`n^*T^*`) show both counts and say which one sigma2 uses.
+        A fit on data flagged ``attrs["synthetic"]`` carries the data notice in
+        ``Summary.warnings``, shown under the title.
     """
     _check_level(level)
     if include_effects is None:
@@ -517,6 +732,9 @@ def make_summary(
         _inference_block("Coefficients", coefs, [str(i) for i in coefs.index]),
     ]
     notes: list[str] = []
+    eff_note = _effective_nobs_note(results)
+    if eff_note:
+        notes.append(eff_note)
 
     if include_effects:
         try:
@@ -532,7 +750,7 @@ def make_summary(
             notes.append(f"Effects inference: {n_draws} simulation draws, seed {seed}.")
 
     title = f"{results.kind} Regression Results"
-    return Summary(title, tables, blocks, notes)
+    return Summary(title, tables, blocks, notes, _synthetic_notes([results]))
 
 
 # ---------------------------------------------------------------------------------------
@@ -577,19 +795,19 @@ def _default_labels(results_list: Sequence[Any]) -> list[str]:
 
 
 def _panel_settings(results_list: Sequence[Any], names: Sequence[str]) -> pd.DataFrame | None:
-    """Rows ``effects``, ``bias correction``, ``T`` by model when any fit is a panel."""
+    """Rows ``panel effects``, ``bias correction``, ``T`` by model when any fit is a panel."""
     panels = [getattr(r, "panel", None) or None for r in results_list]
     if not any(panels):
         return None
-    rows: dict[str, list] = {"effects": [], "bias correction": [], "T": []}
+    rows: dict[str, list] = {"panel effects": [], "bias correction": [], "T": []}
     for panel in panels:
         if panel is None:
-            rows["effects"].append("")
+            rows["panel effects"].append("")
             rows["bias correction"].append("")
             rows["T"].append(None)
             continue
         effects = panel.get("effects")
-        rows["effects"].append("pooled" if effects is None else str(effects))
+        rows["panel effects"].append("pooled" if effects is None else str(effects))
         fixed = effects in ("unit", "time", "twoway")
         correction = panel.get("bias_correction")
         rows["bias correction"].append((correction or "none") if fixed else "")
@@ -601,13 +819,17 @@ def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
     """Footnote: which sigma2 each column shows (least-squares vs ML divisor)."""
     ls = [n for n, r in zip(names, results_list)
           if str(r.kind) in ("OLS", "SLX") and not getattr(r, "panel", None)]
-    ml = [n for n in names if n not in ls]
+    panel = [n for n, r in zip(names, results_list) if getattr(r, "panel", None)]
+    ml = [n for n in names if n not in ls and n not in panel]
     parts = []
     if ls:
         parts.append(f"SSE/(n - k) for {', '.join(ls)} (least squares, as R's lm)")
     if ml:
-        parts.append(f"SSE/n for {', '.join(ml)} (maximum likelihood; panels: n = the "
-                     "effective number of observations of the estimator)")
+        parts.append(f"SSE/n for {', '.join(ml)} (maximum likelihood)")
+    if panel:
+        parts.append(f"SSE/n_eff for {', '.join(panel)} (panel maximum likelihood; n_eff is "
+                     "the 'n (effective)' row: n*T* = (n - 1 under time effects) x "
+                     "(T - 1 under unit effects) after the Lee-Yu transformation, nT otherwise)")
     return "sigma2: " + "; ".join(parts) + "."
 
 
@@ -649,7 +871,8 @@ class Comparison(_Renderable):
     table : pandas.DataFrame
         The displayed table as strings: per parameter a row with the estimate (and stars)
         followed by a row (labelled ``""``) with its standard error in parentheses; blank
-        where a model has no such parameter; then ``n``, ``logL``, ``AIC``, ``BIC``,
+        where a model has no such parameter; then the panel set-up rows (panels only),
+        ``n``, ``n (effective)`` (panels only), ``logL``, ``AIC``, ``BIC``,
         ``sigma2`` and, if requested, effects rows ``<effect>: <variable>``.
     params, bse, pvalues : pandas.DataFrame
         Numeric values, parameters by models (NaN where absent), for export.
@@ -658,7 +881,7 @@ class Comparison(_Renderable):
     effects : pandas.DataFrame or None
         Long effects table indexed by (model, variable, effect), if requested.
     settings : pandas.DataFrame or None
-        Panel set-up (``effects``, ``bias correction``, ``T``) by model, when any model
+        Panel set-up (``panel effects``, ``bias correction``, ``T``) by model, when any model
         is a panel fit.
     """
 
@@ -671,12 +894,14 @@ class Comparison(_Renderable):
         numeric: dict[str, pd.DataFrame | None],
         blocks: Sequence[_Block],
         notes: Sequence[str],
+        warnings: Sequence[str] = (),
     ) -> None:
         self.title = title
         self._table = table.copy()
         self._numeric = {k: (None if v is None else v.copy()) for k, v in numeric.items()}
         self._blocks = tuple(blocks)
         self.notes = tuple(notes)
+        self.warnings = tuple(warnings)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -705,7 +930,7 @@ class Comparison(_Renderable):
 
     @property
     def settings(self) -> pd.DataFrame | None:
-        """Panel set-up by model (``effects``, ``bias correction``, ``T``); None without panels."""
+        """Panel set-up by model (``panel effects``, ``bias correction``, ``T``); None without panels."""
         out = self._numeric.get("settings")
         return None if out is None else out.copy()
 
@@ -746,10 +971,14 @@ def compare(
     Comparison
         Rows: Intercept, regressors, ``W_`` regressors, ``rho``, ``lambda`` (the union over
         models, each with its SE below in parentheses), then -- when any model is a panel
-        fit -- ``effects``, ``bias correction`` and ``T`` (also in ``Comparison.settings``),
-        then n, logL, AIC, BIC, sigma2. A footnote says which sigma2 each column shows:
-        :math:`SSE/(n-k)` for cross-sectional OLS and SLX (least squares, as R's ``lm``),
-        :math:`SSE/n` for the ML models (values are shown as estimated, not converted).
+        fit -- ``panel effects``, ``bias correction`` and ``T`` (also in
+        ``Comparison.settings``), then n, ``n (effective)`` (panels: the estimator's count,
+        :math:`n^*T^*` under the Lee-Yu transformation), logL, AIC, BIC, sigma2. A footnote
+        says which sigma2 each column shows: :math:`SSE/(n-k)` for cross-sectional OLS and
+        SLX (least squares, as R's ``lm``), :math:`SSE/n` for the cross-sectional ML models,
+        :math:`SSE/n_{eff}` for panels (values are shown as estimated, not converted).
+        Models fitted on data flagged ``attrs["synthetic"]`` put a data notice under the
+        title (``Comparison.warnings``).
 
     Raises
     ------
@@ -792,14 +1021,19 @@ def compare(
     bse = pd.DataFrame({n: r.bse for n, r in zip(names, results_list)}).reindex(order)
     pvals = pd.DataFrame({n: r.pvalues for n, r in zip(names, results_list)}).reindex(order)
     settings = _panel_settings(results_list, names)
-    stat_rows = {
-        "n": [int(r.nobs) for r in results_list],
+    stat_rows = {"n": [int(r.nobs) for r in results_list]}
+    if settings is not None:
+        # Panels: the estimator's own count (n*T* under Lee-Yu) beside n = nT.
+        stat_rows["n (effective)"] = [
+            int((r.panel or {}).get("nobs_effective", r.nobs)) if getattr(r, "panel", None)
+            else None for r in results_list]
+    stat_rows |= {
         "logL": [float(r.llf) for r in results_list],
         "AIC": [float(getattr(r, "aic", np.nan)) for r in results_list],
         "BIC": [float(getattr(r, "bic", np.nan)) for r in results_list],
         "sigma2": [float(getattr(r, "sigma2", np.nan)) for r in results_list],
     }
-    stats_frame = pd.DataFrame(stat_rows, index=names).T
+    stats_frame = pd.DataFrame(stat_rows, index=names, dtype=float).T
 
     labels: list[str] = []
     body: list[list[str]] = []
@@ -820,6 +1054,7 @@ def compare(
                 text_rows.append(len(body))
             labels.append(str(setting))
             body.append([format_number(v) for v in row.to_numpy()])
+        rules.append(len(body) - 1)
     for stat, values in stat_rows.items():
         labels.append(stat)
         body.append([format_number(v) for v in values])
@@ -869,4 +1104,5 @@ def compare(
     )
     numeric = {"params": params, "bse": bse, "pvalues": pvals, "stats": stats_frame,
                "effects": effects_long, "settings": settings}
-    return Comparison("Model Comparison", table, numeric, [block], notes)
+    return Comparison("Model Comparison", table, numeric, [block], notes,
+                      _synthetic_notes(results_list, names))
