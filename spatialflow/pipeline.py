@@ -142,7 +142,7 @@ def run(config: PipelineConfig = PipelineConfig(), *, progress=None) -> dict:
         "estimate": res.params})
     recovery["estimate_se"] = res.bse
 
-    summary = res.summary()
+    summary = res.summary(n_draws=config.n_draws, seed=config.seed)
     notice = panel.attrs["description"]
     # Every file computed from the synthetic panel says so: in its name, and in the text
     # of the human-readable summaries. The summary carries the panel's notice itself (it
