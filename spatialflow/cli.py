@@ -23,7 +23,7 @@ def _run(args) -> int:
         print(pd.Series(asdict(result["weights"])).to_string())
         print("\n*** The panel below is SYNTHETIC (simulated on real county units); "
               "it is not statistics of Guangdong. ***\n")
-        print(result["results"].summary().as_text())
+        print(result["results"].summary(n_draws=config.n_draws, seed=config.seed).as_text())
         print("\nParameter recovery (true values of the synthetic process):")
         print(result["recovery"].round(4).to_string())
         print("\nCore/periphery spillover blocks:")
