@@ -131,8 +131,15 @@ class SpatialResults:
     def unit_effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
         """Per-unit (e.g. per-county) total, direct and indirect effects, for mapping.
 
-        See :func:`spatialflow.models.effects.compute_unit_effects` (``direction`` chooses
-        effects received by each unit (row sums) or emitted by it (column sums)).
+        Returns a long DataFrame with columns ``id``, ``variable``, ``direct``, ``indirect``,
+        ``total``, their ``*_se`` and interval bounds ``*_lower``/``*_upper``. ``direction``
+        chooses the effects received by each unit (row sums of :math:`S_k`, the default) or
+        emitted by it (column sums). To map one regressor's effects on the county layer::
+
+            u = res.unit_effects()
+            counties.join(u[u["variable"] == "labour_flow"].set_index("id")).plot("total")
+
+        See :func:`spatialflow.models.effects.compute_unit_effects` for all options.
         """
         from .effects import compute_unit_effects
         return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
