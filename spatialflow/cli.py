@@ -33,6 +33,10 @@ def _run(args) -> int:
 
 
 def _layer(args) -> int:
+    from dataclasses import asdict
+
+    import pandas as pd
+
     from .datasets import load_guangdong_counties
     from .weights import build, describe
 
@@ -40,7 +44,15 @@ def _layer(args) -> int:
     print(counties.drop(columns="geometry").head(args.head).to_string())
     print(counties.groupby("region").agg(units=("name_zh", "size"),
                                          cities=("city_code", "nunique")).to_string())
-    print(describe(build(counties, kind="queen", islands="keep")))
+    import warnings
+
+    from .exceptions import IslandWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IslandWarning)
+        w = build(counties, kind="queen", islands="keep")
+    for warning in caught:
+        print(f"note: {warning.message}")
+    print(pd.Series(asdict(describe(w))).to_string())
     return 0
 
 

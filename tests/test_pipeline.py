@@ -83,3 +83,9 @@ def test_pipeline_rejects_weights_that_need_options(tmp_path):
     from spatialflow.exceptions import InputError
     with pytest.raises(InputError, match="economic"):
         run(PipelineConfig(out=str(tmp_path), weights="economic"))
+
+
+def test_cli_layer_prints_the_layer_and_the_island(capsys):
+    assert main(["layer", "--head", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "440523" in out and "n_components" in out and "PRD" in out
