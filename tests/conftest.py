@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import libpysal
 import pandas as pd
 import pytest
+from _reference import read_gal
 
 REFERENCE = Path(__file__).parent / "reference"
 COLUMBUS = REFERENCE / "columbus"
@@ -15,10 +15,4 @@ COLUMBUS = REFERENCE / "columbus"
 def columbus():
     """(data indexed by str id '1'..'49', row-standardised libpysal W with the same ids)."""
     df = pd.read_csv(COLUMBUS / "columbus_oldcol.csv", dtype={"id": str}).set_index("id")
-    gal = libpysal.io.open(str(COLUMBUS / "columbus_oldcol.gal"))
-    try:
-        w = gal.read()
-    finally:
-        gal.close()
-    w.transform = "r"
-    return df, w
+    return df, read_gal(COLUMBUS / "columbus_oldcol.gal")

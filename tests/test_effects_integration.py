@@ -91,4 +91,5 @@ def test_plain_regressors_do_not_warn(columbus):
     res = sf.SDM.from_formula("CRIME ~ INC + np.log(HOVAL)", data=df, w=w).fit()
     with warnings.catch_warnings():
         warnings.simplefilter("error", EffectsInterpretationWarning)
-        res.effects(n_draws=20)
+        eff = res.effects(n_draws=20)
+    assert list(eff.index) == ["INC", "np.log(HOVAL)"]

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import libpysal
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import read_gal, read_kv
 
 import spatialflow as sf
 from spatialflow.models import traces as _tr
@@ -79,18 +79,7 @@ MODELS = {"SDM": (sf.SDM, "y_sdm ~ x1 + x2", "rho"),
           "SDEM": (sf.SDEM, "y_sem ~ x1 + x2", "lambda")}
 
 
-def _parse_reference() -> dict[tuple[str, str, str], float]:
-    """``KV <model> <quantity> <name> <value>`` lines of lattice_ref.txt."""
-    ref = {}
-    with open(LATTICE / "lattice_ref.txt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("KV "):
-                _, model, quantity, name, value = line.split()
-                ref[(model, quantity, name)] = float(value)
-    return ref
-
-
-REF = _parse_reference()
+REF = read_kv(LATTICE / "lattice_ref.txt")
 
 
 def r_value(model: str, quantity: str, param: str, spatial: str) -> float:
@@ -112,13 +101,7 @@ def r_value(model: str, quantity: str, param: str, spatial: str) -> float:
 def lattice():
     """(data indexed by str id '1'..'2025', row-standardised W read from the GAL file)."""
     df = pd.read_csv(LATTICE / "lattice.csv", dtype={"id": str}).set_index("id")
-    gal = libpysal.io.open(str(LATTICE / "lattice.gal"))
-    try:
-        w = gal.read()
-    finally:
-        gal.close()
-    w.transform = "r"
-    return df, w
+    return df, read_gal(LATTICE / "lattice.gal")
 
 
 @pytest.fixture(scope="module")

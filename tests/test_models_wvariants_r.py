@@ -36,6 +36,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import read_kv
 
 import spatialflow as sf
 from spatialflow.exceptions import IslandWarning
@@ -66,18 +67,7 @@ WEIGHTS = ("B", "knn4", "island", "idw", "knn5")
 VARIABLES = ("INC", "HOVAL")
 
 
-def _parse_reference() -> dict[tuple[str, str, str], float]:
-    """``KV <model> <quantity> <name> <value>`` lines of wvariants_ref.txt."""
-    ref = {}
-    with open(WVARIANTS / "wvariants_ref.txt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("KV "):
-                _, model, quantity, name, value = line.split()
-                ref[(model, quantity, name)] = float(value)
-    return ref
-
-
-REF = _parse_reference()
+REF = read_kv(WVARIANTS / "wvariants_ref.txt")
 
 
 def r_name(param: str) -> str:
