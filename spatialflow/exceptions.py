@@ -154,3 +154,16 @@ class EffectsInterpretationWarning(SpatialflowWarning):
 
 
 __all__ += ["EffectsInterpretationWarning"]
+
+
+class CJKFontWarning(SpatialflowWarning):
+    """No installed font has Chinese glyphs: figures fall back to English labels (instead
+    of drawing Chinese characters as empty boxes)."""
+
+
+class ReportWarning(SpatialflowWarning):
+    """Part of a report could not be computed (e.g. a model's effects); the report says
+    which part and why in its notes."""
+
+
+__all__ += ["CJKFontWarning", "ReportWarning"]

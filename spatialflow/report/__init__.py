@@ -8,7 +8,11 @@ spillover blocks, maps and one self-contained HTML report.
 Nothing in models, measures, datasets or weights imports this package.
 """
 from .builder import build
+from .counterfactual import counterfactual
 from .document import Report
+from .fonts import find_cjk_font
 from .indicators import DEFAULT_INDICATORS, Indicator
+from .monitoring import ColourRule
 
-__all__ = ["build", "Report", "Indicator", "DEFAULT_INDICATORS"]
+__all__ = ["build", "Report", "Indicator", "DEFAULT_INDICATORS", "ColourRule",
+           "counterfactual", "find_cjk_font"]

@@ -168,7 +168,8 @@ def prepare(panel, layer, *, indicators, id, time, group, core) -> ReportData:
             raise MissingDataError(f"indicator {ind.column!r} is missing (all NaN) in every "
                                    "period.")
         if all_nan:
-            notes.append(f"Indicator {ind.column!r} is all missing in period(s) {all_nan}: "
+            notes.append(f"Indicator {ind.column!r} is all missing in period(s) "
+                         f"{', '.join(str(p) for p in all_nan)}: "
                          "those periods are left out for it (blank in tables, no trend point).")
         partial = by_period[(by_period["sum"] > 0) & (by_period["sum"] < by_period["size"])]
         if len(partial):

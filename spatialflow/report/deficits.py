@@ -21,7 +21,7 @@ import pandas as pd
 
 from ._data import PERIPHERY, ReportData
 
-__all__ = ["group_levels", "deficits", "deficit_trends"]
+__all__ = ["group_levels", "deficits", "deficit_trends", "ols_trend"]
 
 
 def _groupings(data: ReportData) -> list[tuple[object, np.ndarray]]:
@@ -87,6 +87,36 @@ def deficits(data: ReportData, levels: pd.DataFrame | None = None) -> pd.DataFra
                  "deficit_pct"]].reset_index(drop=True)
 
 
+def ols_trend(t: np.ndarray, d: np.ndarray) -> dict:
+    r"""OLS of :math:`d = a + b t + e`: slope, classical SE, two-sided t-test p-value and
+    95% interval (:math:`m - 2` degrees of freedom); NaN with fewer than 3 points.
+
+    .. math::
+
+        b = \frac{\sum (t-\bar t)(d-\bar d)}{\sum (t-\bar t)^2},\qquad
+        \mathrm{se}(b) = \sqrt{\frac{\sum e^2/(m-2)}{\sum (t-\bar t)^2}}
+    """
+    from scipy import stats
+
+    t = np.asarray(t, dtype=float)
+    d = np.asarray(d, dtype=float)
+    m = len(d)
+    out = {"slope": np.nan, "se": np.nan, "p": np.nan, "lower": np.nan, "upper": np.nan}
+    if m < 3 or not np.isfinite(t).all():
+        return out
+    tc = t - t.mean()
+    sxx = float(tc @ tc)
+    if sxx == 0:
+        return out
+    b = float(tc @ (d - d.mean())) / sxx
+    resid = d - d.mean() - b * tc
+    se = float(np.sqrt((resid @ resid) / (m - 2) / sxx))
+    q = stats.t.ppf(0.975, m - 2)
+    p = 2 * stats.t.sf(abs(b / se), m - 2) if se > 0 else 0.0
+    out.update(slope=b, se=se, p=float(p), lower=b - q * se, upper=b + q * se)
+    return out
+
+
 def deficit_trends(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
     """OLS trend of each group's deficit over the periods, with standard error and verdict.
 
@@ -95,10 +125,9 @@ def deficit_trends(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``indicator, group, periods, deficit_first, deficit_last, slope, se, p,
         lower, upper`` (95% interval) and ``verdict`` ("closing", "widening", with
-        "(significant at 5%)" or "(not significant)"; "no trend" with fewer than 3 periods).
+        "(significant at 5%)" or "(not significant)"; "no trend" with fewer than 3 periods
+        or periods that are not numbers).
     """
-    import statsmodels.api as sm
-
     rows = []
     for (ind, grp), part in table.groupby(["indicator", "group"], sort=False):
         part = part.dropna(subset=["deficit"])
@@ -106,14 +135,11 @@ def deficit_trends(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
         d = part["deficit"].to_numpy(dtype=float)
         row = {"indicator": ind, "group": grp, "periods": len(d),
                "deficit_first": d[0] if len(d) else np.nan,
-               "deficit_last": d[-1] if len(d) else np.nan,
-               "slope": np.nan, "se": np.nan, "p": np.nan, "lower": np.nan, "upper": np.nan,
-               "verdict": "no trend (fewer than 3 periods)"}
-        if len(d) >= 3 and np.isfinite(t).all():
-            fit = sm.OLS(d, sm.add_constant(t)).fit()
-            lo, hi = fit.conf_int(0.05)[1]
-            row.update(slope=float(fit.params[1]), se=float(fit.bse[1]),
-                       p=float(fit.pvalues[1]), lower=float(lo), upper=float(hi))
+               "deficit_last": d[-1] if len(d) else np.nan}
+        row.update(ols_trend(t, d))
+        if np.isnan(row["slope"]):
+            row["verdict"] = "no trend (fewer than 3 numeric periods)"
+        else:
             word = "closing" if row["slope"] < 0 else "widening"
             sig = "significant at 5%" if row["p"] < 0.05 else "not significant"
             row["verdict"] = f"{word} ({sig})"

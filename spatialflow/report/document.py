@@ -74,7 +74,7 @@ class Report:
         """The figure ``key`` as PNG bytes (rendered once, then cached)."""
         if key not in self._png:
             buf = io.BytesIO()
-            self.figures[key].savefig(buf, format="png", dpi=110, bbox_inches="tight",
+            self.figures[key].savefig(buf, format="png", dpi=100,
                                       metadata={"Software": None})
             self._png[key] = buf.getvalue()
         return self._png[key]
@@ -144,9 +144,17 @@ class Report:
                     grid_open = False
                 if what == "table":
                     cap = f'{t("table", lang)} {self._number("table", key)}. {self._caption(key)}'
+                    frame = self.tables[key]
                     parts.append(f'<div class="sf-table-wrap" id="tab-{e(key)}">')
-                    parts.append(_tables.render(self.tables[key], "html", title=cap,
-                                                notes=foot, index=False))
+                    body = _tables.render(frame, "html", title=cap, notes=foot, index=False)
+                    if len(frame) > _OPEN_ROWS:
+                        # Long tables fold away so the page stays readable; every row is
+                        # still in the file (and printed: see the print style).
+                        parts.append(f'<details><summary>{e(cap)} <span class="sf-ref">('
+                                     f'{len(frame)} {e(t("rows", lang))})</span></summary>'
+                                     f"{body}</details>")
+                    else:
+                        parts.append(body)
                     parts.append("</div>")
                 else:
                     parts.append(f"<p>{e(key)}</p>")
@@ -250,11 +258,19 @@ def _atomic_write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        # mkstemp creates the file private (0600); give it the usual permissions.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         # Leave nothing half-written behind, whatever interrupted us; then re-raise.
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class _atomic_folder:
@@ -277,11 +293,14 @@ class _atomic_folder:
         if self.folder.exists():
             old = self.folder.with_name(f".{self.folder.name}.old-{os.getpid()}")
             os.replace(self.folder, old)
+        os.chmod(self.tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700
         os.replace(self.tmp, self.folder)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return False
 
+
+_OPEN_ROWS = 40
 
 _CSS = """
 :root { --ink:#1d2530; --muted:#5b6675; --rule:#d5dbe3; --accent:#1f5f99; }
@@ -302,10 +321,10 @@ a { color:var(--accent); }
   margin-top:1rem; }
 .sf-toc ol { columns:2; }
 .sf-lead { max-width:110ch; }
-.sf-figures { display:grid; grid-template-columns:repeat(auto-fit,minmax(560px,1fr));
-  gap:1.2rem; margin:1rem 0; }
-figure { margin:0; border:1px solid var(--rule); padding:.5rem; background:#fff; }
-figure img { width:100%; height:auto; display:block; }
+.sf-figures { display:flex; flex-direction:column; gap:1.2rem; margin:1rem 0; }
+figure { margin:0; border:1px solid var(--rule); padding:.5rem; background:#fff;
+  width:fit-content; max-width:100%; }
+figure img { max-width:100%; height:auto; display:block; }
 figcaption { color:var(--muted); font-size:.9rem; margin-top:.3rem; }
 .sf-table-wrap { overflow-x:auto; margin:1rem 0 1.6rem; }
 table.sf-table { border-collapse:collapse; width:100%; font-size:.9rem;
@@ -316,15 +335,16 @@ table.sf-table th { border-top:2px solid var(--ink); border-bottom:1px solid var
 table.sf-table td { padding:.2rem .6rem; border-bottom:1px solid #eef1f5; }
 table.sf-table tbody tr:last-child td { border-bottom:2px solid var(--ink); }
 .num { text-align:right; white-space:nowrap; }
-.txt { text-align:left; }
+.txt { text-align:left; white-space:nowrap; }
+details > summary { cursor:pointer; font-weight:600; padding:.3rem 0; }
 .sf-note { color:var(--muted); font-size:.85rem; margin:.2rem 0; }
 footer { margin-top:3rem; color:var(--muted); font-size:.85rem; }
 @media print {
   .sf-banner { position:static; }
   .sf-report { max-width:none; padding:0 1cm; }
-  .sf-figures { grid-template-columns:1fr 1fr; }
   figure, table.sf-table tr { break-inside:avoid; }
   .sf-toc { display:none; }
+  details > summary { display:none; }
   a { color:inherit; text-decoration:none; }
 }
 """

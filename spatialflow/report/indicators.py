@@ -70,8 +70,8 @@ class Indicator:
 
 #: Indicators for the columns of :func:`spatialflow.datasets.synthetic_panel`.
 DEFAULT_INDICATORS: tuple[Indicator, ...] = (
-    Indicator("tfp", higher_is_better=True, label="TFP (log index)",
-              label_zh="全要素生产率（对数指数）", unit="log index", unit_zh="对数指数"),
+    Indicator("tfp", higher_is_better=True, label="TFP",
+              label_zh="全要素生产率", unit="log index", unit_zh="对数指数"),
     Indicator("income_gap", higher_is_better=False, label="Urban-rural income ratio",
               label_zh="城乡收入比", unit="ratio", unit_zh="比值"),
     Indicator("labour_flow", higher_is_better=True, label="Labour flow index",
