@@ -56,6 +56,12 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 numpydoc_validation_checks: set = set()
 
+# Math is typeset in the browser by MathJax, from its CDN by default. To read the site offline,
+# point SPATIALFLOW_MATHJAX at a local MathJax 3 "tex-chtml.js" (its path or URL).
+if os.environ.get("SPATIALFLOW_MATHJAX"):
+    _mj = os.environ["SPATIALFLOW_MATHJAX"]
+    mathjax_path = _mj if "://" in _mj else Path(_mj).resolve().as_uri()
+
 html_theme = "pydata_sphinx_theme"
 html_title = f"spatialflow {release}"
 html_static_path = ["_static"]
@@ -66,5 +72,6 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
-html_sidebars = {"validation": [], "getting_started": []}
+# Notebook pages and the wide tables get the full width (no left navigation column).
+html_sidebars = {"notebooks/*": [], "validation": [], "getting_started": [], "index": []}
 html_show_sourcelink = False

@@ -96,8 +96,11 @@ ax.axhline(0, color="grey", linewidth=0.8)
 ax.set_xticks(list(x), effects.index)
 ax.set_ylabel("effect on log TFP")
 ax.set_title("Effects with 95% intervals (SDM, two-way FE; synthetic panel)")
-ax.legend()
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
 plt.show()"""),
+    ("markdown", """The blocks below split each total effect by a partition of the counties: row `from` is
+the group whose regressor rises, column `to` the group whose TFP responds (summed over the
+units and divided by n). The four blocks of a variable add up to its total effect above."""),
     ("code", """groups = counties["core"].map({True: "core", False: "periphery"})
 blocks = fe.effects(n_draws=500, seed=0, partition=groups)
 blocks.pivot_table(index=["variable", "from"], columns="to", values="effect").round(4)"""),
@@ -200,7 +203,8 @@ show(comparison[comparison["quantity"] != "std err"].set_index(["model", "parame
     ("markdown", """## Effects (LeSage-Pace): SAR and SDM
 
 The point estimates are exact in both programs (R: `impacts(..., tr = traces)` with exact
-traces); the standard errors are simulated."""),
+traces); the standard errors (`se` columns) are simulated in both, from different random
+draws, so they agree only to simulation error (a few per cent)."""),
     ("code", """rows = []
 for name, label in (("SAR", "lag"), ("SDM", "mixed")):
     point, ses = r_impacts(label)
@@ -210,7 +214,7 @@ for name, label in (("SAR", "lag"), ("SDM", "mixed")):
             rows.append((name, var, part, point[var][j], ours.loc[var, part],
                          ses[var][j], ours.loc[var, f"{part}_se"]))
 effects = pd.DataFrame(rows, columns=["model", "variable", "effect", "R", "spatialflow",
-                                      "R se (simulated)", "spatialflow se (simulated)"])
+                                      "R se", "spatialflow se"])
 effects["relative difference"] = (effects["spatialflow"] - effects["R"]).abs() / effects["R"].abs()
 show(effects.set_index(["model", "variable", "effect"]))"""),
     ("markdown", """## Diagnostics of the OLS fit: LM tests and Moran's I
@@ -231,7 +235,8 @@ show(lm_table)"""),
     ("markdown", """## How close? Every comparison on one axis
 
 Each dot is one number printed by R. Point estimates sit at the rounding of R's printout
-(7 significant digits, dotted line); the dashed line is the test suite's tolerance."""),
+(7 significant digits, dotted line); the dashed line is the test suite's tolerance for
+estimates, the dash-dotted one for the LM statistics, which R printed with 5 digits only."""),
     ("code", """points = pd.concat([
     comparison.assign(kind=comparison["quantity"].replace({"coefficient": "coefficients",
                                                           "fit": "logL, sigma2, AIC"})),
@@ -249,6 +254,8 @@ ax.set_xscale("log")
 ax.set_yticks(range(len(order)), order)
 ax.axvline(5e-7, linestyle=":", color="grey", label="R's printed precision (7 digits)")
 ax.axvline(1e-5, linestyle="--", color="black", label="test tolerance, estimates (1e-5)")
+ax.axvline(1e-4, linestyle="-.", color="tab:purple",
+           label="test tolerance, LM tests (R prints 5 digits: 1e-4)")
 ax.set_xlabel("|spatialflow - R| / |R|")
 ax.set_title("Columbus: spatialflow vs R spatialreg 1.2.6")
 ax.legend(loc="lower right", fontsize=8)
@@ -338,9 +345,9 @@ for r in tqdm(rhos, desc="rho"):
     curve.append({"rho": r, "OLS slope": np.mean(slopes), "direct": eff["direct"],
                   "total": eff["total"]})
 curve = pd.DataFrame(curve).set_index("rho")
-ax = curve.plot(style=["o", "-", "--"], figsize=(7, 3.5))
+ax = curve.plot(style=["o", "-", "--"], figsize=(7, 3.5), logy=True)
 ax.axhline(BETA["x"], color="black", linewidth=0.8)
-ax.set_ylabel("effect of x on y")
+ax.set_ylabel("effect of x on y (log scale)")
 ax.set_title("OLS tracks the direct effect; beta (black) and the total effect differ")
 plt.show()"""),
     ("markdown", """## 3. One unit's shock spreading through W
@@ -358,10 +365,16 @@ wg = build(counties, kind="queen", islands="knn")
 gd = Simulator("SAR", wg, beta=BETA, rho=RHO, seed=SEED)
 shocked = counties.index[counties["name_en"] == "Yingde City"][0]
 response = gd.shock(shocked, "x")
+# A symmetric-log colour scale: the spillovers are orders of magnitude below the own response.
+from matplotlib.colors import SymLogNorm
+
+top = response.abs().max()
 fig, ax = plt.subplots(figsize=(7, 5))
-counties.assign(response=response).plot(column="response", cmap="Reds", legend=True, ax=ax,
+counties.assign(response=response).plot(column="response", cmap="RdBu_r", legend=True, ax=ax,
+                                        norm=SymLogNorm(linthresh=1e-3, vmin=-top, vmax=top),
                                         edgecolor="grey", linewidth=0.2,
-                                        legend_kwds={"label": "change in y", "shrink": 0.7})
+                                        legend_kwds={"label": "change in y (symmetric log scale)",
+                                                     "shrink": 0.7})
 counties.loc[[shocked]].boundary.plot(ax=ax, color="black", linewidth=1.5)
 ax.set_title(f"x rises by 1 in {counties.loc[shocked, 'name_en']} (outlined); rho = {RHO}")
 ax.set_axis_off()
@@ -371,7 +384,7 @@ import scipy.sparse.csgraph as csgraph
 
 order = csgraph.shortest_path(gd.W, unweighted=True, indices=gd.ids.get_loc(shocked))
 by_order = (pd.DataFrame({"order": order, "response": response.to_numpy()})
-            .replace(np.inf, np.nan).dropna().groupby("order")["response"]
+            .replace(np.inf, np.nan).dropna().astype({"order": int}).groupby("order")["response"]
             .agg(["size", "mean", "sum"]).rename(columns={"size": "counties"}))
 eff = gd.true_effects().loc["x"]
 print(f"own response {response[shocked]:.4f}; sum over all other counties "
@@ -475,7 +488,7 @@ totals.plot.bar(ax=ax, rot=0,
                 yerr=pd.DataFrame({n: e["total_se"] * 1.96 for n, e in effects.items()}))
 ax.set_ylabel("total effect on log TFP (95% interval)")
 ax.set_title("Robustness of the total effects to W (SYNTHETIC data)")
-ax.legend(fontsize=8)
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 plt.show()
 effects_view(effects["SDM · queen · tfp"], title="Effects, SDM with queen W")"""),
     ("code", """queen = models["SDM · queen · tfp"]
@@ -492,7 +505,9 @@ ax.set_xlabel("to (responding region)")
 ax.set_ylabel("from (region whose labour flow rises)")
 for i in range(4):
     for j in range(4):
-        ax.text(j, i, f"{labour.iat[i, j]:.3f}", ha="center", va="center", fontsize=8)
+        dark = labour.iat[i, j] > 0.6 * labour.to_numpy().max()
+        ax.text(j, i, f"{labour.iat[i, j]:.3f}", ha="center", va="center", fontsize=8,
+                color="white" if dark else "black")
 fig.colorbar(im, ax=ax, shrink=0.8)
 ax.set_title("Labour-flow effect blocks (SYNTHETIC)")
 plt.show()
@@ -507,12 +522,22 @@ whether higher is better (TFP and the flows: higher; the income gap: lower).""")
     ("code", """report = build_report(panel, counties, w, indicators=DEFAULT_INDICATORS, models=models,
                       group="region", core="PRD", synthetic=True, n_draws=200, seed=0,
                       permutations=99)
-list(report.tables), list(report.figures)"""),
+print("tables: ", ", ".join(report.tables))
+print("figures:", ", ".join(report.figures))"""),
+    ("markdown", """The deficit of a peripheral region is how far its mean lies behind the core's, in per
+cent of the core's mean, oriented so that a **positive deficit means behind the core**
+(for the income gap, where lower is better, a larger gap than the core's)."""),
     ("code", """deficits = report.tables["deficits"]
 last = deficits[deficits["period"] == deficits["period"].max()]
 last.pivot_table(index="group", columns="indicator", values="deficit_pct").round(1)"""),
     ("code", """report.figures["deficit_trends"]"""),
-    ("code", """report.tables["counterfactual"].round(4)"""),
+    ("markdown", """The counterfactual decomposition asks: if every peripheral region's factor flows were at the
+core's levels (last year), how much of its TFP deficit would close, through the model's
+reduced form? `own` works through the region's own flows, `spillover` through the other
+peripheral regions' flows, `core_response` is the core's own gain (which widens the gap
+again); `share` = closed / deficit. One row per model: the answer under each W."""),
+    ("code", """report.tables["counterfactual"][["model", "group", "deficit", "own", "spillover",
+                                  "core_response", "closed", "closed_se", "share"]].round(4)"""),
     ("code", """report.figures["colours_map"]"""),
     ("code", """report.figures["blocks_heatmap"]"""),
     ("code", """# The whole report as one self-contained HTML file (here in a temporary folder).
