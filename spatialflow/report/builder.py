@@ -251,7 +251,14 @@ class _Builder:
         self._order_sections()
         if not models:
             self.notes.append(t("no_models", self.lang))
+        display = {}
+        if self.zh():
+            from ._localise import localise
+            labels = {i.column: i.text("zh") for i in d.indicators}
+            display = {k: localise(v, labels) for k, v in self.tables.items()
+                       if not k.startswith("test_")}
         return Report(tables=self.tables, figures=self.figures, notes=self.notes,
+                      display=display,
                       summary=self.summary, sections=self.sections, titles=self.titles,
                       title=title or t("title", self.lang), lang=self.lang,
                       synthetic=self.synthetic, source=self.source)
@@ -270,6 +277,11 @@ class _Builder:
                           "row-standardised queen contiguity, islands attached to their "
                           "nearest neighbour (pass w= to choose).")
         return w
+
+    def fail(self, message: str) -> None:
+        """A part of the report could not be computed: a note in the report and a warning."""
+        self.notes.append(message)
+        warnings.warn(message, ReportWarning, stacklevel=4)
 
     def _section(self, key: str) -> Section:
         for s in self.sections:
@@ -365,14 +377,7 @@ class _Builder:
         colours = pd.concat([colours[[d.id]], names.reindex(colours[d.id]).reset_index(drop=True),
                              colours.drop(columns=[d.id])], axis=1)
         self.colours = colours
-        shown = colours.copy()
-        if self.zh():
-            from .monitoring import COLOURS_ZH
-            for c in shown.columns:
-                if c not in (d.id, "overall_score") and shown[c].isin(list(COLOURS_ZH)).any():
-                    shown[c] = shown[c].map(lambda v: COLOURS_ZH.get(v, v))
-            shown["group"] = shown["group"].map(self.gname)
-        self.add("colours", shown)
+        self.add("colours", colours)
         counts = (colours.groupby(["group", "overall"]).size().unstack(fill_value=0)
                   .reindex(index=d.groups, columns=list(_mon.COLOURS), fill_value=0))
         counts.loc["All"] = counts.sum()
@@ -389,8 +394,8 @@ class _Builder:
                 markov, spatial = _mon.colour_transitions(d, self.rule, z, w, seed=self.seed)
             except Exception as err:  # noqa: BLE001 - giddy/libpysal raise many kinds
                 # A report must not fail on an optional chain; say what happened.
-                self.notes.append(f"Colour transitions could not be estimated: "
-                                  f"{type(err).__name__}: {err}")
+                self.fail(f"Colour transitions could not be estimated: "
+                          f"{type(err).__name__}: {err}")
             else:
                 self.add("markov", markov)
                 self.add("spatial_markov", spatial)
@@ -515,7 +520,7 @@ class _Builder:
                                         higher_is_better=higher, n_draws=self.n_draws,
                                         seed=self.seed)
             except InputError as err:
-                self.notes.append(f"Counterfactual for model {label!r} not computed: {err}")
+                self.fail(f"Counterfactual for model {label!r} not computed: {err}")
                 continue
             cf.insert(0, "outcome", outcome)
             cf.insert(0, "model", label)
@@ -609,7 +614,7 @@ class _Builder:
                 lm = local_moran(y, as_sparse(self.w, y.index), permutations=self.permutations,
                                  seed=self.seed)
             except InputError as err:
-                self.notes.append(f"LISA of {ind.column!r} not computed: {err}")
+                self.fail(f"LISA of {ind.column!r} not computed: {err}")
                 continue
             cluster = np.where(lm["p_sim"] < 0.05, lm["quadrant"], "ns")
             lisa.append(pd.DataFrame({"id": lm.index, "indicator": ind.column,
@@ -638,7 +643,7 @@ class _Builder:
             try:
                 units = res.unit_effects(n_draws=min(self.n_draws, 200), seed=self.seed)
             except InputError as err:
-                self.notes.append(f"Per-county effects of {head!r} not mapped: {err}")
+                self.fail(f"Per-county effects of {head!r} not mapped: {err}")
             else:
                 unit = directions_unit(d, res)
                 put("unit_effects", F.unit_effect_maps(ctx, units, head, unit),

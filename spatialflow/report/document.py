@@ -55,6 +55,9 @@ class Report:
         The order of the evidence.
     titles : dict[str, str]
         Caption of each table and figure.
+    display : dict[str, pandas.DataFrame]
+        Display copies (``lang="zh"``: Chinese headers and names) rendered instead of
+        ``tables`` where present; the numbers are the same.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -67,6 +70,7 @@ class Report:
     lang: str = "en"
     synthetic: bool = False
     source: str | None = None
+    display: dict = field(default_factory=dict, repr=False)
     _png: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ helpers
@@ -81,11 +85,15 @@ class Report:
 
     def _table_notes(self) -> list[str]:
         notes = []
+        stop, colon = ("。", "：") if self.lang == "zh" else (".", ": ")
         if self.synthetic:
-            notes.append(t("synthetic_short", self.lang) + ".")
+            notes.append(t("synthetic_short", self.lang) + stop)
         if self.source:
-            notes.append(f"{t('source', self.lang)}: {self.source}")
+            notes.append(f"{t('source', self.lang)}{colon}{self.source}")
         return notes
+
+    def _shown(self, key: str) -> pd.DataFrame:
+        return self.display.get(key, self.tables[key])
 
     def _caption(self, key: str) -> str:
         return self.titles.get(key, key)
@@ -144,7 +152,7 @@ class Report:
                     grid_open = False
                 if what == "table":
                     cap = f'{t("table", lang)} {self._number("table", key)}. {self._caption(key)}'
-                    frame = self.tables[key]
+                    frame = self._shown(key)
                     parts.append(f'<div class="sf-table-wrap" id="tab-{e(key)}">')
                     body = _tables.render(frame, "html", title=cap, notes=foot, index=False)
                     if len(frame) > _OPEN_ROWS:
@@ -184,8 +192,8 @@ class Report:
             (tmp / "figures").mkdir()
             foot = self._table_notes()
             for key, frame in self.tables.items():
-                text = _tables.render(frame, fmt, title=self._caption(key), notes=foot,
-                                      index=False)
+                text = _tables.render(self._shown(key), fmt, title=self._caption(key),
+                                      notes=foot, index=False)
                 (tmp / "tables" / f"{key}.{ext}").write_text(text, encoding="utf-8")
                 frame.to_csv(tmp / "tables" / f"{key}.csv", index=False)
             for key in self.figures:
@@ -232,7 +240,7 @@ class Report:
             for what, key in s.items:
                 if what == "table":
                     cap = f"{t('table', lang)} {self._number('table', key)}. {self._caption(key)}"
-                    out.append(_tables.render(self.tables[key], fmt, title=cap, notes=foot,
+                    out.append(_tables.render(self._shown(key), fmt, title=cap, notes=foot,
                                               index=False))
                 elif what == "figure":
                     cap = f"{t('figure', lang)} {self._number('figure', key)}. {self._caption(key)}"

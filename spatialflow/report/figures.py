@@ -9,6 +9,8 @@ without pyplot, so building a report never opens a window or leaks global figure
 """
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,7 +119,8 @@ class FigureContext:
         if self.synthetic:
             bits.append(t("synthetic_short", self.lang))
         if self.source:
-            bits.append(f"{t('source', self.lang)}: {self.source}")
+            bits.append(f"{t('source', self.lang)}{'：' if self.lang == 'zh' else ': '}"
+                        f"{self.source}")
         if bits:
             fig.text(0.01, 0.005, " · ".join(bits), fontsize=8.5, ha="left", va="bottom",
                      color="#b3261e" if self.synthetic else "#444444",
@@ -165,11 +168,13 @@ class FigureContext:
                      legend_kwds={"label": unit, "shrink": 0.6, "orientation": "vertical"})
         else:
             k = int(min(5, max(2, finite.nunique())))
-            gdf.plot(column="_v", ax=ax, cmap="viridis_r" if reverse else "viridis",
-                     scheme="quantiles", k=k, edgecolor="white", linewidth=0.3, legend=True,
-                     missing_kwds=_NO_DATA,
-                     legend_kwds={"loc": "lower right", "fontsize": 8, "title": unit or None,
-                                  "title_fontsize": 8, "fmt": "{:.3g}", "frameon": True})
+            with _few_classes_ok():
+                gdf.plot(column="_v", ax=ax, cmap="viridis_r" if reverse else "viridis",
+                         scheme="quantiles", k=k, edgecolor="white", linewidth=0.3,
+                         legend=True, missing_kwds=_NO_DATA,
+                         legend_kwds={"loc": "lower right", "fontsize": 8,
+                                      "title": unit or None, "title_fontsize": 8,
+                                      "fmt": "{:.3g}", "frameon": True})
         self.base(ax)
         ax.set_title(title)
 
@@ -183,6 +188,16 @@ class FigureContext:
                    for k in colours if (lab == k).any() or k in ("green", "yellow", "red")]
         ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True)
         ax.set_title(title)
+
+
+@contextmanager
+def _few_classes_ok():
+    # mapclassify lowers k (and says so) when a variable has fewer distinct quantiles than
+    # classes; the legend shows the classes actually used, so the notice is not actionable.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Not enough unique values",
+                                category=UserWarning)
+        yield
 
 
 def _grid(n: int, ncols: int):
@@ -258,10 +273,11 @@ def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: 
         values = units[units["variable"] == v].set_index("id")["total"]
         gdf = ctx.layer.assign(_v=values.reindex(ctx.layer.index).to_numpy(dtype=float))
         k = int(min(5, max(2, gdf["_v"].nunique())))
-        gdf.plot(column="_v", ax=ax, cmap="viridis", scheme="quantiles", k=k,
-                 edgecolor="white", linewidth=0.3, legend=True, missing_kwds=_NO_DATA,
-                 legend_kwds={"loc": "lower right", "fontsize": 8, "title": unit or None,
-                              "title_fontsize": 8, "fmt": "{:.3g}", "frameon": True})
+        with _few_classes_ok():
+            gdf.plot(column="_v", ax=ax, cmap="viridis", scheme="quantiles", k=k,
+                     edgecolor="white", linewidth=0.3, legend=True, missing_kwds=_NO_DATA,
+                     legend_kwds={"loc": "lower right", "fontsize": 8, "title": unit or None,
+                                  "title_fontsize": 8, "fmt": "{:.3g}", "frameon": True})
         ctx.base(ax)
         ax.set_title(v)
     for ax in axes[len(variables):]:
