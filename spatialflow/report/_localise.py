@@ -39,7 +39,7 @@ HEADERS_ZH = {
 _SUFFIX = {"_se": "标准误", "_p": " p值", "_lower": " 95%下限", "_upper": " 95%上限",
            "_change": "变化", "_share": "占比"}
 VALUES_ZH = {"green": "绿", "yellow": "黄", "red": "红", "All": "全部", "ns": "不显著",
-             PERIPHERY: "外围区"}
+             PERIPHERY: "外围区", "overall": "综合"}
 _GROUP_COLUMNS = ("group", "from", "to", "group_a", "group_b")
 _VERDICT = {"closing": "缩小", "widening": "扩大", "converging": "收敛", "diverging": "发散"}
 
@@ -82,7 +82,7 @@ def localise(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
         if col in _GROUP_COLUMNS or col == "neighbours":
             out[col] = out[col].map(names)
         elif col == "indicator":
-            out[col] = out[col].map(lambda v: indicators.get(v, v))
+            out[col] = out[col].map(lambda v: indicators.get(v, VALUES_ZH.get(v, v)))
         elif col in ("verdict",):
             out[col] = out[col].map(_verdict)
         else:

@@ -31,6 +31,8 @@ def format_value(value) -> str:
         return ""
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, float) and value == 0.0:
+        value = 0.0  # "-0.0000" would suggest a sign that is not there
     return format_number(value)
 
 

@@ -637,8 +637,14 @@ class _Builder:
             head = self.head if self.head in set(bg["model"]) else bg["model"].iloc[0]
             put("blocks_heatmap", F.block_heatmaps(ctx, bg[bg["model"] == head], head),
                 f"Spillover blocks between groups ({head})", f"组间溢出分块（{head}）")
+            bcp = eff["blocks_cp"]
+            put("blocks_cp_heatmap", F.block_heatmaps(ctx, bcp[bcp["model"] == head], head,
+                                                      groups=[d.core, PERIPHERY]),
+                f"Spillover blocks, core and periphery ({head})",
+                f"核心区与外围区溢出分块（{head}）")
             sp = self._section_items("spillovers")
-            sp[0:0] = [("figure", "blocks_heatmap"), ("figure", "forest")]
+            sp[0:0] = [("figure", "blocks_cp_heatmap"), ("figure", "blocks_heatmap"),
+                       ("figure", "forest")]
             res = models[head]
             try:
                 units = res.unit_effects(n_draws=min(self.n_draws, 200), seed=self.seed)
@@ -648,7 +654,7 @@ class _Builder:
                 unit = directions_unit(d, res)
                 put("unit_effects", F.unit_effect_maps(ctx, units, head, unit),
                     f"Total effect received by each county ({head})", f"各县受到的总效应（{head}）")
-                sp.insert(2, ("figure", "unit_effects"))
+                sp.insert(3, ("figure", "unit_effects"))
         if "counterfactual" in self.tables:
             cf = self.tables["counterfactual"]
             model = self.head if self.head in set(cf["model"]) else cf["model"].iloc[0]

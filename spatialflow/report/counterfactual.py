@@ -43,7 +43,10 @@ closed when the core gains too.
 Standard errors: :math:`R` parameter vectors are drawn from :math:`N(\hat\vartheta,
 \hat V)` (the model's covariance of :math:`\beta, \theta, \rho`), with draws of
 :math:`\rho` outside the model's admissible interval redrawn; each statistic's SE is the SD
-over the draws and the 95% interval their 2.5 and 97.5 percentiles. The point estimate is
+over the draws and the 95% interval their 2.5 and 97.5 percentiles. Per draw only group
+means are needed: they come from the power series
+:math:`\sum_j\rho^j W^j` (sparse products computed once, cut at a remainder below
+1e-12 relative) when it converges quickly, otherwise from one sparse LU solve per draw. The point estimate is
 at :math:`\hat\vartheta`. The observed deficit :math:`D_h` is treated as fixed.
 """
 from __future__ import annotations
@@ -140,7 +143,8 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
     D = np.zeros((len(groups), n, len(variables)))
     for g_pos, g in enumerate(groups):
         D[g_pos, masks[g]] = x_core - Xm[masks[g]].mean(axis=0)
-    W = sp.csr_matrix(results.W)
+    # OLS keeps no W: its response has no spatial part (an empty W gives exactly that).
+    W = sp.csr_matrix((n, n)) if results.W is None else sp.csr_matrix(results.W)
     params = results.params
     point = _statistics(responses(W, D, *_coefficients(params, variables, kind)), masks,
                         core_mask, groups, s)
@@ -154,10 +158,14 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
                         n_draws, np.random.default_rng(seed),
                         names.index("rho") if kind in LAG_KINDS else None,
                         results.bounds if kind in LAG_KINDS else None)
-        draws = np.stack([
-            _statistics(responses(W, D, *_coefficients(pd.Series(p, index=names), variables,
-                                                        kind)), masks, core_mask, groups, s)
-            for p in draws_p])
+        coefs = [_coefficients(pd.Series(p, index=names), variables, kind) for p in draws_p]
+        series = _SeriesMeans.build(W, D, masks, core_mask, groups,
+                                    max(abs(c[2]) for c in coefs))
+        if series is not None:
+            draws = np.stack([series.statistics(*c, s) for c in coefs])
+        else:
+            draws = np.stack([_statistics(responses(W, D, *c), masks, core_mask, groups, s)
+                              for c in coefs])
     closed_draws = draws.sum(axis=2)
     se = draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full((len(groups), 3), np.nan)
     closed = point.sum(axis=1)
@@ -177,6 +185,58 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
                      shift={g: dict(zip(variables, D[k][masks[g]][0]))
                             for k, g in enumerate(groups)})
     return out
+
+
+class _SeriesMeans:
+    r"""Group means of :math:`\Delta y^{(g)}` for many draws of :math:`(\beta,\theta,\rho)`.
+
+    :math:`(I-\rho W)^{-1} = \sum_{j\ge0}\rho^j W^j` when :math:`|\rho|\,\|W\|_\infty < 1`,
+    so the group means are :math:`\sum_j \rho^j\sum_k(\beta_k a_{jk} + \theta_k a_{j+1,k})`
+    with :math:`a_{jk} = M W^j D_{\cdot k}` (M averages over groups). The terms are built
+    once with sparse products; the series is cut where the remainder bound
+    :math:`(|\rho|\|W\|_\infty)^{J+1}/(1-|\rho|\|W\|_\infty)` times the largest shift is
+    below ``tol`` relative to it. Not used (None) when the series would be long or diverge:
+    the draws then use sparse LU solves.
+    """
+
+    def __init__(self, A, groups, core_index):
+        self.A = A                    # (J+2, K, H, G): means over H receiving sets
+        self.groups = groups
+        self.core_index = core_index
+
+    @classmethod
+    def build(cls, W, D, masks, core_mask, groups, rho_max, tol=1e-12, max_terms=600):
+        norm = float(abs(W).sum(axis=1).max()) if W.nnz else 0.0
+        q = rho_max * norm
+        if q >= 0.98:
+            return None
+        terms = 1 if q == 0 else int(np.ceil(np.log(tol * (1 - q)) / np.log(q)))
+        if terms > max_terms:
+            return None
+        G, n, K = D.shape
+        sets = [masks[g] for g in groups] + [core_mask]
+        M = np.zeros((len(sets), n))
+        for h, m in enumerate(sets):
+            M[h, m] = 1.0 / m.sum()
+        V = D.transpose(1, 2, 0).reshape(n, K * G)    # columns (k, g)
+        A = np.empty((terms + 2, K, len(sets), G))
+        for j in range(terms + 2):
+            A[j] = (M @ V).reshape(len(sets), K, G).transpose(1, 0, 2)
+            V = W @ V
+        return cls(A, groups, len(sets) - 1)
+
+    def statistics(self, beta, theta, rho, s):
+        J = self.A.shape[0] - 2
+        powers = rho ** np.arange(J + 1)
+        base = np.einsum("j,jkhg->khg", powers, self.A[:-1])
+        lagged = np.einsum("j,jkhg->khg", powers, self.A[1:])
+        means = np.einsum("k,khg->hg", beta, base) + np.einsum("k,khg->hg", theta, lagged)
+        core_total = means[self.core_index].sum()
+        out = []
+        for g_pos in range(len(self.groups)):
+            own = means[g_pos, g_pos]
+            out.append((s * own, s * (means[g_pos].sum() - own), -s * core_total))
+        return np.array(out)
 
 
 def _draw(mean, cov, n_draws, rng, rho_pos, bounds, max_rounds: int = 100):

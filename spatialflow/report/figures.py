@@ -286,11 +286,14 @@ def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: 
 
 
 # ---------------------------------------------------------------------- charts
-def block_heatmaps(ctx: FigureContext, blocks: pd.DataFrame, model: str) -> Figure:
+def block_heatmaps(ctx: FigureContext, blocks: pd.DataFrame, model: str,
+                   groups: list | None = None) -> Figure:
     variables = list(pd.unique(blocks["variable"]))
-    groups = [g for g in ctx.groups if g in set(blocks["from"]) | set(blocks["to"])]
+    groups = groups if groups is not None else ctx.groups
+    groups = [g for g in groups if g in set(blocks["from"]) | set(blocks["to"])]
     nrows, ncols = _grid(len(variables), 2)
-    fig = Figure(figsize=(5.6 * ncols, 4.6 * nrows), layout="constrained")
+    side = 1.2 + 1.1 * len(groups)
+    fig = Figure(figsize=((side + 1.4) * ncols, (side + 0.6) * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, v in zip(axes, variables):
         part = blocks[blocks["variable"] == v]

@@ -189,7 +189,8 @@ def period_colours(data: ReportData, rule: ColourRule, z: pd.DataFrame) -> pd.Da
 
 
 def group_colours(data: ReportData, rule: ColourRule, z: pd.DataFrame) -> pd.DataFrame:
-    """Colour of each group per indicator (median shortfall of its units), last period.
+    """Colour of each group per indicator (median shortfall of its units), last period,
+    and overall (``indicator == "overall"``: mean colour score, as for units).
 
     Returns
     -------
@@ -210,8 +211,19 @@ def group_colours(data: ReportData, rule: ColourRule, z: pd.DataFrame) -> pd.Dat
             row.update(median_change=delta, change_colour=rule.change_colour(np.array([delta]))[0])
         rows.append(row)
     out = pd.DataFrame(rows)
+    # Overall colour of each group: the same rule as for units (mean colour score).
+    overall = []
+    for grp, part in out.groupby("group", sort=False):
+        row = {"group": grp, "indicator": "overall", "median_shortfall": np.nan,
+               "colour": _overall(part[["colour"]].replace("", np.nan))[0]}
+        if data.is_panel:
+            row.update(median_change=np.nan,
+                       change_colour=_overall(part[["change_colour"]].replace("", np.nan))[0])
+        overall.append(row)
+    out = pd.concat([out, pd.DataFrame(overall)], ignore_index=True)
     order_g = {g: k for k, g in enumerate(data.groups)}
     order_i = {i.column: k for k, i in enumerate(data.indicators)}
+    order_i["overall"] = len(order_i)
     out = out.sort_values(["indicator", "group"], key=lambda c: c.map(order_i if c.name ==
                           "indicator" else order_g), kind="stable")
     return out.reset_index(drop=True)
