@@ -127,6 +127,17 @@ def _layer(args) -> int:
     return 0
 
 
+def _non_negative_int(text: str) -> int:
+    # pandas' head(-1) means "all but the last row": a negative count is a typo here.
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0; {text!r} was given") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0; {text} was given")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose errors read ``spatialflow: error: ...`` (one line after the usage)."""
 
@@ -182,7 +193,8 @@ def _parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="list every config key (Markdown table)")
     keys.set_defaults(func=_keys)
     layer = sub.add_parser("layer", help="print the Guangdong county layer and its weights")
-    layer.add_argument("--head", type=int, default=10, help="rows to print (default 10)")
+    layer.add_argument("--head", type=_non_negative_int, default=10,
+                       help="rows of the layer to print (default 10)")
     layer.set_defaults(func=_layer)
     return parser
 

@@ -196,3 +196,16 @@ def test_lang_and_draws_reach_the_report(tmp_path, monkeypatch, capsys):
     assert seen == {"lang": "zh", "n_draws": 7, "n_models": 1}
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "Parameter recovery" in out
+
+
+def test_negative_seed_and_head_are_refused(tmp_path, capsys):
+    assert main(["run", "--out", str(tmp_path / "o"), "--seed", "-1"]) == 2
+    assert ("spatialflow: error: config key 'seed' expects an integer >= 0; -1 (int) was given."
+            in capsys.readouterr().err)
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(SystemExit, match="2"):
+        main(["layer", "--head", "-1"])
+    assert "must be >= 0; -1 was given" in capsys.readouterr().err
+    from spatialflow.pipeline import PipelineConfig
+    with pytest.raises(ConfigError, match=r"'seed' expects an integer >= 0; True \(bool\)"):
+        PipelineConfig(seed=True)

@@ -469,6 +469,21 @@ class PipelineConfig:
     base: str = "."
     path: str | None = None
 
+    def __post_init__(self):
+        # Built by make_config (which checks every key); a direct construction gets the same
+        # check of the scalar it can get wrong, so nothing unchecked reaches a run.
+        try:
+            _int(0)(self.seed)
+        except _Bad as bad:
+            raise ConfigError(f"config key 'seed' expects {bad}; {self.seed!r} "
+                              f"({type(self.seed).__name__}) was given.") from None
+        for section in ("data", "layer", "models", "effects", "report", "output"):
+            value = getattr(self, section)
+            if value and set(value) != set(SCHEMA[section]):
+                raise ConfigError(f"PipelineConfig.{section} must hold every key of "
+                                  f"[{section}]; build configs with make_config or "
+                                  "load_config.")
+
     @property
     def synthetic_example(self) -> bool:
         """True when the run uses the embedded synthetic panel (no data file)."""

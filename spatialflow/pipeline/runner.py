@@ -235,6 +235,7 @@ def run(config=None, *, progress: bool = False, say=None, **overrides) -> RunRes
         tables["model_panel"] = inputs.panel
         say("building the report")
         report = _report(p, results, lang=config.report["lang"])
+        notes += [f"report: {n}" for n in getattr(report, "notes", [])]
         _write(tmp, p, tables, report, results, notes)
         manifest = _manifest(p, tmp, notes)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False,
@@ -394,19 +395,41 @@ def _report(p: Plan, results: dict, *, lang: str):
 
 
 # ----------------------------------------------------------------------------- writing
-_README = """spatialflow pipeline output
-{notice}
-report.html                  the report (core-periphery deficits, models, effects, robustness)
-{prefix}estimates.csv        every parameter of every model (outcome x kind x weights)
-{prefix}robustness.csv       the same side by side: estimate (standard error)
-{prefix}fit_statistics.csv   log-likelihood, AIC, BIC, sigma2, convergence per model
-{prefix}effects.csv          LeSage-Pace direct / indirect / total effects with inference
-{recovery}{prefix}model_panel.csv      the model inputs (after the measures)
-layer_summary.csv            units of the layer by group
-weights_summary.csv          each spatial weights matrix (describe())
-{extra}manifest.json                versions, config, seed, hashes of every input and output (written last:
-                             a folder with a manifest is complete)
-"""
+_DESCRIPTIONS = {
+    "report.html": "the report (core-periphery deficits, models, effects, robustness)",
+    "report_md/": "the report as Markdown (tables as .md and .csv, figures as .png)",
+    "report_tex/": "the report as LaTeX (booktabs tables, figures as .png)",
+    "estimates.csv": "every parameter of every model (outcome x kind x weights)",
+    "robustness.csv": "the same side by side: estimate (standard error)",
+    "fit_statistics.csv": "log-likelihood, AIC, BIC, sigma2, convergence per model",
+    "effects.csv": "LeSage-Pace direct / indirect / total effects with inference",
+    "parameter_recovery.csv": "estimates beside the true parameters of the synthetic process",
+    "model_panel.csv": "the model inputs (after the measures)",
+    "model_summaries.txt": "every model's summary",
+    "data_coverage.csv": "units and missing cells per period, as read",
+    "missing_cells.csv": "what the missing-cell policy did, cell by cell",
+    "measures_indicator_weights.csv": "entropy weights of the flow indicators",
+    "measures_factor_weights.csv": "entropy weights of the factor scores",
+    "measures_tfp.csv": "how TFP was measured (method, alpha, depreciation)",
+    "layer_summary.csv": "units of the layer by group",
+    "weights_summary.csv": "each spatial weights matrix (describe())",
+    "manifest.json": "versions, config, seed, hashes of every input and output (written "
+                     "last: a folder with a manifest is complete)",
+}
+
+
+def _readme(names: list, notice: str | None, notes: list) -> str:
+    lines = ["spatialflow pipeline output", ""]
+    if notice:
+        lines += [notice, "Every file whose name starts with \"synthetic_\" is computed from "
+                  "it; the county polygons, ids, names and groups are real.", ""]
+    width = max(len(n) for n in names) + 2
+    for name in names:
+        key = name[len("synthetic_"):] if name.startswith("synthetic_") else name
+        lines.append(f"{name.ljust(width)}{_DESCRIPTIONS.get(key, '')}".rstrip())
+    if notes:
+        lines += ["", "Notes:"] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
 
 
 def _write(tmp: Path, p: Plan, tables: dict, report, results, notes) -> None:
@@ -434,15 +457,10 @@ def _write(tmp: Path, p: Plan, tables: dict, report, results, notes) -> None:
     head = f"{p.inputs.notice}\n\n" if p.inputs.notice else ""
     (tmp / f"{prefix}model_summaries.txt").write_text(head + "\n".join(summaries),
                                                       encoding="utf-8")
-    notice = f"\n{p.inputs.notice}\nEvery file whose name starts with \"synthetic_\" is computed " \
-             "from it; the county polygons, ids, names and groups are real.\n" if synthetic else ""
-    extra = "".join(f"{prefix}{n}.csv\n" for n in sorted(tables) if n.startswith(
-        ("measures_", "data_", "missing_")))
-    recovery = (f"{prefix}parameter_recovery.csv  estimates beside the true parameters of the "
-                "synthetic process\n" if "parameter_recovery" in tables else "")
-    text = _README.format(notice=notice, prefix=prefix, recovery=recovery, extra=extra)
-    if notes:
-        text += "\nNotes:\n" + "".join(f"- {n}\n" for n in notes)
+    names = sorted(f.name + ("/" if f.is_dir() else "") for f in tmp.iterdir())
+    names = [n for n in names if n.startswith("report")] + \
+        [n for n in names if not n.startswith("report")] + ["manifest.json"]
+    text = _readme(names, p.inputs.notice if synthetic else None, notes)
     (tmp / "README.txt").write_text(text, encoding="utf-8")
 
 
