@@ -339,3 +339,25 @@ def test_gal_weights_file_equals_the_built_matrix(tmp_path):
     (tmp_path / "w.txt").write_text("x")
     with pytest.raises(ConfigError, match=r"expected a .gal file or an edge-list .csv"):
         build_weights(bad, layer)
+
+
+def test_an_unknown_outcome_needs_its_direction_declared(tmp_path):
+    layer, panel = _user_frame()
+    data = panel.drop(columns=["region", "core"]).rename(columns={"income_gap": "theil_gap"})
+    data.to_csv(tmp_path / "p.csv", index=False)
+    sections = {"data": {"path": "p.csv"},
+                "models": {"outcomes": ["theil_gap"], "kinds": ["SAR"],
+                           "regressors": ["labour_flow"]}}
+    with pytest.raises(ConfigError, match=r"outcome\(s\) \['theil_gap'\] need a report "
+                                          r"indicator: add \[report.indicators.theil_gap\] "
+                                          r"higher_is_better = true or false"):
+        plan(make_config(sections, base=tmp_path))
+    sections["report"] = {"indicators": {"theil_gap": {"higher_is_better": False,
+                                                       "label": "Theil gap"}}}
+    p = plan(make_config(sections, base=tmp_path))
+    declared = [i for i in p.indicators if i.column == "theil_gap"]
+    assert len(declared) == 1 and declared[0].higher_is_better is False
+    sections["report"] = {"indicators": {"theil_gap": {"higher_is_better": "no"}}}
+    with pytest.raises(ConfigError, match=r"'report.indicators' expects for 'theil_gap' a "
+                                          r"table with higher_is_better = true or false"):
+        make_config(sections, base=tmp_path)

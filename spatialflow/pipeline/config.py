@@ -119,6 +119,27 @@ def _str_or_int(v):
     raise _Bad("a sheet name or a 0-based sheet number")
 
 
+_INDICATOR_KEYS = ("higher_is_better", "label", "label_zh", "unit", "unit_zh")
+
+
+def _indicators(v):
+    if not isinstance(v, dict):
+        raise _Bad("a table column -> {higher_is_better = true|false, label = \"...\", "
+                   "label_zh = \"...\", unit = \"...\"}")
+    out = {}
+    for column, spec in v.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("higher_is_better"), bool):
+            raise _Bad(f"for {column!r} a table with higher_is_better = true or false (declared, "
+                       "never guessed) and optional label, label_zh, unit, unit_zh")
+        stray = [k for k in spec if k not in _INDICATOR_KEYS]
+        bad = [k for k in spec if k != "higher_is_better" and not isinstance(spec[k], str)]
+        if stray or bad:
+            raise _Bad(f"for {column!r} only the keys {list(_INDICATOR_KEYS)} (text except "
+                       f"higher_is_better); unknown {stray}, not text {bad}")
+        out[column] = dict(spec)
+    return out
+
+
 def _optional_bias(v):
     w = v.lower() if isinstance(v, str) else v
     if w not in ("lee-yu", "none"):
@@ -280,6 +301,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "report": {
         "lang": _k(_choice("en", "zh"), "en", "str", "Language of the report."),
         "title": _k(_str, None, "str", "Report title."),
+        "indicators": _k(_indicators, None, "table", "Report indicators for columns the "
+                         "package does not know (tfp, income_gap and *_flow are known): "
+                         "[report.indicators.my_outcome] higher_is_better = true (required, "
+                         "never guessed), label, label_zh, unit, unit_zh."),
         "formats": _k(_list_of(_choice("html", "markdown", "latex"), "'html', 'markdown', "
                                "'latex'"), ["html"], "[str]",
                       "Report formats: report.html, report_md/, report_tex/."),

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ConfigError, SpatialflowError
+from ..exceptions import ConfigError, SpatialflowError, format_ids
 from .config import PipelineConfig, make_config
 from .inputs import Inputs, build_weights, prepare_inputs
 from .output import AtomicFolder, check_target, hash_tree, sha256_file
@@ -48,6 +48,7 @@ class Plan:
     weights: dict
     models: dict          # label -> (outcome, kind, weights name, model object)
     files: dict           # label -> Path of every input
+    indicators: list      # the report's Indicator list
 
     def describe(self) -> str:
         """What the run will do, one line per item."""
@@ -166,7 +167,9 @@ def plan(config=None, **overrides) -> Plan:
     files = {**inputs.files, **wfiles}
     if config.path is not None:
         files = {"config": Path(config.path), **files}
-    return Plan(config=config, inputs=inputs, weights=weights, models=models, files=files)
+    indicators = _indicators(config, inputs)
+    return Plan(config=config, inputs=inputs, weights=weights, models=models, files=files,
+                indicators=indicators)
 
 
 def _versions() -> dict:
@@ -360,22 +363,33 @@ def _weights_summary(weights: dict) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- report
-def _indicators(p: Plan):
+def _indicators(config: PipelineConfig, inputs: Inputs) -> list:
+    """The report's indicators: the outcomes and the built flow columns. Known columns take
+    :data:`spatialflow.report.DEFAULT_INDICATORS`; any other outcome must be declared in
+    ``[report.indicators]`` (whether higher is better is never guessed)."""
     from ..report import DEFAULT_INDICATORS, Indicator
 
     known = {ind.column: ind for ind in DEFAULT_INDICATORS}
-    if "net_flow" not in known:
-        known["net_flow"] = Indicator("net_flow", higher_is_better=True,
-                                      label="Net urban-to-rural flow index",
-                                      label_zh="城乡要素净流入指数", unit="index",
-                                      unit_zh="指数")
-    m = p.config.models
-    wanted = list(m["outcomes"]) + [c for c in p.inputs.built if c.endswith("_flow")]
-    out = []
-    for column in dict.fromkeys(wanted):
-        if column in known and column in p.inputs.panel.columns:
-            out.append(known[column])
-    return out
+    known.setdefault("net_flow", Indicator(
+        "net_flow", higher_is_better=True, label="Net urban-to-rural flow index",
+        label_zh="城乡要素净流入指数", unit="index", unit_zh="指数"))
+    for column, spec in (config.report["indicators"] or {}).items():
+        known[column] = Indicator(column, **spec)
+    declared = config.report["indicators"] or {}
+    absent = [c for c in declared if c not in inputs.panel.columns]
+    if absent:
+        raise ConfigError(f"report.indicators names column(s) {absent} that the model panel "
+                          f"does not have (columns: {format_ids(inputs.panel.columns)}).")
+    wanted = list(config.models["outcomes"]) + [c for c in inputs.built
+                                                if c.endswith("_flow")] + list(declared)
+    undeclared = [c for c in config.models["outcomes"] if c not in known]
+    if undeclared:
+        raise ConfigError(
+            f"outcome(s) {undeclared} need a report indicator: add [report.indicators."
+            f"{undeclared[0]}] higher_is_better = true or false (is a higher value better? "
+            "it fixes the sign of every deficit; it is never guessed), and optionally label, "
+            "label_zh, unit.")
+    return [known[c] for c in dict.fromkeys(wanted) if c in inputs.panel.columns]
 
 
 def _report(p: Plan, results: dict, *, lang: str):
@@ -383,7 +397,7 @@ def _report(p: Plan, results: dict, *, lang: str):
 
     cfg = p.config
     first_w = next(iter(p.weights.values()))
-    indicators = _indicators(p)
+    indicators = p.indicators
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return build(p.inputs.panel, p.inputs.layer, first_w, indicators=indicators,
