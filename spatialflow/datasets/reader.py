@@ -326,6 +326,7 @@ def read_county_panel(
     aggregate: Mapping[str, str] | str = "sum",
     units: Literal["all", "data"] = "all",
     name: str | None = None,
+    text: Sequence[str] = (),
     sheet=None,
     encoding: str | None = None,
     na_values: Sequence[str] = YEARBOOK_NA,
@@ -369,6 +370,9 @@ def read_county_panel(
         from the data are allowed (listed in ``notes``); the caller restricts the layer.
     name : str, optional
         A column with unit names, used to suggest codes for unknown ids.
+    text : list of str
+        Other text columns to keep as they are (e.g. a grouping column); with an explicit
+        ``numeric`` list, columns in neither list are left out of ``data``.
     sheet : str or int, optional
         Excel sheet (default the first).
     encoding : str, optional
@@ -435,7 +439,11 @@ def read_county_panel(
     if name is not None and name not in frame.columns:
         raise InputError(f"name column {name!r} is not in the data; closest: "
                          f"{_closest(name, frame.columns)}.")
-    text_cols = [c for c in (id, time, name) if c is not None]
+    absent = [c for c in text if c not in frame.columns]
+    if absent:
+        hints = "; ".join(f"{c!r} (closest: {_closest(c, frame.columns)})" for c in absent)
+        raise InputError(f"text column(s) not in the data: {hints}.")
+    text_cols = list(dict.fromkeys([c for c in (id, time, name) if c is not None] + list(text)))
     if numeric is None:
         # A column none of whose cells is a number is a label (names, prefecture): text.
         # A column mixing numbers and text is numeric with bad cells, and raises below.

@@ -248,6 +248,7 @@ def prepare_inputs(config: PipelineConfig) -> Inputs:
         path, id=d["id"], time=d["time"], columns=d["columns"], layer=layer, numeric=numeric,
         nonnegative=nonneg, positive=pos, years=d["years"], crosswalk=crosswalk,
         aggregate=d["aggregate"], units=config.layer["units"], name=d["name"],
+        text=[] if group in layer.columns else [group],
         sheet=d["sheet"], encoding=d["encoding"])
     files = {"data": path, **files}
     notes = list(panel.notes)
