@@ -246,9 +246,17 @@ def _named(values, names_if_sequence, what: str) -> pd.Series:
     return s
 
 
-def _check_spatial(name: str, value, bounds: tuple[float, float]) -> float:
+def _check_spatial(name: str, value, W: sp.csr_matrix, bounds_of) -> float:
     value = float(value)
-    lo, hi = bounds
+    if not np.isfinite(value):
+        raise InputError(f"{name} must be a finite number; {value!r} was given.")
+    # |eigenvalue| <= max absolute row sum, so |value| below its reciprocal is inside the
+    # interval without computing eigenvalues (always the case for a row-standardised W and
+    # |value| < 1); otherwise the extreme eigenvalues decide.
+    norm = float(np.max(np.asarray(abs(W).sum(axis=1)).ravel(), initial=0.0))
+    if abs(value) * norm < 1.0:
+        return value
+    lo, hi = bounds_of()
     if not (lo < value < hi):
         raise InputError(f"{name} must lie strictly inside the admissible interval "
                          f"({lo:.6g}, {hi:.6g}) of this W (1/smallest and 1/largest real "
@@ -393,15 +401,11 @@ class Simulator:
             raise InputError(f"sigma2 must be a positive finite variance; {sigma2!r} was given.")
         self.sigma2 = sigma2
         self.rho = self.lam = None
-        if has_rho or has_lam:
-            bounds = admissible_interval(self.W)
-            self.bounds = bounds
-            if has_rho:
-                self.rho = _check_spatial("rho", rho, bounds)
-            if has_lam:
-                self.lam = _check_spatial("lam", lam, bounds)
-        else:
-            self.bounds = None
+        self._bounds = None
+        if has_rho:
+            self.rho = _check_spatial("rho", rho, self.W, lambda: self.bounds)
+        if has_lam:
+            self.lam = _check_spatial("lam", lam, self.W, lambda: self.bounds)
 
         # ---- panel shape ----
         if T is None and periods is None:
@@ -478,6 +482,13 @@ class Simulator:
         self._rng = rng
         self._first_epsilon = self._explicit_epsilon(epsilon)
         self.truth = self._truth(heteroskedastic is not None)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The admissible interval of rho / lambda for this W (:func:`admissible_interval`)."""
+        if self._bounds is None:
+            self._bounds = admissible_interval(self.W)
+        return self._bounds
 
     # ---- construction helpers ----
     def _by_unit(self, values, what: str) -> np.ndarray:

@@ -264,3 +264,16 @@ def test_bad_weights_are_named():
         simulate("OLS", sp.csr_matrix((3, 3)), beta=[1.0])
     with pytest.raises(InputError, match="beta must be finite"):
         simulate("OLS", _lattice(3), beta=[np.nan])
+
+
+def test_unstandardised_weights_use_their_own_interval():
+    """Binary rook 7 x 7 lattice: largest eigenvalue 4 cos(pi/8) = 3.696, so rho < 0.2706."""
+    w = libpysal.weights.lat2W(7, 7)          # binary, row sums 2..4
+    hi = 1 / (4 * np.cos(np.pi / 8))
+    np.testing.assert_allclose(admissible_interval(sp.csr_matrix(w.sparse))[1], hi, rtol=1e-10)
+    assert simulate("SAR", w, beta=[1.0], rho=0.2, seed=0).truth.rho == 0.2    # |rho|*4 < 1
+    assert simulate("SAR", w, beta=[1.0], rho=0.26, seed=0).truth.rho == 0.26  # by eigenvalues
+    with pytest.raises(InputError, match=r"rho must lie strictly inside the admissible interval \(-0\.27"):
+        simulate("SAR", w, beta=[1.0], rho=0.28, seed=0)
+    with pytest.raises(InputError, match="rho must be a finite number"):
+        simulate("SAR", w, beta=[1.0], rho=float("nan"), seed=0)

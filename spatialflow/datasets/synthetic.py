@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from ..simulate import Simulator
 
 __all__ = ["synthetic_panel", "FACTOR_COLUMNS", "DEFAULT_TRUTH"]
 
@@ -40,6 +39,15 @@ DEFAULT_TRUTH = {
                    "gamma": {"labour_flow": -0.20, "capital_flow": -0.10, "land_flow": 0.0,
                              "technology_flow": -0.05}},
 }
+
+
+def _ordered(coefficients: dict) -> dict:
+    """Coefficients in the order of FACTOR_COLUMNS (the columns of X), naming any missing."""
+    missing = [c for c in FACTOR_COLUMNS if c not in coefficients]
+    if missing:
+        raise InputError(f"truth must give a coefficient for every factor column; missing "
+                         f"{missing} (factor columns: {FACTOR_COLUMNS}).")
+    return {c: coefficients[c] for c in FACTOR_COLUMNS}
 
 
 def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int = 0,
@@ -69,6 +77,7 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
         ``name_en``, ``region`` and ``core`` when the county frame has them.
         ``attrs`` holds ``synthetic=True``, ``seed`` and ``truth``.
     """
+    from ..simulate import Simulator
     from ..weights.align import as_sparse
 
     if counties is None:
@@ -131,11 +140,3 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
                                        "not statistics of Guangdong."})
     return panel
 
-
-def _ordered(coefficients: dict) -> dict:
-    """Coefficients in the order of FACTOR_COLUMNS (the columns of X), naming any missing."""
-    missing = [c for c in FACTOR_COLUMNS if c not in coefficients]
-    if missing:
-        raise InputError(f"truth must give a coefficient for every factor column; missing "
-                         f"{missing} (factor columns: {FACTOR_COLUMNS}).")
-    return {c: coefficients[c] for c in FACTOR_COLUMNS}

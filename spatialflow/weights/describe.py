@@ -46,7 +46,7 @@ class WeightsDescription:
         else:
             islands = "none"
         transform = _TRANSFORMS.get(self.transform, self.transform)
-        return [
+        rows = [
             ("units", f"{self.n:,}"),
             ("links (directed; a symmetric pair counts twice)", f"{self.n_links:,}"),
             ("islands (units without neighbours)", islands),
@@ -58,6 +58,15 @@ class WeightsDescription:
              f"no ({self.asymmetric_share:.1%} of links have no reverse link)"),
             ("transformation", transform),
         ]
+        # Problems the models refuse, shown only when present (fields of newer descriptions).
+        if getattr(self, "n_self_loops", 0):
+            shown = ", ".join(str(i) for i in self.self_loops[:10])
+            rows.append(("self-loops (units with w_ii != 0)", f"{self.n_self_loops}: {shown}"))
+        if getattr(self, "n_negative", 0):
+            rows.append(("negative weights", f"{self.n_negative:,}"))
+        if getattr(self, "n_nonfinite", 0):
+            rows.append(("non-finite weights (NaN, inf)", f"{self.n_nonfinite:,}"))
+        return rows
 
     def __str__(self) -> str:
         rows = self._rows()
