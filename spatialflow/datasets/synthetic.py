@@ -139,4 +139,3 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
                         "description": "SYNTHETIC panel simulated on real county units; "
                                        "not statistics of Guangdong."})
     return panel
-
