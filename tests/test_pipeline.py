@@ -403,3 +403,25 @@ def test_national_layer_filtered_to_a_province(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"layer.regions overrides Guangdong's city grouping"):
         make_config({"data": {"path": "p.csv"},
                      "layer": {"source": "china", "regions": {"4453": "West"}}})
+
+
+def test_one_period_gives_cross_section_models(tmp_path):
+    layer, panel = _user_frame()
+    one = panel[panel["year"] == 2020].drop(columns=["region", "core"])
+    one.to_csv(tmp_path / "p.csv", index=False)
+    cfg = make_config({"data": {"path": "p.csv", "synthetic": True},
+                       "models": {"outcomes": ["tfp"], "kinds": ["SAR", "SDM"],
+                                  "regressors": ["labour_flow", "capital_flow"]},
+                       "effects": {"n_draws": 10},
+                       "output": {"folder": str(tmp_path / "o")}}, base=tmp_path)
+    res = run(cfg)
+    sar = res.results["SAR · queen · tfp"]
+    assert sar.panel is None and sar.nobs == 124 and "Intercept" in sar.params.index
+    # the same model fitted directly on the cross-section
+    from spatialflow import SAR
+    from spatialflow.weights import build
+    direct = SAR.from_formula("tfp ~ labour_flow + capital_flow",
+                              data=one.set_index("code"),
+                              w=build(layer, kind="queen", islands="knn")).fit()
+    np.testing.assert_allclose(sar.params, direct.params, rtol=1e-10)
+    assert any("cross-section" in n for n in res.manifest["notes"])

@@ -149,13 +149,20 @@ def plan(config=None, **overrides) -> Plan:
     formulas = m["formulas"] or {}
     panel = inputs.panel
     effects = None if m["effects"] == "none" else m["effects"]
+    cross_section = panel[inputs.time].nunique() == 1
+    if cross_section:
+        # One period: cross-section models over the units (no panel effects to take out).
+        panel = panel.set_index(inputs.id, drop=False)
+        inputs.notes.append(f"one period ({panel[inputs.time].iloc[0]}): cross-section "
+                            "models; models.effects and models.bias_correction do not apply.")
     for outcome in outcomes:
         formula = formulas.get(outcome, f"{outcome} ~ {' + '.join(regressors)}")
         for wname, w in weights.items():
             for kind in m["kinds"]:
                 label = f"{kind} · {wname} · {outcome}"
                 cls = _model_class(kind)
-                kwargs = dict(id=inputs.id, time=inputs.time, effects=effects)
+                kwargs = ({} if cross_section else
+                          dict(id=inputs.id, time=inputs.time, effects=effects))
                 try:
                     model = cls.from_formula(formula, data=panel, w=w, **kwargs)
                 except SpatialflowError as err:
@@ -400,8 +407,10 @@ def _report(p: Plan, results: dict, *, lang: str):
     indicators = p.indicators
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        one_period = p.inputs.panel[p.inputs.time].nunique() == 1
         return build(p.inputs.panel, p.inputs.layer, first_w, indicators=indicators,
-                     models=results, id=p.inputs.id, time=p.inputs.time,
+                     models=results, id=p.inputs.id,
+                     time=None if one_period else p.inputs.time,
                      group=cfg.layer["group"], core=cfg.layer["core"], lang=lang,
                      synthetic=p.inputs.synthetic, source=cfg.data["source"],
                      title=cfg.report["title"], n_draws=cfg.effects["n_draws"],
