@@ -95,8 +95,8 @@ def _list_of(item: Callable, what: str, *, min_len=1):
 
 def _years(v):
     if (not isinstance(v, list) or len(v) != 2 or not all(_is_int(y) for y in v)
-            or v[0] >= v[1]):
-        raise _Bad("[first, last]: two integers with first < last")
+            or v[0] > v[1]):
+        raise _Bad("[first, last]: two integers with first <= last")
     return tuple(v)
 
 

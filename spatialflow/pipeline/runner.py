@@ -135,8 +135,13 @@ def plan(config=None, **overrides) -> Plan:
     200}``), as the command line gives them."""
     config = _config(config, overrides)
     check_target(config.out, overwrite=config.output["overwrite"])
-    inputs = prepare_inputs(config)
-    weights, wfiles = build_weights(config, inputs.layer)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inputs = prepare_inputs(config)
+        weights, wfiles = build_weights(config, inputs.layer)
+    # e.g. the island policy linking a unit without neighbours: said in the notes, not lost
+    inputs.notes.extend(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
+                                      if issubclass(w.category, UserWarning)))
     models = {}
     m = config.models
     outcomes = m["outcomes"]
