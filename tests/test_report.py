@@ -373,3 +373,18 @@ def test_counterfactual_series_and_lu_draws_agree(monkeypatch):
     slow = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=200,
                           seed=9)
     pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-9)
+
+
+def test_id_types_must_match_and_group_may_come_from_panel(gd, panel):
+    layer = gd.copy()
+    layer.index = layer.index.astype(int)
+    with pytest.raises(IdMismatchError,
+                       match=r"panel ids are \[.str.\], layer ids are \[.int.\]: convert one side"):
+        _quick(panel, layer)
+    # the grouping column may live in the panel (constant per unit)
+    p = panel.assign(zone=np.where(panel["region"] == "PRD", "inner", "outer"))
+    rep = _quick(p, gd.drop(columns="region"), group="zone", core="inner")
+    assert set(rep.tables["deficits"]["group"]) == {"outer"}
+    p.loc[p.index[0], "zone"] = "outer" if p.loc[p.index[0], "zone"] == "inner" else "inner"
+    with pytest.raises(InputError, match="changes over time for unit"):
+        _quick(p, gd.drop(columns="region"), group="zone", core="inner")

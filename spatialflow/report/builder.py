@@ -593,8 +593,21 @@ class _Builder:
             "Three-colour monitoring by indicator", "分指标三色监测")
         mon = self._section_items("monitoring")
         mon[0:0] = [("figure", "colours_map"), ("figure", "colours_by_indicator")]
-        # indicator maps
+        # indicator maps; their numbers are the table "unit_values"
         maps = self._section_items("maps")
+        values = self.unit_names().reindex(d.unit_group.index)
+        values.insert(0, "group", d.unit_group)
+        for ind in d.indicators:
+            values[ind.column] = d.values(ind.column).reindex(values.index)
+            if d.is_panel:
+                values[f"{ind.column}_change"] = (d.values(ind.column)
+                                                  - d.values(ind.column, d.first)
+                                                  ).reindex(values.index)
+        values.index.name = d.id
+        self.add("unit_values", values.reset_index(),
+                 title=(f"各单元{d.last}年指标值" + (f"及{d.first}年以来变化" if d.is_panel else "")
+                        if self.zh() else f"Indicator values of every unit in {d.last}"
+                        + (f" and change since {d.first}" if d.is_panel else "")))
         for ind in d.indicators:
             last = d.values(ind.column)
             change = (d.values(ind.column) - d.values(ind.column, d.first)) if d.is_panel else None
@@ -603,6 +616,7 @@ class _Builder:
                 f"{ind.text('en')}: level in {d.last}" + (f" and change since {d.first}" if d.is_panel else ""),
                 f"{ind.text('zh')}：{d.last}年水平" + (f"及{d.first}年以来变化" if d.is_panel else ""))
             maps.append(("figure", key))
+        maps.append(("table", "unit_values"))
         # LISA (last period), each indicator on the units observed
         from ..weights.align import as_sparse
         from .lisa import local_moran
@@ -652,9 +666,15 @@ class _Builder:
                 self.fail(f"Per-county effects of {head!r} not mapped: {err}")
             else:
                 unit = directions_unit(d, res)
+                shown = units[["id", "variable", "direct", "indirect", "total", "total_se",
+                               "total_lower", "total_upper"]].rename(columns={"id": d.id})
+                self.add("unit_effects", shown,
+                         title=(f"各县受到的效应（{head}，行和）" if self.zh() else
+                                f"Effects received by each county ({head}; row sums of S_k)"))
                 put("unit_effects", F.unit_effect_maps(ctx, units, head, unit),
                     f"Total effect received by each county ({head})", f"各县受到的总效应（{head}）")
                 sp.insert(3, ("figure", "unit_effects"))
+                sp.append(("table", "unit_effects"))
         if "counterfactual" in self.tables:
             cf = self.tables["counterfactual"]
             model = self.head if self.head in set(cf["model"]) else cf["model"].iloc[0]

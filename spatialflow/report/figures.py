@@ -319,7 +319,7 @@ def block_heatmaps(ctx: FigureContext, blocks: pd.DataFrame, model: str,
     for ax in axes[len(variables):]:
         ax.set_visible(False)
     return ctx.finish(fig, ctx.tx("blocks_title", model=model)
-                      + ("  (*** p<0.01, ** p<0.05, * p<0.1)"))
+                      + "\n*** p<0.01, ** p<0.05, * p<0.1")
 
 
 def forest_plot(ctx: FigureContext, effects: pd.DataFrame) -> Figure:
