@@ -154,3 +154,20 @@ class EffectsInterpretationWarning(SpatialflowWarning):
 
 
 __all__ += ["EffectsInterpretationWarning"]
+
+
+class InvalidWeightsError(InputError):
+    """Weights a model cannot use as given: non-finite weights, negative weights or
+    self-loops (a non-zero diagonal); the message names the units."""
+
+
+class CacheRebuiltWarning(SpatialflowWarning):
+    """A cached file was unreadable, empty or not the expected content and was rebuilt."""
+
+
+class ConstantVariableWarning(SpatialflowWarning):
+    """A variable is constant (in a period): statistics that divide by its variance, such
+    as Moran's I, are undefined and reported as NaN."""
+
+
+__all__ += ["InvalidWeightsError", "CacheRebuiltWarning", "ConstantVariableWarning"]
