@@ -171,3 +171,11 @@ class ConstantVariableWarning(SpatialflowWarning):
 
 
 __all__ += ["InvalidWeightsError", "CacheRebuiltWarning", "ConstantVariableWarning"]
+
+
+class InadmissibleEstimateError(InputError):
+    """A parameter estimated from the data lies outside the range the method requires (e.g.
+    a Solow capital elasticity outside (0, 1)): the data do not support the assumed model."""
+
+
+__all__ += ["InadmissibleEstimateError"]
