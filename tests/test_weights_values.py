@@ -14,7 +14,7 @@ from libpysal.graph import Graph
 from libpysal.weights import W
 
 import spatialflow as sf
-from spatialflow.exceptions import InvalidWeightsError, IslandWarning
+from spatialflow.exceptions import InvalidWeightsError, IslandWarning, MissingDataError
 from spatialflow.measures import moran_by_period
 from spatialflow.weights import as_sparse, describe
 from spatialflow.weights.align import check_weights_values
@@ -149,3 +149,29 @@ def test_island_graph_still_fits_with_an_island_warning(columbus):
     assert describe(island).n_self_loops == 0
     with pytest.warns(IslandWarning, match=repr(str(g.unique_ids[unit]))):
         sf.SAR(df["CRIME"], df[["INC", "HOVAL"]], island)
+
+
+# ---- missing ids ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("index", [["a", None, "c", None], [1.0, np.nan, 3.0, 4.0]])
+def test_build_names_missing_ids_not_duplicates(index):
+    # QA: two None ids gave "Duplicate index entries"; a single NaN id built a unit "nan".
+    import geopandas as gpd
+    import shapely
+
+    from spatialflow.weights import build
+
+    frame = gpd.GeoDataFrame(geometry=[shapely.box(i, 0, i + 1, 1) for i in range(4)],
+                             index=index, crs="EPSG:32650")
+    positions = [1, 3] if index[3] is None else [1]
+    with pytest.raises(MissingDataError,
+                       match=rf"the frame's index has {len(positions)} missing id\(s\) "
+                             rf"\(None or NaN\) at row position\(s\) \[{', '.join(map(str, positions))}\]"):
+        build(frame, "queen")
+
+
+def test_models_name_missing_ids_in_the_data(columbus):
+    df, w = columbus
+    bad = df.rename(index={"3": None})
+    with pytest.raises(MissingDataError, match=r"the data's index has 1 missing id.*\[2\]"):
+        sf.SAR(bad["CRIME"], bad[["INC", "HOVAL"]], w)

@@ -13,6 +13,7 @@ from ..exceptions import (
     InputError,
     format_ids,
 )
+from .align import check_ids_present
 
 __all__ = ["check_frame", "check_geometries"]
 
@@ -27,6 +28,7 @@ def check_frame(frame, *, need_geometry: bool, kind: str) -> None:
         )
     if len(frame) == 0:
         raise EmptyInputError(f"the frame has no rows; kind={kind!r} needs at least 2 units.")
+    check_ids_present(frame.index, "the frame's index")
     if frame.index.has_duplicates:
         dup = frame.index[frame.index.duplicated()].unique()
         raise DuplicateIdError(

@@ -12,10 +12,25 @@ from ..exceptions import (
     IdMismatchError,
     InputError,
     InvalidWeightsError,
+    MissingDataError,
     format_ids,
 )
 
-__all__ = ["weights_ids", "as_sparse", "check_weights_values"]
+__all__ = ["weights_ids", "as_sparse", "check_weights_values", "check_ids_present"]
+
+
+def check_ids_present(ids: pd.Index, what: str) -> None:
+    """Raise :class:`MissingDataError` if ``ids`` holds None/NaN, naming the row positions.
+
+    Checked before duplicates: two missing ids would otherwise read as "duplicated ids
+    [nan]", and a single one would slip through as a unit called NaN.
+    """
+    missing = np.flatnonzero(pd.isna(ids))
+    if missing.size:
+        raise MissingDataError(
+            f"{what} has {missing.size} missing id(s) (None or NaN) at row position(s) "
+            f"{format_ids(missing.tolist())}; every unit needs an id (set the index to a "
+            "complete id column, e.g. df.set_index('code')).")
 
 
 def weights_ids(w) -> pd.Index:
@@ -70,6 +85,8 @@ def as_sparse(w, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
     """
     ids = pd.Index(ids)
     wids = weights_ids(w)
+    check_ids_present(ids, "the data's index")
+    check_ids_present(wids, "the weights")
     if ids.has_duplicates:
         dup = ids[ids.duplicated()].unique()
         hint = ""
