@@ -14,13 +14,36 @@ import numpy as np
 
 from .exceptions import InputError
 
-__all__ = ["check_seed", "check_count"]
+__all__ = ["check_seed", "check_count", "is_real_number", "check_flag"]
 
 
 def _is_integer(value) -> bool:
     # bool is an int subclass (True == 1): a flag passed by mistake, never a seed or a count.
     return (isinstance(value, (numbers.Integral, np.integer))
             and not isinstance(value, (bool, np.bool_)))
+
+
+def is_real_number(value) -> bool:
+    """True for a real scalar (Python or numpy int/float, NaN included), False for ``bool``,
+    strings and everything else: lets a check compare numbers without a raw ``TypeError``.
+    """
+    return (isinstance(value, (numbers.Real, np.integer, np.floating))
+            and not isinstance(value, (bool, np.bool_)))
+
+
+def check_flag(value, name: str) -> bool:
+    """Return ``value`` if it is a bool (Python or numpy); a string such as ``"no"`` is
+    truthy and would silently mean True, so anything else is refused.
+
+    Raises
+    ------
+    InputError
+        If ``value`` is not a bool.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be True or False; {value!r} ({type(value).__name__}) "
+                         "was given.")
+    return bool(value)
 
 
 def check_seed(seed, name: str = "seed", *, allow_none: bool = False,

@@ -394,3 +394,9 @@ def test_shipped_layer_keeps_the_source_contiguity(gd, cache):
             original = build(source.loc[gd.index], kind=kind, islands="keep", transform="b")
         assert shipped.sparse.nnz == original.sparse.nnz
         assert (shipped.sparse != original.sparse).nnz == 0, kind
+
+
+def test_region_override_path_that_does_not_exist(tmp_path):
+    missing = tmp_path / "nope.csv"
+    with pytest.raises(InputError, match=r"regions=.*nope\.csv' is not an existing CSV file"):
+        load_guangdong_counties(regions=missing)

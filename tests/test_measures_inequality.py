@@ -144,3 +144,24 @@ def test_groups_with_another_index_raise_id_mismatch_in_dagum_and_theil():
                                                   r"\['w', 'x', 'y', 'z'\]; only in groups: "
                                                   r"\[0, 1, 2, 3\]"):
             fn(y, g)
+
+
+@pytest.mark.parametrize("fn", [theil_by, dagum_gini_by])
+def test_by_period_refuses_missing_periods(fn):
+    # QA: rows with a missing period were dropped by groupby without a word.
+    frame = pd.DataFrame({"v": [1.0, 2, 3, 4, 2, 3, 4, 5], "g": list("aabbaabb"),
+                          "t": [np.nan, 1, 1, 1, 2, 2, 2, 2]}, index=list("pqrstuvw"))
+    with pytest.raises(MissingDataError, match=r"time column 't' has missing values at rows "
+                                               r"\['p'\]"):
+        fn(frame, value="v", group="g", time="t")
+    with pytest.raises(InputError, match=r"the frame has no rows"):
+        fn(frame.iloc[:0], value="v", group="g", time="t")
+
+
+def test_theil_by_with_weights_matches_per_period_theil():
+    frame = pd.DataFrame({"v": [1.0, 2, 3, 4, 2, 3, 4, 5], "g": list("aabbaabb"),
+                          "t": [1, 1, 1, 1, 2, 2, 2, 2], "pop": [1.0, 2, 1, 3, 2, 2, 1, 1]})
+    out = theil_by(frame, value="v", group="g", time="t", weights="pop").set_index("t")
+    second = frame[frame["t"] == 2]
+    ref = theil(second["v"], second["g"], weights=second["pop"])
+    assert out.loc[2, "total"] == pytest.approx(ref.total, rel=1e-12)

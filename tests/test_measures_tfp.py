@@ -212,3 +212,15 @@ def test_stacked_lp_matches_one_lp_per_unit(returns, orientation):
     single = [_farrell(x[:, o], y[:, o], xr, yr, vrs=vrs, orientation=orientation)
               for o in range(15)]
     np.testing.assert_allclose(batch, single, rtol=LP_RTOL, equal_nan=True)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("delta", "0.1", r"delta must lie in \(0, 1\); '0\.1' was given"),
+    ("price_base", "1", r"price_base must be > 0; '1' was given"),
+    ("growth", "0.1", r"growth must be None, a number or a Series indexed by unit id; '0\.1'"),
+])
+def test_capital_stock_options_must_be_numbers(option, value, message):
+    # QA: delta="0.1" and price_base="1" raised raw TypeErrors; growth="0.1" was accepted.
+    df = pd.DataFrame({"id": [1, 1], "year": [2000, 2001], "inv": [10.0, 11.0]})
+    with pytest.raises(InputError, match=message):
+        capital_stock(df, investment="inv", id="id", time="year", **{option: value})

@@ -8,6 +8,7 @@ from typing import Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._validation import is_real_number
 from ..exceptions import InputError, MissingValueWarning, ZeroRangeWarning, format_ids
 from ._validation import check_option, check_panel_keys, numeric_block, raise_if_missing
 
@@ -236,7 +237,7 @@ def entropy_weights(
         raise InputError(f"indicators must be distinct; {format_ids(indicators)} was given.")
     block = numeric_block(frame, indicators, what="indicator")
     signs = parse_directions(directions, indicators)
-    if not np.isfinite(shift) or shift < 0:
+    if not is_real_number(shift) or not np.isfinite(shift) or shift < 0:
         raise InputError(f"shift must be a finite number >= 0; {shift!r} was given.")
 
     finite = np.isfinite(block.to_numpy()).all(axis=1)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError, format_ids
+from ..exceptions import EmptyInputError, InputError, MissingDataError, format_ids
 from ._validation import as_series, check_nonnegative, match_index, raise_if_missing
 
 __all__ = ["DagumGini", "TheilDecomposition", "dagum_gini", "theil", "gini",
@@ -330,12 +330,20 @@ def theil(values, groups, *, weights=None) -> TheilDecomposition:
                               population_share=big_pi.rename("population_share"))
 
 
-def _by(frame, value, group, time, fn, **kw) -> pd.DataFrame:
+def _by(frame, value, group, time, fn, weights: str | None = None) -> pd.DataFrame:
     from ._validation import require_columns
 
-    require_columns(frame, [value, group, time])
+    require_columns(frame, [value, group, time] + ([weights] if weights is not None else []))
+    if len(frame) == 0:
+        raise EmptyInputError(f"the frame has no rows; {value!r} values are needed.")
+    # groupby drops rows whose period is missing: refuse rather than lose them silently.
+    missing = frame[time].isna().to_numpy()
+    if missing.any():
+        raise MissingDataError(f"the time column {time!r} has missing values at rows "
+                               f"{format_ids(frame.index[missing].tolist())}.")
     rows = []
     for period, part in frame.groupby(time, sort=True):
+        kw = {} if weights is None else {"weights": part[weights]}
         row = fn(part[value], part[group], **kw).to_frame()
         row.insert(0, time, period)
         rows.append(row)
@@ -343,21 +351,23 @@ def _by(frame, value, group, time, fn, **kw) -> pd.DataFrame:
 
 
 def dagum_gini_by(frame: pd.DataFrame, *, value: str, group: str, time: str) -> pd.DataFrame:
-    """:func:`dagum_gini` per period of a long panel, as a tidy frame (one row per period)."""
+    """:func:`dagum_gini` per period of a long panel, as a tidy frame (one row per period).
+
+    Raises
+    ------
+    MissingDataError
+        Missing periods (named rows); otherwise as :func:`dagum_gini`.
+    """
     return _by(frame, value, group, time, dagum_gini)
 
 
 def theil_by(frame: pd.DataFrame, *, value: str, group: str, time: str,
              weights: str | None = None) -> pd.DataFrame:
-    """:func:`theil` per period of a long panel, as a tidy frame (one row per period)."""
-    if weights is None:
-        return _by(frame, value, group, time, theil)
-    from ._validation import require_columns
+    """:func:`theil` per period of a long panel, as a tidy frame (one row per period).
 
-    require_columns(frame, [value, group, time, weights])
-    rows = []
-    for period, part in frame.groupby(time, sort=True):
-        row = theil(part[value], part[group], weights=part[weights]).to_frame()
-        row.insert(0, time, period)
-        rows.append(row)
-    return pd.concat(rows, ignore_index=True)
+    Raises
+    ------
+    MissingDataError
+        Missing periods (named rows); otherwise as :func:`theil`.
+    """
+    return _by(frame, value, group, time, theil, weights=weights)

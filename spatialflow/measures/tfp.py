@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._validation import is_real_number
 from ..exceptions import (
     CollinearityError,
     InadmissibleEstimateError,
@@ -109,9 +110,9 @@ def capital_stock(
     ...               delta=0.1).round(6).tolist()  # K0 = 10/0.2 = 50; K1 = 45 + 11
     [50.0, 56.0]
     """
-    if not (0 < delta < 1):
+    if not (is_real_number(delta) and 0 < delta < 1):
         raise InputError(f"delta must lie in (0, 1); {delta!r} was given.")
-    if not (np.isfinite(price_base) and price_base > 0):
+    if not (is_real_number(price_base) and np.isfinite(price_base) and price_base > 0):
         raise InputError(f"price_base must be > 0; {price_base!r} was given.")
     cols = [investment] + ([deflator] if deflator is not None else [])
     block = numeric_block(frame, cols, what="investment/deflator")
@@ -140,8 +141,11 @@ def capital_stock(
         if len(absent):
             raise InputError(f"growth has no rate for units {format_ids(absent)}.")
         g = growth.astype(float).reindex(units)
-    else:
+    elif is_real_number(growth):
         g = pd.Series(float(growth), index=units)
+    else:
+        raise InputError("growth must be None, a number or a Series indexed by unit id; "
+                         f"{growth!r} ({type(growth).__name__}) was given.")
     bad = g.index[~(np.isfinite(g) & (g + delta > 0))]
     if len(bad):
         raise InputError(
@@ -260,8 +264,7 @@ def solow_tfp(
                 "describe these data. Pass alpha= explicitly.")
     else:
         estimated = False
-        if (not isinstance(alpha, (int, float, np.integer, np.floating))
-                or isinstance(alpha, (bool, np.bool_)) or not (0 < alpha < 1)):
+        if not (is_real_number(alpha) and 0 < alpha < 1):
             raise InputError(f"alpha must be a number in (0, 1) (or None to estimate it); "
                              f"{alpha!r} was given.")
     ln_a = (logs[output] - alpha * logs[capital] - (1 - alpha) * logs[labour]).rename("ln_tfp")

@@ -25,7 +25,10 @@ def check_ids_present(ids: pd.Index, what: str) -> None:
     Checked before duplicates: two missing ids would otherwise read as "duplicated ids
     [nan]", and a single one would slip through as a unit called NaN.
     """
-    missing = np.flatnonzero(pd.isna(ids))
+    if isinstance(ids, pd.MultiIndex):  # tuple ids: missing if any level is
+        missing = np.flatnonzero(ids.to_frame(index=False).isna().any(axis=1).to_numpy())
+    else:
+        missing = np.flatnonzero(pd.isna(ids))
     if missing.size:
         raise MissingDataError(
             f"{what} has {missing.size} missing id(s) (None or NaN) at row position(s) "
@@ -83,6 +86,9 @@ def as_sparse(w, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
         Non-finite weights, or (unless allowed) self-loops or negative weights; the
         message names the units.
     """
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
+        raise InputError(f"ids must be a sequence or Index of unit ids (the data's index); "
+                         f"{type(ids).__name__} {ids!r} was given.")
     ids = pd.Index(ids)
     wids = weights_ids(w)
     check_ids_present(ids, "the data's index")

@@ -8,6 +8,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ..exceptions import EmptyInputError
 from .align import weights_ids
 
 __all__ = ["WeightsDescription", "describe"]
@@ -67,6 +68,8 @@ def describe(w) -> WeightsDescription:
     (124, (), 1, True)
     """
     ids = weights_ids(w)
+    if len(ids) == 0:
+        raise EmptyInputError("the weights have no units; nothing to describe.")
     matrix = sp.csr_matrix(w.sparse, dtype=float)
     matrix.eliminate_zeros()
     diagonal = matrix.diagonal()
