@@ -39,10 +39,20 @@ __all__ = [
 ]
 
 
+def _plain(value):
+    """A numpy scalar as the Python scalar it holds (also inside tuples), so that messages
+    read ``[2015]`` and ``('a', 'b')`` rather than ``[np.int64(2015)]``."""
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return value.item()
+    return value
+
+
 def format_ids(ids: Iterable, limit: int = 20) -> str:
     """Render a list of ids for an error message, truncated after ``limit`` items."""
     ids = list(ids)
-    shown = ", ".join(repr(i) for i in ids[:limit])
+    shown = ", ".join(repr(_plain(i)) for i in ids[:limit])
     if len(ids) > limit:
         shown += f", ... ({len(ids) - limit} more)"
     return f"[{shown}]"

@@ -139,3 +139,16 @@ def test_numpy_integer_seed_and_none_are_accepted(path):
     pd.testing.assert_frame_equal(a, b)
     assert moran_by_period(df, "v", w=w, id="county", time="year", permutations=9,
                            seed=None)["p_sim"].notna().all()
+
+
+def test_transformation_is_checked(path):
+    # QA: an unknown transformation surfaced as esda's ValueError.
+    df, w = path
+    with pytest.raises(InputError, match=r"transformation must be one of \['r', 'b', 'd', 'v', "
+                                         r"'o'\].*'x' was given"):
+        moran_by_period(df, "v", w=w, id="county", time="year", transformation="x")
+    upper = moran_by_period(df, "v", w=w, id="county", time="year", transformation="B",
+                            permutations=0)
+    lower = moran_by_period(df, "v", w=w, id="county", time="year", transformation="b",
+                            permutations=0)
+    pd.testing.assert_frame_equal(upper, lower)

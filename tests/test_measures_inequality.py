@@ -165,3 +165,12 @@ def test_theil_by_with_weights_matches_per_period_theil():
     second = frame[frame["t"] == 2]
     ref = theil(second["v"], second["g"], weights=second["pop"])
     assert out.loc[2, "total"] == pytest.approx(ref.total, rel=1e-12)
+
+
+def test_income_gap_needs_two_distinct_columns():
+    # QA: urban_income == rural_income raised pandas' "Cannot set a DataFrame with multiple
+    # columns to the single column ratio".
+    frame = pd.DataFrame({"u": [3.0, 4.0], "r": [1.0, 2.0]})
+    with pytest.raises(InputError, match=r"columns must be distinct; \['u'\] given more than "
+                                         r"once in \['u', 'u'\]"):
+        income_gap(frame, urban_income="u", rural_income="u")

@@ -224,3 +224,16 @@ def test_capital_stock_options_must_be_numbers(option, value, message):
     df = pd.DataFrame({"id": [1, 1], "year": [2000, 2001], "inv": [10.0, 11.0]})
     with pytest.raises(InputError, match=message):
         capital_stock(df, investment="inv", id="id", time="year", **{option: value})
+
+
+def test_solow_columns_must_be_distinct():
+    # QA: output=capital=labour raised a raw TypeError from pandas.
+    df = pd.DataFrame({"Y": [1.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match=r"production columns must be distinct; \['Y'\]"):
+        solow_tfp(df, output="Y", capital="Y", labour="Y")
+
+
+def test_dea_single_input_name_is_one_column():
+    df = pd.DataFrame({"xy": [1.0, 2.0], "x": [5.0, 1.0], "y": [1.0, 1.0], "out": [1.0, 1.0]})
+    np.testing.assert_allclose(
+        dea_efficiency(df, inputs="xy", outputs="out").to_numpy(), [1.0, 0.5], rtol=LP_RTOL)

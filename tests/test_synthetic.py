@@ -65,3 +65,23 @@ def test_core_must_be_boolean_and_complete(counties):
     pd.testing.assert_frame_equal(
         synthetic_panel(ones, years=[2020, 2021]).drop(columns="core"),
         synthetic_panel(counties, years=[2020, 2021]).drop(columns="core"))
+
+
+def test_truth_is_checked_against_the_default_shape(counties):
+    # QA: truth={"tfp": {}} raised a bare KeyError: 'rho'.
+    import copy
+
+    from spatialflow.datasets import DEFAULT_TRUTH
+
+    with pytest.raises(InputError, match=r"truth\['tfp'\]\['rho'\] must be a finite number; "
+                                         r"None was given.*truth\['income_gap'\] is missing"):
+        synthetic_panel(counties, years=[2020, 2021], truth={"tfp": {}})
+    bad = copy.deepcopy(DEFAULT_TRUTH)
+    bad["tfp"]["rho"] = 1.2
+    bad["income_gap"]["gamma"].pop("land_flow")
+    with pytest.raises(InputError, match=r"'rho'\] must lie in \(-1, 1\); 1\.2.*"
+                                         r"\['gamma'\] needs a number for \['land_flow'\]"):
+        synthetic_panel(counties, years=[2020, 2021], truth=bad)
+    ok = copy.deepcopy(DEFAULT_TRUTH)
+    ok["tfp"]["rho"] = 0.5
+    assert synthetic_panel(counties, years=[2020, 2021], truth=ok).attrs["truth"]["tfp"]["rho"] == 0.5

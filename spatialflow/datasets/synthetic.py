@@ -60,7 +60,9 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
         Seed of the random generator, a non-negative integer (the result is a pure function
         of the inputs).
     truth : dict, optional
-        Parameters of the process (default :data:`DEFAULT_TRUTH`).
+        Parameters of the process, shaped like :data:`DEFAULT_TRUTH` (every key present:
+        ``rho`` in (-1, 1), ``sigma2`` > 0, a coefficient for each of
+        :data:`FACTOR_COLUMNS`).
 
     Returns
     -------
@@ -99,7 +101,7 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
     if w is None:
         from ..weights import build
         w = build(counties, kind="queen", islands="knn")
-    truth = DEFAULT_TRUTH if truth is None else truth
+    truth = DEFAULT_TRUTH if truth is None else _check_truth(truth)
     ids = pd.Index(counties.index)
     W = as_sparse(w, ids)
     n, T = len(ids), len(years)
@@ -182,3 +184,39 @@ def _check_core(core: pd.Series) -> None:
             "the 'core' column must be boolean (True for core units, or 1/0); values "
             f"{format_ids(bad.unique().tolist())} at ids {format_ids(bad.index.tolist())} "
             "are not.")
+
+
+def _check_truth(truth) -> dict:
+    """The user's parameters, checked against the shape of :data:`DEFAULT_TRUTH`."""
+    from .._validation import is_real_number
+
+    problems = []
+    if not isinstance(truth, dict):
+        raise InputError(f"truth must be a dict shaped like DEFAULT_TRUTH; "
+                         f"{type(truth).__name__} was given.")
+    for model, spec in DEFAULT_TRUTH.items():
+        given = truth.get(model)
+        if not isinstance(given, dict):
+            problems.append(f"truth[{model!r}] is missing or not a dict")
+            continue
+        for key, default in spec.items():
+            value = given.get(key)
+            if isinstance(default, dict):
+                if not isinstance(value, dict):
+                    problems.append(f"truth[{model!r}][{key!r}] is missing or not a dict")
+                    continue
+                absent = [c for c in default if not is_real_number(value.get(c))]
+                if absent:
+                    problems.append(f"truth[{model!r}][{key!r}] needs a number for "
+                                    f"{format_ids(absent)}")
+            elif not is_real_number(value) or not np.isfinite(value):
+                problems.append(f"truth[{model!r}][{key!r}] must be a finite number; "
+                                f"{value!r} was given")
+            elif key == "rho" and not -1 < value < 1:
+                problems.append(f"truth[{model!r}]['rho'] must lie in (-1, 1); {value!r} was given")
+            elif key == "sigma2" and not value > 0:
+                problems.append(f"truth[{model!r}]['sigma2'] must be > 0; {value!r} was given")
+    if problems:
+        raise InputError("truth does not describe the process: " + "; ".join(problems)
+                         + ". Start from a copy of DEFAULT_TRUTH.")
+    return truth

@@ -35,7 +35,15 @@ def _warn_constant(value: str, periods: list, stacklevel: int = 3) -> None:
                       ConstantVariableWarning, stacklevel=stacklevel)
 
 
-def _check_options(permutations, seed) -> tuple[int, int | None]:
+#: esda's transformations of the weights (libpysal codes), any case.
+_TRANSFORMATIONS = ("r", "b", "d", "v", "o")
+
+
+def _check_options(permutations, seed, transformation) -> tuple[int, int | None]:
+    if not (isinstance(transformation, str) and transformation.lower() in _TRANSFORMATIONS):
+        raise InputError(f"transformation must be one of {list(_TRANSFORMATIONS)} (any case: "
+                         "'r' row-standardised, 'b' binary, 'd' doubly standardised, 'v' "
+                         f"variance stabilising, 'o' original); {transformation!r} was given.")
     return (check_count(permutations, "permutations", minimum=0),
             check_seed(seed, "seed", allow_none=True))
 
@@ -74,7 +82,8 @@ def _periods(frame, value, w, id, time):
         part_ids = pd.Index(part.index if id is None else part[id])
         if len(part_ids) < 3:
             raise InputError(
-                f"Moran's I needs at least 3 units; period {period!r} has {len(part_ids)}."
+                f"Moran's I needs at least 3 units; period {format_ids([period])[1:-1]} has "
+                f"{len(part_ids)}."
             )
         # Align the weights to this period's units (raises naming ids that differ).
         matrix = as_sparse(w, part_ids)
@@ -140,7 +149,7 @@ def moran_by_period(
     """
     import esda
 
-    permutations, seed = _check_options(permutations, seed)
+    permutations, seed = _check_options(permutations, seed, transformation)
     rows, constant = [], []
     for period, y, graph, ids in _periods(frame, value, w, id, time):
         if _is_constant(y):
@@ -192,7 +201,7 @@ def local_moran_by_period(
     """
     import esda
 
-    permutations, seed = _check_options(permutations, seed)
+    permutations, seed = _check_options(permutations, seed, transformation)
     parts, constant = [], []
     for period, y, graph, ids in _periods(frame, value, w, id, time):
         if _is_constant(y):

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .._validation import is_real_number
 from ..exceptions import InputError, format_ids
-from ._validation import as_series, check_option, numeric_block, raise_if_missing
+from ._validation import as_series, check_option, column_list, numeric_block, raise_if_missing
 
 __all__ = ["COORDINATION_GRADES", "coupling_coordination", "coordination_grade"]
 
@@ -175,7 +175,7 @@ def coupling_coordination(
         if not isinstance(frame, pd.DataFrame):
             raise InputError(f"frame must be a pandas DataFrame; {type(frame).__name__} was given.")
         subsystems = list(frame.columns)
-    subsystems = list(subsystems)
+    subsystems = column_list(subsystems, name="subsystems")
     if len(subsystems) < 2 or len(set(subsystems)) != len(subsystems):
         raise InputError(
             f"coupling needs at least 2 distinct subsystems; {format_ids(subsystems)} was given."

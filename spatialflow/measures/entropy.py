@@ -10,7 +10,13 @@ import pandas as pd
 
 from .._validation import is_real_number
 from ..exceptions import InputError, MissingValueWarning, ZeroRangeWarning, format_ids
-from ._validation import check_option, check_panel_keys, numeric_block, raise_if_missing
+from ._validation import (
+    check_option,
+    check_panel_keys,
+    column_list,
+    numeric_block,
+    raise_if_missing,
+)
 
 __all__ = ["EntropyResult", "entropy_weights", "parse_directions"]
 
@@ -232,7 +238,7 @@ def entropy_weights(
     keys = [k for k in (id, time) if k is not None]
     if indicators is None:
         indicators = [c for c in frame.columns if c not in keys]
-    indicators = list(indicators)
+    indicators = column_list(indicators, name="indicators")
     if len(set(indicators)) != len(indicators):
         raise InputError(f"indicators must be distinct; {format_ids(indicators)} was given.")
     block = numeric_block(frame, indicators, what="indicator")
@@ -263,7 +269,7 @@ def entropy_weights(
     scaled_all = pd.DataFrame(np.nan, index=block.index, columns=block.columns)
     scores = np.full(len(block), np.nan)
     for label, rows in groups:
-        where = "" if label is None else f" in period {label!r}"
+        where = "" if label is None else f" in period {format_ids([label])[1:-1]}"
         part = block.iloc[rows]
         if len(part) < 2:
             raise InputError(f"the entropy method needs at least 2 rows{where}; {len(part)} given.")
