@@ -174,3 +174,26 @@ def test_income_gap_needs_two_distinct_columns():
     with pytest.raises(InputError, match=r"columns must be distinct; \['u'\] given more than "
                                          r"once in \['u', 'u'\]"):
         income_gap(frame, urban_income="u", rural_income="u")
+
+
+def test_gini_names_the_offending_values():
+    # QA: every failure read "gini needs finite, non-negative values with a positive sum".
+    with pytest.raises(InputError, match=r"non-negative values; not so at rows \['b', 'c'\] "
+                                         r"\(values \[-1\.0, nan\]\)"):
+        gini(pd.Series([1.0, -1.0, np.nan], index=list("abc")))
+    with pytest.raises(InputError, match=r"at least one value"):
+        gini([])
+    with pytest.raises(InputError, match=r"positive sum; all are 0"):
+        gini([0.0, 0.0])
+
+
+def test_complex_values_are_refused_not_truncated():
+    # QA: complex indicators lost their imaginary part with only numpy's ComplexWarning.
+    with pytest.raises(InputError, match=r"values must be real numbers; dtype complex128"):
+        gini(np.array([1 + 1j, 2.0]))
+    with pytest.raises(InputError, match=r"values must be numeric; dtype complex128"):
+        gini(pd.Series([1 + 1j, 2.0]))
+    frame = pd.DataFrame({"u": [3.0 + 0j, 4.0], "r": [1.0, 2.0]})
+    with pytest.raises(InputError, match=r"columns must be numeric; \['u'\] have dtypes "
+                                         r"\['complex128'\]"):
+        income_gap(frame, urban_income="u", rural_income="r")

@@ -86,8 +86,9 @@ def numeric_block(
     if len(repeated):
         raise InputError(f"{what} columns must be distinct; {format_ids(repeated.tolist())} "
                          f"given more than once in {format_ids(list(columns))}.")
+    # bool is numeric to pandas, and complex casts to float by dropping the imaginary part.
     bad = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c])
-           or pd.api.types.is_bool_dtype(frame[c])]
+           or pd.api.types.is_bool_dtype(frame[c]) or pd.api.types.is_complex_dtype(frame[c])]
     if bad:
         raise InputError(
             f"{what} columns must be numeric; {format_ids(bad)} have dtypes "
@@ -186,7 +187,8 @@ def as_series(values, *, name: str) -> pd.Series:
             )
         values = values.iloc[:, 0]
     if isinstance(values, pd.Series):
-        if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+        if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+                and not pd.api.types.is_complex_dtype(values)):
             raise InputError(f"{name} must be numeric; dtype {values.dtype} was given.")
         return values.astype(float).copy()
     arr = np.asarray(values)
@@ -194,6 +196,8 @@ def as_series(values, *, name: str) -> pd.Series:
         raise InputError(
             f"{name} must be one-dimensional; an array of shape {arr.shape} was given."
         )
+    if np.iscomplexobj(arr):
+        raise InputError(f"{name} must be real numbers; dtype {arr.dtype} was given.")
     try:
         arr = arr.astype(float)
     except (TypeError, ValueError) as exc:

@@ -70,9 +70,17 @@ def _pos_part_sum(a: np.ndarray, b: np.ndarray) -> float:
 
 def gini(values) -> float:
     r"""Ordinary Gini coefficient :math:`G = \sum_i\sum_r |y_i - y_r| / (2 n^2 \mu)`."""
-    y = as_series(values, name="values").to_numpy()
-    if y.size == 0 or not np.isfinite(y).all() or (y < 0).any() or y.sum() <= 0:
-        raise InputError("gini needs finite, non-negative values with a positive sum.")
+    series = as_series(values, name="values")
+    y = series.to_numpy()
+    if y.size == 0:
+        raise EmptyInputError("gini needs at least one value; none was given.")
+    bad = ~np.isfinite(y) | (y < 0)
+    if bad.any():
+        raise InputError(f"gini needs finite, non-negative values; not so at rows "
+                         f"{format_ids(series.index[bad].tolist())} "
+                         f"(values {format_ids(y[bad].tolist())}).")
+    if y.sum() <= 0:
+        raise InputError("gini needs values with a positive sum; all are 0.")
     return _abs_diff_sum(y, y) / (2.0 * y.size**2 * y.mean())
 
 
