@@ -490,3 +490,16 @@ def test_describe_and_as_sparse_refuse_nonsense(grid):
     with pytest.raises(InputError, match=r"ids must be a sequence or Index of unit ids.*"
                                          r"str 'abcdefghi'"):
         as_sparse(w, "abcdefghi")
+
+
+def test_flow_table_with_missing_ids_names_the_rows(line):
+    flows = pd.DataFrame({"origin": ["p0", None], "destination": ["p1", "p3"],
+                          "flow": [1.0, 2.0]}, index=[10, 11])
+    with pytest.raises(MissingDataError, match=r"missing origin or destination ids in rows "
+                                               r"\[11\]"):
+        build(line, "flow", flows=flows, islands="keep")
+
+
+def test_complex_columns_are_refused(line):
+    with pytest.raises(InputError, match=r"column 'y' must be numeric; its dtype is complex128"):
+        build(line.assign(y=line["y"] + 0j), "economic", column="y")
