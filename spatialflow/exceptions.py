@@ -19,6 +19,7 @@ __all__ = [
     "EmptyInputError",
     "MissingDataError",
     "CollinearityError",
+    "ConstantResponseError",
     "WeightsKindError",
     "IslandError",
     "CRSError",
@@ -84,6 +85,10 @@ class MissingDataError(InputError):
 
 class CollinearityError(InputError):
     """Regressors are perfectly collinear (the design matrix is rank deficient)."""
+
+
+class ConstantResponseError(InputError):
+    """The response of a model does not vary (there is nothing to explain)."""
 
 
 class WeightsKindError(InputError):
