@@ -31,7 +31,7 @@ from ..exceptions import InputError, ModelSpecificationError
 from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import make_logdet
 from .ml import MLFit, fit_error, fit_lag, fit_ols
-from .results import SpatialResults
+from .results import FitInfo, SpatialResults
 
 __all__ = ["SpatialModel", "OLS", "SLX", "SAR", "SEM", "SDM", "SDEM"]
 
@@ -242,8 +242,8 @@ class SpatialModel:
             converged=raw.converged, model=self, endog_name=f.endog_name, use_t=use_t,
             df_resid=f.n - len(f.names), information=raw.information, at_bound=raw.at_bound,
             regime_info=f.regime_info,
-            extra={"optimizer": raw.optimizer, "logdet": None if ld is None else ld.method,
-                   "dropped": f.dropped})
+            extra=FitInfo(optimizer=raw.optimizer, logdet=None if ld is None else ld.method,
+                          dropped_units=f.dropped))
 
     def __repr__(self) -> str:
         what = self.formula or "arrays"

@@ -887,8 +887,6 @@ def _without_dropped_units(results, labels):
     not have is left in and reported as an error."""
     extra = getattr(results, "extra", None) or {}
     dropped = extra.get("dropped_units")
-    if dropped is None:
-        dropped = extra.get("dropped")
     if dropped is None or len(dropped) == 0:
         return labels
     if isinstance(labels, Mapping) and not isinstance(labels, pd.Series):

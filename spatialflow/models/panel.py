@@ -108,7 +108,7 @@ from .logdet import make_logdet
 from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
 from .panel_data import (EFFECTS, PanelData, lag_panel, prepare_panel, quasi_demean,
                          transformed_design, within)
-from .results import SpatialResults
+from .results import FitInfo, PanelInfo, SpatialResults
 
 __all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute"]
 
@@ -431,10 +431,10 @@ def _make_results(model, panel, params, cov_full, sigma2, llf, e, fitted, spatia
         spatial_param=spatial, bounds=None if ld is None else ld.bounds, converged=converged,
         model=model, endog_name=panel.endog_name, use_t=False,
         df_resid=counts.N - len(params), information=information, at_bound=at_bound,
-        panel=dict(effects=effects, T=panel.T, n=panel.n, bias_correction=correction,
-                   estimator=counts.estimator, id=panel.id_name, time=panel.time_name,
-                   times=panel.times, nobs_effective=counts.N),
-        extra=extra)
+        panel=PanelInfo(effects=effects, T=panel.T, n=panel.n, bias_correction=correction,
+                        estimator=counts.estimator, id=panel.id_name, time=panel.time_name,
+                        times=panel.times, nobs_effective=counts.N),
+        extra=FitInfo(**extra))
 
 
 # -------------------------------------------------------------------------- random effects
