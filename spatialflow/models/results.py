@@ -20,6 +20,8 @@ import scipy.sparse as sp
 from scipy import stats
 
 from ..exceptions import InputError
+from .effects import compute_effects, compute_unit_effects
+from .summary import make_summary
 
 __all__ = ["SpatialResults", "PanelInfo", "FitInfo"]
 
@@ -269,7 +271,6 @@ class SpatialResults:
         See :func:`spatialflow.models.effects.compute_effects` for all options (``method``,
         ``partition``, ``trace_method``, ``level``).
         """
-        from .effects import compute_effects
         return compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
 
     def unit_effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
@@ -285,13 +286,11 @@ class SpatialResults:
 
         See :func:`spatialflow.models.effects.compute_unit_effects` for all options.
         """
-        from .effects import compute_unit_effects
         return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
 
     # ------------------------------------------------------------------ summary
     def summary(self, **kwargs):
         """A :class:`~spatialflow.models.summary.Summary` with text/Markdown/LaTeX/HTML."""
-        from .summary import make_summary
         return make_summary(self, **kwargs)
 
     def _repr_html_(self) -> str:
