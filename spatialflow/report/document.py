@@ -115,7 +115,7 @@ class Report:
             parts.append(f'<div class="sf-banner">{e(t("synthetic", lang))}</div>')
         parts.append(f'<main class="sf-report"><h1>{e(self.title)}</h1>')
         # Summary first: each statement links to the tables that hold its numbers.
-        parts.append(f'<section id="summary"><h2>{e(t("summary", lang))}</h2><ul class="sf-summary">')
+        parts.append(f'<section id="summary"><h2>{e(t("summary", lang))}</h2><ul class="sf-findings">')
         for text, keys in self.summary:
             refs = ", ".join(f'<a href="#tab-{e(k)}">{e(t("table", lang))} '
                              f'{self._number("table", k)}</a>' for k in keys)
@@ -322,7 +322,7 @@ body { margin:0; font-family: "Noto Sans CJK SC","Source Han Sans SC","Microsoft
 h1 { font-size:1.9rem; margin:.6rem 0 1rem; }
 h2 { font-size:1.4rem; border-bottom:2px solid var(--rule); padding-bottom:.2rem;
   margin-top:2.2rem; }
-.sf-summary li { margin:.35rem 0; font-size:1.05rem; }
+.sf-findings li { margin:.35rem 0; font-size:1.05rem; }
 .sf-ref { color:var(--muted); font-size:.92rem; }
 a { color:var(--accent); }
 .sf-notes { background:#fff8e1; border-left:4px solid #f0b400; padding:.4rem 1rem;
@@ -335,15 +335,13 @@ figure { margin:0; border:1px solid var(--rule); padding:.5rem; background:#fff;
 figure img { max-width:100%; height:auto; display:block; }
 figcaption { color:var(--muted); font-size:.9rem; margin-top:.3rem; }
 .sf-table-wrap { overflow-x:auto; margin:1rem 0 1.6rem; }
-table.sf-table { border-collapse:collapse; width:100%; font-size:.9rem;
-  font-variant-numeric: tabular-nums; }
-table.sf-table caption { text-align:left; font-weight:600; padding:.3rem 0; }
-table.sf-table th { border-top:2px solid var(--ink); border-bottom:1px solid var(--ink);
-  padding:.25rem .6rem; background:#f4f6f9; }
-table.sf-table td { padding:.2rem .6rem; border-bottom:1px solid #eef1f5; }
-table.sf-table tbody tr:last-child td { border-bottom:2px solid var(--ink); }
-.num { text-align:right; white-space:nowrap; }
-.txt { text-align:left; white-space:nowrap; }
+/* The package renderer's tables, widened for the report (its own style keeps them compact
+   for notebooks). */
+.sf-report .sf-summary { display:block; width:100%; font-size:.9rem; }
+.sf-report .sf-summary h4 { text-align:left; font-size:1rem; margin:.2rem 0 .4rem; }
+.sf-report .sf-summary table.sf-table td, .sf-report .sf-summary table.sf-table th {
+  padding:.2rem .6rem; white-space:nowrap; }
+.sf-report .sf-summary table.sf-table tbody tr:nth-child(even) { background:#f7f9fb; }
 details > summary { cursor:pointer; font-weight:600; padding:.3rem 0; }
 .sf-note { color:var(--muted); font-size:.85rem; margin:.2rem 0; }
 footer { margin-top:3rem; color:var(--muted); font-size:.85rem; }
