@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import platform
-import time as _time
 import warnings
 from dataclasses import dataclass
 from importlib import metadata
@@ -30,8 +29,6 @@ __all__ = ["run", "plan", "RunResult", "Plan"]
 
 _VERSIONED = ["spatialflow", "numpy", "scipy", "pandas", "geopandas", "shapely", "libpysal",
               "spreg", "esda", "statsmodels", "formulaic", "matplotlib", "openpyxl", "pyarrow"]
-
-_CLASSES = None
 
 
 def _model_class(kind):
@@ -222,7 +219,6 @@ def run(config=None, *, progress: bool = False, say=None, **overrides) -> RunRes
     RunResult
     """
     say = say or (lambda message: None)
-    started = _time.time()
     p = plan(config, **overrides)
     config = p.config
     inputs = p.inputs
