@@ -192,7 +192,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
                    "unknown ids."),
         "columns": _k(_table_str, None, "table", "Header mapping, file header -> name, e.g. "
                       "{\"年份\" = \"year\", \"地区生产总值（万元）\" = \"gdp\"}."),
-        "sheet": _k(_str_or_int, None, "str|int", "Excel sheet (default the first)."),
+        "sheet": _k(_str_or_int, None, "str or int", "Excel sheet (default the first)."),
         "encoding": _k(_str, None, "str", "CSV encoding (default UTF-8, then GB18030)."),
         "years": _k(_years, None, "[int, int]", "First and last period kept (inclusive)."),
         "missing": _k(_choice("raise", "drop-units", "interpolate"), "raise", "str",
@@ -200,10 +200,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
                       "\"drop-units\" drops those units (and their polygons); \"interpolate\" "
                       "fills interior gaps linearly in time (never extrapolates). What was "
                       "done is written to missing_cells.csv."),
-        "crosswalk": _k(_str_or_table, None, "str|table", "Old code -> current code: a CSV "
+        "crosswalk": _k(_str_or_table, None, "str or table", "Old code -> current code: a CSV "
                         "(columns old,new) or a table {\"440116\" = \"440112\"}. Rows of "
                         "merged units are aggregated."),
-        "aggregate": _k(_str_or_table, "sum", "str|table", "How merged units combine: "
+        "aggregate": _k(_str_or_table, "sum", "str or table", "How merged units combine: "
                         "\"sum\" (extensive quantities), \"mean\", \"min\", \"max\", \"first\", "
                         "or a table column -> rule (unlisted columns: sum)."),
         "synthetic": _k(_bool, False, "bool", "The data are synthetic: every output and "
