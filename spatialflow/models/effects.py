@@ -114,8 +114,9 @@ DENSE_LIMIT_N = 20000
 #: Largest n for which per-unit direct effects of a non-symmetrisable W use a dense inverse.
 _DENSE_DIAG_MAX_N = 2000
 
-LAG_KINDS = ("SAR", "SDM")
-KINDS = ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM")
+# SAC and GNS: the error process does not enter the effects, only rho does.
+LAG_KINDS = ("SAR", "SDM", "SAC", "GNS")
+KINDS = ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS")
 _EFFECTS = ("direct", "indirect", "total")
 
 

@@ -124,9 +124,23 @@ class PanelSpec:
     """
 
     def __init__(self, *, data, y, X, w, id, time, effects, balance="raise", lagged=None,
-                 durbin=False, missing="raise", model_kind=""):
+                 durbin=False, missing="raise", model_kind="", dynamic=None):
         if effects not in EFFECTS:
             raise InputError(f"effects must be one of {list(EFFECTS)}; {effects!r} was given.")
+        if dynamic is not None:
+            from .dynamic import DYNAMIC
+            if dynamic not in DYNAMIC:
+                raise InputError(f"dynamic must be one of {list(DYNAMIC)} or None; "
+                                 f"{dynamic!r} was given.")
+            if model_kind not in ("SAR", "SDM"):
+                raise ModelSpecificationError(
+                    f"dynamic panels are implemented for SAR and SDM; a {model_kind} was "
+                    "requested.")
+            if effects not in ("unit", "twoway"):
+                raise ModelSpecificationError(
+                    "dynamic panels are estimated with unit or two-way fixed effects (the "
+                    f"Yu-de Jong-Lee / Lee-Yu estimator); effects={effects!r} was given.")
+        self.dynamic = dynamic
         if effects == "random" and model_kind not in ("SAR", "SEM", "OLS"):
             raise ModelSpecificationError(
                 f"random effects are implemented for SAR, SEM (and OLS); a {model_kind} was "
@@ -139,6 +153,9 @@ class PanelSpec:
                                              missing=missing, lagged=lagged, durbin=durbin)
         # Fail at construction, not at fit, on regressors the effects absorb.
         panel_design(self.data, effects)
+        if dynamic is not None:
+            from .dynamic import check_time_index
+            check_time_index(self.data.times, self.data.time_name)
         self._logdets: dict = {}
 
     def logdet(self, method: str):
@@ -252,6 +269,11 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
             "without islands (W 1 = 1), so that the time effects can be transformed away; "
             f"{_zero_rows(panel)} Row-standardise W (libpysal: w.transform = 'r'; give "
             "islands a neighbour), or pass bias_correction=None for the within estimator.")
+    if spec.dynamic is not None:
+        from .dynamic import fit_panel_dynamic
+        return fit_panel_dynamic(model, spec, bias_correction=bias_correction, logdet=logdet)
+    if model.lag_y and model.error:
+        return _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet)
     spatial = "rho" if model.lag_y else ("lambda" if model.error else None)
     if effects == "random":
         return _fit_random(model, panel, spatial, spec.logdet(logdet) if spatial else None)
@@ -307,6 +329,41 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
     return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),
                          sigma2, llf, e, fitted_lin, spatial, ld, converged, at_bound,
                          info_kind, counts, effects, bias_correction, extra)
+
+
+def _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet):
+    r"""SAC / GNS panels: the engine of :mod:`spatialflow.models.sac` on the stacked data.
+
+    Unit effects by time-demeaning, time effects as period dummies (nuisance regressors; for a
+    row-standardised W, :math:`B(\alpha_t\iota) = (1-\lambda)\alpha_t\iota` stays in their
+    span), the likelihood counting :math:`N^* = n^*T^*` observations and both
+    log-determinants :math:`T^*` times, less :math:`\ln(1-\rho)` and :math:`\ln(1-\lambda)`
+    under the Lee-Yu transformation of time effects. Covariance: the observed information of
+    the transformed model with the time dummies profiled out.
+    """
+    from .sac import fit_sac
+
+    n, T = panel.n, panel.T
+    y, Z, names, n_nuis = panel_design(panel, effects)
+    k = len(names)
+    Wop = sp.kron(sp.identity(T, format="csr"), panel.W, format="csr")
+    ld = spec.logdet(logdet)
+    wrapped = _PanelLogDet(ld, counts.drop_unit_root)
+    raw = fit_sac(y, Z, Wop, wrapped, n_obs=counts.N, ld_weight=counts.T, k_report=k,
+                  expected=False, name=model.kind)
+    params = pd.Series(list(raw.beta) + [raw.rho, raw.lam], index=names + ["rho", "lambda"],
+                       name="params", dtype=float)
+    full = list(params.index) + ["sigma2"]
+    e = raw.resid
+    extra = _recover_effects(panel, effects, names, raw.beta, raw.rho)
+    extra.update(optimizer=raw.optimizer, logdet=ld.method, dropped_units=panel.dropped_units,
+                 sigma2_within=float(e @ e) / (n * T), identification=raw.identification)
+    return _make_results(model, panel, params, pd.DataFrame(raw.cov_full, index=full,
+                                                            columns=full),
+                         raw.sigma2, raw.llf, e, panel.y - e, "rho", ld, raw.converged,
+                         raw.at_bound, raw.information, counts, effects,
+                         bias_correction if effects in FIXED else None, extra,
+                         n_spatial=2)
 
 
 def _row_standardised_strict(W: sp.csr_matrix) -> bool:
@@ -414,8 +471,11 @@ def _recover_effects(panel: PanelData, effects, names, beta, rho) -> dict:
 
 
 def _make_results(model, panel, params, cov_full, sigma2, llf, e, fitted, spatial, ld,
-                  converged, at_bound, information, counts, effects, correction, extra):
-    n_exog = len(params) - len(panel.lagged_names) - (1 if spatial else 0)
+                  converged, at_bound, information, counts, effects, correction, extra,
+                  n_spatial=None):
+    if n_spatial is None:
+        n_spatial = 1 if spatial else 0
+    n_exog = len(params) - len(panel.lagged_names) - n_spatial
     exog = list(params.index[:n_exog])
     # resid/fitted follow the user's rows (so data["resid"] = results.resid lines up); the
     # stacked (id, time) view stays available for code that works period by period.

@@ -119,14 +119,41 @@ class SpatialResults:
         return None if self.spatial_param is None else float(self.params[self.spatial_param])
 
     # ------------------------------------------------------------------- effects
-    def effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
-        """LeSage-Pace direct, indirect and total effects with inference.
+    def effects(self, n_draws: int = 1000, seed: int | None = 0, *,
+                horizon: str | None = None, **kwargs) -> pd.DataFrame:
+        r"""LeSage-Pace direct, indirect and total effects with inference.
 
         See :func:`spatialflow.models.effects.compute_effects` for all options (``method``,
         ``partition``, ``trace_method``, ``level``).
+
+        Dynamic panels (``dynamic=``): ``horizon="short"`` (the default) gives the short-run
+        effects :math:`(I-\rho W)^{-1}(\beta_k I+\theta_k W)`, ``horizon="long"`` the
+        long-run effects :math:`((1-\tau)I-(\rho+\eta)W)^{-1}(\beta_k I+\theta_k W)`
+        (simulation inference; see :func:`spatialflow.models.dynamic.dynamic_effects`).
         """
+        from ..exceptions import InputError, ModelSpecificationError
         from .effects import compute_effects
-        return compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+        if horizon not in (None, "short", "long"):
+            raise InputError(f"horizon must be 'short' or 'long'; {horizon!r} was given.")
+        dynamic = bool(self.panel and self.panel.get("dynamic"))
+        if horizon == "long":
+            if not dynamic:
+                raise ModelSpecificationError(
+                    "long-run effects need a dynamic panel (dynamic='time' or 'spacetime'); "
+                    f"this {self.kind} is static, where short and long run coincide.")
+            unknown = set(kwargs) - {"level", "method", "trace_method"}
+            if unknown:
+                raise InputError(f"long-run effects accept level, method and trace_method; "
+                                 f"{sorted(unknown)} were given.")
+            from .dynamic import dynamic_effects
+            return dynamic_effects(self.params, self.cov, self.W,
+                                   exog_names=self.exog_names,
+                                   lagged_names=self.lagged_names, horizon="long",
+                                   bounds=self.bounds, n_draws=n_draws, seed=seed, **kwargs)
+        frame = compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+        if dynamic:
+            frame.attrs["horizon"] = "short"
+        return frame
 
     def unit_effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
         """Per-unit (e.g. per-county) total, direct and indirect effects, for mapping.

@@ -44,7 +44,7 @@ __all__ = ["Summary", "Comparison", "make_summary", "compare", "significance_sta
            "format_number", "format_pvalue", "SYNTHETIC_NOTE"]
 
 # Model kinds whose coefficients on X are not the marginal effects (W enters y or X).
-EFFECTS_KINDS = frozenset({"SAR", "SDM", "SLX", "SDEM"})
+EFFECTS_KINDS = frozenset({"SAR", "SDM", "SLX", "SDEM", "SAC", "GNS"})
 
 # Thresholds of the significance stars, strictest first.
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
@@ -587,6 +587,9 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
             ("Periods (T)", panel.get("T")),
             ("Bias correction", panel.get("bias_correction") or "none"),
         ]
+        if panel.get("dynamic"):
+            left.append(("Dynamic", f"{panel['dynamic']} (periods used: "
+                                    f"{panel.get('periods_used')})"))
     right: list[tuple[str, Any]] = [
         ("Log-likelihood", float(results.llf)),
         ("AIC", float(results.aic)),
@@ -595,7 +598,11 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
     ]
     name = getattr(results, "spatial_param", None)
     if name is not None:
-        right += [(name, float(results.params[name])), (f"SE({name})", float(results.bse[name]))]
+        # SAC / GNS carry rho and lambda, dynamic panels tau and eta as well.
+        shown = [p for p in ("tau", "eta", "rho", "lambda")
+                 if p in results.params.index and (p == name or p not in results.exog_names)]
+        for p in shown:
+            right += [(p, float(results.params[p])), (f"SE({p})", float(results.bse[p]))]
     return left, right
 
 
@@ -746,7 +753,10 @@ def make_summary(
             eff = _effects_frame(effects, level)
             tables.append(eff)
             labels = [f"{var}: {kind}" for var, kind in eff.index]
-            blocks.append(_inference_block("Effects (LeSage-Pace)", eff, labels))
+            title = "Effects (LeSage-Pace)"
+            if getattr(results, "panel", None) and results.panel.get("dynamic"):
+                title = "Short-run effects (LeSage-Pace; long run: effects(horizon='long'))"
+            blocks.append(_inference_block(title, eff, labels))
             notes.append(f"Effects inference: {n_draws} simulation draws, seed {seed}.")
 
     title = f"{results.kind} Regression Results"
