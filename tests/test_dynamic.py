@@ -198,6 +198,15 @@ def test_model_class_api_and_effects(guangdong_w):
     assert "Dynamic" in text and "spacetime" in text and "Short-run effects" in text
 
 
+def test_sparse_and_dense_log_determinants_agree(guangdong_w):
+    df = _panel_df(guangdong_w, effects="twoway")
+    fits = {m: sf.SDM.from_formula("y ~ x", data=df, w=guangdong_w, id="code", time="year",
+                                   effects="twoway", dynamic="spacetime").fit(logdet=m)
+            for m in ("eigen", "lu")}
+    np.testing.assert_allclose(fits["lu"].params, fits["eigen"].params, rtol=1e-7)
+    np.testing.assert_allclose(fits["lu"].bse, fits["eigen"].bse, rtol=1e-5)
+
+
 def test_sar_time_dynamic_has_no_eta(guangdong_w):
     df = _panel_df(guangdong_w, eta=0.0)
     res = sf.SAR.from_formula("y ~ x", data=df, w=guangdong_w, id="code", time="year",

@@ -219,8 +219,13 @@ class _Spectral:
     r"""Traces :math:`\sum_i f(\omega_i)` of rational functions of W (exact or by series)."""
 
     def __init__(self, ld, W, drop: bool, seed: int = 0):
+        from .logdet import DENSE_MAX_N
+        from .traces import eigenvalues
         self.drop = drop
         self.eig = getattr(ld, "eigenvalues", None)
+        if self.eig is None and W.shape[0] <= DENSE_MAX_N:
+            # exact where dense eigenvalues are affordable (as the log-determinant's "auto")
+            self.eig = eigenvalues(W)
         self.W = W
         self.seed = seed
         self._traces = None
