@@ -22,9 +22,10 @@ fixed cross-products (:math:`O(k^2)` work) plus two log-determinants.
 
 The two-dimensional surface is often flat along a ridge (:math:`\rho` and :math:`\lambda`
 weakly identified, above all with :math:`WX` in the model), so it is searched robustly: the
-profile is evaluated on a ``grid`` x ``grid`` lattice of the admissible box, and a bounded
-quasi-Newton search with the analytic gradient starts from the best lattice point and from
-every other local maximum of the lattice; the best end point wins. The result is therefore
+profile is evaluated on a ``grid`` x ``grid`` lattice of the admissible box, and a damped
+Newton search (analytic gradient and Hessian, Levenberg damping, backtracking inside the box)
+starts from the best lattice point and from every other local maximum of the lattice (up to
+four); the best end point wins. The result is therefore
 never worse than the lattice maximum. The maximum is flagged *weakly identified*
 (:class:`~spatialflow.exceptions.WeakIdentificationWarning`) when the estimated correlation
 of :math:`\hat\rho` and :math:`\hat\lambda` exceeds :data:`WEAK_CORR` in absolute value, or when
@@ -60,7 +61,6 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from scipy.optimize import minimize
 
 from ..exceptions import BoundaryWarning, ConvergenceWarning, WeakIdentificationWarning
 from .logdet import DENSE_MAX_N
@@ -167,7 +167,7 @@ def sac_profile(y, X, W, logdet, *, n_obs: int | None = None, ld_weight: float =
 
 def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int | None = None,
             ld_weight: float = 1.0, k_report: int | None = None, grid: int = GRID,
-            expected: bool | None = None, gtol: float = 1e-10, name: str = "SAC") -> SACFit:
+            expected: bool | None = None, name: str = "SAC") -> SACFit:
     """SAC / GNS by concentrated ML (see the module docstring).
 
     Parameters
@@ -202,7 +202,6 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int 
     # rho and lambda share one log-determinant function: remember its values (a sparse LU
     # factorisation each for large n).
     ld_cache: dict = {}
-    trg_cache: dict = {}
 
     def ld(v):
         v = float(v)
@@ -210,35 +209,43 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int 
             ld_cache[v] = logdet(v)
         return ld_cache[v]
 
-    def trg(v):
-        v = float(v)
-        if v not in trg_cache:
-            trg_cache[v] = logdet.tr_G(v)
-        return trg_cache[v]
+    exact = getattr(getattr(logdet, "base", logdet), "method", "") == "eigen"
+
+    def ld_derivs(v):
+        """ln|I - vW|, tr G(v) = -d/dv, tr G(v)^2 = -d2/dv2 (exact, or one 3-point stencil)."""
+        if exact:
+            return ld(v), logdet.tr_G(v), logdet.tr_GG(v)
+        # h balances the O(h^2) truncation against rounding in ln|.| (about 1e-13 relative)
+        h = min(3e-5 * max(1.0, abs(v)), 0.25 * min(v - lo, hi - v))
+        a, b, c = ld(v - h), ld(v), ld(v + h)
+        return b, -(c - a) / (2 * h), -(c - 2 * b + a) / h**2
 
     def sse_part(p):
         sse, g = cross.sse_gradient(p[0], p[1])
         return 0.5 * N * np.log(sse / N), 0.5 * N * g / sse
 
-    def negll_grad(p):
-        r, l = p
-        f, g = sse_part(p)
-        # d ln|I - r W| / dr = -tr(G(r))
-        return (f - ld_weight * (ld(r) + ld(l)),
-                g + ld_weight * np.array([trg(r), trg(l)]))
+    def objective(p):
+        return cross_obj(p) - ld_weight * (ld(p[0]) + ld(p[1]))
 
-    def hessian(p):
-        # SSE part by differences of its analytic gradient (O(k^2), no log-determinant);
-        # log-determinant part analytic: d2/dr2 [-ln|I - r W|] = tr(G^2).
-        h = 1e-6
+    def cross_obj(p):
+        sse = cross.solve(p[0], p[1])[0]
+        return 0.5 * N * np.log(sse / N)
+
+    def full(p):
+        """Objective, analytic gradient and Hessian (SSE part by differences of its
+        analytic gradient: O(k^2), no log-determinant)."""
+        f, g = sse_part(p)
+        hstep = 1e-6
         H = np.empty((2, 2))
         for i in range(2):
             d = np.zeros(2)
-            d[i] = h
-            H[:, i] = (sse_part(p + d)[1] - sse_part(p - d)[1]) / (2 * h)
+            d[i] = hstep
+            H[:, i] = (sse_part(p + d)[1] - sse_part(p - d)[1]) / (2 * hstep)
         H = 0.5 * (H + H.T)
-        H += ld_weight * np.diag([logdet.tr_GG(p[0]), logdet.tr_GG(p[1])])
-        return H
+        lr, gr, hr = ld_derivs(p[0])
+        ll, gl, hl = ld_derivs(p[1])
+        return (f - ld_weight * (lr + ll), g + ld_weight * np.array([gr, gl]),
+                H + ld_weight * np.diag([hr, hl]))
 
     # --- lattice: the log-determinant is one function of one argument, evaluated once
     axis = np.linspace(box[0], box[1], grid + 2)[1:-1]
@@ -251,9 +258,7 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int 
     starts = _lattice_minima(surface)
     runs = []
     for i, j in starts:
-        res = minimize(negll_grad, x0=np.array([axis[i], axis[j]]), jac=True,
-                       method="L-BFGS-B", bounds=[box, box],
-                       options={"ftol": 1e-15, "gtol": gtol, "maxiter": 500})
+        res = _damped_newton(full, objective, np.array([axis[i], axis[j]]), box, lo, hi)
         runs.append((float(res.fun), res, (axis[i], axis[j])))
     runs.sort(key=lambda t: t[0])
     best_f, best, _ = runs[0]
@@ -264,8 +269,7 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int 
         best_f = grid_best
         converged = False
     else:
-        best_x, best_f = _newton_polish(negll_grad, hessian, best.x, best_f, box)
-        converged = bool(best.success) or _stationary(negll_grad, best_x, box)
+        best_x, converged = best.x, best.success
     r_hat, l_hat = float(best_x[0]), float(best_x[1])
 
     at_bound = any(min(v - lo, hi - v) < BOUND_TOL * width for v in (r_hat, l_hat))
@@ -315,44 +319,65 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int 
     opt = {"starts": [tuple(map(float, s)) for _, _, s in runs],
            "ends": [tuple(map(float, res.x)) for _, res, _ in runs],
            "end_llf": [float(-f) for f, _, _ in runs], "grid": grid,
-           "grid_max_llf": _llf_from_neg(grid_best, N), "nfev": int(sum(res.nfev for _, res, _ in runs)),
-           "message": str(best.message)}
+           "grid_max_llf": _llf_from_neg(grid_best, N),
+           "nfev": int(sum(res.nfev for _, res, _ in runs)), "message": str(best.message)}
     fitted = y - e
     return SACFit(beta[:k], r_hat, l_hat, sigma2, float(llf), cov_full, e, fitted, converged,
                   at_bound, "expected" if expected else "observed", opt, ident)
 
 
-def _newton_polish(fg, hessian, x, f, box, steps: int = 4):
-    """A few Newton steps with the analytic gradient and Hessian of the concentrated objective.
+@dataclass
+class _Search:
+    x: np.ndarray
+    fun: float
+    success: bool
+    nfev: int
+    message: str
 
-    Quasi-Newton stops when its line search stalls, typically 1e-8 from the maximum; Newton
-    on the exact gradient reaches the rounding level. A step is kept only if it does not
-    worsen the objective and stays inside the box.
+
+def _damped_newton(full, objective, x, box, lo, hi, max_iter: int = 100) -> _Search:
+    """Minimise the 2-D concentrated objective by Newton steps with the analytic Hessian.
+
+    Levenberg damping when the Hessian is not positive definite (flat ridges), backtracking
+    (Armijo) that keeps every iterate inside the box; converged when the step falls below
+    1e-10. Newton reaches the rounding level of the maximum, which quasi-Newton methods
+    stopping on their line search do not (they end about 1e-8 away).
     """
     x = np.asarray(x, dtype=float)
-    for _ in range(steps):
-        _, g = fg(x)
-        H = hessian(x)
-        if not np.all(np.linalg.eigvalsh(H) > 0):
-            break
-        step = la.solve(H, g)
-        x_new = x - step
-        if not (box[0] < x_new[0] < box[1] and box[0] < x_new[1] < box[1]):
-            break
-        f_new = fg(x_new)[0]
-        if f_new > f + 1e-12 * max(1.0, abs(f)):
-            break
-        x, f = x_new, min(f, f_new)
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    return x, f
-
-
-def _stationary(fg, x, box) -> bool:
-    """Gradient (scaled by the curvature) at rounding level, or a bound is active."""
-    _, g = fg(x)
-    near = [min(v - box[0], box[1] - v) < 1e-8 for v in x]
-    return bool(all(abs(gi) < 1e-4 or b for gi, b in zip(g, near)))
+    f, g, H = full(x)
+    nfev = 1
+    for _ in range(max_iter):
+        evals = np.linalg.eigvalsh(H)
+        scale = max(1.0, float(np.max(np.abs(evals))))
+        mu = 0.0 if evals.min() > 1e-10 * scale else -evals.min() + 1e-6 * scale
+        step = la.solve(H + mu * np.eye(2), g)
+        t = 1.0
+        # Near the optimum the objective changes less than its rounding error (its curvature
+        # times step^2), so a line search on f would stall there: take small Newton steps as
+        # they are, where they converge quadratically on the exact gradient.
+        local = mu == 0.0 and np.max(np.abs(step)) < 1e-5
+        while True:
+            x_new = x - t * step
+            if box[0] < x_new[0] < box[1] and box[0] < x_new[1] < box[1]:
+                if local:
+                    break
+                f_new = objective(x_new)
+                nfev += 1
+                if f_new <= f - 1e-4 * t * float(g @ step) or t * np.max(np.abs(step)) < 1e-12:
+                    break
+            t *= 0.5
+            if t < 1e-12:
+                # no descent along the Newton direction: a maximum on the box edge (the
+                # caller reports it) or the rounding floor of a flat optimum
+                edge = any(min(v - lo, hi - v) < 1e-4 * (hi - lo) for v in x)
+                return _Search(x, f, bool(edge), nfev, "line search found no descent")
+        moved = t * np.max(np.abs(step))
+        x = x_new
+        f, g, H = full(x)
+        nfev += 1
+        if moved < 1e-10:
+            return _Search(x, f, True, nfev, "step below 1e-10")
+    return _Search(x, f, False, nfev, f"no convergence in {max_iter} Newton iterations")
 
 
 def _llf_from_neg(f: float, N: float) -> float:
