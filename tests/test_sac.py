@@ -254,6 +254,18 @@ def test_shuffling_rows_leaves_estimates_unchanged(columbus):
     np.testing.assert_allclose(res.bse, ref.bse, rtol=1e-8)
 
 
+def test_sac_with_regimes(columbus):
+    # regime-specific coefficients, common rho and lambda; the Chow test runs on the fit
+    df, w = columbus
+    df = df.assign(reg=(df["INC"] > df["INC"].median()).astype(int))
+    res = sf.SAC.from_formula(FORMULA, data=df, w=w, regimes="reg").fit()
+    assert {"INC[0]", "INC[1]", "rho", "lambda"} <= set(res.params.index)
+    chow = sf.chow_test(res)
+    assert chow.loc["joint", "df"] == 3 and 0 <= chow.loc["joint", "pvalue"] <= 1
+    # the regime fit nests the pooled SAC: its likelihood cannot be lower
+    assert res.llf >= _fit(sf.SAC, columbus).llf - 1e-9
+
+
 def test_gns_without_lags_is_labelled_sac(columbus):
     res = _fit(sf.GNS, columbus, lagged=[])
     sac = _fit(sf.SAC, columbus)

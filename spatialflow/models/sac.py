@@ -60,7 +60,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ..exceptions import BoundaryWarning, ConvergenceWarning, WeakIdentificationWarning
 from .logdet import DENSE_MAX_N

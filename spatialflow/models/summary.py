@@ -196,6 +196,10 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
         if panel.get("dynamic"):
             left.append(("Dynamic", f"{panel['dynamic']} (periods used: "
                                     f"{panel.get('periods_used')})"))
+            stat = getattr(results, "extra", {}).get("stationarity") or {}
+            if stat:
+                left.append(("Stationary", f"{'yes' if stat['stationary'] else 'NO'} "
+                                           f"(tau+rho+eta = {stat['tau_rho_eta']:.4f})"))
     right: list[tuple[str, Any]] = [
         ("Log-likelihood", float(results.llf)),
         ("AIC", float(results.aic)),
