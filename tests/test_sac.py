@@ -336,20 +336,23 @@ def _orthonormal_complement(m):
     return vecs[:, vals > 0.5]
 
 
+@pytest.mark.parametrize("effects", ["unit", "twoway"])
 @pytest.mark.parametrize("model", [sf.SAC, sf.GNS])
-def test_panel_lee_yu_likelihood_is_the_explicit_transformed_likelihood(model):
-    """Twoway Lee-Yu: our logL equals the likelihood of the data transformed explicitly by
-    F_T (x) F_n with W* = F_n'WF_n (dense, written here), at our estimates, where its
-    gradient vanishes."""
+def test_panel_lee_yu_likelihood_is_the_explicit_transformed_likelihood(model, effects):
+    """Lee-Yu: our logL equals the likelihood of the data transformed explicitly by
+    F_T (x) F_n with W* = F_n'WF_n (F_n = I_n for unit effects; dense, written here), at our
+    estimates, where its gradient vanishes."""
     df, w = _lattice_panel()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WeakIdentificationWarning)
         res = model.from_formula("y ~ x", data=df, w=w, id="id", time="t",
-                                 effects="twoway").fit()
+                                 effects=effects).fit()
     n, T = 36, 5
     W = as_sparse(w, pd.Index(w.id_order)).toarray()
-    FT, Fn = _orthonormal_complement(T), _orthonormal_complement(n)
+    FT = _orthonormal_complement(T)
+    Fn = _orthonormal_complement(n) if effects == "twoway" else np.eye(n)
     Ws = Fn.T @ W @ Fn
+    m_units = Fn.shape[1]
     Y = df["y"].to_numpy().reshape(T, n)
     Xr = df["x"].to_numpy().reshape(T, n)
     cols = [Xr] + ([(W @ Xr.T).T] if model is sf.GNS else [])
@@ -365,8 +368,8 @@ def test_panel_lee_yu_likelihood_is_the_explicit_transformed_likelihood(model):
     def ll(theta):
         k = Xs.shape[1]
         beta, r, l, s2 = theta[:k], theta[k], theta[k + 1], theta[k + 2]
-        A = np.eye(n - 1) - r * Ws
-        B = np.eye(n - 1) - l * Ws
+        A = np.eye(m_units) - r * Ws
+        B = np.eye(m_units) - l * Ws
         e = np.kron(I, B) @ (ys - r * Wbig @ ys - Xs @ beta)
         return (-0.5 * m * np.log(2 * np.pi * s2) + (T - 1) * (np.linalg.slogdet(A)[1]
                 + np.linalg.slogdet(B)[1]) - e @ e / (2 * s2))
