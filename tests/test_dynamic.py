@@ -231,6 +231,20 @@ def test_sar_time_dynamic_has_no_eta(guangdong_w):
                                rtol=1e-10)
 
 
+def test_compare_orders_dynamic_parameters_and_notes_sigma2(guangdong_w):
+    df = _panel_df(guangdong_w)
+    kw = dict(data=df, w=guangdong_w, id="code", time="year", effects="unit")
+    sdm = sf.SDM.from_formula("y ~ x", dynamic="spacetime", **kw).fit()
+    sar = sf.SAR.from_formula("y ~ x", dynamic="time", **kw).fit()
+    text = sf.compare([sdm, sar]).as_text()
+    rows = [line.split()[0] for line in text.splitlines() if line.split()
+            and line.split()[0] in ("x", "W_x", "tau", "eta", "rho")]
+    assert rows == ["x", "W_x", "tau", "eta", "rho"]
+    assert "bias-corrected QML estimate for SDM, SAR" in text
+    lr = sf.models.lr_test(sar, sdm)
+    np.testing.assert_allclose(lr.statistic, 2 * (sdm.llf - sar.llf), rtol=1e-12)
+
+
 def test_long_run_effects_need_a_dynamic_model(guangdong_w):
     df = _panel_df(guangdong_w)
     res = sf.SDM.from_formula("y ~ x", data=df, w=guangdong_w, id="code", time="year",

@@ -60,6 +60,10 @@ information:
 
 It assumes normal errors (the excess-kurtosis term of the QML sandwich is omitted).
 
+**Log-likelihood**: ``llf`` is the maximised (uncorrected) quasi log-likelihood, the value
+likelihood-ratio tests and information criteria need; the corrected estimates are not a
+maximiser of it.
+
 **Stationarity**: :math:`\max_i |(\tau + \eta\omega_i)/(1 - \rho\omega_i)| < 1` over the real
 eigenvalues :math:`\omega_i` of W, i.e. :math:`\tau + \rho + \eta < 1` (and
 :math:`\tau - (\rho+\eta)\omega_{min}\ldots`) for a row-standardised W; the condition is
@@ -381,6 +385,13 @@ def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
     d1, r1, s1 = theta[:k], float(theta[k]), float(theta[k + 1])
     lo, hi = ld.bounds
     at_bound = raw.at_bound or not (lo < r1 < hi)
+    if not (lo < r1 < hi):
+        from ..exceptions import BoundaryWarning
+        warnings.warn(
+            f"the bias-corrected rho = {r1:.6g} lies outside the admissible interval "
+            f"({lo:.6g}, {hi:.6g}) (uncorrected {rho:.6g}); the correction is not reliable "
+            "here and the covariance is not defined. Compare with bias_correction=None.",
+            BoundaryWarning, stacklevel=3)
     info1, kind = information_at(d1, r1, s1)
     cov_full = inv_information(info1)
     e1 = yw - r1 * Wyw - Zw @ d1

@@ -270,6 +270,12 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int 
     else:
         best_x, converged = best.x, best.success
     r_hat, l_hat = float(best_x[0]), float(best_x[1])
+    if min(r_hat, l_hat) - lo < BOUND_TOL * width and min(r_hat, l_hat) < 0 \
+            and logdet.refine_bounds():
+        # A strategy that started from a conservative interval (very large n) widens it to
+        # the exact one when an estimate reaches its lower end; search again.
+        return fit_sac(y, X, W, logdet, n_obs=n_obs, ld_weight=ld_weight, k_report=k_report,
+                       grid=grid, expected=expected, name=name)
 
     at_bound = any(min(v - lo, hi - v) < BOUND_TOL * width for v in (r_hat, l_hat))
     if at_bound:

@@ -434,8 +434,11 @@ def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
     """Footnote: which sigma2 each column shows (least-squares vs ML divisor)."""
     ls = [n for n, r in zip(names, results_list)
           if str(r.kind) in ("OLS", "SLX") and not getattr(r, "panel", None)]
-    panel = [n for n, r in zip(names, results_list) if getattr(r, "panel", None)]
-    ml = [n for n in names if n not in ls and n not in panel]
+    dynamic = [n for n, r in zip(names, results_list)
+               if (getattr(r, "panel", None) or {}).get("dynamic")]
+    panel = [n for n, r in zip(names, results_list)
+             if getattr(r, "panel", None) and n not in dynamic]
+    ml = [n for n in names if n not in ls and n not in panel and n not in dynamic]
     parts = []
     if ls:
         parts.append(f"SSE/(n - k) for {', '.join(ls)} (least squares, as R's lm)")
@@ -445,13 +448,18 @@ def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
         parts.append(f"SSE/n_eff for {', '.join(panel)} (panel maximum likelihood; n_eff is "
                      "the 'n (effective)' row: n*T* = (n - 1 under time effects) x "
                      "(T - 1 under unit effects) after the Lee-Yu transformation, nT otherwise)")
+    if dynamic:
+        parts.append(f"bias-corrected QML estimate for {', '.join(dynamic)} (dynamic panel, "
+                     "Yu-de Jong-Lee; n_eff = n* x (T - 1), n* = n - 1 under two-way effects)")
     return "sigma2: " + "; ".join(parts) + "."
 
 
-def _param_group(name: str, results: Any) -> int:
-    """Order key: Intercept, regressors, W_ regressors, rho, lambda."""
+def _param_group(name: str, results: Any) -> float:
+    """Order key: Intercept, regressors, W_ regressors, tau, eta, rho, lambda."""
     if name == "Intercept":
         return 0
+    if name in ("tau", "eta") and (getattr(results, "panel", None) or {}).get("dynamic"):
+        return 2.5 if name == "tau" else 2.6
     if name == "rho":
         return 3
     if name == "lambda":
@@ -463,7 +471,7 @@ def _param_group(name: str, results: Any) -> int:
 
 
 def _ordered_params(results_list: Sequence[Any]) -> list[str]:
-    groups: dict[str, int] = {}
+    groups: dict[str, float] = {}
     for res in results_list:
         for name in res.params.index:
             groups.setdefault(str(name), _param_group(str(name), res))
