@@ -29,11 +29,13 @@ import pandas as pd
 
 from .._typing import (BalancePolicy, BiasCorrection, DynamicOption, LogDetMethod,
                        MissingPolicy, PanelEffects, WeightsLike)
-from ..exceptions import InputError, ModelSpecificationError
+from ..exceptions import InputError, ModelSpecificationError, format_ids
 from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import make_logdet
 from .ml import MLFit, fit_error, fit_lag, fit_ols
-from .results import SpatialResults
+from .naming import MODEL_KINDS
+from .panel import PanelSpec, fit_panel
+from .results import FitInfo, SpatialResults
 from .sac import SACFit, fit_sac
 
 __all__ = ["SpatialModel", "OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS"]
@@ -110,9 +112,17 @@ class SpatialModel:
                "SDEM, SAC, GNS.\n" + _PARAMETERS)
 
     kind: ClassVar[str] = ""
+    # Where W enters (see spatialflow.models.naming.MODEL_KINDS, the one table of them):
+    # set on each subclass from its kind.
     lag_y: ClassVar[bool] = False
     error: ClassVar[bool] = False
     durbin: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            flags = MODEL_KINDS[cls.kind]
+            cls.lag_y, cls.error, cls.durbin = flags.lag_y, flags.error, flags.durbin
 
     def __init__(self, y, X, w: WeightsLike | None = None, *,
                  lagged: Sequence[str] | None = None, add_constant: bool = True,
@@ -166,7 +176,6 @@ class SpatialModel:
                 raise ModelSpecificationError(
                     "regimes= is not available for panel models yet; interact the regime "
                     "dummy with the regressors in the formula instead (e.g. 'x:C(core)').")
-            from .panel import PanelSpec
             self.panel_options = PanelSpec(data=data, y=y, X=X, w=w, id=id, time=time,
                                            effects=effects, balance=balance,
                                            lagged=lagged, durbin=self.durbin,
@@ -210,7 +219,6 @@ class SpatialModel:
             raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
                              "was given.")
         if self.panel_options is not None:
-            from .panel import fit_panel
             return fit_panel(self, bias_correction=("lee-yu" if bias_correction is _UNSET
                                                     else bias_correction),
                              logdet=logdet or self.logdet_method)
@@ -236,26 +244,25 @@ class SpatialModel:
     def _results(self, raw: MLFit | SACFit, ld) -> SpatialResults:
         f = self.frame
         names = list(f.names)
-        spatial = "rho" if self.lag_y else ("lambda" if self.error else None)
+        flags = MODEL_KINDS[self.kind]
+        spatial = flags.spatial_param
         # A Durbin model fitted with lagged=[] is the model without lags: label it so, so
         # that effects and comparisons treat it as what it is.
-        kind = self.kind
-        if self.durbin and not f.lagged_names:
-            kind = {"SLX": "OLS", "SDM": "SAR", "SDEM": "SEM", "GNS": "SAC"}[self.kind]
+        kind = flags.without_lags if self.durbin and not f.lagged_names else self.kind
         values = list(raw.beta)
-        extra = {}
+        identification = None
         if isinstance(raw, SACFit):
             # Two spatial parameters: rho (which the effects use) and lambda.
             names += ["rho", "lambda"]
             values += [raw.rho, raw.lam]
-            extra["identification"] = raw.identification
+            identification = raw.identification
         elif spatial is not None:
             names.append(spatial)
             values.append(raw.spatial)
         params = pd.Series(values, index=names, name="params", dtype=float)
         full = names + ["sigma2"]
         cov_full = pd.DataFrame(raw.cov_full, index=full, columns=full)
-        use_t = kind in ("OLS", "SLX")
+        use_t = flags.least_squares
         return SpatialResults(
             kind=kind, params=params, cov_full=cov_full, sigma2=raw.sigma2,
             llf=raw.llf, nobs=f.n, resid=pd.Series(raw.resid, index=f.ids, name="resid"),
@@ -265,8 +272,26 @@ class SpatialModel:
             converged=raw.converged, model=self, endog_name=f.endog_name, use_t=use_t,
             df_resid=f.n - len(f.names), information=raw.information, at_bound=raw.at_bound,
             regime_info=f.regime_info,
-            extra={"optimizer": raw.optimizer, "logdet": None if ld is None else ld.method,
-                   "dropped": f.dropped, **extra})
+            extra=FitInfo(optimizer=raw.optimizer, logdet=None if ld is None else ld.method,
+                          dropped_units=f.dropped, identification=identification))
+
+    def unit_attribute(self, column: str) -> pd.Series:
+        """A column of the model's data as one label per unit id (e.g. an effects partition).
+
+        Panels: the column must be constant within units (see
+        :meth:`spatialflow.models.panel.PanelSpec.unit_attribute`).
+        """
+        if self.panel_options is not None:
+            return self.panel_options.unit_attribute(column)
+        data = self.data
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(
+                f"partition={column!r} names a column, but the model keeps no data frame to "
+                "look it up in; pass a Series of labels indexed by unit id.")
+        if column not in data.columns:
+            raise InputError(f"partition column {column!r} is not in the data; columns are "
+                             f"{format_ids(data.columns)}.")
+        return data[column]
 
     def __repr__(self) -> str:
         what = self.formula or "arrays"
@@ -281,41 +306,34 @@ class OLS(SpatialModel):
 class SLX(SpatialModel):
     r"""Spatial lag of X: :math:`y = X\beta + WX\theta + \varepsilon` (least squares)."""
     kind = "SLX"
-    durbin = True
 
 
 class SAR(SpatialModel):
     r"""Spatial lag (autoregressive) model: :math:`y = \rho Wy + X\beta + \varepsilon`."""
     kind = "SAR"
-    lag_y = True
 
 
 class SEM(SpatialModel):
     r"""Spatial error model: :math:`y = X\beta + u,\ u = \lambda W u + \varepsilon`."""
     kind = "SEM"
-    error = True
 
 
 class SDM(SpatialModel):
     r"""Spatial Durbin model: :math:`y = \rho Wy + X\beta + WX\theta + \varepsilon`."""
     kind = "SDM"
-    lag_y = True
-    durbin = True
 
 
 class SDEM(SpatialModel):
     r"""Spatial Durbin error model: :math:`y = X\beta + WX\theta + u,\ u = \lambda Wu + \varepsilon`."""
     kind = "SDEM"
-    error = True
-    durbin = True
 
 
 class SAC(SpatialModel):
-    r"""Spatial autoregressive model with autoregressive errors (SARAC / SARAR, Kelejian-Prucha's
+    r"""Spatial autoregressive model with autoregressive errors (SARAR, Kelejian-Prucha's
     "SAC"): :math:`y = \rho Wy + X\beta + u,\ u = \lambda Wu + \varepsilon`.
 
     Estimated by ML over the two-dimensional admissible region, searched robustly (profile
-    grid and local refinement from several starts; see :mod:`spatialflow.models.sac`), with
+    grid and Newton refinement from several starts; see :mod:`spatialflow.models.sac`), with
     the analytic information matrix (R spatialreg's ``sacsarlm``). ``params`` holds both
     ``rho`` and ``lambda``; the effects are those of the lag part, :math:`(I-\rho W)^{-1}\beta_k`.
     A weakly identified maximum raises a
@@ -323,8 +341,6 @@ class SAC(SpatialModel):
     ``results.extra["identification"]``.
     """
     kind = "SAC"
-    lag_y = True
-    error = True
 
 
 class GNS(SpatialModel):
@@ -336,9 +352,6 @@ class GNS(SpatialModel):
     identification diagnostics before interpreting the split between the two.
     """
     kind = "GNS"
-    lag_y = True
-    error = True
-    durbin = True
 
 
 # The concrete classes are what users open with help(): give each the full parameter list.

@@ -87,13 +87,17 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy import stats
 
-from ..exceptions import (InputError, ModelSpecificationError, NonStationaryWarning,
-                          PanelError)
+from ..exceptions import (BoundaryWarning, InputError, ModelSpecificationError,
+                          NonStationaryWarning, PanelError)
+from .effects import _EFFECTS, EffectsKernel
+from .logdet import DENSE_MAX_N
 from .ml import LOG2PI, fit_lag, inv_information
+from .naming import lag_name
 from .panel_data import PanelData, within
+from .traces import eigenvalues, inf_norm, series_order, trace_powers
 
 __all__ = ["DynamicFit", "fit_dynamic", "dynamic_effects", "check_time_index",
-           "stationarity", "DYNAMIC"]
+           "stationarity", "DYNAMIC", "TAU", "ETA"]
 
 #: Accepted values of ``dynamic=``.
 DYNAMIC = ("time", "spacetime")
@@ -188,7 +192,6 @@ def _design(panel: PanelData, dynamic: str, lags: bool = True):
     exog = [c for c in panel.exog_names if c != "Intercept"]
     X = panel.X[exog].to_numpy()[n:]
     WX = panel.WX[n:]
-    from .design import lag_name
     Z = np.column_stack(cols + [X, WX])
     names += exog + [lag_name(c) for c in panel.lagged_names]
     return Y[1:].reshape(-1), Z, names
@@ -223,8 +226,6 @@ class _Spectral:
     r"""Traces :math:`\sum_i f(\omega_i)` of rational functions of W (exact or by series)."""
 
     def __init__(self, ld, W, drop: bool, seed: int = 0):
-        from .logdet import DENSE_MAX_N
-        from .traces import eigenvalues
         self.drop = drop
         self.eig = getattr(ld, "eigenvalues", None)
         if self.eig is None and W.shape[0] <= DENSE_MAX_N:
@@ -249,7 +250,6 @@ class _Spectral:
 
     def _series(self, power, poles) -> float:
         # Power series: prod_j 1/(a_j - c_j w) = prod_j (1/a_j) sum_m (c_j/a_j)^m w^m.
-        from .traces import inf_norm, series_order, trace_powers
         r = max(abs(c / a) for a, c in poles) if poles else 0.0
         order, _ = series_order(r, inf_norm(self.W), tol=1e-10, max_order=400)
         coef = np.zeros(order + 1)
@@ -386,7 +386,6 @@ def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
     lo, hi = ld.bounds
     at_bound = raw.at_bound or not (lo < r1 < hi)
     if not (lo < r1 < hi):
-        from ..exceptions import BoundaryWarning
         warnings.warn(
             f"the bias-corrected rho = {r1:.6g} lies outside the admissible interval "
             f"({lo:.6g}, {hi:.6g}) (uncorrected {rho:.6g}); the correction is not reliable "
@@ -430,7 +429,6 @@ def dynamic_effects(params: pd.Series, cov: pd.DataFrame, W, *, exog_names, lagg
     long-run draws outside the stationarity region (:math:`1-\tau \le 0` or
     :math:`\rho_L` outside the admissible interval) are rejected and counted.
     """
-    from .effects import EffectsKernel, _EFFECTS
     if horizon not in ("short", "long"):
         raise InputError(f"horizon must be 'short' or 'long'; {horizon!r} was given.")
     if method != "simulation":
@@ -524,57 +522,3 @@ def dynamic_effects(params: pd.Series, cov: pd.DataFrame, W, *, exog_names, lagg
                        rejected_draws=rejected, seed=seed, horizon=horizon,
                        trace_method=kernel.trace_method)
     return frame
-
-
-# ------------------------------------------------------------------------------- results
-def fit_panel_dynamic(model, spec, *, bias_correction="lee-yu", logdet: str = "auto"):
-    """Fit a model built with ``dynamic=`` (called by ``model.fit``) and label the results.
-
-    ``params``: the regressors, their lags ``W_<x>``, then ``tau``, ``eta`` (spacetime) and
-    ``rho``. ``resid`` and ``fitted`` are on the user's rows, NaN in the first period (the
-    initial condition has no residual); they are those of the within-transformed model.
-    ``extra`` holds the uncorrected estimates, the bias, the stationarity check.
-    """
-    from .results import SpatialResults
-
-    panel = spec.data
-    ld = spec.logdet(logdet)
-    fit = fit_dynamic(panel, ld, effects=spec.effects, dynamic=spec.dynamic,
-                      bias_correction=bias_correction)
-    dyn = [TAU] + ([ETA] if spec.dynamic == "spacetime" else [])
-    regs = [nm for nm in fit.names if nm not in dyn and nm != "rho"]
-    order = regs + dyn + ["rho"]
-    pos = [fit.names.index(nm) for nm in order]
-    params = pd.Series(fit.params[pos], index=order, name="params", dtype=float)
-    full = order + ["sigma2"]
-    idx = pos + [len(fit.names)]
-    cov_full = pd.DataFrame(fit.cov_full[np.ix_(idx, idx)], index=full, columns=full)
-    n, T = panel.n, panel.T
-    pad = np.full(n, np.nan)
-    e = np.concatenate([pad, fit.resid])
-    fitted = np.concatenate([pad, fit.fitted])
-    exog = [c for c in panel.exog_names if c != "Intercept"]
-    counts = fit.counts
-    estimator = ("Yu-de Jong-Lee bias-corrected QML" if bias_correction else "QML (uncorrected)")
-    if spec.effects == "twoway":
-        estimator += ", Lee-Yu transformation of time effects"
-    extra = {"optimizer": fit.optimizer, "logdet": ld.method,
-             "dropped_units": panel.dropped_units, "uncorrected": fit.uncorrected,
-             "bias": (None if fit.bias is None
-                      else pd.Series(fit.bias[pos + [len(fit.names)]], index=full)),
-             "stationarity": fit.stationarity,
-             "resid_by_id_time": pd.Series(e, index=panel.index, name="resid"),
-             "fitted_by_id_time": pd.Series(fitted, index=panel.index, name="fitted")}
-    return SpatialResults(
-        kind=model.kind, params=params, cov_full=cov_full, sigma2=float(fit.sigma2),
-        llf=float(fit.llf), nobs=n * (T - 1), resid=panel.to_user_rows(e, "resid"),
-        fitted=panel.to_user_rows(fitted, "fitted"), ids=panel.ids, W=panel.W,
-        exog_names=exog, lagged_names=list(panel.lagged_names), spatial_param="rho",
-        bounds=ld.bounds, converged=fit.converged, model=model,
-        endog_name=panel.endog_name, use_t=False, df_resid=counts["N"] - len(params),
-        information=fit.information, at_bound=fit.at_bound,
-        panel=dict(effects=spec.effects, T=T, n=n, bias_correction=bias_correction,
-                   estimator=estimator, id=panel.id_name, time=panel.time_name,
-                   times=panel.times, nobs_effective=counts["N"], dynamic=spec.dynamic,
-                   periods_used=T - 1),
-        extra=extra)

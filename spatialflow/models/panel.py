@@ -102,15 +102,18 @@ import scipy.sparse.linalg as spla
 from scipy.optimize import minimize_scalar
 
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
-                          ModelSpecificationError, format_ids)
+                          ModelSpecificationError, PanelError, format_ids)
 from .design import is_row_standardised
+from .dynamic import DYNAMIC, ETA, TAU, check_time_index, fit_dynamic
 from .logdet import make_logdet
+from .naming import MODEL_KINDS
 from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
 from .panel_data import (EFFECTS, PanelData, lag_panel, prepare_panel, quasi_demean,
                          transformed_design, within)
-from .results import SpatialResults
+from .results import FitInfo, PanelInfo, SpatialResults
+from .sac import fit_sac
 
-__all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute"]
+__all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute", "spec_of"]
 
 FIXED = ("unit", "time", "twoway")
 CORRECTIONS = ("lee-yu", None)
@@ -128,11 +131,11 @@ class PanelSpec:
         if effects not in EFFECTS:
             raise InputError(f"effects must be one of {list(EFFECTS)}; {effects!r} was given.")
         if dynamic is not None:
-            from .dynamic import DYNAMIC
             if dynamic not in DYNAMIC:
                 raise InputError(f"dynamic must be one of {list(DYNAMIC)} or None; "
                                  f"{dynamic!r} was given.")
-            if model_kind not in ("SAR", "SDM"):
+            flags = MODEL_KINDS[model_kind]
+            if not flags.lag_y or flags.error:
                 raise ModelSpecificationError(
                     f"dynamic panels are implemented for SAR and SDM; a {model_kind} was "
                     "requested.")
@@ -141,7 +144,10 @@ class PanelSpec:
                     "dynamic panels are estimated with unit or two-way fixed effects (the "
                     f"Yu-de Jong-Lee / Lee-Yu estimator); effects={effects!r} was given.")
         self.dynamic = dynamic
-        if effects == "random" and model_kind not in ("SAR", "SEM", "OLS"):
+        flags = MODEL_KINDS[model_kind]
+        # Random effects: the lag and error models only (not Durbin, not SAC/GNS).
+        random_available = not flags.durbin and not (flags.lag_y and flags.error)
+        if effects == "random" and not random_available:
             raise ModelSpecificationError(
                 f"random effects are implemented for SAR, SEM (and OLS); a {model_kind} was "
                 "requested. Use fixed effects for Durbin models.")
@@ -152,11 +158,25 @@ class PanelSpec:
         self.data: PanelData = prepare_panel(data, y, X, w, id=id, time=time, balance=balance,
                                              missing=missing, lagged=lagged, durbin=durbin)
         # Fail at construction, not at fit, on regressors the effects absorb.
-        panel_design(self.data, effects, random_available=model_kind in ("SAR", "SEM", "OLS"))
+        panel_design(self.data, effects, random_available=random_available)
         if dynamic is not None:
-            from .dynamic import check_time_index
             check_time_index(self.data.times, self.data.time_name)
         self._logdets: dict = {}
+
+    def unit_attribute(self, column: str) -> pd.Series:
+        """A column of the long data that is constant within units, as a Series by unit id."""
+        data, id_col = self.inputs["data"], self.inputs["id"]
+        if column not in data.columns:
+            raise InputError(f"{column!r} is not a column of the data; columns: "
+                             f"{list(data.columns)}.")
+        groups = data.groupby(id_col, sort=False)[column]
+        varying = groups.nunique(dropna=False)
+        varying = varying[varying > 1]
+        if len(varying):
+            raise PanelError(f"column {column!r} must be constant within units to label them; "
+                             f"it changes over time for {len(varying)} unit(s) "
+                             f"{format_ids(varying.index)}.")
+        return groups.first().reindex(self.data.ids).rename(column)
 
     def logdet(self, method: str):
         """The n x n log-determinant strategy, built once per method (W is fixed)."""
@@ -271,7 +291,6 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
             f"{_zero_rows(panel)} Row-standardise W (libpysal: w.transform = 'r'; give "
             "islands a neighbour), or pass bias_correction=None for the within estimator.")
     if spec.dynamic is not None:
-        from .dynamic import fit_panel_dynamic
         return fit_panel_dynamic(model, spec, bias_correction=bias_correction, logdet=logdet)
     if model.lag_y and model.error:
         return _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet)
@@ -342,8 +361,6 @@ def _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet)
     under the Lee-Yu transformation of time effects. Covariance: the observed information of
     the transformed model with the time dummies profiled out.
     """
-    from .sac import fit_sac
-
     n, T = panel.n, panel.T
     y, Z, names, n_nuis = panel_design(panel, effects)
     k = len(names)
@@ -365,6 +382,58 @@ def _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet)
                          raw.at_bound, raw.information, counts, effects,
                          bias_correction if effects in FIXED else None, extra,
                          n_spatial=2)
+
+
+def fit_panel_dynamic(model, spec, *, bias_correction="lee-yu", logdet: str = "auto"):
+    """Fit a model built with ``dynamic=`` and label the results (see
+    :mod:`spatialflow.models.dynamic`).
+
+    ``params``: the regressors, their lags ``W_<x>``, then ``tau``, ``eta`` (spacetime) and
+    ``rho``. ``resid`` and ``fitted`` are on the user's rows, NaN in the first period (the
+    initial condition has no residual); they are those of the within-transformed model.
+    ``extra`` holds the uncorrected estimates, the bias, the stationarity check.
+    """
+    panel = spec.data
+    ld = spec.logdet(logdet)
+    fit = fit_dynamic(panel, ld, effects=spec.effects, dynamic=spec.dynamic,
+                      bias_correction=bias_correction)
+    dyn = [TAU] + ([ETA] if spec.dynamic == "spacetime" else [])
+    regs = [nm for nm in fit.names if nm not in dyn and nm != "rho"]
+    order = regs + dyn + ["rho"]
+    pos = [fit.names.index(nm) for nm in order]
+    params = pd.Series(fit.params[pos], index=order, name="params", dtype=float)
+    full = order + ["sigma2"]
+    idx = pos + [len(fit.names)]
+    cov_full = pd.DataFrame(fit.cov_full[np.ix_(idx, idx)], index=full, columns=full)
+    n, T = panel.n, panel.T
+    pad = np.full(n, np.nan)
+    e = np.concatenate([pad, fit.resid])
+    fitted = np.concatenate([pad, fit.fitted])
+    exog = [c for c in panel.exog_names if c != "Intercept"]
+    counts = fit.counts
+    estimator = ("Yu-de Jong-Lee bias-corrected QML" if bias_correction else "QML (uncorrected)")
+    if spec.effects == "twoway":
+        estimator += ", Lee-Yu transformation of time effects"
+    extra = FitInfo(
+        optimizer=fit.optimizer, logdet=ld.method, dropped_units=panel.dropped_units,
+        uncorrected=fit.uncorrected,
+        bias=None if fit.bias is None else pd.Series(fit.bias[idx], index=full, name="bias"),
+        stationarity=fit.stationarity,
+        resid_by_id_time=pd.Series(e, index=panel.index, name="resid"),
+        fitted_by_id_time=pd.Series(fitted, index=panel.index, name="fitted"))
+    return SpatialResults(
+        kind=model.kind, params=params, cov_full=cov_full, sigma2=float(fit.sigma2),
+        llf=float(fit.llf), nobs=n * (T - 1), resid=panel.to_user_rows(e, "resid"),
+        fitted=panel.to_user_rows(fitted, "fitted"), ids=panel.ids, W=panel.W,
+        exog_names=exog, lagged_names=list(panel.lagged_names), spatial_param="rho",
+        bounds=ld.bounds, converged=fit.converged, model=model,
+        endog_name=panel.endog_name, use_t=False, df_resid=counts["N"] - len(params),
+        information=fit.information, at_bound=fit.at_bound,
+        panel=PanelInfo(effects=spec.effects, T=T, n=n, bias_correction=bias_correction,
+                        estimator=estimator, id=panel.id_name, time=panel.time_name,
+                        times=panel.times, nobs_effective=counts["N"], dynamic=spec.dynamic,
+                        periods_used=T - 1),
+        extra=extra)
 
 
 def _row_standardised_strict(W: sp.csr_matrix) -> bool:
@@ -491,10 +560,10 @@ def _make_results(model, panel, params, cov_full, sigma2, llf, e, fitted, spatia
         spatial_param=spatial, bounds=None if ld is None else ld.bounds, converged=converged,
         model=model, endog_name=panel.endog_name, use_t=False,
         df_resid=counts.N - len(params), information=information, at_bound=at_bound,
-        panel=dict(effects=effects, T=panel.T, n=panel.n, bias_correction=correction,
-                   estimator=counts.estimator, id=panel.id_name, time=panel.time_name,
-                   times=panel.times, nobs_effective=counts.N),
-        extra=extra)
+        panel=PanelInfo(effects=effects, T=panel.T, n=panel.n, bias_correction=correction,
+                        estimator=counts.estimator, id=panel.id_name, time=panel.time_name,
+                        times=panel.times, nobs_effective=counts.N),
+        extra=FitInfo(**extra))
 
 
 # -------------------------------------------------------------------------- random effects
@@ -567,28 +636,26 @@ def _fit_random(model, panel: PanelData, spatial, ld) -> SpatialResults:
                          counts, "random", None, extra)
 
 
+def spec_of(obj) -> PanelSpec:
+    """The :class:`PanelSpec` of a panel model or of its results (InputError otherwise)."""
+    model = getattr(obj, "model", obj)
+    spec = getattr(model, "panel_options", None)
+    if spec is None:
+        raise InputError("a panel test needs a panel model or its results (built with id=, "
+                         f"time= and effects=); {type(obj).__name__} was given.")
+    return spec
+
+
 def unit_attribute(obj, column: str) -> pd.Series:
     """A unit-level column of a panel's long data (e.g. ``core``), as a Series by unit id.
 
-    For effects partitions: ``results.effects(partition=unit_attribute(results, "core"))``.
-    Raises :class:`PanelError` naming the units whose value changes over time.
+    For effects partitions: ``results.effects(partition=unit_attribute(results, "core"))``
+    (``results.effects(partition="core")`` does this itself). Raises :class:`PanelError`
+    naming the units whose value changes over time.
     """
-    from ..exceptions import PanelError
-
     model = getattr(obj, "model", obj)
     spec = getattr(model, "panel_options", None)
     if spec is None:
         raise InputError(f"unit_attribute needs a panel model or results; "
                          f"{type(obj).__name__} was given.")
-    data, id_col = spec.inputs["data"], spec.inputs["id"]
-    if column not in data.columns:
-        raise InputError(f"{column!r} is not a column of the data; columns: "
-                         f"{list(data.columns)}.")
-    groups = data.groupby(id_col, sort=False)[column]
-    varying = groups.nunique(dropna=False)
-    varying = varying[varying > 1]
-    if len(varying):
-        raise PanelError(f"column {column!r} must be constant within units to label them; it "
-                         f"changes over time for {len(varying)} unit(s) "
-                         f"{format_ids(varying.index)}.")
-    return groups.first().reindex(spec.data.ids).rename(column)
+    return spec.unit_attribute(column)
