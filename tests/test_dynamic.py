@@ -245,6 +245,18 @@ def test_compare_orders_dynamic_parameters_and_notes_sigma2(guangdong_w):
     np.testing.assert_allclose(lr.statistic, 2 * (sdm.llf - sar.llf), rtol=1e-12)
 
 
+def test_refit_keeps_the_dynamic_specification(guangdong_w):
+    from spatialflow.models.workflows import refit
+    df = _panel_df(guangdong_w)
+    sdm = sf.SDM.from_formula("y ~ x", data=df, w=guangdong_w, id="code", time="year",
+                              effects="unit", dynamic="spacetime").fit()
+    sar = refit(sdm, "SAR")
+    assert sar.panel["dynamic"] == "spacetime" and list(sar.params.index) == [
+        "x", "tau", "eta", "rho"]
+    with pytest.raises(ModelSpecificationError, match="implemented for SAR and SDM; a SEM"):
+        refit(sdm, "SEM")
+
+
 def test_long_run_effects_need_a_dynamic_model(guangdong_w):
     df = _panel_df(guangdong_w)
     res = sf.SDM.from_formula("y ~ x", data=df, w=guangdong_w, id="code", time="year",

@@ -283,7 +283,8 @@ def refit(obj, kind: str | None = None, *, effects="__same__", bias_correction="
     kind = kind or model.kind
     cls = getattr(base, kind, None)
     if cls is None or not isinstance(cls, type) or not issubclass(cls, base.SpatialModel):
-        raise InputError(f"kind must be one of OLS, SLX, SAR, SEM, SDM, SDEM; {kind!r} given.")
+        raise InputError(f"kind must be one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC, GNS; "
+                         f"{kind!r} given.")
     if effects == "__same__":
         effects = spec.effects
     if bias_correction == "__same__":
@@ -293,8 +294,10 @@ def refit(obj, kind: str | None = None, *, effects="__same__", bias_correction="
     if not cls.durbin:
         kw.pop("lagged")
     data, y, X, w = kw.pop("data"), kw.pop("y"), kw.pop("X"), kw.pop("w")
+    # A dynamic panel is refitted as a dynamic panel (PanelSpec names the kinds that can be).
     new = cls(y, X, w, data=data, effects=effects, add_constant=False,
-              logdet=model.logdet_method, formula=model.formula, **kw)
+              logdet=model.logdet_method, formula=model.formula,
+              dynamic=getattr(spec, "dynamic", None), **kw)
     return new.fit(bias_correction=bias_correction)
 
 
