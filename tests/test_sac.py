@@ -266,6 +266,17 @@ def test_sac_with_regimes(columbus):
     assert res.llf >= _fit(sf.SAC, columbus).llf - 1e-9
 
 
+def test_array_path_and_partial_lags(columbus):
+    df, w = columbus
+    ref = _fit(sf.GNS, columbus, lagged=["INC"])
+    assert [p for p in ref.params.index if p.startswith("W_")] == ["W_INC"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WeakIdentificationWarning)
+        arr = sf.GNS(df["CRIME"], df[["INC", "HOVAL"]], w, lagged=["INC"]).fit()
+    np.testing.assert_allclose(arr.params.to_numpy(), ref.params.to_numpy(), rtol=1e-9)
+    assert list(arr.params.index) == list(ref.params.index)
+
+
 def test_gns_without_lags_is_labelled_sac(columbus):
     res = _fit(sf.GNS, columbus, lagged=[])
     sac = _fit(sf.SAC, columbus)
