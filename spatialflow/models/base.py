@@ -211,7 +211,10 @@ class SpatialModel:
         ----------
         bias_correction : {"lee-yu", None}
             Fixed-effects panels only: ``"lee-yu"`` (the default) reports the Lee-Yu (2010)
-            transformation estimator, ``None`` the uncorrected within ML estimator.
+            transformation estimator, ``None`` the uncorrected within ML estimator. Dynamic
+            panels: ``"lee-yu"`` is the Yu-de Jong-Lee (2008) bias-corrected QML, ``None``
+            the uncorrected QML (two-way effects are still removed by the Lee-Yu
+            transformation).
         logdet : {"auto", "eigen", "lu", "lu-observed"}, optional
             Overrides the strategy given at construction.
         """
