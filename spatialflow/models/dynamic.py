@@ -75,6 +75,28 @@ monotone in :math:`\omega`, so the extreme eigenvalues decide it.
 (mean diagonal), total (mean row sum) and indirect (the difference), with simulated
 inference from :math:`N(\hat\theta, \widehat{\mathrm{cov}})` (draws outside the stationarity
 region are rejected for the long run).
+
+Examples
+--------
+>>> import libpysal, numpy as np, pandas as pd, scipy.sparse as sp
+>>> import spatialflow as sf
+>>> w = libpysal.weights.lat2W(6, 6)
+>>> w.transform = "r"
+>>> W = w.sparse.tocsc()
+>>> rng = np.random.default_rng(0)
+>>> lu = sp.linalg.splu(sp.identity(36, format="csc") - 0.3 * W)
+>>> mu, y, rows = rng.normal(size=36), np.zeros(36), []
+>>> for t in range(8):
+...     x = rng.normal(size=36)
+...     y = lu.solve(0.4 * y + x + mu + rng.normal(size=36))
+...     rows.append(pd.DataFrame({"id": w.id_order, "year": 2015 + t, "y": y, "x": x}))
+>>> df = pd.concat(rows, ignore_index=True)
+>>> res = sf.SAR.from_formula("y ~ x", data=df, w=w, id="id", time="year",
+...                           effects="unit", dynamic="time").fit()
+>>> list(res.params.index), res.nobs, res.extra["stationarity"]["stationary"]
+(['x', 'tau', 'rho'], 252, True)
+>>> list(res.effects(horizon="long", n_draws=200).columns[:3])
+['direct', 'indirect', 'total']
 """
 from __future__ import annotations
 

@@ -51,6 +51,23 @@ as R's ``sacsarlm(method="eigen")``; with :math:`G_A = WA^{-1}`, :math:`G_B = WB
 Otherwise (large n, panels) the analytic *observed* information (the negative Hessian of
 :math:`\ell`), which needs only :math:`\mathrm{tr}\,G_A^2` and :math:`\mathrm{tr}\,G_B^2` and no
 dense n x n matrix.
+
+Examples
+--------
+>>> import libpysal, numpy as np, pandas as pd, scipy.sparse as sp
+>>> import spatialflow as sf
+>>> w = libpysal.weights.lat2W(10, 10)
+>>> w.transform = "r"
+>>> W = w.sparse.tocsc()
+>>> rng = np.random.default_rng(0)
+>>> x = rng.normal(size=100)
+>>> u = sp.linalg.spsolve(sp.identity(100, format="csc") - 0.3 * W, rng.normal(size=100))
+>>> y = sp.linalg.spsolve(sp.identity(100, format="csc") - 0.4 * W, 1 + 2 * x + u)
+>>> res = sf.SAC.from_formula("y ~ x", data=pd.DataFrame({"y": y, "x": x}), w=w).fit()
+>>> list(res.params.index), res.information
+(['Intercept', 'x', 'rho', 'lambda'], 'expected')
+>>> sorted(res.extra["identification"])
+['corr', 'local_maxima', 'reason', 'weak']
 """
 from __future__ import annotations
 
