@@ -390,6 +390,17 @@ def test_panel_lee_yu_likelihood_is_the_explicit_transformed_likelihood(model, e
     g = np.array([(ll(theta + h * np.eye(len(theta))[i]) - ll(theta - h * np.eye(len(theta))[i]))
                   / (2 * h) for i in range(len(theta))])
     assert np.all(np.abs(g * np.sqrt(np.diag(res.cov_full))) < 1e-4)
+    # the covariance is the inverse of minus the Hessian of that likelihood (the observed
+    # information with the time effects profiled out), here by central differences
+    k = len(theta)
+    hs = 1e-4 * np.maximum(1.0, np.abs(theta))
+    E = np.eye(k)
+    H = np.array([[(ll(theta + hs[i] * E[i] + hs[j] * E[j]) - ll(theta + hs[i] * E[i]
+                    - hs[j] * E[j]) - ll(theta - hs[i] * E[i] + hs[j] * E[j])
+                    + ll(theta - hs[i] * E[i] - hs[j] * E[j])) / (4 * hs[i] * hs[j])
+                   for j in range(k)] for i in range(k)])
+    np.testing.assert_allclose(res.cov_full.to_numpy(), np.linalg.inv(-H), rtol=1e-3,
+                               atol=1e-9)
     assert res.panel["bias_correction"] == "lee-yu" and res.kind == model.kind
 
 
