@@ -95,6 +95,20 @@ def test_impacts_match_r(fits, model):
                                    rtol=COEF_RTOL)
 
 
+def test_partition_and_unit_effects_add_up(fits, columns=("INC", "HOVAL")):
+    # spillover blocks and per-unit effects of a GNS use its rho (not lambda) and add up to
+    # the R-matched totals
+    res = fits["GNS"]
+    total = res.effects(method="delta")["total"]
+    df = res.model.data
+    part = pd.Series(np.where(df["INC"] > df["INC"].median(), "rich", "poor"), index=df.index)
+    blocks = res.effects(partition=part, method="delta")
+    sums = blocks.groupby("variable")["effect"].sum()
+    np.testing.assert_allclose(sums[list(columns)], total[list(columns)], rtol=1e-10)
+    units = res.unit_effects(method="delta").groupby("variable")["total"].mean()
+    np.testing.assert_allclose(units[list(columns)], total[list(columns)], rtol=1e-10)
+
+
 def test_lr_tests_gns_against_nested_models_match_r(columbus, fits):
     gns = fits["GNS"]
     nested = {"SDM": _fit(sf.SDM, columbus), "SDEM": _fit(sf.SDEM, columbus),
