@@ -16,6 +16,7 @@ import pandas as pd
 import scipy.linalg as la
 import scipy.sparse as sp
 
+from .._typing import MissingPolicy, check_option
 from ..exceptions import (CollinearityError, ConstantResponseError, DuplicateIdError,
                           EmptyInputError, IdMismatchError, InputError,
                           IslandWarning, MissingDataError, MissingValueWarning,
@@ -250,8 +251,7 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
         Non-finite values raise :class:`MissingDataError` naming columns and ids, or drop the
         rows (with a :class:`MissingValueWarning` listing the ids) and the weights with them.
     """
-    if missing not in ("raise", "drop"):
-        raise InputError(f"missing must be 'raise' or 'drop'; {missing!r} was given.")
+    check_option(missing, MissingPolicy, "missing")
     ids = pd.Index(X.index)
     if len(ids) == 0:
         raise EmptyInputError("the data have no rows.")

@@ -101,6 +101,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.optimize import minimize_scalar
 
+from .._typing import BiasCorrection, PanelEffects, check_option, literal_values
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
                           ModelSpecificationError, PanelError, format_ids)
 from .design import is_row_standardised
@@ -114,7 +115,7 @@ from .results import FitInfo, PanelInfo, SpatialResults
 __all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute", "spec_of"]
 
 FIXED = ("unit", "time", "twoway")
-CORRECTIONS = ("lee-yu", None)
+CORRECTIONS = literal_values(BiasCorrection)
 
 
 class PanelSpec:
@@ -126,8 +127,7 @@ class PanelSpec:
 
     def __init__(self, *, data, y, X, w, id, time, effects, balance="raise", lagged=None,
                  durbin=False, missing="raise", model_kind=""):
-        if effects not in EFFECTS:
-            raise InputError(f"effects must be one of {list(EFFECTS)}; {effects!r} was given.")
+        check_option(effects, PanelEffects, "effects")
         random_available = not MODEL_KINDS[model_kind].durbin
         if effects == "random" and not random_available:
             raise ModelSpecificationError(
@@ -255,9 +255,7 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
         The n x n log-determinant strategy (its values and traces are counted T times).
     """
     spec: PanelSpec = model.panel_options
-    if bias_correction not in CORRECTIONS:
-        raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
-                         "was given.")
+    check_option(bias_correction, BiasCorrection, "bias_correction")
     effects = spec.effects
     if effects not in FIXED:
         bias_correction = None

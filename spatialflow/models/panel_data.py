@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._typing import BalancePolicy, MissingPolicy, PanelEffects, check_option, literal_values
 from ..exceptions import (CollinearityError, DuplicateIdError, IdMismatchError, InputError,
                           MissingDataError, MissingValueWarning, PanelError,
                           UnbalancedPanelError, UnbalancedPanelWarning, format_ids)
@@ -36,7 +37,7 @@ __all__ = ["PanelData", "prepare_panel", "within", "quasi_demean", "period_means
            "unit_means", "EFFECTS"]
 
 #: Accepted values of ``effects=`` (None: pooled, no individual effects).
-EFFECTS = ("unit", "time", "twoway", "random", None)
+EFFECTS = literal_values(PanelEffects)
 
 
 @dataclass(frozen=True)
@@ -217,10 +218,8 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
     if not isinstance(data, pd.DataFrame):
         raise PanelError("a panel model needs data= (the long DataFrame with the id and time "
                          f"columns); {type(data).__name__} was given.")
-    if balance not in ("raise", "drop"):
-        raise InputError(f"balance must be 'raise' or 'drop'; {balance!r} was given.")
-    if missing not in ("raise", "drop"):
-        raise InputError(f"missing must be 'raise' or 'drop'; {missing!r} was given.")
+    check_option(balance, BalancePolicy, "balance")
+    check_option(missing, MissingPolicy, "missing")
     idc, tc = _column(data, id, "id"), _column(data, time, "time")
     if not data.index.equals(y.index):
         # Arrays given separately: meet the data by index (which must then be unique).
