@@ -87,6 +87,7 @@ from scipy import stats
 
 from .._typing import (BlockNormalization, EffectsDirection, EffectsInference,
                        TraceMethod, check_option)
+from .._validation import check_count, check_seed
 from ..exceptions import (
     ApproximationWarning,
     EffectsInterpretationWarning,
@@ -444,17 +445,6 @@ def _unpack(spec: _Spec, P: np.ndarray):
     return rho, cols(spec.beta_names), cols(spec.theta_names)
 
 
-def check_count(value, name: str, *, minimum: int = 1) -> int:
-    """``value`` as an int if it is an integer >= ``minimum`` (bools, floats and text are
-    refused rather than truncated: ``n_draws=2.5`` is not 2 draws)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise InputError(f"{name} must be an integer >= {minimum}; {value!r} "
-                         f"({type(value).__name__}) was given.")
-    if value < minimum:
-        raise InputError(f"{name} must be an integer >= {minimum}; {value!r} was given.")
-    return int(value)
-
-
 def _draw(mean: np.ndarray, cov: np.ndarray, n_draws: int, rng: np.random.Generator,
           rho_index: int | None, bounds) -> tuple[np.ndarray, int]:
     """``n_draws`` admissible draws from N(mean, cov) and the number rejected on the way."""
@@ -507,6 +497,7 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
     """
     # Checked whatever the method, so a bad value is never silently ignored.
     n_draws = check_count(n_draws, "n_draws", minimum=2)
+    seed = check_seed(seed, "seed", allow_none=True)
     check_option(method, EffectsInference, "method")
     if not 0 < level < 1:
         raise InputError(f"level must lie in (0, 1); {level!r} was given instead.")
