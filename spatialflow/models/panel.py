@@ -104,7 +104,7 @@ from scipy.optimize import minimize_scalar
 from .._typing import BiasCorrection, PanelEffects, check_option, literal_values
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
                           ModelSpecificationError, PanelError, format_ids)
-from .design import is_row_standardised
+from ..weights.align import is_row_standardised
 from .logdet import make_logdet
 from .naming import MODEL_KINDS
 from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
@@ -262,7 +262,7 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
     panel = spec.data
     n, T = panel.n, panel.T
     counts = _counts(n, T, effects, bias_correction)
-    if counts.drop_unit_root and not _row_standardised_strict(panel.W):
+    if counts.drop_unit_root and not is_row_standardised(panel.W, allow_islands=False):
         raise ModelSpecificationError(
             "the Lee-Yu correction for time (or two-way) effects needs a row-standardised W "
             "without islands (W 1 = 1), so that the time effects can be transformed away; "
@@ -323,11 +323,6 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
     return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),
                          sigma2, llf, e, fitted_lin, spatial, ld, converged, at_bound,
                          info_kind, counts, effects, bias_correction, extra)
-
-
-def _row_standardised_strict(W: sp.csr_matrix) -> bool:
-    rows = np.asarray(W.sum(axis=1)).ravel()
-    return bool(np.allclose(rows, 1.0, rtol=1e-10, atol=1e-12)) and W.min() >= 0
 
 
 def _zero_rows(panel: PanelData) -> str:
