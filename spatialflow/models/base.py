@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .._typing import (BalancePolicy, BiasCorrection, DynamicOption, LogDetMethod,
-                       MissingPolicy, PanelEffects, WeightsLike)
+                       MissingPolicy, PanelEffects, WeightsLike, check_option)
 from ..exceptions import InputError, ModelSpecificationError, format_ids
 from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import make_logdet
@@ -218,9 +218,8 @@ class SpatialModel:
         logdet : {"auto", "eigen", "lu", "lu-observed"}, optional
             Overrides the strategy given at construction.
         """
-        if bias_correction is not _UNSET and bias_correction not in ("lee-yu", None):
-            raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
-                             "was given.")
+        if bias_correction is not _UNSET:
+            check_option(bias_correction, BiasCorrection, "bias_correction")
         if self.panel_options is not None:
             return fit_panel(self, bias_correction=("lee-yu" if bias_correction is _UNSET
                                                     else bias_correction),

@@ -111,6 +111,7 @@ from scipy import stats
 
 from ..exceptions import (BoundaryWarning, InputError, ModelSpecificationError,
                           NonStationaryWarning, PanelError)
+from ..weights.align import is_row_standardised
 from .effects import _EFFECTS, EffectsKernel
 from .logdet import DENSE_MAX_N
 from .ml import LOG2PI, fit_lag, inv_information
@@ -351,8 +352,7 @@ def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
     W = panel.W
     drop = effects == "twoway"
     if drop:
-        rows = np.asarray(W.sum(axis=1)).ravel()
-        if not (np.allclose(rows, 1.0, rtol=1e-10, atol=1e-12) and W.min() >= 0):
+        if not is_row_standardised(W, allow_islands=False):
             raise ModelSpecificationError(
                 "two-way effects in a dynamic panel are removed by the Lee-Yu transformation, "
                 "which needs a row-standardised W without islands (W 1 = 1); row-standardise "

@@ -101,9 +101,10 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.optimize import minimize_scalar
 
+from .._typing import BiasCorrection, PanelEffects, check_option, literal_values
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
                           ModelSpecificationError, PanelError, format_ids)
-from .design import is_row_standardised
+from ..weights.align import is_row_standardised
 from .dynamic import DYNAMIC, ETA, TAU, check_time_index, fit_dynamic
 from .logdet import make_logdet
 from .naming import MODEL_KINDS
@@ -116,7 +117,7 @@ from .sac import fit_sac
 __all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute", "spec_of"]
 
 FIXED = ("unit", "time", "twoway")
-CORRECTIONS = ("lee-yu", None)
+CORRECTIONS = literal_values(BiasCorrection)
 
 
 class PanelSpec:
@@ -128,8 +129,7 @@ class PanelSpec:
 
     def __init__(self, *, data, y, X, w, id, time, effects, balance="raise", lagged=None,
                  durbin=False, missing="raise", model_kind="", dynamic=None):
-        if effects not in EFFECTS:
-            raise InputError(f"effects must be one of {list(EFFECTS)}; {effects!r} was given.")
+        check_option(effects, PanelEffects, "effects")
         if dynamic is not None:
             if dynamic not in DYNAMIC:
                 raise InputError(f"dynamic must be one of {list(DYNAMIC)} or None; "
@@ -275,16 +275,14 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
         The n x n log-determinant strategy (its values and traces are counted T times).
     """
     spec: PanelSpec = model.panel_options
-    if bias_correction not in CORRECTIONS:
-        raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
-                         "was given.")
+    check_option(bias_correction, BiasCorrection, "bias_correction")
     effects = spec.effects
     if effects not in FIXED:
         bias_correction = None
     panel = spec.data
     n, T = panel.n, panel.T
     counts = _counts(n, T, effects, bias_correction)
-    if counts.drop_unit_root and not _row_standardised_strict(panel.W):
+    if counts.drop_unit_root and not is_row_standardised(panel.W, allow_islands=False):
         raise ModelSpecificationError(
             "the Lee-Yu correction for time (or two-way) effects needs a row-standardised W "
             "without islands (W 1 = 1), so that the time effects can be transformed away; "
@@ -439,6 +437,7 @@ def fit_panel_dynamic(model, spec, *, bias_correction="lee-yu", logdet: str = "a
 def _row_standardised_strict(W: sp.csr_matrix) -> bool:
     rows = np.asarray(W.sum(axis=1)).ravel()
     return bool(np.allclose(rows, 1.0, rtol=1e-10, atol=1e-12)) and W.min() >= 0
+
 
 
 def _zero_rows(panel: PanelData) -> str:
