@@ -212,3 +212,29 @@ def test_interrupted_write_leaves_nothing(setup, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         broken.to_markdown(tmp_path / "md")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_main_pipeline_writes_the_report_with_library_numbers(tmp_path):
+    """`spatialflow run`'s pipeline on the embedded data: report.html is written, and the
+    report's numbers are the library's (group means of the run's panel, blocks = totals)."""
+    from spatialflow.pipeline import make_config, run
+
+    out = tmp_path / "out"
+    result = run(make_config({"seed": 2, "models": {"kinds": ["SDM"]},
+                              "effects": {"n_draws": 20}, "output": {"folder": str(out)}}))
+    html = (out / "report.html").read_text(encoding="utf-8")
+    parser = _Collect()
+    parser.feed(html)
+    assert parser.imgs and all(s.startswith("data:image/png;base64,") for s in parser.imgs)
+    assert "SYNTHETIC" in html
+    rep, panel = result.report, result.plan.inputs.panel
+    d = rep.tables["deficits"]
+    last = panel[panel["year"] == panel["year"].max()]
+    means = last.groupby("region")["tfp"].mean()
+    row = d[(d["indicator"] == "tfp") & (d["period"] == last["year"].iloc[0])].set_index("group")
+    for region in ("North", "East", "West"):
+        np.testing.assert_allclose(row.loc[region, "deficit"], means["PRD"] - means[region],
+                                   rtol=RTOL_EXACT)
+    eff = rep.tables["effects"].set_index(["model", "variable"])["total"]
+    sums = rep.tables["blocks_groups"].groupby(["model", "variable"])["effect"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), eff.reindex(sums.index).to_numpy(), rtol=1e-8)

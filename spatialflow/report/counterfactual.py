@@ -4,7 +4,7 @@ Question: how much of peripheral group :math:`h`'s mean deficit in the outcome :
 (TFP, the income ratio, ...) against the core would close if the factor flows of every
 peripheral group were at the core's levels?
 
-Model and reduced form. For a fitted SAR / SDM (lag models) with regressors :math:`X`,
+Model and reduced form. For a fitted SAR / SDM / SAC (lag models) with regressors :math:`X`,
 lagged regressors :math:`WX` and fixed effects or intercept :math:`\alpha`,
 
 .. math::
@@ -60,7 +60,7 @@ from ..exceptions import InputError, format_ids
 
 __all__ = ["counterfactual", "LAG_KINDS"]
 
-LAG_KINDS = ("SAR", "SDM")
+LAG_KINDS = ("SAR", "SDM", "SAC")
 
 
 def _coefficients(params: pd.Series, variables: list[str], kind: str):
@@ -121,7 +121,7 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
         closed_lower, closed_upper``.
     """
     kind = results.kind
-    if kind not in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM"):
+    if kind not in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC"):
         raise InputError(f"counterfactual needs an OLS/SLX/SAR/SEM/SDM/SDEM fit; kind {kind!r}.")
     variables = [v for v in results.exog_names if v != "Intercept"]
     ids = pd.Index(results.ids)

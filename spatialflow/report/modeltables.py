@@ -16,7 +16,7 @@ from ._tables import format_value
 __all__ = ["fit_table", "comparison_table", "effects_tables", "robustness_table", "headline"]
 
 SPATIAL_KINDS = ("SLX", "SAR", "SEM", "SDM", "SDEM")
-EFFECT_KINDS = ("SLX", "SAR", "SDM", "SDEM")
+EFFECT_KINDS = ("SLX", "SAR", "SDM", "SDEM", "SAC")
 
 
 def headline(models: dict) -> str | None:
