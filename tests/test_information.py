@@ -75,3 +75,17 @@ def test_panels_take_the_same_option():
     assert exp.information == "expected" and obs.information == "observed"
     np.testing.assert_allclose(obs.params.to_numpy(), exp.params.to_numpy(), rtol=1e-12)
     assert not np.allclose(obs.bse.to_numpy(), exp.bse.to_numpy(), rtol=1e-10)
+
+
+def test_dynamic_panels_refuse_an_information_they_do_not_report():
+    w = libpysal.weights.lat2W(5, 5)
+    w.transform = "r"
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"code": np.tile(w.id_order, 6), "year": np.repeat(np.arange(6), 25),
+                       "x": rng.normal(size=150)})
+    df["y"] = df["x"] + rng.normal(size=150)
+    model = sf.SDM.from_formula("y ~ x", data=df, w=w, id="code", time="year",
+                                effects="unit", dynamic="time")
+    with pytest.raises(sf.exceptions.ModelSpecificationError,
+                       match=r"information='observed' is not available for dynamic panels"):
+        model.fit(information="observed")

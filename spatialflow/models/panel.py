@@ -292,6 +292,10 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
             f"{_zero_rows(panel)} Row-standardise W (libpysal: w.transform = 'r'; give "
             "islands a neighbour), or pass bias_correction=None for the within estimator.")
     if spec.dynamic is not None:
+        if information == "observed":  # asked for explicitly (the default is "expected")
+            raise ModelSpecificationError(
+                "information='observed' is not available for dynamic panels: their covariance "
+                "is the one of the bias-corrected QML estimator (spatialflow.models.dynamic).")
         return fit_panel_dynamic(model, spec, bias_correction=bias_correction, logdet=logdet)
     if model.lag_y and model.error:
         return _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet)
