@@ -1,7 +1,15 @@
 """Shared fixtures: the Columbus reference case (R spatialreg 1.2.6, see reference/columbus)."""
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
+
+# numba (through giddy -> quantecon and esda) writes its on-disk cache into site-packages. Two
+# pytest-xdist workers compiling the same cached gufunc at once can leave a cache entry that
+# aborts the next process that loads it ("LLVM ERROR: Symbol not found: __gufunc__..."), so each
+# worker compiles into a cache folder of its own. Must be set before numba is first imported.
+os.environ.setdefault("NUMBA_CACHE_DIR", tempfile.mkdtemp(prefix="spatialflow-numba-"))
 
 import pandas as pd
 import pytest
