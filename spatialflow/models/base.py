@@ -29,7 +29,7 @@ from .._typing import (BalancePolicy, BiasCorrection, LogDetMethod, MissingPolic
                        PanelEffects, WeightsLike)
 from ..exceptions import InputError, ModelSpecificationError
 from .design import build_frame, formula_matrices, reject_option
-from .logdet import make_logdet
+from .logdet import logdet_strategy
 from .ml import MLFit, fit_error, fit_lag, fit_ols
 from .results import SpatialResults
 
@@ -67,10 +67,12 @@ _PARAMETERS = """
         columns and ids, or ``"drop"`` removes those rows and their rows and columns of W
         (re-standardised by row if W was), with a
         :class:`~spatialflow.exceptions.MissingValueWarning`.
-    logdet : {"auto", "eigen", "lu", "lu-observed"}
+    logdet : {"auto", "eigen", "lu", "lu-observed", "approx", "chebyshev", "taylor"}
         Log-determinant strategy (see :mod:`spatialflow.models.logdet`): ``"auto"`` takes
-        dense eigenvalues for n <= 1500 (expected information, as R's ``method="eigen"``)
-        and a sparse LU factorisation above (observed information, no dense n x n matrix).
+        dense eigenvalues for n <= 1500 (expected information, as R's ``method="eigen"``),
+        a sparse LU factorisation up to n = 20,000 (observed information, no dense n x n
+        matrix) and above that trace approximations with stated error bounds
+        (:mod:`spatialflow.models.logdet_approx`; reported in ``results.extra["approximation"]``).
     id, time : str, optional
         Panels: the columns of ``data`` holding the unit id and the period (long format).
     effects : {"unit", "time", "twoway", "random"}, optional
@@ -187,8 +189,10 @@ class SpatialModel:
         bias_correction : {"lee-yu", None}
             Fixed-effects panels only: ``"lee-yu"`` (the default) reports the Lee-Yu (2010)
             transformation estimator, ``None`` the uncorrected within ML estimator.
-        logdet : {"auto", "eigen", "lu", "lu-observed"}, optional
-            Overrides the strategy given at construction.
+        logdet : {"auto", "eigen", "lu", "lu-observed", "approx", "chebyshev", "taylor"} or LogDet, optional
+            Overrides the strategy given at construction. A strategy object built once by
+            :func:`~spatialflow.models.logdet.make_logdet` (e.g. with ``n_probes=``) can be
+            passed to many fits on the same W: its traces are computed once.
         """
         if bias_correction is not _UNSET and bias_correction not in ("lee-yu", None):
             raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
@@ -206,7 +210,7 @@ class SpatialModel:
         method = logdet or self.logdet_method
         ld = None
         if self.lag_y or self.error:
-            ld = make_logdet(f.W, method)
+            ld = logdet_strategy(f.W, method)
         if self.lag_y:
             raw = fit_lag(f.y, f.X, f.W, ld)
         elif self.error:
@@ -242,7 +246,9 @@ class SpatialModel:
             df_resid=f.n - len(f.names), information=raw.information, at_bound=raw.at_bound,
             regime_info=f.regime_info,
             extra={"optimizer": raw.optimizer, "logdet": None if ld is None else ld.method,
-                   "dropped": f.dropped})
+                   "dropped": f.dropped,
+                   "approximation": None if ld is None else ld.approximation(raw.spatial),
+                   "logdet_strategy": ld if getattr(ld, "approximate", False) else None})
 
     def __repr__(self) -> str:
         what = self.formula or "arrays"

@@ -104,7 +104,7 @@ from scipy.optimize import minimize_scalar
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
                           ModelSpecificationError, format_ids)
 from .design import is_row_standardised
-from .logdet import make_logdet
+from .logdet import logdet_strategy, make_logdet
 from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
 from .panel_data import (EFFECTS, PanelData, lag_panel, prepare_panel, quasi_demean,
                          transformed_design, within)
@@ -143,6 +143,8 @@ class PanelSpec:
 
     def logdet(self, method: str):
         """The n x n log-determinant strategy, built once per method (W is fixed)."""
+        if not isinstance(method, str):
+            return logdet_strategy(self.data.W, method)
         if method not in self._logdets:
             self._logdets[method] = make_logdet(self.data.W, method)
         return self._logdets[method]
@@ -191,6 +193,9 @@ class _PanelLogDet:
 
     def refine_bounds(self) -> bool:
         return self.base.refine_bounds()
+
+    def refine_at(self, r: float) -> bool:
+        return self.base.refine_at(r)
 
     def __call__(self, r: float) -> float:
         return self.base(r) - (np.log1p(-r) if self.drop else 0.0)
@@ -302,6 +307,7 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
     full = params_names + ["sigma2"]
     extra = _recover_effects(panel, effects, names, beta, sp_hat if spatial == "rho" else 0.0)
     extra.update(optimizer=opt, logdet=None if ld is None else ld.method,
+                 approximation=None if ld is None else ld.approximation(sp_hat),
                  dropped_units=panel.dropped_units,
                  sigma2_within=float(e @ e) / (n * T))
     return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),
