@@ -300,7 +300,7 @@ class EffectsKernel:
         return a_d, b_d
 
     def approximation(self, rho: float, beta: np.ndarray, theta: np.ndarray) -> dict | None:
-        """How approximate the direct effects are at ``rho`` (None when they are exact).
+        r"""How approximate the direct effects are at ``rho`` (None when they are exact).
 
         ``direct_mc_se`` is the Monte Carlo standard error of each direct effect over the trace
         probes (:math:`|\beta_k + \theta_k/\rho|\,SE[\mathrm{tr}(I-\rho W)^{-1}]/n`),

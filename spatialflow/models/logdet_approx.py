@@ -393,7 +393,7 @@ class TraceLogDet(LogDet):
         return self.n * self._inverse_tail(rho, self.order)
 
     def for_inverse(self, rhos, tol: float) -> "TraceLogDet":
-        """This strategy, or a fresh one of higher order (same probes and enclosure) whose
+        r"""This strategy, or a fresh one of higher order (same probes and enclosure) whose
         truncation bound on :math:`\mathrm{tr}(I-\rho W)^{-1}/n` is below ``tol`` at every
         ``rho`` in ``rhos`` (the effects' draws reach further than the estimate)."""
         rhos = np.atleast_1d(np.asarray(rhos, dtype=float))
