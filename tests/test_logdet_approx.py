@@ -266,3 +266,54 @@ def test_bad_options_are_named():
         TraceLogDet(queen(60), n_probes=1)
     with pytest.raises(InputError, match="logdet method must be one of"):
         make_logdet(queen(60), "slq")
+
+
+def test_unit_effects_refuse_when_memory_would_be_exceeded(monkeypatch):
+    W, _ = torus(40, 40)
+    n = W.shape[0]
+    rng = np.random.default_rng(0)
+    import libpysal
+    ids = pd.RangeIndex(n)
+    x = rng.normal(size=n)
+    y = spla.spsolve((sp.identity(n) - 0.3 * W).tocsc(), x + rng.normal(size=n))
+    res = sf.SAR.from_formula("y ~ x", data=pd.DataFrame({"y": y, "x": x}, index=ids),
+                              w=libpysal.graph.Graph.from_sparse(W, ids=ids)).fit()
+    monkeypatch.setenv("SPATIALFLOW_MEMORY_LIMIT", str(20 * 2**20))
+    with pytest.raises(InsufficientMemoryError,
+                       match=r"per-unit effects with 1000 draws of 1 regressor\(s\) on n = 1600 "
+                             r"units needs about 122.1 MiB.*Use fewer draws"):
+        res.unit_effects(n_draws=1000)
+
+
+def test_panel_fit_with_approximate_logdet_matches_exact():
+    W, _ = torus(40, 45)                                  # n = 1,800, T = 3
+    n, T = W.shape[0], 3
+    rng = np.random.default_rng(8)
+    mu = rng.normal(size=n)
+    frames = []
+    for t in range(T):
+        x = rng.normal(size=n) + 0.3 * mu
+        y = spla.spsolve((sp.identity(n) - 0.5 * W).tocsc(),
+                         0.8 * x + 0.3 * (W @ x) + mu + rng.normal() + rng.normal(size=n))
+        frames.append(pd.DataFrame({"id": np.arange(n), "t": t, "y": y, "x": x}))
+    df = pd.concat(frames, ignore_index=True)
+    import libpysal
+    g = libpysal.graph.Graph.from_sparse(W, ids=pd.Index(np.arange(n)))
+    model = sf.SDM.from_formula("y ~ x", data=df, w=g, id="id", time="t", effects="twoway")
+    exact = model.fit(logdet="lu")
+    approx = model.fit(logdet="chebyshev")
+    assert approx.approximation["method"] == "chebyshev"
+    assert exact.approximation is None
+    assert abs(approx.params["rho"] - exact.params["rho"]) < RHO_ATOL
+    np.testing.assert_allclose(approx.params, exact.params, rtol=1e-3)
+
+
+def test_exact_low_order_traces_by_row_blocks(monkeypatch):
+    # tr(W^3), tr(W^4) from blocks of rows of W^2 equal the dense products (asymmetric W).
+    import spatialflow.models.logdet_approx as ax
+    rng = np.random.default_rng(4)
+    W = sp.random(300, 300, density=0.03, random_state=rng, format="csr")
+    monkeypatch.setattr(ax, "_W2_BLOCK_NNZ", 50)            # many blocks
+    D = W.toarray()
+    ref = [300, np.trace(D), np.trace(D @ D), np.trace(D @ D @ D), np.trace(D @ D @ D @ D)]
+    np.testing.assert_allclose(ax._exact_power_traces(W), ref, rtol=1e-12)

@@ -851,6 +851,15 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
     kernel = EffectsKernel(Wk, trace_method=trace_method, seed=seed, **kernel_options)
     if len(ids) != kernel.n:
         raise InputError(f"ids has {len(ids)} entries but W is {kernel.n} x {kernel.n}.")
+    # Per-unit draws keep (draws x regressors x n) arrays for each of about ten quantities
+    # (multipliers, effects, quantiles): refuse up front rather than swap at large n.
+    from .memory import check_memory
+    draws = int(n_draws) if method == "simulation" else 2 * (len(spec.used) + 1)
+    check_memory(10 * 8 * draws * max(len(spec.variables), 1) * kernel.n,
+                 what=f"per-unit effects with {draws} draws of {len(spec.variables)} "
+                      f"regressor(s) on n = {kernel.n} units",
+                 advice="Use fewer draws (n_draws=), method='delta', or the summary effects "
+                        "(results.effects()), whose memory does not grow with n.")
 
     def evaluate(rho, beta, theta):
         m = kernel.units(rho)                                   # each (R, n)

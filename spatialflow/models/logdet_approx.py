@@ -43,7 +43,8 @@ the :math:`\rho^j` of the power series.
 :math:`X = W/R`, :math:`r = \rho R`, :math:`|R_q| \le n|r|^{q+1}/((q+1)(1-|r|))`.
 
 **Traces.** :math:`\tau_j` for :math:`j \le 4` are exact (from :math:`\mathrm{tr}(W^k)`,
-:math:`k \le 4`: the diagonal, :math:`\sum W\circ W'` and the sparse :math:`W^2`); the higher
+:math:`k \le 4`: the diagonal, :math:`\sum W\circ W'` and blocks of rows of the sparse
+:math:`W^2`); the higher
 ones are Hutchinson estimates :math:`\frac1p\sum_l z_l' T_j(X) z_l` with ``p`` seeded Rademacher
 probes, computed by the three-term recurrence :math:`V_{j+1} = 2XV_j - V_{j-1}` on the
 ``n x p`` block (``q`` sparse products, memory :math:`O(np)`). Removing the exact low-order part
@@ -78,8 +79,8 @@ APPROX_METHODS = ("chebyshev", "taylor")
 DEFAULT_PROBES = 30
 #: Truncation tolerance per unit: the order is raised until the bound R_q / n is below it.
 DEFAULT_TOL = 1e-7
-#: Largest nnz(W^2) for which tr(W^3), tr(W^4) are computed exactly (about 0.5 GB).
-EXACT_W2_MAX_NNZ = 40_000_000
+#: Entries of W^2 formed at a time for the exact tr(W^3), tr(W^4) (about 60 MB per block).
+_W2_BLOCK_NNZ = 5_000_000
 #: Probe columns processed together: bounds the work blocks to about 3 x 8 x n x chunk bytes.
 _BLOCK_BYTES = 256 * 2**20
 
@@ -160,15 +161,25 @@ def spectral_enclosure(W: sp.csr_matrix, *, symmetric: bool) -> SpectralEnclosur
     return SpectralEnclosure(-norm, hi, real=True, source="ARPACK upper, Gershgorin lower")
 
 
-def _exact_power_traces(W: sp.csr_matrix, order: int) -> np.ndarray:
-    """tr(W^k) for k = 0..order (order <= 4), exactly, from sparse products."""
+def _exact_power_traces(W: sp.csr_matrix) -> np.ndarray:
+    """tr(W^k) for k = 0..4, exactly, from sparse products over blocks of rows.
+
+    :math:`\mathrm{tr}(W^3) = \sum (W^2)_{ik} W_{ki}` and
+    :math:`\mathrm{tr}(W^4) = \sum (W^2)_{ik} (W^2)_{ki}`, with the rows of :math:`W^2` and of
+    :math:`(W^2)' = (W')^2` formed a block at a time, so memory stays bounded
+    (about ``_W2_BLOCK_NNZ`` entries) whatever ``n``.
+    """
     n = W.shape[0]
-    out = [float(n), float(W.diagonal().sum()), float(W.multiply(W.T).sum())][: order + 1]
-    if order >= 3:
-        W2 = W @ W
-        out.append(float(W2.multiply(W.T).sum()))
-        if order >= 4:
-            out.append(float(W2.multiply(W2.T).sum()))
+    Wt = W.T.tocsr()
+    out = [float(n), float(W.diagonal().sum()), float(W.multiply(Wt).sum()), 0.0, 0.0]
+    per_row = max(1.0, float(np.diff(W.indptr).mean() if n else 1.0) ** 2)
+    step = max(1, int(_W2_BLOCK_NNZ / per_row))
+    for start in range(0, n, step):
+        rows = slice(start, min(start + step, n))
+        B1 = W[rows] @ W              # rows of W^2
+        B2 = Wt[rows] @ Wt            # rows of (W')^2 = columns of W^2
+        out[3] += float(B1.multiply(Wt[rows]).sum())
+        out[4] += float(B1.multiply(B2).sum())
     return np.array(out)
 
 
@@ -250,10 +261,7 @@ class TraceLogDet(LogDet):
         # The interval is exact when the enclosure's ends are eigenvalues; for a
         # row-standardised W the lower end -1 is conservative (refine_bounds).
         self.exact_bounds = False
-        # nnz(W^2) <= sum_i sum_{k in N(i)} deg(k): the exact tr(W^3), tr(W^4) need W^2.
-        deg = np.diff(self.W.indptr).astype(float)
-        w2_bound = float((abs(self.W) != 0).astype(float) @ deg @ np.ones(self.n)) if self.n else 0.0
-        self.exact_order = 4 if w2_bound <= EXACT_W2_MAX_NNZ else 2
+        self.exact_order = 4
         self.order = 0
         self._set_order(order if order is not None else self._order_for(0.9 * self.upper))
 
@@ -287,12 +295,12 @@ class TraceLogDet(LogDet):
             return
         W, n, p = self.W, self.n, self.n_probes
         c, d = self._c, self._d
-        exact_pow = _exact_power_traces(W, self.exact_order)
+        exact_pow = _exact_power_traces(W)
         xp = _affine_power_traces(exact_pow, c, d)
         exact = _chebyshev_from_powers(xp) if self.method == "chebyshev" else xp
         moments = np.zeros((p, q + 1))
         rng = np.random.default_rng(self.seed)
-        Z_all = rng.choice(np.array([-1.0, 1.0]), size=(n, p))
+        Z_all = rng.integers(0, 2, size=(n, p), dtype=np.int8).astype(float) * 2.0 - 1.0
         chunk = max(1, min(p, int(_BLOCK_BYTES // (8 * 3 * max(n, 1)))))
         cheb = self.method == "chebyshev"
 

@@ -13,8 +13,8 @@ Estimates (bytes, 8 per float; deliberately on the high side):
 * sparse LU: :math:`24 \cdot \mathrm{nnz}(W) \cdot f(n)` with a fill factor
   :math:`f(n) = \max(8, 3.5\log_{10} n - 3)` measured on queen lattices with the
   minimum-degree ordering (8 at :math:`10^4`, 11 at :math:`10^5`);
-* trace approximations: three ``n x chunk`` probe blocks plus :math:`\mathrm{nnz}(W^2)` for the
-  exact low-order traces (at most ``EXACT_W2_MAX_NNZ`` entries).
+* trace approximations: three ``n x chunk`` probe blocks, the ``n x probes`` probes, and two
+  blocks of rows of :math:`W^2` for the exact low-order traces.
 """
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ def estimate_logdet_bytes(method: str, n: int, nnz: int, *, n_probes: int = 30) 
     if method in ("lu", "lu-observed"):
         return base + int(24 * nnz * lu_fill(n))
     # approximations: probe blocks (chunked) and W^2 for the exact low-order traces
-    from .logdet_approx import _BLOCK_BYTES, EXACT_W2_MAX_NNZ
-    w2 = 12 * min(EXACT_W2_MAX_NNZ, 4 * nnz * max(nnz // max(n, 1), 1))
+    from .logdet_approx import _BLOCK_BYTES, _W2_BLOCK_NNZ
+    w2 = 4 * 12 * _W2_BLOCK_NNZ           # two blocks of rows of W^2 and their product
     return base + min(3 * 8 * n * n_probes, _BLOCK_BYTES + 3 * 8 * n) + 8 * n * n_probes + w2
 
 

@@ -308,6 +308,7 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
     extra = _recover_effects(panel, effects, names, beta, sp_hat if spatial == "rho" else 0.0)
     extra.update(optimizer=opt, logdet=None if ld is None else ld.method,
                  approximation=None if ld is None else ld.approximation(sp_hat),
+                 logdet_strategy=ld if getattr(ld, "approximate", False) else None,
                  dropped_units=panel.dropped_units,
                  sigma2_within=float(e @ e) / (n * T))
     return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),

@@ -65,6 +65,13 @@ class SpatialResults:
         for name in ("params", "cov_full", "resid", "fitted"):
             object.__setattr__(self, name, _read_only(getattr(self, name)))
 
+    @property
+    def approximation(self) -> dict | None:
+        """None when the log-determinant is exact; otherwise its method and stated error at
+        the estimate (``method``, ``n_probes``, ``order``, ``logdet_se``, ``logdet_bound``,
+        ``tr_G_se`` ...; see :mod:`spatialflow.models.logdet_approx`)."""
+        return (self.extra or {}).get("approximation")
+
     # ----------------------------------------------------------------- inference
     @property
     def cov(self) -> pd.DataFrame:
