@@ -96,7 +96,7 @@ def test_errors_are_small_relative_to_n(lattice):
     ap = TraceLogDet(W, method="chebyshev")
     n = W.shape[0]
     assert ap.logdet_se(0.6) / n < 1e-5
-    assert ap.truncation_bound(0.6) / n < 1e-12
+    assert ap.truncation_bound(0.6) / n < ap.tol      # the order meets tol up to 0.8
 
 
 def test_identities(lattice):

@@ -975,10 +975,10 @@ def _fit_traces(results, seed, n_probes=None):
     if fitted is not None and n_probes in (None, fitted.n_probes):
         return fitted
     from ..exceptions import EigenvalueBoundsError
-    from .logdet_approx import TraceLogDet, symmetrisable
+    from .logdet_approx import TraceLogDet
     W = sp.csr_matrix(results.W, dtype=float)
     try:
-        return TraceLogDet(W, method="chebyshev" if symmetrisable(W) else "taylor",
+        return TraceLogDet(W, method="approx",
                            seed=seed if isinstance(seed, (int, np.integer)) else 0,
                            **({} if n_probes is None else {"n_probes": int(n_probes)}))
     except EigenvalueBoundsError:

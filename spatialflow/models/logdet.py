@@ -311,8 +311,6 @@ def make_logdet(W: sp.spmatrix, method: str = "auto", **options) -> LogDet:
             ApproximationWarning, stacklevel=3)
         method, approx = "eigen", False
     if approx:
-        if method == "approx":
-            method = "chebyshev" if _ax.symmetrisable(W) else "taylor"
         n_probes = int(options.get("n_probes", _ax.DEFAULT_PROBES))
         check_memory(estimate_logdet_bytes(method, n, W.nnz, n_probes=n_probes),
                      what=f"the {method} log-determinant with {n_probes} probes (n = {n})",

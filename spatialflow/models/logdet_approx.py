@@ -77,6 +77,9 @@ __all__ = ["TraceLogDet", "SpectralEnclosure", "spectral_enclosure", "APPROX_MET
 APPROX_METHODS = ("chebyshev", "taylor")
 #: Probes of the Hutchinson estimator (Barry and Pace use 10-30).
 DEFAULT_PROBES = 30
+#: The initial order meets ``tol`` up to this fraction of the upper bound of rho; an estimate
+#: beyond it raises the order after the fit (:meth:`TraceLogDet.refine_at`).
+INITIAL_RHO = 0.8
 #: Truncation tolerance per unit: the order is raised until the bound R_q / n is below it.
 DEFAULT_TOL = 1e-7
 #: Entries of W^2 formed at a time for the exact tr(W^3), tr(W^4) (about 60 MB per block).
@@ -108,8 +111,8 @@ def _row_standardised_nonneg(W: sp.csr_matrix) -> bool:
     return bool(np.all((np.abs(rows - 1.0) <= 1e-10) | (rows == 0)))
 
 
-def symmetrisable(W: sp.csr_matrix) -> bool:
-    r"""Whether ``diag(d) W`` is symmetric for a cheap candidate ``d > 0``.
+def symmetriser(W: sp.csr_matrix) -> np.ndarray | None:
+    r"""A cheap ``d > 0`` with ``diag(d) W`` symmetric, or None.
 
     The candidates are :math:`d = 1` (``W`` symmetric) and :math:`d_i` = the number of
     neighbours of :math:`i` (a row-standardised binary contiguity or k-nearest-neighbour
@@ -118,16 +121,19 @@ def symmetrisable(W: sp.csr_matrix) -> bool:
     ``n`` (:func:`spatialflow.models.traces.symmetric_eigen` does it for small ``n``).
     """
     if W.nnz and W.data.min() < 0:
-        return False
-    pattern = (W != 0).astype(np.int8)
-    if (pattern != pattern.T).nnz:
-        return False
+        return None
     scale = max(abs(W).max(), 1.0) if W.nnz else 1.0
     for d in (np.ones(W.shape[0]), np.diff(W.indptr).astype(float)):
         DW = sp.diags(d) @ W
-        if not (DW - DW.T).nnz or abs(DW - DW.T).max() <= 1e-10 * scale * max(d.max(), 1.0):
-            return True
-    return False
+        diff = DW - DW.T
+        if not diff.nnz or abs(diff).max() <= 1e-10 * scale * max(d.max(), 1.0):
+            return d
+    return None
+
+
+def symmetrisable(W: sp.csr_matrix) -> bool:
+    """Whether :func:`symmetriser` finds a scaling (the spectrum of ``W`` is then real)."""
+    return symmetriser(W) is not None
 
 
 def spectral_enclosure(W: sp.csr_matrix, *, symmetric: bool) -> SpectralEnclosure:
@@ -161,8 +167,8 @@ def spectral_enclosure(W: sp.csr_matrix, *, symmetric: bool) -> SpectralEnclosur
     return SpectralEnclosure(-norm, hi, real=True, source="ARPACK upper, Gershgorin lower")
 
 
-def _exact_power_traces(W: sp.csr_matrix) -> np.ndarray:
-    """tr(W^k) for k = 0..4, exactly, from sparse products over blocks of rows.
+def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None) -> np.ndarray:
+    r"""tr(W^k) for k = 0..4, exactly, from sparse products over blocks of rows.
 
     :math:`\mathrm{tr}(W^3) = \sum (W^2)_{ik} W_{ki}` and
     :math:`\mathrm{tr}(W^4) = \sum (W^2)_{ik} (W^2)_{ki}`, with the rows of :math:`W^2` and of
@@ -170,16 +176,26 @@ def _exact_power_traces(W: sp.csr_matrix) -> np.ndarray:
     (about ``_W2_BLOCK_NNZ`` entries) whatever ``n``.
     """
     n = W.shape[0]
-    Wt = W.T.tocsr()
+    if d is not None:
+        # Traces are invariant under similarity: use the symmetric S = D^1/2 W D^-1/2, for
+        # which tr(S^4) = ||S^2||_F^2 needs only the rows of S^2.
+        q = np.sqrt(d)
+        W = (sp.diags(q) @ W @ sp.diags(1.0 / q)).tocsr()
+        Wt = W
+    else:
+        Wt = W.T.tocsr()
     out = [float(n), float(W.diagonal().sum()), float(W.multiply(Wt).sum()), 0.0, 0.0]
     per_row = max(1.0, float(np.diff(W.indptr).mean() if n else 1.0) ** 2)
     step = max(1, int(_W2_BLOCK_NNZ / per_row))
     for start in range(0, n, step):
         rows = slice(start, min(start + step, n))
         B1 = W[rows] @ W              # rows of W^2
-        B2 = Wt[rows] @ Wt            # rows of (W')^2 = columns of W^2
         out[3] += float(B1.multiply(Wt[rows]).sum())
-        out[4] += float(B1.multiply(B2).sum())
+        if d is not None:
+            out[4] += float(B1.multiply(B1).sum())
+        else:
+            B2 = Wt[rows] @ Wt        # rows of (W')^2 = columns of W^2
+            out[4] += float(B1.multiply(B2).sum())
     return np.array(out)
 
 
@@ -204,14 +220,15 @@ class TraceLogDet(LogDet):
     Parameters
     ----------
     W : sparse matrix, n x n
-    method : {"chebyshev", "taylor"}
+    method : {"chebyshev", "taylor", "approx"}
         Chebyshev needs a real spectrum (``W`` similar to a symmetric matrix); Taylor
-        (Barry--Pace) any ``W`` with a spectral radius bound.
+        (Barry--Pace) any ``W`` with a spectral radius bound; ``"approx"`` picks Chebyshev
+        when :func:`symmetriser` finds a scaling and Taylor otherwise.
     n_probes : int
         Rademacher probes of the Hutchinson trace estimator.
     order : int, optional
-        Series order ``q``; default: the smallest meeting ``tol`` at :math:`\rho = 0.9` of the
-        upper bound, raised after the fit (:meth:`refine_at`) if the estimate needs more.
+        Series order ``q``; default: the smallest meeting ``tol`` at ``INITIAL_RHO`` = 0.8 times
+        the upper bound, raised after the fit (:meth:`refine_at`) if the estimate needs more.
     tol : float
         Truncation tolerance per unit, :math:`|R_q|/n`.
     max_order : int
@@ -236,15 +253,22 @@ class TraceLogDet(LogDet):
                  order: int | None = None, tol: float = DEFAULT_TOL, max_order: int = 400,
                  seed: int = 0, enclosure: SpectralEnclosure | None = None):
         super().__init__(W)
-        if method not in APPROX_METHODS:
-            raise InputError(f"approximate logdet method must be one of {APPROX_METHODS}; "
-                             f"{method!r} was given.")
+        if method not in APPROX_METHODS + ("approx",):
+            raise InputError(f"approximate logdet method must be one of {APPROX_METHODS} or "
+                             f"'approx'; {method!r} was given.")
         if int(n_probes) < 2:
             raise InputError(f"n_probes must be at least 2; {n_probes!r} was given.")
+        self._sym = symmetriser(self.W)
+        if method == "approx":      # Chebyshev when the spectrum is known to be real
+            method = "chebyshev" if self._sym is not None else "taylor"
         self.method = method
         self.n_probes, self.tol, self.max_order = int(n_probes), float(tol), int(max_order)
         self.seed = seed
         symmetric = method == "chebyshev"
+        if symmetric and self._sym is None:
+            raise EigenvalueBoundsError(
+                "the Chebyshev log-determinant needs a real spectrum, and W is not similar to "
+                "a symmetric matrix by a cheap scaling; use method='taylor' (or 'approx').")
         if enclosure is None:
             enclosure = spectral_enclosure(self.W, symmetric=symmetric)
         if symmetric and not enclosure.real:
@@ -263,7 +287,7 @@ class TraceLogDet(LogDet):
         self.exact_bounds = False
         self.exact_order = 4
         self.order = 0
-        self._set_order(order if order is not None else self._order_for(0.9 * self.upper))
+        self._set_order(order if order is not None else self._order_for(INITIAL_RHO * self.upper))
 
     # -- construction ----------------------------------------------------------------------
     def _t_of_rho(self, rho):
@@ -295,12 +319,12 @@ class TraceLogDet(LogDet):
             return
         W, n, p = self.W, self.n, self.n_probes
         c, d = self._c, self._d
-        exact_pow = _exact_power_traces(W)
+        exact_pow = _exact_power_traces(W, self._sym)
         xp = _affine_power_traces(exact_pow, c, d)
         exact = _chebyshev_from_powers(xp) if self.method == "chebyshev" else xp
         moments = np.zeros((p, q + 1))
         rng = np.random.default_rng(self.seed)
-        Z_all = rng.integers(0, 2, size=(n, p), dtype=np.int8).astype(float) * 2.0 - 1.0
+        signs = rng.integers(0, 2, size=(n, p), dtype=np.int8)
         chunk = max(1, min(p, int(_BLOCK_BYTES // (8 * 3 * max(n, 1)))))
         cheb = self.method == "chebyshev"
 
@@ -313,7 +337,9 @@ class TraceLogDet(LogDet):
             return out
 
         for s in range(0, p, chunk):
-            Z = np.ascontiguousarray(Z_all[:, s:s + chunk])
+            Z = signs[:, s:s + chunk].astype(float)     # a C-ordered copy
+            Z *= 2.0
+            Z -= 1.0
             prev, cur = Z, apply(Z)
             for j in range(2, q + 1):
                 nxt = apply(cur)
