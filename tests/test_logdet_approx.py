@@ -317,3 +317,16 @@ def test_exact_low_order_traces_by_row_blocks(monkeypatch):
     D = W.toarray()
     ref = [300, np.trace(D), np.trace(D @ D), np.trace(D @ D @ D), np.trace(D @ D @ D @ D)]
     np.testing.assert_allclose(ax._exact_power_traces(W), ref, rtol=1e-12)
+
+
+def test_refine_bounds_replaces_the_conservative_lower_end():
+    # Torus queen: the smallest eigenvalue is (-3 - 1)/8 = -0.5, so rho may go down to -2,
+    # below the conservative -1 of a row-standardised W.
+    W, lam = torus(30, 33)
+    ld = TraceLogDet(W, method="chebyshev")
+    assert ld.bounds == (-1.0, 1.0)
+    assert ld.refine_bounds() is True
+    assert ld.lower == pytest.approx(1 / lam.min(), rel=1e-8)
+    exact = Exact(lam)
+    for rho in (-1.6, -1.2, 0.5):
+        assert abs(ld(rho) - exact(rho)) <= ld.truncation_bound(rho) + Z_MC * ld.logdet_se(rho)
