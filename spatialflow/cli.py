@@ -61,6 +61,14 @@ def _layer(args) -> int:
     return 0
 
 
+def _non_negative_int(text: str) -> int:
+    # pandas' head(-1) means "all but the last row": a negative count is a typo here.
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0; {text} was given")
+    return value
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="spatialflow",
                                      description="Spatial econometrics of urban-rural factor flows.")
@@ -78,13 +86,21 @@ def main(argv=None) -> int:
                      help="simulation draws for effects (default 1000)")
     run.set_defaults(func=_run)
     layer = sub.add_parser("layer", help="print the Guangdong county layer and its weights")
-    layer.add_argument("--head", type=int, default=10)
+    layer.add_argument("--head", type=_non_negative_int, default=10,
+                       help="rows of the layer to print (default 10)")
     layer.set_defaults(func=_layer)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in ("run", "layer", "-h", "--help"):
         argv = ["run", *argv]  # `spatialflow [--out X ...]` is `spatialflow run [...]`
     args = parser.parse_args(argv)
-    return args.func(args)
+    from .exceptions import SpatialflowError
+
+    try:
+        return args.func(args)
+    except SpatialflowError as err:
+        # A bad setting (e.g. --seed -1, a wrong key in the TOML file) is the user's to fix:
+        # say what is wrong, as argparse does for its own checks, without a traceback.
+        parser.exit(2, f"spatialflow: error: {err}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

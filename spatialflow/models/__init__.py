@@ -2,10 +2,10 @@
 from .base import OLS, SAR, SDEM, SDM, SEM, SLX, SpatialModel
 from .results import SpatialResults
 from .summary import Comparison, Summary, compare
-from .diagnostics import (common_factor_lr, common_factor_test, lm_tests, lr_test,
-                          moran_residuals, specification_search, wald_test)
-from .regimes import chow_test
-from .panel_tests import durbin_tests, effects_lr_tests, hausman_test, panel_lm_tests
+from .hypotheses import (chow_test, common_factor_lr, common_factor_test, hausman_test,
+                         lr_test, wald_test)
+from .lm import lm_tests, moran_residuals, panel_lm_tests
+from .workflows import durbin_tests, effects_lr_tests, specification_search
 
 __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SpatialModel", "SpatialResults",
            "Summary", "Comparison", "compare", "lm_tests", "moran_residuals", "lr_test",

@@ -96,6 +96,8 @@ from ..exceptions import (
     format_ids,
 )
 from . import traces as _tr
+from .logdet import real_eigenvalues
+from .naming import MODEL_KINDS, is_lag_name, kind_flags, lag_name, parse_lag_name
 
 __all__ = [
     "EXACT_MAX_N",
@@ -114,8 +116,9 @@ DENSE_LIMIT_N = 20000
 #: Largest n for which per-unit direct effects of a non-symmetrisable W use a dense inverse.
 _DENSE_DIAG_MAX_N = 2000
 
-LAG_KINDS = ("SAR", "SDM")
-KINDS = ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM")
+# Kinds with rho (W in y) and every kind, from the one table of model kinds.
+LAG_KINDS = tuple(k for k, f in MODEL_KINDS.items() if f.lag_y)
+KINDS = tuple(MODEL_KINDS)
 _EFFECTS = ("direct", "indirect", "total")
 
 
@@ -471,15 +474,15 @@ def _make_spec(params: pd.Series, kind: str, exog_names=None, lagged_names=None)
         raise InputError(f"kind must be one of {KINDS}; {kind!r} was given instead.")
     index = list(params.index)
     if exog_names is None:
-        exog_names = [p for p in index if p not in ("rho", "lambda") and not p.startswith("W_")]
+        exog_names = [p for p in index if p not in ("rho", "lambda") and not is_lag_name(p)]
     if lagged_names is None:
-        lagged_names = [p[2:] for p in index if p.startswith("W_")]
+        lagged_names = [parse_lag_name(p) for p in index if is_lag_name(p)]
     # Intercepts (also regime intercepts "Intercept[r]") have no marginal effect.
     variables = [x for x in exog_names if not _is_intercept(x)]
     variables += [x for x in lagged_names if x not in variables and not _is_intercept(x)]
     beta = [x if x in exog_names else None for x in variables]
-    theta = [f"W_{x}" if x in lagged_names else None for x in variables]
-    rho = "rho" if kind in LAG_KINDS else None
+    theta = [lag_name(x) if x in lagged_names else None for x in variables]
+    rho = "rho" if kind_flags(kind).lag_y else None
     missing = [p for p in ([rho] if rho else []) + beta + theta if p is not None and p not in index]
     if missing:
         raise InputError(
@@ -498,6 +501,17 @@ def _unpack(spec: _Spec, P: np.ndarray):
         return np.column_stack([P[:, pos[x]] if x else np.zeros(R) for x in names]) \
             if names else np.zeros((R, 0))
     return rho, cols(spec.beta_names), cols(spec.theta_names)
+
+
+def check_count(value, name: str, *, minimum: int = 1) -> int:
+    """``value`` as an int if it is an integer >= ``minimum`` (bools, floats and text are
+    refused rather than truncated: ``n_draws=2.5`` is not 2 draws)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"{name} must be an integer >= {minimum}; {value!r} "
+                         f"({type(value).__name__}) was given.")
+    if value < minimum:
+        raise InputError(f"{name} must be an integer >= {minimum}; {value!r} was given.")
+    return int(value)
 
 
 def _draw(mean: np.ndarray, cov: np.ndarray, n_draws: int, rng: np.random.Generator,
@@ -534,7 +548,6 @@ def _draw(mean: np.ndarray, cov: np.ndarray, n_draws: int, rng: np.random.Genera
 
 def _default_bounds(W) -> tuple[float, float]:
     W = sp.csr_matrix(W, dtype=float)
-    from .logdet import real_eigenvalues
 
     if W.shape[0] <= EXACT_MAX_N:
         lam = real_eigenvalues(_tr.eigenvalues(W))
@@ -551,6 +564,8 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
 
     Each value of the dict is an array with a leading draws axis.
     """
+    # Checked whatever the method, so a bad value is never silently ignored.
+    n_draws = check_count(n_draws, "n_draws", minimum=2)
     if method not in ("simulation", "delta"):
         raise InputError(
             f"method must be 'simulation' or 'delta'; {method!r} was given instead."
@@ -575,8 +590,6 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
     zc = stats.norm.ppf(0.5 + level / 2)
     out = {}
     if method == "simulation":
-        if int(n_draws) < 2:
-            raise InputError(f"n_draws must be at least 2; {n_draws!r} was given.")
         if rho_index is not None and bounds is None:
             bounds = _default_bounds(W)
         rng = np.random.default_rng(seed)
@@ -888,26 +901,15 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
 # --------------------------------------------------------------------------------------------
 def _resolve_partition(results, partition):
     """A column name is looked up in the model's data frame (``results.model.data``)."""
-    if isinstance(partition, str) and getattr(results, "panel", None) is not None:
-        # Long panel data: one label per unit, which must not change over time.
-        from .panel import unit_attribute
-        return unit_attribute(results, partition)
     if isinstance(partition, str):
-        data = getattr(getattr(results, "model", None), "data", None)
-        if not isinstance(data, pd.DataFrame):
+        # The model knows its data: a cross-section's column, or a panel's column that is
+        # constant within units (spatialflow.models.base.SpatialModel.unit_attribute).
+        model = getattr(results, "model", None)
+        if not hasattr(model, "unit_attribute"):
             raise InputError(
                 f"partition={partition!r} names a column, but the model keeps no data frame to "
-                "look it up in; pass a Series of labels indexed by unit id."
-            )
-        if partition not in data.columns:
-            raise InputError(
-                f"partition column {partition!r} is not in the data; columns are "
-                f"{format_ids(data.columns)}."
-            )
-        col = data[partition]
-        if not col.index.is_unique:   # panels: one label per unit, constant over time
-            col = col.groupby(level=0).first()
-        return col
+                "look it up in; pass a Series of labels indexed by unit id.")
+        return model.unit_attribute(partition)
     return partition
 
 
@@ -947,8 +949,6 @@ def _without_dropped_units(results, labels):
     not have is left in and reported as an error."""
     extra = getattr(results, "extra", None) or {}
     dropped = extra.get("dropped_units")
-    if dropped is None:
-        dropped = extra.get("dropped")
     if dropped is None or len(dropped) == 0:
         return labels
     if isinstance(labels, Mapping) and not isinstance(labels, pd.Series):
