@@ -87,6 +87,7 @@ from scipy import stats
 
 from ..exceptions import (
     ApproximationWarning,
+    EigenvalueBoundsError,
     EffectsInterpretationWarning,
     EmptyInputError,
     IdMismatchError,
@@ -97,6 +98,8 @@ from ..exceptions import (
 )
 from . import traces as _tr
 from .logdet import real_eigenvalues
+from .logdet_approx import TraceLogDet
+from .memory import check_memory
 from .naming import MODEL_KINDS, is_lag_name, kind_flags, lag_name, parse_lag_name
 
 __all__ = [
@@ -866,7 +869,6 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
         raise InputError(f"ids has {len(ids)} entries but W is {kernel.n} x {kernel.n}.")
     # Per-unit draws keep (draws x regressors x n) arrays for each of about ten quantities
     # (multipliers, effects, quantiles): refuse up front rather than swap at large n.
-    from .memory import check_memory
     draws = int(n_draws) if method == "simulation" else 2 * (len(spec.used) + 1)
     check_memory(10 * 8 * draws * max(len(spec.variables), 1) * kernel.n,
                  what=f"per-unit effects with {draws} draws of {len(spec.variables)} "
@@ -974,8 +976,6 @@ def _fit_traces(results, seed, n_probes=None):
     fitted = extra.get("logdet_strategy")
     if fitted is not None and n_probes in (None, fitted.n_probes):
         return fitted
-    from ..exceptions import EigenvalueBoundsError
-    from .logdet_approx import TraceLogDet
     W = sp.csr_matrix(results.W, dtype=float)
     try:
         return TraceLogDet(W, method="approx",

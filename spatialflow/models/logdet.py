@@ -14,6 +14,7 @@ matrix needs. A later issue adds approximate strategies behind the same interfac
 """
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -21,7 +22,10 @@ import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..exceptions import InputError
+from ..exceptions import (ApproximationWarning, EigenvalueBoundsError, EigenvalueBoundsWarning,
+                          InputError)
+from . import logdet_approx as _ax
+from .memory import check_memory, estimate_logdet_bytes
 
 __all__ = ["LogDet", "EigenLogDet", "SparseLULogDet", "make_logdet", "DENSE_MAX_N",
            "APPROX_MIN_N", "logdet_strategy"]
@@ -286,12 +290,6 @@ def make_logdet(W: sp.spmatrix, method: str = "auto", **options) -> LogDet:
         When the strategy's estimated peak memory exceeds what is available (the message
         names the figures and the strategy that needs less).
     """
-    import warnings
-
-    from ..exceptions import ApproximationWarning, EigenvalueBoundsError, EigenvalueBoundsWarning
-    from . import logdet_approx as _ax
-    from .memory import check_memory, estimate_logdet_bytes
-
     valid = ("auto", "eigen", "lu", "lu-observed", "approx") + _ax.APPROX_METHODS
     if method not in valid:
         raise InputError(f"logdet method must be one of {valid}; {method!r} was given.")
@@ -344,3 +342,7 @@ def logdet_strategy(W: sp.spmatrix, method) -> LogDet:
                              f"model's W is {W.shape[0]} x {W.shape[0]}.")
         return method
     return make_logdet(W, method)
+
+
+# The approximate strategy implements this interface without importing this module.
+LogDet.register(_ax.TraceLogDet)

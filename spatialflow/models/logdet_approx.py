@@ -69,7 +69,6 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..exceptions import EigenvalueBoundsError, InputError
-from .logdet import LogDet
 
 __all__ = ["TraceLogDet", "SpectralEnclosure", "spectral_enclosure", "APPROX_METHODS",
            "DEFAULT_PROBES", "DEFAULT_TOL"]
@@ -214,7 +213,7 @@ def _chebyshev_from_powers(p: np.ndarray) -> np.ndarray:
     return np.array(out[: len(p)])
 
 
-class TraceLogDet(LogDet):
+class TraceLogDet:
     r"""Approximate :math:`\ln|I-\rho W|` from traces computed once (see the module docstring).
 
     Parameters
@@ -249,10 +248,23 @@ class TraceLogDet(LogDet):
     exact_traces = False
     approximate = True
 
+    # The interface of spatialflow.models.logdet.LogDet (registered there as a virtual
+    # subclass: this module sits below logdet.py in the models' one-way dependencies).
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return (self.lower, self.upper)
+
+    def tr_GtG(self, rho: float) -> float:
+        raise NotImplementedError(
+            "TraceLogDet does not compute tr(G'G); the observed information is used.")
+
     def __init__(self, W, *, method: str = "chebyshev", n_probes: int = DEFAULT_PROBES,
                  order: int | None = None, tol: float = DEFAULT_TOL, max_order: int = 400,
                  seed: int = 0, enclosure: SpectralEnclosure | None = None):
-        super().__init__(W)
+        W = sp.csr_matrix(W, dtype=float)
+        if W.shape[0] != W.shape[1]:
+            raise InputError(f"W must be square; a {W.shape[0]}x{W.shape[1]} matrix was given.")
+        self.W, self.n = W, W.shape[0]
         if method not in APPROX_METHODS + ("approx",):
             raise InputError(f"approximate logdet method must be one of {APPROX_METHODS} or "
                              f"'approx'; {method!r} was given.")

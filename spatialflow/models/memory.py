@@ -23,6 +23,7 @@ import os
 import numpy as np
 
 from ..exceptions import InsufficientMemoryError
+from .logdet_approx import _BLOCK_BYTES, _W2_BLOCK_NNZ
 
 __all__ = ["available_memory", "check_memory", "estimate_logdet_bytes", "format_bytes"]
 
@@ -74,7 +75,6 @@ def estimate_logdet_bytes(method: str, n: int, nnz: int, *, n_probes: int = 30) 
     if method in ("lu", "lu-observed"):
         return base + int(24 * nnz * lu_fill(n))
     # approximations: probe blocks (chunked) and W^2 for the exact low-order traces
-    from .logdet_approx import _BLOCK_BYTES, _W2_BLOCK_NNZ
     w2 = 4 * 12 * _W2_BLOCK_NNZ           # two blocks of rows of W^2 and their product
     return base + min(3 * 8 * n * n_probes, _BLOCK_BYTES + 3 * 8 * n) + 8 * n * n_probes + w2
 
