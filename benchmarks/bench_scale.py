@@ -9,11 +9,12 @@ One run measures, on the same simulated data:
 * **spatialflow today**: the same case with the code of ``--baseline`` (default ``/work/main``
   when it exists, i.e. before this change) for the 2,875-county cross-section and panel;
 * **spreg** ``ML_Lag(slx_lags=1, method="LU")`` where it can run (n <= 10^4);
-* **R spatialreg** ``lagsarlm(Durbin=TRUE, method="Matrix")`` + ``impacts(tr=trW(type="mult"),
-  R=1000)`` when ``Rscript`` with spatialreg is on the PATH (at 10^6 only with ``--r-million``:
+* **R spatialreg** ``lagsarlm(Durbin=TRUE, method="Matrix")`` + ``impacts(tr=trW(type="MC"),
+  R=1000)`` (Monte Carlo traces: ``type="mult"`` took 77 s at 10^4 and did not finish at 10^5
+  within 17 minutes and 11 GB) when ``Rscript`` with spatialreg is on the PATH (at 10^6 only with ``--r-million``:
   it took 928 s + 49 s when the issue was filed).
 
-Every case runs in its own child process, so its peak resident memory (``ru_maxrss``, which
+Every case runs in its own child process, so its peak resident memory (``VmHWM``, which
 includes the interpreter and imports: about 0.3 GB for Python) is its own; R's is read from
 ``/usr/bin/time -v``. ``os.getloadavg()`` is recorded with every timing: the machine is shared,
 so read the ratios (peers run in the same run) rather than the absolute seconds.
@@ -71,7 +72,9 @@ def counties_W():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = build(counties, kind="queen", islands="keep")
-    return w, as_sparse(w, counties.index), counties.index
+        # Lee-Yu two-way needs every row to sum to one: islands join their nearest county
+        w_knn = build(counties, kind="queen", islands="knn")
+    return w, as_sparse(w, counties.index), as_sparse(w_knn, counties.index)
 
 
 def simulate(W: sp.csr_matrix, seed: int = SEED) -> pd.DataFrame:
@@ -110,6 +113,15 @@ def simulate_panel(W: sp.csr_matrix, ids) -> pd.DataFrame:
 # workers (run in child processes)
 # --------------------------------------------------------------------------------------------
 def _peak_mb() -> float:
+    """Peak resident memory of this process since its exec (VmHWM; ru_maxrss would carry
+    over the parent's high-water mark across fork + exec on Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -215,7 +227,7 @@ t_fit <- system.time(m <- lagsarlm(y ~ x1 + x2, data = d, listw = lw, method = "
                                    Durbin = TRUE, zero.policy = TRUE))[["elapsed"]]
 set.seed(1)
 t_eff <- system.time({
-  tr <- trW(as(lw, "CsparseMatrix"), type = "mult")
+  tr <- trW(as(lw, "CsparseMatrix"), type = "MC")
   im <- impacts(m, tr = tr, R = 1000)
 })[["elapsed"]]
 dir <- im$res$direct
@@ -271,6 +283,8 @@ def main() -> None:
     ap.add_argument("--no-counties", action="store_true")
     ap.add_argument("--baseline", default="/work/main",
                     help="a checkout whose spatialflow is 'today' (skipped if absent)")
+    ap.add_argument("--spreg-max-n", type=int, default=10_000,
+                    help="largest n for spreg (277 s and 5 GB at 10^4 on a loaded machine)")
     ap.add_argument("--exact-max-n", type=int, default=100_000,
                     help="largest lattice on which the exact sparse LU path also runs")
     args = ap.parse_args()
@@ -281,14 +295,14 @@ def main() -> None:
         tmp = Path(tmpdir)
         cases = []
         if not args.no_counties:
-            w, W, ids = counties_W()
+            w, W, W_knn = counties_W()
             d = simulate(W)
             d.to_parquet(tmp / "counties.parquet")
             sp.save_npz(tmp / "counties_W.npz", W)
             cases.append(("national counties", "counties", W, d, None))
-            panel = simulate_panel(W, np.arange(W.shape[0]))
+            panel = simulate_panel(W_knn, np.arange(W_knn.shape[0]))
             panel.to_parquet(tmp / "panel.parquet")
-            sp.save_npz(tmp / "panel_W.npz", W)
+            sp.save_npz(tmp / "panel_W.npz", W_knn)
         for side in sides:
             W = lattice_W(side)
             d = simulate(W)
@@ -309,7 +323,7 @@ def main() -> None:
             if baseline and side is None:
                 row["spatialflow_today"] = run_child(dict(base, kind="sf", logdet="auto"),
                                                      env_path=baseline)
-            if n <= 10_000:
+            if n <= args.spreg_max_n:
                 row["spreg"] = run_child(dict(base, kind="spreg"))
             if not args.no_r and (n < 10**6 or args.r_million):
                 row["R"] = run_r(tmp, name, W, d)
@@ -361,8 +375,8 @@ def render(rows, args) -> str:
         f"Recorded {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
         f"{os.cpu_count()} cores (shared with other jobs: the load average is in each row), "
         f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}."
-        " Each cell: fit + effects; peak resident memory of the process (Python's includes "
-        "about 0.3 GB of interpreter and imports). Ratios are peer time / spatialflow time "
+        " Each cell: fit + effects; peak resident memory of the process (VmHWM; Python's "
+        "includes about 0.3 GB of interpreter and imports). Ratios are peer time / spatialflow time "
         "(fit + effects) in the same run.",
         "",
         "| case | n | spatialflow (auto) | load | logdet / traces | spatialflow today | "
