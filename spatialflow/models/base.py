@@ -27,8 +27,8 @@ from typing import ClassVar, Sequence
 import numpy as np
 import pandas as pd
 
-from .._typing import (BalancePolicy, BiasCorrection, DynamicOption, LogDetMethod,
-                       MissingPolicy, PanelEffects, WeightsLike, check_option)
+from .._typing import (BalancePolicy, BiasCorrection, DynamicOption, InformationMatrix,
+                       LogDetMethod, MissingPolicy, PanelEffects, WeightsLike, check_option)
 from ..exceptions import InputError, ModelSpecificationError, format_ids
 from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import logdet_strategy
@@ -74,10 +74,11 @@ _PARAMETERS = """
         :class:`~spatialflow.exceptions.MissingValueWarning`.
     logdet : {"auto", "eigen", "lu", "lu-observed", "approx", "chebyshev", "taylor"}
         Log-determinant strategy (see :mod:`spatialflow.models.logdet`): ``"auto"`` takes
-        dense eigenvalues for n <= 1500 (expected information, as R's ``method="eigen"``),
-        a sparse LU factorisation up to n = 20,000 (observed information, no dense n x n
-        matrix) and above that trace approximations with stated error bounds
-        (:mod:`spatialflow.models.logdet_approx`; reported in ``results.extra["approximation"]``).
+        dense eigenvalues for n <= 1500, a sparse LU factorisation up to n = 20,000 (no dense
+        n x n matrix) and above that trace approximations with stated error bounds
+        (:mod:`spatialflow.models.logdet_approx`; reported in ``results.approximation``).
+        The covariance convention does not follow it: see ``fit(information=)``
+        (``"lu-observed"``: sparse LU with the observed information).
     id, time : str, optional
         Panels: the columns of ``data`` holding the unit id and the period (long format).
     effects : {"unit", "time", "twoway", "random"}, optional
@@ -206,7 +207,8 @@ class SpatialModel:
 
     # --------------------------------------------------------------------- fit
     def fit(self, *, bias_correction: BiasCorrection = _UNSET,
-            logdet: LogDetMethod | None = None) -> SpatialResults:
+            logdet: LogDetMethod | None = None,
+            information: InformationMatrix | None = None) -> SpatialResults:
         """Estimate by (concentrated) maximum likelihood (OLS and SLX: least squares).
 
         Parameters
@@ -221,28 +223,44 @@ class SpatialModel:
             Overrides the strategy given at construction. A strategy object built once by
             :func:`~spatialflow.models.logdet.make_logdet` (e.g. with ``n_probes=``) can be
             passed to many fits on the same W: its traces are computed once.
+        information : {"expected", "observed"}, optional
+            The information matrix whose inverse is the covariance (lag and error models).
+            Default ``"expected"`` at every n (as R's ``method="eigen"`` and spreg), except
+            with ``logdet="lu-observed"``, which asks for the observed one. See
+            :mod:`spatialflow.models.ml` for both and why.
         """
         if bias_correction is not _UNSET:
             check_option(bias_correction, BiasCorrection, "bias_correction")
+        method = logdet or self.logdet_method
+        explicit_information = information is not None
+        if information is None:
+            information = "observed" if method == "lu-observed" else "expected"
+        check_option(information, InformationMatrix, "information")
         if self.panel_options is not None:
             return fit_panel(self, bias_correction=("lee-yu" if bias_correction is _UNSET
                                                     else bias_correction),
-                             logdet=logdet or self.logdet_method)
+                             logdet=method, information=information)
         if bias_correction is not _UNSET:
             raise ModelSpecificationError(
                 "bias_correction applies to fixed-effects panels (id=, time=, effects=); this "
                 "is a cross-sectional model.")
         f = self.frame
-        method = logdet or self.logdet_method
         ld = None
         if self.lag_y or self.error:
             ld = logdet_strategy(f.W, method)
+            if getattr(ld, "approximate", False) and not explicit_information:
+                # Approximate strategies (large n) give tr(G^2) but not tr(G'G): the default
+                # covariance there is the observed information (results.information says so).
+                information = "observed"
         if self.lag_y and self.error:
-            raw = fit_sac(f.y, f.X, f.W, ld, name=self.kind)
+            # SAC/GNS: the expected information is dense, so by default it is used up to
+            # DENSE_MAX_N units (see spatialflow.models.sac); "observed" is honoured always.
+            raw = fit_sac(f.y, f.X, f.W, ld, name=self.kind,
+                          expected=None if information == "expected" else False)
         elif self.lag_y:
-            raw = fit_lag(f.y, f.X, f.W, ld)
+            raw = fit_lag(f.y, f.X, f.W, ld, information=information)
         elif self.error:
-            raw = fit_error(f.y, f.X, f.W, ld)
+            raw = fit_error(f.y, f.X, f.W, ld, information=information)
         else:
             raw = fit_ols(f.y, f.X)
         return self._results(raw, ld)
