@@ -238,3 +238,26 @@ class NonStationaryWarning(SpatialflowWarning):
 
 
 __all__ += ["WeakIdentificationWarning", "NonStationaryWarning"]
+
+
+class EigenvalueBoundsError(InputError):
+    """No cheap enclosure of the spectrum of W is known, which an approximate
+    log-determinant needs for a valid error bound (callers fall back to an exact method)."""
+
+
+class EigenvalueBoundsWarning(SpatialflowWarning):
+    """An approximate log-determinant was asked for, but no cheap, valid bound on the
+    eigenvalues of W exists: the exact method was used instead (never a guessed bound)."""
+
+
+class InsufficientMemoryError(SpatialflowError, MemoryError):
+    """A computation would need more memory than is available; the message gives both
+    figures and the option that needs less."""
+
+
+class SchedulerUnreachableError(SpatialflowError, ConnectionError):
+    """A Dask scheduler could not be reached within the timeout."""
+
+
+__all__ += ["EigenvalueBoundsError", "EigenvalueBoundsWarning", "InsufficientMemoryError",
+            "SchedulerUnreachableError"]

@@ -295,9 +295,14 @@ def effects(results):
 
 
 @pytest.mark.parametrize("name", ["SDM", "SAR"])
-def test_auto_uses_power_traces_above_2000(effects, name):
-    assert effects[(name, "auto")].attrs["trace_method"] == "power"
+def test_auto_uses_approximate_traces_above_2000(effects, name):
+    # A queen lattice is similar to a symmetric matrix: Chebyshev traces, with their error
+    # stated beside the table; the exact path states none.
+    auto = effects[(name, "auto")]
+    assert auto.attrs["trace_method"] == "chebyshev"
+    assert set(auto.attrs["approximation"]["direct_mc_se"]) == set(auto.index)
     assert effects[(name, "exact")].attrs["trace_method"] == "exact"
+    assert effects[(name, "exact")].attrs["approximation"] is None
 
 
 @pytest.mark.parametrize("name", ["SDM", "SAR"])

@@ -31,7 +31,7 @@ from .._typing import (BalancePolicy, BiasCorrection, DynamicOption, Information
                        LogDetMethod, MissingPolicy, PanelEffects, WeightsLike, check_option)
 from ..exceptions import InputError, ModelSpecificationError, format_ids
 from .design import align_response, build_frame, formula_matrices, reject_option
-from .logdet import make_logdet
+from .logdet import logdet_strategy
 from .ml import MLFit, fit_error, fit_lag, fit_ols
 from .naming import MODEL_KINDS
 from .panel import PanelSpec, fit_panel
@@ -72,10 +72,12 @@ _PARAMETERS = """
         columns and ids, or ``"drop"`` removes those rows and their rows and columns of W
         (re-standardised by row if W was), with a
         :class:`~spatialflow.exceptions.MissingValueWarning`.
-    logdet : {"auto", "eigen", "lu", "lu-observed"}
+    logdet : {"auto", "eigen", "lu", "lu-observed", "approx", "chebyshev", "taylor"}
         Log-determinant strategy (see :mod:`spatialflow.models.logdet`): ``"auto"`` takes
-        dense eigenvalues for n <= 1500 and a sparse LU factorisation above (no dense n x n
-        matrix). The covariance convention does not follow it: see ``fit(information=)``
+        dense eigenvalues for n <= 1500, a sparse LU factorisation up to n = 20,000 (no dense
+        n x n matrix) and above that trace approximations with stated error bounds
+        (:mod:`spatialflow.models.logdet_approx`; reported in ``results.approximation``).
+        The covariance convention does not follow it: see ``fit(information=)``
         (``"lu-observed"``: sparse LU with the observed information).
     id, time : str, optional
         Panels: the columns of ``data`` holding the unit id and the period (long format).
@@ -217,8 +219,10 @@ class SpatialModel:
             panels: ``"lee-yu"`` is the Yu-de Jong-Lee (2008) bias-corrected QML, ``None``
             the uncorrected QML (two-way effects are still removed by the Lee-Yu
             transformation).
-        logdet : {"auto", "eigen", "lu", "lu-observed"}, optional
-            Overrides the strategy given at construction.
+        logdet : {"auto", "eigen", "lu", "lu-observed", "approx", "chebyshev", "taylor"} or LogDet, optional
+            Overrides the strategy given at construction. A strategy object built once by
+            :func:`~spatialflow.models.logdet.make_logdet` (e.g. with ``n_probes=``) can be
+            passed to many fits on the same W: its traces are computed once.
         information : {"expected", "observed"}, optional
             The information matrix whose inverse is the covariance (lag and error models).
             Default ``"expected"`` at every n (as R's ``method="eigen"`` and spreg), except
@@ -228,6 +232,7 @@ class SpatialModel:
         if bias_correction is not _UNSET:
             check_option(bias_correction, BiasCorrection, "bias_correction")
         method = logdet or self.logdet_method
+        explicit_information = information is not None
         if information is None:
             information = "observed" if method == "lu-observed" else "expected"
         check_option(information, InformationMatrix, "information")
@@ -242,7 +247,11 @@ class SpatialModel:
         f = self.frame
         ld = None
         if self.lag_y or self.error:
-            ld = make_logdet(f.W, method)
+            ld = logdet_strategy(f.W, method)
+            if getattr(ld, "approximate", False) and not explicit_information:
+                # Approximate strategies (large n) give tr(G^2) but not tr(G'G): the default
+                # covariance there is the observed information (results.information says so).
+                information = "observed"
         if self.lag_y and self.error:
             # SAC/GNS: the expected information is dense, so by default it is used up to
             # DENSE_MAX_N units (see spatialflow.models.sac); "observed" is honoured always.
@@ -288,7 +297,10 @@ class SpatialModel:
             df_resid=f.n - len(f.names), information=raw.information, at_bound=raw.at_bound,
             regime_info=f.regime_info,
             extra=FitInfo(optimizer=raw.optimizer, logdet=None if ld is None else ld.method,
-                          dropped_units=f.dropped, identification=identification))
+                          dropped_units=f.dropped, identification=identification,
+                          approximation=None if ld is None else ld.approximation(
+                              raw.rho if isinstance(raw, SACFit) else raw.spatial),
+                          logdet_strategy=ld if getattr(ld, "approximate", False) else None))
 
     def unit_attribute(self, column: str) -> pd.Series:
         """A column of the model's data as one label per unit id (e.g. an effects partition).

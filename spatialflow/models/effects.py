@@ -90,6 +90,7 @@ from .._typing import (BlockNormalization, EffectsDirection, EffectsInference,
 from .._validation import check_count, check_seed
 from ..exceptions import (
     ApproximationWarning,
+    EigenvalueBoundsError,
     EffectsInterpretationWarning,
     EmptyInputError,
     IdMismatchError,
@@ -100,6 +101,8 @@ from ..exceptions import (
 )
 from . import traces as _tr
 from .logdet import real_eigenvalues
+from .logdet_approx import TraceLogDet
+from .memory import check_memory
 from .naming import MODEL_KINDS, is_lag_name, kind_flags, lag_name, parse_lag_name
 
 __all__ = [
@@ -153,7 +156,7 @@ class EffectsKernel:
 
     def __init__(self, W, *, trace_method: TraceMethod = "auto", tol: float = 1e-8,
                  max_order: int = 1000, n_probes: int = 50, seed: int = 0,
-                 exact_diag_order: int = 4):
+                 exact_diag_order: int = 4, traces=None):
         W = sp.csr_matrix(W, dtype=float)
         if W.ndim != 2 or W.shape[0] != W.shape[1]:
             raise InputError(f"W must be a square matrix; shape {W.shape} was given.")
@@ -176,6 +179,13 @@ class EffectsKernel:
                 f"{DENSE_LIMIT_N}. Use trace_method='power' (or 'auto')."
             )
         self.trace_method = trace_method
+        # Direct-effect multipliers from the log-determinant's trace approximation
+        # (spatialflow.models.logdet_approx): computed once for the fit and reused here, with
+        # their Monte Carlo standard error and truncation bound (see ``approximation``).
+        self.traces = None
+        if trace_method == "power" and traces is not None and traces.n == n:
+            self.traces = traces
+            self.trace_method = traces.method
         self.tol, self.max_order = float(tol), int(max_order)
         self.n_probes, self.seed = int(n_probes), seed
         self.exact_diag_order = int(exact_diag_order)
@@ -241,6 +251,15 @@ class EffectsKernel:
             one = np.ones_like(rhos)
             return dict(a_d=one, b_d=one * W.diagonal().sum() / n, a_t=one,
                         b_t=one * self.row_sums.sum() / n)
+        if self.traces is not None:
+            a_d, b_d = self._direct_from_traces(rhos)
+            if self.all_rows_one:
+                a_t = 1.0 / (1.0 - rhos)
+                return dict(a_d=a_d, b_d=b_d, a_t=a_t, b_t=a_t.copy())
+            q = self._order_for(rhos)
+            m = _tr.group_moments(W, np.ones((n, 1)), q + 1)[:, 0, 0]
+            V = self._vander(rhos, q)
+            return dict(a_d=a_d, b_d=b_d, a_t=V @ m[:-1] / n, b_t=V @ m[1:] / n)
         if self.trace_method == "power":
             q = self._order_for(rhos)
             t = self._trace_powers(q + 1)
@@ -264,6 +283,47 @@ class EffectsKernel:
             P, Q = self.blocks(rhos, np.ones((n, 1)), normalize_by=np.array([n]))
             a_t, b_t = P[:, 0, 0], Q[:, 0, 0]
         return dict(a_d=a_d, b_d=b_d, a_t=a_t, b_t=b_t)
+
+    def _direct_from_traces(self, rhos: np.ndarray):
+        r""":math:`a_d = \mathrm{tr}(I-\rho W)^{-1}/n` and
+        :math:`b_d = \mathrm{tr}[(I-\rho W)^{-1}W]/n = (n a_d - n)/(n\rho)` from the traces."""
+        n = self.n
+        # The draws of rho reach beyond the estimate: raise the order if the bound needs it.
+        tr = self.traces = self.traces.for_inverse(rhos, self.tol)
+        a_d = tr.tr_inverse(rhos) / n
+        small = np.abs(rhos) < 1e-8
+        with np.errstate(divide="ignore", invalid="ignore"):
+            b_d = np.where(small, self.W.diagonal().sum() / n, (a_d - 1.0) / rhos)
+        bound = max(tr.tr_inverse_bound(float(r)) for r in (rhos.min(), rhos.max())) / n
+        if bound > self.tol:
+            warnings.warn(
+                f"the {tr.method} series of order {tr.order} bounds the truncation error of "
+                f"tr(I - rho W)^-1 / n by {bound:.3g} > tol = {self.tol:g} at the simulated rho; "
+                "raise the order (make_logdet(..., order=)) or use trace_method='exact'.",
+                ApproximationWarning, stacklevel=4)
+        self.order, self.truncation_bound = tr.order, bound
+        return a_d, b_d
+
+    def approximation(self, rho: float, beta: np.ndarray, theta: np.ndarray) -> dict | None:
+        r"""How approximate the direct effects are at ``rho`` (None when they are exact).
+
+        ``direct_mc_se`` is the Monte Carlo standard error of each direct effect over the trace
+        probes (:math:`|\beta_k + \theta_k/\rho|\,SE[\mathrm{tr}(I-\rho W)^{-1}]/n`),
+        ``truncation_bound`` the deterministic bound per unit coefficient. Total effects are
+        exact (closed form for a row-standardised W, exact moments otherwise).
+        """
+        if self.traces is None:
+            if self.trace_method != "power":
+                return None
+            return dict(method="power (Hutchinson)", n_probes=self.n_probes,
+                        order=self.order, truncation_bound=self.truncation_bound,
+                        direct_mc_se=None)
+        tr, n = self.traces, self.n
+        se = tr.tr_inverse_se(rho) / n
+        mult = beta + (theta / rho if abs(rho) > 1e-8 else 0.0)
+        return dict(method=tr.method, n_probes=tr.n_probes, order=tr.order, seed=tr.seed,
+                    truncation_bound=tr.tr_inverse_bound(rho) / n,
+                    direct_mc_se=np.abs(mult) * se)
 
     # -- partition blocks ------------------------------------------------------------------
     def blocks(self, rhos, indicators: np.ndarray, *, normalize_by: np.ndarray):
@@ -605,13 +665,18 @@ def effects_table(params: pd.Series, cov, W, *, kind: str, n_draws: int = 1000, 
 
     res, info = _infer(evaluate, spec, params, cov, n_draws=n_draws, seed=seed, method=method,
                        level=level, bounds=bounds, W=kernel.W)
+    mean = _unpack(spec, params[spec.used].to_numpy(dtype=float)[None, :])
+    approx = kernel.approximation(float(mean[0][0]), mean[1][0], mean[2][0])
+    if approx is not None and approx.get("direct_mc_se") is not None:
+        approx["direct_mc_se"] = dict(zip(spec.variables, map(float, approx["direct_mc_se"])))
     cols = {}
     for stat, suffix in (("point", ""), ("se", "_se"), ("z", "_z"), ("p", "_p"),
                          ("lower", "_lower"), ("upper", "_upper")):
         for e in _EFFECTS:
             cols[e + suffix] = res[e][stat]
     frame = pd.DataFrame(cols, index=pd.Index(spec.variables, name="variable"))
-    frame.attrs.update(info, trace_method=kernel.trace_method, kind=kind)
+    frame.attrs.update(info, trace_method=kernel.trace_method, kind=kind,
+                       approximation=approx)
     return frame
 
 
@@ -784,6 +849,14 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
     kernel = EffectsKernel(Wk, trace_method=trace_method, seed=seed, **kernel_options)
     if len(ids) != kernel.n:
         raise InputError(f"ids has {len(ids)} entries but W is {kernel.n} x {kernel.n}.")
+    # Per-unit draws keep (draws x regressors x n) arrays for each of about ten quantities
+    # (multipliers, effects, quantiles): refuse up front rather than swap at large n.
+    draws = int(n_draws) if method == "simulation" else 2 * (len(spec.used) + 1)
+    check_memory(10 * 8 * draws * max(len(spec.variables), 1) * kernel.n,
+                 what=f"per-unit effects with {draws} draws of {len(spec.variables)} "
+                      f"regressor(s) on n = {kernel.n} units",
+                 advice="Use fewer draws (n_draws=), method='delta', or the summary effects "
+                        "(results.effects()), whose memory does not grow with n.")
 
     def evaluate(rho, beta, theta):
         m = kernel.units(rho)                                   # each (R, n)
@@ -878,6 +951,22 @@ def _results_inputs(results):
     )
 
 
+def _fit_traces(results, seed, n_probes=None):
+    """The trace approximation the fit computed (reused for the effects), or a new one for
+    a W with a cheap spectral enclosure, or None (the power series is used)."""
+    extra = getattr(results, "extra", None) or {}
+    fitted = extra.get("logdet_strategy")
+    if fitted is not None and n_probes in (None, fitted.n_probes):
+        return fitted
+    W = sp.csr_matrix(results.W, dtype=float)
+    try:
+        return TraceLogDet(W, method="approx",
+                           seed=seed if isinstance(seed, (int, np.integer)) else 0,
+                           **({} if n_probes is None else {"n_probes": int(n_probes)}))
+    except EigenvalueBoundsError:
+        return None
+
+
 def compute_effects(results, *, n_draws: int = 1000, seed=0, method: EffectsInference = "simulation",
                     partition=None, trace_method: TraceMethod = "auto", level: float = 0.95,
                     normalize: BlockNormalization = "total", **kernel_options) -> pd.DataFrame:
@@ -917,6 +1006,13 @@ def compute_effects(results, *, n_draws: int = 1000, seed=0, method: EffectsInfe
     common = dict(n_draws=n_draws, seed=seed, method=method, trace_method=trace_method,
                   level=level, **kernel_options)
     if partition is None:
+        n = results.W.shape[0]
+        if trace_method == "auto" and inputs["kind"] in LAG_KINDS and n > EXACT_MAX_N:
+            traces = _fit_traces(results, seed, kernel_options.get("n_probes"))
+            if traces is not None:
+                kernel = EffectsKernel(results.W, trace_method="power", seed=seed,
+                                       traces=traces, **kernel_options)
+                return effects_table(**inputs, **common, kernel=kernel)
         return effects_table(**inputs, **common)
     labels = _without_dropped_units(results, _resolve_partition(results, partition))
     return effects_blocks(**inputs, labels=labels, ids=results.ids, normalize=normalize, **common)

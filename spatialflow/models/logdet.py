@@ -14,6 +14,7 @@ matrix needs. A later issue adds approximate strategies behind the same interfac
 """
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -21,9 +22,13 @@ import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..exceptions import InputError
+from ..exceptions import (ApproximationWarning, EigenvalueBoundsError, EigenvalueBoundsWarning,
+                          InputError)
+from . import logdet_approx as _ax
+from .memory import check_memory, estimate_logdet_bytes
 
-__all__ = ["LogDet", "EigenLogDet", "SparseLULogDet", "make_logdet", "DENSE_MAX_N"]
+__all__ = ["LogDet", "EigenLogDet", "SparseLULogDet", "make_logdet", "DENSE_MAX_N",
+           "APPROX_MIN_N", "logdet_strategy"]
 
 #: Largest n for which dense eigenvalues are the automatic choice.
 DENSE_MAX_N = 1500
@@ -89,10 +94,20 @@ class LogDet(ABC):
         return (self.lower, self.upper)
 
     exact_bounds: bool = True
+    #: Whether the log-determinant and traces are approximations (see ``approximation``).
+    approximate: bool = False
 
     def refine_bounds(self) -> bool:
         """Strategies that start from a conservative interval widen it here (True if so)."""
         return False
+
+    def refine_at(self, rho: float) -> bool:
+        """Approximate strategies raise their accuracy at ``rho`` if needed (True if so)."""
+        return False
+
+    def approximation(self, rho: float | None) -> dict | None:
+        """Method and error statement of an approximate strategy at ``rho`` (None: exact)."""
+        return None
 
     @abstractmethod
     def __call__(self, rho: float) -> float:
@@ -249,24 +264,88 @@ class SparseLULogDet(LogDet):
         return total
 
 
-def make_logdet(W: sp.spmatrix, method: str = "auto") -> LogDet:
+#: Above this n, ``method="auto"`` uses an approximate strategy (twenty sparse LU
+#: factorisations cost seconds at n = 20,000 and grow faster than n).
+APPROX_MIN_N = 20000
+
+
+def make_logdet(W: sp.spmatrix, method: str = "auto", **options) -> LogDet:
     """Choose a log-determinant strategy.
 
     Parameters
     ----------
     W : scipy.sparse matrix
         Square spatial weights (for panels, the n x n matrix: callers multiply by T).
-    method : {"auto", "eigen", "lu"}
-        ``"auto"`` takes ``"eigen"`` for ``n <= DENSE_MAX_N`` and ``"lu"`` above.
+    method : {"auto", "eigen", "lu", "lu-observed", "approx", "chebyshev", "taylor"}
+        ``"auto"`` takes ``"eigen"`` for ``n <= DENSE_MAX_N``, ``"lu"`` up to
+        ``APPROX_MIN_N`` and ``"approx"`` above. ``"approx"`` is Chebyshev when ``W`` is
+        similar to a symmetric matrix (real spectrum) and Taylor (Barry--Pace) otherwise; see
+        :mod:`spatialflow.models.logdet_approx`. An approximation asked for at
+        ``n <= DENSE_MAX_N`` gives an :class:`~spatialflow.exceptions.ApproximationWarning` and
+        the exact eigenvalue strategy; a ``W`` without a cheap spectral enclosure gives an
+        :class:`~spatialflow.exceptions.EigenvalueBoundsWarning` and the exact sparse LU.
+    **options
+        ``n_probes``, ``order``, ``tol``, ``max_order``, ``seed`` of the approximations.
+
+    Raises
+    ------
+    InsufficientMemoryError
+        When the strategy's estimated peak memory exceeds what is available (the message
+        names the figures and the strategy that needs less).
     """
+    valid = ("auto", "eigen", "lu", "lu-observed", "approx") + _ax.APPROX_METHODS
+    if method not in valid:
+        raise InputError(f"logdet method must be one of {valid}; {method!r} was given.")
+    unknown = sorted(set(options) - {"n_probes", "order", "tol", "max_order", "seed"})
+    if unknown:
+        raise InputError(f"unknown logdet option(s) {unknown}; valid: n_probes, order, tol, "
+                         "max_order, seed.")
+    W = sp.csr_matrix(W, dtype=float)
     n = W.shape[0]
     if method == "auto":
-        method = "eigen" if n <= DENSE_MAX_N else "lu"
+        method = "eigen" if n <= DENSE_MAX_N else ("lu" if n <= APPROX_MIN_N else "approx")
+    approx = method == "approx" or method in _ax.APPROX_METHODS
+    if approx and n <= DENSE_MAX_N:
+        warnings.warn(
+            f"an approximate log-determinant ({method!r}) was asked for at n = {n} <= "
+            f"{DENSE_MAX_N}, where the exact eigenvalue method is cheap: using the exact one.",
+            ApproximationWarning, stacklevel=3)
+        method, approx = "eigen", False
+    if approx:
+        n_probes = int(options.get("n_probes", _ax.DEFAULT_PROBES))
+        check_memory(estimate_logdet_bytes(method, n, W.nnz, n_probes=n_probes),
+                     what=f"the {method} log-determinant with {n_probes} probes (n = {n})",
+                     advice="Use fewer probes (n_probes=) or a machine with more memory.")
+        try:
+            return _ax.TraceLogDet(W, method=method, **options)
+        except EigenvalueBoundsError as exc:
+            warnings.warn(f"{exc} Using the exact sparse LU log-determinant instead.",
+                          EigenvalueBoundsWarning, stacklevel=3)
+            method = "lu"
     if method == "eigen":
+        check_memory(estimate_logdet_bytes("eigen", n, W.nnz),
+                     what=f"the dense eigenvalue log-determinant (n = {n})",
+                     advice="Use logdet='lu' (sparse, exact) or logdet='approx'.")
         return EigenLogDet(W)
+    check_memory(estimate_logdet_bytes("lu", n, W.nnz),
+                 what=f"the sparse LU log-determinant (n = {n}, nnz(W) = {W.nnz})",
+                 advice="Use logdet='approx' (Chebyshev / Barry-Pace traces, O(n x probes) "
+                        "memory).")
     if method == "lu":
         return SparseLULogDet(W)
-    if method == "lu-observed":  # sparse LU with the observed information (any n)
-        return SparseLULogDet(W, exact_trace_max_n=0)
-    raise InputError("logdet method must be one of 'auto', 'eigen', 'lu', 'lu-observed'; "
-                     f"{method!r} was given.")
+    return SparseLULogDet(W, exact_trace_max_n=0)  # "lu-observed": observed information
+
+
+def logdet_strategy(W: sp.spmatrix, method) -> LogDet:
+    """``method`` if it is already a strategy for this ``W`` (reused: its traces are computed
+    once), otherwise :func:`make_logdet` ``(W, method)``."""
+    if isinstance(method, LogDet):
+        if method.n != W.shape[0]:
+            raise InputError(f"the logdet strategy was built for n = {method.n}, but the "
+                             f"model's W is {W.shape[0]} x {W.shape[0]}.")
+        return method
+    return make_logdet(W, method)
+
+
+# The approximate strategy implements this interface without importing this module.
+LogDet.register(_ax.TraceLogDet)

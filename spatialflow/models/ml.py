@@ -139,6 +139,10 @@ def _estimate(negll, logdet: LogDet, name: str, fixed: float | None, xatol: floa
     if at_bound and res.x < 0 and logdet.refine_bounds():
         bounds = logdet.bounds
         res, at_bound = _maximise(negll, *bounds, xatol=xatol)
+    # An approximate strategy whose truncation bound at the estimate exceeds its tolerance
+    # (rho near a bound) raises its order; the search reruns on the more accurate objective.
+    if getattr(logdet, "refine_at", None) is not None and logdet.refine_at(float(res.x)):
+        res, at_bound = _maximise(negll, *bounds, xatol=xatol)
     _warn_fit(name, res, at_bound, bounds)
     return float(res.x), bool(res.success), at_bound, {"nfev": int(res.nfev),
                                                         "message": str(res.message)}

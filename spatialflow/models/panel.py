@@ -106,7 +106,7 @@ from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
                           ModelSpecificationError, PanelError, format_ids)
 from ..weights.align import is_row_standardised
 from .dynamic import DYNAMIC, ETA, TAU, check_time_index, fit_dynamic
-from .logdet import make_logdet
+from .logdet import logdet_strategy, make_logdet
 from .naming import MODEL_KINDS
 from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
 from .panel_data import (EFFECTS, PanelData, lag_panel, prepare_panel, quasi_demean,
@@ -180,6 +180,8 @@ class PanelSpec:
 
     def logdet(self, method: str):
         """The n x n log-determinant strategy, built once per method (W is fixed)."""
+        if not isinstance(method, str):
+            return logdet_strategy(self.data.W, method)
         if method not in self._logdets:
             self._logdets[method] = make_logdet(self.data.W, method)
         return self._logdets[method]
@@ -229,6 +231,9 @@ class _PanelLogDet:
 
     def refine_bounds(self) -> bool:
         return self.base.refine_bounds()
+
+    def refine_at(self, r: float) -> bool:
+        return self.base.refine_at(r)
 
     def __call__(self, r: float) -> float:
         return self.base(r) - (np.log1p(-r) if self.drop else 0.0)
@@ -317,6 +322,9 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
         info_kind, converged, at_bound, opt = "ols", True, False, {}
     else:
         ld = spec.logdet(logdet)
+        if getattr(ld, "approximate", False) and information == "expected":
+            # no tr(G'G) from an approximate strategy: observed information (recorded)
+            information = "observed"
         engine = fit_lag if spatial == "rho" else fit_error
         own_cov = bias_correction is not None or n_nuis > 0
         if not own_cov:
@@ -352,6 +360,8 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
     full = params_names + ["sigma2"]
     extra = _recover_effects(panel, effects, names, beta, sp_hat if spatial == "rho" else 0.0)
     extra.update(optimizer=opt, logdet=None if ld is None else ld.method,
+                 approximation=None if ld is None else ld.approximation(sp_hat),
+                 logdet_strategy=ld if getattr(ld, "approximate", False) else None,
                  dropped_units=panel.dropped_units,
                  sigma2_within=float(e @ e) / (n * T))
     return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),

@@ -147,6 +147,12 @@ class FitInfo(_FrozenMapping):
     stationarity : Mapping
         Dynamic panels: ``stationary``, ``radius`` (bound on the spectral radius of
         :math:`(I-\rho W)^{-1}(\tau I+\eta W)`), ``tau_rho_eta``.
+    approximation : Mapping
+        Approximate log-determinants only (:mod:`spatialflow.models.logdet_approx`): the
+        method and its stated error at the estimate (``method``, ``n_probes``, ``order``,
+        ``logdet_se``, ``logdet_bound``, ``tr_G_se``, ...).
+    logdet_strategy : TraceLogDet
+        Approximate log-determinants only: the fitted strategy, whose traces the effects reuse.
     """
 
     optimizer: Mapping = field(default_factory=dict)
@@ -167,10 +173,12 @@ class FitInfo(_FrozenMapping):
     uncorrected: Mapping | None = None
     bias: pd.Series | None = None
     stationarity: Mapping | None = None
+    approximation: Mapping | None = None
+    logdet_strategy: Any = None
 
     def __post_init__(self):
         object.__setattr__(self, "optimizer", MappingProxyType(dict(self.optimizer)))
-        for name in ("identification", "uncorrected", "stationarity"):
+        for name in ("identification", "uncorrected", "stationarity", "approximation"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
@@ -236,6 +244,13 @@ class SpatialResults:
             object.__setattr__(self, "extra", FitInfo(**self.extra))
         if isinstance(self.panel, dict):
             object.__setattr__(self, "panel", PanelInfo(**self.panel))
+
+    @property
+    def approximation(self) -> dict | None:
+        """None when the log-determinant is exact; otherwise its method and stated error at
+        the estimate (``method``, ``n_probes``, ``order``, ``logdet_se``, ``logdet_bound``,
+        ``tr_G_se`` ...; see :mod:`spatialflow.models.logdet_approx`)."""
+        return (self.extra or {}).get("approximation")
 
     # ----------------------------------------------------------------- inference
     @property
