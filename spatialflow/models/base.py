@@ -25,7 +25,7 @@ from typing import ClassVar, Sequence
 import numpy as np
 import pandas as pd
 
-from .._typing import (BalancePolicy, BiasCorrection, LogDetMethod, MissingPolicy,
+from .._typing import (BalancePolicy, BiasCorrection, CovType, LogDetMethod, MissingPolicy,
                        PanelEffects, WeightsLike)
 from ..exceptions import InputError, ModelSpecificationError
 from .design import build_frame, formula_matrices, reject_option
@@ -179,7 +179,8 @@ class SpatialModel:
 
     # --------------------------------------------------------------------- fit
     def fit(self, *, bias_correction: BiasCorrection = _UNSET,
-            logdet: LogDetMethod | None = None) -> SpatialResults:
+            logdet: LogDetMethod | None = None, cov_type: CovType = "classic",
+            lags: int | None = None, clusters=None) -> SpatialResults:
         """Estimate by (concentrated) maximum likelihood (OLS and SLX: least squares).
 
         Parameters
@@ -189,7 +190,24 @@ class SpatialModel:
             transformation estimator, ``None`` the uncorrected within ML estimator.
         logdet : {"auto", "eigen", "lu", "lu-observed"}, optional
             Overrides the strategy given at construction.
+        cov_type : {"classic", "nonnormal", "cluster", "driscoll-kraay"}
+            The covariance of the estimates (:mod:`spatialflow.models.covariance`):
+            the inverse information (``"classic"``), Lee's (2004) QML covariance for
+            non-normal i.i.d. errors (cross-sections), or for panels clustered by unit (or by
+            ``clusters``) or Driscoll-Kraay with ``lags`` Bartlett lags. The summary names it.
+        lags : int, optional
+            Driscoll-Kraay lag length (``0 <= lags < T``).
+        clusters : str or Series, optional
+            Cluster labels: a unit-level column of the data or a Series by unit id.
         """
+        from .covariance import COV_TYPES, with_covariance
+        if cov_type not in COV_TYPES:
+            raise InputError(f"cov_type must be one of {list(COV_TYPES)}; {cov_type!r} was "
+                             "given.")
+        res = self._fit_classic(bias_correction=bias_correction, logdet=logdet)
+        return with_covariance(res, cov_type, lags=lags, clusters=clusters)
+
+    def _fit_classic(self, *, bias_correction=_UNSET, logdet=None) -> SpatialResults:
         if bias_correction is not _UNSET and bias_correction not in ("lee-yu", None):
             raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
                              "was given.")

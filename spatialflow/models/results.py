@@ -99,6 +99,12 @@ class SpatialResults:
         half = q * self.bse
         return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
 
+    @property
+    def cov_type(self) -> str:
+        """The covariance behind ``cov``: ``"classic"``, ``"nonnormal"``, ``"cluster"``,
+        ``"driscoll-kraay"`` (see :mod:`spatialflow.models.covariance`)."""
+        return self.extra.get("cov_type", "classic")
+
     # ------------------------------------------------------------ information criteria
     @property
     def k(self) -> int:

@@ -580,6 +580,8 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
         ("No. parameters", int(results.k)),
         ("Converged", bool(results.converged)),
     ]
+    extra = getattr(results, "extra", None) or {}
+    left.append(("Covariance", extra.get("cov_label", "classic (inverse information)")))
     panel = getattr(results, "panel", None)
     if panel is not None:
         left += [
