@@ -150,6 +150,24 @@ class SpatialResults:
         from .effects import compute_unit_effects
         return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
 
+    # --------------------------------------------------------------- prediction
+    def predict(self, data: pd.DataFrame | None = None, *, type: str = "reduced") -> pd.Series:
+        """In-sample predictions (``type`` = "reduced", "trend", "fitted", "bp") or the
+        trend / reduced form at new regressors of the same units.
+
+        See :func:`spatialflow.models.prediction.predict`.
+        """
+        from .prediction import predict
+        return predict(self, data, type=type)
+
+    def scenario(self, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | None = 0,
+                 level: float = 0.95):
+        """Change of every unit's expected outcome when chosen units' regressors change by
+        ``delta`` (a frame by unit and variable), with simulated bands; ``.by(partition)``
+        summarises it by group. See :func:`spatialflow.models.prediction.scenario`."""
+        from .prediction import scenario
+        return scenario(self, delta, n_draws=n_draws, seed=seed, level=level)
+
     # ------------------------------------------------------------------ summary
     def summary(self, **kwargs):
         """A :class:`~spatialflow.models.summary.Summary` with text/Markdown/LaTeX/HTML."""

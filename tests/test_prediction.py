@@ -1,0 +1,166 @@
+"""Prediction and scenarios (spatialflow.models.prediction).
+
+References:
+- R spatialreg 1.2.6 ``predict.Sarlm`` on Columbus: reference/predict/columbus_predict.R and
+  its raw output columbus_predict_ref.txt (in-sample "TS", "trend", "TC", "BP" for SAR and
+  SDM, "TS"/"trend" for SEM, and "TC" at new X with INC + 1);
+- the dense inverse (I - rho W)^{-1} on the same data for the scenarios;
+- the definition of the BP predictor as a conditional mean of a Gaussian vector.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _reference import read_kv
+
+import spatialflow as sf
+from spatialflow.exceptions import IdMismatchError, InputError, ModelSpecificationError
+
+REF = Path(__file__).parent / "reference" / "predict"
+FORMULA = "CRIME ~ INC + HOVAL"
+#: Our estimates agree with R's to ~1e-7 relative (the optimiser's tolerance on rho); the
+#: predictions inherit that, relative to the outcome's scale (predictions near zero have
+#: no meaningful relative error, hence the absolute part: 1e-6 of mean |prediction|).
+PRED_RTOL = 1e-6
+
+
+def _close(actual, desired):
+    np.testing.assert_allclose(actual, desired, rtol=PRED_RTOL,
+                               atol=PRED_RTOL * np.mean(np.abs(desired)))
+TYPES = {"TS": "fitted", "trend": "trend", "TC": "reduced", "BP": "bp"}
+
+
+@pytest.fixture(scope="module")
+def ref():
+    raw = read_kv(REF / "columbus_predict_ref.txt")
+    out: dict = {}
+    for (model, kind, unit), value in raw.items():
+        out.setdefault((model, kind), []).append(value)
+    return {key: np.array(v) for key, v in out.items()}
+
+
+@pytest.fixture(scope="module")
+def fits(columbus):
+    df, w = columbus
+    return {k: cls.from_formula(FORMULA, data=df, w=w).fit()
+            for k, cls in (("SAR", sf.SAR), ("SDM", sf.SDM), ("SEM", sf.SEM))}
+
+
+@pytest.mark.parametrize("model", ["SAR", "SDM"])
+@pytest.mark.parametrize("rtype", list(TYPES))
+def test_in_sample_matches_r(fits, ref, model, rtype):
+    pred = fits[model].predict(type=TYPES[rtype])
+    _close(pred.to_numpy(), ref[(model, rtype)])
+    assert pred.index.equals(fits[model].ids)
+
+
+@pytest.mark.parametrize("rtype", ["TS", "trend"])
+def test_error_model_matches_r(fits, ref, rtype):
+    pred = fits["SEM"].predict(type=TYPES[rtype])
+    _close(pred.to_numpy(), ref[("SEM", rtype)])
+
+
+@pytest.mark.parametrize("model", ["SAR", "SDM"])
+def test_new_x_on_same_units_matches_r(columbus, fits, ref, model):
+    df, _ = columbus
+    new = df.assign(INC=df["INC"] + 1).iloc[::-1]   # any row order: matched by id
+    pred = fits[model].predict(new, type="reduced")
+    _close(pred.to_numpy(), ref[(model, "TCnew")])
+
+
+def test_bp_is_the_gaussian_conditional_mean(columbus, fits):
+    """BP_i = E[y_i | y_-i] under y ~ N(A^{-1} mu, sigma2 (A'A)^{-1}), from the dense
+    covariance (an independent route)."""
+    res = fits["SAR"]
+    W = res.W.toarray()
+    n = W.shape[0]
+    A = np.eye(n) - res.spatial * W
+    mean = res.predict(type="reduced").to_numpy()
+    S = res.sigma2 * np.linalg.inv(A.T @ A)
+    y = res.model.frame.y
+    expected = np.empty(n)
+    for i in range(n):
+        o = np.arange(n) != i
+        expected[i] = mean[i] + S[i, o] @ np.linalg.solve(S[np.ix_(o, o)], y[o] - mean[o])
+    np.testing.assert_allclose(res.predict(type="bp").to_numpy(), expected, rtol=1e-9)
+
+
+def test_raw_data_columns_and_intercept(columbus):
+    df, w = columbus
+    res = sf.SDM.from_formula("CRIME ~ np.log(INC) + HOVAL", data=df, w=w).fit()
+    same = res.predict(df, type="reduced")
+    np.testing.assert_allclose(same.to_numpy(), res.predict(type="reduced").to_numpy(),
+                               rtol=1e-12)
+
+
+def test_scenario_matches_dense_inverse(columbus, fits):
+    df, _ = columbus
+    res = fits["SDM"]
+    chosen = df.index[:10]
+    delta = pd.DataFrame({"INC": 0.1 * df.loc[chosen, "INC"]})
+    sc = res.scenario(delta, n_draws=200, seed=1)
+    W = res.W.toarray()
+    n = W.shape[0]
+    p = res.params
+    dX = np.zeros(n)
+    dX[:10] = delta["INC"].to_numpy()
+    expected = np.linalg.inv(np.eye(n) - p["rho"] * W) @ (p["INC"] * dX + p["W_INC"] * W @ dX)
+    np.testing.assert_allclose(sc.units["change"].to_numpy(), expected, rtol=1e-10)
+    assert sc.units["changed"].sum() == 10
+    # Bands bracket the point values; the draws are reproducible with the seed.
+    assert np.all(sc.units["lower"] <= sc.units["change"] + 1e-12)
+    assert np.all(sc.units["upper"] >= sc.units["change"] - 1e-12)
+    again = res.scenario(delta, n_draws=200, seed=1)
+    np.testing.assert_array_equal(again.draws, sc.draws)
+    # Partition sums add up to the total.
+    groups = pd.Series(np.where(np.arange(n) < 25, "core", "periphery"), index=res.ids)
+    by = sc.by(groups)
+    np.testing.assert_allclose(by["change"].sum(), sc.total()["change"], rtol=1e-12)
+    np.testing.assert_allclose(by.loc["core", "change"], expected[:25].sum(), rtol=1e-10)
+    means = sc.by(groups, how="mean")
+    np.testing.assert_allclose(means.loc["periphery", "change"], expected[25:].mean(),
+                               rtol=1e-10)
+    assert list(by.columns) == ["n_units", "change", "se", "lower", "upper"]
+
+
+def test_scenario_total_equals_total_effect_when_all_units_change(fits):
+    """Raising x by one in every unit: the mean change is the LeSage-Pace total effect."""
+    res = fits["SDM"]
+    delta = pd.DataFrame({"HOVAL": 1.0}, index=res.ids)
+    sc = res.scenario(delta, n_draws=50)
+    eff = res.effects(n_draws=50)
+    np.testing.assert_allclose(sc.total(how="mean")["change"], eff.loc["HOVAL", "total"],
+                               rtol=1e-10)
+
+
+def test_scenario_with_raw_variable_rebuilds_the_design(columbus):
+    df, w = columbus
+    res = sf.SAR.from_formula("CRIME ~ np.log(INC) + HOVAL", data=df, w=w).fit()
+    delta = pd.DataFrame({"INC": [1.0, 2.0]}, index=df.index[:2])
+    sc = res.scenario(delta, n_draws=20)
+    W = res.W.toarray()
+    dlog = np.zeros(len(df))
+    dlog[:2] = np.log(df["INC"].iloc[:2] + [1.0, 2.0]) - np.log(df["INC"].iloc[:2])
+    expected = np.linalg.solve(np.eye(len(df)) - res.spatial * W,
+                               res.params["np.log(INC)"] * dlog)
+    np.testing.assert_allclose(sc.units["change"].to_numpy(), expected, rtol=1e-10)
+
+
+def test_prediction_bad_input(columbus, fits):
+    df, w = columbus
+    res = fits["SAR"]
+    with pytest.raises(IdMismatchError, match="not in the fit .*'999'"):
+        res.scenario(pd.DataFrame({"INC": [1.0]}, index=["999"]))
+    with pytest.raises(InputError, match="neither regressors of the model"):
+        res.scenario(pd.DataFrame({"nope": [1.0]}, index=[df.index[0]]))
+    with pytest.raises(InputError, match="type must be one of"):
+        res.predict(type="TC")
+    with pytest.raises(InputError, match="in-sample only"):
+        res.predict(df, type="bp")
+    with pytest.raises(IdMismatchError, match="1 fitted unit\\(s\\) missing"):
+        res.predict(df.iloc[1:])
+    with pytest.raises(InputError, match="non-finite"):
+        res.scenario(pd.DataFrame({"INC": [np.nan]}, index=[df.index[0]]))
