@@ -105,6 +105,30 @@ class SpatialResults:
         ``"driscoll-kraay"`` (see :mod:`spatialflow.models.covariance`)."""
         return self.extra.get("cov_type", "classic")
 
+    # ------------------------------------------------------------------ tests
+    def wald_test(self, restrictions, r=None, *, name: str = "Wald"):
+        """Wald test of linear restrictions, e.g. ``"INC = HOVAL, W_INC = 0"`` (see
+        :mod:`spatialflow.models.inference`), with the covariance these results carry."""
+        from .inference import wald_test
+        return wald_test(self, restrictions, r, name=name)
+
+    def t_test(self, restrictions, r=None, *, level: float = 0.95) -> pd.DataFrame:
+        """One t/z test per linear restriction (estimate, std_error, statistic, p_value,
+        lower, upper)."""
+        from .inference import t_test
+        return t_test(self, restrictions, r, level=level)
+
+    def tidy(self, *, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table as a plain frame: term, estimate, std_error, statistic,
+        p_value, lower, upper."""
+        from .inference import tidy
+        return tidy(self, level=level)
+
+    def pseudo_r2(self, *, predictor: str = "reduced") -> pd.Series:
+        """Pseudo-R2: squared correlation of y and a predictor, and the variance ratio."""
+        from .inference import pseudo_r2
+        return pseudo_r2(self, predictor=predictor)
+
     # ------------------------------------------------------------ information criteria
     @property
     def k(self) -> int:
