@@ -154,3 +154,15 @@ class EffectsInterpretationWarning(SpatialflowWarning):
 
 
 __all__ += ["EffectsInterpretationWarning"]
+
+
+class UnderIdentificationError(ModelSpecificationError):
+    """GMM/IV: the instruments do not identify the parameters (fewer independent instruments
+    than regressors, e.g. no regressor to lag, or instruments collinear with X)."""
+
+
+class IncomparableModelsError(InputError):
+    """Models cannot be compared: different samples, outcomes or weights."""
+
+
+__all__ += ["UnderIdentificationError", "IncomparableModelsError"]

@@ -180,7 +180,8 @@ class SpatialModel:
     # --------------------------------------------------------------------- fit
     def fit(self, *, bias_correction: BiasCorrection = _UNSET,
             logdet: LogDetMethod | None = None, cov_type: CovType = "classic",
-            lags: int | None = None, clusters=None) -> SpatialResults:
+            lags: int | None = None, clusters=None, method: str = "ml",
+            **gmm_options) -> SpatialResults:
         """Estimate by (concentrated) maximum likelihood (OLS and SLX: least squares).
 
         Parameters
@@ -199,8 +200,35 @@ class SpatialModel:
             Driscoll-Kraay lag length (``0 <= lags < T``).
         clusters : str or Series, optional
             Cluster labels: a unit-level column of the data or a Series by unit id.
+        method : {"ml", "gmm"}
+            ``"gmm"``: GMM / IV by spreg for cross-sectional SAR, SDM (spatial 2SLS), SEM,
+            SDEM (heteroskedasticity-robust GM error) and, with ``sarar=True``, the combined
+            lag-and-error model (see :mod:`spatialflow.models.gmm`).
+        **gmm_options
+            ``method="gmm"`` only: ``w_lags`` (powers of W in the instruments, default 1),
+            ``robust`` (None, "white", "hac"), ``sarar``, and for "hac" ``coords``,
+            ``kernel``, ``bandwidth`` or ``k``.
         """
         from .covariance import COV_TYPES, with_covariance
+        if method not in ("ml", "gmm"):
+            raise InputError(f"method must be 'ml' or 'gmm'; {method!r} was given.")
+        if method == "gmm":
+            from .gmm import GMM_OPTIONS, fit_gmm
+            unknown = sorted(set(gmm_options) - set(GMM_OPTIONS))
+            if unknown:
+                raise InputError(f"unknown option(s) {unknown} for method='gmm'; valid: "
+                                 f"{list(GMM_OPTIONS)}.")
+            if cov_type != "classic" or lags is not None or clusters is not None:
+                raise ModelSpecificationError(
+                    "cov_type/lags/clusters apply to maximum likelihood; GMM chooses its "
+                    "standard errors with robust=None|'white'|'hac'.")
+            if bias_correction is not _UNSET or logdet is not None:
+                raise ModelSpecificationError("bias_correction and logdet apply to maximum "
+                                              "likelihood, not to method='gmm'.")
+            return fit_gmm(self, **gmm_options)
+        if gmm_options:
+            raise InputError(f"option(s) {sorted(gmm_options)} apply to method='gmm'; "
+                             "method='ml' was given.")
         if cov_type not in COV_TYPES:
             raise InputError(f"cov_type must be one of {list(COV_TYPES)}; {cov_type!r} was "
                              "given.")

@@ -581,6 +581,8 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
         ("Converged", bool(results.converged)),
     ]
     extra = getattr(results, "extra", None) or {}
+    if extra.get("estimator"):
+        left.append(("Estimator", extra["estimator"]))
     left.append(("Covariance", extra.get("cov_label", "classic (inverse information)")))
     panel = getattr(results, "panel", None)
     if panel is not None:
