@@ -4,9 +4,9 @@ County polygons and spatial weights, spatial lag and Durbin models (cross-sectio
 with effects and their core-periphery split, and the field's measurement toolkit.
 """
 from .models import (OLS, SAR, SDEM, SDM, SEM, SLX, SpatialResults, chow_test, compare,
-                     lm_tests, specification_search)
+                     lm_tests, model_probabilities, specification_search)
 
 __version__ = "0.1.0"
 
 __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SpatialResults", "compare", "specification_search",
-           "lm_tests", "chow_test", "__version__"]
+           "lm_tests", "chow_test", "model_probabilities", "__version__"]

@@ -6,8 +6,10 @@ from .diagnostics import (common_factor_lr, common_factor_test, lm_tests, lr_tes
                           moran_residuals, specification_search, wald_test)
 from .regimes import chow_test
 from .panel_tests import durbin_tests, effects_lr_tests, hausman_test, panel_lm_tests
+from .probabilities import model_probabilities
 
 __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SpatialModel", "SpatialResults",
            "Summary", "Comparison", "compare", "lm_tests", "moran_residuals", "lr_test",
            "wald_test", "common_factor_test", "common_factor_lr", "specification_search",
-           "chow_test", "panel_lm_tests", "effects_lr_tests", "hausman_test", "durbin_tests"]
+           "chow_test", "panel_lm_tests", "effects_lr_tests", "hausman_test", "durbin_tests",
+           "model_probabilities"]
