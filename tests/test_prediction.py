@@ -164,3 +164,29 @@ def test_prediction_bad_input(columbus, fits):
         res.predict(df.iloc[1:])
     with pytest.raises(InputError, match="non-finite"):
         res.scenario(pd.DataFrame({"INC": [np.nan]}, index=[df.index[0]]))
+
+
+def test_panel_scenario_matches_dense_inverse():
+    import libpysal
+
+    w = libpysal.weights.lat2W(5, 5)
+    w.transform = "r"
+    rng = np.random.default_rng(0)
+    T = 4
+    df = pd.DataFrame({"code": np.tile(w.id_order, T), "year": np.repeat(np.arange(T), 25),
+                       "x": rng.normal(size=25 * T)})
+    df["y"] = df["x"] + rng.normal(size=25 * T)
+    res = sf.SDM.from_formula("y ~ x", data=df, w=w, id="code", time="year",
+                              effects="unit").fit()
+    delta = pd.DataFrame({"x": [1.0, -0.5]}, index=[w.id_order[0], w.id_order[7]])
+    sc = res.scenario(delta, n_draws=50, seed=3)
+    W = res.W.toarray()
+    d = np.zeros(25)
+    d[[0, 7]] = [1.0, -0.5]
+    p = res.params
+    expected = np.linalg.solve(np.eye(25) - p["rho"] * W, p["x"] * d + p["W_x"] * W @ d)
+    np.testing.assert_allclose(sc.units["change"].to_numpy(), expected, rtol=1e-10)
+    with pytest.raises(InputError, match="for panel fits, delta columns must be regressors"):
+        res.scenario(pd.DataFrame({"y": [1.0]}, index=[w.id_order[0]]))
+    with pytest.raises(ModelSpecificationError, match="implemented for cross-sectional fits"):
+        res.predict()

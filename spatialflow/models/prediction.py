@@ -287,6 +287,9 @@ def _delta_matrix(results, delta: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
         return D, changed
     model = results.model
     data = getattr(model, "data", None)
+    if results.panel is not None:
+        raise InputError(f"for panel fits, delta columns must be regressors of the model "
+                         f"{exog}; {[c for c in delta.columns if c not in exog]} are not.")
     if getattr(model, "formula", None) is None or data is None:
         raise InputError(f"delta columns must be regressors of the model {exog}; "
                          f"{[c for c in delta.columns if c not in exog]} are not.")
@@ -313,7 +316,9 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
     Parameters
     ----------
     results : SpatialResults
-        A cross-sectional fit.
+        A cross-sectional or static panel fit. For panels the change is that of every
+        period's expected outcome when the units' regressors change by ``delta`` in that
+        period (static models: the same in every period; fixed effects are unchanged).
     delta : DataFrame
         Indexed by unit id (only the units that change), one column per variable: a model
         regressor (the change enters linearly) or, for a formula model, a raw data column
@@ -336,7 +341,6 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
     """
     from .effects import _draw
 
-    _cross_section(results, "scenario")
     if not 0 < level < 1:
         raise InputError(f"level must be in (0, 1); {level!r} was given.")
     if not isinstance(n_draws, (int, np.integer)) or n_draws < 2:
