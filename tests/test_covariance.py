@@ -135,6 +135,24 @@ def test_nonnormal_matches_dense_lee_formula(columbus, cls):
     assert not np.allclose(nn.cov_full.to_numpy(), res.cov_full.to_numpy())
 
 
+def test_nonnormal_pooled_panel_matches_dense_lee_formula(small_panel):
+    """A pooled panel is a cross-section with W_N = I_T kron W: the dense formula applies."""
+    df, w = small_panel
+    res = sf.SAR.from_formula("y ~ x", data=df, w=w, id="code", time="year",
+                              effects=None).fit()
+    nn = with_covariance(res, "nonnormal")
+    T = df["year"].nunique()
+    WN = sp.csr_matrix(sp.kron(sp.identity(T), sp.csr_matrix(w.sparse)))
+    pdata = res.model.panel_options.data
+    X = pdata.X.to_numpy()
+
+    class _Stacked:  # the stacked view the dense helper reads
+        kind, sigma2, spatial, params = res.kind, res.sigma2, res.spatial, res.params
+        resid = res.extra["resid_by_id_time"]
+    dense, _ = _dense_lee(_Stacked, WN, X)
+    np.testing.assert_allclose(nn.cov_full.to_numpy(), dense, rtol=1e-8)
+
+
 def test_cluster_by_singletons_in_cross_section_is_white_for_ols(columbus):
     """OLS with every unit its own cluster is HC0 x n/(n-1) (statsmodels' HC0 as reference)."""
     import statsmodels.formula.api as smf
@@ -210,7 +228,8 @@ def test_bad_covariance_requests(columbus, small_panel):
         fe.fit(cov_type="driscoll-kraay", lags=-1)
     with pytest.raises(InputError, match="lags= applies to cov_type='driscoll-kraay'"):
         fe.fit(cov_type="cluster", lags=2)
-    with pytest.raises(ModelSpecificationError, match="implemented for cross-sections"):
+    with pytest.raises(ModelSpecificationError, match="implemented for cross-sections and "
+                                                      "pooled panels"):
         fe.fit(cov_type="nonnormal")
     pdf2 = pdf.assign(one=1)
     fe2 = sf.SAR.from_formula("y ~ x", data=pdf2, w=pw, id="code", time="year",

@@ -36,7 +36,7 @@ the log-determinant terms the estimator solves, so :math:`\sum_r s_r(\hat\theta)
   Kraay 1998; Bartlett weights as Stata's ``xtscc``; default
   :math:`L = \lfloor 4(T/100)^{2/9}\rfloor`). Robust to cross-sectional dependence of any form
   and serial correlation up to lag :math:`L`; it needs a long panel (large T).
-* ``"nonnormal"`` (cross-sections): the QML covariance of Lee (2004, Econometrica 72) for
+* ``"nonnormal"`` (cross-sections and pooled panels): the QML covariance of Lee (2004, Econometrica 72) for
   i.i.d. errors that are not normal. Each score is a linear-quadratic form
   :math:`a_j'\varepsilon + \varepsilon'B_j\varepsilon - \sigma^2\mathrm{tr}B_j`; with
   :math:`\mu_3 = E\varepsilon^3`, :math:`\mu_4 = E\varepsilon^4` (residual moments),
@@ -374,10 +374,11 @@ def with_covariance(results, cov_type: str = "classic", *, lags: int | None = No
         raise ModelSpecificationError(
             "cov_type='cluster' on a cross-section needs clusters= (groups of units, e.g. "
             "the prefecture city of each county).")
-    if cov_type == "nonnormal" and panel is not None:
+    if cov_type == "nonnormal" and panel is not None and panel.get("effects") is not None:
         raise ModelSpecificationError(
-            "cov_type='nonnormal' (Lee 2004) is implemented for cross-sections; for panels "
-            "use cov_type='cluster' or 'driscoll-kraay'.")
+            "cov_type='nonnormal' (Lee 2004) is implemented for cross-sections and pooled "
+            "panels (i.i.d. errors); the within-transformed errors of a fixed-effects panel "
+            "are not independent. Use cov_type='cluster' or 'driscoll-kraay'.")
     rs = row_scores(results)
     options: dict = {}
     if cov_type == "cluster":
