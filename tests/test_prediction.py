@@ -188,5 +188,56 @@ def test_panel_scenario_matches_dense_inverse():
     np.testing.assert_allclose(sc.units["change"].to_numpy(), expected, rtol=1e-10)
     with pytest.raises(InputError, match="for panel fits, delta columns must be regressors"):
         res.scenario(pd.DataFrame({"y": [1.0]}, index=[w.id_order[0]]))
-    with pytest.raises(ModelSpecificationError, match="implemented for cross-sectional fits"):
-        res.predict()
+
+
+@pytest.mark.parametrize("effects", ["unit", "twoway", None])
+def test_panel_predictions(effects):
+    """Identities: trend + rho W y is y minus the within residuals (the fitted values);
+    the reduced form and BP equal their dense per-period formulas."""
+    import libpysal
+
+    w = libpysal.weights.lat2W(5, 5)
+    w.transform = "r"
+    rng = np.random.default_rng(2)
+    T, n = 4, 25
+    df = pd.DataFrame({"code": np.tile(w.id_order, T), "year": np.repeat(np.arange(T), n),
+                       "x": rng.normal(size=n * T)})
+    df["y"] = df["x"] + rng.normal(size=n * T) + np.tile(rng.normal(size=n), T)
+    df = df.sample(frac=1.0, random_state=0)               # user rows in any order
+    res = sf.SDM.from_formula("y ~ x", data=df, w=w, id="code", time="year",
+                              effects=effects).fit()
+    W = res.W.toarray()
+    rho = res.spatial
+    trend = res.predict(type="trend")
+    assert trend.index.equals(res.fitted.index)
+    stacked = df.set_index(["year", "code"]).sort_index()
+    wy = {}
+    for t in range(T):
+        yt = stacked.loc[t].reindex(res.ids)["y"].to_numpy()
+        wy.update(dict(zip(zip(res.ids, [t] * n), W @ yt)))
+    wy = pd.Series([wy[(c, t)] for c, t in zip(df["code"], df["year"])], index=df.index)
+    np.testing.assert_allclose((trend + rho * wy).to_numpy(), res.fitted.to_numpy(),
+                               rtol=1e-9, atol=1e-9)
+    red = res.predict(type="reduced")
+    bp = res.predict(type="bp")
+    A = np.eye(n) - rho * W
+    Q = A.T @ A
+    for t in range(T):
+        rows = (df["year"] == t).to_numpy()
+        codes = df.loc[rows, "code"]
+        mu_t = trend[rows].to_numpy()[np.argsort(codes.map(res.ids.get_loc).to_numpy())]
+        red_t = np.linalg.solve(A, mu_t)
+        got = red[rows].to_numpy()[np.argsort(codes.map(res.ids.get_loc).to_numpy())]
+        np.testing.assert_allclose(got, red_t, rtol=1e-10)
+        y_t = df.loc[rows, "y"].to_numpy()[np.argsort(codes.map(res.ids.get_loc).to_numpy())]
+        d = np.diag(Q)
+        exp_bp = red_t - ((Q - np.diag(d)) @ (y_t - red_t)) / d
+        got_bp = bp[rows].to_numpy()[np.argsort(codes.map(res.ids.get_loc).to_numpy())]
+        np.testing.assert_allclose(got_bp, exp_bp, rtol=1e-10)
+    # New regressors on the same (id, time) rows, in another order.
+    new = df.assign(x=df["x"] + 1.0).iloc[::-1]
+    moved = res.predict(new, type="trend")
+    p = res.params
+    np.testing.assert_allclose((moved - trend).to_numpy(), p["x"] + p["W_x"], rtol=1e-10)
+    with pytest.raises(IdMismatchError, match="exactly the fitted"):
+        res.predict(new.iloc[1:], type="reduced")

@@ -78,13 +78,6 @@ def _solve(W: sp.csr_matrix, r: float, b: np.ndarray) -> np.ndarray:
     return spla.splu(A).solve(np.asarray(b, dtype=float))
 
 
-def _cross_section(results, what: str):
-    if results.panel is not None:
-        raise ModelSpecificationError(
-            f"{what} is implemented for cross-sectional fits; for a panel fit, refit the "
-            "period of interest as a cross-section or use results.effects().")
-
-
 def _exog_from(results, data: pd.DataFrame) -> pd.DataFrame:
     """The model's regressor columns (exog_names) for new data on the fitted units."""
     if not isinstance(data, pd.DataFrame):
@@ -140,7 +133,10 @@ def _trend(results, X: np.ndarray, W: sp.csr_matrix) -> np.ndarray:
 
 
 def predict(results, data: pd.DataFrame | None = None, *, type: str = "reduced") -> pd.Series:
-    """Predictions of a cross-sectional fit (module docstring for the formulas).
+    """Predictions of a fit (module docstring for the formulas).
+
+    Panels (fixed effects or pooled): per period, with the recovered fixed effects in the
+    trend; ``data`` is then long data with the fit's id and time columns.
 
     Parameters
     ----------
@@ -156,17 +152,18 @@ def predict(results, data: pd.DataFrame | None = None, *, type: str = "reduced")
     -------
     Series indexed by unit id.
     """
-    _cross_section(results, "predict")
     if type not in PREDICTION_TYPES:
         raise InputError(f"type must be one of {list(PREDICTION_TYPES)}; {type!r} was given.")
+    if data is not None and type in ("fitted", "bp"):
+        raise InputError(f"type={type!r} conditions on the observed outcomes and is "
+                         "in-sample only; with new data use type='reduced' or 'trend'.")
+    if results.panel is not None:
+        return _predict_panel(results, data, type)
     W = _unit_W(results) if results.kind != "OLS" else None
     f = results.model.frame
     if data is None:
         X = np.asarray(f.X[:, :len(results.exog_names)], dtype=float)
     else:
-        if type in ("fitted", "bp"):
-            raise InputError(f"type={type!r} conditions on the observed outcomes and is "
-                             "in-sample only; with new data use type='reduced' or 'trend'.")
         X = _exog_from(results, data).to_numpy()
     if results.kind == "OLS" and not results.lagged_names:
         mu = X @ _split_params(results)[0]
@@ -193,6 +190,97 @@ def predict(results, data: pd.DataFrame | None = None, *, type: str = "reduced")
                 resid = y - red
                 out = red - (Q @ resid - d * resid) / d
     return pd.Series(np.asarray(out, dtype=float), index=results.ids, name=type)
+
+
+def _panel_exog(results, pdata, data) -> np.ndarray:
+    """New regressors of a panel fit (long data with the fit's id and time columns)."""
+    exog = list(results.exog_names)
+    if data is None:
+        return pdata.X[exog].to_numpy(dtype=float)
+    id_col, time_col = pdata.id_name, pdata.time_name
+    if not isinstance(data, pd.DataFrame) or id_col not in data.columns \
+            or time_col not in data.columns:
+        raise InputError(f"new panel data must be a DataFrame with the columns {id_col!r} and "
+                         f"{time_col!r} of the fit.")
+    keyed = data.set_index([id_col, time_col])
+    if keyed.index.has_duplicates:
+        raise InputError(f"new panel data have duplicated ({id_col}, {time_col}) rows.")
+    extra = keyed.index.difference(pdata.index)
+    missing = pdata.index.difference(keyed.index)
+    if len(extra) or len(missing):
+        raise IdMismatchError(
+            f"new panel data must hold exactly the fitted (id, time) rows: {len(extra)} not in "
+            f"the fit {format_ids(list(extra))}; {len(missing)} missing "
+            f"{format_ids(list(missing))}.")
+    keyed = keyed.reindex(pdata.index)
+    if all(c in keyed.columns for c in exog if c != "Intercept"):
+        X = keyed.reindex(columns=exog).astype(float)
+        if "Intercept" in exog:
+            X["Intercept"] = 1.0
+    else:
+        formula = getattr(results.model, "formula", None)
+        if formula is None:
+            raise InputError(f"new data must have the regressor columns {exog}.")
+        import formulaic
+        X = pd.DataFrame(formulaic.model_matrix(formula.split("~", 1)[1], keyed.reset_index(),
+                                                na_action="ignore")).astype(float)
+        absent = [c for c in exog if c not in X.columns]
+        if absent:
+            raise InputError(f"the formula on the new data does not give the columns {absent}.")
+        X = X[exog]
+    values = X.to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        raise InputError("new regressors have non-finite values.")
+    return values
+
+
+def _predict_panel(results, data, type: str) -> pd.Series:
+    r"""Panel predictions per period with the recovered fixed effects (Elhorst 2014):
+    trend :math:`\mu_t = X_t\beta + WX_t\theta + \hat\mu + \hat\lambda_t\iota`, reduced form
+    :math:`A^{-1}\mu_t`, BP as in the cross-section, period by period."""
+    from .panel_data import lag_panel
+
+    panel = results.panel
+    if panel.get("effects") == "random":
+        raise ModelSpecificationError(
+            "predictions of random-effects panels need the predicted unit effects (BLUP), "
+            "which are not implemented; fit fixed effects or a pooled panel.")
+    pdata = results.model.panel_options.data
+    n, T = pdata.n, pdata.T
+    W = sp.csr_matrix(pdata.W, dtype=float)
+    if type == "fitted":
+        if data is not None:
+            raise InputError("type='fitted' is in-sample only.")
+        return results.fitted.rename("fitted")
+    X = _panel_exog(results, pdata, data)
+    beta, theta, r = _split_params(results)
+    mu = X @ beta
+    if len(theta):
+        pos = [list(results.exog_names).index(c) for c in results.lagged_names]
+        mu = mu + lag_panel(W, X[:, pos] @ theta, n, T)
+    extra = results.extra
+    if "unit_effects" in extra:
+        mu = mu + np.tile(extra["unit_effects"].reindex(pdata.ids).to_numpy(), T)
+    if "time_effects" in extra:
+        mu = mu + np.repeat(extra["time_effects"].reindex(pdata.times).to_numpy(), n)
+    mu = mu + float(extra.get("intercept", 0.0))
+    lag = results.kind in _LAG
+    if type == "trend":
+        out = mu
+    else:
+        red = mu
+        if lag and r != 0:
+            lu = spla.splu(sp.csc_matrix(sp.identity(n) - r * W))
+            red = lu.solve(mu.reshape(T, n).T).T.reshape(-1)
+        out = red
+        if type == "bp" and results.spatial_param is not None:
+            res = pdata.y - red
+            Ar = res - r * lag_panel(W, res, n, T)
+            Q_res = Ar - r * lag_panel(W.T.tocsr(), Ar, n, T)
+            col2 = np.asarray(W.multiply(W).sum(axis=0)).ravel()
+            d = np.tile(1.0 - 2.0 * r * W.diagonal() + r * r * col2, T)
+            out = red - (Q_res - d * res) / d
+    return pdata.to_user_rows(np.asarray(out, dtype=float), type)
 
 
 # ------------------------------------------------------------------------------ scenarios
