@@ -1,9 +1,10 @@
 """Literal option types shared across spatialflow (one place, so signatures agree)."""
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import TYPE_CHECKING, Literal, Union
 
-import libpysal
+if TYPE_CHECKING:  # an annotation only: importing libpysal costs more than a second
+    import libpysal
 
 WeightsKind = Literal[
     "queen", "rook", "knn", "distance_band", "inverse_distance", "economic", "nested", "flow"

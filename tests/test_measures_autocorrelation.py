@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 from libpysal.graph import Graph
 
-from spatialflow.exceptions import IdMismatchError
+from spatialflow.exceptions import ConstantVariableWarning, IdMismatchError, InputError
 from spatialflow.measures import local_moran_by_period, moran_by_period
 
 RTOL = 1e-12
@@ -83,3 +83,72 @@ def test_moran_by_period_with_ids_in_the_index():
     by_column = moran_by_period(frame.rename_axis("unit").reset_index(), "v", w=w, id="unit",
                                 time="year", permutations=0)
     pd.testing.assert_frame_equal(by_index, by_column)
+
+
+# ---- bad input ------------------------------------------------------------------------------
+
+def test_constant_variable_gives_nan_not_a_p_value(path):
+    # QA: a constant variable gave I = NaN with p_sim = 0.01 and every unit 'LL'.
+    df, w = path
+    df = df.assign(v=np.where(df["year"] == 2, 5.0, df["v"]))  # period 2 is constant
+    with pytest.warns(ConstantVariableWarning, match=r"'v' is constant in period\(s\) \[2\]"):
+        out = moran_by_period(df, "v", w=w, id="county", time="year", permutations=99, seed=1)
+    second = out.set_index("period").loc[2]
+    assert np.isnan(second["I"]) and np.isnan(second["p_sim"]) and np.isnan(second["p_norm"])
+    assert np.isnan(second["z_norm"]) and np.isnan(second["z_sim"])
+    assert second["EI"] == pytest.approx(-0.5, rel=RTOL)  # E[I] does not depend on y
+    assert out.set_index("period").loc[1, "I"] == pytest.approx(-1 / 28, rel=RTOL)
+    with pytest.warns(ConstantVariableWarning, match=r"constant in period\(s\) \[2\]"):
+        local = local_moran_by_period(df, "v", w=w, id="county", time="year",
+                                      permutations=99, seed=1)
+    flat = local[local["period"] == 2]
+    assert flat["quadrant"].isna().all() and flat["Is"].isna().all()
+    assert flat["p_sim"].isna().all()
+    assert local.loc[local["period"] == 1, "quadrant"].notna().all()
+
+
+def test_constant_cross_section_warns_without_a_period(path):
+    df, w = path
+    one = df[df["year"] == 1].set_index("county").assign(v=0.0)
+    with pytest.warns(ConstantVariableWarning, match=r"^'v' is constant: Moran's I"):
+        out = moran_by_period(one, "v", w=w, permutations=0)
+    assert np.isnan(out.loc[0, "I"])
+
+
+@pytest.mark.parametrize("seed", [1.5, -1, "x", True])
+def test_seed_must_be_a_non_negative_integer(path, seed):
+    df, w = path
+    with pytest.raises(InputError, match=r"seed must be a non-negative integer or None; "):
+        moran_by_period(df, "v", w=w, id="county", time="year", seed=seed)
+    with pytest.raises(InputError, match=r"seed must be a non-negative integer or None; "):
+        local_moran_by_period(df, "v", w=w, id="county", time="year", seed=seed)
+
+
+@pytest.mark.parametrize("permutations", [2.5, "99", -1, True])
+def test_permutations_must_be_a_count(path, permutations):
+    df, w = path
+    with pytest.raises(InputError, match=r"permutations must be an integer >= 0; "):
+        moran_by_period(df, "v", w=w, id="county", time="year", permutations=permutations)
+
+
+def test_numpy_integer_seed_and_none_are_accepted(path):
+    df, w = path
+    a = moran_by_period(df, "v", w=w, id="county", time="year", permutations=49,
+                        seed=np.int64(7))
+    b = moran_by_period(df, "v", w=w, id="county", time="year", permutations=49, seed=7)
+    pd.testing.assert_frame_equal(a, b)
+    assert moran_by_period(df, "v", w=w, id="county", time="year", permutations=9,
+                           seed=None)["p_sim"].notna().all()
+
+
+def test_transformation_is_checked(path):
+    # QA: an unknown transformation surfaced as esda's ValueError.
+    df, w = path
+    with pytest.raises(InputError, match=r"transformation must be one of \['r', 'b', 'd', 'v', "
+                                         r"'o'\].*'x' was given"):
+        moran_by_period(df, "v", w=w, id="county", time="year", transformation="x")
+    upper = moran_by_period(df, "v", w=w, id="county", time="year", transformation="B",
+                            permutations=0)
+    lower = moran_by_period(df, "v", w=w, id="county", time="year", transformation="b",
+                            permutations=0)
+    pd.testing.assert_frame_equal(upper, lower)

@@ -81,3 +81,22 @@ def test_bad_input():
         coupling_coordination(pd.DataFrame({"a": [0.2], "b": [0.1]}), weights=[0.5, 0.6])
     with pytest.raises(InputError, match="'method' needs to be one of"):
         coupling_coordination(pd.DataFrame({"a": [0.2], "b": [0.1]}), method="fan")
+
+
+@pytest.mark.parametrize("d, shown", [([0.5, 1.2], r"\[\(1, 1\.2\)\]"), ([-0.1], r"\[\(0, -0\.1\)\]"),
+                                      ([np.inf], r"\[\(0, inf\)\]")])
+def test_grade_refuses_degrees_outside_unit_interval(d, shown):
+    # QA: D = 1.2 was graded "high-quality coordination" and D = -0.1 "extreme imbalance".
+    with pytest.raises(InputError, match=rf"D must lie in \[0, 1\]; 1 value\(s\) do not, at "
+                                         rf"\(label, D\) {shown}"):
+        coordination_grade(d)
+
+
+def test_grade_of_missing_degree_is_missing_and_text_is_refused():
+    # QA: NaN was graded "extreme imbalance" (with a numpy cast warning).
+    got = coordination_grade(pd.Series([np.nan, 0.55], index=["x", "y"]))
+    assert pd.isna(got["x"]) and got["y"] == "barely coordinated"
+    assert list(got.index) == ["x", "y"]
+    with pytest.raises(InputError, match=r"d must be numeric"):
+        coordination_grade(["high"])
+    assert coordination_grade(1.0 + 1e-15).tolist() == ["high-quality coordination"]

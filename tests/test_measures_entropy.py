@@ -259,3 +259,18 @@ def test_factor_flow_index_on_a_non_unique_index_equals_the_positional_result():
     np.testing.assert_allclose(by_code.composite.to_numpy(), by_row.composite.to_numpy(),
                                rtol=RTOL)
     assert list(by_code.composite.index) == list(df["code"])
+
+
+@pytest.mark.parametrize("shift", ["0.1", None, True])
+def test_shift_must_be_a_number(shift):
+    # QA: shift="x" raised numpy's "ufunc 'isfinite' not supported".
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]})
+    with pytest.raises(InputError, match=r"shift must be a finite number >= 0"):
+        entropy_weights(frame, shift=shift)
+
+
+def test_one_indicator_name_is_not_split_into_letters():
+    # QA: indicators="ab" was read as the two columns 'a' and 'b'.
+    frame = pd.DataFrame({"ab": [1.0, 2.0, 3.0], "a": [1.0, 3.0, 2.0], "b": [2.0, 1.0, 3.0]})
+    out = entropy_weights(frame, indicators="ab")
+    assert list(out.weights.index) == ["ab"]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatialflow.exceptions import IdMismatchError, InputError
+from spatialflow.exceptions import EmptyInputError, IdMismatchError, InputError
 from spatialflow.measures import gravity_flows, gravity_matrix
 
 RTOL = 1e-12
@@ -94,3 +94,34 @@ def test_gravity_on_county_polygons_with_distance_matrix_km():
     # Equal masses: F_ij = 0.5 * 2 / d_ij^2.
     np.testing.assert_allclose(F.loc["440104", "440304"], 1.0 / d.loc["440104", "440304"] ** 2,
                                rtol=1e-12)
+
+
+def _three_units():
+    pop = pd.Series([1.0, 2.0, 3.0], index=list("abc"))
+    gdp = pd.Series([2.0, 2.0, 2.0], index=list("abc"))
+    dist = pd.DataFrame([[0, 1, 2], [1, 0, 1], [2, 1, 0.0]], index=list("abc"),
+                        columns=list("abc"))
+    return pop, gdp, dist
+
+
+@pytest.mark.parametrize("exponent", ["2", None, True])
+def test_exponent_must_be_a_number(exponent):
+    # QA: exponent="2" raised numpy's "ufunc 'isfinite' not supported".
+    pop, gdp, dist = _three_units()
+    with pytest.raises(InputError, match=r"exponent must be a finite number > 0"):
+        gravity_matrix(pop, gdp, dist, exponent=exponent)
+
+
+def test_min_flow_must_be_a_number():
+    pop, gdp, dist = _three_units()
+    with pytest.raises(InputError, match=r"min_flow must be a finite number >= 0; '0' was given"):
+        gravity_flows(pop, gdp, dist, min_flow="0")
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_fewer_than_two_units_are_refused(n):
+    # QA: empty inputs returned an empty matrix.
+    pop, gdp, dist = _three_units()
+    ids = list("abc")[:n]
+    with pytest.raises(EmptyInputError, match=rf"at least 2 units; {n} given"):
+        gravity_matrix(pop[ids], gdp[ids], dist.loc[ids, ids])

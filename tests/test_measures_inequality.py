@@ -144,3 +144,56 @@ def test_groups_with_another_index_raise_id_mismatch_in_dagum_and_theil():
                                                   r"\['w', 'x', 'y', 'z'\]; only in groups: "
                                                   r"\[0, 1, 2, 3\]"):
             fn(y, g)
+
+
+@pytest.mark.parametrize("fn", [theil_by, dagum_gini_by])
+def test_by_period_refuses_missing_periods(fn):
+    # QA: rows with a missing period were dropped by groupby without a word.
+    frame = pd.DataFrame({"v": [1.0, 2, 3, 4, 2, 3, 4, 5], "g": list("aabbaabb"),
+                          "t": [np.nan, 1, 1, 1, 2, 2, 2, 2]}, index=list("pqrstuvw"))
+    with pytest.raises(MissingDataError, match=r"time column 't' has missing values at rows "
+                                               r"\['p'\]"):
+        fn(frame, value="v", group="g", time="t")
+    with pytest.raises(InputError, match=r"the frame has no rows"):
+        fn(frame.iloc[:0], value="v", group="g", time="t")
+
+
+def test_theil_by_with_weights_matches_per_period_theil():
+    frame = pd.DataFrame({"v": [1.0, 2, 3, 4, 2, 3, 4, 5], "g": list("aabbaabb"),
+                          "t": [1, 1, 1, 1, 2, 2, 2, 2], "pop": [1.0, 2, 1, 3, 2, 2, 1, 1]})
+    out = theil_by(frame, value="v", group="g", time="t", weights="pop").set_index("t")
+    second = frame[frame["t"] == 2]
+    ref = theil(second["v"], second["g"], weights=second["pop"])
+    assert out.loc[2, "total"] == pytest.approx(ref.total, rel=1e-12)
+
+
+def test_income_gap_needs_two_distinct_columns():
+    # QA: urban_income == rural_income raised pandas' "Cannot set a DataFrame with multiple
+    # columns to the single column ratio".
+    frame = pd.DataFrame({"u": [3.0, 4.0], "r": [1.0, 2.0]})
+    with pytest.raises(InputError, match=r"columns must be distinct; \['u'\] given more than "
+                                         r"once in \['u', 'u'\]"):
+        income_gap(frame, urban_income="u", rural_income="u")
+
+
+def test_gini_names_the_offending_values():
+    # QA: every failure read "gini needs finite, non-negative values with a positive sum".
+    with pytest.raises(InputError, match=r"non-negative values; not so at rows \['b', 'c'\] "
+                                         r"\(values \[-1\.0, nan\]\)"):
+        gini(pd.Series([1.0, -1.0, np.nan], index=list("abc")))
+    with pytest.raises(InputError, match=r"at least one value"):
+        gini([])
+    with pytest.raises(InputError, match=r"positive sum; all are 0"):
+        gini([0.0, 0.0])
+
+
+def test_complex_values_are_refused_not_truncated():
+    # QA: complex indicators lost their imaginary part with only numpy's ComplexWarning.
+    with pytest.raises(InputError, match=r"values must be real numbers; dtype complex128"):
+        gini(np.array([1 + 1j, 2.0]))
+    with pytest.raises(InputError, match=r"values must be numeric; dtype complex128"):
+        gini(pd.Series([1 + 1j, 2.0]))
+    frame = pd.DataFrame({"u": [3.0 + 0j, 4.0], "r": [1.0, 2.0]})
+    with pytest.raises(InputError, match=r"columns must be numeric; \['u'\] have dtypes "
+                                         r"\['complex128'\]"):
+        income_gap(frame, urban_income="u", rural_income="r")

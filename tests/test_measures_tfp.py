@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatialflow.exceptions import InputError, MissingDataError, PanelError, UnbalancedPanelError
+from spatialflow.exceptions import (
+    CollinearityError,
+    InadmissibleEstimateError,
+    InputError,
+    MissingDataError,
+    PanelError,
+    UnbalancedPanelError,
+)
 from spatialflow.measures import (
     DEFAULT_DEPRECIATION,
     capital_stock,
@@ -72,6 +79,38 @@ def test_solow_residual_given_and_estimated_alpha():
     np.testing.assert_allclose(est.ln_tfp.to_numpy(), np.full(40, np.log(2.5)), rtol=1e-10)
     with pytest.raises(InputError, match=r"\(0, 'L'\)"):
         solow_tfp(df.assign(L=np.r_[0.0, l[1:]]), output="Y", capital="K", labour="L")
+
+
+def test_solow_alpha_not_identified_when_capital_is_proportional_to_labour():
+    # QA: K = 3 L gave an arbitrary alpha (0.81 or 0.32, depending on rounding noise).
+    rng = np.random.default_rng(5)
+    l = rng.lognormal(2, 1, 30)
+    df = pd.DataFrame({"Y": rng.lognormal(4, 1, 30), "K": 3.0 * l, "L": l})
+    with pytest.raises(CollinearityError,
+                       match=r"alpha is not identified: capital 'K' is proportional to labour "
+                             r"'L' \(K/L = 3 in every row\)"):
+        solow_tfp(df, output="Y", capital="K", labour="L")
+    # A given alpha needs no identification.
+    assert solow_tfp(df, output="Y", capital="K", labour="L", alpha=0.4).alpha == 0.4
+
+
+def test_solow_estimated_alpha_outside_unit_interval_is_refused_like_a_given_one():
+    # Output elasticity 3 in K/L: the estimate (3) is refused as alpha=1.2 is.
+    rng = np.random.default_rng(7)
+    k, l = rng.lognormal(3, 1, 40), rng.lognormal(2, 1, 40)
+    df = pd.DataFrame({"Y": l * (k / l) ** 3.0 * rng.lognormal(0, 0.01, 40), "K": k, "L": l})
+    with pytest.raises(InadmissibleEstimateError,
+                       match=r"estimated alpha = 3\.00\d* \(SE .*\) lies outside \(0, 1\)"):
+        solow_tfp(df, output="Y", capital="K", labour="L")
+    with pytest.raises(InputError, match=r"alpha must be a number in \(0, 1\).*1\.2 was given"):
+        solow_tfp(df, output="Y", capital="K", labour="L", alpha=1.2)
+
+
+@pytest.mark.parametrize("alpha", [0, 1, -0.1, np.nan, True, "0.3"])
+def test_solow_given_alpha_must_be_in_open_unit_interval(alpha):
+    df = pd.DataFrame({"Y": [1.0, 2.0], "K": [1.0, 3.0], "L": [1.0, 1.5]})
+    with pytest.raises(InputError, match=r"alpha must be a number in \(0, 1\)"):
+        solow_tfp(df, output="Y", capital="K", labour="L", alpha=alpha)
 
 
 TWO_INPUT = pd.DataFrame(
@@ -173,3 +212,28 @@ def test_stacked_lp_matches_one_lp_per_unit(returns, orientation):
     single = [_farrell(x[:, o], y[:, o], xr, yr, vrs=vrs, orientation=orientation)
               for o in range(15)]
     np.testing.assert_allclose(batch, single, rtol=LP_RTOL, equal_nan=True)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("delta", "0.1", r"delta must lie in \(0, 1\); '0\.1' was given"),
+    ("price_base", "1", r"price_base must be > 0; '1' was given"),
+    ("growth", "0.1", r"growth must be None, a number or a Series indexed by unit id; '0\.1'"),
+])
+def test_capital_stock_options_must_be_numbers(option, value, message):
+    # QA: delta="0.1" and price_base="1" raised raw TypeErrors; growth="0.1" was accepted.
+    df = pd.DataFrame({"id": [1, 1], "year": [2000, 2001], "inv": [10.0, 11.0]})
+    with pytest.raises(InputError, match=message):
+        capital_stock(df, investment="inv", id="id", time="year", **{option: value})
+
+
+def test_solow_columns_must_be_distinct():
+    # QA: output=capital=labour raised a raw TypeError from pandas.
+    df = pd.DataFrame({"Y": [1.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match=r"production columns must be distinct; \['Y'\]"):
+        solow_tfp(df, output="Y", capital="Y", labour="Y")
+
+
+def test_dea_single_input_name_is_one_column():
+    df = pd.DataFrame({"xy": [1.0, 2.0], "x": [5.0, 1.0], "y": [1.0, 1.0], "out": [1.0, 1.0]})
+    np.testing.assert_allclose(
+        dea_efficiency(df, inputs="xy", outputs="out").to_numpy(), [1.0, 0.5], rtol=LP_RTOL)

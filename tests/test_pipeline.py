@@ -5,8 +5,10 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from spatialflow.cli import main
+from spatialflow.exceptions import InputError
 from spatialflow.pipeline import PipelineConfig, run
 
 
@@ -114,3 +116,37 @@ def test_config_file_drives_the_run_and_options_override_it(tmp_path, capsys):
     bad.write_text('years = [2020, 2016]\n')
     with pytest.raises(InputError, match="first < last"):
         load_config(bad)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("seed", 1.5, r"seed must be a non-negative integer; 1\.5 \(float\) was given"),
+    ("seed", -1, r"seed must be a non-negative integer; -1 \(int\)"),
+    ("seed", "x", r"seed must be a non-negative integer; 'x' \(str\)"),
+    ("seed", True, r"seed must be a non-negative integer; True \(bool\)"),
+    ("n_draws", 2.5, r"n_draws must be an integer >= 1; 2\.5 \(float\)"),
+    ("n_draws", "100", r"n_draws must be an integer >= 1; '100' \(str\)"),
+    ("n_draws", 0, r"n_draws must be an integer >= 1; 0 \(int\)"),
+    ("years", (2014.0, 2020), r"years must be \[first, last\] integers"),
+    ("formula", None, r"formula must be a string"),
+])
+def test_config_values_are_checked_before_anything_is_written(tmp_path, field, value, message):
+    out = tmp_path / "never"
+    with pytest.raises(InputError, match=message):
+        PipelineConfig(out=str(out), **{field: value})
+    assert not out.exists()
+
+
+def test_config_file_with_a_float_seed_is_refused(tmp_path):
+    from spatialflow.pipeline import load_config
+
+    cfg = tmp_path / "run.toml"
+    cfg.write_text("seed = 1.5\n")
+    with pytest.raises(InputError, match=r"seed must be a non-negative integer; 1\.5"):
+        load_config(cfg)
+
+
+def test_cli_reports_a_bad_setting_without_a_traceback(tmp_path, capsys):
+    with pytest.raises(SystemExit, match="2"):
+        main(["run", "--out", str(tmp_path / "o"), "--seed", "-1"])
+    assert "spatialflow: error: seed must be a non-negative integer; -1" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

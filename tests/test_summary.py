@@ -319,10 +319,12 @@ def test_summary_effects_defaults_and_opt_out():
 
 
 @pytest.mark.parametrize("exc", [NotImplementedError("effects not ready"), AttributeError("no W")])
-def test_summary_omits_effects_only_for_not_ready_errors(exc):
-    summ = make_summary(sdm(effects=exc))
-    assert len(summ.tables) == 2
-    assert f"Effects not shown: {type(exc).__name__}" in summ.as_text()
+def test_summary_never_turns_an_effects_error_into_a_footnote(exc):
+    # An AttributeError inside effects is a bug: it must surface, not become a note.
+    with pytest.raises(type(exc), match=str(exc)):
+        make_summary(sdm(effects=exc))
+    with pytest.raises(type(exc), match=str(exc)):
+        compare([sdm(effects=exc)], include_effects=True)
 
 
 def test_summary_propagates_other_effects_errors():

@@ -445,3 +445,61 @@ def test_distance_matrix_km_needs_explicit_projection_like_build(line):
     d = distance_matrix_km(geo, project=UTM50)
     np.testing.assert_allclose(d.loc["p0", "p6"], 6.0, rtol=1e-6)  # back in UTM50: exact km
     np.testing.assert_allclose(distance_matrix_km(line).to_numpy(), d.to_numpy(), rtol=1e-6)
+
+
+# ---- hostile options (issue 11) -------------------------------------------------------------
+
+@pytest.mark.parametrize("k_islands", [0, "1", 1.5, True])
+def test_k_islands_is_checked_even_without_islands(grid, k_islands):
+    # QA: k_islands=0, "1" and 1.5 were accepted when no unit happened to be an island.
+    with pytest.raises(InputError, match=r"k_islands must be an integer >= 1"):
+        build(grid, "queen", k_islands=k_islands)
+
+
+@pytest.mark.parametrize("binary", ["no", 0, None])
+def test_binary_must_be_a_bool(line, binary):
+    # QA: binary="no" is truthy and silently gave binary weights.
+    with pytest.raises(InputError, match=r"binary must be True or False"):
+        build(line, "distance_band", threshold_km=2, binary=binary)
+
+
+def test_single_unit_is_refused(grid):
+    with pytest.raises(InputError, match=r"1 row \(id 'a'\); kind='queen' needs at least 2 units"):
+        build(grid.iloc[:1], "queen", islands="keep")
+
+
+def test_multiindex_ids_are_kept_as_tuples(grid):
+    w = build(grid.set_index([grid.index, grid.index.str.upper()]), "queen")
+    assert list(w.unique_ids[:2]) == [("a", "A"), ("b", "B")]
+
+
+def test_distance_matrix_km_checks_its_frame(line):
+    with pytest.raises(InputError, match=r"distance_matrix_km needs a GeoDataFrame"):
+        distance_matrix_km(pd.DataFrame({"x": [1.0]}))
+    with pytest.raises(EmptyInputError, match=r"no rows; distance_matrix_km needs at least 2"):
+        distance_matrix_km(line.iloc[:0])
+    with pytest.raises(GeometryError, match=r"distance_matrix_km needs a valid.*'p1'"):
+        distance_matrix_km(line.set_geometry([Point(0, 0), None, Point(1, 1), Point(2, 2)],
+                                             crs=UTM50))
+
+
+def test_describe_and_as_sparse_refuse_nonsense(grid):
+    w = build(grid, "queen")
+    with pytest.raises(EmptyInputError, match=r"the weights have no units"):
+        describe(w.subgraph([]))
+    with pytest.raises(InputError, match=r"ids must be a sequence or Index of unit ids.*"
+                                         r"str 'abcdefghi'"):
+        as_sparse(w, "abcdefghi")
+
+
+def test_flow_table_with_missing_ids_names_the_rows(line):
+    flows = pd.DataFrame({"origin": ["p0", None], "destination": ["p1", "p3"],
+                          "flow": [1.0, 2.0]}, index=[10, 11])
+    with pytest.raises(MissingDataError, match=r"missing origin or destination ids in rows "
+                                               r"\[11\]"):
+        build(line, "flow", flows=flows, islands="keep")
+
+
+def test_complex_columns_are_refused(line):
+    with pytest.raises(InputError, match=r"column 'y' must be numeric; its dtype is complex128"):
+        build(line.assign(y=line["y"] + 0j), "economic", column="y")

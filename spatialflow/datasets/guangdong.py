@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from importlib import resources
 from os import PathLike
+from pathlib import Path
 from typing import Mapping
 
 import geopandas as gpd
@@ -147,6 +148,10 @@ def _parse_bool(values: pd.Series, *, what: str, labels=None) -> pd.Series:
 
 def _as_frame(regions) -> pd.DataFrame:
     if isinstance(regions, (str, PathLike)):
+        if not Path(regions).is_file():
+            raise InputError(f"regions={str(regions)!r} is not an existing CSV file (a path was "
+                             "given, so a file with columns city_code, region[, core] was "
+                             "expected).")
         regions = pd.read_csv(regions, dtype={"city_code": str})
     if isinstance(regions, Mapping):
         frame = pd.DataFrame({"city_code": list(regions), "region": list(regions.values())})

@@ -22,7 +22,8 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..exceptions import InputError
+from .._validation import check_seed
+from ..exceptions import DuplicateIdError, InputError, MissingDataError, format_ids
 
 __all__ = ["synthetic_panel", "FACTOR_COLUMNS", "DEFAULT_TRUTH"]
 
@@ -54,11 +55,14 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
         Weights over the same ids (default: row-standardised queen contiguity with Nan'ao
         attached to its nearest neighbours).
     years : iterable of int
-        The periods (default 2014..2023, T = 10).
+        The periods, distinct increasing integers (default 2014..2023, T = 10; at least 2).
     seed : int
-        Seed of the random generator (the result is a pure function of the inputs).
+        Seed of the random generator, a non-negative integer (the result is a pure function
+        of the inputs).
     truth : dict, optional
-        Parameters of the process (default :data:`DEFAULT_TRUTH`).
+        Parameters of the process, shaped like :data:`DEFAULT_TRUTH` (every key present:
+        ``rho`` in (-1, 1), ``sigma2`` > 0, a coefficient for each of
+        :data:`FACTOR_COLUMNS`).
 
     Returns
     -------
@@ -67,22 +71,37 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
         indices, ``tfp`` (log TFP index) and ``income_gap`` (urban/rural income ratio), plus
         ``name_en``, ``region`` and ``core`` when the county frame has them.
         ``attrs`` holds ``synthetic=True``, ``seed`` and ``truth``.
+
+    Raises
+    ------
+    InputError
+        ``seed`` not a non-negative integer; ``years`` not distinct increasing integers
+        (duplicated, non-integer or out-of-order years are named); ``core`` not boolean.
+    DuplicateIdError
+        Duplicated years.
+    MissingDataError
+        Missing ``core`` values.
+    IdMismatchError, InvalidWeightsError
+        Weights on other units, or unusable weights (see
+        :func:`spatialflow.weights.as_sparse`).
     """
     from ..weights.align import as_sparse
 
+    seed = check_seed(seed)
+    years = _check_years(years)
     if counties is None:
         from .guangdong import load_guangdong_counties
         counties = load_guangdong_counties()
-    if "core" not in counties.columns:
-        raise InputError("counties needs a boolean 'core' column (True for core units); "
-                         f"columns given: {list(counties.columns)}.")
+    if not isinstance(counties, pd.DataFrame) or "core" not in counties.columns:
+        columns = list(counties.columns) if isinstance(counties, pd.DataFrame) else None
+        raise InputError("counties needs a (Geo)DataFrame with a boolean 'core' column (True "
+                         f"for core units); {type(counties).__name__} with columns {columns} "
+                         "was given.")
+    _check_core(counties["core"])
     if w is None:
         from ..weights import build
         w = build(counties, kind="queen", islands="knn")
-    years = list(years)
-    if len(years) < 2:
-        raise InputError(f"a panel needs at least two years; {years!r} was given.")
-    truth = DEFAULT_TRUTH if truth is None else truth
+    truth = DEFAULT_TRUTH if truth is None else _check_truth(truth)
     ids = pd.Index(counties.index)
     W = as_sparse(w, ids)
     n, T = len(ids), len(years)
@@ -128,3 +147,76 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
                         "description": "SYNTHETIC panel simulated on real county units; "
                                        "not statistics of Guangdong."})
     return panel
+
+
+def _check_years(years) -> list[int]:
+    """Distinct increasing integer years as Python ints, or an error naming the culprits."""
+    if isinstance(years, (str, bytes)) or not hasattr(years, "__iter__"):
+        raise InputError(f"years must be an iterable of integer years (e.g. range(2014, 2024)); "
+                         f"{years!r} was given.")
+    years = list(years)
+    bad = [y for y in years if not isinstance(y, (int, np.integer))
+           or isinstance(y, (bool, np.bool_))]
+    if bad:
+        raise InputError(f"years must be integers; {format_ids(bad)} are not.")
+    years = [int(y) for y in years]
+    if len(years) < 2:
+        raise InputError(f"a panel needs at least two years; {years!r} was given.")
+    dup = pd.Index(years)
+    dup = dup[dup.duplicated()].unique()
+    if len(dup):
+        raise DuplicateIdError(f"years must be distinct; duplicated: {format_ids(dup.tolist())} "
+                               "(each would give a second (code, year) row).")
+    if years != sorted(years):
+        raise InputError(f"years must be increasing (the simulated trends follow their "
+                         f"order); {years!r} was given.")
+    return years
+
+
+def _check_core(core: pd.Series) -> None:
+    """``core`` must be boolean without gaps: ``astype(bool)`` reads NaN and "False" as True."""
+    if core.isna().any():
+        raise MissingDataError(f"the 'core' column has missing values at ids "
+                               f"{format_ids(core.index[core.isna()].tolist())}.")
+    bad = core[~core.isin([True, False])]  # 0/1 pass (0 == False); "False" does not
+    if len(bad):
+        raise InputError(
+            "the 'core' column must be boolean (True for core units, or 1/0); values "
+            f"{format_ids(bad.unique().tolist())} at ids {format_ids(bad.index.tolist())} "
+            "are not.")
+
+
+def _check_truth(truth) -> dict:
+    """The user's parameters, checked against the shape of :data:`DEFAULT_TRUTH`."""
+    from .._validation import is_real_number
+
+    problems = []
+    if not isinstance(truth, dict):
+        raise InputError(f"truth must be a dict shaped like DEFAULT_TRUTH; "
+                         f"{type(truth).__name__} was given.")
+    for model, spec in DEFAULT_TRUTH.items():
+        given = truth.get(model)
+        if not isinstance(given, dict):
+            problems.append(f"truth[{model!r}] is missing or not a dict")
+            continue
+        for key, default in spec.items():
+            value = given.get(key)
+            if isinstance(default, dict):
+                if not isinstance(value, dict):
+                    problems.append(f"truth[{model!r}][{key!r}] is missing or not a dict")
+                    continue
+                absent = [c for c in default if not is_real_number(value.get(c))]
+                if absent:
+                    problems.append(f"truth[{model!r}][{key!r}] needs a number for "
+                                    f"{format_ids(absent)}")
+            elif not is_real_number(value) or not np.isfinite(value):
+                problems.append(f"truth[{model!r}][{key!r}] must be a finite number; "
+                                f"{value!r} was given")
+            elif key == "rho" and not -1 < value < 1:
+                problems.append(f"truth[{model!r}]['rho'] must lie in (-1, 1); {value!r} was given")
+            elif key == "sigma2" and not value > 0:
+                problems.append(f"truth[{model!r}]['sigma2'] must be > 0; {value!r} was given")
+    if problems:
+        raise InputError("truth does not describe the process: " + "; ".join(problems)
+                         + ". Start from a copy of DEFAULT_TRUTH.")
+    return truth

@@ -17,6 +17,7 @@ from ..exceptions import (
 )
 
 __all__ = [
+    "column_list",
     "require_columns",
     "numeric_block",
     "missing_cells",
@@ -34,6 +35,20 @@ def check_option(name: str, value, allowed: Iterable) -> None:
     allowed = tuple(allowed)
     if value not in allowed:
         raise InputError(f"'{name}' needs to be one of {allowed}. {value!r} was given instead.")
+
+
+def column_list(columns, *, name: str) -> list:
+    """``columns`` as a list of column names; one name given as a string is one column.
+
+    ``list("ab")`` would be ``['a', 'b']``: a single name must never be split into letters.
+    """
+    if isinstance(columns, str):
+        return [columns]
+    try:
+        return list(columns)
+    except TypeError:
+        raise InputError(f"{name} must be a column name or a list of column names; "
+                         f"{columns!r} was given.") from None
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable, *, what: str = "column") -> None:
@@ -66,8 +81,14 @@ def numeric_block(
         raise EmptyInputError(f"at least one {what} column is needed; none was given.")
     if len(frame) == 0:
         raise EmptyInputError(f"the frame has no rows; {what} values are needed.")
+    repeated = pd.Index(list(columns))
+    repeated = repeated[repeated.duplicated()].unique()
+    if len(repeated):
+        raise InputError(f"{what} columns must be distinct; {format_ids(repeated.tolist())} "
+                         f"given more than once in {format_ids(list(columns))}.")
+    # bool is numeric to pandas, and complex casts to float by dropping the imaginary part.
     bad = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c])
-           or pd.api.types.is_bool_dtype(frame[c])]
+           or pd.api.types.is_bool_dtype(frame[c]) or pd.api.types.is_complex_dtype(frame[c])]
     if bad:
         raise InputError(
             f"{what} columns must be numeric; {format_ids(bad)} have dtypes "
@@ -166,7 +187,8 @@ def as_series(values, *, name: str) -> pd.Series:
             )
         values = values.iloc[:, 0]
     if isinstance(values, pd.Series):
-        if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+        if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+                and not pd.api.types.is_complex_dtype(values)):
             raise InputError(f"{name} must be numeric; dtype {values.dtype} was given.")
         return values.astype(float).copy()
     arr = np.asarray(values)
@@ -174,6 +196,8 @@ def as_series(values, *, name: str) -> pd.Series:
         raise InputError(
             f"{name} must be one-dimensional; an array of shape {arr.shape} was given."
         )
+    if np.iscomplexobj(arr):
+        raise InputError(f"{name} must be real numbers; dtype {arr.dtype} was given.")
     try:
         arr = arr.astype(float)
     except (TypeError, ValueError) as exc:

@@ -6,8 +6,9 @@ from typing import Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._validation import is_real_number
 from ..exceptions import InputError, format_ids
-from ._validation import check_option, numeric_block, raise_if_missing
+from ._validation import as_series, check_option, column_list, numeric_block, raise_if_missing
 
 __all__ = ["COORDINATION_GRADES", "coupling_coordination", "coordination_grade"]
 
@@ -37,13 +38,32 @@ def coordination_grade(d) -> pd.Series:
     """Map coordination degrees ``D`` in [0, 1] to the ten grades (an ordered categorical).
 
     Intervals are ``[0, 0.1), [0.1, 0.2), ..., [0.9, 1]``: the last one is closed so that
-    ``D = 1`` is "high-quality coordination".
+    ``D = 1`` is "high-quality coordination". A missing ``D`` (NaN) gets a missing grade.
+
+    Raises
+    ------
+    InputError
+        Non-numeric input, or values outside [0, 1] (named by label): a degree of 1.2 or
+        -0.1 is not a coordination degree, and clipping it to a grade would hide the error.
     """
-    d = pd.Series(d, dtype=float)
-    level = np.clip(np.floor(d.to_numpy() * 10.0 + 1e-12).astype(int), 0, 9)
+    d = as_series([d] if is_real_number(d) else d, name="d")
+    values = d.to_numpy()
+    # D = sqrt(C T) can exceed 1 by rounding only: a tolerance of a few ulps, no more.
+    outside = np.isfinite(values) & ((values < -_ROUNDING) | (values > 1 + _ROUNDING))
+    outside |= np.isinf(values)
+    if outside.any():
+        cells = list(zip(d.index[outside].tolist(), values[outside].tolist()))
+        raise InputError(f"coordination degrees D must lie in [0, 1]; {int(outside.sum())} "
+                         f"value(s) do not, at (label, D) {format_ids(cells)}.")
+    missing = np.isnan(values)
+    level = np.clip(np.floor(np.where(missing, 0.0, values) * 10.0 + 1e-12).astype(int), 0, 9)
     labels = COORDINATION_GRADES["grade"].to_numpy()
-    cat = pd.Categorical(labels[level], categories=list(labels), ordered=True)
+    codes = np.where(missing, -1, level)
+    cat = pd.Categorical.from_codes(codes, categories=list(labels), ordered=True)
     return pd.Series(cat, index=d.index, name="grade")
+
+
+_ROUNDING = 1e-12
 
 
 def _standard_c(u: np.ndarray) -> np.ndarray:
@@ -155,7 +175,7 @@ def coupling_coordination(
         if not isinstance(frame, pd.DataFrame):
             raise InputError(f"frame must be a pandas DataFrame; {type(frame).__name__} was given.")
         subsystems = list(frame.columns)
-    subsystems = list(subsystems)
+    subsystems = column_list(subsystems, name="subsystems")
     if len(subsystems) < 2 or len(set(subsystems)) != len(subsystems):
         raise InputError(
             f"coupling needs at least 2 distinct subsystems; {format_ids(subsystems)} was given."

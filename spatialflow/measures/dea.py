@@ -14,6 +14,7 @@ from ._validation import (
     check_option,
     check_panel_keys,
     check_positive,
+    column_list,
     numeric_block,
     raise_if_missing,
 )
@@ -100,7 +101,8 @@ def _farrell_batch(x0, y0, xref, yref, *, vrs: bool, orientation: str) -> np.nda
 
 
 def _blocks(frame, inputs, outputs):
-    inputs, outputs = list(inputs), list(outputs)
+    inputs = column_list(inputs, name="inputs")
+    outputs = column_list(outputs, name="outputs")
     if not inputs or not outputs:
         raise InputError(f"DEA needs at least one input and one output; inputs={inputs}, "
                          f"outputs={outputs} were given.")

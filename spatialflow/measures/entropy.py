@@ -8,8 +8,15 @@ from typing import Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._validation import is_real_number
 from ..exceptions import InputError, MissingValueWarning, ZeroRangeWarning, format_ids
-from ._validation import check_option, check_panel_keys, numeric_block, raise_if_missing
+from ._validation import (
+    check_option,
+    check_panel_keys,
+    column_list,
+    numeric_block,
+    raise_if_missing,
+)
 
 __all__ = ["EntropyResult", "entropy_weights", "parse_directions"]
 
@@ -231,12 +238,12 @@ def entropy_weights(
     keys = [k for k in (id, time) if k is not None]
     if indicators is None:
         indicators = [c for c in frame.columns if c not in keys]
-    indicators = list(indicators)
+    indicators = column_list(indicators, name="indicators")
     if len(set(indicators)) != len(indicators):
         raise InputError(f"indicators must be distinct; {format_ids(indicators)} was given.")
     block = numeric_block(frame, indicators, what="indicator")
     signs = parse_directions(directions, indicators)
-    if not np.isfinite(shift) or shift < 0:
+    if not is_real_number(shift) or not np.isfinite(shift) or shift < 0:
         raise InputError(f"shift must be a finite number >= 0; {shift!r} was given.")
 
     finite = np.isfinite(block.to_numpy()).all(axis=1)
@@ -262,7 +269,7 @@ def entropy_weights(
     scaled_all = pd.DataFrame(np.nan, index=block.index, columns=block.columns)
     scores = np.full(len(block), np.nan)
     for label, rows in groups:
-        where = "" if label is None else f" in period {label!r}"
+        where = "" if label is None else f" in period {format_ids([label])[1:-1]}"
         part = block.iloc[rows]
         if len(part) < 2:
             raise InputError(f"the entropy method needs at least 2 rows{where}; {len(part)} given.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..exceptions import IdMismatchError, InputError, format_ids
+from .._validation import is_real_number
+from ..exceptions import EmptyInputError, IdMismatchError, InputError, format_ids
 from ._validation import as_series
 
 __all__ = ["gravity_matrix", "gravity_flows"]
@@ -21,6 +22,8 @@ def _aligned_inputs(
             f"axes; {type(distance).__name__} was given."
         )
     ids = pd.Index(pop.index)
+    if len(ids) < 2:
+        raise EmptyInputError(f"gravity flows need at least 2 units; {len(ids)} given.")
     if ids.has_duplicates:
         raise InputError(
             f"unit ids must be unique; duplicated: {format_ids(ids[ids.duplicated()])}."
@@ -105,7 +108,7 @@ def gravity_matrix(
     >>> gravity_matrix(pop, gdp, dist).loc["a", "b"]  # 0.5 * 1 * 2 / 4
     np.float64(0.25)
     """
-    if not (np.isfinite(exponent) and exponent > 0):
+    if not (is_real_number(exponent) and np.isfinite(exponent) and exponent > 0):
         raise InputError(f"exponent must be a finite number > 0; {exponent!r} was given.")
     ids, p, g, d = _aligned_inputs(population, gdp, distance)
     mass = np.sqrt(p * g)
@@ -133,7 +136,7 @@ def gravity_flows(
         Columns ``origin``, ``destination``, ``flow``, ordered by origin then destination as in
         ``population``'s index.
     """
-    if not (np.isfinite(min_flow) and min_flow >= 0):
+    if not (is_real_number(min_flow) and np.isfinite(min_flow) and min_flow >= 0):
         raise InputError(f"min_flow must be a finite number >= 0; {min_flow!r} was given.")
     f = gravity_matrix(population, gdp, distance, exponent=exponent)
     ids = f.index

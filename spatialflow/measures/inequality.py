@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError, format_ids
+from ..exceptions import EmptyInputError, InputError, MissingDataError, format_ids
 from ._validation import as_series, check_nonnegative, match_index, raise_if_missing
 
 __all__ = ["DagumGini", "TheilDecomposition", "dagum_gini", "theil", "gini",
@@ -70,9 +70,17 @@ def _pos_part_sum(a: np.ndarray, b: np.ndarray) -> float:
 
 def gini(values) -> float:
     r"""Ordinary Gini coefficient :math:`G = \sum_i\sum_r |y_i - y_r| / (2 n^2 \mu)`."""
-    y = as_series(values, name="values").to_numpy()
-    if y.size == 0 or not np.isfinite(y).all() or (y < 0).any() or y.sum() <= 0:
-        raise InputError("gini needs finite, non-negative values with a positive sum.")
+    series = as_series(values, name="values")
+    y = series.to_numpy()
+    if y.size == 0:
+        raise EmptyInputError("gini needs at least one value; none was given.")
+    bad = ~np.isfinite(y) | (y < 0)
+    if bad.any():
+        raise InputError(f"gini needs finite, non-negative values; not so at rows "
+                         f"{format_ids(series.index[bad].tolist())} "
+                         f"(values {format_ids(y[bad].tolist())}).")
+    if y.sum() <= 0:
+        raise InputError("gini needs values with a positive sum; all are 0.")
     return _abs_diff_sum(y, y) / (2.0 * y.size**2 * y.mean())
 
 
@@ -330,12 +338,20 @@ def theil(values, groups, *, weights=None) -> TheilDecomposition:
                               population_share=big_pi.rename("population_share"))
 
 
-def _by(frame, value, group, time, fn, **kw) -> pd.DataFrame:
+def _by(frame, value, group, time, fn, weights: str | None = None) -> pd.DataFrame:
     from ._validation import require_columns
 
-    require_columns(frame, [value, group, time])
+    require_columns(frame, [value, group, time] + ([weights] if weights is not None else []))
+    if len(frame) == 0:
+        raise EmptyInputError(f"the frame has no rows; {value!r} values are needed.")
+    # groupby drops rows whose period is missing: refuse rather than lose them silently.
+    missing = frame[time].isna().to_numpy()
+    if missing.any():
+        raise MissingDataError(f"the time column {time!r} has missing values at rows "
+                               f"{format_ids(frame.index[missing].tolist())}.")
     rows = []
     for period, part in frame.groupby(time, sort=True):
+        kw = {} if weights is None else {"weights": part[weights]}
         row = fn(part[value], part[group], **kw).to_frame()
         row.insert(0, time, period)
         rows.append(row)
@@ -343,21 +359,23 @@ def _by(frame, value, group, time, fn, **kw) -> pd.DataFrame:
 
 
 def dagum_gini_by(frame: pd.DataFrame, *, value: str, group: str, time: str) -> pd.DataFrame:
-    """:func:`dagum_gini` per period of a long panel, as a tidy frame (one row per period)."""
+    """:func:`dagum_gini` per period of a long panel, as a tidy frame (one row per period).
+
+    Raises
+    ------
+    MissingDataError
+        Missing periods (named rows); otherwise as :func:`dagum_gini`.
+    """
     return _by(frame, value, group, time, dagum_gini)
 
 
 def theil_by(frame: pd.DataFrame, *, value: str, group: str, time: str,
              weights: str | None = None) -> pd.DataFrame:
-    """:func:`theil` per period of a long panel, as a tidy frame (one row per period)."""
-    if weights is None:
-        return _by(frame, value, group, time, theil)
-    from ._validation import require_columns
+    """:func:`theil` per period of a long panel, as a tidy frame (one row per period).
 
-    require_columns(frame, [value, group, time, weights])
-    rows = []
-    for period, part in frame.groupby(time, sort=True):
-        row = theil(part[value], part[group], weights=part[weights]).to_frame()
-        row.insert(0, time, period)
-        rows.append(row)
-    return pd.concat(rows, ignore_index=True)
+    Raises
+    ------
+    MissingDataError
+        Missing periods (named rows); otherwise as :func:`theil`.
+    """
+    return _by(frame, value, group, time, theil, weights=weights)

@@ -6,13 +6,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError, PanelError, format_ids
+from .._validation import is_real_number
+from ..exceptions import (
+    CollinearityError,
+    InadmissibleEstimateError,
+    InputError,
+    PanelError,
+    format_ids,
+)
 from ._validation import check_panel_keys, check_positive, numeric_block, raise_if_missing
 
 __all__ = ["capital_stock", "SolowResult", "solow_tfp", "DEFAULT_DEPRECIATION"]
 
 #: Zhang Jun, Wu Guiying & Zhang Jipeng (2004), Economic Research Journal, 10: 35-44.
 DEFAULT_DEPRECIATION = 0.096
+
+#: ln(K/L) whose range is at most this share of its magnitude counts as constant.
+_FLAT_TOL = 1e-10
 
 
 def _sorted_panel(frame: pd.DataFrame, id: str, time: str) -> pd.DataFrame:
@@ -100,9 +110,9 @@ def capital_stock(
     ...               delta=0.1).round(6).tolist()  # K0 = 10/0.2 = 50; K1 = 45 + 11
     [50.0, 56.0]
     """
-    if not (0 < delta < 1):
+    if not (is_real_number(delta) and 0 < delta < 1):
         raise InputError(f"delta must lie in (0, 1); {delta!r} was given.")
-    if not (np.isfinite(price_base) and price_base > 0):
+    if not (is_real_number(price_base) and np.isfinite(price_base) and price_base > 0):
         raise InputError(f"price_base must be > 0; {price_base!r} was given.")
     cols = [investment] + ([deflator] if deflator is not None else [])
     block = numeric_block(frame, cols, what="investment/deflator")
@@ -131,8 +141,11 @@ def capital_stock(
         if len(absent):
             raise InputError(f"growth has no rate for units {format_ids(absent)}.")
         g = growth.astype(float).reindex(units)
-    else:
+    elif is_real_number(growth):
         g = pd.Series(float(growth), index=units)
+    else:
+        raise InputError("growth must be None, a number or a Series indexed by unit id; "
+                         f"{growth!r} ({type(growth).__name__}) was given.")
     bad = g.index[~(np.isfinite(g) & (g + delta > 0))]
     if len(bad):
         raise InputError(
@@ -208,7 +221,14 @@ def solow_tfp(
     Raises
     ------
     InputError
-        Non-positive values (named cells), ``alpha`` outside (0, 1).
+        Non-positive values (named cells), a given ``alpha`` outside (0, 1).
+    CollinearityError
+        ``alpha=None`` while capital is proportional to labour (:math:`\ln(K/L)` constant):
+        the regression cannot separate :math:`\alpha` from the intercept.
+    InadmissibleEstimateError
+        ``alpha=None`` and the estimate lies outside (0, 1). An estimated elasticity is
+        held to the same range as a given one: refused, never clipped or merely warned,
+        since a residual computed with, say, :math:`\alpha = 3` is not a TFP measure.
     MissingDataError
         Missing cells (named).
     """
@@ -223,13 +243,30 @@ def solow_tfp(
         if len(block) < 3:
             raise InputError(f"estimating alpha needs at least 3 rows; {len(block)} given.")
         y = logs[output] - logs[labour]
-        x = sm.add_constant((logs[capital] - logs[labour]).rename("ln_k_per_l"))
+        ln_kl = (logs[capital] - logs[labour]).rename("ln_k_per_l")
+        # ln(K/L) constant up to rounding (K = c L) leaves alpha unidentified: OLS would
+        # return whatever the rounding noise dictates (0.81 or 0.32 on the same data).
+        if np.ptp(ln_kl.to_numpy()) <= _FLAT_TOL * max(1.0, float(ln_kl.abs().max())):
+            ratio = float(np.exp(ln_kl.mean()))
+            raise CollinearityError(
+                f"alpha is not identified: capital {capital!r} is proportional to labour "
+                f"{labour!r} ({capital}/{labour} = {ratio:.6g} in every row), so ln(K/L) is "
+                "collinear with the intercept of ln(Y/L) = c + alpha ln(K/L). Pass alpha= "
+                "(e.g. a share from the national accounts).")
+        x = sm.add_constant(ln_kl)
         fit = sm.OLS(y.to_numpy(), x.to_numpy()).fit()
         alpha, alpha_se, estimated = float(fit.params[1]), float(fit.bse[1]), True
+        if not (0 < alpha < 1):
+            raise InadmissibleEstimateError(
+                f"the estimated alpha = {alpha:.6g} (SE {alpha_se:.3g}) lies outside (0, 1), "
+                "the range of a capital elasticity under constant returns (a given alpha "
+                "outside it is refused too): the pooled intensive-form regression does not "
+                "describe these data. Pass alpha= explicitly.")
     else:
         estimated = False
-        if not (0 < alpha < 1):
-            raise InputError(f"alpha must lie in (0, 1); {alpha!r} was given.")
+        if not (is_real_number(alpha) and 0 < alpha < 1):
+            raise InputError(f"alpha must be a number in (0, 1) (or None to estimate it); "
+                             f"{alpha!r} was given.")
     ln_a = (logs[output] - alpha * logs[capital] - (1 - alpha) * logs[labour]).rename("ln_tfp")
     return SolowResult(ln_tfp=ln_a, tfp=np.exp(ln_a).rename("tfp"), alpha=float(alpha),
                        alpha_se=alpha_se, estimated=estimated)

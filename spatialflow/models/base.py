@@ -28,7 +28,7 @@ import pandas as pd
 from .._typing import (BalancePolicy, BiasCorrection, CovType, LogDetMethod, MissingPolicy,
                        PanelEffects, WeightsLike)
 from ..exceptions import InputError, ModelSpecificationError
-from .design import build_frame, formula_matrices, reject_option
+from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import make_logdet
 from .ml import MLFit, fit_error, fit_lag, fit_ols
 from .results import SpatialResults
@@ -117,11 +117,12 @@ class SpatialModel:
                 X = X[:, None]
             X = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])])
         if not isinstance(y, pd.Series):
-            y = pd.Series(np.asarray(y).ravel(), index=X.index, name="y")
-        if len(y) != len(X):
-            raise InputError(f"y has {len(y)} rows and X has {len(X)}; they must match.")
-        if not y.index.equals(X.index):
-            raise InputError("y and X must share the same index (the unit ids).")
+            y = np.asarray(y).ravel()
+            if len(y) != len(X):
+                raise InputError(f"y has {len(y)} rows and X has {len(X)}; they must match.")
+            y = pd.Series(y, index=X.index, name="y")  # an array meets X by position
+        # Series meet by id: the same ids in another order are aligned, others are named.
+        y = align_response(y, X)
         X = X.copy()
         if add_constant and "Intercept" not in X.columns:
             X.insert(0, "Intercept", 1.0)

@@ -16,13 +16,14 @@ import pandas as pd
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from ..exceptions import (CollinearityError, DuplicateIdError, EmptyInputError, InputError,
+from ..exceptions import (CollinearityError, ConstantResponseError, DuplicateIdError,
+                          EmptyInputError, IdMismatchError, InputError,
                           IslandWarning, MissingDataError, MissingValueWarning,
                           ModelSpecificationError, format_ids)
 from ..weights.align import as_sparse, subset_sparse
 
 __all__ = ["ModelFrame", "formula_matrices", "build_frame", "lag_name", "check_finite",
-           "check_rank", "is_row_standardised"]
+           "check_rank", "check_response", "align_response", "is_row_standardised"]
 
 
 def lag_name(name: str) -> str:
@@ -69,11 +70,13 @@ def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.Da
     if "~" not in formula:
         raise InputError(f"formula must have a response, as in 'y ~ x1 + x2'; {formula!r} "
                          "was given.")
+    _check_text_variables(formula, data)
     try:
         mm = formulaic.model_matrix(formula, data, na_action="ignore")
     except FormulaicError as err:
         raise InputError(f"could not evaluate formula {formula!r} on the data: {err}. "
                          f"Available columns: {list(data.columns)}.") from err
+    _check_text_terms(formula, mm.rhs.model_spec, data)
     lhs = pd.DataFrame(mm.lhs)
     if lhs.shape[1] != 1:
         raise InputError(f"the formula must have one response; it gives {list(lhs.columns)}.")
@@ -84,6 +87,53 @@ def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.Da
     _propagate_missing_categories(mm.rhs.model_spec, data, X)
     X.attrs["column_variables"] = column_variables(mm.rhs.model_spec, data)
     return y, X
+
+
+def _is_text(column: pd.Series) -> bool:
+    """Text columns (object or string dtype); categoricals and booleans are deliberate."""
+    return (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)) \
+        and not isinstance(column.dtype, pd.CategoricalDtype)
+
+
+def _examples(column: pd.Series) -> str:
+    values = list(pd.unique(column.dropna()))[:3]
+    return ", ".join(repr(v) for v in values)
+
+
+def _check_text_variables(formula: str, data: pd.DataFrame) -> None:
+    """Refuse a text response before formulaic turns it into one column per distinct value."""
+    lhs = formula.split("~", 1)[0].strip()
+    if lhs in data.columns and _is_text(data[lhs]):
+        col = data[lhs]
+        numeric = pd.to_numeric(col, errors="coerce")
+        hint = (" Its values look like numbers stored as text: convert them with "
+                f"pd.to_numeric(data[{lhs!r}]) (remove thousands separators first)."
+                if numeric.notna().sum() >= 0.5 * col.notna().sum() else "")
+        raise InputError(f"the response {lhs!r} of formula {formula!r} is not numeric (dtype "
+                         f"{col.dtype}, e.g. {_examples(col)}); a model needs a numeric "
+                         "response." + hint)
+
+
+def _check_text_terms(formula: str, spec, data: pd.DataFrame) -> None:
+    """Name the text columns used as bare regressors.
+
+    formulaic dummy-codes a text column silently: a column of numbers stored as text, or an
+    id column, becomes one regressor per distinct value. A categorical is asked for
+    explicitly with ``C(column)`` (or a pandas ``category`` column).
+    """
+    bare = []
+    for structure in spec.structure:
+        for factor in structure.term.factors:
+            name = str(factor.expr)
+            if name in data.columns and _is_text(data[name]) and name not in bare:
+                bare.append(name)
+    if bare:
+        details = "; ".join(f"{c!r} (dtype {data[c].dtype}, {data[c].nunique()} distinct "
+                            f"values, e.g. {_examples(data[c])})" for c in bare)
+        raise InputError(
+            f"formula {formula!r} uses text column(s) as regressors: {details}. Write C(column) "
+            "for a categorical variable (one dummy per level but the first), or convert numbers "
+            "stored as text with pd.to_numeric.")
 
 
 def column_variables(spec, data: pd.DataFrame) -> dict[str, frozenset]:
@@ -128,6 +178,20 @@ def check_finite(y: pd.Series, X: pd.DataFrame) -> pd.Series:
     if not ok.all():
         ok.attrs["bad_columns"] = [c for c, b in zip(values.columns, bad.any(axis=0)) if b]
     return ok
+
+
+def check_response(y: np.ndarray, name: str) -> None:
+    """Raise :class:`ConstantResponseError` if the (finite) response does not vary.
+
+    A constant response has nothing to explain: least squares fits it exactly and the
+    likelihood is unbounded (sigma2 -> 0), so every "estimate" would be an artefact.
+    """
+    values = np.asarray(y, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) and np.ptp(values) <= 1e-12 * max(float(np.max(np.abs(values))), 1e-300):
+        raise ConstantResponseError(
+            f"the response {name!r} is constant (every one of its {len(values)} values is "
+            f"{values[0]:g}); a regression needs a response that varies.")
 
 
 def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
@@ -252,6 +316,8 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
                 "spatial lags are zero (as R's zero.policy=TRUE); the admissible interval of "
                 "rho/lambda comes from W's eigenvalues as usual.", IslandWarning, stacklevel=3)
 
+    check_response(y.to_numpy(), endog_name or str(y.name or "y"))
+
     regime_info = None
     if regimes is not None:
         from .regimes import expand_design
@@ -286,6 +352,31 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
     return ModelFrame(y=y.to_numpy(), X=Xm, exog_names=exog_names, lagged_names=lagged_names,
                       ids=ids, W=W, endog_name=endog_name or str(y.name or "y"),
                       dropped=dropped, regime_info=regime_info)
+
+
+def align_response(y: pd.Series, X: pd.DataFrame) -> pd.Series:
+    """``y`` in the row order of ``X``, matched by id (the package's rule: data meet by id).
+
+    Raises :class:`IdMismatchError` naming the ids found on one side only (or duplicated).
+    """
+    if y.index.equals(X.index):
+        return y
+    yi, xi = pd.Index(y.index), pd.Index(X.index)
+    if not yi.has_duplicates and not xi.has_duplicates:
+        only_y, only_x = yi.difference(xi, sort=False), xi.difference(yi, sort=False)
+        if not len(only_y) and not len(only_x):
+            return y.reindex(xi)  # same ids in another order
+        raise IdMismatchError(
+            f"y and X must hold the same unit ids (they are matched by id): "
+            f"{len(only_y)} id(s) of y are not in X {format_ids(only_y)}; {len(only_x)} id(s) "
+            f"of X are not in y {format_ids(only_x)}.")
+    if len(yi) == len(xi):
+        raise IdMismatchError(
+            "y and X have duplicated ids and differ in their order, so they cannot be matched "
+            f"by id; duplicated in y: {format_ids(yi[yi.duplicated()].unique())}, in X: "
+            f"{format_ids(xi[xi.duplicated()].unique())}. Give both the same index.")
+    raise IdMismatchError(f"y has {len(yi)} rows and X has {len(xi)}; they must hold the same "
+                          "unit ids.")
 
 
 def default_lagged(exog_names: Sequence[str]) -> list[str]:

@@ -157,7 +157,7 @@ def _finite_vector(v, name: str, index: pd.Index | None = None) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 def moran_residuals(
     resid,
-    W,
+    W=None,
     ids: Sequence | pd.Index | None = None,
     permutations: int = 0,
     *,
@@ -176,11 +176,13 @@ def moran_residuals(
 
     Parameters
     ----------
-    resid : array-like or pd.Series
-        Residuals (a Series carries its ids in the index).
-    W : scipy.sparse matrix, libpysal W or Graph
+    resid : array-like, pd.Series or fitted cross-sectional results
+        Residuals (a Series carries its ids in the index). Fitted results
+        (``moran_residuals(ols)``) give their residuals, ids and the W they carry.
+    W : scipy.sparse matrix, libpysal W or Graph, optional
         Weights used as given (no re-standardisation). A libpysal object is aligned to
-        ``ids`` (or the Series index) by :func:`spatialflow.weights.as_sparse`.
+        ``ids`` (or the Series index) by :func:`spatialflow.weights.as_sparse`. Optional
+        with fitted results (default: their W).
     ids : sequence, optional
         Unit ids of ``resid`` (defaults to the Series index, else ``0..n-1``).
     permutations : int, default 0
@@ -211,6 +213,11 @@ def moran_residuals(
             "'alternative' needs to be one of {'greater', 'less', 'two-sided'}; "
             f"{alternative!r} was given instead."
         )
+    if hasattr(resid, "params") and hasattr(resid, "resid"):
+        resid, W, ids = _moran_inputs_from_results(resid, W, ids)
+    if W is None:
+        raise InputError("moran_residuals needs the weights: pass W= (a sparse matrix, or a "
+                         "libpysal W/Graph), or pass fitted results, which carry their W.")
     if isinstance(resid, pd.Series) and ids is None:
         ids = resid.index
     values = _finite_vector(resid, "resid", pd.Index(ids) if ids is not None else None)
@@ -404,6 +411,25 @@ def _lm_inputs_from_results(res, X, W):
     X = pd.DataFrame(frame.X, index=pd.Index(frame.ids), columns=list(frame.names))
     y = pd.Series(frame.y, index=pd.Index(frame.ids), name=frame.endog_name)
     return y, X, W, pd.Index(frame.ids)
+
+
+def _moran_inputs_from_results(res, W, ids):
+    """Residuals, weights and ids of fitted cross-sectional results for Moran's I."""
+    if ids is not None:
+        raise InputError("moran_residuals(results) takes the ids from the fit; do not pass "
+                         "ids as well.")
+    if getattr(res, "panel", None) is not None:
+        raise ModelSpecificationError(
+            "moran_residuals(results) works on a cross-sectional fit; these are panel results. "
+            "Use spatialflow.models.panel_lm_tests for panels.")
+    if W is None:
+        W = res.W
+    if W is None:
+        W = getattr(getattr(res, "model", None), "w", None)
+    if W is None:
+        raise InputError(f"the {res.kind} fit carries no weights; pass them: "
+                         "moran_residuals(results, W=w).")
+    return res.resid, W, pd.Index(res.ids)
 
 
 def _frame(results: Sequence[TestResult]) -> pd.DataFrame:
@@ -811,6 +837,15 @@ def specification_search(
     if criterion not in ("lr", "wald"):
         raise InputError(f"'criterion' needs to be one of {{'lr', 'wald'}}; "
                          f"{criterion!r} was given instead.")
+    panel_options = [k for k in ("id", "time", "effects") if model_options.get(k) is not None]
+    if panel_options:
+        # Checked before fitting anything: the cross-sectional LM tests do not apply.
+        raise ModelSpecificationError(
+            "specification_search runs on a cross-section; panel options "
+            f"{panel_options} were given. For panels, fit the models with id=, time= and "
+            "effects= and use spatialflow.models.panel_lm_tests (LM tests), "
+            "spatialflow.models.durbin_tests (SDM vs SAR / SEM) and "
+            "spatialflow.models.effects_lr_tests.")
     from . import base
 
     # lagged= selects the W_<x> terms, so it goes to the Durbin models only (SLX, SDM, SDEM);
@@ -829,10 +864,6 @@ def specification_search(
     # The LM tests need only y, X and W: take them from the OLS model frame (so regimes and
     # dropped rows are as in the fits) and W from the SLX fit, aligned to the same ids.
     frame = ols.model.frame
-    if frame is None:
-        raise ModelSpecificationError(
-            "specification_search runs on a cross-section; panel options (id=, time=, "
-            "effects=) were given. Use the panel LM tests of spatialflow.models.panel.")
     if not pd.Index(frame.ids).equals(pd.Index(slx.ids)):
         raise IdMismatchError("OLS and SLX were fitted on different units; cannot run the "
                               "LM tests on a common sample.")

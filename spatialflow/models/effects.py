@@ -443,6 +443,17 @@ def _unpack(spec: _Spec, P: np.ndarray):
     return rho, cols(spec.beta_names), cols(spec.theta_names)
 
 
+def check_count(value, name: str, *, minimum: int = 1) -> int:
+    """``value`` as an int if it is an integer >= ``minimum`` (bools, floats and text are
+    refused rather than truncated: ``n_draws=2.5`` is not 2 draws)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"{name} must be an integer >= {minimum}; {value!r} "
+                         f"({type(value).__name__}) was given.")
+    if value < minimum:
+        raise InputError(f"{name} must be an integer >= {minimum}; {value!r} was given.")
+    return int(value)
+
+
 def _draw(mean: np.ndarray, cov: np.ndarray, n_draws: int, rng: np.random.Generator,
           rho_index: int | None, bounds) -> tuple[np.ndarray, int]:
     """``n_draws`` admissible draws from N(mean, cov) and the number rejected on the way."""
@@ -494,6 +505,8 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
 
     Each value of the dict is an array with a leading draws axis.
     """
+    # Checked whatever the method, so a bad value is never silently ignored.
+    n_draws = check_count(n_draws, "n_draws", minimum=2)
     if method not in ("simulation", "delta"):
         raise InputError(
             f"method must be 'simulation' or 'delta'; {method!r} was given instead."
@@ -518,8 +531,6 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
     zc = stats.norm.ppf(0.5 + level / 2)
     out = {}
     if method == "simulation":
-        if int(n_draws) < 2:
-            raise InputError(f"n_draws must be at least 2; {n_draws!r} was given.")
         if rho_index is not None and bounds is None:
             bounds = _default_bounds(W)
         rng = np.random.default_rng(seed)

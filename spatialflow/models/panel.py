@@ -138,7 +138,7 @@ class PanelSpec:
         self.data: PanelData = prepare_panel(data, y, X, w, id=id, time=time, balance=balance,
                                              missing=missing, lagged=lagged, durbin=durbin)
         # Fail at construction, not at fit, on regressors the effects absorb.
-        panel_design(self.data, effects)
+        panel_design(self.data, effects, random_available=model_kind in ("SAR", "SEM", "OLS"))
         self._logdets: dict = {}
 
     def logdet(self, method: str):
@@ -148,14 +148,15 @@ class PanelSpec:
         return self._logdets[method]
 
 
-def panel_design(panel: PanelData, effects):
+def panel_design(panel: PanelData, effects, *, random_available: bool = True):
     """Engine inputs ``(y, X, names, n_nuisance)`` for the ML engine (see module docstring).
 
     Unit effects: y and X are time-demeaned. Time effects: T period dummies are appended
     (the last ``n_nuisance`` columns), which profiles the time effects out of y, X *and*
     of the spatial lag, for any W. Random/pooled: raw data (with the intercept).
     """
-    _, names = transformed_design(panel, effects)  # raises on absorbed regressors
+    # raises on absorbed regressors
+    _, names = transformed_design(panel, effects, random_available=random_available)
     n, T = panel.n, panel.T
     exog = names[:len(names) - len(panel.lagged_names)]
     Z = np.column_stack([panel.X[exog].to_numpy(), panel.WX]) if panel.WX.shape[1] else \

@@ -30,7 +30,7 @@ from ..exceptions import (CollinearityError, DuplicateIdError, IdMismatchError, 
                           MissingDataError, MissingValueWarning, PanelError,
                           UnbalancedPanelError, UnbalancedPanelWarning, format_ids)
 from ..weights.align import weights_ids
-from .design import check_rank, default_lagged, is_row_standardised, lag_name
+from .design import check_rank, check_response, default_lagged, is_row_standardised, lag_name
 
 __all__ = ["PanelData", "prepare_panel", "within", "quasi_demean", "period_means",
            "unit_means", "EFFECTS"]
@@ -294,6 +294,7 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
     pos = pd.MultiIndex.from_arrays([keys.get_level_values(1), keys.get_level_values(0)]
                                     ).get_indexer(target)
     ys = y.to_numpy(dtype=float)[pos]
+    check_response(ys, str(y.name or "y"))
     Xs = X.iloc[pos].reset_index(drop=True).astype(float)
     index = pd.MultiIndex.from_arrays([target.get_level_values(1), target.get_level_values(0)],
                                       names=[id, time])
@@ -319,12 +320,14 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
                      row_labels=y.index.copy(), user_order=user_order)
 
 
-def transformed_design(panel: PanelData, effects: str | None) -> tuple[np.ndarray, list]:
+def transformed_design(panel: PanelData, effects: str | None, *,
+                       random_available: bool = True) -> tuple[np.ndarray, list]:
     """The within-transformed design ``[X, WX]`` for ``effects`` and its column names.
 
     Under fixed effects the intercept is dropped; a regressor that the transform
     annihilates (constant within units under unit effects, within periods under time
-    effects) raises :class:`CollinearityError` naming it.
+    effects) raises :class:`CollinearityError` naming it. The message suggests random
+    effects only when the model has them (``random_available``: SAR, SEM, OLS).
     """
     fixed = effects in ("unit", "time", "twoway")
     exog = [c for c in panel.exog_names if not (fixed and c == "Intercept")]
@@ -339,10 +342,13 @@ def transformed_design(panel: PanelData, effects: str | None) -> tuple[np.ndarra
         if flat.any():
             what = {"unit": "within units (over time)", "time": "within periods (across units)",
                     "twoway": "within units or within periods"}[effects]
+            alternative = (" (or use effects='random')" if random_available else
+                           " (random effects, which would keep them, are available for SAR "
+                           "and SEM only)")
             raise CollinearityError(
                 f"regressors {[names[j] for j in np.flatnonzero(flat)]} do not vary "
                 f"{what}, so {effects!r} fixed effects absorb them; drop them from the "
-                "formula (or use effects='random').")
+                f"formula{alternative}.")
     if Zt.shape[1] == 0:
         raise InputError("the model has no regressors left after removing the intercept.")
     check_rank(Zt, names)

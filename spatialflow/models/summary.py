@@ -6,12 +6,16 @@ DataFrames for export (``Summary.tables``, ``Comparison.table``) and render it a
 text, Markdown, LaTeX (``booktabs``) or HTML, following statsmodels' ``Summary`` and
 linearmodels' ``compare``. Nothing here prints or modifies a results object.
 
-Number format (one rule everywhere, :func:`format_number`): magnitudes from 0.01 up to 1e6
-with 4 decimals (``-1.0316``); non-zero magnitudes below 0.01 with 4 significant digits
-(``0.0003912``; below 1e-4 in scientific notation, ``3.912e-05``) so that a small variance
-such as sigma2 is not shown as ``0.0004``; magnitudes at or above 1e6 in scientific notation
-with 4 decimals (``1.2346e+07``). P-values always use 4 decimals (``0.0000`` means
-p < 0.00005). Counts are integers; missing values are blank.
+Numbers are formatted and tables laid out by :mod:`spatialflow._render` (shared with the
+report). One value (:func:`format_number`): magnitudes from 0.01 up to 1e6 with 4 decimals
+(``-1.0316``); non-zero magnitudes below 0.01 with 4 significant digits (``0.0003912``; below
+1e-4 in scientific notation, ``3.912e-05``) so that a small variance such as sigma2 is not
+shown as ``0.0004``; magnitudes at or above 1e6 in scientific notation (``1.2346e+07``).
+The columns of the coefficient and effects tables share one format per column
+(:func:`spatialflow._render.format_column`: never ``0.004898`` beside ``4.004e-05``).
+P-values always use 4 decimals (``0.0000`` means p < 0.00005). Counts are integers; missing
+values are blank. In :func:`compare` a column holds different parameters and fit statistics
+of one model, so its cells keep the one-value rule.
 
 Significance stars in :func:`compare`: ``***`` p < 0.01, ``**`` p < 0.05, ``*`` p < 0.10
 (strict inequalities: p = 0.05 gets ``*``). The renderers pad the trailing stars or closing
@@ -25,422 +29,26 @@ so under its title, with ``attrs["description"]`` or :data:`SYNTHETIC_NOTE`.
 """
 from __future__ import annotations
 
-import html
 import math
-import re
-import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spatialflow.exceptions import InputError
+from .._render import (STAR_LEVELS, STARS_NOTE, Block, Renderable, format_column,
+                       format_number, format_pvalue, significance_stars)
+from ..exceptions import InputError
 
 __all__ = ["Summary", "Comparison", "make_summary", "compare", "significance_stars",
-           "format_number", "format_pvalue", "SYNTHETIC_NOTE"]
+           "format_number", "format_pvalue", "SYNTHETIC_NOTE", "STAR_LEVELS", "STARS_NOTE"]
 
 # Model kinds whose coefficients on X are not the marginal effects (W enters y or X).
 EFFECTS_KINDS = frozenset({"SAR", "SDM", "SLX", "SDEM"})
 
-# Thresholds of the significance stars, strictest first.
-STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
-STARS_NOTE = "Significance: *** p < 0.01, ** p < 0.05, * p < 0.10."
 SYNTHETIC_NOTE = "SYNTHETIC data: not real statistics"
-
-_DECIMALS = 4
-_SIGNIFICANT = 4  # significant digits of magnitudes below _FIXED_BELOW
-_SCI_ABOVE = 1e6
-_FIXED_BELOW = 0.01
-# Trailing marks that follow a number in a cell (stars, the SE's closing parenthesis).
-_SUFFIX = re.compile(r"^(.*?)([*)]*)$", re.DOTALL)
-# U+2007 FIGURE SPACE pads Markdown cells: GFM trims ASCII spaces at the cell ends, not it.
-_FIGURE_SPACE = "\u2007"
-
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
-
-
-# ---------------------------------------------------------------------------------------
-# formatting helpers
-# ---------------------------------------------------------------------------------------
-def format_number(value: Any) -> str:
-    """Format one cell value by the module's single number rule (see module docstring).
-
-    Examples
-    --------
-    >>> [format_number(v) for v in (-1.03161574, 0.00039123, 3.9123e-05, 1.23456789e7, 0.0, 49)]
-    ['-1.0316', '0.0003912', '3.912e-05', '1.2346e+07', '0.0000', '49']
-    """
-    if value is None:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, Integral):
-        return str(int(value))
-    if isinstance(value, Real):
-        x = float(value)
-        if not math.isfinite(x):
-            return "" if math.isnan(x) else str(x)
-        if abs(x) >= _SCI_ABOVE:
-            return f"{x:.{_DECIMALS}e}"
-        if x != 0.0 and abs(x) < _FIXED_BELOW:
-            # '#' keeps trailing zeros, so every small value shows 4 significant digits;
-            # 'g' switches to scientific notation below 1e-4.
-            return f"{x:#.{_SIGNIFICANT}g}"
-        return f"{x:.{_DECIMALS}f}"
-    return str(value)
-
-
-def format_pvalue(p: float) -> str:
-    """Format a p-value with 4 fixed decimals (``0.0000`` for p < 0.00005)."""
-    if p is None or (isinstance(p, Real) and math.isnan(float(p))):
-        return ""
-    return f"{float(p):.{_DECIMALS}f}"
-
-
-def significance_stars(p: float) -> str:
-    """Stars for a p-value: ``***`` if p < 0.01, ``**`` if p < 0.05, ``*`` if p < 0.10.
-
-    Parameters
-    ----------
-    p : float
-        Two-sided p-value; NaN gives no stars.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> [significance_stars(p) for p in (0.009, 0.04, 0.09, 0.2)]
-    ['***', '**', '*', '']
-    """
-    if p is None or math.isnan(float(p)):
-        return ""
-    for threshold, stars in STAR_LEVELS:
-        if p < threshold:
-            return stars
-    return ""
-
-
-def _latex_escape(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
-
-
-def _markdown_escape(text: str) -> str:
-    return text.replace("|", r"\|")
-
-
-def _is_number_cell(text: str) -> bool:
-    """Right-align cells that look numeric (incl. ``(0.1234)`` and starred values)."""
-    core = text.strip("()*")
-    try:
-        float(core)
-    except ValueError:
-        return False
-    return True
-
-
-# ---------------------------------------------------------------------------------------
-# a renderable block: title, header row, string rows, rules, notes
-# ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Block:
-    """One table already formatted as strings; renderers only lay it out."""
-
-    title: str
-    columns: tuple[str, ...]  # header cells, first one labels the row-label column
-    rows: tuple[tuple[str, ...], ...]
-    rules_after: tuple[int, ...] = ()  # draw a thin rule after these row positions
-    show_header: bool = True
-    stretch: int = 0  # in text, the column that absorbs spare width
-    text_rows: tuple[int, ...] = ()  # rows of labels (e.g. panel effects) that never decide alignment
-    label_columns: tuple[int, ...] = (0,)  # columns of row labels (HTML <th scope="row">)
-    # Markdown needs a header row: a block without one whose rows are label/value pairs side
-    # by side is rendered there as a two-column key/value table under this header.
-    kv_header: tuple[str, str] | None = None
-
-    def alignments(self) -> list[str]:
-        """'l' for the label column and for text columns, 'r' for numeric columns."""
-        aligns = ["l"]
-        for j in range(1, len(self.columns)):
-            cells = [row[j] for i, row in enumerate(self.rows)
-                     if row[j] and i not in self.text_rows]
-            numeric = bool(cells) and all(_is_number_cell(c) for c in cells)
-            aligns.append("r" if numeric else "l")
-        return aligns
-
-    def split_cells(self) -> list[list[tuple[str, str | None]]]:
-        """Each cell as ``(number, suffix)`` in numeric columns, ``(text, None)`` elsewhere.
-
-        The suffix (stars, closing parenthesis) is left-justified to the widest suffix of its
-        column, so right-aligned numbers with and without stars share the decimal point.
-        """
-        aligns = self.alignments()
-        width = [0] * len(self.columns)
-        for i, row in enumerate(self.rows):
-            for j, cell in enumerate(row):
-                if aligns[j] == "r" and i not in self.text_rows and _is_number_cell(cell):
-                    width[j] = max(width[j], len(_SUFFIX.match(cell).group(2)))
-        out = []
-        for i, row in enumerate(self.rows):
-            cells: list[tuple[str, str | None]] = []
-            for j, cell in enumerate(row):
-                if width[j] and i not in self.text_rows and _is_number_cell(cell):
-                    core, suffix = _SUFFIX.match(cell).groups()
-                    cells.append((core, suffix.ljust(width[j])))
-                elif width[j]:
-                    # blank or text cell in a starred column: an empty slot keeps it aligned
-                    cells.append((cell, "" if i in self.text_rows else " " * width[j]))
-                else:
-                    cells.append((cell, None))
-            out.append(cells)
-        return out
-
-    def kv_pairs(self) -> list[tuple[str, str]]:
-        """The label/value pairs of a side-by-side block, column group by column group."""
-        pairs = []
-        for j in range(0, len(self.columns) - 1, 2):
-            pairs += [(row[j], row[j + 1]) for row in self.rows if row[j]]
-        return pairs
-
-
-def _joined(cells: Sequence[tuple[str, str | None]], pad: str = " ") -> list[str]:
-    return [core + ("" if suffix is None else suffix.replace(" ", pad)) for core, suffix in cells]
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=max(width, 40)) or [""]
-
-
-def _text(blocks: Sequence[_Block], title: str, notes: Sequence[str],
-          warnings: Sequence[str] = ()) -> str:
-    padded = [[_joined(cells) for cells in block.split_cells()] for block in blocks]
-    widths_all = []
-    for block, rows in zip(blocks, padded):
-        cells = ([block.columns] if block.show_header else []) + rows
-        widths = [max(len(r[j]) for r in cells) for j in range(len(block.columns))]
-        widths_all.append(widths)
-    total = max(sum(w) + 2 * (len(w) - 1) for w in widths_all)
-    total = max(total, len(title))
-    out = [title.center(total).rstrip(), "=" * total]
-    for warning in warnings:
-        out += _wrap(f"NOTE: {warning}", total) + ["=" * total]
-    for block, rows, widths in zip(blocks, padded, widths_all):
-        aligns = block.alignments()
-        # Spread spare width over the gaps so every block spans the same rule length.
-        spare = total - (sum(widths) + 2 * (len(widths) - 1))
-        widths = list(widths)
-        widths[block.stretch] += spare
-
-        def line(row: Sequence[str]) -> str:
-            parts = [
-                cell.ljust(w) if a == "l" else cell.rjust(w)
-                for cell, w, a in zip(row, widths, aligns)
-            ]
-            return "  ".join(parts).rstrip()
-
-        if block.title:
-            out.append(block.title)
-            out.append("-" * total)
-        if block.show_header:
-            out.append(line(block.columns))
-            out.append("-" * total)
-        for i, row in enumerate(rows):
-            out.append(line(row))
-            if i in block.rules_after:
-                out.append("-" * total)
-        out.append("=" * total)
-    out.extend(notes)
-    return "\n".join(out)
-
-
-def _markdown(blocks: Sequence[_Block], title: str, notes: Sequence[str],
-              warnings: Sequence[str] = ()) -> str:
-    out = [f"**{_markdown_escape(title)}**", ""]
-    for warning in warnings:
-        out += [f"> **{_markdown_escape(warning)}**", ""]
-    for block in blocks:
-        if block.title:
-            out += [f"*{_markdown_escape(block.title)}*", ""]
-        if not block.show_header and block.kv_header is not None:
-            out.append("| " + " | ".join(_markdown_escape(c) for c in block.kv_header) + " |")
-            out.append("|:---|:---|")
-            for label, value in block.kv_pairs():
-                out.append(f"| {_markdown_escape(label)} | {_markdown_escape(value)} |")
-            out.append("")
-            continue
-        aligns = block.alignments()
-        header = block.columns if block.show_header else tuple("" for _ in block.columns)
-        out.append("| " + " | ".join(_markdown_escape(c) for c in header) + " |")
-        out.append("|" + "|".join(":---" if a == "l" else "---:" for a in aligns) + "|")
-        for cells in block.split_cells():
-            row = _joined(cells, pad=_FIGURE_SPACE)
-            out.append("| " + " | ".join(_markdown_escape(c) for c in row) + " |")
-        out.append("")
-    out += [_markdown_escape(n) for n in notes]
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _latex(blocks: Sequence[_Block], title: str, notes: Sequence[str],
-           warnings: Sequence[str] = ()) -> str:
-    out = [r"% requires \usepackage{booktabs}", r"\begin{center}"]
-    out.append(r"\textbf{" + _latex_escape(title) + r"}\\[0.5ex]")
-    for warning in warnings:
-        out.append(r"\textbf{" + _latex_escape(warning) + r"}\\[0.5ex]")
-    for block in blocks:
-        ncol = len(block.columns)
-        out.append(r"\begin{tabular}{" + "".join(block.alignments()) + "}")
-        out.append(r"\toprule")
-        if block.title:
-            out.append(
-                r"\multicolumn{" + str(ncol) + r"}{c}{" + _latex_escape(block.title) + r"} \\"
-            )
-            out.append(r"\midrule")
-        if block.show_header:
-            out.append(" & ".join(_latex_escape(c) for c in block.columns) + r" \\")
-            out.append(r"\midrule")
-        for i, cells in enumerate(block.split_cells()):
-            # \phantom reserves the width of the missing stars: decimal points line up.
-            row = [_latex_escape(core) if suffix is None else
-                   _latex_escape(core) + _latex_escape(suffix.rstrip())
-                   + (r"\phantom{" + "*" * (len(suffix) - len(suffix.rstrip())) + "}"
-                      if suffix.rstrip() != suffix else "")
-                   for core, suffix in cells]
-            out.append(" & ".join(row) + r" \\")
-            if i in block.rules_after:
-                out.append(r"\midrule")
-        out.append(r"\bottomrule")
-        out.append(r"\end{tabular}\\[1ex]")
-    for note in notes:
-        out.append(r"{\footnotesize " + _latex_escape(note) + r"}\\")
-    out.append(r"\end{center}")
-    return "\n".join(out) + "\n"
-
-
-# Scoped to the summary's own class: a notebook's or page's other tables are not touched.
-# Every table of one summary spans the width of the widest (inline-block div, width 100%);
-# notes get zero width with a 100% minimum, so long notes wrap instead of widening the tables.
-_HTML_STYLE = """<style>
-.sf-summary {display: inline-block; font-size: 13px; line-height: 1.35}
-.sf-summary h4 {margin: 0.2em 0 0.4em 0; text-align: center}
-.sf-summary table {border-collapse: collapse; width: 100%; margin: 0 0 0.8em 0;
-  border-top: 2px solid #222; border-bottom: 2px solid #222}
-.sf-summary table caption {caption-side: top; text-align: left; font-weight: bold;
-  padding: 2px 8px}
-.sf-summary table td, .sf-summary table th {padding: 2px 8px; vertical-align: top;
-  border: none; background: none}
-.sf-summary table th {text-align: left; font-weight: normal; white-space: nowrap}
-.sf-summary table thead th {font-weight: bold; border-bottom: 1px solid #222}
-.sf-summary table .num {text-align: right; font-variant-numeric: tabular-nums;
-  white-space: nowrap}
-.sf-summary table .txt {text-align: left}
-.sf-summary table tr.sf-rule td, .sf-summary table tr.sf-rule th {border-bottom: 1px solid #777}
-.sf-summary .sfx {display: inline-block; text-align: left}
-.sf-summary .sf-note {margin: 0.15em 0; font-size: 90%}
-.sf-summary .sf-synthetic {margin: 0.3em 0 0.6em 0; padding: 4px 8px; font-weight: bold;
-  color: #8a1c00; border: 1px solid #8a1c00; background: #fff4ef}
-.sf-summary .sf-note, .sf-summary .sf-synthetic {width: 0; min-width: calc(100% - 18px)}
-</style>"""
-
-
-def _html(blocks: Sequence[_Block], title: str, notes: Sequence[str], css_class: str,
-          warnings: Sequence[str] = ()) -> str:
-    esc = html.escape
-    out = [f'<div class="sf-summary {css_class}">', _HTML_STYLE, f"<h4>{esc(title)}</h4>"]
-    for warning in warnings:
-        out.append(f'<p class="sf-synthetic" role="note">{esc(warning)}</p>')
-    for block in blocks:
-        aligns = block.alignments()
-        kinds = ["num" if a == "r" else "txt" for a in aligns]
-        out.append("<table>")
-        if block.title:
-            out.append(f"<caption>{esc(block.title)}</caption>")
-        if block.show_header:
-            out.append("<thead><tr>" + "".join(
-                f'<th scope="col" class="{k}">{esc(c)}</th>' for c, k in zip(block.columns, kinds)
-            ) + "</tr></thead>")
-        out.append("<tbody>")
-        for i, cells in enumerate(block.split_cells()):
-            parts = []
-            for j, (core, suffix) in enumerate(cells):
-                if j in block.label_columns:
-                    parts.append(f'<th scope="row">{esc(core)}</th>')
-                    continue
-                content = esc(core)
-                if suffix is not None and suffix != "":
-                    # a fixed-width slot for the stars keeps the numbers' right edges aligned
-                    content += (f'<span class="sfx" style="width: {len(suffix)}ch">'
-                                f"{esc(suffix.rstrip())}</span>")
-                parts.append(f'<td class="{kinds[j]}">{content}</td>')
-            rule = ' class="sf-rule"' if i in block.rules_after else ""
-            out.append(f"<tr{rule}>" + "".join(parts) + "</tr>")
-        out.append("</tbody>")
-        out.append("</table>")
-    for note in notes:
-        out.append(f'<p class="sf-note">{esc(note)}</p>')
-    out.append("</div>")
-    return "\n".join(out) + "\n"
-
-
-class _Renderable:
-    """Shared renderers over ``self._blocks``, ``self.title``, ``self.notes``, ``self.warnings``."""
-
-    _blocks: tuple[_Block, ...]
-    title: str
-    notes: tuple[str, ...]
-    warnings: tuple[str, ...] = ()
-    _css_class = "spatialflow"
-
-    def as_text(self) -> str:
-        """Plain-text rendering (fixed-width columns)."""
-        return _text(self._blocks, self.title, self.notes, self.warnings)
-
-    def as_markdown(self) -> str:
-        """GitHub-flavoured Markdown (pipe tables)."""
-        return _markdown(self._blocks, self.title, self.notes, self.warnings)
-
-    def as_latex(self) -> str:
-        """LaTeX ``tabular`` environments using ``booktabs`` rules; special characters escaped."""
-        return _latex(self._blocks, self.title, self.notes, self.warnings)
-
-    def as_html(self) -> str:
-        """HTML fragment for notebooks: a ``<div>`` with a scoped ``<style>`` and one
-        ``<table>`` per block; text is HTML-escaped. See :meth:`as_html_document` for a file."""
-        return _html(self._blocks, self.title, self.notes, self._css_class, self.warnings)
-
-    def as_html_document(self, *, preface: Sequence[str] = ()) -> str:
-        """A standalone UTF-8 HTML page: ``preface`` paragraphs (plain text, e.g. a data
-        notice), then :meth:`as_html`."""
-        esc = html.escape
-        body = "".join(f'<p class="sf-preface"><strong>{esc(p)}</strong></p>\n' for p in preface)
-        return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-                f"<title>{esc(self.title)}</title>\n</head>\n<body>\n{body}{self.as_html()}"
-                "</body>\n</html>\n")
-
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.as_html()
-
 
 # ---------------------------------------------------------------------------------------
 # Summary of one model
@@ -524,14 +132,12 @@ def _effects_frame(effects: pd.DataFrame, level: float) -> pd.DataFrame:
     return frame.set_index(["variable", "effect"])
 
 
-def _inference_block(title: str, frame: pd.DataFrame, labels: Sequence[str]) -> _Block:
-    rows = []
-    for label, (_, values) in zip(labels, frame.iterrows()):
-        cells = [label]
-        for col, value in values.items():
-            cells.append(format_pvalue(value) if col.startswith("P>") else format_number(value))
-        rows.append(tuple(cells))
-    return _Block(title=title, columns=("",) + tuple(frame.columns), rows=tuple(rows))
+def _inference_block(title: str, frame: pd.DataFrame, labels: Sequence[str]) -> Block:
+    # One number format per column (estimates, standard errors, ...), p-values fixed.
+    columns = [format_column(frame[col].tolist(), pvalue=str(col).startswith("P>"))
+               for col in frame.columns]
+    rows = tuple((label, *cells) for label, cells in zip(labels, zip(*columns)))
+    return Block(title=title, columns=("",) + tuple(frame.columns), rows=rows)
 
 
 def _effective_nobs(results: Any) -> int | None:
@@ -603,7 +209,7 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
     return left, right
 
 
-def _header_block(left: list[tuple[str, Any]], right: list[tuple[str, Any]]) -> _Block:
+def _header_block(left: list[tuple[str, Any]], right: list[tuple[str, Any]]) -> Block:
     """Two label/value pairs per row, statsmodels style."""
     rows = []
     for i in range(max(len(left), len(right))):
@@ -612,7 +218,7 @@ def _header_block(left: list[tuple[str, Any]], right: list[tuple[str, Any]]) -> 
             label, value = side[i] if i < len(side) else ("", None)
             cells += [f"{label}:" if label else "", format_number(value)]
         rows.append(tuple(cells))
-    return _Block(title="", columns=("", "", "", ""), rows=tuple(rows), show_header=False,
+    return Block(title="", columns=("", "", "", ""), rows=tuple(rows), show_header=False,
                   stretch=1, label_columns=(0, 2), kv_header=("Item", "Value"))
 
 
@@ -638,7 +244,7 @@ def _synthetic_notes(results_list: Sequence[Any], names: Sequence[str] | None = 
     return notes
 
 
-class Summary(_Renderable):
+class Summary(Renderable):
     """Summary of one fitted spatial model, built by :func:`make_summary`.
 
     Attributes
@@ -663,7 +269,7 @@ class Summary(_Renderable):
         self,
         title: str,
         tables: Sequence[pd.DataFrame],
-        blocks: Sequence[_Block],
+        blocks: Sequence[Block],
         notes: Sequence[str] = (),
         warnings: Sequence[str] = (),
     ) -> None:
@@ -702,8 +308,7 @@ def make_summary(
     include_effects : bool, optional
         Add the LeSage–Pace direct/indirect/total effects table. Default: True for the
         kinds in which W enters the mean of y through X or y (SAR, SDM, SLX, SDEM), where
-        coefficients are not marginal effects. If the effects module is not available
-        (``NotImplementedError`` or ``AttributeError``), the table is left out with a note.
+        coefficients are not marginal effects. An error while computing them propagates.
     level : float, default 0.95
         Coverage of the coefficient interval
 
@@ -741,17 +346,13 @@ def make_summary(
         notes.append(eff_note)
 
     if include_effects:
-        try:
-            effects = results.effects(n_draws=n_draws, seed=seed, level=level)
-        except (NotImplementedError, AttributeError) as exc:
-            # The effects module may not be available for this results object yet.
-            notes.append(f"Effects not shown: {type(exc).__name__}: {exc}")
-        else:
-            eff = _effects_frame(effects, level)
-            tables.append(eff)
-            labels = [f"{var}: {kind}" for var, kind in eff.index]
-            blocks.append(_inference_block("Effects (LeSage-Pace)", eff, labels))
-            notes.append(f"Effects inference: {n_draws} simulation draws, seed {seed}.")
+        # An error here is a bug or a bad option and propagates: it is never a footnote.
+        effects = results.effects(n_draws=n_draws, seed=seed, level=level)
+        eff = _effects_frame(effects, level)
+        tables.append(eff)
+        labels = [f"{var}: {kind}" for var, kind in eff.index]
+        blocks.append(_inference_block("Effects (LeSage-Pace)", eff, labels))
+        notes.append(f"Effects inference: {n_draws} simulation draws, seed {seed}.")
 
     title = f"{results.kind} Regression Results"
     return Summary(title, tables, blocks, notes, _synthetic_notes([results]))
@@ -867,7 +468,7 @@ def _cell(est: float, se: float, p: float, stars: bool) -> tuple[str, str]:
     return format_number(est) + mark, f"({format_number(se)})"
 
 
-class Comparison(_Renderable):
+class Comparison(Renderable):
     """Several fitted models side by side, built by :func:`compare`.
 
     Attributes
@@ -896,7 +497,7 @@ class Comparison(_Renderable):
         title: str,
         table: pd.DataFrame,
         numeric: dict[str, pd.DataFrame | None],
-        blocks: Sequence[_Block],
+        blocks: Sequence[Block],
         notes: Sequence[str],
         warnings: Sequence[str] = (),
     ) -> None:
@@ -1071,11 +672,7 @@ def compare(
         for model, res in zip(names, results_list):
             if res.kind not in EFFECTS_KINDS:
                 continue
-            try:
-                eff = res.effects(n_draws=n_draws, seed=seed)
-            except (NotImplementedError, AttributeError) as exc:
-                notes.append(f"Effects of {model} not shown: {type(exc).__name__}: {exc}")
-                continue
+            eff = res.effects(n_draws=n_draws, seed=seed)
             frames[model] = _effects_frame(eff, 0.95)
         if frames:
             effects_long = pd.concat(frames, names=["model"])
@@ -1099,7 +696,7 @@ def compare(
     notes.append("Standard errors in parentheses.")
 
     table = pd.DataFrame(body, index=pd.Index(labels, name=None), columns=names)
-    block = _Block(
+    block = Block(
         title="",
         columns=("",) + tuple(names),
         rows=tuple((lab, *cells) for lab, cells in zip(labels, body)),

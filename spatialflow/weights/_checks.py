@@ -13,20 +13,29 @@ from ..exceptions import (
     InputError,
     format_ids,
 )
+from .align import check_ids_present
 
 __all__ = ["check_frame", "check_geometries"]
 
 
-def check_frame(frame, *, need_geometry: bool, kind: str) -> None:
-    """Type, emptiness and unique ids of the frame the weights are built on."""
+def check_frame(frame, *, need_geometry: bool, kind: str, label: str | None = None) -> None:
+    """Type, emptiness and unique ids of the frame the weights are built on.
+
+    ``label`` names the caller in messages (default ``kind='<kind>'``).
+    """
+    label = label or f"kind={kind!r}"
     expected = gpd.GeoDataFrame if need_geometry else pd.DataFrame
     if not isinstance(frame, expected):
         raise InputError(
-            f"kind={kind!r} needs a {expected.__name__} whose index holds the unit ids; "
+            f"{label} needs a {expected.__name__} whose index holds the unit ids; "
             f"{type(frame).__name__} was given instead."
         )
     if len(frame) == 0:
-        raise EmptyInputError(f"the frame has no rows; kind={kind!r} needs at least 2 units.")
+        raise EmptyInputError(f"the frame has no rows; {label} needs at least 2 units.")
+    if len(frame) == 1:
+        raise InputError(f"the frame has 1 row (id {frame.index[0]!r}); {label} needs at least "
+                         "2 units: a single unit has no neighbours to weigh.")
+    check_ids_present(frame.index, "the frame's index")
     if frame.index.has_duplicates:
         dup = frame.index[frame.index.duplicated()].unique()
         raise DuplicateIdError(
@@ -34,20 +43,23 @@ def check_frame(frame, *, need_geometry: bool, kind: str) -> None:
         )
 
 
-def check_geometries(gdf: gpd.GeoDataFrame, *, polygons: bool, kind: str) -> None:
+def check_geometries(gdf: gpd.GeoDataFrame, *, polygons: bool, kind: str,
+                     label: str | None = None) -> None:
     """Missing, empty, invalid or (for contiguity) non-polygonal geometries, named by id."""
+    label = label or f"kind={kind!r}"
     geoms = gdf.geometry.values
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
     invalid = ~missing & ~empty & ~shapely.is_valid(geoms)
     problems = []
-    for label, mask in (("missing (None)", missing), ("empty", empty), ("invalid", invalid)):
+    for problem, mask in (("missing (None)", missing), ("empty", empty),
+                          ("invalid", invalid)):
         if mask.any():
-            problems.append(f"{label}: {format_ids(gdf.index[mask])}")
+            problems.append(f"{problem}: {format_ids(gdf.index[mask])}")
     if problems:
         hint = " Repair invalid ones with gdf.make_valid()." if invalid.any() else ""
         raise GeometryError(
-            f"kind={kind!r} needs a valid, non-empty geometry for every unit; "
+            f"{label} needs a valid, non-empty geometry for every unit; "
             + "; ".join(problems) + "." + hint
         )
     if polygons:
@@ -55,6 +67,6 @@ def check_geometries(gdf: gpd.GeoDataFrame, *, polygons: bool, kind: str) -> Non
         not_poly = ~np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
         if not_poly.any():
             raise GeometryError(
-                f"kind={kind!r} needs Polygon or MultiPolygon geometries; these ids have other "
+                f"{label} needs Polygon or MultiPolygon geometries; these ids have other "
                 f"types: {format_ids(gdf.index[not_poly])}. Use a distance-based kind for points."
             )

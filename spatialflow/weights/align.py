@@ -7,9 +7,33 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..exceptions import DuplicateIdError, IdMismatchError, InputError, format_ids
+from ..exceptions import (
+    DuplicateIdError,
+    IdMismatchError,
+    InputError,
+    InvalidWeightsError,
+    MissingDataError,
+    format_ids,
+)
 
-__all__ = ["weights_ids", "as_sparse"]
+__all__ = ["weights_ids", "as_sparse", "check_weights_values", "check_ids_present"]
+
+
+def check_ids_present(ids: pd.Index, what: str) -> None:
+    """Raise :class:`MissingDataError` if ``ids`` holds None/NaN, naming the row positions.
+
+    Checked before duplicates: two missing ids would otherwise read as "duplicated ids
+    [nan]", and a single one would slip through as a unit called NaN.
+    """
+    if isinstance(ids, pd.MultiIndex):  # tuple ids: missing if any level is
+        missing = np.flatnonzero(ids.to_frame(index=False).isna().any(axis=1).to_numpy())
+    else:
+        missing = np.flatnonzero(pd.isna(ids))
+    if missing.size:
+        raise MissingDataError(
+            f"{what} has {missing.size} missing id(s) (None or NaN) at row position(s) "
+            f"{format_ids(missing.tolist())}; every unit needs an id (set the index to a "
+            "complete id column, e.g. df.set_index('code')).")
 
 
 def weights_ids(w) -> pd.Index:
@@ -25,8 +49,13 @@ def weights_ids(w) -> pd.Index:
     )
 
 
-def as_sparse(w, ids: Sequence | pd.Index) -> sp.csr_matrix:
+def as_sparse(w, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
+              allow_negative: bool = False) -> sp.csr_matrix:
     """Return the weights as a CSR matrix whose rows and columns follow ``ids``.
+
+    The one path by which models and measures turn the user's weights into a matrix: ids
+    are matched by value (never by position) and the weights' values are checked with
+    :func:`check_weights_values`.
 
     Parameters
     ----------
@@ -34,6 +63,13 @@ def as_sparse(w, ids: Sequence | pd.Index) -> sp.csr_matrix:
         Spatial weights keyed by unit id (already transformed as the user wants).
     ids : sequence
         The ids of the data rows, in data order.
+    allow_self_loops : bool, default False
+        Accept a non-zero diagonal (a unit in its own spatial lag). Refused by default: the
+        spatial models assume :math:`w_{ii} = 0`, and a self-loop silently changes
+        rho. libpysal's explicit *zero* self-links of islands are not self-loops.
+    allow_negative : bool, default False
+        Accept negative weights. Refused by default: the admissible interval of
+        rho and row standardisation assume non-negative weights.
 
     Returns
     -------
@@ -46,9 +82,17 @@ def as_sparse(w, ids: Sequence | pd.Index) -> sp.csr_matrix:
         If ``ids`` has duplicates.
     IdMismatchError
         If the ids of the data and of the weights differ; the message names them.
+    InvalidWeightsError
+        Non-finite weights, or (unless allowed) self-loops or negative weights; the
+        message names the units.
     """
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
+        raise InputError(f"ids must be a sequence or Index of unit ids (the data's index); "
+                         f"{type(ids).__name__} {ids!r} was given.")
     ids = pd.Index(ids)
     wids = weights_ids(w)
+    check_ids_present(ids, "the data's index")
+    check_ids_present(wids, "the weights")
     if ids.has_duplicates:
         dup = ids[ids.duplicated()].unique()
         hint = ""
@@ -73,11 +117,70 @@ def as_sparse(w, ids: Sequence | pd.Index) -> sp.csr_matrix:
     # libpysal's Graph stores an island as a zero-weight self-link: drop stored zeros so an
     # island is an empty row (and nnz counts real links only).
     matrix.eliminate_zeros()
+    check_weights_values(matrix, wids, allow_self_loops=allow_self_loops,
+                         allow_negative=allow_negative)
     if not wids.equals(ids):
         order = wids.get_indexer(ids)
         matrix = matrix[order][:, order]
     matrix.sort_indices()
     return matrix.tocsr()
+
+
+def check_weights_values(matrix, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
+                         allow_negative: bool = False) -> None:
+    """Refuse non-finite weights, self-loops and negative weights, naming the units.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix or numpy array
+        Square weights, rows and columns in the order of ``ids``. Explicitly stored zeros
+        (libpysal's zero self-link of an island) are not links and are ignored.
+    ids : sequence
+        The unit ids of the rows (for the messages).
+    allow_self_loops, allow_negative : bool
+        See :func:`as_sparse`.
+
+    Raises
+    ------
+    InvalidWeightsError
+        Naming the (unit, neighbour) pairs with NaN/inf or negative weights and the units
+        with a non-zero self-weight.
+    """
+    coo = sp.coo_matrix(matrix)
+    ids = pd.Index(ids)
+    # Python scalars in messages: "('a', 'b')" rather than "(np.str_('a'), ...)".
+    labels = ids.tolist()
+
+    def pairs(mask):
+        return [(labels[i], labels[j])
+                for i, j in zip(coo.row[mask].tolist(), coo.col[mask].tolist())]
+
+    bad = ~np.isfinite(coo.data)
+    if bad.any():
+        rows = pd.unique(coo.row[bad])
+        raise InvalidWeightsError(
+            f"the weights must be finite; {int(bad.sum())} weight(s) are NaN or infinite, in "
+            f"the rows of unit(s) {format_ids([labels[i] for i in rows])}; (unit, neighbour) "
+            f"pairs: {format_ids(pairs(bad), limit=10)}. Check the distances or attributes "
+            "the weights were built from (e.g. two units at distance 0 give 1/d = inf).")
+    if not allow_self_loops:
+        loops = (coo.row == coo.col) & (coo.data != 0)
+        if loops.any():
+            units = [labels[i] for i in coo.row[loops]]
+            raise InvalidWeightsError(
+                f"the weights have {len(units)} self-loop(s) (a non-zero diagonal w_ii): units "
+                f"{format_ids(units)}. A unit must not be its own neighbour in a spatial lag "
+                "(it changes rho and the effects); rebuild the weights without self-links "
+                "(libpysal: Graph.assign_self_weight(0)), or pass allow_self_loops=True to "
+                "as_sparse if this is intended.")
+    if not allow_negative:
+        neg = coo.data < 0
+        if neg.any():
+            raise InvalidWeightsError(
+                f"the weights must be non-negative; {int(neg.sum())} weight(s) are negative, "
+                f"at (unit, neighbour) pairs {format_ids(pairs(neg), limit=10)}. The admissible "
+                "interval of rho and row standardisation assume w_ij >= 0; pass "
+                "allow_negative=True to as_sparse if this is intended.")
 
 
 def _mismatch_hint(ids: pd.Index, wids: pd.Index) -> str:

@@ -18,7 +18,8 @@ def _column_values(frame: pd.DataFrame, column) -> np.ndarray:
             f"column {column!r} is not in the frame; available columns: {list(frame.columns)}."
         )
     values = frame[column]
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+    if (not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+            or pd.api.types.is_complex_dtype(values)):
         raise InputError(f"column {column!r} must be numeric; its dtype is {values.dtype}.")
     values = values.to_numpy(dtype=float)
     bad = ~np.isfinite(values)

@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from libpysal.graph import Graph
 
 from .._typing import WeightsKind
+from .._validation import check_count, check_flag
 from ..exceptions import InputError, WeightsKindError
 from ._checks import check_frame, check_geometries
 from .attribute import economic_matrix, nested_matrix
@@ -175,6 +176,11 @@ def _resolve_options(kind, options: dict) -> dict:
     missing = [key for key, val in resolved.items() if val is REQUIRED]
     if missing:
         raise InputError(f"kind={kind!r} needs the option(s) {missing}.")
+    # Checked even where unused (no islands, binary ignored): a wrong value is a mistake
+    # that would surface only on other data.
+    check_count(resolved["k_islands"], "k_islands")
+    if "binary" in resolved:
+        check_flag(resolved["binary"], "binary")
     return resolved
 
 

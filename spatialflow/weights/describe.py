@@ -8,6 +8,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ..exceptions import EmptyInputError
 from .align import weights_ids
 
 __all__ = ["WeightsDescription", "describe"]
@@ -28,6 +29,10 @@ class WeightsDescription:
     symmetric: bool
     asymmetric_share: float
     transform: str
+    n_self_loops: int = 0
+    self_loops: tuple = ()
+    n_negative: int = 0
+    n_nonfinite: int = 0
 
     def to_series(self) -> pd.Series:
         """The description as a pandas Series (islands as a tuple of ids)."""
@@ -46,7 +51,13 @@ def describe(w) -> WeightsDescription:
         neighbour *relation* is symmetric (j is a neighbour of i iff i is of j -- row
         standardisation makes values asymmetric, not the relation);
         ``asymmetric_share`` share of links whose reverse link is absent; ``transform`` the
-        libpysal transformation code ("O" original, "R" row-standardised, "B" binary, ...).
+        libpysal transformation code ("O" original, "R" row-standardised, "B" binary, ...);
+        ``n_self_loops`` and ``self_loops`` the count and ids of units with a non-zero
+        self-weight :math:`w_{ii}` (libpysal's explicit zero self-link of an island is not
+        one; models refuse self-loops, see :func:`~spatialflow.weights.as_sparse`);
+        ``n_negative`` and ``n_nonfinite`` the numbers of negative and of NaN/inf weights
+        (also refused by the models). Self-loops are not counted in ``n_links`` nor as
+        neighbours.
 
     Examples
     --------
@@ -57,7 +68,14 @@ def describe(w) -> WeightsDescription:
     (124, (), 1, True)
     """
     ids = weights_ids(w)
+    if len(ids) == 0:
+        raise EmptyInputError("the weights have no units; nothing to describe.")
     matrix = sp.csr_matrix(w.sparse, dtype=float)
+    matrix.eliminate_zeros()
+    diagonal = matrix.diagonal()
+    loops = np.flatnonzero(diagonal != 0)
+    n_negative = int(np.count_nonzero(matrix.data < 0))
+    n_nonfinite = int(np.count_nonzero(~np.isfinite(matrix.data)))
     matrix.setdiag(0)
     matrix.eliminate_zeros()
     pattern = matrix.copy()
@@ -80,4 +98,8 @@ def describe(w) -> WeightsDescription:
         symmetric=n_asym == 0,
         asymmetric_share=n_asym / n_links if n_links else 0.0,
         transform=str(transform).upper(),
+        n_self_loops=int(loops.size),
+        self_loops=tuple(ids[loops].tolist()),
+        n_negative=n_negative,
+        n_nonfinite=n_nonfinite,
     )

@@ -10,6 +10,7 @@ from scipy.spatial.distance import pdist, squareform
 
 from .._crs import metre_factor, to_metric
 from ..exceptions import GeometryError, InputError, format_ids
+from ._checks import check_frame, check_geometries
 
 __all__ = [
     "centroids_km", "knn_matrix", "distance_band_matrix", "inverse_distance_matrix",
@@ -150,5 +151,7 @@ def distance_matrix_km(gdf: gpd.GeoDataFrame, project=False) -> pd.DataFrame:
     >>> d.shape, float(d.loc["440103", "440103"])
     ((124, 124), 0.0)
     """
+    check_frame(gdf, need_geometry=True, kind="", label="distance_matrix_km")
+    check_geometries(gdf, polygons=False, kind="", label="distance_matrix_km")
     xy = centroids_km(gdf, project=project)
     return pd.DataFrame(squareform(pdist(xy)), index=gdf.index.copy(), columns=gdf.index.copy())

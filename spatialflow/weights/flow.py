@@ -51,6 +51,11 @@ def flow_matrix(
             f"the flow table lacks column(s) {missing}; expected origin={origin!r}, "
             f"destination={destination!r}, value={value!r}; it has {list(flows.columns)}."
         )
+    gaps = flows[[origin, destination]].isna().any(axis=1).to_numpy()
+    if gaps.any():
+        raise MissingDataError(
+            f"the flow table has missing origin or destination ids in rows "
+            f"{format_ids(flows.index[gaps].tolist())}.")
     o, d = pd.Index(flows[origin]), pd.Index(flows[destination])
     unknown = o.append(d).unique().difference(ids, sort=False)
     if len(unknown):
@@ -59,7 +64,8 @@ def flow_matrix(
             f"{format_ids(unknown)}."
         )
     f = flows[value]
-    if not pd.api.types.is_numeric_dtype(f):
+    if (not pd.api.types.is_numeric_dtype(f) or pd.api.types.is_bool_dtype(f)
+            or pd.api.types.is_complex_dtype(f)):
         raise InputError(f"flow column {value!r} must be numeric; its dtype is {f.dtype}.")
     f = f.to_numpy(dtype=float)
     rows_bad = ~np.isfinite(f)

@@ -1,0 +1,122 @@
+"""Validators of scalar arguments shared by every module (a leaf: imports only exceptions).
+
+Randomness enters spatialflow in several places (simulated effects inference, the synthetic
+panel, Moran permutations, stochastic traces, the pipeline). Each checks its seed and its
+counts here, so that ``seed=1.5``, ``seed=-1``, ``seed="x"`` or ``n_draws=2.5`` fail the same
+way everywhere instead of reaching numpy's bit generator (which rejects some and silently
+accepts others, e.g. ``True`` as the seed 1).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .exceptions import InputError
+
+__all__ = ["check_seed", "check_count", "is_real_number", "check_flag"]
+
+
+def _is_integer(value) -> bool:
+    # bool is an int subclass (True == 1): a flag passed by mistake, never a seed or a count.
+    return (isinstance(value, (numbers.Integral, np.integer))
+            and not isinstance(value, (bool, np.bool_)))
+
+
+def is_real_number(value) -> bool:
+    """True for a real scalar (Python or numpy int/float, NaN included), False for ``bool``,
+    strings and everything else: lets a check compare numbers without a raw ``TypeError``.
+    """
+    return (isinstance(value, (numbers.Real, np.integer, np.floating))
+            and not isinstance(value, (bool, np.bool_)))
+
+
+def check_flag(value, name: str) -> bool:
+    """Return ``value`` if it is a bool (Python or numpy); a string such as ``"no"`` is
+    truthy and would silently mean True, so anything else is refused.
+
+    Raises
+    ------
+    InputError
+        If ``value`` is not a bool.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be True or False; {value!r} ({type(value).__name__}) "
+                         "was given.")
+    return bool(value)
+
+
+def check_seed(seed, name: str = "seed", *, allow_none: bool = False,
+               allow_generator: bool = False):
+    """Return ``seed`` as a Python int after checking it is a non-negative integer.
+
+    Parameters
+    ----------
+    seed : int
+        The seed given by the user. Python and numpy integers are accepted; ``bool``,
+        floats (even ``2.0``), strings and negative integers are refused.
+    name : str
+        The argument's name, for the message.
+    allow_none : bool
+        Accept ``None`` (returned unchanged) where the API documents it, e.g. "fresh entropy
+        from the operating system" or "do not reseed".
+    allow_generator : bool
+        Accept a ``numpy.random.Generator`` (returned unchanged) where the API documents it.
+
+    Returns
+    -------
+    int, None or numpy.random.Generator
+
+    Raises
+    ------
+    InputError
+        If ``seed`` is not a non-negative integer (or an allowed None / Generator).
+
+    Examples
+    --------
+    >>> check_seed(7), check_seed(np.int64(7))
+    (7, 7)
+    >>> check_seed(1.5)
+    Traceback (most recent call last):
+    ...
+    spatialflow.exceptions.InputError: seed must be a non-negative integer; 1.5 (float) was given.
+    """
+    if seed is None and allow_none:
+        return None
+    if allow_generator and isinstance(seed, np.random.Generator):
+        return seed
+    if not _is_integer(seed) or seed < 0:
+        accepted = "a non-negative integer"
+        if allow_none:
+            accepted += " or None"
+        if allow_generator:
+            accepted += " or a numpy.random.Generator"
+        raise InputError(f"{name} must be {accepted}; {seed!r} ({type(seed).__name__}) was "
+                         "given.")
+    return int(seed)
+
+
+def check_count(n, name: str, *, minimum: int = 1) -> int:
+    """Return ``n`` as a Python int after checking it is an integer ``>= minimum``.
+
+    For counts such as ``n_draws``, ``permutations`` or ``k``: ``2.5``, ``"100"``, ``True``
+    and ``2.0`` are refused (a count given as a float or text is a mistake upstream).
+
+    Raises
+    ------
+    InputError
+        If ``n`` is not an integer or is below ``minimum``.
+
+    Examples
+    --------
+    >>> check_count(100, "n_draws")
+    100
+    >>> check_count("100", "n_draws")
+    Traceback (most recent call last):
+    ...
+    spatialflow.exceptions.InputError: n_draws must be an integer >= 1; '100' (str) was given.
+    """
+    if not _is_integer(n) or n < minimum:
+        raise InputError(f"{name} must be an integer >= {minimum}; {n!r} ({type(n).__name__}) "
+                         "was given.")
+    return int(n)
