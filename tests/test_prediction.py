@@ -164,6 +164,11 @@ def test_prediction_bad_input(columbus, fits):
         res.predict(df.iloc[1:])
     with pytest.raises(InputError, match="non-finite"):
         res.scenario(pd.DataFrame({"INC": [np.nan]}, index=[df.index[0]]))
+    one = pd.DataFrame({"INC": [1.0]}, index=[df.index[0]])
+    with pytest.raises(InputError, match="n_draws"):
+        res.scenario(one, n_draws=1)
+    with pytest.raises(InputError, match="seed must be a non-negative integer"):
+        res.scenario(one, seed=1.5)
 
 
 def test_panel_scenario_matches_dense_inverse():

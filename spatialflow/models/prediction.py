@@ -431,8 +431,10 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
 
     if not 0 < level < 1:
         raise InputError(f"level must be in (0, 1); {level!r} was given.")
-    if not isinstance(n_draws, (int, np.integer)) or n_draws < 2:
-        raise InputError(f"n_draws must be an integer >= 2; {n_draws!r} was given.")
+    from .._validation import check_count, check_seed
+
+    n_draws = check_count(n_draws, "n_draws", minimum=2)
+    seed = check_seed(seed, allow_none=True)
     D, changed = _delta_matrix(results, delta)
     W = _unit_W(results) if (results.lagged_names or results.kind in _LAG) else None
     exog = list(results.exog_names)
