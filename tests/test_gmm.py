@@ -164,3 +164,10 @@ def test_gmm_bad_input(columbus):
         sf.SEM.from_formula(FORMULA, data=df, w=w).fit(method="gmm", robust="white")
     with pytest.raises(ModelSpecificationError, match="least squares is already"):
         sf.SLX.from_formula(FORMULA, data=df, w=w).fit(method="gmm")
+
+
+def test_compare_names_gmm_columns(columbus):
+    df, w = columbus
+    model = sf.SDM.from_formula(FORMULA, data=df, w=w)
+    text = sf.compare([model.fit(), model.fit(method="gmm")]).as_text()
+    assert "SSE/n for SDM-1 (maximum likelihood); SSE/n for SDM-2 (GMM residuals" in text

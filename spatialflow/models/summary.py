@@ -425,12 +425,16 @@ def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
     ls = [n for n, r in zip(names, results_list)
           if str(r.kind) in ("OLS", "SLX") and not getattr(r, "panel", None)]
     panel = [n for n, r in zip(names, results_list) if getattr(r, "panel", None)]
-    ml = [n for n in names if n not in ls and n not in panel]
+    gmm = [n for n, r in zip(names, results_list)
+           if (getattr(r, "extra", None) or {}).get("method") == "gmm"]
+    ml = [n for n in names if n not in ls and n not in panel and n not in gmm]
     parts = []
     if ls:
         parts.append(f"SSE/(n - k) for {', '.join(ls)} (least squares, as R's lm)")
     if ml:
         parts.append(f"SSE/n for {', '.join(ml)} (maximum likelihood)")
+    if gmm:
+        parts.append(f"SSE/n for {', '.join(gmm)} (GMM residuals; no likelihood)")
     if panel:
         parts.append(f"SSE/n_eff for {', '.join(panel)} (panel maximum likelihood; n_eff is "
                      "the 'n (effective)' row: n*T* = (n - 1 under time effects) x "
