@@ -171,3 +171,5 @@ def test_compare_names_gmm_columns(columbus):
     model = sf.SDM.from_formula(FORMULA, data=df, w=w)
     text = sf.compare([model.fit(), model.fit(method="gmm")]).as_text()
     assert "SSE/n for SDM-1 (maximum likelihood); SSE/n for SDM-2 (GMM residuals" in text
+    assert ("covariance: SDM-1: classic (inverse information); SDM-2: GMM, homoskedastic"
+            in " ".join(text.split()))

@@ -697,7 +697,13 @@ def compare(
                 labels += [f"{kind}: {variable}", ""]
                 body += [est_row, se_row]
             notes.append(f"Effects: simulated inference, {n_draws} draws, seed {seed}.")
-    notes.append("Standard errors in parentheses.")
+    covs = [(n, (getattr(r, "extra", None) or {}).get("cov_label"))
+            for n, r in zip(names, results_list)]
+    if any(label for _, label in covs):
+        notes.append("Standard errors in parentheses; covariance: " + "; ".join(
+            f"{n}: {label or 'classic (inverse information)'}" for n, label in covs) + ".")
+    else:
+        notes.append("Standard errors in parentheses.")
 
     table = pd.DataFrame(body, index=pd.Index(labels, name=None), columns=names)
     block = Block(
