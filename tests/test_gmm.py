@@ -91,6 +91,21 @@ def test_hac_matches_spreg(data):
     ref = _spreg(spreg.GM_Lag, df, w, robust="hac", gwk=gwk)
     np.testing.assert_allclose(res.bse.to_numpy(), np.sqrt(np.diag(ref.vm)), rtol=GMM_RTOL)
     assert "spatial HAC (triangular kernel, adaptive, k=10)" in res.summary().as_text()
+    # Kelejian-Prucha (2007) from dense matrices with the symmetrised adaptive kernel: spreg's
+    # own matrix is not symmetric (K_ij = k(d_ij / h_i)); ours is its symmetric part.
+    W = w.sparse.toarray()
+    y = df["CRIME"].to_numpy()
+    X = np.column_stack([np.ones(len(df)), df[["INC", "HOVAL"]].to_numpy()])
+    Z = np.column_stack([X, W @ y])
+    H = np.column_stack([X, W @ X[:, 1:]])
+    Zh = H @ np.linalg.solve(H.T @ H, H.T @ Z)
+    A = np.linalg.inv(Zh.T @ Z)
+    u = y - Z @ (A @ Zh.T @ y)
+    K = gwk.sparse.toarray()
+    V = A @ Zh.T @ (0.5 * (K + K.T) * np.outer(u, u)) @ Zh @ A
+    assert list(res.cov.index) == ["Intercept", "INC", "HOVAL", "rho"]
+    np.testing.assert_allclose(res.cov.to_numpy(), V, rtol=1e-8)
+    assert np.abs(ref.vm - ref.vm.T).max() > 0  # spreg's is not symmetric
     fixed = sf.SAR.from_formula(FORMULA, data=df, w=w).fit(
         method="gmm", robust="hac", coords=coords, bandwidth=0.4, kernel="quadratic")
     gwk = libpysal.weights.Kernel(coords.to_numpy(), bandwidth=0.4, fixed=True,

@@ -26,6 +26,8 @@ Spatial 2SLS (Kelejian and Prucha 1998): with :math:`Z = [X, Wy]` and
 Kelejian and Prucha's (2007) spatial HAC :math:`\hat Z'(\hat u\hat u' \circ K)\hat Z` with
 kernel weights :math:`K_{ij} = k(d_{ij}/h_i)` from the units' coordinates (``kernel``,
 ``bandwidth`` fixed, or an adaptive bandwidth: the distance to the ``k``-th nearest unit).
+With an adaptive bandwidth :math:`K` is not symmetric and spreg's covariance is not either;
+we report its symmetric part, the HAC with :math:`(K+K')/2` (the same standard errors).
 The lag of the Durbin model is instrumented by :math:`W^2X, \dots` of the lagged regressors
 (``w_lags`` powers beyond those in the model).
 
@@ -181,6 +183,10 @@ def fit_gmm(model, *, w_lags: int = 1, robust: str | None = None, sarar: bool = 
     spreg_names = list(est.name_z if lag else est.name_x)
     betas = np.asarray(est.betas, dtype=float).ravel()
     vm = np.asarray(est.vm, dtype=float)
+    # spreg's HAC uses the adaptive kernel matrix as built (K_ij = k(d_ij / h_i) is not
+    # symmetric), so its covariance is not symmetric either. The symmetric part is the HAC
+    # with the kernel (K + K')/2: same standard errors, a proper covariance matrix.
+    vm = 0.5 * (vm + vm.T)
     # spreg: CONSTANT, x..., W_x..., W_<y>, lambda; ours: exog (formula order), W_x, rho, lambda
     rename = {"CONSTANT": "Intercept"}
     for j, nm in enumerate(spreg_names):
