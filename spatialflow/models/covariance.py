@@ -53,7 +53,10 @@ the log-determinant terms the estimator solves, so :math:`\sum_r s_r(\hat\theta)
 
 Only :math:`\mathrm{diag}(G)` (and for time effects the column sums of G) is needed: no dense
 inverse beyond the exact-trace path of
-:class:`~spatialflow.models.effects.EffectsKernel` (dense only for :math:`n\le 2000`).
+:class:`~spatialflow.models.effects.EffectsKernel` (dense only for :math:`n\le 2000`). Above
+that, the diagonal comes from the kernel's power series (exact for the first powers of W,
+Hutchinson estimates for higher ones), so the row constants -- and the score sums -- are
+accurate to that approximation.
 
 References
 ----------
