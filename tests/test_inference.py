@@ -105,3 +105,12 @@ def test_pseudo_r2_spatial(columbus):
     assert pr.name == "pseudo_r2[reduced]"
     with pytest.raises(InputError, match="predictor must be"):
         res.pseudo_r2(predictor="bp")
+
+
+def test_module_level_wald_test_reads_text(columbus):
+    from spatialflow.models import wald_test
+
+    df, w = columbus
+    res = sf.SDM.from_formula(FORMULA, data=df, w=w).fit()
+    np.testing.assert_allclose(wald_test(res, "W_INC = 0, W_HOVAL = 0").statistic,
+                               wald_test(res, ["W_INC", "W_HOVAL"]).statistic, rtol=1e-12)

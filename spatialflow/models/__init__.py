@@ -3,7 +3,9 @@ from .base import OLS, SAR, SDEM, SDM, SEM, SLX, SpatialModel
 from .results import SpatialResults
 from .summary import Comparison, Summary, compare
 from .diagnostics import (common_factor_lr, common_factor_test, lm_tests, lr_test,
-                          moran_residuals, specification_search, wald_test)
+                          moran_residuals, specification_search)
+# The Wald test that also reads text restrictions ("INC = HOVAL"); same signature.
+from .inference import t_test, tidy, wald_test
 from .regimes import chow_test
 from .panel_tests import durbin_tests, effects_lr_tests, hausman_test, panel_lm_tests
 from .probabilities import model_probabilities
@@ -12,4 +14,4 @@ __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SpatialModel", "SpatialRe
            "Summary", "Comparison", "compare", "lm_tests", "moran_residuals", "lr_test",
            "wald_test", "common_factor_test", "common_factor_lr", "specification_search",
            "chow_test", "panel_lm_tests", "effects_lr_tests", "hausman_test", "durbin_tests",
-           "model_probabilities"]
+           "model_probabilities", "t_test", "tidy"]
