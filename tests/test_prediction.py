@@ -246,3 +246,19 @@ def test_panel_predictions(effects):
     np.testing.assert_allclose((moved - trend).to_numpy(), p["x"] + p["W_x"], rtol=1e-10)
     with pytest.raises(IdMismatchError, match="exactly the fitted"):
         res.predict(new.iloc[1:], type="reduced")
+
+
+def test_scenario_series_path_matches_lu(columbus, fits, monkeypatch):
+    """Method parity: the power-series draws (used above SERIES_MIN_N units) equal the
+    LU draws (same seed, same parameter draws) to the series' truncation bound."""
+    import spatialflow.models.prediction as prediction
+
+    df, _ = columbus
+    res = fits["SDM"]
+    delta = pd.DataFrame({"INC": 1.0, "HOVAL": -2.0}, index=df.index[:5])
+    lu = res.scenario(delta, n_draws=300, seed=4)
+    monkeypatch.setattr(prediction, "SERIES_MIN_N", 0)
+    series = res.scenario(delta, n_draws=300, seed=4)
+    np.testing.assert_allclose(series.draws, lu.draws, rtol=0,
+                               atol=1e-8 * np.abs(lu.draws).max())
+    np.testing.assert_allclose(series.units["change"], lu.units["change"], rtol=1e-12)

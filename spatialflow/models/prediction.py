@@ -32,12 +32,16 @@ and variable) and reports the change of every unit's expected outcome,
 
 (:math:`\rho = 0` without a spatial lag of y), with simulated confidence bands: the
 parameters are drawn from :math:`N(\hat\phi, \hat V)` (seeded; draws of :math:`\rho` outside
-the admissible interval are rejected, as for the effects), one sparse LU solve per draw.
+the admissible interval are rejected, as for the effects), one sparse LU solve per draw up to
+``SERIES_MIN_N`` units and above it the power series :math:`\sum_j\rho^jW^j` applied to the
+Krylov vectors of the changed columns (truncation bound ``SERIES_TOL``, an
+:class:`~spatialflow.exceptions.ApproximationWarning` if it cannot be met).
 Sums and means of :math:`\Delta y` over any partition of the units (core / periphery,
 region) are summarised from the same draws.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,11 +49,17 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..exceptions import IdMismatchError, InputError, ModelSpecificationError, format_ids
+from ..exceptions import (ApproximationWarning, IdMismatchError, InputError,
+                          ModelSpecificationError, format_ids)
 
 __all__ = ["PREDICTION_TYPES", "predict", "scenario", "ScenarioResult"]
 
 PREDICTION_TYPES = ("fitted", "trend", "reduced", "bp")
+#: Above this many units the simulated scenario draws of lag models use the power series of
+#: (I - rho W)^{-1} (Krylov vectors of the changed columns) instead of one LU per draw.
+SERIES_MIN_N = 2000
+#: Truncation bound of that series (per unit of the change's scale).
+SERIES_TOL = 1e-10
 _LAG = ("SAR", "SDM")
 _ERROR = ("SEM", "SDEM")
 
@@ -397,6 +407,37 @@ def _delta_matrix(results, delta: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
     return X1 - X0, changed
 
 
+def _series_draws(W, D, lag_pos, P, k, m, *, tol: float = SERIES_TOL,
+                  max_order: int = 1000) -> np.ndarray:
+    r"""Simulated changes for many draws by the series
+    :math:`A(\rho)^{-1}v = \sum_{j\le q}\rho^j W^j v`: the Krylov vectors :math:`W^j d` of the
+    changed columns are computed once, each draw costs :math:`O(qn)` per column instead of a
+    sparse LU factorisation."""
+    from .traces import inf_norm, series_order
+
+    rhos = P[:, -1]
+    q, bound = series_order(float(np.max(np.abs(rhos))), inf_norm(W), tol=tol,
+                            max_order=max_order)
+    if bound > tol:
+        warnings.warn(
+            f"the power series for the scenario draws is truncated at order {q}; its bound "
+            f"{bound:.3g} exceeds {tol:g} (|rho| * ||W||_inf close to 1). The point change "
+            "is exact (sparse LU); the bands are approximate.", ApproximationWarning,
+            stacklevel=3)
+    V = np.power.outer(rhos, np.arange(q + 1))                     # (R, q+1)
+    out = np.zeros((P.shape[0], D.shape[0]))
+    lagged_cols = {c: i for i, c in enumerate(lag_pos)}
+    for c in np.flatnonzero(np.any(D != 0, axis=0)):
+        seq = np.empty((q + 2, D.shape[0]))
+        seq[0] = D[:, c]
+        for j in range(1, q + 2):
+            seq[j] = W @ seq[j - 1]
+        out += P[:, [c]] * (V @ seq[:q + 1])
+        if c in lagged_cols:
+            out += P[:, [k + lagged_cols[c]]] * (V @ seq[1:q + 2])
+    return out
+
+
 def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | None = 0,
              level: float = 0.95) -> ScenarioResult:
     r"""Change of every unit's expected outcome when chosen units' regressors change.
@@ -458,9 +499,12 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
     P, rejected = _draw(mean, cov, int(n_draws), rng, len(names) - 1 if is_lag else None,
                         results.bounds)
     k, m = len(exog), len(lag_pos)
-    draws = np.empty((P.shape[0], len(results.ids)))
-    for i, p in enumerate(P):
-        draws[i] = change(p[:k], p[k:k + m], p[-1] if is_lag else 0.0)
+    if is_lag and len(results.ids) > SERIES_MIN_N:
+        draws = _series_draws(W, D, lag_pos, P, k, m)
+    else:
+        draws = np.empty((P.shape[0], len(results.ids)))
+        for i, p in enumerate(P):
+            draws[i] = change(p[:k], p[k:k + m], p[-1] if is_lag else 0.0)
     a = (1 - level) / 2
     units = pd.DataFrame({"change": point, "se": draws.std(axis=0, ddof=1),
                           "lower": np.quantile(draws, a, axis=0),
