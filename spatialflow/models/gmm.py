@@ -214,8 +214,13 @@ def fit_gmm(model, *, w_lags: int = 1, robust: str | None = None, sarar: bool = 
         resid = np.asarray(est.e_filtered, dtype=float).ravel()
     sigma2 = float(resid @ resid) / n
     cov[-1, -1] = np.nan
-    from .effects import _default_bounds
-    bounds = _default_bounds(f.W)
+    # The admissible interval as the ML fits compute it (for the simulated effects): exact for
+    # small n, the conservative (-1, 1) of a large row-standardised W unless rho is near -1.
+    from .logdet import make_logdet
+    ld = make_logdet(f.W, "auto")
+    if lag and float(params["rho"]) <= ld.lower + 1e-6:
+        ld.refine_bounds()
+    bounds = ld.bounds
     lagged = list(f.lagged_names)
     kind_out = kind
     extra = {"method": "gmm", "estimator": estimator, "robust": robust or "none",
