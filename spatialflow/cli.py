@@ -61,6 +61,14 @@ def _layer(args) -> int:
     return 0
 
 
+def _non_negative_int(text: str) -> int:
+    # pandas' head(-1) means "all but the last row": a negative count is a typo here.
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0; {text} was given")
+    return value
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="spatialflow",
                                      description="Spatial econometrics of urban-rural factor flows.")
@@ -78,7 +86,8 @@ def main(argv=None) -> int:
                      help="simulation draws for effects (default 1000)")
     run.set_defaults(func=_run)
     layer = sub.add_parser("layer", help="print the Guangdong county layer and its weights")
-    layer.add_argument("--head", type=int, default=10)
+    layer.add_argument("--head", type=_non_negative_int, default=10,
+                       help="rows of the layer to print (default 10)")
     layer.set_defaults(func=_layer)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in ("run", "layer", "-h", "--help"):

@@ -20,6 +20,7 @@ import platform
 import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
+from os import PathLike
 from pathlib import Path
 
 import pandas as pd
@@ -65,6 +66,15 @@ class PipelineConfig:
         object.__setattr__(self, "years", tuple(years))
         if not isinstance(self.formula, str):
             raise InputError(f"formula must be a string; {self.formula!r} was given.")
+        if not isinstance(self.out, (str, PathLike)) or not str(self.out).strip():
+            raise InputError(f"out must be a folder path; {self.out!r} was given.")
+        # The pipeline fits a fixed-effects SDM: random effects are not an SDM option.
+        if self.effects not in ("unit", "time", "twoway"):
+            raise InputError(f"effects must be 'unit', 'time' or 'twoway' (fixed effects of "
+                             f"the pipeline's SDM); {self.effects!r} was given.")
+        if self.bias_correction not in ("lee-yu", None):
+            raise InputError(f"bias_correction must be 'lee-yu' or None ('none' in a TOML "
+                             f"file); {self.bias_correction!r} was given.")
 
 
 #: Weights kinds the pipeline can build without further input, with the options it uses.

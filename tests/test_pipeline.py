@@ -128,11 +128,14 @@ def test_config_file_drives_the_run_and_options_override_it(tmp_path, capsys):
     ("n_draws", 0, r"n_draws must be an integer >= 1; 0 \(int\)"),
     ("years", (2014.0, 2020), r"years must be \[first, last\] integers"),
     ("formula", None, r"formula must be a string"),
+    ("out", 5, r"out must be a folder path; 5 was given"),
+    ("effects", "random", r"effects must be 'unit', 'time' or 'twoway'"),
+    ("bias_correction", "lee_yu", r"bias_correction must be 'lee-yu' or None"),
 ])
 def test_config_values_are_checked_before_anything_is_written(tmp_path, field, value, message):
     out = tmp_path / "never"
     with pytest.raises(InputError, match=message):
-        PipelineConfig(out=str(out), **{field: value})
+        PipelineConfig(**{"out": str(out), field: value})
     assert not out.exists()
 
 
@@ -150,3 +153,9 @@ def test_cli_reports_a_bad_setting_without_a_traceback(tmp_path, capsys):
         main(["run", "--out", str(tmp_path / "o"), "--seed", "-1"])
     assert "spatialflow: error: seed must be a non-negative integer; -1" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_layer_head_must_not_be_negative(capsys):
+    with pytest.raises(SystemExit, match="2"):
+        main(["layer", "--head", "-1"])
+    assert "must be >= 0; -1 was given" in capsys.readouterr().err

@@ -2,12 +2,13 @@
 from .base import OLS, SAR, SDEM, SDM, SEM, SLX, SpatialModel
 from .results import SpatialResults
 from .summary import Comparison, Summary, compare
-from .diagnostics import (common_factor_lr, common_factor_test, lm_tests, lr_test,
-                          moran_residuals, specification_search)
-# The Wald test that also reads text restrictions ("INC = HOVAL"); same signature.
-from .inference import t_test, tidy, wald_test
-from .regimes import chow_test
-from .panel_tests import durbin_tests, effects_lr_tests, hausman_test, panel_lm_tests
+from .hypotheses import (chow_test, common_factor_lr, common_factor_test, hausman_test,
+                         lr_test, wald_test)
+from .lm import lm_tests, moran_residuals, panel_lm_tests
+from .workflows import durbin_tests, effects_lr_tests, specification_search
+# The Wald test that also reads text restrictions ("INC = HOVAL"); same signature as
+# hypotheses.wald_test, which it extends.
+from .inference import t_test, tidy, wald_test  # noqa: F811
 from .probabilities import model_probabilities
 
 __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SpatialModel", "SpatialResults",

@@ -27,11 +27,15 @@ import pandas as pd
 
 from .._typing import (BalancePolicy, BiasCorrection, CovType, LogDetMethod, MissingPolicy,
                        PanelEffects, WeightsLike)
-from ..exceptions import InputError, ModelSpecificationError
+from ..exceptions import InputError, ModelSpecificationError, format_ids
+from .covariance import COV_TYPES, with_covariance
 from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import make_logdet
+from .gmm import GMM_OPTIONS, fit_gmm
 from .ml import MLFit, fit_error, fit_lag, fit_ols
-from .results import SpatialResults
+from .naming import MODEL_KINDS
+from .panel import PanelSpec, fit_panel
+from .results import FitInfo, SpatialResults
 
 __all__ = ["SpatialModel", "OLS", "SLX", "SAR", "SEM", "SDM", "SDEM"]
 
@@ -101,9 +105,17 @@ class SpatialModel:
                "SDEM.\n" + _PARAMETERS)
 
     kind: ClassVar[str] = ""
+    # Where W enters (see spatialflow.models.naming.MODEL_KINDS, the one table of them):
+    # set on each subclass from its kind.
     lag_y: ClassVar[bool] = False
     error: ClassVar[bool] = False
     durbin: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            flags = MODEL_KINDS[cls.kind]
+            cls.lag_y, cls.error, cls.durbin = flags.lag_y, flags.error, flags.durbin
 
     def __init__(self, y, X, w: WeightsLike | None = None, *,
                  lagged: Sequence[str] | None = None, add_constant: bool = True,
@@ -152,7 +164,6 @@ class SpatialModel:
                 raise ModelSpecificationError(
                     "regimes= is not available for panel models yet; interact the regime "
                     "dummy with the regressors in the formula instead (e.g. 'x:C(core)').")
-            from .panel import PanelSpec
             self.panel_options = PanelSpec(data=data, y=y, X=X, w=w, id=id, time=time,
                                            effects=effects, balance=balance,
                                            lagged=lagged, durbin=self.durbin,
@@ -210,11 +221,9 @@ class SpatialModel:
             ``robust`` (None, "white", "hac"), ``sarar``, and for "hac" ``coords``,
             ``kernel``, ``bandwidth`` or ``k``.
         """
-        from .covariance import COV_TYPES, with_covariance
         if method not in ("ml", "gmm"):
             raise InputError(f"method must be 'ml' or 'gmm'; {method!r} was given.")
         if method == "gmm":
-            from .gmm import GMM_OPTIONS, fit_gmm
             unknown = sorted(set(gmm_options) - set(GMM_OPTIONS))
             if unknown:
                 raise InputError(f"unknown option(s) {unknown} for method='gmm'; valid: "
@@ -241,7 +250,6 @@ class SpatialModel:
             raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
                              "was given.")
         if self.panel_options is not None:
-            from .panel import fit_panel
             return fit_panel(self, bias_correction=("lee-yu" if bias_correction is _UNSET
                                                     else bias_correction),
                              logdet=logdet or self.logdet_method)
@@ -265,12 +273,11 @@ class SpatialModel:
     def _results(self, raw: MLFit, ld) -> SpatialResults:
         f = self.frame
         names = list(f.names)
-        spatial = "rho" if self.lag_y else ("lambda" if self.error else None)
+        flags = MODEL_KINDS[self.kind]
+        spatial = flags.spatial_param
         # A Durbin model fitted with lagged=[] is the model without lags: label it so, so
         # that effects and comparisons treat it as what it is.
-        kind = self.kind
-        if self.durbin and not f.lagged_names:
-            kind = {"SLX": "OLS", "SDM": "SAR", "SDEM": "SEM"}[self.kind]
+        kind = flags.without_lags if self.durbin and not f.lagged_names else self.kind
         values = list(raw.beta)
         if spatial is not None:
             names.append(spatial)
@@ -278,7 +285,7 @@ class SpatialModel:
         params = pd.Series(values, index=names, name="params", dtype=float)
         full = names + ["sigma2"]
         cov_full = pd.DataFrame(raw.cov_full, index=full, columns=full)
-        use_t = kind in ("OLS", "SLX")
+        use_t = flags.least_squares
         return SpatialResults(
             kind=kind, params=params, cov_full=cov_full, sigma2=raw.sigma2,
             llf=raw.llf, nobs=f.n, resid=pd.Series(raw.resid, index=f.ids, name="resid"),
@@ -288,8 +295,26 @@ class SpatialModel:
             converged=raw.converged, model=self, endog_name=f.endog_name, use_t=use_t,
             df_resid=f.n - len(f.names), information=raw.information, at_bound=raw.at_bound,
             regime_info=f.regime_info,
-            extra={"optimizer": raw.optimizer, "logdet": None if ld is None else ld.method,
-                   "dropped": f.dropped})
+            extra=FitInfo(optimizer=raw.optimizer, logdet=None if ld is None else ld.method,
+                          dropped_units=f.dropped))
+
+    def unit_attribute(self, column: str) -> pd.Series:
+        """A column of the model's data as one label per unit id (e.g. an effects partition).
+
+        Panels: the column must be constant within units (see
+        :meth:`spatialflow.models.panel.PanelSpec.unit_attribute`).
+        """
+        if self.panel_options is not None:
+            return self.panel_options.unit_attribute(column)
+        data = self.data
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(
+                f"partition={column!r} names a column, but the model keeps no data frame to "
+                "look it up in; pass a Series of labels indexed by unit id.")
+        if column not in data.columns:
+            raise InputError(f"partition column {column!r} is not in the data; columns are "
+                             f"{format_ids(data.columns)}.")
+        return data[column]
 
     def __repr__(self) -> str:
         what = self.formula or "arrays"
@@ -304,33 +329,26 @@ class OLS(SpatialModel):
 class SLX(SpatialModel):
     r"""Spatial lag of X: :math:`y = X\beta + WX\theta + \varepsilon` (least squares)."""
     kind = "SLX"
-    durbin = True
 
 
 class SAR(SpatialModel):
     r"""Spatial lag (autoregressive) model: :math:`y = \rho Wy + X\beta + \varepsilon`."""
     kind = "SAR"
-    lag_y = True
 
 
 class SEM(SpatialModel):
     r"""Spatial error model: :math:`y = X\beta + u,\ u = \lambda W u + \varepsilon`."""
     kind = "SEM"
-    error = True
 
 
 class SDM(SpatialModel):
     r"""Spatial Durbin model: :math:`y = \rho Wy + X\beta + WX\theta + \varepsilon`."""
     kind = "SDM"
-    lag_y = True
-    durbin = True
 
 
 class SDEM(SpatialModel):
     r"""Spatial Durbin error model: :math:`y = X\beta + WX\theta + u,\ u = \lambda Wu + \varepsilon`."""
     kind = "SDEM"
-    error = True
-    durbin = True
 
 
 # The concrete classes are what users open with help(): give each the full parameter list.

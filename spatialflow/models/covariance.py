@@ -76,6 +76,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..exceptions import IdMismatchError, InputError, ModelSpecificationError, format_ids
+from .effects import EffectsKernel
+from .panel import unit_attribute
+from .panel_data import lag_panel, within
 
 __all__ = ["COV_TYPES", "with_covariance", "row_scores", "default_dk_lags"]
 
@@ -117,8 +120,6 @@ def default_dk_lags(T: int) -> int:
 def _diag_and_colsum_G(W: sp.csr_matrix, r: float, need_colsum: bool):
     """diag(G) and (optionally) the column sums of G = W (I - r W)^{-1}, without a dense
     inverse on large n (the effects kernel picks exact or series diagonals)."""
-    from .effects import EffectsKernel
-
     n = W.shape[0]
     if r == 0:
         diag = W.diagonal().astype(float)
@@ -140,8 +141,6 @@ def _solve(W: sp.csr_matrix, r: float, b: np.ndarray) -> np.ndarray:
 
 def row_scores(results) -> RowScores:
     """Per-row scores of a cross-section or fixed-effects/pooled panel ML fit (module doc)."""
-    from .panel_data import lag_panel, within
-
     model = results.model
     if model is None:
         raise ModelSpecificationError("these results carry no model: robust covariances need "
@@ -272,7 +271,6 @@ def _cluster_codes(results, rs: RowScores, clusters):
         if data is None or clusters not in data.columns:
             raise InputError(f"clusters={clusters!r} is not a column of the data.")
         if results.panel is not None:
-            from .panel import unit_attribute
             labels = unit_attribute(results, clusters)
         else:
             labels = data[clusters]
@@ -360,14 +358,14 @@ def with_covariance(results, cov_type: str = "classic", *, lags: int | None = No
                          "given.")
     if cov_type == "classic":
         return results
-    if results.extra.get("cov_type", "classic") != "classic":
-        raise ModelSpecificationError(
-            f"these results already carry a {results.extra['cov_type']!r} covariance; "
-            "compute another one from the classic fit.")
     if results.extra.get("method", "ml") != "ml":
         raise ModelSpecificationError(
             f"cov_type={cov_type!r} applies to maximum-likelihood fits; GMM fits choose "
             "their standard errors with robust= / hac= options.")
+    if results.extra.get("cov_type", "classic") != "classic":
+        raise ModelSpecificationError(
+            f"these results already carry a {results.extra['cov_type']!r} covariance; "
+            "compute another one from the classic fit.")
     panel = results.panel
     if cov_type in ("cluster", "driscoll-kraay") and panel is None and clusters is None:
         if cov_type == "driscoll-kraay":

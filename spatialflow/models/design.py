@@ -21,14 +21,11 @@ from ..exceptions import (CollinearityError, ConstantResponseError, DuplicateIdE
                           IslandWarning, MissingDataError, MissingValueWarning,
                           ModelSpecificationError, format_ids)
 from ..weights.align import as_sparse, subset_sparse
+from .naming import lag_name
+from .regimes import expand_design
 
 __all__ = ["ModelFrame", "formula_matrices", "build_frame", "lag_name", "check_finite",
            "check_rank", "check_response", "align_response", "is_row_standardised"]
-
-
-def lag_name(name: str) -> str:
-    """Public name of the spatial lag of regressor ``name``."""
-    return f"W_{name}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +57,8 @@ def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.Da
     Returns the response as a Series and the regressors as a DataFrame, both indexed like
     ``data``.
     """
+    # formulaic takes most of a second to import: loaded by the first formula, not by
+    # `import spatialflow.models`.
     import formulaic
     from formulaic.errors import FormulaicError
 
@@ -320,7 +319,6 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
 
     regime_info = None
     if regimes is not None:
-        from .regimes import expand_design
         X, regime_info = expand_design(X, regimes, regime_vars)
 
     exog_names = list(X.columns)

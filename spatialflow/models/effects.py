@@ -96,6 +96,8 @@ from ..exceptions import (
     format_ids,
 )
 from . import traces as _tr
+from .logdet import real_eigenvalues
+from .naming import MODEL_KINDS, is_lag_name, kind_flags, lag_name, parse_lag_name
 
 __all__ = [
     "EXACT_MAX_N",
@@ -114,8 +116,9 @@ DENSE_LIMIT_N = 20000
 #: Largest n for which per-unit direct effects of a non-symmetrisable W use a dense inverse.
 _DENSE_DIAG_MAX_N = 2000
 
-LAG_KINDS = ("SAR", "SDM")
-KINDS = ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM")
+# Kinds with rho (W in y) and every kind, from the one table of model kinds.
+LAG_KINDS = tuple(k for k, f in MODEL_KINDS.items() if f.lag_y)
+KINDS = tuple(MODEL_KINDS)
 _EFFECTS = ("direct", "indirect", "total")
 
 
@@ -414,15 +417,15 @@ def _make_spec(params: pd.Series, kind: str, exog_names=None, lagged_names=None)
         raise InputError(f"kind must be one of {KINDS}; {kind!r} was given instead.")
     index = list(params.index)
     if exog_names is None:
-        exog_names = [p for p in index if p not in ("rho", "lambda") and not p.startswith("W_")]
+        exog_names = [p for p in index if p not in ("rho", "lambda") and not is_lag_name(p)]
     if lagged_names is None:
-        lagged_names = [p[2:] for p in index if p.startswith("W_")]
+        lagged_names = [parse_lag_name(p) for p in index if is_lag_name(p)]
     # Intercepts (also regime intercepts "Intercept[r]") have no marginal effect.
     variables = [x for x in exog_names if not _is_intercept(x)]
     variables += [x for x in lagged_names if x not in variables and not _is_intercept(x)]
     beta = [x if x in exog_names else None for x in variables]
-    theta = [f"W_{x}" if x in lagged_names else None for x in variables]
-    rho = "rho" if kind in LAG_KINDS else None
+    theta = [lag_name(x) if x in lagged_names else None for x in variables]
+    rho = "rho" if kind_flags(kind).lag_y else None
     missing = [p for p in ([rho] if rho else []) + beta + theta if p is not None and p not in index]
     if missing:
         raise InputError(
@@ -488,7 +491,6 @@ def _draw(mean: np.ndarray, cov: np.ndarray, n_draws: int, rng: np.random.Genera
 
 def _default_bounds(W) -> tuple[float, float]:
     W = sp.csr_matrix(W, dtype=float)
-    from .logdet import real_eigenvalues
 
     if W.shape[0] <= EXACT_MAX_N:
         lam = real_eigenvalues(_tr.eigenvalues(W))
@@ -828,26 +830,15 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
 # --------------------------------------------------------------------------------------------
 def _resolve_partition(results, partition):
     """A column name is looked up in the model's data frame (``results.model.data``)."""
-    if isinstance(partition, str) and getattr(results, "panel", None) is not None:
-        # Long panel data: one label per unit, which must not change over time.
-        from .panel import unit_attribute
-        return unit_attribute(results, partition)
     if isinstance(partition, str):
-        data = getattr(getattr(results, "model", None), "data", None)
-        if not isinstance(data, pd.DataFrame):
+        # The model knows its data: a cross-section's column, or a panel's column that is
+        # constant within units (spatialflow.models.base.SpatialModel.unit_attribute).
+        model = getattr(results, "model", None)
+        if not hasattr(model, "unit_attribute"):
             raise InputError(
                 f"partition={partition!r} names a column, but the model keeps no data frame to "
-                "look it up in; pass a Series of labels indexed by unit id."
-            )
-        if partition not in data.columns:
-            raise InputError(
-                f"partition column {partition!r} is not in the data; columns are "
-                f"{format_ids(data.columns)}."
-            )
-        col = data[partition]
-        if not col.index.is_unique:   # panels: one label per unit, constant over time
-            col = col.groupby(level=0).first()
-        return col
+                "look it up in; pass a Series of labels indexed by unit id.")
+        return model.unit_attribute(partition)
     return partition
 
 
@@ -887,8 +878,6 @@ def _without_dropped_units(results, labels):
     not have is left in and reported as an error."""
     extra = getattr(results, "extra", None) or {}
     dropped = extra.get("dropped_units")
-    if dropped is None:
-        dropped = extra.get("dropped")
     if dropped is None or len(dropped) == 0:
         return labels
     if isinstance(labels, Mapping) and not isinstance(labels, pd.Series):

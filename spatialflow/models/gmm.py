@@ -35,7 +35,8 @@ The model is **under-identified** when the instruments do not span the regressor
 regressor besides the intercept, or instruments collinear with X, as with a W whose lags of X
 are constant): :class:`~spatialflow.exceptions.UnderIdentificationError` names the counts.
 
-Results carry ``extra["method"] = "gmm"`` and ``extra["estimator"]``; ``llf``, ``aic`` and
+Results carry ``extra["method"] = "gmm"``, ``extra["estimator"]`` and ``extra["gmm"]`` (the
+settings); ``llf``, ``aic`` and
 ``bic`` are NaN (no likelihood), ``sigma2`` is :math:`\hat u'\hat u/n` (lag) or
 :math:`\hat\varepsilon'\hat\varepsilon/n` of the filtered residuals (error), and
 ``cov_full`` has NaN for the (not estimated) variance of sigma2. For SARAR (``sarar=True``)
@@ -51,6 +52,9 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, ModelSpecificationError, UnderIdentificationError
+from ..exceptions import IdMismatchError, format_ids
+from .logdet import make_logdet
+from .results import SpatialResults
 
 __all__ = ["GMM_OPTIONS", "fit_gmm"]
 
@@ -78,7 +82,6 @@ def _hac_weights(model, ids, coords, kernel, bandwidth, k):
         raise InputError("coords must be a DataFrame with two coordinate columns, or a "
                          f"GeoSeries/GeoDataFrame, indexed by unit id; {type(coords).__name__} "
                          "was given.")
-    from ..exceptions import IdMismatchError, format_ids
     missing = pd.Index(ids).difference(xy.index)
     if len(missing):
         raise IdMismatchError(f"coords lack {len(missing)} unit(s) of the fit "
@@ -102,8 +105,6 @@ def fit_gmm(model, *, w_lags: int = 1, robust: str | None = None, sarar: bool = 
     """Fit ``model`` by GMM / IV (module docstring). Called by ``model.fit(method="gmm")``."""
     import libpysal
     import spreg
-
-    from .results import SpatialResults
 
     kind = model.kind
     if model.panel_options is not None:
@@ -216,17 +217,18 @@ def fit_gmm(model, *, w_lags: int = 1, robust: str | None = None, sarar: bool = 
     cov[-1, -1] = np.nan
     # The admissible interval as the ML fits compute it (for the simulated effects): exact for
     # small n, the conservative (-1, 1) of a large row-standardised W unless rho is near -1.
-    from .logdet import make_logdet
     ld = make_logdet(f.W, "auto")
     if lag and float(params["rho"]) <= ld.lower + 1e-6:
         ld.refine_bounds()
     bounds = ld.bounds
     lagged = list(f.lagged_names)
     kind_out = kind
-    extra = {"method": "gmm", "estimator": estimator, "robust": robust or "none",
-             "w_lags": int(w_lags) if lag else None, "sarar": bool(sarar),
-             "instruments": list(getattr(est, "name_h", []) or []), "dropped": f.dropped,
-             "cov_type": "gmm", "cov_label": _cov_label(lag, sarar, robust, kernel, bandwidth, k)}
+    extra = {"method": "gmm", "estimator": estimator, "dropped_units": f.dropped,
+             "gmm": {"robust": robust or "none", "w_lags": int(w_lags) if lag else None,
+                     "sarar": bool(sarar),
+                     "instruments": tuple(getattr(est, "name_h", []) or [])},
+             "cov_type": "gmm",
+             "cov_label": _cov_label(lag, sarar, robust, kernel, bandwidth, k)}
     return SpatialResults(
         kind=kind_out, params=params, cov_full=pd.DataFrame(cov, index=full, columns=full),
         sigma2=sigma2, llf=float("nan"), nobs=n,

@@ -35,6 +35,8 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import InputError, ModelSpecificationError
+from .hypotheses import _restriction_matrix, _wald
+from .prediction import predict
 
 __all__ = ["parse_restrictions", "wald_test", "t_test", "tidy", "pseudo_r2"]
 
@@ -156,8 +158,6 @@ def _restriction_arrays(results, restrictions, r):
             raise InputError("r= is given inside the text of the restrictions "
                              "('INC = 1'); do not pass it separately.")
         return parse_restrictions(restrictions, names)
-    from .diagnostics import _restriction_matrix
-
     R = _restriction_matrix(restrictions, results.params.index)
     rv = np.zeros(R.shape[0]) if r is None else np.asarray(r, dtype=float).ravel()
     if rv.shape[0] != R.shape[0]:
@@ -174,8 +174,6 @@ def wald_test(results, restrictions, r=None, *, name: str = "Wald"):
     -------
     TestResult
     """
-    from .diagnostics import _wald
-
     R, rv = _restriction_arrays(results, restrictions, r)
     theta = results.params.to_numpy(dtype=float)
     V = results.cov.to_numpy(dtype=float)
@@ -254,8 +252,6 @@ def pseudo_r2(results, *, predictor: str = "reduced") -> pd.Series:
         if predictor not in ("reduced", "fitted", "trend"):
             raise InputError("predictor must be 'reduced', 'fitted' or 'trend'; "
                              f"{predictor!r} was given.")
-        from .prediction import predict
-
         fitted = predict(results, type=predictor).to_numpy()
         y = np.asarray(results.model.frame.y, dtype=float)
         label = predictor

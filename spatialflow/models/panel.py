@@ -102,15 +102,16 @@ import scipy.sparse.linalg as spla
 from scipy.optimize import minimize_scalar
 
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
-                          ModelSpecificationError, format_ids)
+                          ModelSpecificationError, PanelError, format_ids)
 from .design import is_row_standardised
 from .logdet import make_logdet
+from .naming import MODEL_KINDS
 from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
 from .panel_data import (EFFECTS, PanelData, lag_panel, prepare_panel, quasi_demean,
                          transformed_design, within)
-from .results import SpatialResults
+from .results import FitInfo, PanelInfo, SpatialResults
 
-__all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute"]
+__all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute", "spec_of"]
 
 FIXED = ("unit", "time", "twoway")
 CORRECTIONS = ("lee-yu", None)
@@ -127,7 +128,8 @@ class PanelSpec:
                  durbin=False, missing="raise", model_kind=""):
         if effects not in EFFECTS:
             raise InputError(f"effects must be one of {list(EFFECTS)}; {effects!r} was given.")
-        if effects == "random" and model_kind not in ("SAR", "SEM", "OLS"):
+        random_available = not MODEL_KINDS[model_kind].durbin
+        if effects == "random" and not random_available:
             raise ModelSpecificationError(
                 f"random effects are implemented for SAR, SEM (and OLS); a {model_kind} was "
                 "requested. Use fixed effects for Durbin models.")
@@ -138,8 +140,23 @@ class PanelSpec:
         self.data: PanelData = prepare_panel(data, y, X, w, id=id, time=time, balance=balance,
                                              missing=missing, lagged=lagged, durbin=durbin)
         # Fail at construction, not at fit, on regressors the effects absorb.
-        panel_design(self.data, effects, random_available=model_kind in ("SAR", "SEM", "OLS"))
+        panel_design(self.data, effects, random_available=random_available)
         self._logdets: dict = {}
+
+    def unit_attribute(self, column: str) -> pd.Series:
+        """A column of the long data that is constant within units, as a Series by unit id."""
+        data, id_col = self.inputs["data"], self.inputs["id"]
+        if column not in data.columns:
+            raise InputError(f"{column!r} is not a column of the data; columns: "
+                             f"{list(data.columns)}.")
+        groups = data.groupby(id_col, sort=False)[column]
+        varying = groups.nunique(dropna=False)
+        varying = varying[varying > 1]
+        if len(varying):
+            raise PanelError(f"column {column!r} must be constant within units to label them; "
+                             f"it changes over time for {len(varying)} unit(s) "
+                             f"{format_ids(varying.index)}.")
+        return groups.first().reindex(self.data.ids).rename(column)
 
     def logdet(self, method: str):
         """The n x n log-determinant strategy, built once per method (W is fixed)."""
@@ -431,10 +448,10 @@ def _make_results(model, panel, params, cov_full, sigma2, llf, e, fitted, spatia
         spatial_param=spatial, bounds=None if ld is None else ld.bounds, converged=converged,
         model=model, endog_name=panel.endog_name, use_t=False,
         df_resid=counts.N - len(params), information=information, at_bound=at_bound,
-        panel=dict(effects=effects, T=panel.T, n=panel.n, bias_correction=correction,
-                   estimator=counts.estimator, id=panel.id_name, time=panel.time_name,
-                   times=panel.times, nobs_effective=counts.N),
-        extra=extra)
+        panel=PanelInfo(effects=effects, T=panel.T, n=panel.n, bias_correction=correction,
+                        estimator=counts.estimator, id=panel.id_name, time=panel.time_name,
+                        times=panel.times, nobs_effective=counts.N),
+        extra=FitInfo(**extra))
 
 
 # -------------------------------------------------------------------------- random effects
@@ -507,28 +524,26 @@ def _fit_random(model, panel: PanelData, spatial, ld) -> SpatialResults:
                          counts, "random", None, extra)
 
 
+def spec_of(obj) -> PanelSpec:
+    """The :class:`PanelSpec` of a panel model or of its results (InputError otherwise)."""
+    model = getattr(obj, "model", obj)
+    spec = getattr(model, "panel_options", None)
+    if spec is None:
+        raise InputError("a panel test needs a panel model or its results (built with id=, "
+                         f"time= and effects=); {type(obj).__name__} was given.")
+    return spec
+
+
 def unit_attribute(obj, column: str) -> pd.Series:
     """A unit-level column of a panel's long data (e.g. ``core``), as a Series by unit id.
 
-    For effects partitions: ``results.effects(partition=unit_attribute(results, "core"))``.
-    Raises :class:`PanelError` naming the units whose value changes over time.
+    For effects partitions: ``results.effects(partition=unit_attribute(results, "core"))``
+    (``results.effects(partition="core")`` does this itself). Raises :class:`PanelError`
+    naming the units whose value changes over time.
     """
-    from ..exceptions import PanelError
-
     model = getattr(obj, "model", obj)
     spec = getattr(model, "panel_options", None)
     if spec is None:
         raise InputError(f"unit_attribute needs a panel model or results; "
                          f"{type(obj).__name__} was given.")
-    data, id_col = spec.inputs["data"], spec.inputs["id"]
-    if column not in data.columns:
-        raise InputError(f"{column!r} is not a column of the data; columns: "
-                         f"{list(data.columns)}.")
-    groups = data.groupby(id_col, sort=False)[column]
-    varying = groups.nunique(dropna=False)
-    varying = varying[varying > 1]
-    if len(varying):
-        raise PanelError(f"column {column!r} must be constant within units to label them; it "
-                         f"changes over time for {len(varying)} unit(s) "
-                         f"{format_ids(varying.index)}.")
-    return groups.first().reindex(spec.data.ids).rename(column)
+    return spec.unit_attribute(column)

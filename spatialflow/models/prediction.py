@@ -51,6 +51,10 @@ import scipy.sparse.linalg as spla
 
 from ..exceptions import (ApproximationWarning, IdMismatchError, InputError,
                           ModelSpecificationError, format_ids)
+from .._validation import check_count, check_seed
+from .effects import _draw, _partition_codes, _resolve_partition, _without_dropped_units
+from .panel_data import lag_panel
+from .traces import inf_norm, series_order
 
 __all__ = ["PREDICTION_TYPES", "predict", "scenario", "ScenarioResult"]
 
@@ -248,8 +252,6 @@ def _predict_panel(results, data, type: str) -> pd.Series:
     r"""Panel predictions per period with the recovered fixed effects (Elhorst 2014):
     trend :math:`\mu_t = X_t\beta + WX_t\theta + \hat\mu + \hat\lambda_t\iota`, reduced form
     :math:`A^{-1}\mu_t`, BP as in the cross-section, period by period."""
-    from .panel_data import lag_panel
-
     panel = results.panel
     if panel.get("effects") == "random":
         raise ModelSpecificationError(
@@ -319,8 +321,6 @@ class ScenarioResult:
     def by(self, partition, *, how: str = "sum") -> pd.DataFrame:
         """Sum (``how="sum"``) or mean (``"mean"``) of the changes within each group of a
         partition (a Series by unit id, or a column of the model's data), with bands."""
-        from .effects import _partition_codes, _resolve_partition, _without_dropped_units
-
         if how not in ("sum", "mean"):
             raise InputError(f"how must be 'sum' or 'mean'; {how!r} was given.")
         labels = _without_dropped_units(self.results,
@@ -413,8 +413,6 @@ def _series_draws(W, D, lag_pos, P, k, m, *, tol: float = SERIES_TOL,
     :math:`A(\rho)^{-1}v = \sum_{j\le q}\rho^j W^j v`: the Krylov vectors :math:`W^j d` of the
     changed columns are computed once, each draw costs :math:`O(qn)` per column instead of a
     sparse LU factorisation."""
-    from .traces import inf_norm, series_order
-
     rhos = P[:, -1]
     q, bound = series_order(float(np.max(np.abs(rhos))), inf_norm(W), tol=tol,
                             max_order=max_order)
@@ -468,12 +466,8 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
     ["capital_flow"]]``; ``res.scenario(delta).by("core", how="mean")`` gives the mean change
     of TFP in core and periphery counties.
     """
-    from .effects import _draw
-
     if not 0 < level < 1:
         raise InputError(f"level must be in (0, 1); {level!r} was given.")
-    from .._validation import check_count, check_seed
-
     n_draws = check_count(n_draws, "n_draws", minimum=2)
     seed = check_seed(seed, allow_none=True)
     D, changed = _delta_matrix(results, delta)

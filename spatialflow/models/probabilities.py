@@ -54,6 +54,9 @@ from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
 
 from ..exceptions import IncomparableModelsError, InputError, ModelSpecificationError
+from . import base
+from .logdet import make_logdet
+from .panel_data import lag_panel, transformed_design, within
 
 __all__ = ["model_probabilities", "log_marginal"]
 
@@ -64,8 +67,6 @@ _DEFAULT = ("SAR", "SDM", "SEM", "SDEM")
 def _design(model):
     """(y, X, Wy, WX-operator pieces, W, N, s, drop_unit_root) of a model (cross-section or
     within-transformed panel)."""
-    from .panel_data import lag_panel, transformed_design, within
-
     if model.panel_options is None:
         f = model.frame
         W = f.W
@@ -110,8 +111,6 @@ def _design(model):
 
 def log_marginal(model, *, logdet=None) -> float:
     """Log-marginal likelihood of one model object under the priors of the module docstring."""
-    from .logdet import make_logdet
-
     d = _design(model)
     y, X, N, s = d["y"], d["X"], d["N"], d["s"]
     k = X.shape[1]
@@ -282,8 +281,6 @@ def model_probabilities(formula: str | None = None, data: pd.DataFrame | None = 
     >>> list(out.columns), round(float(out["probability"].sum()), 12)
     (['log_marginal', 'probability'], 1.0)
     """
-    from . import base
-
     if isinstance(models, str):
         models = (models,)
     models = list(models)
@@ -320,7 +317,6 @@ def model_probabilities(formula: str | None = None, data: pd.DataFrame | None = 
         W = _design(obj)["W"]
         ld = None
         if W is not None and (obj.lag_y or obj.error):
-            from .logdet import make_logdet
             key = id(W)
             if key not in logdets:
                 logdets[key] = make_logdet(W, "auto")

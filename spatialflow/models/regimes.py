@@ -3,7 +3,8 @@
 Regimes are an *option of any model*, not a model of their own: :func:`expand_design` turns
 a design matrix into its regime-interacted form, which every estimator then uses as is
 (the lagged ``W_<x>`` columns of Durbin models are built from the expanded columns), and
-:func:`chow_test` tests whether the regime coefficients are equal.
+:func:`~spatialflow.models.hypotheses.chow_test` tests whether the regime coefficients are
+equal (re-exported here).
 
 For a variable :math:`x` varying over regimes :math:`r = 1, \\dots, R` the design holds
 
@@ -30,14 +31,10 @@ from ..exceptions import (
     ModelSpecificationError,
     format_ids,
 )
-from .diagnostics import TestResult, _frame, _wald
+from .hypotheses import chow_test  # re-exported: its historical home
+from .naming import regime_column
 
 __all__ = ["RegimeInfo", "expand_design", "regime_column", "chow_test"]
-
-
-def regime_column(var: str, regime) -> str:
-    """Name of the column of ``var`` in regime ``regime``: ``"var[regime]"``."""
-    return f"{var}[{regime}]"
 
 
 @dataclass(frozen=True)
@@ -232,74 +229,3 @@ def expand_design(
         membership=membership,
     )
     return X_expanded, info
-
-
-def chow_test(results, info: RegimeInfo | None = None) -> pd.DataFrame:
-    r"""Chow-type Wald tests that the regime coefficients are equal.
-
-    For each varying variable :math:`x` with coefficients
-    :math:`\beta_{x[1]}, \dots, \beta_{x[R]}` the restrictions
-    :math:`\beta_{x[1]} - \beta_{x[r]} = 0` (:math:`r = 2..R`) are tested by
-
-    .. math::
-
-        W = (R\hat\beta)' (R \hat V R')^{-1} (R\hat\beta) \sim \chi^2(R - 1),
-
-    with :math:`\hat V` = ``results.cov`` (which, for ML spatial models, includes the
-    covariance of the coefficients with :math:`\rho`/:math:`\lambda`); the ``joint`` row
-    stacks all restrictions (:math:`\chi^2(K_r(R-1))`), as ``spreg``'s ``chow.regi`` and
-    ``chow.joint``. Lagged regressors ``W_<x[r]>`` of Durbin models are tested as the
-    variable ``W_<x>``.
-
-    Parameters
-    ----------
-    results : SpatialResults
-        Fitted on the design returned by :func:`expand_design`.
-    info : RegimeInfo, optional
-        Default: the expansion the model made (``results.regime_info``, set when the model
-        was given ``regimes=``).
-
-    Returns
-    -------
-    pd.DataFrame
-        Index: the varying variables then ``"joint"``; columns ``statistic``, ``df``,
-        ``pvalue``.
-    """
-    if info is None:
-        info = getattr(results, "regime_info", None)
-        if info is None:
-            raise ModelSpecificationError(
-                "these results were not fitted with regimes=; a Chow test needs regime-"
-                "specific coefficients (fit e.g. SAR.from_formula(..., regimes='core')).")
-    params = results.params
-    names = params.index
-    groups: dict[str, list[str]] = {}
-    for var in info.varying:
-        cols = info.columns[var]
-        missing = [c for c in cols if c not in names]
-        if missing:
-            raise ModelSpecificationError(
-                f"the results do not carry the regime coefficients {missing} of {var!r}; "
-                f"were they fitted on this expansion? params: {list(names)}."
-            )
-        groups[var] = cols
-        lagged = [f"W_{c}" for c in cols]
-        if all(c in names for c in lagged):
-            groups[f"W_{var}"] = lagged
-    cov = results.cov.loc[names, names].to_numpy(dtype=float)
-    beta = params.to_numpy(dtype=float)
-    rows: list[TestResult] = []
-    blocks = []
-    for var, cols in groups.items():
-        Rm = np.zeros((len(cols) - 1, len(names)))
-        first = names.get_loc(cols[0])
-        for i, c in enumerate(cols[1:]):
-            Rm[i, first] = 1.0
-            Rm[i, names.get_loc(c)] = -1.0
-        blocks.append(Rm)
-        rows.append(_wald(Rm @ beta, Rm @ cov @ Rm.T, var))
-    Rj = np.vstack(blocks)
-    rows.append(_wald(Rj @ beta, Rj @ cov @ Rj.T, "joint"))
-    out = _frame(rows)
-    out.index.name = "variable"
-    return out

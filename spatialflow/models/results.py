@@ -1,7 +1,17 @@
-"""The immutable, labelled results of a fitted spatial model."""
+"""The immutable, labelled results of a fitted spatial model.
+
+:class:`SpatialResults` is a frozen dataclass whose every part is read-only in fact: the
+labelled vectors are built on non-writeable arrays, names are tuples, ``W`` is a copy whose
+arrays are non-writeable, and the panel and fit information are the frozen dataclasses
+:class:`PanelInfo` and :class:`FitInfo`, readable both as attributes
+(``res.panel.bias_correction``) and as mappings (``res.panel["bias_correction"]``,
+``res.extra.get("theta")``) for the code written against the earlier dicts.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -10,8 +20,12 @@ import scipy.sparse as sp
 from scipy import stats
 
 from ..exceptions import InputError
+from . import inference as _inference
+from . import prediction as _prediction
+from .effects import compute_effects, compute_unit_effects
+from .summary import make_summary
 
-__all__ = ["SpatialResults"]
+__all__ = ["SpatialResults", "PanelInfo", "FitInfo"]
 
 
 def _read_only(obj):
@@ -23,14 +37,158 @@ def _read_only(obj):
     return pd.Series(values, index=obj.index, name=obj.name, copy=False)
 
 
+def _read_only_matrix(W) -> sp.csr_matrix | None:
+    """A CSR copy of ``W`` whose data, indices and pointers cannot be written to."""
+    if W is None:
+        return None
+    M = sp.csr_matrix(W, dtype=float, copy=True)
+    M.sort_indices()  # sorted now: scipy would otherwise sort in place later
+    for arr in (M.data, M.indices, M.indptr):
+        arr.flags.writeable = False
+    return M
+
+
+class _FrozenMapping(Mapping):
+    """Read-only mapping view of a frozen dataclass: the fields that are set (not None)."""
+
+    def __getitem__(self, key: str):
+        if key in self._set_fields():
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(self._set_fields())
+
+    def __len__(self) -> int:
+        return len(self._set_fields())
+
+    def _set_fields(self) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+
+@dataclass(frozen=True, eq=False)
+class PanelInfo(_FrozenMapping):
+    """How a panel model was estimated (``results.panel``; None for a cross-section).
+
+    Attributes
+    ----------
+    effects : {"unit", "time", "twoway", "random", None}
+        The individual effects (None: pooled).
+    T, n : int
+        Periods and units of the balanced panel that was fitted.
+    bias_correction : {"lee-yu", None}
+        Fixed effects: the Lee-Yu transformation approach or the uncorrected within ML.
+    estimator : str
+        In words (``"Lee-Yu transformation approach"``, ``"within ML"``, ...).
+    id, time : str
+        The id and period columns.
+    times : pandas.Index
+        The periods, sorted.
+    nobs_effective : int
+        Observations the likelihood counts (:math:`n^*T^*` under Lee-Yu, else nT).
+    """
+
+    effects: str | None
+    T: int
+    n: int
+    bias_correction: str | None
+    estimator: str
+    id: str
+    time: str
+    times: pd.Index
+    nobs_effective: int
+
+    def _set_fields(self) -> list[str]:
+        # effects=None (pooled) and bias_correction=None are answers, not absent keys.
+        return [f.name for f in fields(self)]
+
+    def __repr__(self) -> str:
+        return (f"PanelInfo(effects={self.effects!r}, bias_correction={self.bias_correction!r},"
+                f" n={self.n}, T={self.T}, nobs_effective={self.nobs_effective})")
+
+
+@dataclass(frozen=True, eq=False)
+class FitInfo(_FrozenMapping):
+    r"""What else a fit produced (``results.extra``): only the fields that apply are set.
+
+    Attributes
+    ----------
+    optimizer : Mapping
+        The optimiser's report (``nfev``, ``message``; ``fixed`` for a fixed parameter).
+    logdet : str or None
+        The log-determinant strategy (``"eigen"``, ``"lu"``, ...), None without W in y.
+    dropped_units : pandas.Index
+        Units dropped on request (``missing="drop"``; ``balance="drop"`` for panels): the one
+        key for them, in cross-sections and panels alike.
+    unit_effects, time_effects : pandas.Series
+        Recovered fixed effects (Elhorst 2014); ``intercept`` their common level (two-way).
+    sigma2_within : float
+        Fixed effects: SSE / (nT), the uncorrected within variance.
+    resid_by_id_time, fitted_by_id_time : pandas.Series
+        Panels: residuals and fitted values on the stacked (id, time) index.
+    theta, theta_se, phi, sigma2_mu : float
+        Random effects: the quasi-demeaning weight, its SE, :math:`\phi=\theta^2` and the
+        variance of the unit effects.
+    resid_raw : pandas.Series
+        Random effects: residuals on the original scale (unit effect included).
+    cov_type, cov_label : str
+        The covariance behind ``cov`` (``"classic"`` when unset; ``"nonnormal"``,
+        ``"cluster"``, ``"driscoll-kraay"``, ``"gmm"``) and its description in the summary.
+    cov_options : Mapping
+        Its settings (``lags``, ``clusters``, ``n_clusters``, ``mu3``, ``mu4``...).
+    method, estimator : str
+        ``"gmm"`` fits: the method and the spreg estimator in words (ML fits leave them unset).
+    gmm : Mapping
+        GMM settings: ``robust``, ``w_lags``, ``sarar``, ``instruments``.
+    """
+
+    optimizer: Mapping = field(default_factory=dict)
+    logdet: str | None = None
+    dropped_units: pd.Index = field(default_factory=lambda: pd.Index([]))
+    unit_effects: pd.Series | None = None
+    time_effects: pd.Series | None = None
+    intercept: float | None = None
+    sigma2_within: float | None = None
+    resid_by_id_time: pd.Series | None = None
+    fitted_by_id_time: pd.Series | None = None
+    theta: float | None = None
+    theta_se: float | None = None
+    phi: float | None = None
+    sigma2_mu: float | None = None
+    resid_raw: pd.Series | None = None
+    cov_type: str | None = None
+    cov_label: str | None = None
+    cov_options: Mapping | None = None
+    method: str | None = None
+    estimator: str | None = None
+    gmm: Mapping | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "optimizer", MappingProxyType(dict(self.optimizer)))
+        for name in ("cov_options", "gmm"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        object.__setattr__(self, "dropped_units", pd.Index(self.dropped_units))
+        for name in ("unit_effects", "time_effects", "resid_by_id_time", "fitted_by_id_time",
+                     "resid_raw"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _read_only(value))
+
+    def __repr__(self) -> str:
+        return f"FitInfo({', '.join(self)})"
+
+
 @dataclass(frozen=True, eq=False)
 class SpatialResults:
     """Results of an OLS, SLX, SAR, SEM, SDM or SDEM fit (cross-section or panel).
 
     Every vector is a labelled pandas object: ``params`` holds ``Intercept``, the regressors,
     their lags ``W_<name>`` and ``rho`` (lag models) or ``lambda`` (error models); ``cov`` is
-    the covariance of ``params``; ``cov_full`` adds ``sigma2``. Nothing here is mutated after
-    construction: another covariance or inference method gives a new object.
+    the covariance of ``params``; ``cov_full`` adds ``sigma2``. Nothing here can be mutated
+    after construction (read-only arrays, tuples, a read-only copy of ``W``, the frozen
+    :class:`PanelInfo` in ``panel`` and :class:`FitInfo` in ``extra``): another covariance or
+    inference method gives a new object.
     """
 
     kind: str
@@ -43,8 +201,8 @@ class SpatialResults:
     fitted: pd.Series
     ids: pd.Index
     W: sp.csr_matrix | None
-    exog_names: list[str]
-    lagged_names: list[str]
+    exog_names: tuple[str, ...]
+    lagged_names: tuple[str, ...]
     spatial_param: str | None
     bounds: tuple[float, float] | None
     converged: bool
@@ -54,16 +212,24 @@ class SpatialResults:
     df_resid: int | None = None
     information: str = "expected"
     at_bound: bool = False
-    panel: dict | None = None
+    panel: PanelInfo | None = None
     regime_info: Any = None
-    extra: dict = field(default_factory=dict)
+    extra: FitInfo = field(default_factory=FitInfo)
 
     def __post_init__(self):
         # Immutable in fact, not only by convention: the labelled vectors are rebuilt on
         # read-only copies, so `res.params.iloc[0] = 1` raises instead of silently changing
-        # what effects() and summary() compute later.
+        # what effects() and summary() compute later; W is a read-only copy (the model's
+        # own matrix is never handed out), names are tuples.
         for name in ("params", "cov_full", "resid", "fitted"):
             object.__setattr__(self, name, _read_only(getattr(self, name)))
+        object.__setattr__(self, "W", _read_only_matrix(self.W))
+        object.__setattr__(self, "exog_names", tuple(self.exog_names))
+        object.__setattr__(self, "lagged_names", tuple(self.lagged_names))
+        if isinstance(self.extra, dict):
+            object.__setattr__(self, "extra", FitInfo(**self.extra))
+        if isinstance(self.panel, dict):
+            object.__setattr__(self, "panel", PanelInfo(**self.panel))
 
     # ----------------------------------------------------------------- inference
     @property
@@ -109,25 +275,21 @@ class SpatialResults:
     def wald_test(self, restrictions, r=None, *, name: str = "Wald"):
         """Wald test of linear restrictions, e.g. ``"INC = HOVAL, W_INC = 0"`` (see
         :mod:`spatialflow.models.inference`), with the covariance these results carry."""
-        from .inference import wald_test
-        return wald_test(self, restrictions, r, name=name)
+        return _inference.wald_test(self, restrictions, r, name=name)
 
     def t_test(self, restrictions, r=None, *, level: float = 0.95) -> pd.DataFrame:
         """One t/z test per linear restriction (estimate, std_error, statistic, p_value,
         lower, upper)."""
-        from .inference import t_test
-        return t_test(self, restrictions, r, level=level)
+        return _inference.t_test(self, restrictions, r, level=level)
 
     def tidy(self, *, level: float = 0.95) -> pd.DataFrame:
         """Coefficient table as a plain frame: term, estimate, std_error, statistic,
         p_value, lower, upper."""
-        from .inference import tidy
-        return tidy(self, level=level)
+        return _inference.tidy(self, level=level)
 
     def pseudo_r2(self, *, predictor: str = "reduced") -> pd.Series:
         """Pseudo-R2: squared correlation of y and a predictor, and the variance ratio."""
-        from .inference import pseudo_r2
-        return pseudo_r2(self, predictor=predictor)
+        return _inference.pseudo_r2(self, predictor=predictor)
 
     # ------------------------------------------------------------ information criteria
     @property
@@ -155,7 +317,6 @@ class SpatialResults:
         See :func:`spatialflow.models.effects.compute_effects` for all options (``method``,
         ``partition``, ``trace_method``, ``level``).
         """
-        from .effects import compute_effects
         return compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
 
     def unit_effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
@@ -171,7 +332,6 @@ class SpatialResults:
 
         See :func:`spatialflow.models.effects.compute_unit_effects` for all options.
         """
-        from .effects import compute_unit_effects
         return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
 
     # --------------------------------------------------------------- prediction
@@ -181,21 +341,18 @@ class SpatialResults:
 
         See :func:`spatialflow.models.prediction.predict`.
         """
-        from .prediction import predict
-        return predict(self, data, type=type)
+        return _prediction.predict(self, data, type=type)
 
     def scenario(self, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | None = 0,
                  level: float = 0.95):
         """Change of every unit's expected outcome when chosen units' regressors change by
         ``delta`` (a frame by unit and variable), with simulated bands; ``.by(partition)``
         summarises it by group. See :func:`spatialflow.models.prediction.scenario`."""
-        from .prediction import scenario
-        return scenario(self, delta, n_draws=n_draws, seed=seed, level=level)
+        return _prediction.scenario(self, delta, n_draws=n_draws, seed=seed, level=level)
 
     # ------------------------------------------------------------------ summary
     def summary(self, **kwargs):
         """A :class:`~spatialflow.models.summary.Summary` with text/Markdown/LaTeX/HTML."""
-        from .summary import make_summary
         return make_summary(self, **kwargs)
 
     def _repr_html_(self) -> str:

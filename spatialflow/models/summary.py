@@ -41,12 +41,13 @@ from scipy import stats
 from .._render import (STAR_LEVELS, STARS_NOTE, Block, Renderable, format_column,
                        format_number, format_pvalue, significance_stars)
 from ..exceptions import InputError
+from .naming import MODEL_KINDS, is_lag_name, lag_name
 
 __all__ = ["Summary", "Comparison", "make_summary", "compare", "significance_stars",
            "format_number", "format_pvalue", "SYNTHETIC_NOTE", "STAR_LEVELS", "STARS_NOTE"]
 
 # Model kinds whose coefficients on X are not the marginal effects (W enters y or X).
-EFFECTS_KINDS = frozenset({"SAR", "SDM", "SLX", "SDEM"})
+EFFECTS_KINDS = frozenset(k for k, f in MODEL_KINDS.items() if f.has_effects)
 
 SYNTHETIC_NOTE = "SYNTHETIC data: not real statistics"
 
@@ -423,7 +424,7 @@ def _panel_settings(results_list: Sequence[Any], names: Sequence[str]) -> pd.Dat
 def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
     """Footnote: which sigma2 each column shows (least-squares vs ML divisor)."""
     ls = [n for n, r in zip(names, results_list)
-          if str(r.kind) in ("OLS", "SLX") and not getattr(r, "panel", None)]
+          if _least_squares(r) and not getattr(r, "panel", None)]
     panel = [n for n, r in zip(names, results_list) if getattr(r, "panel", None)]
     gmm = [n for n, r in zip(names, results_list)
            if (getattr(r, "extra", None) or {}).get("method") == "gmm"]
@@ -442,6 +443,11 @@ def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
     return "sigma2: " + "; ".join(parts) + "."
 
 
+def _least_squares(results: Any) -> bool:
+    flags = MODEL_KINDS.get(str(results.kind))
+    return flags is not None and flags.least_squares
+
+
 def _param_group(name: str, results: Any) -> int:
     """Order key: Intercept, regressors, W_ regressors, rho, lambda."""
     if name == "Intercept":
@@ -452,8 +458,8 @@ def _param_group(name: str, results: Any) -> int:
         return 4
     lagged = getattr(results, "lagged_names", None)
     if lagged is not None:
-        return 2 if name in {f"W_{n}" for n in lagged} else 1
-    return 2 if name.startswith("W_") else 1
+        return 2 if name in {lag_name(n) for n in lagged} else 1
+    return 2 if is_lag_name(name) else 1
 
 
 def _ordered_params(results_list: Sequence[Any]) -> list[str]:
