@@ -199,7 +199,7 @@ def row_scores(results) -> RowScores:
     N = len(y)
     names = list(params.index) + ["sigma2"]
     linear, diag_q = {}, {}
-    if results.kind in ("SAR", "SDM") and spatial == "rho":
+    if spatial == "rho":
         Wyu = lag(yu)
         yt, Xt, Wyt = time_part(yu), time_part(Zu), time_part(Wyu)
         e = yt - r * Wyt - Xt @ beta

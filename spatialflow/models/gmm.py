@@ -54,6 +54,7 @@ import pandas as pd
 from ..exceptions import InputError, ModelSpecificationError, UnderIdentificationError
 from ..exceptions import IdMismatchError, format_ids
 from .logdet import make_logdet
+from .naming import kind_flags, lag_name, parse_lag_name
 from .results import SpatialResults
 
 __all__ = ["GMM_OPTIONS", "fit_gmm"]
@@ -116,7 +117,7 @@ def fit_gmm(model, *, w_lags: int = 1, robust: str | None = None, sarar: bool = 
     f = model.frame
     if f.regime_info is not None:
         raise ModelSpecificationError("method='gmm' does not support regimes yet.")
-    lag = kind in ("SAR", "SDM")
+    lag = kind_flags(kind).lag_y
     if sarar and not lag:
         raise ModelSpecificationError("sarar=True adds an error component to a lag model "
                                       f"(SAR, SDM); a {kind} was given.")
@@ -191,12 +192,13 @@ def fit_gmm(model, *, w_lags: int = 1, robust: str | None = None, sarar: bool = 
     # spreg: CONSTANT, x..., W_x..., W_<y>, lambda; ours: exog (formula order), W_x, rho, lambda
     rename = {"CONSTANT": "Intercept"}
     for j, nm in enumerate(spreg_names):
-        if nm.startswith("W_") and nm[2:] not in xnames and nm not in rename:
+        if parse_lag_name(nm) is not None and parse_lag_name(nm) not in xnames \
+                and nm not in rename:
             rename[nm] = "rho"
     mapped = [rename.get(nm, nm) for nm in spreg_names]
     if "lambda" in spreg_names[-1:]:
         mapped[-1] = "lambda"
-    names = exog + [f"W_{c}" for c in f.lagged_names]
+    names = exog + [lag_name(c) for c in f.lagged_names]
     spatial = "rho" if lag else "lambda"
     names.append(spatial)
     if sarar:

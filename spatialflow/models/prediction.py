@@ -53,6 +53,7 @@ from ..exceptions import (ApproximationWarning, IdMismatchError, InputError,
                           ModelSpecificationError, format_ids)
 from .._validation import check_count, check_seed
 from .effects import _draw, _partition_codes, _resolve_partition, _without_dropped_units
+from .naming import kind_flags, lag_name
 from .panel_data import lag_panel
 from .traces import inf_norm, series_order
 
@@ -64,8 +65,6 @@ PREDICTION_TYPES = ("fitted", "trend", "reduced", "bp")
 SERIES_MIN_N = 2000
 #: Truncation bound of that series (per unit of the change's scale).
 SERIES_TOL = 1e-10
-_LAG = ("SAR", "SDM")
-_ERROR = ("SEM", "SDEM")
 
 
 # ------------------------------------------------------------------------ design pieces
@@ -80,7 +79,7 @@ def _split_params(results):
     """(beta over exog_names, theta over lagged_names, spatial value)."""
     p = results.params
     beta = p[list(results.exog_names)].to_numpy(dtype=float)
-    theta = p[[f"W_{c}" for c in results.lagged_names]].to_numpy(dtype=float)
+    theta = p[[lag_name(c) for c in results.lagged_names]].to_numpy(dtype=float)
     sp_val = float(p[results.spatial_param]) if results.spatial_param else 0.0
     return beta, theta, sp_val
 
@@ -189,7 +188,7 @@ def predict(results, data: pd.DataFrame | None = None, *, type: str = "reduced")
     elif type == "fitted":
         out = results.fitted.to_numpy()
     else:
-        lag = results.kind in _LAG
+        lag = kind_flags(results.kind).lag_y
         red = _solve(W, r, mu) if lag else mu
         if type == "reduced":
             out = red
@@ -276,7 +275,7 @@ def _predict_panel(results, data, type: str) -> pd.Series:
     if "time_effects" in extra:
         mu = mu + np.repeat(extra["time_effects"].reindex(pdata.times).to_numpy(), n)
     mu = mu + float(extra.get("intercept", 0.0))
-    lag = results.kind in _LAG
+    lag = kind_flags(results.kind).lag_y
     if type == "trend":
         out = mu
     else:
@@ -471,10 +470,10 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
     n_draws = check_count(n_draws, "n_draws", minimum=2)
     seed = check_seed(seed, allow_none=True)
     D, changed = _delta_matrix(results, delta)
-    W = _unit_W(results) if (results.lagged_names or results.kind in _LAG) else None
+    is_lag = kind_flags(results.kind).lag_y
+    W = _unit_W(results) if (results.lagged_names or is_lag) else None
     exog = list(results.exog_names)
     lag_pos = [exog.index(c) for c in results.lagged_names]
-    is_lag = results.kind in _LAG
 
     def change(beta, theta, r):
         v = D @ beta
@@ -482,7 +481,7 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
             v = v + W @ (D[:, lag_pos] @ theta)
         return _solve(W, r, v) if is_lag else v
 
-    names = exog + [f"W_{c}" for c in results.lagged_names]
+    names = exog + [lag_name(c) for c in results.lagged_names]
     if is_lag:
         names.append("rho")
     beta, theta, r = _split_params(results)
