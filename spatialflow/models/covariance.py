@@ -58,6 +58,24 @@ that, the diagonal comes from the kernel's power series (exact for the first pow
 Hutchinson estimates for higher ones), so the row constants -- and the score sums -- are
 accurate to that approximation.
 
+
+Examples
+--------
+>>> import libpysal, numpy as np, pandas as pd
+>>> import spatialflow as sf
+>>> w = libpysal.weights.lat2W(5, 5); w.transform = "r"
+>>> rng = np.random.default_rng(0)
+>>> df = pd.DataFrame({"code": np.tile(w.id_order, 6), "year": np.repeat(range(6), 25),
+...                    "x": rng.normal(size=150)})
+>>> df["y"] = df["x"] + rng.normal(size=150)
+>>> model = sf.SAR.from_formula("y ~ x", data=df, w=w, id="code", time="year",
+...                             effects="unit")
+>>> dk = model.fit(cov_type="driscoll-kraay", lags=1)
+>>> dk.cov_type, dk.extra["cov_label"]
+('driscoll-kraay', 'Driscoll-Kraay (Bartlett, 1 lags)')
+>>> bool(dk.params.equals(model.fit().params))   # same estimates, another covariance
+True
+
 References
 ----------
 Lee, L.-F. (2004). Asymptotic distributions of quasi-maximum likelihood estimators for

@@ -23,6 +23,22 @@ Pseudo-R² (a spatial ML fit has no R² with the OLS decomposition):
 for a chosen predictor :math:`\hat y` (default: the reduced form
 :math:`(I-\rho W)^{-1}(X\beta + WX\theta)` of a cross-section; panels: the fitted values of
 y minus the residuals, the fixed effects counted as fitted).
+
+Examples
+--------
+>>> import libpysal, numpy as np, pandas as pd
+>>> import spatialflow as sf
+>>> w = libpysal.weights.lat2W(5, 5); w.transform = "r"
+>>> rng = np.random.default_rng(0)
+>>> df = pd.DataFrame({"x": rng.normal(size=25), "z": rng.normal(size=25)}, index=w.id_order)
+>>> df["y"] = 1 + df["x"] + rng.normal(size=25)
+>>> res = sf.SDM.from_formula("y ~ x + z", data=df, w=w).fit()
+>>> int(res.wald_test("W_x = 0, W_z = 0").df)
+2
+>>> list(res.t_test("x = z").index)
+['x - z = 0']
+>>> list(res.tidy().columns)
+['term', 'estimate', 'std_error', 'statistic', 'p_value', 'lower', 'upper']
 """
 from __future__ import annotations
 

@@ -38,6 +38,24 @@ Krylov vectors of the changed columns (truncation bound ``SERIES_TOL``, an
 :class:`~spatialflow.exceptions.ApproximationWarning` if it cannot be met).
 Sums and means of :math:`\Delta y` over any partition of the units (core / periphery,
 region) are summarised from the same draws.
+
+Examples
+--------
+>>> import libpysal, numpy as np, pandas as pd
+>>> import spatialflow as sf
+>>> w = libpysal.weights.lat2W(5, 5); w.transform = "r"
+>>> rng = np.random.default_rng(0)
+>>> df = pd.DataFrame({"x": rng.normal(size=25)}, index=w.id_order)
+>>> df["y"] = 1 + df["x"] + rng.normal(size=25)
+>>> res = sf.SDM.from_formula("y ~ x", data=df, w=w).fit()
+>>> res.predict(type="bp").shape
+(25,)
+>>> sc = res.scenario(pd.DataFrame({"x": 1.0}, index=w.id_order[:5]), n_draws=200)
+>>> list(sc.units.columns)
+['change', 'se', 'lower', 'upper', 'changed']
+>>> groups = pd.Series(["north"] * 10 + ["south"] * 15, index=w.id_order)
+>>> list(sc.by(groups).index)
+['north', 'south']
 """
 from __future__ import annotations
 
