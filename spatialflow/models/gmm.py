@@ -41,6 +41,18 @@ settings); ``llf``, ``aic`` and
 :math:`\hat\varepsilon'\hat\varepsilon/n` of the filtered residuals (error), and
 ``cov_full`` has NaN for the (not estimated) variance of sigma2. For SARAR (``sarar=True``)
 ``params`` holds ``rho`` and ``lambda``; the effects use ``rho``.
+
+Examples
+--------
+>>> import libpysal, numpy as np, pandas as pd
+>>> import spatialflow as sf
+>>> w = libpysal.weights.lat2W(6, 6); w.transform = "r"
+>>> rng = np.random.default_rng(0)
+>>> df = pd.DataFrame({"x": rng.normal(size=36)}, index=w.id_order)
+>>> df["y"] = 1 + df["x"] + rng.normal(size=36)
+>>> res = sf.SAR.from_formula("y ~ x", data=df, w=w).fit(method="gmm", robust="white")
+>>> list(res.params.index), res.extra["cov_label"]
+(['Intercept', 'x', 'rho'], 'GMM, White heteroskedasticity-robust')
 """
 from __future__ import annotations
 
