@@ -262,3 +262,16 @@ def test_scenario_series_path_matches_lu(columbus, fits, monkeypatch):
     np.testing.assert_allclose(series.draws, lu.draws, rtol=0,
                                atol=1e-8 * np.abs(lu.draws).max())
     np.testing.assert_allclose(series.units["change"], lu.units["change"], rtol=1e-12)
+
+
+def test_scenario_by_a_data_column(columbus):
+    df, w = columbus
+    data = df.assign(zone=np.where(df["HOVAL"] > df["HOVAL"].median(), "high", "low"))
+    res = sf.SAR.from_formula(FORMULA, data=data, w=w).fit()
+    sc = res.scenario(pd.DataFrame({"INC": 1.0}, index=data.index[:3]), n_draws=50)
+    by_name = sc.by("zone")
+    by_series = sc.by(data["zone"])
+    pd.testing.assert_frame_equal(by_name, by_series)
+    assert list(by_name.index) == ["high", "low"]
+    with pytest.raises(InputError, match="how must be 'sum' or 'mean'"):
+        sc.by("zone", how="median")
