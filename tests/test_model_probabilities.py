@@ -191,3 +191,51 @@ def test_results_objects_and_bad_input(columbus):
         sf.model_probabilities("CRIME ~ INC", df, w, models=("SAC",))
     with pytest.raises(InputError, match="need formula= and data="):
         sf.model_probabilities(models=("SAR",))
+
+
+@pytest.mark.parametrize("kind", ["SAR", "SEM"])
+def test_panel_log_marginal_is_that_of_the_helmert_transformed_data(kind):
+    """Unit effects: the Lee-Yu likelihood is the cross-sectional one of the data transformed
+    by an orthonormal F_{T,T-1} (Helmert), n(T-1) observations with W in every period; its
+    log-marginal from a dense brute force must equal ours."""
+    w = _lattice(4)
+    n, T = 16, 4
+    W = w.sparse.toarray()
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(T, n))
+    A = np.eye(n) - 0.4 * W
+    y = np.vstack([np.linalg.solve(A, 0.5 * np.arange(n) / n + x[t] + rng.normal(size=n))
+                   for t in range(T)]) if kind == "SAR" else np.vstack(
+        [0.5 * np.arange(n) / n + x[t] + np.linalg.solve(A, rng.normal(size=n))
+         for t in range(T)])
+    df = pd.DataFrame({"code": np.tile(w.id_order, T), "year": np.repeat(np.arange(T), n),
+                       "x": x.ravel(), "y": y.ravel()})
+    model = getattr(sf, kind).from_formula("y ~ x", data=df, w=w, id="code", time="year",
+                                           effects="unit")
+    # Helmert rows: orthonormal, orthogonal to the constant.
+    H = np.zeros((T - 1, T))
+    for j in range(1, T):
+        H[j - 1, :j] = 1.0 / np.sqrt(j * (j + 1))
+        H[j - 1, j] = -j / np.sqrt(j * (j + 1))
+    ys = (H @ y).ravel()                       # (T-1) periods of n units
+    xs = (H @ x).ravel()[:, None]
+    Wb = np.kron(np.eye(T - 1), W)
+    N, k = len(ys), 1
+    a = (N - k) / 2
+    lam = np.linalg.eigvals(W).real
+    lo, hi = 1 / lam.min(), 1 / lam.max()
+    t = np.linspace(0.0, 1.0, 4001)[1:-1]
+    grid = lo + (hi - lo) * (1 - np.cos(np.pi * t)) / 2
+    vals = []
+    for r in grid:
+        Ab = np.eye(N) - r * Wb
+        Xr = xs if kind == "SAR" else Ab @ xs
+        b = np.linalg.lstsq(Xr, Ab @ ys, rcond=None)[0]
+        e = Ab @ ys - Xr @ b
+        vals.append((T - 1) * np.linalg.slogdet(np.eye(n) - r * W)[1] - a * np.log(e @ e)
+                    - 0.5 * np.linalg.slogdet(Xr.T @ Xr)[1])
+    vals = np.array(vals)
+    m = vals.max()
+    brute = (gammaln(a) - a * np.log(np.pi) + m
+             + np.log(np.trapezoid(np.exp(vals - m), grid)) - np.log(hi - lo))
+    np.testing.assert_allclose(log_marginal(model), brute, rtol=LM_RTOL)
