@@ -10,6 +10,8 @@ References used here:
 """
 from __future__ import annotations
 
+import contextlib
+
 import warnings
 
 import libpysal
@@ -243,7 +245,22 @@ def test_bad_covariance_requests(columbus, small_panel):
 
 
 # ----------------------------------------------------------------------------- Monte Carlo
+def _one_blas_thread():
+    """Monte Carlo loops of small dense problems: one BLAS thread each (many threads on a
+    shared machine make a 100 x 100 eigendecomposition ten times slower)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: only a speed matter
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _coverage_nonnormal(reps, n_side, seed):
+    with _one_blas_thread():
+        return _coverage_nonnormal_body(reps, n_side, seed)
+
+
+def _coverage_nonnormal_body(reps, n_side, seed):
     """SAR with skewed, fat-tailed i.i.d. errors (centred chi2(2)/2: skewness 2, kurtosis 9)."""
     rng = np.random.default_rng(seed)
     w = _lattice(n_side)
@@ -280,6 +297,11 @@ def test_nonnormal_coverage_full():
 
 
 def _coverage_panel(reps, design, seed, n_side=6, T=10, lags=None):
+    with _one_blas_thread():
+        return _coverage_panel_body(reps, design, seed, n_side=n_side, T=T, lags=lags)
+
+
+def _coverage_panel_body(reps, design, seed, n_side=6, T=10, lags=None):
     rng = np.random.default_rng(seed)
     w = _lattice(n_side)
     n = n_side**2

@@ -9,6 +9,8 @@ References:
 """
 from __future__ import annotations
 
+import contextlib
+
 import libpysal
 import numpy as np
 import pandas as pd
@@ -108,7 +110,22 @@ def _simulate(true, w, rng, rho=0.6, beta=3.0, theta=2.0):
     return pd.DataFrame({"x": x, "y": y}, index=w.id_order)
 
 
+def _one_blas_thread():
+    """Monte Carlo loops of small dense problems: one BLAS thread each (many threads on a
+    shared machine make a 100 x 100 eigendecomposition ten times slower)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: only a speed matter
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _recovery(side, reps, models, seed):
+    with _one_blas_thread():
+        return _recovery_body(side, reps, models, seed)
+
+
+def _recovery_body(side, reps, models, seed):
     w = _lattice(side)
     rng = np.random.default_rng(seed)
     out = {}
