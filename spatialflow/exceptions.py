@@ -196,6 +196,20 @@ class InadmissibleEstimateError(InputError):
 __all__ += ["InadmissibleEstimateError"]
 
 
+class WeakIdentificationWarning(SpatialflowWarning):
+    """Two spatial parameters (rho and lambda of a SAC / GNS model) are weakly identified:
+    the likelihood is nearly flat along a ridge or has several comparable maxima."""
+
+
+class NonStationaryWarning(SpatialflowWarning):
+    """A dynamic spatial panel estimate violates the stationarity condition (for a
+    row-standardised W: tau + rho + eta >= 1, or another eigenvalue condition); long-run
+    effects are not defined there."""
+
+
+__all__ += ["WeakIdentificationWarning", "NonStationaryWarning"]
+
+
 class UnderIdentificationError(ModelSpecificationError):
     """GMM/IV: the instruments do not identify the parameters (fewer independent instruments
     than regressors, e.g. no regressor to lag, or instruments collinear with X)."""

@@ -355,7 +355,16 @@ def test_specification_search_columbus(columbus):
     np.testing.assert_allclose(s.ranking.loc[["SAR", "SDM"], "aic"], [374.7809, 376.787],
                                rtol=5e-7)
     assert s.ranking.index[0] == "SAR"
-    assert set(s.ranking.index) == {"OLS", "SLX", "SAR", "SEM", "SDM", "SDEM"}
+    assert set(s.ranking.index) == {"OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS"}
+    # the top of the nesting tree: LR statistics of R sacsarlm / lagsarlm / errorsarlm
+    # (tests/reference/sac/sac_ref.txt: GNS vs SDM 0.1027093, SDEM 0.4849415, SAC 1.785206)
+    np.testing.assert_allclose(s.tests.loc[["LR GNS vs SDM", "LR GNS vs SDEM", "LR GNS vs SAC"],
+                                           "statistic"],
+                               [0.102709316134451, 0.484941503636094, 1.78520595459776],
+                               rtol=1e-4)
+    assert list(s.tests.loc[["LR GNS vs SDM", "LR GNS vs SDEM", "LR GNS vs SAC"], "df"]) == \
+        [1, 1, 2]
+    np.testing.assert_allclose(s.ranking.loc["SAC", "aic"], 376.469518317877, rtol=1e-8)
     # Wald criterion reaches the same decision here
     assert specification_search("CRIME ~ INC + HOVAL", columbus.df, columbus.w,
                                 criterion="wald").decision == "SAR"
@@ -477,9 +486,9 @@ def test_specification_search_passes_lagged_to_durbin_models_only(columbus):
     from spatialflow.models.diagnostics import specification_search
 
     s = specification_search("CRIME ~ INC + HOVAL", columbus.df, columbus.w, lagged=["INC"])
-    for kind in ("SLX", "SDM", "SDEM"):
+    for kind in ("SLX", "SDM", "SDEM", "GNS"):
         assert [p for p in s.results[kind].params.index if p.startswith("W_")] == ["W_INC"]
-    for kind in ("OLS", "SAR", "SEM"):
+    for kind in ("OLS", "SAR", "SEM", "SAC"):
         assert not any(p.startswith("W_") for p in s.results[kind].params.index)
     assert s.tests.loc["LR SDM vs SAR", "df"] == 1
 

@@ -188,3 +188,21 @@ def test_compare_names_gmm_columns(columbus):
     assert "SSE/n for SDM-1 (maximum likelihood); SSE/n for SDM-2 (GMM residuals" in text
     assert ("covariance: SDM-1: classic (inverse information); SDM-2: GMM, homoskedastic"
             in " ".join(text.split()))
+
+
+def test_sac_and_gns_models(columbus):
+    """SAC/GNS (issue 13's classes): GMM is the GS2SLS of SAR/SDM with sarar=True; the
+    one-parameter robust covariances and the BP predictor are refused by name."""
+    df, w = columbus
+    sac = sf.SAC.from_formula(FORMULA, data=df, w=w)
+    by_sac = sac.fit(method="gmm")
+    by_sar = sf.SAR.from_formula(FORMULA, data=df, w=w).fit(method="gmm", sarar=True)
+    np.testing.assert_allclose(by_sac.params.to_numpy(), by_sar.params.to_numpy(), rtol=1e-12)
+    gns = sf.GNS.from_formula(FORMULA, data=df, w=w).fit(method="gmm")
+    assert list(gns.params.index[-2:]) == ["rho", "lambda"]
+    ml = sac.fit()
+    with pytest.raises(ModelSpecificationError, match="has rho and lambda"):
+        sac.fit(cov_type="nonnormal")
+    with pytest.raises(ModelSpecificationError, match="type='bp' is implemented for lag or"):
+        ml.predict(type="bp")
+    assert ml.predict(type="reduced").shape == (len(df),)

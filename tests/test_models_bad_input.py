@@ -157,3 +157,16 @@ def test_effects_n_draws_must_be_an_integer(columbus, bad):
     with pytest.raises(InputError, match=r"n_draws must be an integer >= 2; "):
         res.effects(n_draws=bad, method="delta")
     assert res.effects(n_draws=np.int64(50)).shape[0] == 2
+
+
+@pytest.mark.parametrize("bad", [1.5, -1, "x", True])
+def test_effects_and_moran_seeds_must_be_non_negative_integers(columbus, bad):
+    df, w = columbus
+    res = sf.SDM.from_formula(FORMULA, data=df, w=w).fit()
+    with pytest.raises(InputError, match=r"seed must be a non-negative integer or None; "):
+        res.effects(n_draws=50, seed=bad)
+    ols = sf.OLS.from_formula(FORMULA, data=df, w=w).fit()
+    with pytest.raises(InputError, match=r"seed must be a non-negative integer; "):
+        moran_residuals(ols, permutations=9, seed=bad)
+    with pytest.raises(InputError, match=r"permutations must be an integer >= 0; 9.5"):
+        moran_residuals(ols, permutations=9.5)

@@ -84,3 +84,22 @@ def test_historical_import_paths_still_work():
     assert lm_tests is models.lm_tests and specification_search is models.specification_search
     assert chow_test is models.chow_test and hausman_test is models.hausman_test
     assert durbin_tests is models.durbin_tests and panel_lm_tests is models.panel_lm_tests
+
+
+def test_literal_types_drive_option_validation(columbus):
+    import spatialflow as sf
+    from spatialflow._typing import MissingPolicy, PanelEffects, check_option, literal_values
+    from spatialflow.exceptions import InputError
+    assert literal_values(PanelEffects) == ("unit", "time", "twoway", "random", None)
+    assert check_option(None, PanelEffects, "effects") is None
+    with pytest.raises(InputError, match=r"missing must be 'raise' or 'drop'; 'skip' was given"):
+        check_option("skip", MissingPolicy, "missing")
+    df, w = columbus
+    with pytest.raises(InputError, match=r"missing must be 'raise' or 'drop'; 'skip' was given"):
+        sf.SAR.from_formula("CRIME ~ INC", data=df, w=w, missing="skip")
+    res = sf.SDM.from_formula("CRIME ~ INC", data=df, w=w).fit()
+    with pytest.raises(InputError, match=r"trace_method must be one of \['auto', 'exact', "
+                                         r"'power'\]; 'fast' was given"):
+        res.effects(trace_method="fast")
+    with pytest.raises(InputError, match=r"direction must be 'received' or 'emitted'; 'in'"):
+        res.unit_effects(direction="in")

@@ -1,5 +1,5 @@
 """Spatial econometric models: estimators, results, effects and tests."""
-from .base import OLS, SAR, SDEM, SDM, SEM, SLX, SpatialModel
+from .base import GNS, OLS, SAC, SAR, SDEM, SDM, SEM, SLX, SpatialModel
 from .results import SpatialResults
 from .summary import Comparison, Summary, compare
 from .hypotheses import (chow_test, common_factor_lr, common_factor_test, hausman_test,
@@ -11,7 +11,7 @@ from .workflows import durbin_tests, effects_lr_tests, specification_search
 from .inference import t_test, tidy, wald_test  # noqa: F811
 from .probabilities import model_probabilities
 
-__all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SpatialModel", "SpatialResults",
+__all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS", "SpatialModel", "SpatialResults",
            "Summary", "Comparison", "compare", "lm_tests", "moran_residuals", "lr_test",
            "wald_test", "common_factor_test", "common_factor_lr", "specification_search",
            "chow_test", "panel_lm_tests", "effects_lr_tests", "hausman_test", "durbin_tests",

@@ -1,4 +1,4 @@
-r"""The model classes: OLS, SLX, SAR, SEM, SDM and SDEM.
+r"""The model classes: OLS, SLX, SAR, SEM, SDM, SDEM, SAC and GNS.
 
 .. math::
     y = \rho W y + X\beta + W X\theta + u,\qquad u = \lambda W u + \varepsilon
@@ -12,6 +12,8 @@ SAR    free          0            0
 SEM    0             0            free
 SDM    free          free         0
 SDEM   0             free         free
+SAC    free          0            free
+GNS    free          free         free
 =====  ============  ===========  ==========
 
 A model object only stores its validated inputs; :meth:`fit` does the work and returns an
@@ -25,8 +27,8 @@ from typing import ClassVar, Sequence
 import numpy as np
 import pandas as pd
 
-from .._typing import (BalancePolicy, BiasCorrection, CovType, LogDetMethod, MissingPolicy,
-                       PanelEffects, WeightsLike)
+from .._typing import (BalancePolicy, BiasCorrection, CovType, DynamicOption, LogDetMethod,
+                       MissingPolicy, PanelEffects, WeightsLike, check_option)
 from ..exceptions import InputError, ModelSpecificationError, format_ids
 from .covariance import COV_TYPES, with_covariance
 from .design import align_response, build_frame, formula_matrices, reject_option
@@ -36,8 +38,9 @@ from .ml import MLFit, fit_error, fit_lag, fit_ols
 from .naming import MODEL_KINDS
 from .panel import PanelSpec, fit_panel
 from .results import FitInfo, SpatialResults
+from .sac import SACFit, fit_sac
 
-__all__ = ["SpatialModel", "OLS", "SLX", "SAR", "SEM", "SDM", "SDEM"]
+__all__ = ["SpatialModel", "OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS"]
 
 _UNSET = object()
 
@@ -54,9 +57,9 @@ _PARAMETERS = """
         Spatial weights keyed by the data's ids (aligned by id, never by position).
         Optional for OLS, where it is kept for residual diagnostics (``lm_tests``).
     lagged : str or list of str, optional
-        Durbin models (SLX, SDM, SDEM): regressors whose spatial lags enter (default: all
-        but the intercept); lags are named ``W_<name>``. ``[]`` means no lags, and the
-        results are labelled as the model without them (SAR, SEM, OLS).
+        Durbin models (SLX, SDM, SDEM, GNS): regressors whose spatial lags enter (default:
+        all but the intercept); lags are named ``W_<name>``. ``[]`` means no lags, and the
+        results are labelled as the model without them (SAR, SEM, OLS, SAC).
     add_constant : bool
         Array path only (``from_formula`` leaves the intercept to the formula: ``- 1``
         drops it).
@@ -84,6 +87,12 @@ _PARAMETERS = """
     balance : {"raise", "drop"}
         Panels: unbalanced data raise with per-id counts, or ``"drop"`` removes incomplete
         units with an :class:`~spatialflow.exceptions.UnbalancedPanelWarning`.
+    dynamic : {"time", "spacetime"}, optional
+        Dynamic spatial panels (SAR and SDM with ``effects="unit"`` or ``"twoway"``):
+        ``"time"`` adds :math:`\\tau y_{t-1}`, ``"spacetime"`` also :math:`\\eta Wy_{t-1}`
+        (params ``tau``, ``eta``); estimated by the bias-corrected QML of Yu, de Jong and
+        Lee (2008) / Lee and Yu (2010) (see :mod:`spatialflow.models.dynamic`); needs
+        T >= 3 consecutive periods. ``results.effects(horizon="short" | "long")``.
 
     Examples
     --------
@@ -102,7 +111,7 @@ _PARAMETERS = """
 
 class SpatialModel:
     __doc__ = ("Common machinery of the model classes; use one of OLS, SLX, SAR, SEM, SDM, "
-               "SDEM.\n" + _PARAMETERS)
+               "SDEM, SAC, GNS.\n" + _PARAMETERS)
 
     kind: ClassVar[str] = ""
     # Where W enters (see spatialflow.models.naming.MODEL_KINDS, the one table of them):
@@ -122,6 +131,7 @@ class SpatialModel:
                  regimes=None, regime_vars: Sequence[str] | None = None,
                  missing: MissingPolicy = "raise", logdet: LogDetMethod = "auto", id=None,
                  time=None, effects: PanelEffects = None, balance: BalancePolicy = "raise",
+                 dynamic: DynamicOption = None,
                  data: pd.DataFrame | None = None, formula: str | None = None):
         if not isinstance(X, pd.DataFrame):
             X = np.asarray(X, dtype=float)
@@ -159,6 +169,10 @@ class SpatialModel:
         if regimes is not None:
             regimes = regimes.reindex(X.index)
 
+        if dynamic is not None and id is None and time is None and effects is None:
+            raise ModelSpecificationError(
+                f"dynamic={dynamic!r} needs a panel (id=, time= and effects='unit' or "
+                "'twoway'); this is a cross-sectional model.")
         if id is not None or time is not None or effects is not None:
             if regimes is not None:
                 raise ModelSpecificationError(
@@ -167,7 +181,8 @@ class SpatialModel:
             self.panel_options = PanelSpec(data=data, y=y, X=X, w=w, id=id, time=time,
                                            effects=effects, balance=balance,
                                            lagged=lagged, durbin=self.durbin,
-                                           missing=missing, model_kind=self.kind)
+                                           missing=missing, model_kind=self.kind,
+                                           dynamic=dynamic)
             self.frame = None
             return
         self.frame = build_frame(
@@ -200,7 +215,10 @@ class SpatialModel:
         ----------
         bias_correction : {"lee-yu", None}
             Fixed-effects panels only: ``"lee-yu"`` (the default) reports the Lee-Yu (2010)
-            transformation estimator, ``None`` the uncorrected within ML estimator.
+            transformation estimator, ``None`` the uncorrected within ML estimator. Dynamic
+            panels: ``"lee-yu"`` is the Yu-de Jong-Lee (2008) bias-corrected QML, ``None``
+            the uncorrected QML (two-way effects are still removed by the Lee-Yu
+            transformation).
         logdet : {"auto", "eigen", "lu", "lu-observed"}, optional
             Overrides the strategy given at construction.
         cov_type : {"classic", "nonnormal", "cluster", "driscoll-kraay"}
@@ -246,9 +264,8 @@ class SpatialModel:
         return with_covariance(res, cov_type, lags=lags, clusters=clusters)
 
     def _fit_classic(self, *, bias_correction=_UNSET, logdet=None) -> SpatialResults:
-        if bias_correction is not _UNSET and bias_correction not in ("lee-yu", None):
-            raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
-                             "was given.")
+        if bias_correction is not _UNSET:
+            check_option(bias_correction, BiasCorrection, "bias_correction")
         if self.panel_options is not None:
             return fit_panel(self, bias_correction=("lee-yu" if bias_correction is _UNSET
                                                     else bias_correction),
@@ -262,7 +279,9 @@ class SpatialModel:
         ld = None
         if self.lag_y or self.error:
             ld = make_logdet(f.W, method)
-        if self.lag_y:
+        if self.lag_y and self.error:
+            raw = fit_sac(f.y, f.X, f.W, ld, name=self.kind)
+        elif self.lag_y:
             raw = fit_lag(f.y, f.X, f.W, ld)
         elif self.error:
             raw = fit_error(f.y, f.X, f.W, ld)
@@ -270,7 +289,7 @@ class SpatialModel:
             raw = fit_ols(f.y, f.X)
         return self._results(raw, ld)
 
-    def _results(self, raw: MLFit, ld) -> SpatialResults:
+    def _results(self, raw: MLFit | SACFit, ld) -> SpatialResults:
         f = self.frame
         names = list(f.names)
         flags = MODEL_KINDS[self.kind]
@@ -279,7 +298,13 @@ class SpatialModel:
         # that effects and comparisons treat it as what it is.
         kind = flags.without_lags if self.durbin and not f.lagged_names else self.kind
         values = list(raw.beta)
-        if spatial is not None:
+        identification = None
+        if isinstance(raw, SACFit):
+            # Two spatial parameters: rho (which the effects use) and lambda.
+            names += ["rho", "lambda"]
+            values += [raw.rho, raw.lam]
+            identification = raw.identification
+        elif spatial is not None:
             names.append(spatial)
             values.append(raw.spatial)
         params = pd.Series(values, index=names, name="params", dtype=float)
@@ -296,7 +321,7 @@ class SpatialModel:
             df_resid=f.n - len(f.names), information=raw.information, at_bound=raw.at_bound,
             regime_info=f.regime_info,
             extra=FitInfo(optimizer=raw.optimizer, logdet=None if ld is None else ld.method,
-                          dropped_units=f.dropped))
+                          dropped_units=f.dropped, identification=identification))
 
     def unit_attribute(self, column: str) -> pd.Series:
         """A column of the model's data as one label per unit id (e.g. an effects partition).
@@ -351,7 +376,33 @@ class SDEM(SpatialModel):
     kind = "SDEM"
 
 
+class SAC(SpatialModel):
+    r"""Spatial autoregressive model with autoregressive errors (SARAR, Kelejian-Prucha's
+    "SAC"): :math:`y = \rho Wy + X\beta + u,\ u = \lambda Wu + \varepsilon`.
+
+    Estimated by ML over the two-dimensional admissible region, searched robustly (profile
+    grid and Newton refinement from several starts; see :mod:`spatialflow.models.sac`), with
+    the analytic information matrix (R spatialreg's ``sacsarlm``). ``params`` holds both
+    ``rho`` and ``lambda``; the effects are those of the lag part, :math:`(I-\rho W)^{-1}\beta_k`.
+    A weakly identified maximum raises a
+    :class:`~spatialflow.exceptions.WeakIdentificationWarning` and is recorded in
+    ``results.extra["identification"]``.
+    """
+    kind = "SAC"
+
+
+class GNS(SpatialModel):
+    r"""General nesting spatial model (SAC with lagged regressors; R's ``sacsarlm(Durbin=TRUE)``):
+    :math:`y = \rho Wy + X\beta + WX\theta + u,\ u = \lambda Wu + \varepsilon`.
+
+    Nests SDM (:math:`\lambda = 0`), SDEM (:math:`\rho = 0`) and SAC (:math:`\theta = 0`).
+    Its likelihood is often flat in :math:`(\rho, \lambda)` (Elhorst 2014, ch. 2): read the
+    identification diagnostics before interpreting the split between the two.
+    """
+    kind = "GNS"
+
+
 # The concrete classes are what users open with help(): give each the full parameter list.
-for _cls in (OLS, SLX, SAR, SEM, SDM, SDEM):
+for _cls in (OLS, SLX, SAR, SEM, SDM, SDEM, SAC, GNS):
     _cls.__doc__ = _cls.__doc__ + "\n" + _PARAMETERS
 del _cls

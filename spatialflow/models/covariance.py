@@ -95,6 +95,7 @@ import scipy.sparse.linalg as spla
 
 from ..exceptions import IdMismatchError, InputError, ModelSpecificationError, format_ids
 from .effects import EffectsKernel
+from .naming import kind_flags
 from .panel import unit_attribute
 from .panel_data import lag_panel, within
 
@@ -384,7 +385,17 @@ def with_covariance(results, cov_type: str = "classic", *, lags: int | None = No
         raise ModelSpecificationError(
             f"these results already carry a {results.extra['cov_type']!r} covariance; "
             "compute another one from the classic fit.")
+    flags = kind_flags(results.kind)
+    if flags.lag_y and flags.error:
+        raise ModelSpecificationError(
+            f"cov_type={cov_type!r} is implemented for models with one spatial parameter; a "
+            f"{results.kind} has rho and lambda. Use method='gmm' (heteroskedasticity-robust "
+            "GS2SLS) for a robust alternative.")
     panel = results.panel
+    if panel is not None and panel.get("dynamic"):
+        raise ModelSpecificationError(
+            f"cov_type={cov_type!r} is implemented for static panels; this is a dynamic "
+            f"panel ({panel.get('dynamic')!r}).")
     if cov_type in ("cluster", "driscoll-kraay") and panel is None and clusters is None:
         if cov_type == "driscoll-kraay":
             raise ModelSpecificationError(

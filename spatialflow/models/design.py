@@ -16,16 +16,17 @@ import pandas as pd
 import scipy.linalg as la
 import scipy.sparse as sp
 
+from .._typing import MissingPolicy, check_option
 from ..exceptions import (CollinearityError, ConstantResponseError, DuplicateIdError,
                           EmptyInputError, IdMismatchError, InputError,
                           IslandWarning, MissingDataError, MissingValueWarning,
                           ModelSpecificationError, format_ids)
-from ..weights.align import as_sparse, subset_sparse
+from ..weights.align import as_sparse, is_row_standardised, subset_weights
 from .naming import lag_name
 from .regimes import expand_design
 
 __all__ = ["ModelFrame", "formula_matrices", "build_frame", "lag_name", "check_finite",
-           "check_rank", "check_response", "align_response", "is_row_standardised"]
+           "check_rank", "check_response", "align_response", "is_row_standardised", "warn_islands"]
 
 
 @dataclass(frozen=True)
@@ -216,16 +217,15 @@ def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
             "intercept under a row-standardised W).")
 
 
-def is_row_standardised(W: sp.spmatrix) -> bool:
-    rows = np.asarray(W.sum(axis=1)).ravel()
-    nonzero = rows != 0
-    return bool(np.allclose(rows[nonzero], 1.0, rtol=1e-10, atol=1e-12))
-
-
-def _row_standardise(W: sp.csr_matrix) -> sp.csr_matrix:
-    rows = np.asarray(W.sum(axis=1)).ravel()
-    scale = np.divide(1.0, rows, out=np.zeros_like(rows), where=rows != 0)
-    return sp.csr_matrix(sp.diags(scale) @ W)
+def warn_islands(W: sp.csr_matrix, ids: pd.Index, *, stacklevel: int) -> None:
+    """IslandWarning naming the units whose row of W is empty (cross-section and panel)."""
+    islands = ids[np.asarray(W.getnnz(axis=1)).ravel() == 0]
+    if len(islands):
+        warnings.warn(
+            f"{len(islands)} unit(s) have no neighbours in W: {format_ids(islands)}. Their "
+            "spatial lags are zero (as R's zero.policy=TRUE); the admissible interval of "
+            "rho/lambda comes from W's eigenvalues as usual.", IslandWarning,
+            stacklevel=stacklevel + 1)
 
 
 def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
@@ -250,8 +250,7 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
         Non-finite values raise :class:`MissingDataError` naming columns and ids, or drop the
         rows (with a :class:`MissingValueWarning` listing the ids) and the weights with them.
     """
-    if missing not in ("raise", "drop"):
-        raise InputError(f"missing must be 'raise' or 'drop'; {missing!r} was given.")
+    check_option(missing, MissingPolicy, "missing")
     ids = pd.Index(X.index)
     if len(ids) == 0:
         raise EmptyInputError("the data have no rows.")
@@ -302,18 +301,10 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
         if regimes is not None:
             regimes = regimes[keep]
         if W is not None:
-            row_std = is_row_standardised(W)
-            W = subset_sparse(W, keep)
-            if row_std:
-                W = _row_standardise(W)
+            W = subset_weights(W, keep)
 
     if W is not None and needs_w:
-        islands = ids[np.asarray(W.getnnz(axis=1)).ravel() == 0]
-        if len(islands):
-            warnings.warn(
-                f"{len(islands)} unit(s) have no neighbours in W: {format_ids(islands)}. Their "
-                "spatial lags are zero (as R's zero.policy=TRUE); the admissible interval of "
-                "rho/lambda comes from W's eigenvalues as usual.", IslandWarning, stacklevel=3)
+        warn_islands(W, ids, stacklevel=3)
 
     check_response(y.to_numpy(), endog_name or str(y.name or "y"))
 

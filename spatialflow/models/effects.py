@@ -85,6 +85,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy import stats
 
+from .._typing import (BlockNormalization, EffectsDirection, EffectsInference,
+                       TraceMethod, check_option)
+from .._validation import check_count, check_seed
 from ..exceptions import (
     ApproximationWarning,
     EffectsInterpretationWarning,
@@ -148,7 +151,7 @@ class EffectsKernel:
         exactly by sparse products before the stochastic estimate takes over.
     """
 
-    def __init__(self, W, *, trace_method: str = "auto", tol: float = 1e-8,
+    def __init__(self, W, *, trace_method: TraceMethod = "auto", tol: float = 1e-8,
                  max_order: int = 1000, n_probes: int = 50, seed: int = 0,
                  exact_diag_order: int = 4):
         W = sp.csr_matrix(W, dtype=float)
@@ -156,11 +159,7 @@ class EffectsKernel:
             raise InputError(f"W must be a square matrix; shape {W.shape} was given.")
         self.W = W
         self.n = n = W.shape[0]
-        if trace_method not in ("auto", "exact", "power"):
-            raise InputError(
-                "trace_method must be one of {'auto', 'exact', 'power'}; "
-                f"{trace_method!r} was given instead."
-            )
+        check_option(trace_method, TraceMethod, "trace_method")
         if trace_method == "auto":
             trace_method = "exact" if n <= EXACT_MAX_N else "power"
         elif trace_method == "power" and n <= EXACT_MAX_N:
@@ -446,17 +445,6 @@ def _unpack(spec: _Spec, P: np.ndarray):
     return rho, cols(spec.beta_names), cols(spec.theta_names)
 
 
-def check_count(value, name: str, *, minimum: int = 1) -> int:
-    """``value`` as an int if it is an integer >= ``minimum`` (bools, floats and text are
-    refused rather than truncated: ``n_draws=2.5`` is not 2 draws)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise InputError(f"{name} must be an integer >= {minimum}; {value!r} "
-                         f"({type(value).__name__}) was given.")
-    if value < minimum:
-        raise InputError(f"{name} must be an integer >= {minimum}; {value!r} was given.")
-    return int(value)
-
-
 def _draw(mean: np.ndarray, cov: np.ndarray, n_draws: int, rng: np.random.Generator,
           rho_index: int | None, bounds) -> tuple[np.ndarray, int]:
     """``n_draws`` admissible draws from N(mean, cov) and the number rejected on the way."""
@@ -509,10 +497,8 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
     """
     # Checked whatever the method, so a bad value is never silently ignored.
     n_draws = check_count(n_draws, "n_draws", minimum=2)
-    if method not in ("simulation", "delta"):
-        raise InputError(
-            f"method must be 'simulation' or 'delta'; {method!r} was given instead."
-        )
+    seed = check_seed(seed, "seed", allow_none=True)
+    check_option(method, EffectsInference, "method")
     if not 0 < level < 1:
         raise InputError(f"level must lie in (0, 1); {level!r} was given instead.")
     used = spec.used
@@ -571,7 +557,7 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
 # Pure functions on plain inputs
 # --------------------------------------------------------------------------------------------
 def effects_table(params: pd.Series, cov, W, *, kind: str, n_draws: int = 1000, seed=0,
-                  method: str = "simulation", trace_method: str = "auto", level: float = 0.95,
+                  method: EffectsInference = "simulation", trace_method: TraceMethod = "auto", level: float = 0.95,
                   bounds=None, exog_names=None, lagged_names=None, kernel=None,
                   **kernel_options) -> pd.DataFrame:
     r"""Direct, indirect and total effects of every regressor, with inference.
@@ -679,8 +665,8 @@ def _partition_codes(labels: pd.Series, ids: pd.Index):
 
 
 def effects_blocks(params: pd.Series, cov, W, labels, ids, *, kind: str, n_draws: int = 1000,
-                   seed=0, method: str = "simulation", trace_method: str = "auto",
-                   level: float = 0.95, normalize: str = "total", bounds=None,
+                   seed=0, method: EffectsInference = "simulation", trace_method: TraceMethod = "auto",
+                   level: float = 0.95, normalize: BlockNormalization = "total", bounds=None,
                    exog_names=None, lagged_names=None, kernel=None,
                    **kernel_options) -> pd.DataFrame:
     r"""Effects split by a partition of the units: blocks :math:`E_k(A\to B)`, with inference.
@@ -713,8 +699,7 @@ def effects_blocks(params: pd.Series, cov, W, labels, ids, *, kind: str, n_draws
             "spillover blocks need a spatial model (SLX, SAR, SEM, SDM or SDEM); an OLS model has "
             "S_k = beta_k I and no spillovers to split."
         )
-    if normalize not in ("total", "to"):
-        raise InputError(f"normalize must be 'total' or 'to'; {normalize!r} was given instead.")
+    check_option(normalize, BlockNormalization, "normalize")
     ids = pd.Index(ids)
     codes, groups, sizes = _partition_codes(labels, ids)
     spec = _make_spec(params, kind, exog_names, lagged_names)
@@ -769,8 +754,8 @@ def _order_key(variables, groups):
 
 
 def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1000, seed=0,
-                  method: str = "simulation", trace_method: str = "auto", level: float = 0.95,
-                  direction: str = "received", bounds=None, exog_names=None, lagged_names=None,
+                  method: EffectsInference = "simulation", trace_method: TraceMethod = "auto", level: float = 0.95,
+                  direction: EffectsDirection = "received", bounds=None, exog_names=None, lagged_names=None,
                   **kernel_options) -> pd.DataFrame:
     r"""Per-unit direct, indirect and total effects (for maps), with inference.
 
@@ -790,10 +775,7 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
         Long form with columns ``id, variable, direct, indirect, total`` and their ``_se``,
         ``_lower``, ``_upper``.
     """
-    if direction not in ("received", "emitted"):
-        raise InputError(
-            f"direction must be 'received' or 'emitted'; {direction!r} was given instead."
-        )
+    check_option(direction, EffectsDirection, "direction")
     ids = pd.Index(ids)
     spec = _make_spec(params, kind, exog_names, lagged_names)
     Wk = sp.csr_matrix(W, dtype=float)
@@ -896,9 +878,9 @@ def _results_inputs(results):
     )
 
 
-def compute_effects(results, *, n_draws: int = 1000, seed=0, method: str = "simulation",
-                    partition=None, trace_method: str = "auto", level: float = 0.95,
-                    normalize: str = "total", **kernel_options) -> pd.DataFrame:
+def compute_effects(results, *, n_draws: int = 1000, seed=0, method: EffectsInference = "simulation",
+                    partition=None, trace_method: TraceMethod = "auto", level: float = 0.95,
+                    normalize: BlockNormalization = "total", **kernel_options) -> pd.DataFrame:
     r"""LeSage--Pace effects of a fitted model (what ``results.effects(...)`` returns).
 
     Parameters
@@ -940,9 +922,9 @@ def compute_effects(results, *, n_draws: int = 1000, seed=0, method: str = "simu
     return effects_blocks(**inputs, labels=labels, ids=results.ids, normalize=normalize, **common)
 
 
-def compute_unit_effects(results, *, n_draws: int = 1000, seed=0, method: str = "simulation",
-                         trace_method: str = "auto", level: float = 0.95,
-                         direction: str = "received", **kernel_options) -> pd.DataFrame:
+def compute_unit_effects(results, *, n_draws: int = 1000, seed=0, method: EffectsInference = "simulation",
+                         trace_method: TraceMethod = "auto", level: float = 0.95,
+                         direction: EffectsDirection = "received", **kernel_options) -> pd.DataFrame:
     """Per-unit effects of a fitted model (see :func:`effects_units`)."""
     _check_kernel_options(kernel_options)
     return effects_units(**_results_inputs(results), ids=results.ids, n_draws=n_draws,

@@ -130,6 +130,8 @@ def fit_gmm(model, *, w_lags: int = 1, robust: str | None = None, sarar: bool = 
     if f.regime_info is not None:
         raise ModelSpecificationError("method='gmm' does not support regimes yet.")
     lag = kind_flags(kind).lag_y
+    # SAC and GNS (lag and error) are the combined model: GS2SLS with heteroskedastic errors.
+    sarar = bool(sarar) or (lag and kind_flags(kind).error)
     if sarar and not lag:
         raise ModelSpecificationError("sarar=True adds an error component to a lag model "
                                       f"(SAR, SDM); a {kind} was given.")
@@ -213,7 +215,7 @@ def fit_gmm(model, *, w_lags: int = 1, robust: str | None = None, sarar: bool = 
     names = exog + [lag_name(c) for c in f.lagged_names]
     spatial = "rho" if lag else "lambda"
     names.append(spatial)
-    if sarar:
+    if sarar and spatial != "lambda":
         names.append("lambda")
     if sorted(mapped) != sorted(names):
         raise ModelSpecificationError(f"unexpected spreg coefficient names {spreg_names}; "

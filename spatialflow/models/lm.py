@@ -20,6 +20,7 @@ from scipy import stats
 
 from ..exceptions import (CollinearityError, IdMismatchError, InputError, MissingDataError,
                           ModelSpecificationError, format_ids)
+from .._validation import check_count, check_seed
 from ..weights.align import as_sparse
 from .hypotheses import TestResult, _chi2_result, test_frame
 from .naming import MODEL_KINDS, kind_flags
@@ -156,6 +157,8 @@ def moran_residuals(
             "'alternative' needs to be one of {'greater', 'less', 'two-sided'}; "
             f"{alternative!r} was given instead."
         )
+    permutations = check_count(permutations, "permutations", minimum=0)
+    seed = check_seed(seed)
     if hasattr(resid, "params") and hasattr(resid, "resid"):
         resid, W, ids = _moran_inputs_from_results(resid, W, ids)
     if W is None:

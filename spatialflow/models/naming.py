@@ -79,6 +79,8 @@ MODEL_KINDS: dict[str, ModelKind] = {k.name: k for k in (
     ModelKind("SEM", error=True),
     ModelKind("SDM", lag_y=True, durbin=True),
     ModelKind("SDEM", error=True, durbin=True),
+    ModelKind("SAC", lag_y=True, error=True),
+    ModelKind("GNS", lag_y=True, error=True, durbin=True),
 )}
 
 

@@ -101,20 +101,23 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.optimize import minimize_scalar
 
+from .._typing import BiasCorrection, PanelEffects, check_option, literal_values
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
                           ModelSpecificationError, PanelError, format_ids)
-from .design import is_row_standardised
+from ..weights.align import is_row_standardised
+from .dynamic import DYNAMIC, ETA, TAU, check_time_index, fit_dynamic
 from .logdet import make_logdet
 from .naming import MODEL_KINDS
 from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
 from .panel_data import (EFFECTS, PanelData, lag_panel, prepare_panel, quasi_demean,
                          transformed_design, within)
 from .results import FitInfo, PanelInfo, SpatialResults
+from .sac import fit_sac
 
 __all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute", "spec_of"]
 
 FIXED = ("unit", "time", "twoway")
-CORRECTIONS = ("lee-yu", None)
+CORRECTIONS = literal_values(BiasCorrection)
 
 
 class PanelSpec:
@@ -125,10 +128,25 @@ class PanelSpec:
     """
 
     def __init__(self, *, data, y, X, w, id, time, effects, balance="raise", lagged=None,
-                 durbin=False, missing="raise", model_kind=""):
-        if effects not in EFFECTS:
-            raise InputError(f"effects must be one of {list(EFFECTS)}; {effects!r} was given.")
-        random_available = not MODEL_KINDS[model_kind].durbin
+                 durbin=False, missing="raise", model_kind="", dynamic=None):
+        check_option(effects, PanelEffects, "effects")
+        if dynamic is not None:
+            if dynamic not in DYNAMIC:
+                raise InputError(f"dynamic must be one of {list(DYNAMIC)} or None; "
+                                 f"{dynamic!r} was given.")
+            flags = MODEL_KINDS[model_kind]
+            if not flags.lag_y or flags.error:
+                raise ModelSpecificationError(
+                    f"dynamic panels are implemented for SAR and SDM; a {model_kind} was "
+                    "requested.")
+            if effects not in ("unit", "twoway"):
+                raise ModelSpecificationError(
+                    "dynamic panels are estimated with unit or two-way fixed effects (the "
+                    f"Yu-de Jong-Lee / Lee-Yu estimator); effects={effects!r} was given.")
+        self.dynamic = dynamic
+        flags = MODEL_KINDS[model_kind]
+        # Random effects: the lag and error models only (not Durbin, not SAC/GNS).
+        random_available = not flags.durbin and not (flags.lag_y and flags.error)
         if effects == "random" and not random_available:
             raise ModelSpecificationError(
                 f"random effects are implemented for SAR, SEM (and OLS); a {model_kind} was "
@@ -141,6 +159,8 @@ class PanelSpec:
                                              missing=missing, lagged=lagged, durbin=durbin)
         # Fail at construction, not at fit, on regressors the effects absorb.
         panel_design(self.data, effects, random_available=random_available)
+        if dynamic is not None:
+            check_time_index(self.data.times, self.data.time_name)
         self._logdets: dict = {}
 
     def unit_attribute(self, column: str) -> pd.Series:
@@ -255,21 +275,23 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
         The n x n log-determinant strategy (its values and traces are counted T times).
     """
     spec: PanelSpec = model.panel_options
-    if bias_correction not in CORRECTIONS:
-        raise InputError(f"bias_correction must be 'lee-yu' or None; {bias_correction!r} "
-                         "was given.")
+    check_option(bias_correction, BiasCorrection, "bias_correction")
     effects = spec.effects
     if effects not in FIXED:
         bias_correction = None
     panel = spec.data
     n, T = panel.n, panel.T
     counts = _counts(n, T, effects, bias_correction)
-    if counts.drop_unit_root and not _row_standardised_strict(panel.W):
+    if counts.drop_unit_root and not is_row_standardised(panel.W, allow_islands=False):
         raise ModelSpecificationError(
             "the Lee-Yu correction for time (or two-way) effects needs a row-standardised W "
             "without islands (W 1 = 1), so that the time effects can be transformed away; "
             f"{_zero_rows(panel)} Row-standardise W (libpysal: w.transform = 'r'; give "
             "islands a neighbour), or pass bias_correction=None for the within estimator.")
+    if spec.dynamic is not None:
+        return fit_panel_dynamic(model, spec, bias_correction=bias_correction, logdet=logdet)
+    if model.lag_y and model.error:
+        return _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet)
     spatial = "rho" if model.lag_y else ("lambda" if model.error else None)
     if effects == "random":
         return _fit_random(model, panel, spatial, spec.logdet(logdet) if spatial else None)
@@ -327,9 +349,95 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
                          info_kind, counts, effects, bias_correction, extra)
 
 
+def _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet):
+    r"""SAC / GNS panels: the engine of :mod:`spatialflow.models.sac` on the stacked data.
+
+    Unit effects by time-demeaning, time effects as period dummies (nuisance regressors; for a
+    row-standardised W, :math:`B(\alpha_t\iota) = (1-\lambda)\alpha_t\iota` stays in their
+    span), the likelihood counting :math:`N^* = n^*T^*` observations and both
+    log-determinants :math:`T^*` times, less :math:`\ln(1-\rho)` and :math:`\ln(1-\lambda)`
+    under the Lee-Yu transformation of time effects. Covariance: the observed information of
+    the transformed model with the time dummies profiled out.
+    """
+    n, T = panel.n, panel.T
+    y, Z, names, n_nuis = panel_design(panel, effects)
+    k = len(names)
+    Wop = sp.kron(sp.identity(T, format="csr"), panel.W, format="csr")
+    ld = spec.logdet(logdet)
+    wrapped = _PanelLogDet(ld, counts.drop_unit_root)
+    raw = fit_sac(y, Z, Wop, wrapped, n_obs=counts.N, ld_weight=counts.T, k_report=k,
+                  expected=False, name=model.kind)
+    params = pd.Series(list(raw.beta) + [raw.rho, raw.lam], index=names + ["rho", "lambda"],
+                       name="params", dtype=float)
+    full = list(params.index) + ["sigma2"]
+    e = raw.resid
+    extra = _recover_effects(panel, effects, names, raw.beta, raw.rho)
+    extra.update(optimizer=raw.optimizer, logdet=ld.method, dropped_units=panel.dropped_units,
+                 sigma2_within=float(e @ e) / (n * T), identification=raw.identification)
+    return _make_results(model, panel, params, pd.DataFrame(raw.cov_full, index=full,
+                                                            columns=full),
+                         raw.sigma2, raw.llf, e, panel.y - e, "rho", ld, raw.converged,
+                         raw.at_bound, raw.information, counts, effects,
+                         bias_correction if effects in FIXED else None, extra,
+                         n_spatial=2)
+
+
+def fit_panel_dynamic(model, spec, *, bias_correction="lee-yu", logdet: str = "auto"):
+    """Fit a model built with ``dynamic=`` and label the results (see
+    :mod:`spatialflow.models.dynamic`).
+
+    ``params``: the regressors, their lags ``W_<x>``, then ``tau``, ``eta`` (spacetime) and
+    ``rho``. ``resid`` and ``fitted`` are on the user's rows, NaN in the first period (the
+    initial condition has no residual); they are those of the within-transformed model.
+    ``extra`` holds the uncorrected estimates, the bias, the stationarity check.
+    """
+    panel = spec.data
+    ld = spec.logdet(logdet)
+    fit = fit_dynamic(panel, ld, effects=spec.effects, dynamic=spec.dynamic,
+                      bias_correction=bias_correction)
+    dyn = [TAU] + ([ETA] if spec.dynamic == "spacetime" else [])
+    regs = [nm for nm in fit.names if nm not in dyn and nm != "rho"]
+    order = regs + dyn + ["rho"]
+    pos = [fit.names.index(nm) for nm in order]
+    params = pd.Series(fit.params[pos], index=order, name="params", dtype=float)
+    full = order + ["sigma2"]
+    idx = pos + [len(fit.names)]
+    cov_full = pd.DataFrame(fit.cov_full[np.ix_(idx, idx)], index=full, columns=full)
+    n, T = panel.n, panel.T
+    pad = np.full(n, np.nan)
+    e = np.concatenate([pad, fit.resid])
+    fitted = np.concatenate([pad, fit.fitted])
+    exog = [c for c in panel.exog_names if c != "Intercept"]
+    counts = fit.counts
+    estimator = ("Yu-de Jong-Lee bias-corrected QML" if bias_correction else "QML (uncorrected)")
+    if spec.effects == "twoway":
+        estimator += ", Lee-Yu transformation of time effects"
+    extra = FitInfo(
+        optimizer=fit.optimizer, logdet=ld.method, dropped_units=panel.dropped_units,
+        uncorrected=fit.uncorrected,
+        bias=None if fit.bias is None else pd.Series(fit.bias[idx], index=full, name="bias"),
+        stationarity=fit.stationarity,
+        resid_by_id_time=pd.Series(e, index=panel.index, name="resid"),
+        fitted_by_id_time=pd.Series(fitted, index=panel.index, name="fitted"))
+    return SpatialResults(
+        kind=model.kind, params=params, cov_full=cov_full, sigma2=float(fit.sigma2),
+        llf=float(fit.llf), nobs=n * (T - 1), resid=panel.to_user_rows(e, "resid"),
+        fitted=panel.to_user_rows(fitted, "fitted"), ids=panel.ids, W=panel.W,
+        exog_names=exog, lagged_names=list(panel.lagged_names), spatial_param="rho",
+        bounds=ld.bounds, converged=fit.converged, model=model,
+        endog_name=panel.endog_name, use_t=False, df_resid=counts["N"] - len(params),
+        information=fit.information, at_bound=fit.at_bound,
+        panel=PanelInfo(effects=spec.effects, T=T, n=n, bias_correction=bias_correction,
+                        estimator=estimator, id=panel.id_name, time=panel.time_name,
+                        times=panel.times, nobs_effective=counts["N"], dynamic=spec.dynamic,
+                        periods_used=T - 1),
+        extra=extra)
+
+
 def _row_standardised_strict(W: sp.csr_matrix) -> bool:
     rows = np.asarray(W.sum(axis=1)).ravel()
     return bool(np.allclose(rows, 1.0, rtol=1e-10, atol=1e-12)) and W.min() >= 0
+
 
 
 def _zero_rows(panel: PanelData) -> str:
@@ -432,8 +540,11 @@ def _recover_effects(panel: PanelData, effects, names, beta, rho) -> dict:
 
 
 def _make_results(model, panel, params, cov_full, sigma2, llf, e, fitted, spatial, ld,
-                  converged, at_bound, information, counts, effects, correction, extra):
-    n_exog = len(params) - len(panel.lagged_names) - (1 if spatial else 0)
+                  converged, at_bound, information, counts, effects, correction, extra,
+                  n_spatial=None):
+    if n_spatial is None:
+        n_spatial = 1 if spatial else 0
+    n_exog = len(params) - len(panel.lagged_names) - n_spatial
     exog = list(params.index[:n_exog])
     # resid/fitted follow the user's rows (so data["resid"] = results.resid lines up); the
     # stacked (id, time) view stays available for code that works period by period.

@@ -26,17 +26,18 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._typing import BalancePolicy, MissingPolicy, PanelEffects, check_option, literal_values
 from ..exceptions import (CollinearityError, DuplicateIdError, IdMismatchError, InputError,
                           MissingDataError, MissingValueWarning, PanelError,
                           UnbalancedPanelError, UnbalancedPanelWarning, format_ids)
-from ..weights.align import weights_ids
-from .design import check_rank, check_response, default_lagged, is_row_standardised, lag_name
+from ..weights.align import as_sparse, subset_weights, weights_ids
+from .design import check_rank, check_response, default_lagged, lag_name, warn_islands
 
 __all__ = ["PanelData", "prepare_panel", "within", "quasi_demean", "period_means",
            "unit_means", "EFFECTS"]
 
 #: Accepted values of ``effects=`` (None: pooled, no individual effects).
-EFFECTS = ("unit", "time", "twoway", "random", None)
+EFFECTS = literal_values(PanelEffects)
 
 
 @dataclass(frozen=True)
@@ -160,39 +161,28 @@ def _column(data: pd.DataFrame, name, what: str) -> pd.Series:
 
 
 def _weights_matrix(w, ids: pd.Index, dropped: pd.Index) -> tuple[sp.csr_matrix, pd.Index]:
-    """W over ``ids`` and the ids in the weights' order (dropped units removed from W)."""
+    """W over ``ids`` and the ids in the weights' order (dropped units removed from W).
+
+    The weights are aligned by :func:`spatialflow.weights.align.as_sparse`, the one path
+    from the user's weights to a matrix (ids matched by value and checked, weights' values
+    checked, libpysal's zero self-links of islands removed); units dropped from the panel
+    are then removed with :func:`~spatialflow.weights.align.subset_weights`, which
+    re-standardises a row-standardised W as a cross-section does.
+    """
     if w is None:
         raise InputError("a spatial panel model needs weights: pass w= (a libpysal Graph or W "
                          "keyed by the unit ids).")
     wids = weights_ids(w)
-    if wids.has_duplicates:
-        raise DuplicateIdError(f"the weights have duplicated ids "
-                               f"{format_ids(wids[wids.duplicated()].unique())}.")
-    not_in_w = ids.difference(wids, sort=False)
-    extra = wids.difference(ids, sort=False).difference(dropped, sort=False)
-    if len(not_in_w) or len(extra):
-        hint = ""
-        if len(not_in_w) and pd.Index(ids.astype(str)).isin(wids.astype(str)).all():
-            hint = (f" The ids agree as text: the data's are {ids.dtype} and the weights' "
-                    f"are {wids.dtype}; convert one side.")
-        raise IdMismatchError(
-            "the unit ids of the panel and of the weights differ: "
-            f"{len(not_in_w)} id(s) in the data but not in the weights "
-            f"{format_ids(not_in_w)}; {len(extra)} id(s) in the weights but not in the data "
-            f"{format_ids(extra)}. Build the weights on the panel's units." + hint)
-    matrix = sp.csr_matrix(w.sparse, dtype=float)
-    row_std = is_row_standardised(matrix)
     # Units follow the weights' order: results do not depend on the order of the rows.
-    ids = pd.Index(wids[wids.isin(ids)], name=ids.name)
-    order = wids.get_indexer(ids)
-    matrix = sp.csr_matrix(matrix[order][:, order])
-    if len(order) < len(wids) and row_std:
-        # Dropping units removes neighbours: restore row sums of one, as a cross-section does.
-        rows = np.asarray(matrix.sum(axis=1)).ravel()
-        scale = np.divide(1.0, rows, out=np.zeros_like(rows), where=rows != 0)
-        matrix = sp.csr_matrix(sp.diags(scale) @ matrix)
-    matrix.sort_indices()
-    return matrix, ids
+    units = ids.append(pd.Index(dropped)) if len(dropped) else ids
+    in_weights = pd.Index(wids[wids.isin(units)])
+    missing = units.difference(wids, sort=False)
+    ordered = in_weights.append(missing) if len(missing) else in_weights
+    matrix = as_sparse(w, ordered.rename(ids.name))   # raises naming any ids that differ
+    kept = ~ordered.isin(dropped)
+    if not kept.all():
+        matrix = subset_weights(matrix, kept)
+    return matrix, pd.Index(ordered[kept], name=ids.name)
 
 
 def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, time,
@@ -217,10 +207,8 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
     if not isinstance(data, pd.DataFrame):
         raise PanelError("a panel model needs data= (the long DataFrame with the id and time "
                          f"columns); {type(data).__name__} was given.")
-    if balance not in ("raise", "drop"):
-        raise InputError(f"balance must be 'raise' or 'drop'; {balance!r} was given.")
-    if missing not in ("raise", "drop"):
-        raise InputError(f"missing must be 'raise' or 'drop'; {missing!r} was given.")
+    check_option(balance, BalancePolicy, "balance")
+    check_option(missing, MissingPolicy, "missing")
     idc, tc = _column(data, id, "id"), _column(data, time, "time")
     if not data.index.equals(y.index):
         # Arrays given separately: meet the data by index (which must then be unique).
@@ -288,6 +276,7 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
         raise PanelError(f"a spatial panel needs at least 2 complete units; {len(ids)} remain.")
 
     W, ids = _weights_matrix(w, ids, dropped)
+    warn_islands(W, ids, stacklevel=4)
 
     # Stack time-major in the order of ids: row t*n + i holds (ids[i], times[t]).
     target = pd.MultiIndex.from_product([times, ids], names=[time, id])

@@ -188,7 +188,14 @@ def predict(results, data: pd.DataFrame | None = None, *, type: str = "reduced")
     if data is not None and type in ("fitted", "bp"):
         raise InputError(f"type={type!r} conditions on the observed outcomes and is "
                          "in-sample only; with new data use type='reduced' or 'trend'.")
+    flags = kind_flags(results.kind)
+    if type == "bp" and flags.lag_y and (flags.error or "lambda" in results.params.index):
+        raise ModelSpecificationError(
+            f"type='bp' is implemented for lag or error models; a {results.kind} with rho and "
+            "lambda needs the precision A'B'BA (not implemented). Use 'reduced' or 'trend'.")
     if results.panel is not None:
+        if results.panel.get("dynamic"):
+            raise ModelSpecificationError("predictions of dynamic panels are not implemented.")
         return _predict_panel(results, data, type)
     W = _unit_W(results) if results.kind != "OLS" else None
     f = results.model.frame
@@ -483,6 +490,9 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
     ["capital_flow"]]``; ``res.scenario(delta).by("core", how="mean")`` gives the mean change
     of TFP in core and periphery counties.
     """
+    if results.panel is not None and results.panel.get("dynamic"):
+        raise ModelSpecificationError("scenarios of dynamic panels are not implemented; use "
+                                      "results.effects(horizon=...) for their multipliers.")
     if not 0 < level < 1:
         raise InputError(f"level must be in (0, 1); {level!r} was given.")
     n_draws = check_count(n_draws, "n_draws", minimum=2)

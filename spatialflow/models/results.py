@@ -19,9 +19,10 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from ..exceptions import InputError
+from ..exceptions import InputError, ModelSpecificationError
 from . import inference as _inference
 from . import prediction as _prediction
+from .dynamic import dynamic_effects
 from .effects import compute_effects, compute_unit_effects
 from .summary import make_summary
 
@@ -86,6 +87,10 @@ class PanelInfo(_FrozenMapping):
         The periods, sorted.
     nobs_effective : int
         Observations the likelihood counts (:math:`n^*T^*` under Lee-Yu, else nT).
+    dynamic : {"time", "spacetime", None}
+        Dynamic panels: the lags of y in the model (None: static).
+    periods_used : int or None
+        Dynamic panels: the periods in the likelihood (T - 1; the first is the initial one).
     """
 
     effects: str | None
@@ -97,6 +102,8 @@ class PanelInfo(_FrozenMapping):
     time: str
     times: pd.Index
     nobs_effective: int
+    dynamic: str | None = None
+    periods_used: int | None = None
 
     def _set_fields(self) -> list[str]:
         # effects=None (pooled) and bias_correction=None are answers, not absent keys.
@@ -131,6 +138,17 @@ class FitInfo(_FrozenMapping):
         variance of the unit effects.
     resid_raw : pandas.Series
         Random effects: residuals on the original scale (unit effect included).
+    identification : Mapping
+        SAC / GNS: ``corr`` of rho and lambda, other ``local_maxima``, ``weak``, ``reason``
+        (see :mod:`spatialflow.models.sac`).
+    uncorrected : Mapping
+        Dynamic panels: the QML estimates before the bias correction (``params``,
+        ``sigma2``, ``llf``).
+    bias : pandas.Series
+        Dynamic panels: the correction added to the QML estimates (incl. ``sigma2``).
+    stationarity : Mapping
+        Dynamic panels: ``stationary``, ``radius`` (bound on the spectral radius of
+        :math:`(I-\rho W)^{-1}(\tau I+\eta W)`), ``tau_rho_eta``.
     cov_type, cov_label : str
         The covariance behind ``cov`` (``"classic"`` when unset; ``"nonnormal"``,
         ``"cluster"``, ``"driscoll-kraay"``, ``"gmm"``) and its description in the summary.
@@ -156,6 +174,10 @@ class FitInfo(_FrozenMapping):
     phi: float | None = None
     sigma2_mu: float | None = None
     resid_raw: pd.Series | None = None
+    identification: Mapping | None = None
+    uncorrected: Mapping | None = None
+    bias: pd.Series | None = None
+    stationarity: Mapping | None = None
     cov_type: str | None = None
     cov_label: str | None = None
     cov_options: Mapping | None = None
@@ -165,12 +187,13 @@ class FitInfo(_FrozenMapping):
 
     def __post_init__(self):
         object.__setattr__(self, "optimizer", MappingProxyType(dict(self.optimizer)))
-        for name in ("cov_options", "gmm"):
-            if getattr(self, name) is not None:
-                object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        for name in ("identification", "uncorrected", "stationarity", "cov_options", "gmm"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
         object.__setattr__(self, "dropped_units", pd.Index(self.dropped_units))
         for name in ("unit_effects", "time_effects", "resid_by_id_time", "fitted_by_id_time",
-                     "resid_raw"):
+                     "resid_raw", "bias"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, _read_only(value))
@@ -181,7 +204,7 @@ class FitInfo(_FrozenMapping):
 
 @dataclass(frozen=True, eq=False)
 class SpatialResults:
-    """Results of an OLS, SLX, SAR, SEM, SDM or SDEM fit (cross-section or panel).
+    """Results of an OLS, SLX, SAR, SEM, SDM, SDEM, SAC or GNS fit (cross-section or panel).
 
     Every vector is a labelled pandas object: ``params`` holds ``Intercept``, the regressors,
     their lags ``W_<name>`` and ``rho`` (lag models) or ``lambda`` (error models); ``cov`` is
@@ -311,13 +334,38 @@ class SpatialResults:
         return None if self.spatial_param is None else float(self.params[self.spatial_param])
 
     # ------------------------------------------------------------------- effects
-    def effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
-        """LeSage-Pace direct, indirect and total effects with inference.
+    def effects(self, n_draws: int = 1000, seed: int | None = 0, *,
+                horizon: str | None = None, **kwargs) -> pd.DataFrame:
+        r"""LeSage-Pace direct, indirect and total effects with inference.
 
         See :func:`spatialflow.models.effects.compute_effects` for all options (``method``,
         ``partition``, ``trace_method``, ``level``).
+
+        Dynamic panels (``dynamic=``): ``horizon="short"`` (the default) gives the short-run
+        effects :math:`(I-\rho W)^{-1}(\beta_k I+\theta_k W)`, ``horizon="long"`` the
+        long-run effects :math:`((1-\tau)I-(\rho+\eta)W)^{-1}(\beta_k I+\theta_k W)`
+        (simulation inference; see :func:`spatialflow.models.dynamic.dynamic_effects`).
         """
-        return compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+        if horizon not in (None, "short", "long"):
+            raise InputError(f"horizon must be 'short' or 'long'; {horizon!r} was given.")
+        dynamic = bool(self.panel is not None and self.panel.dynamic)
+        if horizon == "long":
+            if not dynamic:
+                raise ModelSpecificationError(
+                    "long-run effects need a dynamic panel (dynamic='time' or 'spacetime'); "
+                    f"this {self.kind} is static, where short and long run coincide.")
+            unknown = set(kwargs) - {"level", "method", "trace_method"}
+            if unknown:
+                raise InputError(f"long-run effects accept level, method and trace_method; "
+                                 f"{sorted(unknown)} were given.")
+            return dynamic_effects(self.params, self.cov, self.W,
+                                   exog_names=list(self.exog_names),
+                                   lagged_names=list(self.lagged_names), horizon="long",
+                                   bounds=self.bounds, n_draws=n_draws, seed=seed, **kwargs)
+        frame = compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+        if dynamic:
+            frame.attrs["horizon"] = "short"
+        return frame
 
     def unit_effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
         """Per-unit (e.g. per-county) total, direct and indirect effects, for mapping.

@@ -198,6 +198,13 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
             ("Periods (T)", panel.get("T")),
             ("Bias correction", panel.get("bias_correction") or "none"),
         ]
+        if panel.get("dynamic"):
+            left.append(("Dynamic", f"{panel['dynamic']} (periods used: "
+                                    f"{panel.get('periods_used')})"))
+            stat = getattr(results, "extra", {}).get("stationarity") or {}
+            if stat:
+                left.append(("Stationary", f"{'yes' if stat['stationary'] else 'NO'} "
+                                           f"(tau+rho+eta = {stat['tau_rho_eta']:.4f})"))
     right: list[tuple[str, Any]] = [
         ("Log-likelihood", float(results.llf)),
         ("AIC", float(results.aic)),
@@ -206,7 +213,11 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
     ]
     name = getattr(results, "spatial_param", None)
     if name is not None:
-        right += [(name, float(results.params[name])), (f"SE({name})", float(results.bse[name]))]
+        # SAC / GNS carry rho and lambda, dynamic panels tau and eta as well.
+        shown = [p for p in ("tau", "eta", "rho", "lambda")
+                 if p in results.params.index and (p == name or p not in results.exog_names)]
+        for p in shown:
+            right += [(p, float(results.params[p])), (f"SE({p})", float(results.bse[p]))]
     return left, right
 
 
@@ -352,7 +363,10 @@ def make_summary(
         eff = _effects_frame(effects, level)
         tables.append(eff)
         labels = [f"{var}: {kind}" for var, kind in eff.index]
-        blocks.append(_inference_block("Effects (LeSage-Pace)", eff, labels))
+        title = "Effects (LeSage-Pace)"
+        if getattr(results, "panel", None) and results.panel.get("dynamic"):
+            title = "Short-run effects (LeSage-Pace; long run: effects(horizon='long'))"
+        blocks.append(_inference_block(title, eff, labels))
         notes.append(f"Effects inference: {n_draws} simulation draws, seed {seed}.")
 
     title = f"{results.kind} Regression Results"
@@ -425,10 +439,14 @@ def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
     """Footnote: which sigma2 each column shows (least-squares vs ML divisor)."""
     ls = [n for n, r in zip(names, results_list)
           if _least_squares(r) and not getattr(r, "panel", None)]
-    panel = [n for n, r in zip(names, results_list) if getattr(r, "panel", None)]
+    dynamic = [n for n, r in zip(names, results_list)
+               if (getattr(r, "panel", None) or {}).get("dynamic")]
+    panel = [n for n, r in zip(names, results_list)
+             if getattr(r, "panel", None) and n not in dynamic]
     gmm = [n for n, r in zip(names, results_list)
            if (getattr(r, "extra", None) or {}).get("method") == "gmm"]
-    ml = [n for n in names if n not in ls and n not in panel and n not in gmm]
+    ml = [n for n in names if n not in ls and n not in panel and n not in dynamic
+          and n not in gmm]
     parts = []
     if ls:
         parts.append(f"SSE/(n - k) for {', '.join(ls)} (least squares, as R's lm)")
@@ -440,6 +458,9 @@ def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
         parts.append(f"SSE/n_eff for {', '.join(panel)} (panel maximum likelihood; n_eff is "
                      "the 'n (effective)' row: n*T* = (n - 1 under time effects) x "
                      "(T - 1 under unit effects) after the Lee-Yu transformation, nT otherwise)")
+    if dynamic:
+        parts.append(f"bias-corrected QML estimate for {', '.join(dynamic)} (dynamic panel, "
+                     "Yu-de Jong-Lee; n_eff = n* x (T - 1), n* = n - 1 under two-way effects)")
     return "sigma2: " + "; ".join(parts) + "."
 
 
@@ -448,10 +469,12 @@ def _least_squares(results: Any) -> bool:
     return flags is not None and flags.least_squares
 
 
-def _param_group(name: str, results: Any) -> int:
-    """Order key: Intercept, regressors, W_ regressors, rho, lambda."""
+def _param_group(name: str, results: Any) -> float:
+    """Order key: Intercept, regressors, W_ regressors, tau, eta, rho, lambda."""
     if name == "Intercept":
         return 0
+    if name in ("tau", "eta") and (getattr(results, "panel", None) or {}).get("dynamic"):
+        return 2.5 if name == "tau" else 2.6
     if name == "rho":
         return 3
     if name == "lambda":
@@ -463,7 +486,7 @@ def _param_group(name: str, results: Any) -> int:
 
 
 def _ordered_params(results_list: Sequence[Any]) -> list[str]:
-    groups: dict[str, int] = {}
+    groups: dict[str, float] = {}
     for res in results_list:
         for name in res.params.index:
             groups.setdefault(str(name), _param_group(str(name), res))

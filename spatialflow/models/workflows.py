@@ -93,7 +93,8 @@ def specification_search(
     criterion: Literal["lr", "wald"] = "lr",
     **model_options,
 ) -> SpecificationSearch:
-    r"""Choose among OLS, SLX, SAR, SEM and SDM by Elhorst's testing sequence.
+    r"""Choose among OLS, SLX, SAR, SEM and SDM by Elhorst's testing sequence (SDEM, SAC and
+    GNS are fitted and tested as well).
 
     The sequence (Elhorst 2010, *Spatial Economic Analysis* 5(1); Elhorst 2014, ch. 2):
 
@@ -111,8 +112,12 @@ def specification_search(
        - otherwise (LM and LR/Wald disagree): **SDM**, which nests both.
 
     SDEM vs SEM (:math:`\theta = 0` in the SDEM) and SDEM vs SLX (:math:`\lambda = 0`) are
-    reported as well, and every model is ranked by AIC and BIC in ``ranking``; these do not
-    override the sequence, but the reason notes when AIC prefers another model.
+    reported as well, and so is the top of the nesting tree (Elhorst 2014, fig. 2.1): the
+    GNS against SDM (:math:`\lambda = 0`), SDEM (:math:`\rho = 0`) and SAC
+    (:math:`\theta = 0`), and the SAC against SAR (:math:`\lambda = 0`) and SEM
+    (:math:`\rho = 0`), by LR. Every model (the eight) is ranked by AIC and BIC in
+    ``ranking``; these do not override the sequence (the GNS is usually over-parameterised
+    and weakly identified), but the reason notes when AIC prefers another model.
 
     Parameters
     ----------
@@ -128,9 +133,10 @@ def specification_search(
         Which nested test drives step 2 (both are reported).
     **model_options
         Passed to every ``from_formula`` (e.g. ``logdet="lu"``, ``regimes="core"``,
-        ``missing="drop"``), so all six models are fitted on the same sample and design;
+        ``missing="drop"``), so all eight models are fitted on the same sample and design;
         except ``lagged=`` (which regressors get a ``W_<x>`` lag), which is passed to the
-        Durbin models only (SLX, SDM, SDEM): OLS, SAR and SEM have no lagged regressors.
+        Durbin models only (SLX, SDM, SDEM, GNS): OLS, SAR, SEM and SAC have no lagged
+        regressors.
 
     Returns
     -------
@@ -160,7 +166,8 @@ def specification_search(
         options = dict(model_options, **(lagged_option if cls.durbin else {}))
         return cls.from_formula(formula, data=data, w=w, **options).fit()
 
-    res = {kind: fit(kind) for kind in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM")}
+    res = {kind: fit(kind) for kind in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC",
+                                        "GNS")}
     ols, slx, sdm = res["OLS"], res["SLX"], res["SDM"]
 
     rows: list[tuple[str, TestResult]] = []
@@ -191,6 +198,12 @@ def specification_search(
         ("theta = 0 (SDEM -> SEM)", lr_test(res["SEM"], res["SDEM"], name="LR SDEM vs SEM")),
         ("theta = 0 (SDEM -> SEM)", wald_test(res["SDEM"], wx_names, name="Wald SDEM vs SEM")),
         ("lambda = 0 (SDEM -> SLX)", lr_test(slx, res["SDEM"], name="LR SDEM vs SLX")),
+        ("lambda = 0 (SAC -> SAR)", lr_test(res["SAR"], res["SAC"], name="LR SAC vs SAR")),
+        ("rho = 0 (SAC -> SEM)", lr_test(res["SEM"], res["SAC"], name="LR SAC vs SEM")),
+        ("lambda = 0 (GNS -> SDM)", lr_test(sdm, res["GNS"], name="LR GNS vs SDM")),
+        ("rho = 0 (GNS -> SDEM)", lr_test(res["SDEM"], res["GNS"], name="LR GNS vs SDEM")),
+        ("theta = 0 (GNS -> SAC)", lr_test(res["SAC"], res["GNS"], name="LR GNS vs SAC")),
+        ("theta = 0 (GNS -> SAC)", wald_test(res["GNS"], wx_names, name="Wald GNS vs SAC")),
     ]
     tests = pd.DataFrame(
         {
@@ -270,7 +283,8 @@ def refit(obj, kind: str | None = None, *, effects="__same__", bias_correction="
     kind = kind or model.kind
     cls = getattr(base, kind, None)
     if cls is None or not isinstance(cls, type) or not issubclass(cls, base.SpatialModel):
-        raise InputError(f"kind must be one of OLS, SLX, SAR, SEM, SDM, SDEM; {kind!r} given.")
+        raise InputError(f"kind must be one of OLS, SLX, SAR, SEM, SDM, SDEM, SAC, GNS; "
+                         f"{kind!r} given.")
     if effects == "__same__":
         effects = spec.effects
     if bias_correction == "__same__":
@@ -280,8 +294,10 @@ def refit(obj, kind: str | None = None, *, effects="__same__", bias_correction="
     if not cls.durbin:
         kw.pop("lagged")
     data, y, X, w = kw.pop("data"), kw.pop("y"), kw.pop("X"), kw.pop("w")
+    # A dynamic panel is refitted as a dynamic panel (PanelSpec names the kinds that can be).
     new = cls(y, X, w, data=data, effects=effects, add_constant=False,
-              logdet=model.logdet_method, formula=model.formula, **kw)
+              logdet=model.logdet_method, formula=model.formula,
+              dynamic=getattr(spec, "dynamic", None), **kw)
     return new.fit(bias_correction=bias_correction)
 
 

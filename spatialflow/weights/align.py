@@ -209,3 +209,37 @@ def subset_sparse(matrix: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
     """Rows and columns ``keep`` (a boolean mask) of a square sparse matrix."""
     idx = np.flatnonzero(keep)
     return sp.csr_matrix(matrix[idx][:, idx])
+
+
+def is_row_standardised(matrix, *, allow_islands: bool = True, atol: float = 1e-10) -> bool:
+    """Whether every non-zero row of ``matrix`` sums to one and no weight is negative.
+
+    ``allow_islands=False`` also requires every row to be non-zero (``W 1 = 1`` exactly, as
+    the Lee-Yu transformation of time effects needs). The one test of row standardisation
+    for the models (the trace code reports island rows separately).
+    """
+    M = sp.csr_matrix(matrix)
+    rows = np.asarray(M.sum(axis=1)).ravel()
+    nonzero = rows != 0 if allow_islands else np.ones(len(rows), dtype=bool)
+    if M.nnz and M.data.min() < 0:
+        return False
+    return bool(np.allclose(rows[nonzero], 1.0, rtol=atol, atol=atol * 1e-2))
+
+
+def row_standardise(matrix) -> sp.csr_matrix:
+    """Divide each row by its sum; rows summing to zero (islands) stay zero."""
+    M = sp.csr_matrix(matrix, dtype=float)
+    sums = np.asarray(M.sum(axis=1)).ravel()
+    scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums != 0)
+    return sp.csr_matrix(sp.diags(scale) @ M)
+
+
+def subset_weights(matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """Rows and columns ``keep`` of W, re-standardised by row if W was row-standardised.
+
+    Dropping units removes neighbours from the rows of the others: a row-standardised W
+    stays row-standardised (as R's ``subset.listw``), any other W is subset as it is.
+    """
+    row_std = is_row_standardised(matrix)
+    sub = subset_sparse(sp.csr_matrix(matrix), keep)
+    return row_standardise(sub) if row_std else sub

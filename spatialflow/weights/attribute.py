@@ -7,6 +7,8 @@ import scipy.sparse as sp
 
 from ..exceptions import InputError, MissingDataError, format_ids
 
+from .align import row_standardise  # the one implementation (re-exported here)
+
 __all__ = ["economic_matrix", "nested_matrix", "row_standardise"]
 
 
@@ -72,12 +74,6 @@ def economic_matrix(frame: pd.DataFrame, column, *, epsilon: float | None = None
     w[off] = 1.0 / (diff[off] + eps)
     return sp.csr_matrix(w)
 
-
-def row_standardise(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Divide each row by its sum; rows summing to zero (islands) stay zero."""
-    sums = np.asarray(matrix.sum(axis=1)).ravel()
-    scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums != 0)
-    return sp.csr_matrix(sp.diags(scale) @ matrix)
 
 
 def nested_matrix(geo: sp.csr_matrix, econ: sp.csr_matrix, phi: float) -> sp.csr_matrix:
