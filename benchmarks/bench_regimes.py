@@ -7,10 +7,10 @@ right half), y = (I - 0.4 W)^{-1}(X b_r + e) with seed 0. Times are the median o
 ``--repeat`` runs, in seconds, measured in the same process. (spreg prints the line
 "ML_Lag_Regimes" on every fit; that is spreg's output, not ours.)
 
-Accuracy columns: rho agrees to ~1e-8. The joint Chow statistic differs by ~1e-3 relative
-with ``logdet="lu"`` because spatialflow then inverts the *observed* information (no dense
-n x n work) while spreg's LU path uses the expected one; with ``logdet="eigen"`` both give
-the same covariance and the Chow statistics agree to ~1e-8.
+Accuracy columns: rho agrees to ~1e-8. Since issue 11 spatialflow inverts the expected
+information by default at every n (as spreg's LU path); the results file was recorded before,
+when ``logdet="lu"`` implied the observed information and the joint Chow statistic differed by
+~1e-3 relative (``fit(information="observed")`` reproduces that).
 """
 from __future__ import annotations
 

@@ -27,8 +27,9 @@ from typing import ClassVar, Sequence
 import numpy as np
 import pandas as pd
 
-from .._typing import (BalancePolicy, BiasCorrection, CovType, DynamicOption, LogDetMethod,
-                       MissingPolicy, PanelEffects, WeightsLike, check_option)
+from .._typing import (BalancePolicy, BiasCorrection, CovType, DynamicOption,
+                       InformationMatrix, LogDetMethod, MissingPolicy, PanelEffects,
+                       WeightsLike, check_option)
 from ..exceptions import InputError, ModelSpecificationError, format_ids
 from .covariance import COV_TYPES, with_covariance
 from .design import align_response, build_frame, formula_matrices, reject_option
@@ -76,8 +77,9 @@ _PARAMETERS = """
         :class:`~spatialflow.exceptions.MissingValueWarning`.
     logdet : {"auto", "eigen", "lu", "lu-observed"}
         Log-determinant strategy (see :mod:`spatialflow.models.logdet`): ``"auto"`` takes
-        dense eigenvalues for n <= 1500 (expected information, as R's ``method="eigen"``)
-        and a sparse LU factorisation above (observed information, no dense n x n matrix).
+        dense eigenvalues for n <= 1500 and a sparse LU factorisation above (no dense n x n
+        matrix). The covariance convention does not follow it: see ``fit(information=)``
+        (``"lu-observed"``: sparse LU with the observed information).
     id, time : str, optional
         Panels: the columns of ``data`` holding the unit id and the period (long format).
     effects : {"unit", "time", "twoway", "random"}, optional
@@ -206,7 +208,8 @@ class SpatialModel:
 
     # --------------------------------------------------------------------- fit
     def fit(self, *, bias_correction: BiasCorrection = _UNSET,
-            logdet: LogDetMethod | None = None, cov_type: CovType = "classic",
+            logdet: LogDetMethod | None = None,
+            information: InformationMatrix | None = None, cov_type: CovType = "classic",
             lags: int | None = None, clusters=None, method: str = "ml",
             **gmm_options) -> SpatialResults:
         """Estimate by (concentrated) maximum likelihood (OLS and SLX: least squares).
@@ -221,19 +224,25 @@ class SpatialModel:
             transformation).
         logdet : {"auto", "eigen", "lu", "lu-observed"}, optional
             Overrides the strategy given at construction.
+        information : {"expected", "observed"}, optional
+            The information matrix whose inverse is the covariance (lag and error models).
+            Default ``"expected"`` at every n (as R's ``method="eigen"`` and spreg), except
+            with ``logdet="lu-observed"``, which asks for the observed one. See
+            :mod:`spatialflow.models.ml` for both and why.
         cov_type : {"classic", "nonnormal", "cluster", "driscoll-kraay"}
             The covariance of the estimates (:mod:`spatialflow.models.covariance`):
             the inverse information (``"classic"``), Lee's (2004) QML covariance for
-            non-normal i.i.d. errors (cross-sections), or for panels clustered by unit (or by
-            ``clusters``) or Driscoll-Kraay with ``lags`` Bartlett lags. The summary names it.
+            non-normal i.i.d. errors (cross-sections, pooled panels), or for panels clustered
+            by unit (or by ``clusters``) or Driscoll-Kraay with ``lags`` Bartlett lags. A new
+            results object; the summary names the covariance.
         lags : int, optional
             Driscoll-Kraay lag length (``0 <= lags < T``).
         clusters : str or Series, optional
             Cluster labels: a unit-level column of the data or a Series by unit id.
         method : {"ml", "gmm"}
             ``"gmm"``: GMM / IV by spreg for cross-sectional SAR, SDM (spatial 2SLS), SEM,
-            SDEM (heteroskedasticity-robust GM error) and, with ``sarar=True``, the combined
-            lag-and-error model (see :mod:`spatialflow.models.gmm`).
+            SDEM (heteroskedasticity-robust GM error) and, with ``sarar=True`` (or for SAC,
+            GNS), the combined lag-and-error model (see :mod:`spatialflow.models.gmm`).
         **gmm_options
             ``method="gmm"`` only: ``w_lags`` (powers of W in the instruments, default 1),
             ``robust`` (None, "white", "hac"), ``sarar``, and for "hac" ``coords``,
@@ -250,9 +259,9 @@ class SpatialModel:
                 raise ModelSpecificationError(
                     "cov_type/lags/clusters apply to maximum likelihood; GMM chooses its "
                     "standard errors with robust=None|'white'|'hac'.")
-            if bias_correction is not _UNSET or logdet is not None:
-                raise ModelSpecificationError("bias_correction and logdet apply to maximum "
-                                              "likelihood, not to method='gmm'.")
+            if bias_correction is not _UNSET or logdet is not None or information is not None:
+                raise ModelSpecificationError("bias_correction, logdet and information apply "
+                                              "to maximum likelihood, not to method='gmm'.")
             return fit_gmm(self, **gmm_options)
         if gmm_options:
             raise InputError(f"option(s) {sorted(gmm_options)} apply to method='gmm'; "
@@ -260,31 +269,39 @@ class SpatialModel:
         if cov_type not in COV_TYPES:
             raise InputError(f"cov_type must be one of {list(COV_TYPES)}; {cov_type!r} was "
                              "given.")
-        res = self._fit_classic(bias_correction=bias_correction, logdet=logdet)
+        res = self._fit_classic(bias_correction=bias_correction, logdet=logdet,
+                                information=information)
         return with_covariance(res, cov_type, lags=lags, clusters=clusters)
 
-    def _fit_classic(self, *, bias_correction=_UNSET, logdet=None) -> SpatialResults:
+    def _fit_classic(self, *, bias_correction=_UNSET, logdet=None,
+                     information=None) -> SpatialResults:
         if bias_correction is not _UNSET:
             check_option(bias_correction, BiasCorrection, "bias_correction")
+        method = logdet or self.logdet_method
+        if information is None:
+            information = "observed" if method == "lu-observed" else "expected"
+        check_option(information, InformationMatrix, "information")
         if self.panel_options is not None:
             return fit_panel(self, bias_correction=("lee-yu" if bias_correction is _UNSET
                                                     else bias_correction),
-                             logdet=logdet or self.logdet_method)
+                             logdet=method, information=information)
         if bias_correction is not _UNSET:
             raise ModelSpecificationError(
                 "bias_correction applies to fixed-effects panels (id=, time=, effects=); this "
                 "is a cross-sectional model.")
         f = self.frame
-        method = logdet or self.logdet_method
         ld = None
         if self.lag_y or self.error:
             ld = make_logdet(f.W, method)
         if self.lag_y and self.error:
-            raw = fit_sac(f.y, f.X, f.W, ld, name=self.kind)
+            # SAC/GNS: the expected information is dense, so by default it is used up to
+            # DENSE_MAX_N units (see spatialflow.models.sac); "observed" is honoured always.
+            raw = fit_sac(f.y, f.X, f.W, ld, name=self.kind,
+                          expected=None if information == "expected" else False)
         elif self.lag_y:
-            raw = fit_lag(f.y, f.X, f.W, ld)
+            raw = fit_lag(f.y, f.X, f.W, ld, information=information)
         elif self.error:
-            raw = fit_error(f.y, f.X, f.W, ld)
+            raw = fit_error(f.y, f.X, f.W, ld, information=information)
         else:
             raw = fit_ols(f.y, f.X)
         return self._results(raw, ld)

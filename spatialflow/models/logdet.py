@@ -27,10 +27,11 @@ __all__ = ["LogDet", "EigenLogDet", "SparseLULogDet", "make_logdet", "DENSE_MAX_
 
 #: Largest n for which dense eigenvalues are the automatic choice.
 DENSE_MAX_N = 1500
-#: Largest n for which the sparse strategy computes tr(G'G) exactly by blocked solves
-#: (O(n * nnz(LU)) time, O(n * block) memory: seconds at n = 3000); above it the observed
-#: information is used, which needs no tr(G'G).
-EXACT_TRACE_MAX_N = DENSE_MAX_N
+#: The sparse strategy computes tr(G'G) exactly by blocked solves at any n (O(n * nnz(LU))
+#: time, O(n * block) memory: seconds at n = 3000), for the expected information; the
+#: covariance convention no longer depends on n (see spatialflow.models.ml). The constant is
+#: kept for code that imported it.
+EXACT_TRACE_MAX_N = None
 #: Above this n, a row-standardised W starts from the valid interval (-1, 1) and computes its
 #: smallest eigenvalue only if the estimate approaches -1.
 LAZY_BOUNDS_N = 20000
@@ -157,9 +158,11 @@ class SparseLULogDet(LogDet):
 
     method = "lu"
 
-    def __init__(self, W: sp.spmatrix, exact_trace_max_n: int = EXACT_TRACE_MAX_N):
+    def __init__(self, W: sp.spmatrix, exact_trace_max_n: int | None = EXACT_TRACE_MAX_N):
         super().__init__(W)
-        self.exact_traces = self.n <= exact_trace_max_n
+        # tr(G'G) by blocked solves works at any n; exact_trace_max_n=0 ("lu-observed")
+        # declares a strategy that offers only what the observed information needs.
+        self.exact_traces = exact_trace_max_n is None or self.n <= exact_trace_max_n
         # The pattern of I - rho W is fixed: build it once and only refill its values.
         eye = sp.identity(self.n, format="csc")
         Wc = self.W.tocsc()

@@ -261,7 +261,8 @@ def _counts(n: int, T: int, effects, correction) -> _Counts:
 
 
 # -------------------------------------------------------------------------- fit
-def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> SpatialResults:
+def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
+              information: str = "expected") -> SpatialResults:
     """Fit a model built with ``id=``/``time=``/``effects=`` (called by ``model.fit``).
 
     Parameters
@@ -273,6 +274,8 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
         the Lee-Yu transformation approach or the uncorrected within ML estimator.
     logdet : {"auto", "eigen", "lu"}
         The n x n log-determinant strategy (its values and traces are counted T times).
+    information : {"expected", "observed"}
+        The information matrix of the covariance (see :mod:`spatialflow.models.ml`).
     """
     spec: PanelSpec = model.panel_options
     check_option(bias_correction, BiasCorrection, "bias_correction")
@@ -289,12 +292,17 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
             f"{_zero_rows(panel)} Row-standardise W (libpysal: w.transform = 'r'; give "
             "islands a neighbour), or pass bias_correction=None for the within estimator.")
     if spec.dynamic is not None:
+        if information == "observed":  # asked for explicitly (the default is "expected")
+            raise ModelSpecificationError(
+                "information='observed' is not available for dynamic panels: their covariance "
+                "is the one of the bias-corrected QML estimator (spatialflow.models.dynamic).")
         return fit_panel_dynamic(model, spec, bias_correction=bias_correction, logdet=logdet)
     if model.lag_y and model.error:
         return _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet)
     spatial = "rho" if model.lag_y else ("lambda" if model.error else None)
     if effects == "random":
-        return _fit_random(model, panel, spatial, spec.logdet(logdet) if spatial else None)
+        return _fit_random(model, panel, spatial, spec.logdet(logdet) if spatial else None,
+                           information)
     y, Z, names, n_nuis = panel_design(panel, effects)
     k = len(names)
     Wop = sp.kron(sp.identity(T, format="csr"), panel.W, format="csr")
@@ -312,7 +320,7 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
         engine = fit_lag if spatial == "rho" else fit_error
         own_cov = bias_correction is not None or n_nuis > 0
         if not own_cov:
-            raw = engine(y, Z, Wop, ld, scale=T)
+            raw = engine(y, Z, Wop, ld, scale=T, information=information)
             sigma2 = raw.sigma2
             llf = raw.llf
         else:
@@ -321,7 +329,8 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
             wrapped = _PanelLogDet(ld, counts.drop_unit_root)
             # fit_lag/fit_error count N = nT observations; dividing the Lee-Yu objective by
             # N*/N gives the same maximiser with the log-determinant weight N T*/N*.
-            raw = engine(y, Z, Wop, wrapped, scale=len(y) * counts.T / counts.N)
+            raw = engine(y, Z, Wop, wrapped, scale=len(y) * counts.T / counts.N,
+                         information="observed")  # (its covariance is not used)
             sigma2 = raw.sigma2 * len(y) / counts.N
             llf = (-0.5 * counts.N * (LOG2PI + 1.0 + np.log(sigma2))
                    + counts.T * wrapped(raw.spatial))
@@ -334,7 +343,8 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto") -> Spati
         else:
             Xs = within(Z[:, :k], n, T, effects)
             cov_full, info_kind = _information_cov(
-                spatial, panel, Xs, beta, sp_hat, sigma2, e, ld, counts, effects)
+                spatial, panel, Xs, beta, sp_hat, sigma2, e, ld, counts, effects,
+                expected=information == "expected")
     fitted_lin = panel.y - e
     params_names = names + ([spatial] if spatial else [])
     values = list(beta) + ([sp_hat] if spatial else [])
@@ -458,7 +468,8 @@ def _ols_cov(Z, k, e, N_eff):
     return cov
 
 
-def _information_cov(spatial, panel, Xs, beta, r, sigma2, e, ld, counts, effects):
+def _information_cov(spatial, panel, Xs, beta, r, sigma2, e, ld, counts, effects, *,
+                     expected: bool = True):
     """Inverse information of (beta, rho|lambda, sigma2) of the (transformed) model.
 
     ``Xs`` are the fully within-transformed regressors. Expected information when the
@@ -475,7 +486,11 @@ def _information_cov(spatial, panel, Xs, beta, r, sigma2, e, ld, counts, effects
 
     trG = ld.tr_G(r) - (1.0 / (1.0 - r) if drop else 0.0)
     trGG = ld.tr_GG(r) - (1.0 / (1.0 - r) ** 2 if drop else 0.0)
-    exact = ld.exact_traces
+    exact = expected
+    if exact and not ld.exact_traces:
+        raise ModelSpecificationError(
+            f"the expected information needs tr(G'G), which the {ld.method!r} "
+            "log-determinant strategy does not provide; pass information='observed'.")
     lu = spla.splu(sp.csc_matrix(sp.identity(n) - r * W))
     if exact:
         trGtG = ld.tr_GtG(r)
@@ -566,7 +581,8 @@ def _make_results(model, panel, params, cov_full, sigma2, llf, e, fitted, spatia
 
 
 # -------------------------------------------------------------------------- random effects
-def _fit_random(model, panel: PanelData, spatial, ld) -> SpatialResults:
+def _fit_random(model, panel: PanelData, spatial, ld,
+                information: str = "expected") -> SpatialResults:
     r"""Random effects by ML: profile the likelihood over :math:`\theta\in(0, 1]`."""
     y0, Z0, names, _ = panel_design(panel, "random")
     n, T = panel.n, panel.T
@@ -583,10 +599,10 @@ def _fit_random(model, panel: PanelData, spatial, ld) -> SpatialResults:
             return fit_ols(y, Z)
         engine = fit_lag if spatial == "rho" else fit_error
         if final:
-            return engine(y, Z, Wop, ld, scale=T)
+            return engine(y, Z, Wop, ld, scale=T, information=information)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", BoundaryWarning)
-            return engine(y, Z, Wop, cheap, scale=T, xatol=1e-10)
+            return engine(y, Z, Wop, cheap, scale=T, xatol=1e-10, information="observed")
 
     def profile(theta: float) -> float:
         fit = inner(theta)
