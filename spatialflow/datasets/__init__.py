@@ -8,6 +8,7 @@
 from .._crs import CHINA_ALBERS, GUANGDONG_ALBERS, to_metric
 from .china import load_china_counties
 from .guangdong import REGIONS, load_guangdong_counties, load_regions
+from .reader import CountyPanel, handle_missing, read_county_panel
 from .synthetic import DEFAULT_TRUTH, synthetic_panel
 
 __all__ = [
@@ -20,4 +21,7 @@ __all__ = [
     "REGIONS",
     "synthetic_panel",
     "DEFAULT_TRUTH",
+    "read_county_panel",
+    "handle_missing",
+    "CountyPanel",
 ]

@@ -14,13 +14,13 @@ The data-generating process is a two-way fixed-effects spatial Durbin model for 
 and a spatial lag model for the urban-rural income ratio,
 :math:`\mathrm{gap}_t = (I-\rho_g W)^{-1}(X_t\gamma + \mu^g + \lambda^g_t\iota + u_t)`.
 Factor-flow indices are higher, on average, in the core (PRD), as the literature reports.
+Both equations are drawn by :class:`spatialflow.simulate.Simulator` (the panel is one use of
+the general simulator), with the shocks drawn here so that a seed reproduces earlier panels.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from .._validation import check_seed
 from ..exceptions import DuplicateIdError, InputError, MissingDataError, format_ids
@@ -40,6 +40,15 @@ DEFAULT_TRUTH = {
                    "gamma": {"labour_flow": -0.20, "capital_flow": -0.10, "land_flow": 0.0,
                              "technology_flow": -0.05}},
 }
+
+
+def _ordered(coefficients: dict) -> dict:
+    """Coefficients in the order of FACTOR_COLUMNS (the columns of X), naming any missing."""
+    missing = [c for c in FACTOR_COLUMNS if c not in coefficients]
+    if missing:
+        raise InputError(f"truth must give a coefficient for every factor column; missing "
+                         f"{missing} (factor columns: {FACTOR_COLUMNS}).")
+    return {c: coefficients[c] for c in FACTOR_COLUMNS}
 
 
 def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int = 0,
@@ -85,6 +94,7 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
         Weights on other units, or unusable weights (see
         :func:`spatialflow.weights.as_sparse`).
     """
+    from ..simulate import Simulator
     from ..weights.align import as_sparse
 
     seed = check_seed(seed)
@@ -114,35 +124,36 @@ def synthetic_panel(counties=None, w=None, years=range(2014, 2024), *, seed: int
     trend = np.linspace(0.0, 0.2, T)
     X = level[None, :, :] + trend[:, None, None] + rng.normal(0, 0.05, size=(T, n, len(FACTOR_COLUMNS)))
 
-    A_tfp = (sp.identity(n) - truth["tfp"]["rho"] * W).tocsc()
-    A_gap = (sp.identity(n) - truth["income_gap"]["rho"] * W).tocsc()
-    lu_tfp, lu_gap = spla.splu(A_tfp), spla.splu(A_gap)
-    beta = np.array([truth["tfp"]["beta"][c] for c in FACTOR_COLUMNS])
-    theta = np.array([truth["tfp"]["theta"][c] for c in FACTOR_COLUMNS])
-    gamma = np.array([truth["income_gap"]["gamma"][c] for c in FACTOR_COLUMNS])
     mu = 0.3 * core + rng.normal(0, 0.1, n)                 # county fixed effects
     lam = np.linspace(0.0, 0.15, T) + rng.normal(0, 0.02, T)  # year effects
     mu_g = 2.5 - 0.2 * core + rng.normal(0, 0.1, n)
     lam_g = -np.linspace(0.0, 0.2, T)
+    # The two equations' shocks are drawn period by period, interleaved, as they always were,
+    # so that a seed gives the same panel as before the simulator existed.
+    eps, u = np.empty((T, n)), np.empty((T, n))
+    for t in range(T):
+        eps[t] = rng.normal(0, np.sqrt(truth["tfp"]["sigma2"]), n)
+        u[t] = rng.normal(0, np.sqrt(truth["income_gap"]["sigma2"]), n)
 
-    rows = []
-    for t, year in enumerate(years):
-        Xt = X[t]
-        eps = rng.normal(0, np.sqrt(truth["tfp"]["sigma2"]), n)
-        tfp = lu_tfp.solve(Xt @ beta + W @ Xt @ theta + mu + lam[t] + eps)
-        u = rng.normal(0, np.sqrt(truth["income_gap"]["sigma2"]), n)
-        gap = lu_gap.solve(Xt @ gamma + (1 - truth["income_gap"]["rho"]) * mu_g + lam_g[t] + u)
-        frame = pd.DataFrame(Xt, columns=FACTOR_COLUMNS)
-        frame.insert(0, "year", year)
-        frame.insert(0, "code", ids)
-        frame["tfp"] = tfp
-        frame["income_gap"] = gap
-        rows.append(frame)
-    panel = pd.concat(rows, ignore_index=True)
+    common = dict(X=X, ids=ids, periods=years, id_name="code", time_name="year")
+    tfp = Simulator("SDM", W, beta=_ordered(truth["tfp"]["beta"]), theta=_ordered(truth["tfp"]["theta"]),
+                    rho=truth["tfp"]["rho"], sigma2=truth["tfp"]["sigma2"],
+                    unit_effects=mu, time_effects=lam, epsilon=eps, y_name="tfp",
+                    **common).draw()
+    # mu_g is the income gap's long-run county level: scaled by (1 - rho_g) so that it is the
+    # level the spatial multiplier returns to.
+    gap = Simulator("SAR", W, beta=_ordered(truth["income_gap"]["gamma"]),
+                    rho=truth["income_gap"]["rho"],
+                    sigma2=truth["income_gap"]["sigma2"],
+                    unit_effects=(1 - truth["income_gap"]["rho"]) * mu_g, time_effects=lam_g,
+                    epsilon=u, y_name="income_gap", **common).draw()
+    panel = tfp.data[["code", "year", *FACTOR_COLUMNS, "tfp"]].copy()
+    panel["income_gap"] = gap.data["income_gap"].to_numpy()
     for col in ("name_en", "region", "core"):
         if col in counties.columns:
             panel[col] = counties[col].reindex(panel["code"]).to_numpy()
     panel = panel.sort_values(["code", "year"], kind="stable").reset_index(drop=True)
+    panel.attrs.clear()
     panel.attrs.update({"synthetic": True, "seed": seed, "truth": truth,
                         "description": "SYNTHETIC panel simulated on real county units; "
                                        "not statistics of Guangdong."})

@@ -88,13 +88,11 @@ def build(frame, kind: WeightsKind = "queen", **options) -> Graph:
             :math:`w_{ij} = 1/(|\bar y_i - \bar y_j| + \varepsilon)`; ties with
             ``epsilon=None`` raise (see :func:`~spatialflow.weights.attribute.economic_matrix`).
             Pass the panel mean as the column if a mean is wanted.
-        ``"nested"``: ``phi`` (required), ``column`` (required), ``geo="inverse_distance"``,
-        the options of ``geo`` and ``epsilon``
+        ``"nested"``: ``phi`` (required), ``column`` (required), ``geo="inverse_distance"``, the options of ``geo`` and ``epsilon``
             :math:`W = \varphi \tilde W_d + (1-\varphi) \tilde W_e` with both components
             row-standardised *before* combining (the island policy applies to
             :math:`W_d`); ``transform`` is applied after.
-        ``"flow"``: ``flows`` (required DataFrame), ``origin="origin"``,
-        ``destination="destination"``, ``value="flow"``, ``direction="in"``
+        ``"flow"``: ``flows`` (required DataFrame), ``origin="origin"``, ``destination="destination"``, ``value="flow"``, ``direction="in"``
             ``direction="in"``: :math:`w_{ij} = F_{j\to i}`, the flow from j into i;
             ``"out"``: :math:`w_{ij} = F_{i\to j}`. ``islands="knn"`` is not available.
 

@@ -1,6 +1,7 @@
 """A compact description of a spatial weights object."""
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -38,9 +39,64 @@ class WeightsDescription:
         """The description as a pandas Series (islands as a tuple of ids)."""
         return pd.Series(asdict(self), dtype=object)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The description as a two-column table of readable labels and formatted values."""
+        return pd.DataFrame(self._rows(), columns=["property", "value"]).set_index("property")
+
+    def _rows(self) -> list[tuple[str, str]]:
+        if self.islands:
+            shown = ", ".join(str(i) for i in self.islands[:10])
+            more = f" (+{len(self.islands) - 10} more)" if len(self.islands) > 10 else ""
+            islands = f"{len(self.islands)}: {shown}{more}"
+        else:
+            islands = "none"
+        transform = _TRANSFORMS.get(self.transform, self.transform)
+        rows = [
+            ("units", f"{self.n:,}"),
+            ("links (directed; a symmetric pair counts twice)", f"{self.n_links:,}"),
+            ("islands (units without neighbours)", islands),
+            ("connected components", f"{self.n_components:,}"),
+            ("neighbours per unit: min / median / mean / max",
+             f"{self.neighbours_min} / {self.neighbours_median:g} / "
+             f"{self.neighbours_mean:.2f} / {self.neighbours_max}"),
+            ("symmetric neighbour relation", "yes" if self.symmetric else
+             f"no ({self.asymmetric_share:.1%} of links have no reverse link)"),
+            ("transformation", transform),
+        ]
+        # Problems the models refuse, shown only when present (fields of newer descriptions).
+        if getattr(self, "n_self_loops", 0):
+            shown = ", ".join(str(i) for i in self.self_loops[:10])
+            rows.append(("self-loops (units with w_ii != 0)", f"{self.n_self_loops}: {shown}"))
+        if getattr(self, "n_negative", 0):
+            rows.append(("negative weights", f"{self.n_negative:,}"))
+        if getattr(self, "n_nonfinite", 0):
+            rows.append(("non-finite weights (NaN, inf)", f"{self.n_nonfinite:,}"))
+        return rows
+
+    def __str__(self) -> str:
+        rows = self._rows()
+        width = max(len(k) for k, _ in rows)
+        lines = ["Spatial weights", "-" * (width + 2 + max(len(v) for _, v in rows))]
+        lines += [f"{k.ljust(width)}  {v}" for k, v in rows]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        body = "".join(f"<tr><th style='text-align:left;font-weight:normal'>{esc(k)}</th>"
+                       f"<td style='text-align:right'>{esc(v)}</td></tr>" for k, v in self._rows())
+        return ("<table class='sf-weights' style='width:auto'><caption style='text-align:left;"
+                f"font-weight:bold'>Spatial weights</caption><tbody>{body}</tbody></table>")
+
+
+_TRANSFORMS = {"R": "R (row-standardised)", "B": "B (binary)", "O": "O (original values)",
+               "D": "D (doubly standardised)", "V": "V (variance stabilising)"}
+
 
 def describe(w) -> WeightsDescription:
     """Describe a libpysal ``Graph`` or ``W``.
+
+    In a notebook the result shows as a table; ``print`` gives the same as text, and the
+    attributes below stay available (``.to_series()``, ``.to_frame()``).
 
     Returns
     -------
@@ -66,6 +122,16 @@ def describe(w) -> WeightsDescription:
     >>> d = describe(build(load_guangdong_counties(), "queen", islands="knn"))
     >>> d.n, d.islands, d.n_components, d.symmetric
     (124, (), 1, True)
+    >>> print(d)  # doctest: +NORMALIZE_WHITESPACE
+    Spatial weights
+    ---------------------------------------------------------------------
+    units                                            124
+    links (directed; a symmetric pair counts twice)  600
+    islands (units without neighbours)               none
+    connected components                             1
+    neighbours per unit: min / median / mean / max   1 / 5 / 4.84 / 11
+    symmetric neighbour relation                     yes
+    transformation                                   R (row-standardised)
     """
     ids = weights_ids(w)
     if len(ids) == 0:

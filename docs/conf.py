@@ -1,0 +1,77 @@
+"""Sphinx configuration of the spatialflow documentation site.
+
+Build it with ``python scripts/build_docs.py`` (executes the notebooks into docs/notebooks/,
+then runs ``sphinx-build -W``). Nothing is downloaded during the build.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = Path(os.environ.get("SPATIALFLOW_ROOT", DOCS.parent))
+sys.path.insert(0, str(ROOT))
+
+import spatialflow  # noqa: E402
+
+project = "spatialflow"
+author = "spatialflow developers"
+copyright = "spatialflow developers, MIT licence"
+version = release = spatialflow.__version__
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+]
+
+# The executed notebooks are written to docs/notebooks/ by scripts/build_docs.py. When they
+# are absent (a quick check of the site without running them), the stripped notebooks are
+# copied there so that every page still builds; their outputs are then missing.
+_executed = DOCS / "notebooks"
+if not any(_executed.glob("*.ipynb")):
+    _executed.mkdir(exist_ok=True)
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        shutil.copy(nb, _executed / nb.name)
+
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
+exclude_patterns = ["_build", "design.md", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+master_doc = "index"
+
+# Notebooks: never executed by Sphinx (the outputs come from scripts/build_docs.py, which runs
+# the same notebooks the test suite runs). stderr (progress bars) is left out of the pages.
+nb_execution_mode = "off"
+nb_output_stderr = "remove"
+nb_merge_streams = True
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_heading_anchors = 3
+
+autodoc_default_options = {"members": True, "member-order": "bysource"}
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+numpydoc_validation_checks: set = set()
+
+# Math is typeset in the browser by MathJax, from its CDN by default. To read the site offline,
+# point SPATIALFLOW_MATHJAX at a local MathJax 3 "tex-chtml.js" (its path or URL).
+if os.environ.get("SPATIALFLOW_MATHJAX"):
+    _mj = os.environ["SPATIALFLOW_MATHJAX"]
+    mathjax_path = _mj if "://" in _mj else Path(_mj).resolve().as_uri()
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"spatialflow {release}"
+html_static_path = ["_static"]
+html_css_files = ["spatialflow.css"]
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "footer_start": ["copyright"],
+    "footer_end": [],
+}
+# Notebook pages and the wide tables get the full width (no left navigation column).
+html_sidebars = {"notebooks/*": [], "validation": [], "getting_started": [], "index": []}
+html_show_sourcelink = False

@@ -1,0 +1,207 @@
+"""Input checks of :func:`spatialflow.report.build`: one prepared, validated view of the data.
+
+Everything the report computes starts from :class:`ReportData`; the user's frames are never
+modified (copies are taken), and every problem is either a typed error or a visible note.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import (DuplicateIdError, EmptyInputError, IdMismatchError, InputError,
+                          MissingDataError, format_ids)
+from .indicators import Indicator, as_indicators
+
+__all__ = ["ReportData", "prepare"]
+
+#: Region names of Guangdong in Chinese (the embedded layer's ``region`` column).
+REGION_ZH = {"PRD": "珠三角", "East": "粤东", "West": "粤西", "North": "粤北",
+             "core": "核心区", "periphery": "外围区", "Core": "核心区", "Periphery": "外围区"}
+PERIPHERY = "Periphery"
+
+
+@dataclass
+class ReportData:
+    """The validated inputs (internal)."""
+
+    panel: pd.DataFrame              # copy, columns id, period, indicators, _group
+    layer: object                    # GeoDataFrame indexed by id (copy, only the report's units)
+    indicators: list[Indicator]
+    id: str
+    time: str | None
+    group: str
+    core: object
+    groups: list                     # core first, then peripheral groups in the layer's order
+    unit_group: pd.Series            # id -> group label
+    periods: list
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def peripheral(self) -> list:
+        return [g for g in self.groups if g != self.core]
+
+    @property
+    def last(self):
+        return self.periods[-1]
+
+    @property
+    def first(self):
+        return self.periods[0]
+
+    @property
+    def is_panel(self) -> bool:
+        return self.time is not None and len(self.periods) > 1
+
+    def values(self, column: str, period=None) -> pd.Series:
+        """``column`` of one period (default: the last) indexed by unit id."""
+        period = self.last if period is None else period
+        part = self.panel[self.panel["_period"] == period]
+        return pd.Series(part[column].to_numpy(), index=pd.Index(part[self.id].to_numpy(),
+                                                                name=self.id), name=column)
+
+
+def _names(layer, panel, id_col, ids) -> list[str]:
+    """``code (name)`` labels for an error message, from whichever frame has names."""
+    out = []
+    for i in ids:
+        name = None
+        for frame, col in ((panel, "name_en"), (panel, "name_zh"), (panel, "name")):
+            if col in frame.columns:
+                hit = frame.loc[frame[id_col] == i, col]
+                if len(hit):
+                    name = hit.iloc[0]
+                    break
+        out.append(f"{i} ({name})" if name is not None else str(i))
+    return out
+
+
+def prepare(panel, layer, *, indicators, id, time, group, core) -> ReportData:
+    """Validate the report's inputs; return copies aligned by id (never by position)."""
+    import geopandas as gpd
+
+    if not isinstance(panel, pd.DataFrame):
+        raise InputError(f"panel must be a pandas DataFrame (long: one row per {id!r}, "
+                         f"{time!r}); a {type(panel).__name__} was given.")
+    if not isinstance(layer, gpd.GeoDataFrame):
+        raise InputError("layer must be a GeoDataFrame of the units' polygons indexed by id; "
+                         f"a {type(layer).__name__} was given.")
+    if len(panel) == 0:
+        raise EmptyInputError("panel has no rows.")
+    inds = as_indicators(indicators)
+    needed = [id] + ([time] if time is not None else [])
+    missing_keys = [c for c in needed if c not in panel.columns]
+    if missing_keys:
+        raise InputError(f"panel lacks the key column(s) {missing_keys} (id={id!r}, "
+                         f"time={time!r}); its columns are {list(panel.columns)}.")
+    missing_ind = [i.column for i in inds if i.column not in panel.columns]
+    if missing_ind:
+        raise InputError(f"indicator column(s) {missing_ind} are not in the panel; its columns "
+                         f"are {list(panel.columns)}.")
+    not_numeric = [i.column for i in inds if not pd.api.types.is_numeric_dtype(panel[i.column])
+                   or pd.api.types.is_bool_dtype(panel[i.column])]
+    if not_numeric:
+        raise InputError(f"indicator column(s) {not_numeric} must be numeric; dtypes: "
+                         f"{ {c: str(panel[c].dtype) for c in not_numeric} }.")
+    keys = panel[needed]
+    if keys.isna().any().any():
+        bad = panel.index[keys.isna().any(axis=1).to_numpy()]
+        raise MissingDataError(f"panel has missing {needed} at rows {format_ids(bad)}.")
+    dup = keys.duplicated(keep=False)
+    if dup.any():
+        pairs = list(keys[dup].drop_duplicates().itertuples(index=False, name=None))
+        what = f"({id}, {time})" if time is not None else id
+        raise DuplicateIdError(f"panel has duplicated {what} rows: {format_ids(pairs)}.")
+    if layer.index.has_duplicates:
+        raise DuplicateIdError("layer index (the unit ids) has duplicates "
+                               f"{format_ids(layer.index[layer.index.duplicated()].unique())}.")
+
+    data_ids = pd.Index(pd.unique(panel[id]))
+    not_in_layer = data_ids.difference(layer.index, sort=False)
+    if len(not_in_layer):
+        kinds = ({type(v).__name__ for v in data_ids[:5]}, {type(v).__name__ for v in layer.index[:5]})
+        hint = (f" (panel ids are {sorted(kinds[0])}, layer ids are {sorted(kinds[1])}: "
+                "convert one side)" if kinds[0] != kinds[1] else "")
+        raise IdMismatchError(
+            f"{len(not_in_layer)} unit(s) of the panel are not in the layer (code (name)): "
+            f"{format_ids(_names(layer, panel, id, not_in_layer))}{hint}.")
+    notes: list[str] = []
+    only_layer = layer.index.difference(data_ids, sort=False)
+    if len(only_layer):
+        label = layer["name_en"] if "name_en" in layer.columns else None
+        listed = [f"{i} ({label[i]})" if label is not None else str(i) for i in only_layer]
+        notes.append(f"{len(only_layer)} unit(s) of the layer have no data and are shown "
+                     f"blank on the maps: {format_ids(listed)}.")
+
+    unit_group = _unit_groups(panel, layer, id=id, group=group, data_ids=data_ids)
+    present = list(pd.unique(unit_group))
+    if core not in present:
+        raise InputError(f"core={core!r} is not a label of the grouping column {group!r}; its "
+                         f"labels are {present}.")
+    if isinstance(unit_group.dtype, pd.CategoricalDtype):
+        empty = [c for c in unit_group.cat.categories if c not in present]
+        if empty:
+            raise EmptyInputError(f"group(s) {empty} of {group!r} have no unit with data; drop "
+                                  "them (e.g. .cat.remove_unused_categories()) or supply data.")
+        order = [c for c in unit_group.cat.categories]
+    else:
+        order = present
+    if len(order) < 2:
+        raise EmptyInputError(f"the grouping {group!r} has only the core group {core!r}: "
+                              "a core-periphery report needs at least one other group.")
+    groups = [core] + [g for g in order if g != core]
+
+    frame = panel.copy()
+    frame["_period"] = frame[time] if time is not None else 0
+    frame["_group"] = frame[id].map(unit_group).to_numpy()
+    periods = sorted(pd.unique(frame["_period"]))
+    for ind in inds:
+        col = frame[ind.column]
+        inf = np.isinf(col.to_numpy(dtype=float))
+        if inf.any():
+            raise MissingDataError(f"indicator {ind.column!r} has infinite values at (id, "
+                                   f"period) {format_ids(list(frame.loc[inf, [id, '_period']].itertuples(index=False, name=None)))}.")
+        by_period = col.isna().groupby(frame["_period"]).agg(["sum", "size"])
+        all_nan = by_period.index[by_period["sum"] == by_period["size"]].tolist()
+        if len(all_nan) == len(periods):
+            raise MissingDataError(f"indicator {ind.column!r} is missing (all NaN) in every "
+                                   "period.")
+        if all_nan:
+            notes.append(f"Indicator {ind.column!r} is all missing in period(s) "
+                         f"{', '.join(str(p) for p in all_nan)}: "
+                         "those periods are left out for it (blank in tables, no trend point).")
+        partial = by_period[(by_period["sum"] > 0) & (by_period["sum"] < by_period["size"])]
+        if len(partial):
+            detail = ", ".join(f"{p}: {int(r['sum'])}" for p, r in partial.iterrows())
+            notes.append(f"Indicator {ind.column!r} has missing values (period: count) "
+                         f"{detail}; group means use the units observed.")
+    layer_all = layer.copy()
+    layer_all["_group"] = unit_group.reindex(layer_all.index).to_numpy()
+    return ReportData(panel=frame, layer=layer_all, indicators=inds, id=id, time=time,
+                      group=group, core=core, groups=groups, unit_group=unit_group,
+                      periods=periods, notes=notes)
+
+
+def _unit_groups(panel, layer, *, id, group, data_ids) -> pd.Series:
+    """One group label per unit, from the layer (preferred) or the panel."""
+    if group in layer.columns:
+        labels = layer[group].reindex(data_ids)
+        source = "layer"
+    elif group in panel.columns:
+        per_unit = panel.groupby(id, sort=False)[group].nunique(dropna=False)
+        changing = per_unit.index[per_unit > 1]
+        if len(changing):
+            raise InputError(f"grouping column {group!r} changes over time for unit(s) "
+                             f"{format_ids(changing)}; a unit needs one group.")
+        labels = panel.groupby(id, sort=False)[group].first().reindex(data_ids)
+        source = "panel"
+    else:
+        raise InputError(f"grouping column {group!r} is in neither the layer (columns "
+                         f"{[c for c in layer.columns if c != 'geometry']}) nor the panel "
+                         f"(columns {list(panel.columns)}).")
+    if labels.isna().any():
+        raise MissingDataError(f"grouping column {group!r} ({source}) is missing for unit(s) "
+                               f"{format_ids(labels.index[labels.isna().to_numpy()])}.")
+    labels.index.name = id
+    return labels.rename(group)

@@ -1,0 +1,93 @@
+"""Chinese display copies of the report's tables: headers, group, colour and indicator names.
+
+The numbers are untouched; ``Report.tables`` keeps the machine-readable codes (and the CSV
+files written by ``to_markdown``/``to_latex`` too), the rendered tables show these copies.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ._data import PERIPHERY, REGION_ZH
+
+__all__ = ["localise"]
+
+HEADERS_ZH = {
+    "indicator": "指标", "group": "组别", "period": "时期", "core_mean": "核心区均值",
+    "group_mean": "组均值", "gap": "差值", "deficit": "差距", "deficit_pct": "差距（%）",
+    "slope": "斜率", "se": "标准误", "p": "p值", "lower": "95%下限", "upper": "95%上限",
+    "verdict": "判断", "n": "单元数", "mean": "均值", "median": "中位数", "sd": "标准差",
+    "periods": "期数", "deficit_first": "首期差距", "deficit_last": "末期差距",
+    "colour": "颜色", "change_colour": "变化颜色", "median_shortfall": "短缺中位数",
+    "median_change": "短缺变化中位数", "from": "来源", "to": "接收", "transitions": "转移次数",
+    "to green": "转为绿", "to yellow": "转为黄", "to red": "转为红", "neighbours": "邻居众数颜色",
+    "total": "总计", "within": "组内", "net_between": "净组间", "transvariation": "超变密度",
+    "total_share": "总计占比", "within_share": "组内占比", "net_between_share": "净组间占比",
+    "transvariation_share": "超变密度占比", "between": "组间", "between_share": "组间占比",
+    "group_a": "组A", "group_b": "组B", "gini_between": "组间基尼系数",
+    "affluence_D": "相对经济富裕程度D", "gini_within": "组内基尼系数", "cv": "变异系数",
+    "model": "模型", "outcome": "被解释变量", "closed": "可缩小差距", "share": "占差距比例",
+    "own": "本组流动", "spillover": "其他组溢出", "core_response": "核心区响应",
+    "variable": "变量", "direct": "直接效应", "indirect": "间接效应", "effect": "效应",
+    "name_zh": "名称", "city_zh": "所属市", "overall": "综合", "overall_score": "综合得分",
+    "overall_change": "综合变化", "Is": "局部莫兰I", "quadrant": "象限", "p_sim": "伪p值",
+    "cluster": "集聚类型", "kind": "模型类型", "converged": "是否收敛", "nobs": "观测数",
+    "panel effects": "面板效应", "spatial parameter": "空间参数", "estimate": "估计值",
+    "parameter": "参数", "n_from": "来源单元数", "n_to": "接收单元数", "green": "绿",
+    "yellow": "黄", "red": "红", "z": "z值", "closed_lower": "缩小量95%下限",
+    "closed_upper": "缩小量95%上限",
+}
+_SUFFIX = {"_se": "标准误", "_p": " p值", "_lower": " 95%下限", "_upper": " 95%上限",
+           "_change": "变化", "_share": "占比"}
+VALUES_ZH = {"green": "绿", "yellow": "黄", "red": "红", "All": "全部", "ns": "不显著",
+             PERIPHERY: "外围区", "overall": "综合"}
+_GROUP_COLUMNS = ("group", "from", "to", "group_a", "group_b")
+_VERDICT = {"closing": "缩小", "widening": "扩大", "converging": "收敛", "diverging": "发散"}
+
+
+def _header(col: str, indicators: dict) -> str:
+    if col in HEADERS_ZH:
+        return HEADERS_ZH[col]
+    if col in indicators:
+        return indicators[col]
+    for suffix, word in _SUFFIX.items():
+        if col.endswith(suffix):
+            base = col[: -len(suffix)]
+            return _header(base, indicators) + word if base else col
+    return col
+
+
+def _verdict(text):
+    if not isinstance(text, str):
+        return text
+    out = text
+    for en, zh in _VERDICT.items():
+        out = out.replace(en, zh)
+    return (out.replace(" (significant at 5%)", "（5%水平显著）")
+            .replace(" (not significant)", "（不显著）")
+            .replace("no trend (fewer than 3 numeric periods)", "无趋势（数值期数少于3）"))
+
+
+def localise(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
+    """A Chinese display copy of ``frame`` (``indicators``: column -> Chinese label)."""
+    out = frame.copy()
+
+    def names(v):
+        if isinstance(v, str):
+            return REGION_ZH.get(v, VALUES_ZH.get(v, v))
+        return v
+
+    for col in out.columns:
+        if out[col].dtype != object and not pd.api.types.is_string_dtype(out[col]):
+            continue
+        if col in _GROUP_COLUMNS or col == "neighbours":
+            out[col] = out[col].map(names)
+        elif col == "indicator":
+            out[col] = out[col].map(lambda v: indicators.get(v, VALUES_ZH.get(v, v)))
+        elif col in ("verdict",):
+            out[col] = out[col].map(_verdict)
+        else:
+            values = set(out[col].dropna().unique())
+            if values and values <= set(VALUES_ZH) | {"HH", "HL", "LH", "LL"}:
+                out[col] = out[col].map(lambda v: VALUES_ZH.get(v, v))
+    out.columns = [_header(str(c), indicators) for c in out.columns]
+    return out

@@ -1,0 +1,104 @@
+r"""Inequality decompositions by group and period: Dagum Gini, Theil, sigma-convergence.
+
+Dagum (1997): :math:`G = G_w + G_{nb} + G_t` with every pair's between-group Gini
+:math:`G_{jh}` (:func:`spatialflow.measures.dagum_gini`). Theil T: :math:`T = T_b + T_w`
+(:func:`spatialflow.measures.theil`). Both need non-negative values; an indicator with a
+negative value in a period is left out of them, with a note. sigma-convergence: the
+cross-unit standard deviation :math:`\sigma_{gt}` (and coefficient of variation) of each
+group per period, with the OLS slope of :math:`\sigma_{gt}` on :math:`t` (negative =
+converging).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..measures import dagum_gini, theil
+from ._data import PERIPHERY, ReportData
+from .deficits import ols_trend
+
+__all__ = ["inequality_tables", "sigma_convergence"]
+
+
+def inequality_tables(data: ReportData, notes: list[str]) -> dict[str, pd.DataFrame]:
+    """``dagum`` (components and shares), ``dagum_pairs`` (:math:`G_{jh}` and
+    :math:`D_{jh}` of every pair), ``dagum_groups`` (within-group Gini, mean, size) and
+    ``theil`` (total, between, within), per indicator and period."""
+    dag, pairs, groups, th = [], [], [], []
+    for ind in data.indicators:
+        skipped = []
+        for period in data.periods:
+            part = data.panel[data.panel["_period"] == period]
+            part = part[part[ind.column].notna()]
+            if part.empty:
+                continue
+            values = part[ind.column].astype(float)
+            if (values < 0).any() or values.sum() <= 0:
+                skipped.append(period)
+                continue
+            grp = pd.Series(part["_group"].to_numpy(), index=values.index)
+            res = dagum_gini(values, grp)
+            row = res.to_frame().iloc[0].to_dict()
+            dag.append({"indicator": ind.column, "period": period, **row})
+            labels = list(res.between_gini.index)
+            for a, j in enumerate(labels):
+                groups.append({"indicator": ind.column, "period": period, "group": j,
+                               "n": int(res.group_size[j]), "mean": float(res.group_mean[j]),
+                               "gini_within": float(res.group_gini[j])})
+                for h in labels[a + 1:]:
+                    pairs.append({"indicator": ind.column, "period": period,
+                                  "group_a": j, "group_b": h,
+                                  "gini_between": float(res.between_gini.loc[j, h]),
+                                  "affluence_D": float(res.relative_economic_affluence.loc[j, h])})
+            tt = theil(values, grp)
+            th.append({"indicator": ind.column, "period": period,
+                       **tt.to_frame().iloc[0].to_dict()})
+        if skipped:
+            notes.append(f"Dagum Gini and Theil of {ind.column!r} are not computed for period(s) "
+                         f"{', '.join(str(p) for p in skipped)}: they need non-negative values with a positive sum.")
+    return {"dagum": pd.DataFrame(dag), "dagum_pairs": pd.DataFrame(pairs),
+            "dagum_groups": pd.DataFrame(groups), "theil": pd.DataFrame(th)}
+
+
+def sigma_convergence(data: ReportData, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cross-unit SD and CV by group and period, and the OLS trend of the SD.
+
+    Returns
+    -------
+    (sigma, trend)
+        ``sigma``: ``indicator, period, group, n, sd, cv``; ``trend``: ``indicator, group,
+        slope, se, p, verdict`` ("converging" when the slope is negative).
+    """
+    sigma = levels[["indicator", "period", "group", "n", "mean", "sd"]].copy()
+    # All units together as well: overall sigma-convergence.
+    per = data.panel["_period"]
+    for ind in data.indicators:
+        stats = data.panel.groupby(per)[ind.column].agg(["count", "mean", "std"])
+        stats = stats.reindex(data.periods)
+        sigma = pd.concat([sigma, pd.DataFrame({
+            "indicator": ind.column, "period": stats.index, "group": "All",
+            "n": stats["count"].to_numpy(), "mean": stats["mean"].to_numpy(),
+            "sd": stats["std"].to_numpy()})], ignore_index=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma["cv"] = np.where(sigma["mean"] != 0, sigma["sd"] / sigma["mean"].abs(), np.nan)
+    sigma = sigma.drop(columns="mean")
+    rows = []
+    if data.is_panel:
+        for (ind, grp), part in sigma.groupby(["indicator", "group"], sort=False):
+            part = part.dropna(subset=["sd"])
+            t = pd.to_numeric(part["period"], errors="coerce").to_numpy(dtype=float)
+            row = {"indicator": ind, "group": grp, "slope": np.nan, "se": np.nan, "p": np.nan,
+                   "verdict": "no trend (fewer than 3 periods)"}
+            trend = ols_trend(t, part["sd"].to_numpy(dtype=float))
+            if not np.isnan(trend["slope"]):
+                row.update(slope=trend["slope"], se=trend["se"], p=trend["p"])
+                word = "converging" if row["slope"] < 0 else "diverging"
+                sig = "significant at 5%" if row["p"] < 0.05 else "not significant"
+                row["verdict"] = f"{word} ({sig})"
+            rows.append(row)
+    order = {g: k for k, g in enumerate([*data.groups, PERIPHERY, "All"])}
+    sigma = sigma.sort_values(["indicator", "group", "period"],
+                              key=lambda c: c.map(order) if c.name == "group" else (
+                                  c.map({i.column: k for k, i in enumerate(data.indicators)})
+                                  if c.name == "indicator" else c), kind="stable")
+    return sigma.reset_index(drop=True), pd.DataFrame(rows)

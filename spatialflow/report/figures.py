@@ -1,0 +1,419 @@
+"""The report's figures (matplotlib + geopandas): maps, heatmaps, forest plot, trends, bars.
+
+Every figure has a title, the indicator's unit where it has one, and a footer with the
+source note and, for synthetic data, "SYNTHETIC data, not real statistics". Maps draw the
+unit polygons with the groups' outlines (a dissolve of the layer by group), group names, a
+legend with class bounds (mapclassify quantiles) or a colour bar, and a kilometre scale bar
+when the layer has a CRS. Figures are :class:`matplotlib.figure.Figure` objects built
+without pyplot, so building a report never opens a window or leaks global figures.
+"""
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap, TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ._data import PERIPHERY, REGION_ZH
+from ._text import t
+
+__all__ = ["FigureContext"]
+
+COLOUR_HEX = {"green": "#2e7d32", "yellow": "#f2b705", "red": "#c62828"}
+LISA_HEX = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6",
+            "ns": "#e6e6e6"}
+_NO_DATA = {"color": "#f0f0f0", "edgecolor": "#bbbbbb", "hatch": "///", "label": "no data"}
+
+FIG_TEXT = {
+    "en": {
+        "level": "{period}", "change": "change {first}–{last}",
+        "map_title": "{label}: level and change by county",
+        "colours_title": "Three-colour monitoring, all indicators ({period})",
+        "colours_overall": "overall, {period}", "colours_change": "overall change {first}–{last}",
+        "colours_ind_title": "Three-colour monitoring by indicator ({period})",
+        "green": "green", "yellow": "yellow", "red": "red",
+        "change_green": "catching up", "change_yellow": "about the same", "change_red": "falling behind",
+        "lisa_title": "LISA clusters of each indicator ({period}; permutation p < 0.05)",
+        "ns": "not significant",
+        "units_title": "Total effect received by each county ({model})",
+        "blocks_title": "Spillover blocks, source group → receiving group ({model})",
+        "from": "source (from)", "to": "receiving (to)",
+        "forest_title": "Effects with 95% intervals, by model",
+        "deficit_title": "Deficit against the core over time (positive = behind the core)",
+        "dagum_title": "Dagum Gini decomposition by period",
+        "within": "within", "net_between": "net between", "transvariation": "transvariation",
+        "cf_title": "Counterfactual: deficit closed if flows were at the core's level ({model})",
+        "observed": "observed deficit", "own": "own flows", "spillover": "other groups' flows",
+        "core_response": "core's response", "closed": "closed (95% interval)",
+        "direct": "direct", "indirect": "indirect", "total": "total", "km": "km",
+    },
+    "zh": {
+        "level": "{period}年", "change": "{first}—{last}年变化",
+        "map_title": "{label}：各县水平与变化",
+        "colours_title": "三色监测：全部指标（{period}年）",
+        "colours_overall": "综合，{period}年", "colours_change": "综合变化 {first}—{last}年",
+        "colours_ind_title": "分指标三色监测（{period}年）",
+        "green": "绿", "yellow": "黄", "red": "红",
+        "change_green": "追赶", "change_yellow": "基本持平", "change_red": "落后扩大",
+        "lisa_title": "各指标LISA集聚（{period}年；置换检验 p < 0.05）",
+        "ns": "不显著",
+        "units_title": "各县受到的总效应（{model}）",
+        "blocks_title": "溢出分块：来源组 → 接收组（{model}）",
+        "from": "来源组", "to": "接收组",
+        "forest_title": "各模型效应及95%区间",
+        "deficit_title": "与核心区差距随时间变化（正值 = 落后于核心区）",
+        "dagum_title": "Dagum基尼系数分解",
+        "within": "组内", "net_between": "净组间", "transvariation": "超变密度",
+        "cf_title": "反事实：要素流动达到核心区水平可缩小的差距（{model}）",
+        "observed": "实际差距", "own": "本组要素流动", "spillover": "其他组要素流动",
+        "core_response": "核心区响应", "closed": "缩小部分（95%区间）",
+        "direct": "直接", "indirect": "间接", "total": "总", "km": "公里",
+    },
+}
+
+
+@dataclass
+class FigureContext:
+    """What every figure needs: language, layer (projected), groups and the footer."""
+
+    layer: object          # GeoDataFrame indexed by id with column _group
+    groups: list
+    core: object
+    lang: str = "en"
+    synthetic: bool = False
+    source: str | None = None
+
+    def __post_init__(self):
+        layer = self.layer
+        self.metric = False
+        if layer.crs is not None:
+            if layer.crs.is_projected:
+                self.metric = True
+            else:
+                from ..datasets import to_metric
+                layer = to_metric(layer)
+                self.metric = True
+        self.layer = layer
+        self.outlines = layer[["_group", "geometry"]].dissolve(by="_group")
+
+    # ------------------------------------------------------------------ text
+    def tx(self, key: str, **kw) -> str:
+        return FIG_TEXT[self.lang][key].format(**kw)
+
+    def gname(self, label) -> str:
+        if label == PERIPHERY:
+            return t("periphery", self.lang)
+        return REGION_ZH.get(label, str(label)) if self.lang == "zh" else str(label)
+
+    def finish(self, fig: Figure, title: str) -> Figure:
+        fig.suptitle(title, fontweight="bold", x=0.01, ha="left")
+        # Keep a strip at the bottom for the footer (constrained layout ignores fig.text).
+        height = fig.get_size_inches()[1]
+        fig.get_layout_engine().set(rect=(0, 0.32 / height, 1, 1 - 0.32 / height))
+        bits = []
+        if self.synthetic:
+            bits.append(t("synthetic_short", self.lang))
+        if self.source:
+            bits.append(f"{t('source', self.lang)}{'：' if self.lang == 'zh' else ': '}"
+                        f"{self.source}")
+        if bits:
+            fig.text(0.01, 0.005, " · ".join(bits), fontsize=8.5, ha="left", va="bottom",
+                     color="#b3261e" if self.synthetic else "#444444",
+                     fontweight="bold" if self.synthetic else "normal")
+        return fig
+
+    # ------------------------------------------------------------------ maps
+    def base(self, ax, *, labels: bool = True) -> None:
+        self.outlines.boundary.plot(ax=ax, color="#222222", linewidth=1.1)
+        if labels:
+            for label, geom in self.outlines.geometry.items():
+                p = geom.representative_point()
+                ax.annotate(self.gname(label), (p.x, p.y), ha="center", va="center",
+                            fontsize=9, fontweight="bold", color="#111111",
+                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none",
+                                      alpha=0.75))
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        if self.metric:
+            self._scale_bar(ax)
+
+    def _scale_bar(self, ax) -> None:
+        x0, y0, x1, y1 = self.layer.total_bounds
+        width = x1 - x0
+        length = 10 ** np.floor(np.log10(width / 4))
+        length *= 2 if width / length > 8 else 1
+        factor = float(self.layer.crs.axis_info[0].unit_conversion_factor)
+        length_units = length / factor
+        xs, ys = x0 + 0.02 * width, y0 + 0.02 * (y1 - y0)
+        ax.plot([xs, xs + length_units], [ys, ys], color="black", linewidth=3,
+                solid_capstyle="butt")
+        ax.text(xs + length_units / 2, ys + 0.025 * (y1 - y0),
+                f"{length / 1000:g} {self.tx('km')}", ha="center", va="bottom", fontsize=8)
+
+    def choropleth(self, ax, values: pd.Series, *, title: str, unit: str, diverging: bool,
+                   reverse: bool = False) -> None:
+        gdf = self.layer.assign(_v=values.reindex(self.layer.index).to_numpy(dtype=float))
+        finite = gdf["_v"].dropna()
+        if diverging:
+            lim = float(np.nanmax(np.abs(finite))) if len(finite) else 1.0
+            lim = lim if lim > 0 else 1.0
+            cmap = "RdBu_r" if reverse else "RdBu"
+            gdf.plot(column="_v", ax=ax, cmap=cmap, norm=TwoSlopeNorm(0.0, -lim, lim),
+                     edgecolor="white", linewidth=0.3, legend=True, missing_kwds=_NO_DATA,
+                     legend_kwds={"label": unit, "shrink": 0.6, "orientation": "vertical"})
+        else:
+            k = int(min(5, max(2, finite.nunique())))
+            with _few_classes_ok():
+                gdf.plot(column="_v", ax=ax, cmap="viridis_r" if reverse else "viridis",
+                         scheme="quantiles", k=k, edgecolor="white", linewidth=0.3,
+                         legend=True, missing_kwds=_NO_DATA,
+                         legend_kwds={"loc": "lower right", "fontsize": 8,
+                                      "title": unit or None, "title_fontsize": 8,
+                                      "fmt": "{:.3g}", "frameon": True})
+        self.base(ax)
+        ax.set_title(title)
+
+    def categorical(self, ax, labels: pd.Series, colours: dict, names: dict, *,
+                    title: str) -> None:
+        lab = labels.reindex(self.layer.index)
+        fill = lab.map(colours).fillna(_NO_DATA["color"])
+        self.layer.plot(ax=ax, color=fill.to_numpy(), edgecolor="white", linewidth=0.3)
+        self.base(ax)
+        handles = [Patch(facecolor=colours[k], edgecolor="#888888", label=names[k])
+                   for k in colours if (lab == k).any() or k in ("green", "yellow", "red")]
+        ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True)
+        ax.set_title(title)
+
+
+@contextmanager
+def _few_classes_ok():
+    # mapclassify lowers k (and says so) when a variable has fewer distinct quantiles than
+    # classes; the legend shows the classes actually used, so the notice is not actionable.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Not enough unique values",
+                                category=UserWarning)
+        yield
+
+
+def _grid(n: int, ncols: int):
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    return nrows, ncols
+
+
+# ---------------------------------------------------------------------- map figures
+def indicator_map(ctx: FigureContext, ind, last: pd.Series, change: pd.Series | None,
+                  first, last_period) -> Figure:
+    ncols = 2 if change is not None else 1
+    fig = Figure(figsize=(6.4 * ncols, 5.4), layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    unit = ind.unit_text(ctx.lang)
+    ctx.choropleth(axes[0], last, title=ctx.tx("level", period=last_period), unit=unit,
+                   diverging=False, reverse=not ind.higher_is_better)
+    if change is not None:
+        ctx.choropleth(axes[1], change, title=ctx.tx("change", first=first, last=last_period),
+                       unit=unit, diverging=True, reverse=not ind.higher_is_better)
+    fig.get_layout_engine().set(h_pad=0.3)
+    return ctx.finish(fig, ctx.tx("map_title", label=ind.text(ctx.lang)) +
+                      (f" ({unit})" if unit else ""))
+
+
+def colour_maps(ctx: FigureContext, colours: pd.DataFrame, rule_text: str, first, last,
+                has_change: bool) -> Figure:
+    ncols = 2 if has_change else 1
+    fig = Figure(figsize=(6.4 * ncols, 5.6), layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    names = {k: ctx.tx(k) for k in COLOUR_HEX}
+    ctx.categorical(axes[0], colours["overall"], COLOUR_HEX, names,
+                    title=ctx.tx("colours_overall", period=last))
+    if has_change:
+        change_names = {k: ctx.tx(f"change_{k}") for k in COLOUR_HEX}
+        ctx.categorical(axes[1], colours["overall_change"], COLOUR_HEX, change_names,
+                        title=ctx.tx("colours_change", first=first, last=last))
+    return ctx.finish(fig, ctx.tx("colours_title", period=last))
+
+
+def colour_maps_by_indicator(ctx: FigureContext, colours: pd.DataFrame, indicators,
+                             last) -> Figure:
+    nrows, ncols = _grid(len(indicators), 3)
+    fig = Figure(figsize=(4.6 * ncols, 3.9 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    names = {k: ctx.tx(k) for k in COLOUR_HEX}
+    for ax, ind in zip(axes, indicators):
+        ctx.categorical(ax, colours[ind.column], COLOUR_HEX, names, title=ind.text(ctx.lang))
+    for ax in axes[len(indicators):]:
+        ax.set_visible(False)
+    return ctx.finish(fig, ctx.tx("colours_ind_title", period=last))
+
+
+def lisa_maps(ctx: FigureContext, lisa: pd.DataFrame, indicators, last) -> Figure:
+    nrows, ncols = _grid(len(indicators), 3)
+    fig = Figure(figsize=(4.6 * ncols, 3.9 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    names = {k: (ctx.tx("ns") if k == "ns" else k) for k in LISA_HEX}
+    for ax, ind in zip(axes, indicators):
+        part = lisa[lisa["indicator"] == ind.column].set_index("id")["cluster"]
+        ctx.categorical(ax, part, LISA_HEX, names, title=ind.text(ctx.lang))
+    for ax in axes[len(indicators):]:
+        ax.set_visible(False)
+    return ctx.finish(fig, ctx.tx("lisa_title", period=last))
+
+
+def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: str) -> Figure:
+    variables = list(pd.unique(units["variable"]))
+    nrows, ncols = _grid(len(variables), 2)
+    fig = Figure(figsize=(6.2 * ncols, 4.9 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax, v in zip(axes, variables):
+        values = units[units["variable"] == v].set_index("id")["total"]
+        gdf = ctx.layer.assign(_v=values.reindex(ctx.layer.index).to_numpy(dtype=float))
+        k = int(min(5, max(2, gdf["_v"].nunique())))
+        with _few_classes_ok():
+            gdf.plot(column="_v", ax=ax, cmap="viridis", scheme="quantiles", k=k,
+                     edgecolor="white", linewidth=0.3, legend=True, missing_kwds=_NO_DATA,
+                     legend_kwds={"loc": "lower right", "fontsize": 8, "title": unit or None,
+                                  "title_fontsize": 8, "fmt": "{:.3g}", "frameon": True})
+        ctx.base(ax)
+        ax.set_title(v)
+    for ax in axes[len(variables):]:
+        ax.set_visible(False)
+    return ctx.finish(fig, ctx.tx("units_title", model=model))
+
+
+# ---------------------------------------------------------------------- charts
+def block_heatmaps(ctx: FigureContext, blocks: pd.DataFrame, model: str,
+                   groups: list | None = None) -> Figure:
+    variables = list(pd.unique(blocks["variable"]))
+    groups = groups if groups is not None else ctx.groups
+    groups = [g for g in groups if g in set(blocks["from"]) | set(blocks["to"])]
+    nrows, ncols = _grid(len(variables), 2)
+    side = 1.2 + 1.1 * len(groups)
+    fig = Figure(figsize=((side + 1.4) * ncols, (side + 0.6) * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax, v in zip(axes, variables):
+        part = blocks[blocks["variable"] == v]
+        mat = part.pivot(index="to", columns="from", values="effect").reindex(
+            index=groups, columns=groups)
+        pv = part.pivot(index="to", columns="from", values="p").reindex(index=groups,
+                                                                           columns=groups)
+        lim = float(np.nanmax(np.abs(mat.to_numpy()))) or 1.0
+        im = ax.imshow(mat.to_numpy(), cmap="RdBu", norm=TwoSlopeNorm(0.0, -lim, lim))
+        for i in range(len(groups)):
+            for j in range(len(groups)):
+                val, p = mat.iat[i, j], pv.iat[i, j]
+                stars = "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+                ax.text(j, i, f"{val:.3f}{stars}", ha="center", va="center", fontsize=8.5,
+                        color="white" if abs(val) > 0.6 * lim else "black")
+        names = [ctx.gname(g) for g in groups]
+        ax.set_xticks(range(len(groups)), names)
+        ax.set_yticks(range(len(groups)), names)
+        ax.set_xlabel(ctx.tx("from"))
+        ax.set_ylabel(ctx.tx("to"))
+        ax.set_title(v)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    for ax in axes[len(variables):]:
+        ax.set_visible(False)
+    return ctx.finish(fig, ctx.tx("blocks_title", model=model)
+                      + "\n*** p<0.01, ** p<0.05, * p<0.1")
+
+
+def forest_plot(ctx: FigureContext, effects: pd.DataFrame) -> Figure:
+    models = list(pd.unique(effects["model"]))
+    variables = list(pd.unique(effects["variable"]))
+    fig = Figure(figsize=(13, 1.1 + 0.42 * len(variables) * len(models)), layout="constrained")
+    axes = fig.subplots(1, 3, sharey=True)
+    offsets = np.linspace(-0.3, 0.3, len(models)) if len(models) > 1 else np.zeros(1)
+    palette = ["#1f5f99", "#c2410c", "#15803d", "#7e22ce", "#a16207", "#0e7490", "#be123c"]
+    for ax, kind in zip(axes, ("direct", "indirect", "total")):
+        for m_pos, m in enumerate(models):
+            part = effects[effects["model"] == m].set_index("variable").reindex(variables)
+            y = np.arange(len(variables)) + offsets[m_pos]
+            est = part[kind].to_numpy(dtype=float)
+            lo = part[f"{kind}_lower"].to_numpy(dtype=float)
+            hi = part[f"{kind}_upper"].to_numpy(dtype=float)
+            ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", ms=4, capsize=2,
+                        color=palette[m_pos % len(palette)], label=m)
+        ax.axvline(0, color="#555555", linewidth=0.8)
+        ax.set_title(ctx.tx(kind))
+        ax.grid(axis="x", color="#e5e5e5")
+    axes[0].set_yticks(range(len(variables)), variables)
+    axes[0].invert_yaxis()
+    axes[-1].legend(loc="best", fontsize=8)
+    return ctx.finish(fig, ctx.tx("forest_title"))
+
+
+def deficit_lines(ctx: FigureContext, deficits: pd.DataFrame, indicators) -> Figure:
+    nrows, ncols = _grid(len(indicators), 3)
+    fig = Figure(figsize=(4.4 * ncols, 3.3 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax, ind in zip(axes, indicators):
+        part = deficits[deficits["indicator"] == ind.column]
+        for grp, rows in part.groupby("group", sort=False):
+            ax.plot(rows["period"], rows["deficit"], marker="o", ms=3,
+                    linestyle="--" if grp == PERIPHERY else "-",
+                    linewidth=2.2 if grp == PERIPHERY else 1.4, label=ctx.gname(grp))
+        ax.axhline(0, color="#555555", linewidth=0.8)
+        unit = ind.unit_text(ctx.lang)
+        ax.set_title(ind.text(ctx.lang))
+        ax.set_ylabel(unit)
+        ax.grid(color="#eeeeee")
+    axes[0].legend(fontsize=8)
+    for ax in axes[len(indicators):]:
+        ax.set_visible(False)
+    return ctx.finish(fig, ctx.tx("deficit_title"))
+
+
+def dagum_bars(ctx: FigureContext, dagum: pd.DataFrame, indicators) -> Figure:
+    inds = [i for i in indicators if i.column in set(dagum.get("indicator", []))]
+    nrows, ncols = _grid(max(len(inds), 1), 3)
+    fig = Figure(figsize=(4.4 * ncols, 3.3 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    colours = {"within": "#4c78a8", "net_between": "#f58518", "transvariation": "#9ecae9"}
+    for ax, ind in zip(axes, inds):
+        part = dagum[dagum["indicator"] == ind.column]
+        x = np.arange(len(part))
+        bottom = np.zeros(len(part))
+        for comp, col in colours.items():
+            vals = part[comp].to_numpy(dtype=float)
+            ax.bar(x, vals, bottom=bottom, color=col, label=ctx.tx(comp))
+            bottom += vals
+        ax.set_xticks(x, [str(p) for p in part["period"]], rotation=45, fontsize=8)
+        ax.set_title(ind.text(ctx.lang))
+        ax.set_ylabel("Gini")
+    if inds:
+        axes[0].legend(fontsize=8)
+    for ax in axes[len(inds):]:
+        ax.set_visible(False)
+    return ctx.finish(fig, ctx.tx("dagum_title"))
+
+
+def counterfactual_bars(ctx: FigureContext, cf: pd.DataFrame, model: str, unit: str) -> Figure:
+    fig = Figure(figsize=(8.5, 4.6), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(cf))
+    ax.bar(x - 0.2, cf["deficit"], width=0.36, color="#9e9e9e", label=ctx.tx("observed"))
+    bottom_pos = np.zeros(len(cf))
+    bottom_neg = np.zeros(len(cf))
+    for comp, col in (("own", "#1f5f99"), ("spillover", "#6baed6"),
+                      ("core_response", "#e6550d")):
+        vals = cf[comp].to_numpy(dtype=float)
+        base = np.where(vals >= 0, bottom_pos, bottom_neg)
+        ax.bar(x + 0.2, vals, width=0.36, bottom=base, color=col, label=ctx.tx(comp))
+        bottom_pos += np.where(vals >= 0, vals, 0)
+        bottom_neg += np.where(vals < 0, vals, 0)
+    closed = cf["closed"].to_numpy(dtype=float)
+    ax.errorbar(x + 0.2, closed, yerr=[closed - cf["closed_lower"], cf["closed_upper"] - closed],
+                fmt="D", color="black", ms=5, capsize=3, label=ctx.tx("closed"))
+    ax.axhline(0, color="#555555", linewidth=0.8)
+    ax.set_xticks(x, [ctx.gname(g) for g in cf["group"]])
+    ax.set_ylabel(unit)
+    top = float(np.nanmax(np.r_[cf["deficit"].to_numpy(dtype=float), cf["closed_upper"].to_numpy(dtype=float), bottom_pos]))
+    ax.set_ylim(top=top * 1.45 if top > 0 else None)  # room for the legend above the bars
+    ax.legend(fontsize=8, loc="upper center", ncol=3)
+    ax.grid(axis="y", color="#eeeeee")
+    return ctx.finish(fig, ctx.tx("cf_title", model=model))

@@ -1,0 +1,111 @@
+"""Indicators of the report: which column, what it is called, its unit, and which way is better."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..exceptions import InputError
+
+__all__ = ["Indicator", "DEFAULT_INDICATORS", "as_indicators"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the report: a numeric column of the panel and how to read it.
+
+    Parameters
+    ----------
+    column : str
+        Column of the panel.
+    higher_is_better : bool
+        Required, never guessed: ``True`` for TFP or inflows, ``False`` for the urban-rural
+        income ratio. It fixes the sign of every deficit, trend verdict and colour.
+    label, label_zh : str, optional
+        English and Chinese names (default: the column name; the English label when
+        ``label_zh`` is missing).
+    unit, unit_zh : str, optional
+        Unit shown on axes and in tables (e.g. ``"index"``, ``"ratio"``).
+
+    Examples
+    --------
+    >>> Indicator("income_gap", higher_is_better=False, label="Urban-rural income ratio",
+    ...           label_zh="城乡收入比", unit="ratio").text("zh")
+    '城乡收入比'
+    """
+
+    column: str
+    higher_is_better: bool = field(kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+    label_zh: str | None = field(default=None, kw_only=True)
+    unit: str = field(default="", kw_only=True)
+    unit_zh: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self):
+        if not isinstance(self.column, str) or not self.column:
+            raise InputError(f"Indicator.column must be a non-empty column name; "
+                             f"{self.column!r} was given.")
+        # bool only: 0/1 or "yes" would be a guess about the user's intent.
+        if not isinstance(self.higher_is_better, bool):
+            raise InputError(
+                f"Indicator {self.column!r}: higher_is_better must be True or False (declared, "
+                f"never guessed); {self.higher_is_better!r} was given.")
+
+    @property
+    def direction(self) -> int:
+        """+1 when higher is better, -1 when lower is better."""
+        return 1 if self.higher_is_better else -1
+
+    def text(self, lang: str = "en") -> str:
+        """The indicator's name in ``lang`` ("en" or "zh")."""
+        if lang == "zh" and self.label_zh:
+            return self.label_zh
+        return self.label or self.column
+
+    def unit_text(self, lang: str = "en") -> str:
+        """The unit in ``lang``."""
+        if lang == "zh" and self.unit_zh:
+            return self.unit_zh
+        return self.unit
+
+
+#: Indicators for the columns of :func:`spatialflow.datasets.synthetic_panel`.
+DEFAULT_INDICATORS: tuple[Indicator, ...] = (
+    Indicator("tfp", higher_is_better=True, label="TFP",
+              label_zh="全要素生产率", unit="log index", unit_zh="对数指数"),
+    Indicator("income_gap", higher_is_better=False, label="Urban-rural income ratio",
+              label_zh="城乡收入比", unit="ratio", unit_zh="比值"),
+    Indicator("labour_flow", higher_is_better=True, label="Labour flow index",
+              label_zh="劳动力流动指数", unit="index", unit_zh="指数"),
+    Indicator("capital_flow", higher_is_better=True, label="Capital flow index",
+              label_zh="资本流动指数", unit="index", unit_zh="指数"),
+    Indicator("land_flow", higher_is_better=True, label="Land flow index",
+              label_zh="土地流动指数", unit="index", unit_zh="指数"),
+    Indicator("technology_flow", higher_is_better=True, label="Technology flow index",
+              label_zh="技术流动指数", unit="index", unit_zh="指数"),
+)
+
+
+def as_indicators(indicators) -> list[Indicator]:
+    """Normalise ``indicators`` (a sequence of :class:`Indicator` or a mapping name ->
+    Indicator) to a list, rejecting duplicates and anything else."""
+    if isinstance(indicators, Indicator):
+        indicators = [indicators]
+    if isinstance(indicators, Mapping):
+        items = list(indicators.values())
+    elif isinstance(indicators, Sequence) and not isinstance(indicators, str):
+        items = list(indicators)
+    else:
+        raise InputError("indicators must be a list of Indicator objects or a dict name -> "
+                         f"Indicator; a {type(indicators).__name__} was given.")
+    if not items:
+        raise InputError("indicators is empty: name at least one Indicator.")
+    bad = [repr(i) for i in items if not isinstance(i, Indicator)]
+    if bad:
+        raise InputError(
+            "every indicator must be a spatialflow.report.Indicator (which declares "
+            f"higher_is_better); got {', '.join(bad[:5])}.")
+    columns = [i.column for i in items]
+    dup = sorted({c for c in columns if columns.count(c) > 1})
+    if dup:
+        raise InputError(f"indicators name the same column twice: {dup}.")
+    return items

@@ -1,0 +1,119 @@
+"""Tables from the fitted models: fit statistics, comparison, effects, robustness, blocks.
+
+Nothing is dropped: a model that did not converge stays in every table with
+``converged = no`` and a note; a part that cannot be computed for a model (e.g. effects of
+an OLS fit) is named in the notes with the reason.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import SpatialflowError
+from ._data import PERIPHERY
+from ._tables import format_value
+
+__all__ = ["fit_table", "comparison_table", "effects_tables", "robustness_table", "headline"]
+
+SPATIAL_KINDS = ("SLX", "SAR", "SEM", "SDM", "SDEM")
+EFFECT_KINDS = ("SLX", "SAR", "SDM", "SDEM", "SAC")
+
+
+def headline(models: dict) -> str | None:
+    """The model the figures and the summary lead with: the first converged model with
+    spillovers (SDM, SAR, SDEM, SLX), else the first model."""
+    for label, res in models.items():
+        if getattr(res, "converged", True) and res.kind in EFFECT_KINDS:
+            return label
+    return next(iter(models), None)
+
+
+def fit_table(models: dict, notes: list[str]) -> pd.DataFrame:
+    """One row per model: kind, outcome, n, T, log-likelihood, AIC, BIC, spatial parameter,
+    converged and at-bound flags."""
+    rows = []
+    for label, res in models.items():
+        panel = getattr(res, "panel", None) or {}
+        converged = bool(getattr(res, "converged", True))
+        if not converged:
+            notes.append(f"Model {label!r} did NOT converge: its numbers are shown, flagged "
+                         "converged = no, and should not be relied on.")
+        if getattr(res, "at_bound", False):
+            notes.append(f"Model {label!r}: the spatial parameter is at its admissible bound.")
+        rows.append({
+            "model": label, "kind": res.kind, "outcome": getattr(res, "endog_name", ""),
+            "n": len(res.ids), "T": panel.get("T", 1), "nobs": res.nobs,
+            "panel effects": panel.get("effects", ""), "logL": res.llf, "AIC": res.aic,
+            "BIC": res.bic,
+            "spatial parameter": res.spatial_param or "",
+            "estimate": res.spatial if res.spatial_param else np.nan,
+            "converged": converged})
+    return pd.DataFrame(rows)
+
+
+def comparison_table(models: dict, notes: list[str]) -> pd.DataFrame | None:
+    """The package's side-by-side comparison (:func:`spatialflow.models.compare`)."""
+    from ..models import compare
+
+    try:
+        table = compare(dict(models)).table
+    except SpatialflowError as err:
+        notes.append(f"The model comparison table could not be built: {err}")
+        return None
+    table = table.copy()
+    table.index.name = "parameter"
+    return table.reset_index()
+
+
+def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, seed: int,
+                   notes: list[str]) -> dict[str, pd.DataFrame]:
+    """``effects`` (direct / indirect / total with SE, p and 95% interval, all models),
+    ``blocks_cp`` (core / periphery blocks) and ``blocks_groups`` (group x group blocks)."""
+    effects, blocks_cp, blocks_g = [], [], []
+    for label, res in models.items():
+        if res.kind not in EFFECT_KINDS:
+            notes.append(f"Model {label!r} ({res.kind}) has no spillover effects "
+                         "(coefficients are the marginal effects); it is left out of the "
+                         "effects and block tables.")
+            continue
+        try:
+            eff = res.effects(n_draws=n_draws, seed=seed)
+            labels = unit_group.reindex(res.ids)
+            cp = labels.where(labels == core, PERIPHERY)
+            bcp = res.effects(n_draws=n_draws, seed=seed, partition=cp)
+            bg = res.effects(n_draws=n_draws, seed=seed, partition=labels)
+        except SpatialflowError as err:
+            notes.append(f"Effects of model {label!r} could not be computed: {err}")
+            continue
+        # z statistics are effect / se; leaving them out keeps the table readable.
+        eff = eff.drop(columns=[c for c in eff.columns if c.endswith("_z")])
+        eff = eff.reset_index().rename(columns={"index": "variable"})
+        if "variable" not in eff.columns:
+            eff = eff.rename(columns={eff.columns[0]: "variable"})
+        eff.insert(0, "model", label)
+        effects.append(eff)
+        for frame, store in ((bcp, blocks_cp), (bg, blocks_g)):
+            frame = frame.copy()
+            frame.insert(0, "model", label)
+            store.append(frame)
+    out = {}
+    if effects:
+        out["effects"] = pd.concat(effects, ignore_index=True)
+        out["blocks_cp"] = pd.concat(blocks_cp, ignore_index=True)
+        out["blocks_groups"] = pd.concat(blocks_g, ignore_index=True)
+    return out
+
+
+def robustness_table(effects: pd.DataFrame) -> pd.DataFrame:
+    """Total effects (SE) with stars, regressors by models: the robustness panel."""
+    def cell(row) -> str:
+        p = row["total_p"]
+        stars = "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+        return f"{format_value(float(row['total']))}{stars} ({format_value(float(row['total_se']))})"
+
+    frame = effects.assign(cell=effects.apply(cell, axis=1))
+    wide = frame.pivot(index="variable", columns="model", values="cell")
+    wide = wide.reindex(index=list(pd.unique(effects["variable"])),
+                        columns=list(pd.unique(effects["model"])))
+    wide.columns.name = None
+    return wide.fillna("").reset_index()

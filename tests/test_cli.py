@@ -1,0 +1,211 @@
+"""The command line explains itself: help, version, one-line errors, exit codes, Ctrl-C."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from spatialflow import __version__
+from spatialflow.cli import main
+from spatialflow.exceptions import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bare_command_prints_help_and_runs_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "usage: spatialflow" in out and "run" in out and "check" in out
+    assert list(tmp_path.iterdir()) == []  # no output folder: nothing ran
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit, match="0"):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"spatialflow {__version__}"
+
+
+def test_mistyped_command_is_an_invalid_choice(capsys):
+    with pytest.raises(SystemExit, match="2"):
+        main(["rnu"])
+    err = capsys.readouterr().err
+    assert "spatialflow: error: argument COMMAND: invalid choice: 'rnu'" in err
+
+
+def test_options_without_a_command_say_which_command(capsys):
+    with pytest.raises(SystemExit, match="2"):
+        main(["--out", "x"])
+    assert "did you mean 'spatialflow run --out x'" in capsys.readouterr().err
+
+
+def test_run_help_lists_every_option(capsys):
+    with pytest.raises(SystemExit, match="0"):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--config", "--out", "--overwrite", "--seed", "--weights", "--draws",
+                   "--lang", "--quiet", "--debug"):
+        assert option in out, option
+    assert "SYNTHETIC" in out and "atomically" in out
+
+
+def test_config_errors_are_one_line_with_status_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    cases = {
+        "seed = 1.5\n": "config key 'seed' expects an integer >= 0; 1.5 (float) was given.",
+        "[effects]\nn_draws = \"100\"\n": "config key 'effects.n_draws' expects an integer",
+        "years = [true, 5]\n": "config key 'years' (flat key, now [data] years) expects "
+                               "[first, last]",
+        "formula = 3\n": "config key 'formula' expects a formula string",
+        "data = \"my_panel.csv\"\n": "write [data] and its keys below it (e.g. [data] path = "
+                                     "\"my_panel.csv\")",
+        "[extra]\npartition = \"region\"\n": "unknown key 'extra' in the top level.",
+        "[data]\npth = \"x.csv\"\n": "unknown key 'pth' in [data]; did you mean 'path'?",
+        "[models]\nkinds = [\"SDM\", \"GNS\"]\n": "config key 'models.kinds' expects a list of "
+                                                 "model kinds among",
+        "[[weights]]\nkind = \"knn\"\n": "kind = \"knn\" needs k",
+        "seed = \n": "is not valid TOML",
+        "[models]\noutcomes = [\"tfp\"]\nformulas = {tfp = \"tfp ~ labour_flw\"}\n":
+            "model 'SAR · queen · tfp' ('tfp ~ labour_flw'): could not evaluate formula",
+    }
+    for text, expected in cases.items():
+        bad.write_text(text, encoding="utf-8")
+        assert main(["run", "--config", str(bad), "--out", str(tmp_path / "o")]) == 2, text
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("spatialflow: error: "), err
+        assert expected in err, (text, err)
+    assert not (tmp_path / "o").exists()
+    assert main(["run", "--config", str(tmp_path / "absent.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    bad.write_text("seed = 1.5\n")
+    with pytest.raises(ConfigError, match="1.5"):
+        main(["--debug", "run", "--config", str(bad)])
+    with pytest.raises(ConfigError, match="1.5"):
+        main(["run", "--debug", "--config", str(bad)])
+
+
+def test_refusing_an_existing_folder_is_one_line(tmp_path, capsys):
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "x.txt").write_text("keep")
+    assert main(["run", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("spatialflow: error: output folder") and "--overwrite" in err
+
+
+def test_keys_lists_every_config_key(capsys):
+    from spatialflow.pipeline.config import SCHEMA
+
+    assert main(["keys"]) == 0
+    out = capsys.readouterr().out
+    for section, table in SCHEMA.items():
+        for key in table:
+            assert f"{key}`" in out, (section, key)
+
+
+def test_readme_of_data_documents_every_key():
+    from spatialflow.pipeline import config_reference
+
+    text = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    assert config_reference() in text  # regenerate with `spatialflow keys` if this fails
+
+
+def test_check_plans_the_example_without_writing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--config", str(ROOT / "data" / "example.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "models: 12 = 2 outcome(s) x 3 kind(s) x 2 weights" in out
+    assert "SDM · knn5 · income_gap" in out and "nothing was fitted or written" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def _cli(*args, **kwargs):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "spatialflow", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=kwargs.get("cwd"))
+
+
+def test_subprocess_error_line_and_exit_status(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[output]\nfolder = 3\n")
+    proc = _cli("run", "--config", str(bad))
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2
+    assert err == ("spatialflow: error: config key 'output.folder' expects a non-empty "
+                   "string; 3 (int) was given.\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigint_stops_cleanly_without_a_half_written_folder(tmp_path):
+    proc = _cli("run", "--out", "out", cwd=tmp_path)
+    # wait until the run has started working (its plan is printed before fitting)
+    deadline = time.time() + 300
+    seen = ""
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        seen += line
+        if line.startswith("output:") or not line:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, (seen, err)
+    assert "interrupted; no output folder was written or changed" in err
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor a partial sibling
+
+
+def test_readme_config_fragment_is_a_valid_config():
+    import re
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    from spatialflow.pipeline import make_config
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
+    assert blocks
+    for block in blocks:
+        config = make_config(tomllib.loads(block))
+        assert [w["name"] for w in config.weights] == ["queen", "knn5"]
+
+
+def test_lang_and_draws_reach_the_report(tmp_path, monkeypatch, capsys):
+    import spatialflow.pipeline.runner as runner
+
+    seen = {}
+
+    class Stub:
+        def to_html(self, path):
+            Path(path).write_text("<html>stub</html>", encoding="utf-8")
+
+    def capture(p, results, *, lang):
+        seen.update(lang=lang, n_draws=p.config.effects["n_draws"], n_models=len(results))
+        return Stub()
+
+    monkeypatch.setattr(runner, "_report", capture)
+    cfg = tmp_path / "small.toml"
+    cfg.write_text('[models]\nkinds = ["SAR"]\noutcomes = ["income_gap"]\n', encoding="utf-8")
+    assert main(["run", "--config", str(cfg), "--lang", "zh", "--draws", "7", "--quiet",
+                 "--out", str(tmp_path / "zh")]) == 0
+    assert seen == {"lang": "zh", "n_draws": 7, "n_models": 1}
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and "Parameter recovery" in out
+
+
+def test_negative_seed_and_head_are_refused(tmp_path, capsys):
+    assert main(["run", "--out", str(tmp_path / "o"), "--seed", "-1"]) == 2
+    assert ("spatialflow: error: config key 'seed' expects an integer >= 0; -1 (int) was given."
+            in capsys.readouterr().err)
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(SystemExit, match="2"):
+        main(["layer", "--head", "-1"])
+    assert "must be >= 0; -1 was given" in capsys.readouterr().err
+    from spatialflow.pipeline import PipelineConfig
+    with pytest.raises(ConfigError, match=r"'seed' expects an integer >= 0; True \(bool\)"):
+        PipelineConfig(seed=True)
