@@ -8,7 +8,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS", "SpatialResults", "compare", "specification_search",
-           "lm_tests", "chow_test", "__version__"]
+           "lm_tests", "chow_test", "model_probabilities", "__version__"]
 
 # `import spatialflow` stays fast (the CLI, `spatialflow --help`, a report that only reads
 # data): the models (scipy, pandas, formulaic) load on first use of one of these names

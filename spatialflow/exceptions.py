@@ -261,3 +261,15 @@ class SchedulerUnreachableError(SpatialflowError, ConnectionError):
 
 __all__ += ["EigenvalueBoundsError", "EigenvalueBoundsWarning", "InsufficientMemoryError",
             "SchedulerUnreachableError"]
+
+
+class UnderIdentificationError(ModelSpecificationError):
+    """GMM/IV: the instruments do not identify the parameters (fewer independent instruments
+    than regressors, e.g. no regressor to lag, or instruments collinear with X)."""
+
+
+class IncomparableModelsError(InputError):
+    """Models cannot be compared: different samples, outcomes or weights."""
+
+
+__all__ += ["UnderIdentificationError", "IncomparableModelsError"]

@@ -27,11 +27,14 @@ from typing import ClassVar, Sequence
 import numpy as np
 import pandas as pd
 
-from .._typing import (BalancePolicy, BiasCorrection, DynamicOption, InformationMatrix,
-                       LogDetMethod, MissingPolicy, PanelEffects, WeightsLike, check_option)
+from .._typing import (BalancePolicy, BiasCorrection, CovType, DynamicOption,
+                       InformationMatrix, LogDetMethod, MissingPolicy, PanelEffects,
+                       WeightsLike, check_option)
 from ..exceptions import InputError, ModelSpecificationError, format_ids
+from .covariance import COV_TYPES, with_covariance
 from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import logdet_strategy
+from .gmm import GMM_OPTIONS, fit_gmm
 from .ml import MLFit, fit_error, fit_lag, fit_ols
 from .naming import MODEL_KINDS
 from .panel import PanelSpec, fit_panel
@@ -208,7 +211,9 @@ class SpatialModel:
     # --------------------------------------------------------------------- fit
     def fit(self, *, bias_correction: BiasCorrection = _UNSET,
             logdet: LogDetMethod | None = None,
-            information: InformationMatrix | None = None) -> SpatialResults:
+            information: InformationMatrix | None = None, cov_type: CovType = "classic",
+            lags: int | None = None, clusters=None, method: str = "ml",
+            **gmm_options) -> SpatialResults:
         """Estimate by (concentrated) maximum likelihood (OLS and SLX: least squares).
 
         Parameters
@@ -228,7 +233,52 @@ class SpatialModel:
             Default ``"expected"`` at every n (as R's ``method="eigen"`` and spreg), except
             with ``logdet="lu-observed"``, which asks for the observed one. See
             :mod:`spatialflow.models.ml` for both and why.
+        cov_type : {"classic", "nonnormal", "cluster", "driscoll-kraay"}
+            The covariance of the estimates (:mod:`spatialflow.models.covariance`):
+            the inverse information (``"classic"``), Lee's (2004) QML covariance for
+            non-normal i.i.d. errors (cross-sections, pooled panels), or for panels clustered
+            by unit (or by ``clusters``) or Driscoll-Kraay with ``lags`` Bartlett lags. A new
+            results object; the summary names the covariance.
+        lags : int, optional
+            Driscoll-Kraay lag length (``0 <= lags < T``).
+        clusters : str or Series, optional
+            Cluster labels: a unit-level column of the data or a Series by unit id.
+        method : {"ml", "gmm"}
+            ``"gmm"``: GMM / IV by spreg for cross-sectional SAR, SDM (spatial 2SLS), SEM,
+            SDEM (heteroskedasticity-robust GM error) and, with ``sarar=True`` (or for SAC,
+            GNS), the combined lag-and-error model (see :mod:`spatialflow.models.gmm`).
+        **gmm_options
+            ``method="gmm"`` only: ``w_lags`` (powers of W in the instruments, default 1),
+            ``robust`` (None, "white", "hac"), ``sarar``, and for "hac" ``coords``,
+            ``kernel``, ``bandwidth`` or ``k``.
         """
+        if method not in ("ml", "gmm"):
+            raise InputError(f"method must be 'ml' or 'gmm'; {method!r} was given.")
+        if method == "gmm":
+            unknown = sorted(set(gmm_options) - set(GMM_OPTIONS))
+            if unknown:
+                raise InputError(f"unknown option(s) {unknown} for method='gmm'; valid: "
+                                 f"{list(GMM_OPTIONS)}.")
+            if cov_type != "classic" or lags is not None or clusters is not None:
+                raise ModelSpecificationError(
+                    "cov_type/lags/clusters apply to maximum likelihood; GMM chooses its "
+                    "standard errors with robust=None|'white'|'hac'.")
+            if bias_correction is not _UNSET or logdet is not None or information is not None:
+                raise ModelSpecificationError("bias_correction, logdet and information apply "
+                                              "to maximum likelihood, not to method='gmm'.")
+            return fit_gmm(self, **gmm_options)
+        if gmm_options:
+            raise InputError(f"option(s) {sorted(gmm_options)} apply to method='gmm'; "
+                             "method='ml' was given.")
+        if cov_type not in COV_TYPES:
+            raise InputError(f"cov_type must be one of {list(COV_TYPES)}; {cov_type!r} was "
+                             "given.")
+        res = self._fit_classic(bias_correction=bias_correction, logdet=logdet,
+                                information=information)
+        return with_covariance(res, cov_type, lags=lags, clusters=clusters)
+
+    def _fit_classic(self, *, bias_correction=_UNSET, logdet=None,
+                     information=None) -> SpatialResults:
         if bias_correction is not _UNSET:
             check_option(bias_correction, BiasCorrection, "bias_correction")
         method = logdet or self.logdet_method

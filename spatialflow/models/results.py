@@ -20,6 +20,8 @@ import scipy.sparse as sp
 from scipy import stats
 
 from ..exceptions import InputError, ModelSpecificationError
+from . import inference as _inference
+from . import prediction as _prediction
 from .dynamic import dynamic_effects
 from .effects import compute_effects, compute_unit_effects
 from .summary import make_summary
@@ -153,6 +155,15 @@ class FitInfo(_FrozenMapping):
         ``logdet_se``, ``logdet_bound``, ``tr_G_se``, ...).
     logdet_strategy : TraceLogDet
         Approximate log-determinants only: the fitted strategy, whose traces the effects reuse.
+    cov_type, cov_label : str
+        The covariance behind ``cov`` (``"classic"`` when unset; ``"nonnormal"``,
+        ``"cluster"``, ``"driscoll-kraay"``, ``"gmm"``) and its description in the summary.
+    cov_options : Mapping
+        Its settings (``lags``, ``clusters``, ``n_clusters``, ``mu3``, ``mu4``...).
+    method, estimator : str
+        ``"gmm"`` fits: the method and the spreg estimator in words (ML fits leave them unset).
+    gmm : Mapping
+        GMM settings: ``robust``, ``w_lags``, ``sarar``, ``instruments``.
     """
 
     optimizer: Mapping = field(default_factory=dict)
@@ -175,10 +186,17 @@ class FitInfo(_FrozenMapping):
     stationarity: Mapping | None = None
     approximation: Mapping | None = None
     logdet_strategy: Any = None
+    cov_type: str | None = None
+    cov_label: str | None = None
+    cov_options: Mapping | None = None
+    method: str | None = None
+    estimator: str | None = None
+    gmm: Mapping | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "optimizer", MappingProxyType(dict(self.optimizer)))
-        for name in ("identification", "uncorrected", "stationarity", "approximation"):
+        for name in ("identification", "uncorrected", "stationarity", "approximation",
+                     "cov_options", "gmm"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
@@ -286,6 +304,32 @@ class SpatialResults:
         half = q * self.bse
         return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
 
+    @property
+    def cov_type(self) -> str:
+        """The covariance behind ``cov``: ``"classic"``, ``"nonnormal"``, ``"cluster"``,
+        ``"driscoll-kraay"`` (see :mod:`spatialflow.models.covariance`)."""
+        return self.extra.get("cov_type", "classic")
+
+    # ------------------------------------------------------------------ tests
+    def wald_test(self, restrictions, r=None, *, name: str = "Wald"):
+        """Wald test of linear restrictions, e.g. ``"INC = HOVAL, W_INC = 0"`` (see
+        :mod:`spatialflow.models.inference`), with the covariance these results carry."""
+        return _inference.wald_test(self, restrictions, r, name=name)
+
+    def t_test(self, restrictions, r=None, *, level: float = 0.95) -> pd.DataFrame:
+        """One t/z test per linear restriction (estimate, std_error, statistic, p_value,
+        lower, upper)."""
+        return _inference.t_test(self, restrictions, r, level=level)
+
+    def tidy(self, *, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table as a plain frame: term, estimate, std_error, statistic,
+        p_value, lower, upper."""
+        return _inference.tidy(self, level=level)
+
+    def pseudo_r2(self, *, predictor: str = "reduced") -> pd.Series:
+        """Pseudo-R2: squared correlation of y and a predictor, and the variance ratio."""
+        return _inference.pseudo_r2(self, predictor=predictor)
+
     # ------------------------------------------------------------ information criteria
     @property
     def k(self) -> int:
@@ -353,6 +397,22 @@ class SpatialResults:
         See :func:`spatialflow.models.effects.compute_unit_effects` for all options.
         """
         return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+
+    # --------------------------------------------------------------- prediction
+    def predict(self, data: pd.DataFrame | None = None, *, type: str = "reduced") -> pd.Series:
+        """In-sample predictions (``type`` = "reduced", "trend", "fitted", "bp") or the
+        trend / reduced form at new regressors of the same units.
+
+        See :func:`spatialflow.models.prediction.predict`.
+        """
+        return _prediction.predict(self, data, type=type)
+
+    def scenario(self, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | None = 0,
+                 level: float = 0.95):
+        """Change of every unit's expected outcome when chosen units' regressors change by
+        ``delta`` (a frame by unit and variable), with simulated bands; ``.by(partition)``
+        summarises it by group. See :func:`spatialflow.models.prediction.scenario`."""
+        return _prediction.scenario(self, delta, n_draws=n_draws, seed=seed, level=level)
 
     # ------------------------------------------------------------------ summary
     def summary(self, **kwargs):

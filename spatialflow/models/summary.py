@@ -187,6 +187,10 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
         ("No. parameters", int(results.k)),
         ("Converged", bool(results.converged)),
     ]
+    extra = getattr(results, "extra", None) or {}
+    if extra.get("estimator"):
+        left.append(("Estimator", extra["estimator"]))
+    left.append(("Covariance", extra.get("cov_label", "classic (inverse information)")))
     panel = getattr(results, "panel", None)
     if panel is not None:
         left += [
@@ -439,12 +443,17 @@ def _sigma2_note(results_list: Sequence[Any], names: Sequence[str]) -> str:
                if (getattr(r, "panel", None) or {}).get("dynamic")]
     panel = [n for n, r in zip(names, results_list)
              if getattr(r, "panel", None) and n not in dynamic]
-    ml = [n for n in names if n not in ls and n not in panel and n not in dynamic]
+    gmm = [n for n, r in zip(names, results_list)
+           if (getattr(r, "extra", None) or {}).get("method") == "gmm"]
+    ml = [n for n in names if n not in ls and n not in panel and n not in dynamic
+          and n not in gmm]
     parts = []
     if ls:
         parts.append(f"SSE/(n - k) for {', '.join(ls)} (least squares, as R's lm)")
     if ml:
         parts.append(f"SSE/n for {', '.join(ml)} (maximum likelihood)")
+    if gmm:
+        parts.append(f"SSE/n for {', '.join(gmm)} (GMM residuals; no likelihood)")
     if panel:
         parts.append(f"SSE/n_eff for {', '.join(panel)} (panel maximum likelihood; n_eff is "
                      "the 'n (effective)' row: n*T* = (n - 1 under time effects) x "
@@ -717,7 +726,13 @@ def compare(
                 labels += [f"{kind}: {variable}", ""]
                 body += [est_row, se_row]
             notes.append(f"Effects: simulated inference, {n_draws} draws, seed {seed}.")
-    notes.append("Standard errors in parentheses.")
+    covs = [(n, (getattr(r, "extra", None) or {}).get("cov_label"))
+            for n, r in zip(names, results_list)]
+    if any(label for _, label in covs):
+        notes.append("Standard errors in parentheses; covariance: " + "; ".join(
+            f"{n}: {label or 'classic (inverse information)'}" for n, label in covs) + ".")
+    else:
+        notes.append("Standard errors in parentheses.")
 
     table = pd.DataFrame(body, index=pd.Index(labels, name=None), columns=names)
     block = Block(
