@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from ..exceptions import InputError, ModelSpecificationError
+from ..views import effects_view as _effects_view
 from . import inference as _inference
 from . import prediction as _prediction
 from .dynamic import dynamic_effects
@@ -382,6 +383,15 @@ class SpatialResults:
         if dynamic:
             frame.attrs["horizon"] = "short"
         return frame
+
+    def effects_view(self, n_draws: int = 1000, seed: int | None = 0, *, digits: int = 3,
+                     **kwargs):
+        """Direct, indirect and total effects as a readable table (stars, SEs in parentheses).
+
+        The same numbers as :meth:`effects` (same ``n_draws``, ``seed`` and options); the wide
+        frame stays available as ``.frame``. See :func:`spatialflow.views.effects_view`.
+        """
+        return _effects_view(self.effects(n_draws=n_draws, seed=seed, **kwargs), digits=digits)
 
     def unit_effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
         """Per-unit (e.g. per-county) total, direct and indirect effects, for mapping.

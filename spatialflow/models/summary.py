@@ -191,6 +191,15 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
     if extra.get("estimator"):
         left.append(("Estimator", extra["estimator"]))
     left.append(("Covariance", extra.get("cov_label", "classic (inverse information)")))
+    approximation = extra.get("approximation")
+    if approximation:
+        # Say where readers look first that the log-determinant is approximate, and how
+        # precise it is at the estimate (Monte Carlo SE of the probes; the truncation bound
+        # is in results.approximation).
+        text = f"{approximation.get('method', 'approximate')} (approximate)"
+        if approximation.get("logdet_se") is not None:
+            text += f", MC SE {float(approximation['logdet_se']):.1e}"
+        left.append(("Log-determinant", text))
     panel = getattr(results, "panel", None)
     if panel is not None:
         left += [
