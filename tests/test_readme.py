@@ -16,3 +16,5 @@ def test_readme_python_example_runs():
     res, fe = namespace["res"], namespace["fe"]
     assert res.kind == "SDM" and fe.panel["effects"] == "twoway"
     assert abs(fe.params["rho"] - 0.35) < 0.15  # the synthetic process has rho = 0.35
+    rep = namespace["rep"]
+    assert {"deficits", "counterfactual", "blocks_cp"} <= set(rep.tables)
