@@ -59,18 +59,22 @@ def _call(fn, task, rng):
 
 def _connect(scheduler, timeout: float):
     """A ``distributed.Client`` for ``scheduler`` (a Client is returned as it is)."""
+    wrong_type = InputError(
+        "scheduler must be a dask.distributed.Client or an address string such as "
+        f"'tcp://127.0.0.1:8786'; a {type(scheduler).__name__} was given.")
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the environment
+        # A wrong type is the user's first problem to hear about, extra or not.
+        if not isinstance(scheduler, str) and type(scheduler).__name__ != "Client":
+            raise wrong_type from None
         raise OptionalDependencyError(
             "running a grid on Dask needs the 'dask' extra: pip install 'spatialflow[dask]'."
         ) from exc
     if isinstance(scheduler, Client):
         return scheduler, False
     if not isinstance(scheduler, str):
-        raise InputError("scheduler must be a dask.distributed.Client or an address string "
-                         f"such as 'tcp://127.0.0.1:8786'; a {type(scheduler).__name__} was "
-                         "given.")
+        raise wrong_type
     try:
         return Client(scheduler, timeout=timeout, set_as_default=False), True
     except (OSError, TimeoutError) as exc:
@@ -171,8 +175,8 @@ def _collect(futures: dict, total: int, progress: bool, desc: str) -> list:
 
 
 def _run_dask(fn, tasks, rngs, scheduler, timeout, progress, desc) -> list:
-    from distributed import as_completed
     client, owned = _connect(scheduler, timeout)
+    from distributed import as_completed  # importable once _connect has succeeded
     try:
         futures = client.map(_call, [fn] * len(tasks), tasks, rngs, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
