@@ -77,11 +77,13 @@ _PARAMETERS = """
         :class:`~spatialflow.exceptions.MissingValueWarning`.
     logdet : {"auto", "eigen", "lu", "lu-observed", "approx", "chebyshev", "taylor"}
         Log-determinant strategy (see :mod:`spatialflow.models.logdet`): ``"auto"`` takes
-        dense eigenvalues for n <= 1500, a sparse LU factorisation up to n = 20,000 (no dense
+        dense eigenvalues for n <= 1500, a sparse LU factorisation up to n = 5,000 (no dense
         n x n matrix) and above that trace approximations with stated error bounds
         (:mod:`spatialflow.models.logdet_approx`; reported in ``results.approximation``).
-        The covariance convention does not follow it: see ``fit(information=)``
-        (``"lu-observed"``: sparse LU with the observed information).
+        The exact strategies use the expected information by default (see
+        ``fit(information=)``; ``"lu-observed"``: sparse LU with the observed information);
+        the approximate ones, which have no exact tr(G'G), use the observed information, and
+        ``results.information`` says which was used.
     id, time : str, optional
         Panels: the columns of ``data`` holding the unit id and the period (long format).
     effects : {"unit", "time", "twoway", "random"}, optional
