@@ -27,7 +27,7 @@ FORMULA = "CRIME ~ INC + HOVAL"
 PRED_RTOL = 1e-6
 
 
-def _close(actual, desired):
+def _assert_close(actual, desired):
     np.testing.assert_allclose(actual, desired, rtol=PRED_RTOL,
                                atol=PRED_RTOL * np.mean(np.abs(desired)))
 TYPES = {"TS": "fitted", "trend": "trend", "TC": "reduced", "BP": "bp"}
@@ -53,14 +53,14 @@ def fits(columbus):
 @pytest.mark.parametrize("rtype", list(TYPES))
 def test_in_sample_matches_r(fits, ref, model, rtype):
     pred = fits[model].predict(type=TYPES[rtype])
-    _close(pred.to_numpy(), ref[(model, rtype)])
+    _assert_close(pred.to_numpy(), ref[(model, rtype)])
     assert pred.index.equals(fits[model].ids)
 
 
 @pytest.mark.parametrize("rtype", ["TS", "trend"])
 def test_error_model_matches_r(fits, ref, rtype):
     pred = fits["SEM"].predict(type=TYPES[rtype])
-    _close(pred.to_numpy(), ref[("SEM", rtype)])
+    _assert_close(pred.to_numpy(), ref[("SEM", rtype)])
 
 
 @pytest.mark.parametrize("model", ["SAR", "SDM"])
@@ -68,7 +68,7 @@ def test_new_x_on_same_units_matches_r(columbus, fits, ref, model):
     df, _ = columbus
     new = df.assign(INC=df["INC"] + 1).iloc[::-1]   # any row order: matched by id
     pred = fits[model].predict(new, type="reduced")
-    _close(pred.to_numpy(), ref[(model, "TCnew")])
+    _assert_close(pred.to_numpy(), ref[(model, "TCnew")])
 
 
 def test_bp_is_the_gaussian_conditional_mean(columbus, fits):
