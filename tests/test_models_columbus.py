@@ -84,10 +84,11 @@ def test_ols_matches_statsmodels(columbus):
 def test_rho_zero_reproduces_ols(columbus):
     from spatialflow.models.logdet import make_logdet
     from spatialflow.models.ml import fit_lag
+    from spatialflow.models.problem import Design
     df, w = columbus
     model = sf.SAR.from_formula(FORMULA, data=df, w=w)
     f = model.frame
-    fixed = fit_lag(f.y, f.X, f.W, make_logdet(f.W), rho=0.0)
+    fixed = fit_lag(Design.cross_section(f.y, f.X, f.W), make_logdet(f.W), rho=0.0)
     ols = sf.OLS.from_formula(FORMULA, data=df).fit()
     np.testing.assert_allclose(fixed.beta, ols.params.to_numpy(), rtol=1e-12)
     np.testing.assert_allclose(fixed.llf, ols.llf, rtol=1e-12)

@@ -22,6 +22,7 @@ import scipy.sparse.linalg as spla
 from spatialflow.datasets import load_guangdong_counties
 from spatialflow.models.logdet import make_logdet
 from spatialflow.models.ml import fit_error, fit_lag
+from spatialflow.models.problem import Design
 from spatialflow.weights import as_sparse, build
 
 REPS = 200
@@ -54,7 +55,7 @@ def test_sdm_recovers_rho_beta_theta(W):
         X = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
         WX = W @ X[:, 1:]
         y = lu.solve(X @ beta + WX @ theta + rng.normal(size=n))
-        fit = fit_lag(y, np.column_stack([X, WX]), W, logdet)
+        fit = fit_lag(Design.cross_section(y, np.column_stack([X, WX]), W), logdet)
         est.append(np.r_[fit.beta, fit.spatial])
         ses.append(np.sqrt(np.diag(fit.cov_full))[:-1])
     slopes = np.array([False, True, True, True, True, False])
@@ -81,7 +82,8 @@ def test_sdm_rho_bias_shrinks_with_n():
             X = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
             WX = Wl @ X[:, 1:]
             y = lu.solve(X @ [1.0, 0.5, -0.3] + WX @ [0.2, 0.4] + rng.normal(size=n))
-            est.append(fit_lag(y, np.column_stack([X, WX]), Wl, logdet).spatial)
+            est.append(fit_lag(Design.cross_section(y, np.column_stack([X, WX]), Wl),
+                               logdet).spatial)
         biases.append(np.mean(est) - 0.45)
     assert biases[0] < 0 and abs(biases[1]) < abs(biases[0]) / 3, biases
 
@@ -96,7 +98,7 @@ def test_sem_recovers_lambda_and_beta(W):
     for _ in range(REPS):
         X = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
         y = X @ beta + lu.solve(rng.normal(size=n))
-        fit = fit_error(y, X, W, logdet)
+        fit = fit_error(Design.cross_section(y, X, W), logdet)
         est.append(np.r_[fit.beta, fit.spatial])
         ses.append(np.sqrt(np.diag(fit.cov_full))[:-1])
     _check(np.array(est), np.array(ses), np.r_[beta, lam], np.ones(4, dtype=bool))

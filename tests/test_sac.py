@@ -31,6 +31,7 @@ import spatialflow as sf
 from spatialflow.exceptions import (BoundaryWarning, ModelSpecificationError,
                                    WeakIdentificationWarning)
 from spatialflow.models.logdet import make_logdet
+from spatialflow.models.problem import Design
 from spatialflow.models.sac import fit_sac, sac_profile
 from spatialflow.weights.align import as_sparse
 
@@ -125,7 +126,7 @@ def test_concentrated_likelihood_matches_r_profile(columbus):
     df, w = columbus
     W = as_sparse(w, df.index)
     X = np.column_stack([np.ones(len(df)), df["INC"], df["HOVAL"]])
-    f = sac_profile(df["CRIME"].to_numpy(), X, W, make_logdet(W, "eigen"))
+    f = sac_profile(Design.cross_section(df["CRIME"].to_numpy(), X, W), make_logdet(W, "eigen"))
     points = [(-0.5, 0.4), (0, 0), (0.3, -0.3), (0.6, 0.1), (0.2, 0.5)]
     for i, (r, l) in enumerate(points, start=1):
         np.testing.assert_allclose(-f(r, l), REF[("SAC", "llprof", f"p{i}")], rtol=1e-10)
@@ -137,7 +138,7 @@ def test_lambda_zero_reduces_to_sar(columbus):
     sar = _fit(sf.SAR, columbus)
     W = as_sparse(w, df.index)
     X = np.column_stack([np.ones(len(df)), df["INC"], df["HOVAL"]])
-    f = sac_profile(df["CRIME"].to_numpy(), X, W, make_logdet(W, "eigen"))
+    f = sac_profile(Design.cross_section(df["CRIME"].to_numpy(), X, W), make_logdet(W, "eigen"))
     np.testing.assert_allclose(f(sar.params["rho"], 0.0), sar.llf, rtol=1e-12)
     assert f(sar.params["rho"], 0.0) <= _fit(sf.SAC, columbus).llf
 
@@ -153,8 +154,8 @@ def test_never_worse_than_a_fine_grid(columbus):
     for Z in (X, XD):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", WeakIdentificationWarning)
-            fit = fit_sac(df["CRIME"].to_numpy(), Z, W, ld)
-        f = sac_profile(df["CRIME"].to_numpy(), Z, W, ld)
+            fit = fit_sac(Design.cross_section(df["CRIME"].to_numpy(), Z, W), ld)
+        f = sac_profile(Design.cross_section(df["CRIME"].to_numpy(), Z, W), ld)
         grid_max = max(f(r, l) for r in axis for l in axis)
         assert fit.llf >= grid_max - 1e-9
 
@@ -173,8 +174,8 @@ def test_bimodal_surface_finds_the_global_maximum():
     ld = make_logdet(W, "eigen")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WeakIdentificationWarning)
-        fit = fit_sac(y, X, W, ld, grid=9)
-    f = sac_profile(y, X, W, ld)
+        fit = fit_sac(Design.cross_section(y, X, W), ld, grid=9)
+    f = sac_profile(Design.cross_section(y, X, W), ld)
     lo, hi = ld.bounds
     axis = np.linspace(lo, hi, 83)[1:-1]
     assert fit.llf >= max(f(r, l) for r in axis for l in axis) - 1e-9
@@ -204,7 +205,7 @@ def test_observed_information_is_the_numerical_hessian(columbus):
     Wd = W.toarray()
     y = df["CRIME"].to_numpy()
     X = np.column_stack([np.ones(len(df)), df["INC"], df["HOVAL"]])
-    fit = fit_sac(y, X, W, make_logdet(W, "lu-observed"), expected=False)
+    fit = fit_sac(Design.cross_section(y, X, W), make_logdet(W, "lu-observed"), expected=False)
     assert fit.information == "observed"
     theta = np.concatenate([fit.beta, [fit.rho, fit.lam, fit.sigma2]])
     k = len(theta)
@@ -322,7 +323,7 @@ def test_monte_carlo_recovery_cross_section():
         X = np.column_stack([np.ones(n), x])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", WeakIdentificationWarning)
-            f = fit_sac(y, X, W, ld, grid=11, expected=False)
+            f = fit_sac(Design.cross_section(y, X, W), ld, grid=11, expected=False)
         est.append([*f.beta, f.rho, f.lam, f.sigma2])
     mean = np.mean(est, axis=0)
     sd = np.std(est, axis=0, ddof=1)

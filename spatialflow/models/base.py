@@ -35,11 +35,13 @@ from .covariance import COV_TYPES, with_covariance
 from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import logdet_strategy
 from .gmm import GMM_OPTIONS, fit_gmm
-from .ml import MLFit, fit_error, fit_lag, fit_ols
+from .builder import build_results
+from .ml import fit_error, fit_lag, fit_ols
 from .naming import MODEL_KINDS
 from .panel import PanelSpec, fit_panel
-from .results import FitInfo, SpatialResults
-from .sac import SACFit, fit_sac
+from .problem import Design, UnitRows
+from .results import SpatialResults
+from .sac import fit_sac
 
 __all__ = ["SpatialModel", "OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS"]
 
@@ -296,10 +298,10 @@ class SpatialModel:
             raise ModelSpecificationError(
                 "bias_correction applies to fixed-effects panels (id=, time=, effects=); this "
                 "is a cross-sectional model.")
-        f = self.frame
+        design = self._design()
         ld = None
         if self.lag_y or self.error:
-            ld = logdet_strategy(f.W, method)
+            ld = logdet_strategy(design.W, method)
             if getattr(ld, "approximate", False) and not explicit_information:
                 # Approximate strategies (large n) give tr(G^2) but not tr(G'G): the default
                 # covariance there is the observed information (results.information says so).
@@ -307,52 +309,23 @@ class SpatialModel:
         if self.lag_y and self.error:
             # SAC/GNS: the expected information is dense, so by default it is used up to
             # DENSE_MAX_N units (see spatialflow.models.sac); "observed" is honoured always.
-            raw = fit_sac(f.y, f.X, f.W, ld, name=self.kind,
+            raw = fit_sac(design, ld, name=self.kind,
                           expected=None if information == "expected" else False)
         elif self.lag_y:
-            raw = fit_lag(f.y, f.X, f.W, ld, information=information)
+            raw = fit_lag(design, ld, information=information)
         elif self.error:
-            raw = fit_error(f.y, f.X, f.W, ld, information=information)
+            raw = fit_error(design, ld, information=information)
         else:
-            raw = fit_ols(f.y, f.X)
-        return self._results(raw, ld)
+            raw = fit_ols(design.y, design.X)
+        return build_results(self, design, raw, ld, regime_info=self.frame.regime_info)
 
-    def _results(self, raw: MLFit | SACFit, ld) -> SpatialResults:
+    def _design(self) -> Design:
+        """The cross-section as the engines see it (:class:`~spatialflow.models.problem.Design`)."""
         f = self.frame
-        names = list(f.names)
-        flags = MODEL_KINDS[self.kind]
-        spatial = flags.spatial_param
-        # A Durbin model fitted with lagged=[] is the model without lags: label it so, so
-        # that effects and comparisons treat it as what it is.
-        kind = flags.without_lags if self.durbin and not f.lagged_names else self.kind
-        values = list(raw.beta)
-        identification = None
-        if isinstance(raw, SACFit):
-            # Two spatial parameters: rho (which the effects use) and lambda.
-            names += ["rho", "lambda"]
-            values += [raw.rho, raw.lam]
-            identification = raw.identification
-        elif spatial is not None:
-            names.append(spatial)
-            values.append(raw.spatial)
-        params = pd.Series(values, index=names, name="params", dtype=float)
-        full = names + ["sigma2"]
-        cov_full = pd.DataFrame(raw.cov_full, index=full, columns=full)
-        use_t = flags.least_squares
-        return SpatialResults(
-            kind=kind, params=params, cov_full=cov_full, sigma2=raw.sigma2,
-            llf=raw.llf, nobs=f.n, resid=pd.Series(raw.resid, index=f.ids, name="resid"),
-            fitted=pd.Series(raw.fitted, index=f.ids, name="fitted"), ids=f.ids, W=f.W,
-            exog_names=list(f.exog_names), lagged_names=list(f.lagged_names),
-            spatial_param=spatial, bounds=None if ld is None else ld.bounds,
-            converged=raw.converged, model=self, endog_name=f.endog_name, use_t=use_t,
-            df_resid=f.n - len(f.names), information=raw.information, at_bound=raw.at_bound,
-            regime_info=f.regime_info,
-            extra=FitInfo(optimizer=raw.optimizer, logdet=None if ld is None else ld.method,
-                          dropped_units=f.dropped, identification=identification,
-                          approximation=None if ld is None else ld.approximation(
-                              raw.rho if isinstance(raw, SACFit) else raw.spatial),
-                          logdet_strategy=ld if getattr(ld, "approximate", False) else None))
+        return Design.cross_section(
+            f.y, f.X, f.W, names=f.names, rows=UnitRows(f.ids, f.dropped),
+            exog_names=tuple(f.exog_names), lagged_names=tuple(f.lagged_names),
+            endog_name=f.endog_name)
 
     def unit_attribute(self, column: str) -> pd.Series:
         """A column of the model's data as one label per unit id (e.g. an effects partition).

@@ -105,8 +105,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from scipy import stats
 
 from ..exceptions import (BoundaryWarning, InputError, ModelSpecificationError,
@@ -114,9 +112,11 @@ from ..exceptions import (BoundaryWarning, InputError, ModelSpecificationError,
 from ..weights.align import is_row_standardised
 from .effects import _EFFECTS, EffectsKernel
 from .logdet import DENSE_MAX_N
-from .ml import LOG2PI, fit_lag, inv_information
+from .information import lag_information
+from .ml import fit_lag, inv_information
 from .naming import lag_name
 from .panel_data import PanelData, within
+from .problem import Counts, Design
 from .traces import eigenvalues, inf_norm, series_order, trace_powers
 
 __all__ = ["DynamicFit", "fit_dynamic", "dynamic_effects", "check_time_index",
@@ -200,6 +200,7 @@ class DynamicFit:
     stationarity: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
     optimizer: dict = field(default_factory=dict)
+    design: Design | None = None  # the transformed problem that was estimated
 
 
 def _design(panel: PanelData, dynamic: str, lags: bool = True):
@@ -218,31 +219,6 @@ def _design(panel: PanelData, dynamic: str, lags: bool = True):
     Z = np.column_stack(cols + [X, WX])
     names += exog + [lag_name(c) for c in panel.lagged_names]
     return Y[1:].reshape(-1), Z, names
-
-
-class _StarLogDet:
-    r""":math:`\ln|I-\rho W^*|` with the unit root dropped (two-way transformation)."""
-
-    exact_traces = False
-
-    def __init__(self, base, drop: bool):
-        self.base, self.drop, self.method = base, drop, base.method
-
-    @property
-    def bounds(self):
-        return self.base.bounds
-
-    def refine_bounds(self) -> bool:
-        return self.base.refine_bounds()
-
-    def __call__(self, r):
-        return self.base(r) - (np.log1p(-r) if self.drop else 0.0)
-
-    def tr_G(self, r):
-        return self.base.tr_G(r) - (1.0 / (1.0 - r) if self.drop else 0.0)
-
-    def tr_GG(self, r):
-        return self.base.tr_GG(r) - (1.0 / (1.0 - r) ** 2 if self.drop else 0.0)
 
 
 class _Spectral:
@@ -284,35 +260,6 @@ class _Spectral:
         if self._traces is None or len(self._traces) <= need:
             self._traces = trace_powers(self.W, need, seed=self.seed)
         return float(coef @ self._traces[power:power + order + 1])
-
-
-def _information(Zt, W, n, Te, delta, rho, sigma2, N, ld, drop, e, Wyt):
-    """Unnormalised information of (delta, rho, sigma2) of the transformed model."""
-    k = Zt.shape[1]
-    star = _StarLogDet(ld, drop)
-    trG, trGG = star.tr_G(rho), star.tr_GG(rho)
-    exact = bool(getattr(ld, "exact_traces", False))
-    info = np.zeros((k + 2, k + 2))
-    info[:k, :k] = Zt.T @ Zt / sigma2
-    if exact:
-        trGtG = ld.tr_GtG(rho)
-        lu = spla.splu(sp.csc_matrix(sp.identity(n) - rho * W))
-        if drop:
-            Gt_iota = lu.solve(np.asarray(W.T @ np.ones(n)).ravel(), trans="T")
-            trGtG -= float(Gt_iota @ Gt_iota) / n
-        Zd = (Zt @ delta).reshape(Te, n).T
-        GZd = (W @ lu.solve(Zd)).T.reshape(-1)
-        if drop:
-            GZd = within(GZd, n, Te, "time")
-        info[:k, k] = info[k, :k] = Zt.T @ GZd / sigma2
-        info[k, k] = Te * (trGG + trGtG) + float(GZd @ GZd) / sigma2
-        info[k, k + 1] = info[k + 1, k] = Te * trG / sigma2
-    else:
-        info[:k, k] = info[k, :k] = Zt.T @ Wyt / sigma2
-        info[k, k] = Te * trGG + float(Wyt @ Wyt) / sigma2
-        info[k, k + 1] = info[k + 1, k] = float(Wyt @ e) / sigma2**2
-    info[k + 1, k + 1] = N / (2 * sigma2**2)
-    return info, ("expected" if exact else "observed")
 
 
 def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
@@ -367,24 +314,26 @@ def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
         Zfit = Zt
     n_star = n - 1 if drop else n
     N = n_star * Te
-    Wop = sp.kron(sp.identity(Te, format="csr"), W, format="csr")
-    star = _StarLogDet(ld, drop)
-    # fit_lag counts len(y) observations: rescale the log-determinant weight so that its
-    # maximiser is that of the likelihood with N = n* T_e observations (as panel.py does).
-    raw = fit_lag(yt, Zfit, Wop, star, scale=len(yt) * Te / N)
-    delta, rho = raw.beta[:k], float(raw.spatial)
-    e = raw.resid
-    sigma2 = float(e @ e) / N
-    llf = -0.5 * N * (LOG2PI + 1.0 + np.log(sigma2)) + Te * star(rho)
+    design = Design(y=yt, X=Zfit, names=tuple(names), W=W,
+                    counts=Counts(N, Te, drop, "Yu-de Jong-Lee QML"), T=Te,
+                    n_nuisance=Zfit.shape[1] - k, sweep_periods=drop, rows=panel,
+                    exog_names=tuple(c for c in panel.exog_names if c != "Intercept"),
+                    lagged_names=tuple(panel.lagged_names), endog_name=panel.endog_name)
+    # The search needs no tr(G'G): the covariance is computed below at the corrected values.
+    raw = fit_lag(design, ld, information="observed")
+    delta, rho = raw.beta, float(raw.spatial)
+    sigma2, llf = raw.sigma2, raw.llf
+    star = design.logdet(ld)
 
-    # Full within transform for the information matrix (time effects swept by demeaning).
-    Zw = within(Z, n, Te, "twoway" if drop else "unit")
-    yw = within(y, n, Te, "twoway" if drop else "unit")
-    Wyw = within(Wop @ yt, n, Te, "twoway" if drop else "unit")
+    # Fully within-transformed response and its lag (time effects swept by demeaning).
+    yw = design.sweep(yt)
+    Zw = design.sweep(Zt)
+    Wyw = design.sweep(design.lag(yw))
 
     def information_at(d, r, s2):
         ew = yw - r * Wyw - Zw @ d
-        return _information(Zw, W, n, Te, d, r, s2, N, ld, drop, ew, Wyw)
+        return lag_information(design, star, d, r, s2, ew,
+                               expected=bool(getattr(ld, "exact_traces", False)))
 
     theta_hat = np.concatenate([delta, [rho, sigma2]])
     info0, kind = information_at(delta, rho, sigma2)
@@ -433,7 +382,7 @@ def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
         sigma2=s1, llf=float(llf), resid=e1, fitted=yw - e1, converged=raw.converged,
         at_bound=bool(at_bound), information=kind, uncorrected=uncorrected, bias=bias,
         stationarity=stat, counts={"n_star": n_star, "T_eff": Te, "N": N},
-        optimizer=raw.optimizer)
+        optimizer=raw.optimizer, design=design)
 
 
 # ------------------------------------------------------------------------------- effects

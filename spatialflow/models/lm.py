@@ -401,11 +401,10 @@ def panel_lm_tests(obj) -> pd.DataFrame:
     """
     spec = spec_of(obj)
     effects = spec.effects if spec.effects != "random" else None
-    y, Z, names, n_nuis = panel_design(spec.data, effects)
-    T = spec.data.T
-    Wop = sp.kron(sp.identity(T, format="csr"), spec.data.W, format="csr")
-    cols = names + [f"period[{t}]" for t in spec.data.times] if n_nuis else names
-    out = lm_tests(y, pd.DataFrame(Z, columns=cols), Wop)
+    design = panel_design(spec.data, effects)
+    names = list(design.names)
+    cols = names + [f"period[{t}]" for t in spec.data.times] if design.n_nuisance else names
+    out = lm_tests(design.y, pd.DataFrame(design.X, columns=cols), design.operator)
     out.attrs["effects"] = effects
     return out
 

@@ -14,8 +14,10 @@ matrix needs. A later issue adds approximate strategies behind the same interfac
 """
 from __future__ import annotations
 
+import os
 import warnings
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.linalg as la
@@ -26,6 +28,14 @@ from ..exceptions import (ApproximationWarning, EigenvalueBoundsError, Eigenvalu
                           InputError)
 from . import logdet_approx as _ax
 from .memory import check_memory, estimate_logdet_bytes
+
+#: Columns of the inverse solved at once by :meth:`SparseLULogDet.tr_GtG` (64 measured
+#: fastest at n = 2,875: SuperLU's dense right-hand sides lose cache locality above it).
+TRACE_BLOCK = 64
+#: Threads for those solves (SuperLU releases the GIL): the CPUs this process may use, at
+#: most 4 (memory traffic, not arithmetic, limits the gain beyond).
+TRACE_WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                           else (os.cpu_count() or 1)))
 
 __all__ = ["LogDet", "EigenLogDet", "SparseLULogDet", "make_logdet", "DENSE_MAX_N",
            "APPROX_MIN_N", "logdet_strategy"]
@@ -245,23 +255,32 @@ class SparseLULogDet(LogDet):
         # inside the admissible interval, where I - rho W is a non-singular M-matrix-like form.
         return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
 
-    def tr_GtG(self, rho: float, block: int = 256) -> float:
+    def tr_GtG(self, rho: float, block: int = TRACE_BLOCK) -> float:
         r""":math:`\mathrm{tr}(G'G) = \lVert W(I-\rho W)^{-1}\rVert_F^2`, exactly.
 
         Solves for ``block`` columns of the inverse at a time, so memory stays
-        :math:`O(n \cdot block)`; no n x n matrix is formed.
+        :math:`O(n \cdot block \cdot workers)`; no n x n matrix is formed. SuperLU's solve
+        releases the GIL, so the blocks run on up to :data:`TRACE_WORKERS` threads; the
+        block sums are added in block order, so the result does not depend on the threads.
         """
         if not self.exact_traces:
             return super().tr_GtG(rho)
         lu = self.factor(rho)
-        total = 0.0
-        for start in range(0, self.n, block):
-            stop = min(start + block, self.n)
-            E = np.zeros((self.n, stop - start))
+        W, n = self.W, self.n
+
+        def block_sum(start: int) -> float:
+            stop = min(start + block, n)
+            E = np.zeros((n, stop - start))
             E[np.arange(start, stop), np.arange(stop - start)] = 1.0
-            G_cols = self.W @ lu.solve(E)
-            total += float(np.sum(G_cols * G_cols))
-        return total
+            G_cols = W @ lu.solve(E)
+            return float(np.sum(G_cols * G_cols))
+
+        starts = range(0, n, block)
+        workers = min(TRACE_WORKERS, len(starts))
+        if workers <= 1:
+            return float(sum(block_sum(a) for a in starts))
+        with ThreadPoolExecutor(workers) as pool:
+            return float(sum(pool.map(block_sum, starts)))
 
 
 #: Above this n, ``method="auto"`` uses an approximate strategy. The exact sparse path pays

@@ -46,12 +46,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg as la
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from scipy.optimize import minimize_scalar
 
 from ..exceptions import BoundaryWarning, ConvergenceWarning, InputError, ModelSpecificationError
+from .information import error_information, lag_information
 from .logdet import LogDet
+from .problem import Design
 
 __all__ = ["MLFit", "fit_ols", "fit_lag", "fit_error", "inv_information", "LOG2PI"]
 
@@ -159,10 +159,6 @@ def _warn_fit(name: str, res, at_bound: bool, bounds) -> None:
                       ConvergenceWarning, stacklevel=5)
 
 
-def _solve(A: sp.spmatrix, b: np.ndarray) -> np.ndarray:
-    return spla.splu(sp.csc_matrix(A)).solve(b)
-
-
 def _use_expected(information: str | None, logdet: LogDet) -> bool:
     # None (engine callers that do not choose): what the strategy offers, expected first.
     # The models' fit() always chooses (default "expected").
@@ -179,82 +175,68 @@ def _use_expected(information: str | None, logdet: LogDet) -> bool:
     return information == "expected"
 
 
-def fit_lag(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet: LogDet, *,
-            scale: int = 1, rho: float | None = None, xatol: float = 1e-12,
-            information: str | None = None) -> MLFit:
+def fit_lag(design: Design, logdet: LogDet, *, rho: float | None = None,
+            xatol: float = 1e-12, information: str | None = None) -> MLFit:
     """Spatial lag model by concentrated ML (see the module docstring).
 
     Parameters
     ----------
-    y, X : ndarray
-        Response (N,) and regressors (N, k), N = n * scale.
-    W : sparse matrix
-        The N x N lag operator applied to ``y``.
+    design : Design
+        The estimation problem (:mod:`spatialflow.models.problem`): a cross-section
+        (``Design.cross_section(y, X, W)``) or a transformed panel.
     logdet : LogDet
-        The n x n strategy; its log-determinant and traces are multiplied by ``scale``.
+        The n x n strategy of ``design.W``; the design counts it ``counts.T`` times and drops
+        the unit root under the Lee-Yu transformation.
     rho : float, optional
         Fix rho instead of estimating it (for restricted fits and identities).
     information : {"expected", "observed"}, optional
         Which information matrix the covariance inverts (module docstring); default: the
         expected one if the strategy provides tr(G'G), else the observed one.
+
+    Returns
+    -------
+    MLFit
+        ``beta`` holds the ``design.k`` reported coefficients (nuisance columns estimated
+        but left out), ``cov_full`` is ordered (beta, rho, sigma2).
     """
+    logdet = design.logdet(logdet)
     expected = _use_expected(information, logdet)
-    N, k = X.shape
-    Wy = W @ y
+    y, X = design.y, design.X
+    N, Ts, k = design.counts.N, design.counts.T, design.k
+    Wy = design.lag(y)
     coef = _ols(X, np.column_stack([y, Wy]))
     b0, bL = coef[:, 0], coef[:, 1]
     e0, eL = y - X @ b0, Wy - X @ bL
     s00, s0L, sLL = float(e0 @ e0), float(e0 @ eL), float(eL @ eL)
 
+    weight = Ts / N  # the objective per observation: designs with the same n* agree exactly
+
     def negll(r: float) -> float:
         sse = s00 - 2 * r * s0L + r * r * sLL
-        return 0.5 * N * np.log(sse / N) - scale * logdet(r)
+        return 0.5 * np.log(sse) - weight * logdet(r)
 
     rho_hat, converged, at_bound, opt = _estimate(negll, logdet, "rho", rho, xatol)
 
-    beta = b0 - rho_hat * bL
+    beta = (b0 - rho_hat * bL)[:k]
     e = e0 - rho_hat * eL
     sigma2 = float(e @ e) / N
-    llf = -0.5 * N * (LOG2PI + 1.0 + np.log(sigma2)) + scale * logdet(rho_hat)
-
-    trG = scale * logdet.tr_G(rho_hat)
-    trGG = scale * logdet.tr_GG(rho_hat)
-    if expected:
-        A = sp.identity(N, format="csc") - rho_hat * sp.csc_matrix(W)
-        GXb = W @ _solve(A, X @ beta)
-        trGtG = scale * logdet.tr_GtG(rho_hat)
-        info_rr = trGG + trGtG + float(GXb @ GXb) / sigma2
-        info_br = X.T @ GXb / sigma2
-        info_rs = trG / sigma2
-        information = "expected"
-    else:
-        info_rr = trGG + float(Wy @ Wy) / sigma2
-        info_br = X.T @ Wy / sigma2
-        info_rs = float(Wy @ e) / sigma2**2
-        information = "observed"
-    info = np.zeros((k + 2, k + 2))
-    info[:k, :k] = X.T @ X / sigma2
-    info[:k, k] = info[k, :k] = info_br
-    info[k, k] = info_rr
-    info[k, k + 1] = info[k + 1, k] = info_rs
-    info[k + 1, k + 1] = N / (2 * sigma2**2)
-    cov_full = inv_information(info)
-    if rho is not None:  # rho was not estimated: it has no sampling variance
-        keep = [i for i in range(k + 2) if i != k]
-        cov_full = inv_information(info[np.ix_(keep, keep)])
-    fitted = y - e
-    return MLFit(beta, rho_hat, sigma2, llf, cov_full, e, fitted, converged, at_bound,
+    llf = -0.5 * N * (LOG2PI + 1.0 + np.log(sigma2)) + Ts * logdet(rho_hat)
+    info, information = lag_information(design, logdet, beta, rho_hat, sigma2, e,
+                                        expected=expected)
+    cov_full = _covariance(info, fixed=rho is not None)
+    return MLFit(beta, rho_hat, sigma2, llf, cov_full, e, y - e, converged, at_bound,
                  information, opt)
 
 
-def fit_error(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet: LogDet, *,
-              scale: int = 1, lam: float | None = None, xatol: float = 1e-12,
-              information: str | None = None) -> MLFit:
-    """Spatial error model by concentrated ML (see the module docstring)."""
+def fit_error(design: Design, logdet: LogDet, *, lam: float | None = None,
+              xatol: float = 1e-12, information: str | None = None) -> MLFit:
+    """Spatial error model by concentrated ML (see the module docstring and :func:`fit_lag`)."""
+    logdet = design.logdet(logdet)
     expected = _use_expected(information, logdet)
-    N, k = X.shape
-    Wy = W @ y
-    WX = W @ X
+    y, X = design.y, design.X
+    N, Ts, k = design.counts.N, design.counts.T, design.k
+    Wy = design.lag(y)
+    WX = design.lag(X)
     # Cross-products as quadratic polynomials in lambda: each evaluation is O(k^2).
     XX, XWX, WXWX = X.T @ X, X.T @ WX, WX.T @ WX
     Xy, XWy, WXy, WXWy = X.T @ y, X.T @ Wy, WX.T @ y, WX.T @ Wy
@@ -267,42 +249,34 @@ def fit_error(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet: LogDet, *,
         sse = (yy - 2 * l * yWy + l * l * WyWy) - float(b @ beta)
         return beta, max(sse, np.finfo(float).tiny)
 
+    weight = Ts / N  # per observation, as in fit_lag
+
     def negll(l: float) -> float:
         _, sse = gls(l)
-        return 0.5 * N * np.log(sse / N) - scale * logdet(l)
+        return 0.5 * np.log(sse) - weight * logdet(l)
 
     lam_hat, converged, at_bound, opt = _estimate(negll, logdet, "lambda", lam, xatol)
 
-    Xs = X - lam_hat * WX
     # Final coefficients by least squares on the filtered data (more accurate than the
     # normal equations used inside the search).
-    beta = _ols(Xs, y - lam_hat * Wy)
-    u = y - X @ beta
-    Wu = Wy - WX @ beta
-    e = u - lam_hat * Wu  # the innovations epsilon
+    beta_all = _ols(X - lam_hat * WX, y - lam_hat * Wy)
+    u = y - X @ beta_all
+    e = u - lam_hat * (Wy - WX @ beta_all)  # the innovations epsilon
     sigma2 = float(e @ e) / N
-    llf = -0.5 * N * (LOG2PI + 1.0 + np.log(sigma2)) + scale * logdet(lam_hat)
-
-    trG = scale * logdet.tr_G(lam_hat)
-    trGG = scale * logdet.tr_GG(lam_hat)
-    info = np.zeros((k + 2, k + 2))
-    info[:k, :k] = Xs.T @ Xs / sigma2
-    if expected:
-        info[k, k] = trGG + scale * logdet.tr_GtG(lam_hat)
-        info[k, k + 1] = info[k + 1, k] = trG / sigma2
-        information = "expected"
-    else:
-        info[:k, k] = info[k, :k] = (WX.T @ e + Xs.T @ Wu) / sigma2
-        info[k, k] = trGG + float(Wu @ Wu) / sigma2
-        info[k, k + 1] = info[k + 1, k] = float(Wu @ e) / sigma2**2
-        information = "observed"
-    info[k + 1, k + 1] = N / (2 * sigma2**2)
-    if lam is not None:
-        keep = [i for i in range(k + 2) if i != k]
-        cov_full = inv_information(info[np.ix_(keep, keep)])
-    else:
-        cov_full = inv_information(info)
+    llf = -0.5 * N * (LOG2PI + 1.0 + np.log(sigma2)) + Ts * logdet(lam_hat)
+    beta = beta_all[:k]
+    info, information = error_information(design, logdet, beta, lam_hat, sigma2, e,
+                                          expected=expected)
+    cov_full = _covariance(info, fixed=lam is not None)
     # Fitted values as R's errorsarlm reports them: y minus the innovations.
-    fitted = y - e
-    return MLFit(beta, lam_hat, sigma2, llf, cov_full, e, fitted, converged, at_bound,
+    return MLFit(beta, lam_hat, sigma2, llf, cov_full, e, y - e, converged, at_bound,
                  information, opt)
+
+
+def _covariance(info: np.ndarray, *, fixed: bool) -> np.ndarray:
+    """Inverse information; a fixed spatial parameter (row k) has no sampling variance."""
+    if not fixed:
+        return inv_information(info)
+    k = info.shape[0] - 2
+    keep = [i for i in range(k + 2) if i != k]
+    return inv_information(info[np.ix_(keep, keep)])

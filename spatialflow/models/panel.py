@@ -92,13 +92,11 @@ Examples
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import scipy.linalg as la
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from scipy.optimize import minimize_scalar
 
 from .._typing import BiasCorrection, PanelEffects, check_option, literal_values
@@ -109,9 +107,11 @@ from .dynamic import DYNAMIC, ETA, TAU, check_time_index, fit_dynamic
 from .logdet import logdet_strategy, make_logdet
 from .naming import MODEL_KINDS
 from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
-from .panel_data import (EFFECTS, PanelData, lag_panel, prepare_panel, quasi_demean,
+from .panel_data import (PanelData, lag_panel, prepare_panel, quasi_demean,
                          transformed_design, within)
-from .results import FitInfo, PanelInfo, SpatialResults
+from .builder import build_results
+from .problem import Counts, Design
+from .results import PanelInfo, SpatialResults
 from .sac import fit_sac
 
 __all__ = ["PanelSpec", "fit_panel", "panel_design", "unit_attribute", "spec_of"]
@@ -187,12 +187,14 @@ class PanelSpec:
         return self._logdets[method]
 
 
-def panel_design(panel: PanelData, effects, *, random_available: bool = True):
-    """Engine inputs ``(y, X, names, n_nuisance)`` for the ML engine (see module docstring).
+def panel_design(panel: PanelData, effects, correction=None, *,
+                 random_available: bool = True) -> Design:
+    """The panel as the engines see it: a :class:`~spatialflow.models.problem.Design`.
 
     Unit effects: y and X are time-demeaned. Time effects: T period dummies are appended
-    (the last ``n_nuisance`` columns), which profiles the time effects out of y, X *and*
-    of the spatial lag, for any W. Random/pooled: raw data (with the intercept).
+    (the ``n_nuisance`` trailing columns), which profiles the time effects out of y, X *and*
+    of the spatial lag, for any W. Random/pooled: raw data (with the intercept). The counts
+    are those of the estimator (:func:`panel_counts`).
     """
     # raises on absorbed regressors
     _, names = transformed_design(panel, effects, random_available=random_available)
@@ -204,65 +206,27 @@ def panel_design(panel: PanelData, effects, *, random_available: bool = True):
     if effects in ("unit", "twoway"):
         y, Z = within(y, n, T, "unit"), within(Z, n, T, "unit")
     n_nuisance = 0
-    if effects in ("time", "twoway"):
+    sweep = effects in ("time", "twoway")
+    if sweep:
         D = np.kron(np.eye(T), np.ones((n, 1)))
         Z = np.column_stack([Z, D])
         n_nuisance = T
-    return y, Z, names, n_nuisance
+    return Design(y=y, X=Z, names=tuple(names), W=panel.W,
+                  counts=panel_counts(n, T, effects, correction), T=T, n_nuisance=n_nuisance,
+                  sweep_periods=sweep, rows=panel, exog_names=tuple(exog),
+                  lagged_names=tuple(panel.lagged_names), endog_name=panel.endog_name)
 
 
-# -------------------------------------------------------------------------- operators
-class _PanelLogDet:
-    r"""The n x n strategy seen through Lee-Yu's :math:`F_n` transform (drop one unit root).
-
-    :math:`\ln|I_{n-1}-\rho W^*| = \ln|I_n-\rho W| - \ln(1-\rho)` for row-standardised W.
-    """
-
-    exact_traces = False  # the engine's own information matrix is replaced in this module
-
-    def __init__(self, base, drop_unit_root: bool):
-        self.base = base
-        self.drop = drop_unit_root
-        self.method = base.method
-
-    @property
-    def bounds(self):
-        return self.base.bounds
-
-    def refine_bounds(self) -> bool:
-        return self.base.refine_bounds()
-
-    def refine_at(self, r: float) -> bool:
-        return self.base.refine_at(r)
-
-    def __call__(self, r: float) -> float:
-        return self.base(r) - (np.log1p(-r) if self.drop else 0.0)
-
-    def tr_G(self, r: float) -> float:
-        return self.base.tr_G(r) - (1.0 / (1.0 - r) if self.drop else 0.0)
-
-    def tr_GG(self, r: float) -> float:
-        return self.base.tr_GG(r) - (1.0 / (1.0 - r) ** 2 if self.drop else 0.0)
-
-
-@dataclass(frozen=True)
-class _Counts:
-    """Effective sample sizes of the likelihood: N* = n* T*, the log-determinant counted T*."""
-
-    N: int
-    T: int
-    drop_unit_root: bool
-    estimator: str
-
-
-def _counts(n: int, T: int, effects, correction) -> _Counts:
+def panel_counts(n: int, T: int, effects, correction) -> Counts:
+    """Effective sizes: :math:`N^* = n^*T^*` and the log-determinant counted :math:`T^*`
+    times under the Lee-Yu transformation, nT and T otherwise (module docstring)."""
     if effects not in FIXED or correction is None:
         est = {"random": "random effects ML", None: "pooled ML"}.get(effects, "within ML")
-        return _Counts(n * T, T, False, est)
+        return Counts(n * T, T, False, est)
     n_star = n - 1 if effects in ("time", "twoway") else n
     T_star = T - 1 if effects in ("unit", "twoway") else T
-    return _Counts(n_star * T_star, T_star, effects in ("time", "twoway"),
-                   "Lee-Yu transformation approach")
+    return Counts(n_star * T_star, T_star, effects in ("time", "twoway"),
+                  "Lee-Yu transformation approach")
 
 
 # -------------------------------------------------------------------------- fit
@@ -289,7 +253,7 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
         bias_correction = None
     panel = spec.data
     n, T = panel.n, panel.T
-    counts = _counts(n, T, effects, bias_correction)
+    counts = panel_counts(n, T, effects, bias_correction)
     if counts.drop_unit_root and not is_row_standardised(panel.W, allow_islands=False):
         raise ModelSpecificationError(
             "the Lee-Yu correction for time (or two-way) effects needs a row-standardised W "
@@ -302,104 +266,59 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
                 "information='observed' is not available for dynamic panels: their covariance "
                 "is the one of the bias-corrected QML estimator (spatialflow.models.dynamic).")
         return fit_panel_dynamic(model, spec, bias_correction=bias_correction, logdet=logdet)
-    if model.lag_y and model.error:
-        return _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet)
-    spatial = "rho" if model.lag_y else ("lambda" if model.error else None)
     if effects == "random":
+        spatial = "rho" if model.lag_y else ("lambda" if model.error else None)
         return _fit_random(model, panel, spatial, spec.logdet(logdet) if spatial else None,
                            information)
-    y, Z, names, n_nuis = panel_design(panel, effects)
-    k = len(names)
-    Wop = sp.kron(sp.identity(T, format="csr"), panel.W, format="csr")
+    design = panel_design(panel, effects, bias_correction)
     ld = None
-    if spatial is None:
-        raw = fit_ols(y, Z)
-        beta, sp_hat = raw.beta[:k], None
-        e = raw.resid
-        sigma2 = float(e @ e) / counts.N
-        llf = -0.5 * counts.N * (LOG2PI + 1.0 + np.log(sigma2))
-        cov_full = _ols_cov(Z, k, e, counts.N)
-        info_kind, converged, at_bound, opt = "ols", True, False, {}
-    else:
+    if model.lag_y or model.error:
         ld = spec.logdet(logdet)
         if getattr(ld, "approximate", False) and information == "expected":
             # no tr(G'G) from an approximate strategy: observed information (recorded)
             information = "observed"
-        engine = fit_lag if spatial == "rho" else fit_error
-        own_cov = bias_correction is not None or n_nuis > 0
-        if not own_cov:
-            raw = engine(y, Z, Wop, ld, scale=T, information=information)
-            sigma2 = raw.sigma2
-            llf = raw.llf
-        else:
-            # The engine's information would include the time dummies and cost a second
-            # set of traces; the covariance is computed below for the transformed model.
-            wrapped = _PanelLogDet(ld, counts.drop_unit_root)
-            # fit_lag/fit_error count N = nT observations; dividing the Lee-Yu objective by
-            # N*/N gives the same maximiser with the log-determinant weight N T*/N*.
-            raw = engine(y, Z, Wop, wrapped, scale=len(y) * counts.T / counts.N,
-                         information="observed")  # (its covariance is not used)
-            sigma2 = raw.sigma2 * len(y) / counts.N
-            llf = (-0.5 * counts.N * (LOG2PI + 1.0 + np.log(sigma2))
-                   + counts.T * wrapped(raw.spatial))
-        beta, sp_hat, e = raw.beta[:k], raw.spatial, raw.resid
-        converged, at_bound, opt = raw.converged, raw.at_bound, raw.optimizer
-        if not own_cov:
-            keep = list(range(k)) + [k, k + 1]
-            cov_full = raw.cov_full[np.ix_(keep, keep)]
-            info_kind = raw.information
-        else:
-            Xs = within(Z[:, :k], n, T, effects)
-            cov_full, info_kind = _information_cov(
-                spatial, panel, Xs, beta, sp_hat, sigma2, e, ld, counts, effects,
-                expected=information == "expected")
-    fitted_lin = panel.y - e
-    params_names = names + ([spatial] if spatial else [])
-    values = list(beta) + ([sp_hat] if spatial else [])
-    params = pd.Series(values, index=params_names, name="params", dtype=float)
-    full = params_names + ["sigma2"]
-    extra = _recover_effects(panel, effects, names, beta, sp_hat if spatial == "rho" else 0.0)
-    extra.update(optimizer=opt, logdet=None if ld is None else ld.method,
-                 approximation=None if ld is None else ld.approximation(sp_hat),
-                 logdet_strategy=ld if getattr(ld, "approximate", False) else None,
-                 dropped_units=panel.dropped_units,
-                 sigma2_within=float(e @ e) / (n * T))
-    return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),
-                         sigma2, llf, e, fitted_lin, spatial, ld, converged, at_bound,
-                         info_kind, counts, effects, bias_correction, extra)
-
-
-def _fit_panel_sac(model, spec, panel, effects, bias_correction, counts, logdet):
-    r"""SAC / GNS panels: the engine of :mod:`spatialflow.models.sac` on the stacked data.
-
-    Unit effects by time-demeaning, time effects as period dummies (nuisance regressors; for a
-    row-standardised W, :math:`B(\alpha_t\iota) = (1-\lambda)\alpha_t\iota` stays in their
-    span), the likelihood counting :math:`N^* = n^*T^*` observations and both
-    log-determinants :math:`T^*` times, less :math:`\ln(1-\rho)` and :math:`\ln(1-\lambda)`
-    under the Lee-Yu transformation of time effects. Covariance: the observed information of
-    the transformed model with the time dummies profiled out.
-    """
-    n, T = panel.n, panel.T
-    y, Z, names, n_nuis = panel_design(panel, effects)
-    k = len(names)
-    Wop = sp.kron(sp.identity(T, format="csr"), panel.W, format="csr")
-    ld = spec.logdet(logdet)
-    wrapped = _PanelLogDet(ld, counts.drop_unit_root)
-    raw = fit_sac(y, Z, Wop, wrapped, n_obs=counts.N, ld_weight=counts.T, k_report=k,
-                  expected=False, name=model.kind)
-    params = pd.Series(list(raw.beta) + [raw.rho, raw.lam], index=names + ["rho", "lambda"],
-                       name="params", dtype=float)
-    full = list(params.index) + ["sigma2"]
+    if model.lag_y and model.error:
+        # Covariance: the observed information of the transformed model with the time
+        # dummies profiled out (see spatialflow.models.sac).
+        raw = fit_sac(design, ld, expected=False, name=model.kind)
+        rho = raw.rho
+    elif model.lag_y or model.error:
+        engine = fit_lag if model.lag_y else fit_error
+        raw = engine(design, ld, information=information)
+        rho = raw.spatial if model.lag_y else 0.0
+    else:
+        raw = _fit_panel_ols(design)
+        rho = 0.0
     e = raw.resid
-    extra = _recover_effects(panel, effects, names, raw.beta, raw.rho)
-    extra.update(optimizer=raw.optimizer, logdet=ld.method, dropped_units=panel.dropped_units,
-                 sigma2_within=float(e @ e) / (n * T), identification=raw.identification)
-    return _make_results(model, panel, params, pd.DataFrame(raw.cov_full, index=full,
-                                                            columns=full),
-                         raw.sigma2, raw.llf, e, panel.y - e, "rho", ld, raw.converged,
-                         raw.at_bound, raw.information, counts, effects,
-                         bias_correction if effects in FIXED else None, extra,
-                         n_spatial=2)
+    extra = _recover_effects(panel, effects, list(design.names), raw.beta, rho)
+    extra.update(sigma2_within=float(e @ e) / (n * T))
+    # fitted = y - e on the original scale (the unit effects are in it; resid is within)
+    return build_results(model, design, raw, ld, fitted=panel.y - e,
+                         panel=_panel_info(panel, effects, bias_correction, counts),
+                         extra=extra)
+
+
+def _panel_info(panel: PanelData, effects, correction, counts: Counts, *,
+                estimator: str | None = None, **kwargs) -> PanelInfo:
+    return PanelInfo(effects=effects, T=panel.T, n=panel.n,
+                     bias_correction=correction if effects in FIXED else None,
+                     estimator=estimator or counts.estimator, id=panel.id_name, time=panel.time_name,
+                     times=panel.times, nobs_effective=counts.N, **kwargs)
+
+
+def _fit_panel_ols(design: Design) -> MLFit:
+    """Least squares on the transformed panel; the likelihood counts N* observations."""
+    k, N = design.k, design.counts.N
+    raw = fit_ols(design.y, design.X)
+    e = raw.resid
+    sigma2 = float(e @ e) / N
+    llf = -0.5 * N * (LOG2PI + 1.0 + np.log(sigma2))
+    # Classical covariance with s^2 = e'e/(N* - k) for the slopes (time dummies partialled).
+    s2 = float(e @ e) / max(N - k, 1)
+    cov = np.zeros((k + 1, k + 1))
+    cov[:k, :k] = s2 * la.pinv(design.X.T @ design.X)[:k, :k]
+    cov[k, k] = 2 * s2**2 / max(N - k, 1)
+    return MLFit(raw.beta[:k], None, sigma2, llf, cov, e, design.y - e, information="ols")
 
 
 def fit_panel_dynamic(model, spec, *, bias_correction="lee-yu", logdet: str = "auto"):
@@ -417,47 +336,29 @@ def fit_panel_dynamic(model, spec, *, bias_correction="lee-yu", logdet: str = "a
                       bias_correction=bias_correction)
     dyn = [TAU] + ([ETA] if spec.dynamic == "spacetime" else [])
     regs = [nm for nm in fit.names if nm not in dyn and nm != "rho"]
-    order = regs + dyn + ["rho"]
-    pos = [fit.names.index(nm) for nm in order]
-    params = pd.Series(fit.params[pos], index=order, name="params", dtype=float)
-    full = order + ["sigma2"]
+    # Reported order: the regressors, their lags, tau, eta, then rho (and sigma2).
+    order = regs + dyn
+    pos = [fit.names.index(nm) for nm in order + ["rho"]]
     idx = pos + [len(fit.names)]
-    cov_full = pd.DataFrame(fit.cov_full[np.ix_(idx, idx)], index=full, columns=full)
-    n, T = panel.n, panel.T
-    pad = np.full(n, np.nan)
-    e = np.concatenate([pad, fit.resid])
-    fitted = np.concatenate([pad, fit.fitted])
-    exog = [c for c in panel.exog_names if c != "Intercept"]
-    counts = fit.counts
+    labels = order + ["rho", "sigma2"]
+    raw = MLFit(beta=fit.params[pos[:-1]], spatial=float(fit.params[pos[-1]]),
+                sigma2=float(fit.sigma2), llf=float(fit.llf),
+                cov_full=fit.cov_full[np.ix_(idx, idx)], resid=fit.resid, fitted=fit.fitted,
+                converged=fit.converged, at_bound=fit.at_bound, information=fit.information,
+                optimizer=fit.optimizer)
+    pad = np.full(panel.n, np.nan)  # the initial period has no residual
     estimator = ("Yu-de Jong-Lee bias-corrected QML" if bias_correction else "QML (uncorrected)")
     if spec.effects == "twoway":
         estimator += ", Lee-Yu transformation of time effects"
-    extra = FitInfo(
-        optimizer=fit.optimizer, logdet=ld.method, dropped_units=panel.dropped_units,
-        uncorrected=fit.uncorrected,
-        bias=None if fit.bias is None else pd.Series(fit.bias[idx], index=full, name="bias"),
-        stationarity=fit.stationarity,
-        resid_by_id_time=pd.Series(e, index=panel.index, name="resid"),
-        fitted_by_id_time=pd.Series(fitted, index=panel.index, name="fitted"))
-    return SpatialResults(
-        kind=model.kind, params=params, cov_full=cov_full, sigma2=float(fit.sigma2),
-        llf=float(fit.llf), nobs=n * (T - 1), resid=panel.to_user_rows(e, "resid"),
-        fitted=panel.to_user_rows(fitted, "fitted"), ids=panel.ids, W=panel.W,
-        exog_names=exog, lagged_names=list(panel.lagged_names), spatial_param="rho",
-        bounds=ld.bounds, converged=fit.converged, model=model,
-        endog_name=panel.endog_name, use_t=False, df_resid=counts["N"] - len(params),
-        information=fit.information, at_bound=fit.at_bound,
-        panel=PanelInfo(effects=spec.effects, T=T, n=n, bias_correction=bias_correction,
-                        estimator=estimator, id=panel.id_name, time=panel.time_name,
-                        times=panel.times, nobs_effective=counts["N"], dynamic=spec.dynamic,
-                        periods_used=T - 1),
+    extra = dict(uncorrected=fit.uncorrected, stationarity=fit.stationarity,
+                 bias=None if fit.bias is None else pd.Series(fit.bias[idx], index=labels,
+                                                              name="bias"))
+    return build_results(
+        model, fit.design, raw, ld, names=order,
+        resid=np.concatenate([pad, fit.resid]), fitted=np.concatenate([pad, fit.fitted]),
+        panel=_panel_info(panel, spec.effects, bias_correction, fit.design.counts,
+                          estimator=estimator, dynamic=spec.dynamic, periods_used=panel.T - 1),
         extra=extra)
-
-
-def _row_standardised_strict(W: sp.csr_matrix) -> bool:
-    rows = np.asarray(W.sum(axis=1)).ravel()
-    return bool(np.allclose(rows, 1.0, rtol=1e-10, atol=1e-12)) and W.min() >= 0
-
 
 
 def _zero_rows(panel: PanelData) -> str:
@@ -466,76 +367,6 @@ def _zero_rows(panel: PanelData) -> str:
         return "The given W is not row-standardised."
     islands = panel.ids[rows == 0]
     return f"The given W has {len(islands)} island(s) with zero rows: {format_ids(islands)}."
-
-
-def _ols_cov(Z, k, e, N_eff):
-    # Classical covariance with s^2 = e'e/(N* - k) for the slopes (time dummies partialled).
-    s2 = float(e @ e) / max(N_eff - k, 1)
-    full_inv = la.pinv(Z.T @ Z)
-    cov = np.zeros((k + 1, k + 1))
-    cov[:k, :k] = s2 * full_inv[:k, :k]
-    cov[k, k] = 2 * s2**2 / max(N_eff - k, 1)
-    return cov
-
-
-def _information_cov(spatial, panel, Xs, beta, r, sigma2, e, ld, counts, effects, *,
-                     expected: bool = True):
-    """Inverse information of (beta, rho|lambda, sigma2) of the (transformed) model.
-
-    ``Xs`` are the fully within-transformed regressors. Expected information when the
-    strategy has exact traces (small/medium n), otherwise the observed information.
-    """
-    n, T = panel.n, panel.T
-    W = panel.W
-    k = Xs.shape[1]
-    sweep_time = effects in ("time", "twoway")
-    drop = counts.drop_unit_root
-
-    def demean_periods(z):
-        return within(z, n, T, "time") if sweep_time else z
-
-    trG = ld.tr_G(r) - (1.0 / (1.0 - r) if drop else 0.0)
-    trGG = ld.tr_GG(r) - (1.0 / (1.0 - r) ** 2 if drop else 0.0)
-    exact = expected
-    if exact and not ld.exact_traces:
-        raise ModelSpecificationError(
-            f"the expected information needs tr(G'G), which the {ld.method!r} "
-            "log-determinant strategy does not provide; pass information='observed'.")
-    lu = spla.splu(sp.csc_matrix(sp.identity(n) - r * W))
-    if exact:
-        trGtG = ld.tr_GtG(r)
-        if drop:
-            Gt_iota = lu.solve(np.asarray(W.T @ np.ones(n)).ravel(), trans="T")
-            trGtG -= float(Gt_iota @ Gt_iota) / n
-    info = np.zeros((k + 2, k + 2))
-    if spatial == "rho":
-        Xb = (Xs @ beta).reshape(T, n).T                      # n x T
-        GXb = demean_periods((W @ lu.solve(Xb)).T.reshape(-1))
-        info[:k, :k] = Xs.T @ Xs / sigma2
-        if exact:
-            info[:k, k] = info[k, :k] = Xs.T @ GXb / sigma2
-            info[k, k] = counts.T * (trGG + trGtG) + float(GXb @ GXb) / sigma2
-            info[k, k + 1] = info[k + 1, k] = counts.T * trG / sigma2
-        else:
-            Wy = demean_periods(lag_panel(W, within(panel.y, n, T, effects), n, T))
-            info[:k, k] = info[k, :k] = Xs.T @ Wy / sigma2
-            info[k, k] = counts.T * trGG + float(Wy @ Wy) / sigma2
-            info[k, k + 1] = info[k + 1, k] = float(Wy @ e) / sigma2**2
-    else:
-        WX = demean_periods(lag_panel(W, Xs, n, T))
-        Xf = Xs - r * WX
-        info[:k, :k] = Xf.T @ Xf / sigma2
-        if exact:
-            info[k, k] = counts.T * (trGG + trGtG)
-            info[k, k + 1] = info[k + 1, k] = counts.T * trG / sigma2
-        else:
-            u = within(panel.y, n, T, effects) - Xs @ beta
-            Wu = demean_periods(lag_panel(W, u, n, T))
-            info[:k, k] = info[k, :k] = (WX.T @ e + Xf.T @ Wu) / sigma2
-            info[k, k] = counts.T * trGG + float(Wu @ Wu) / sigma2
-            info[k, k + 1] = info[k + 1, k] = float(Wu @ e) / sigma2**2
-    info[k + 1, k + 1] = counts.N / (2 * sigma2**2)
-    return la.inv(info), ("expected" if exact else "observed")
 
 
 def _recover_effects(panel: PanelData, effects, names, beta, rho) -> dict:
@@ -564,55 +395,27 @@ def _recover_effects(panel: PanelData, effects, names, beta, rho) -> dict:
     return out
 
 
-def _make_results(model, panel, params, cov_full, sigma2, llf, e, fitted, spatial, ld,
-                  converged, at_bound, information, counts, effects, correction, extra,
-                  n_spatial=None):
-    if n_spatial is None:
-        n_spatial = 1 if spatial else 0
-    n_exog = len(params) - len(panel.lagged_names) - n_spatial
-    exog = list(params.index[:n_exog])
-    # resid/fitted follow the user's rows (so data["resid"] = results.resid lines up); the
-    # stacked (id, time) view stays available for code that works period by period.
-    extra = dict(extra, resid_by_id_time=pd.Series(e, index=panel.index, name="resid"),
-                 fitted_by_id_time=pd.Series(fitted, index=panel.index, name="fitted"))
-    return SpatialResults(
-        kind=model.kind, params=params, cov_full=cov_full, sigma2=float(sigma2),
-        llf=float(llf), nobs=panel.n * panel.T,
-        resid=panel.to_user_rows(e, "resid"),
-        fitted=panel.to_user_rows(fitted, "fitted"),
-        ids=panel.ids, W=panel.W, exog_names=exog, lagged_names=list(panel.lagged_names),
-        spatial_param=spatial, bounds=None if ld is None else ld.bounds, converged=converged,
-        model=model, endog_name=panel.endog_name, use_t=False,
-        df_resid=counts.N - len(params), information=information, at_bound=at_bound,
-        panel=PanelInfo(effects=effects, T=panel.T, n=panel.n, bias_correction=correction,
-                        estimator=counts.estimator, id=panel.id_name, time=panel.time_name,
-                        times=panel.times, nobs_effective=counts.N),
-        extra=FitInfo(**extra))
-
-
 # -------------------------------------------------------------------------- random effects
 def _fit_random(model, panel: PanelData, spatial, ld,
                 information: str = "expected") -> SpatialResults:
     r"""Random effects by ML: profile the likelihood over :math:`\theta\in(0, 1]`."""
-    y0, Z0, names, _ = panel_design(panel, "random")
+    base = panel_design(panel, "random")
+    y0, Z0 = base.y, base.X
     n, T = panel.n, panel.T
-    k = len(names)
-    N = n * T
-    Wop = sp.kron(sp.identity(T, format="csr"), panel.W, format="csr") if spatial else None
-
-    # Inside the search the observed information (no extra traces) is enough.
-    cheap = _PanelLogDet(ld, False) if spatial else None
+    k = base.k
+    N = base.counts.N
 
     def inner(theta: float, final: bool = False) -> MLFit:
-        y, Z = quasi_demean(y0, n, T, theta), quasi_demean(Z0, n, T, theta)
+        design = replace(base, y=quasi_demean(y0, n, T, theta), X=quasi_demean(Z0, n, T, theta))
         if spatial is None:
-            return fit_ols(y, Z)
+            return fit_ols(design.y, design.X)
         engine = fit_lag if spatial == "rho" else fit_error
         if final:
-            return engine(y, Z, Wop, ld, scale=T, information=information)
+            return engine(design, ld, information=information)
+        # Inside the search the observed information (no extra traces) is enough.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", BoundaryWarning)
-            return engine(y, Z, Wop, cheap, scale=T, xatol=1e-10, information="observed")
+            return engine(design, ld, xatol=1e-10, information="observed")
 
     def profile(theta: float) -> float:
         fit = inner(theta)
@@ -635,30 +438,22 @@ def _fit_random(model, panel: PanelData, spatial, ld,
     mid = 0.5 * (lo + hi)
     curv = (profile(hi) - 2 * profile(mid) + profile(lo)) / (0.5 * (hi - lo)) ** 2
     theta_se = float(1.0 / np.sqrt(curv)) if curv > 0 else np.nan
+    cov_full = fit.cov_full
     if spatial is None:
         cov_beta = fit.cov_full[:k, :k] * (N - k) / N  # ML variance, as the spatial fits
         cov_full = la.block_diag(cov_beta, np.array([[2 * sigma2**2 / N]]))
-    else:
-        cov_full = fit.cov_full
-    params_names = names + ([spatial] if spatial else [])
-    values = list(fit.beta) + ([fit.spatial] if spatial else [])
-    params = pd.Series(values, index=params_names, name="params", dtype=float)
-    full = params_names + ["sigma2"]
-    counts = _counts(n, T, "random", None)
     # Residuals on the original scale: y minus the systematic part and the unit effect.
     r = panel.y - Z0 @ fit.beta
     if spatial == "rho":
         r = r - fit.spatial * lag_panel(panel.W, panel.y, n, T)
     sigma2_mu = max(sigma2 / theta**2 - sigma2, 0.0) / T
-    extra = dict(theta=theta, theta_se=theta_se, sigma2_mu=sigma2_mu,
-                 phi=theta**2, optimizer={"nfev": int(res.nfev), "message": str(res.message)},
-                 logdet=None if ld is None else ld.method,
-                 resid_raw=panel.to_user_rows(r, "resid_raw"),
-                 dropped_units=panel.dropped_units)
-    return _make_results(model, panel, params, pd.DataFrame(cov_full, index=full, columns=full),
-                         sigma2, llf, fit.resid, panel.y - fit.resid, spatial, ld,
-                         fit.converged and bool(res.success), fit.at_bound, fit.information,
-                         counts, "random", None, extra)
+    extra = dict(theta=theta, theta_se=theta_se, sigma2_mu=sigma2_mu, phi=theta**2,
+                 optimizer={"nfev": int(res.nfev), "message": str(res.message)},
+                 resid_raw=panel.to_user_rows(r, "resid_raw"))
+    fit = replace(fit, sigma2=sigma2, llf=llf, cov_full=cov_full,
+                  converged=fit.converged and bool(res.success))
+    return build_results(model, base, fit, ld, fitted=panel.y - fit.resid,
+                         panel=_panel_info(panel, "random", None, base.counts), extra=extra)
 
 
 def spec_of(obj) -> PanelSpec:

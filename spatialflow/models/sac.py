@@ -81,6 +81,7 @@ import scipy.sparse as sp
 from ..exceptions import BoundaryWarning, ConvergenceWarning, WeakIdentificationWarning
 from .logdet import DENSE_MAX_N
 from .ml import LOG2PI, _ols, inv_information
+from .problem import Design
 
 __all__ = ["SACFit", "fit_sac", "sac_profile", "WEAK_CORR", "WEAK_LLF_GAP", "GRID"]
 
@@ -166,13 +167,14 @@ class _Cross:
         return sse, g
 
 
-def sac_profile(y, X, W, logdet, *, n_obs: int | None = None, ld_weight: float = 1.0):
+def sac_profile(design: Design, logdet):
     r"""The concentrated log-likelihood :math:`\ell(\rho, \lambda)` as a function.
 
     Returned as ``f(rho, lam) -> float`` for tests and plots of the surface.
     """
-    cross = _Cross(y, X, W)
-    N = len(y) if n_obs is None else n_obs
+    cross = _Cross(design.y, design.X, design.operator)
+    N, ld_weight = design.counts.N, design.counts.T
+    logdet = design.logdet(logdet)
 
     def llf(r: float, l: float) -> float:
         sse, *_ = cross.solve(r, l)
@@ -181,24 +183,19 @@ def sac_profile(y, X, W, logdet, *, n_obs: int | None = None, ld_weight: float =
     return llf
 
 
-def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int | None = None,
-            ld_weight: float = 1.0, k_report: int | None = None, grid: int = GRID,
-            expected: bool | None = None, name: str = "SAC") -> SACFit:
+def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None = None,
+            name: str = "SAC") -> SACFit:
     """SAC / GNS by concentrated ML (see the module docstring).
 
     Parameters
     ----------
-    y, X : ndarray
-        Response (N,) and regressors (N, k) (GNS: with the lagged regressors). Columns after
-        the first ``k_report`` are nuisance regressors (panel time dummies): estimated, but
-        left out of the reported covariance.
-    W : sparse matrix
-        The N x N operator (``I_T (x) W`` for panels).
+    design : Design
+        The estimation problem (:mod:`spatialflow.models.problem`; GNS: ``X`` with the
+        lagged regressors). Its nuisance columns (panel time dummies) are estimated but left
+        out of the reported covariance; the likelihood counts ``counts.N`` observations and
+        both log-determinants ``counts.T`` times (less the unit roots under Lee-Yu).
     logdet : LogDet-like
-        The n x n strategy (callable, ``bounds``, ``tr_G``, ``tr_GG``); its values are
-        multiplied by ``ld_weight`` (T, or T - 1 after the Lee-Yu transformation).
-    n_obs : int, optional
-        The number of observations the likelihood counts (default N; n* T* for Lee-Yu).
+        The n x n strategy of ``design.W`` (callable, ``bounds``, ``tr_G``, ``tr_GG``).
     grid : int
         Lattice points per axis of the starting profile grid.
     expected : bool, optional
@@ -206,9 +203,10 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int 
         has exact traces and the model is a cross-section (N = n) of at most
         ``DENSE_MAX_N`` units.
     """
+    y, X, W = design.y, design.X, design.operator
+    logdet = design.logdet(logdet)
     N_rows, k_all = X.shape
-    k = k_all if k_report is None else k_report
-    N = N_rows if n_obs is None else n_obs
+    k, N, ld_weight = design.k, design.counts.N, design.counts.T
     cross = _Cross(y, X, W)
     lo, hi = logdet.bounds
     width = hi - lo
@@ -291,8 +289,8 @@ def fit_sac(y: np.ndarray, X: np.ndarray, W: sp.spmatrix, logdet, *, n_obs: int 
             and logdet.refine_bounds():
         # A strategy that started from a conservative interval (very large n) widens it to
         # the exact one when an estimate reaches its lower end; search again.
-        return fit_sac(y, X, W, logdet, n_obs=n_obs, ld_weight=ld_weight, k_report=k_report,
-                       grid=grid, expected=expected, name=name)
+        return fit_sac(design, getattr(logdet, "base", logdet), grid=grid, expected=expected,
+                       name=name)
 
     at_bound = any(min(v - lo, hi - v) < BOUND_TOL * width for v in (r_hat, l_hat))
     if at_bound:

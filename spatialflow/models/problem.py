@@ -1,0 +1,227 @@
+r"""The estimation problem: what every fit, cross-section or panel, hands to the engines.
+
+A cross-section and a (transformed) panel are one problem to the likelihood engines of
+:mod:`spatialflow.models.ml` and :mod:`spatialflow.models.sac`:
+
+.. math::
+    \ell(\rho) = -\tfrac{N^*}{2}\left[\ln(2\pi) + 1 + \ln\hat\sigma^2(\rho)\right]
+        + T^*\left[\ln|I_n-\rho W| - \delta\ln(1-\rho)\right],\qquad
+    \hat\sigma^2 = \hat\varepsilon'\hat\varepsilon / N^*
+
+on the stacked (time-major) data :math:`y, X` of :math:`N = nT` rows, with the lag operator
+:math:`I_T\otimes W`. A :class:`Design` carries
+
+* ``y``, ``X``: the response and the regressors as estimated (within-transformed for fixed
+  effects, quasi-demeaned for random effects); the last ``n_nuisance`` columns of ``X`` are
+  estimated but not reported (the period dummies that profile out time effects);
+* ``W``: the n x n weights and ``T`` the periods stacked (1 for a cross-section);
+* :class:`Counts`: the effective number of observations :math:`N^*`, the multiplicity
+  :math:`T^*` of the log-determinant and whether the Lee-Yu transformation drops the unit
+  root (:math:`\delta = 1`);
+* ``sweep_periods``: time effects are removed, so the information matrix works with period
+  demeaned regressors (which is what profiling the period dummies out amounts to);
+* ``rows``: the map from stacked rows back to the user's rows.
+
+:class:`LeeYuLogDet` is the one place where the Lee-Yu (2010) corrections of the
+log-determinant and its traces are written: with :math:`G = W(I-\rho W)^{-1}` and a
+row-standardised W (:math:`W\iota = \iota`),
+
+.. math::
+    \ln|I-\rho W^*| = \ln|I-\rho W| - \ln(1-\rho),\quad
+    \mathrm{tr}\,G^* = \mathrm{tr}\,G - \tfrac{1}{1-\rho},\quad
+    \mathrm{tr}\,G^{*2} = \mathrm{tr}\,G^2 - \tfrac{1}{(1-\rho)^2},\quad
+    \mathrm{tr}\,G^{*\prime}G^* = \mathrm{tr}\,G'G - \lVert G'\iota\rVert^2/n.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from .panel_data import lag_panel, within
+
+__all__ = ["Counts", "Design", "LeeYuLogDet", "UnitRows"]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Effective sizes of the likelihood: :math:`N^*` observations, the log-determinant
+    counted :math:`T^*` times, and whether the Lee-Yu transformation drops the unit root."""
+
+    N: int
+    T: int = 1
+    drop_unit_root: bool = False
+    estimator: str = "ML"
+
+
+class UnitRows:
+    """The row map of a cross-section: values are labelled by the unit ids."""
+
+    def __init__(self, ids: pd.Index, dropped: pd.Index | None = None):
+        self.ids = ids
+        self.dropped_units = pd.Index([]) if dropped is None else dropped
+        self.index = None  # no stacked (id, time) view
+
+    def to_user_rows(self, z: np.ndarray, name: str | None = None) -> pd.Series:
+        return pd.Series(z, index=self.ids, name=name)
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """One estimation problem (see the module docstring).
+
+    Attributes
+    ----------
+    y : ndarray (N,)
+    X : ndarray (N, k + n_nuisance)
+    names : tuple of str
+        Labels of the k reported columns of ``X``.
+    W : csr_matrix (n, n)
+    counts : Counts
+    T : int
+        Periods stacked time-major (N = n T).
+    n_nuisance : int
+        Trailing columns of ``X`` estimated but not reported.
+    sweep_periods : bool
+        Time effects are removed (period demeaning in the information matrix).
+    rows : UnitRows or PanelData
+        ``to_user_rows(z, name)``, ``index`` (stacked view or None), ``dropped_units``.
+    exog_names, lagged_names : tuple of str
+        The regressors and those whose spatial lags ``W_<name>`` enter.
+    """
+
+    y: np.ndarray
+    X: np.ndarray
+    names: tuple
+    W: sp.csr_matrix | None
+    counts: Counts
+    T: int = 1
+    n_nuisance: int = 0
+    sweep_periods: bool = False
+    rows: object = None
+    exog_names: tuple = ()
+    lagged_names: tuple = ()
+    endog_name: str = "y"
+
+    @classmethod
+    def cross_section(cls, y, X, W=None, *, names=None, rows=None, **kwargs) -> "Design":
+        """A cross-section: N* = n, the log-determinant counted once."""
+        return cls.stacked(y, X, W, 1, names=names, rows=rows, **kwargs)
+
+    @classmethod
+    def stacked(cls, y, X, W, T: int, *, n_nuisance: int = 0, names=None, rows=None,
+                **kwargs) -> "Design":
+        """Data already transformed and stacked time-major over ``T`` periods, as plain
+        ML sees them: N* = nT observations, the log-determinant counted T times."""
+        y = np.asarray(y, dtype=float)
+        X = np.asarray(X, dtype=float)
+        if names is None:
+            names = tuple(f"x{j}" for j in range(X.shape[1] - n_nuisance))
+        if rows is None:
+            rows = UnitRows(pd.RangeIndex(len(y)))
+        return cls(y=y, X=X, names=tuple(names), W=None if W is None else sp.csr_matrix(W),
+                   counts=Counts(N=len(y), T=T), T=T, n_nuisance=n_nuisance, rows=rows,
+                   **kwargs)
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n(self) -> int:
+        return len(self.y) // self.T
+
+    @property
+    def k(self) -> int:
+        """Reported regressors (the nuisance columns excluded)."""
+        return self.X.shape[1] - self.n_nuisance
+
+    # ------------------------------------------------------------------ operators
+    @cached_property
+    def operator(self) -> sp.csr_matrix:
+        r"""The lag operator of the stacked data, :math:`I_T\otimes W`."""
+        if self.T == 1:
+            return self.W
+        return sp.kron(sp.identity(self.T, format="csr"), self.W, format="csr")
+
+    def lag(self, z: np.ndarray) -> np.ndarray:
+        r""":math:`(I_T\otimes W)z` (period by period; no Kronecker product is formed)."""
+        if self.T == 1:
+            return self.W @ z
+        return lag_panel(self.W, z, self.n, self.T)
+
+    def sweep(self, z: np.ndarray) -> np.ndarray:
+        """``z`` demeaned within periods when time effects are removed, else ``z``."""
+        return within(z, self.n, self.T, "time") if self.sweep_periods else z
+
+    def solver(self, r: float):
+        r"""``solve(z)`` = :math:`(I_T\otimes(I-rW))^{-1}z`: one sparse LU of the n x n matrix."""
+        lu = spla.splu(sp.csc_matrix(sp.identity(self.n) - r * self.W))
+        n, T = self.n, self.T
+
+        def solve(z: np.ndarray) -> np.ndarray:
+            return lu.solve(np.asarray(z, dtype=float).reshape(T, n).T).T.reshape(-1)
+        solve.lu = lu
+        return solve
+
+    def logdet(self, base):
+        """The strategy the likelihood uses: ``base`` with the unit root dropped if Lee-Yu."""
+        if base is None or not self.counts.drop_unit_root:
+            return base
+        return LeeYuLogDet(base, self.W)
+
+    def map_rows(self, z: np.ndarray, name: str) -> pd.Series:
+        """A stacked vector on the user's rows (the ids for a cross-section)."""
+        return self.rows.to_user_rows(z, name)
+
+
+class LeeYuLogDet:
+    r"""An n x n strategy seen through Lee-Yu's :math:`F_n` transform (the unit root dropped).
+
+    The corrections of the module docstring, for the log-determinant and for each trace the
+    likelihood, its derivatives and the information matrix use. W must be row-standardised
+    without islands (checked by the caller, which names the offending units).
+    """
+
+    def __init__(self, base, W: sp.csr_matrix):
+        self.base = base
+        self.W = W
+        self.method = base.method
+        self.n = base.n
+
+    @property
+    def bounds(self):
+        return self.base.bounds
+
+    @property
+    def exact_traces(self) -> bool:
+        return bool(self.base.exact_traces)
+
+    @property
+    def approximate(self) -> bool:
+        return bool(getattr(self.base, "approximate", False))
+
+    def approximation(self, r):
+        return self.base.approximation(r)
+
+    def refine_bounds(self) -> bool:
+        return self.base.refine_bounds()
+
+    def refine_at(self, r: float) -> bool:
+        return self.base.refine_at(r)
+
+    def __call__(self, r: float) -> float:
+        return self.base(r) - np.log1p(-r)
+
+    def tr_G(self, r: float) -> float:
+        return self.base.tr_G(r) - 1.0 / (1.0 - r)
+
+    def tr_GG(self, r: float) -> float:
+        return self.base.tr_GG(r) - 1.0 / (1.0 - r) ** 2
+
+    def tr_GtG(self, r: float) -> float:
+        n = self.W.shape[0]
+        lu = spla.splu(sp.csc_matrix(sp.identity(n) - r * self.W))
+        Gt_iota = lu.solve(np.asarray(self.W.T @ np.ones(n)).ravel(), trans="T")
+        return self.base.tr_GtG(r) - float(Gt_iota @ Gt_iota) / n
