@@ -82,10 +82,11 @@ _PARAMETERS = """
         dense eigenvalues for n <= 1500, a sparse LU factorisation up to n = 5,000 (no dense
         n x n matrix) and above that trace approximations with stated error bounds
         (:mod:`spatialflow.models.logdet_approx`; reported in ``results.approximation``).
-        The exact strategies use the expected information by default (see
-        ``fit(information=)``; ``"lu-observed"``: sparse LU with the observed information);
-        the approximate ones, which have no exact tr(G'G), use the observed information, and
-        ``results.information`` says which was used.
+        Every strategy uses the expected information by default (see ``fit(information=)``;
+        the approximate ones estimate its tr(G'G) and report the Monte Carlo SE;
+        ``"lu-observed"``: sparse LU with the observed information). SAC and GNS use the
+        observed information with an approximate strategy; ``results.information`` says
+        which was used.
     id, time : str, optional
         Panels: the columns of ``data`` holding the unit id and the period (long format).
     effects : {"unit", "time", "twoway", "random"}, optional
@@ -286,7 +287,6 @@ class SpatialModel:
         if bias_correction is not _UNSET:
             check_option(bias_correction, BiasCorrection, "bias_correction")
         method = logdet or self.logdet_method
-        explicit_information = information is not None
         if information is None:
             information = "observed" if method == "lu-observed" else "expected"
         check_option(information, InformationMatrix, "information")
@@ -302,13 +302,9 @@ class SpatialModel:
         ld = None
         if self.lag_y or self.error:
             ld = logdet_strategy(design.W, method)
-            if getattr(ld, "approximate", False) and not explicit_information:
-                # Approximate strategies (large n) give tr(G^2) but not tr(G'G): the default
-                # covariance there is the observed information (results.information says so).
-                information = "observed"
         if self.lag_y and self.error:
-            # SAC/GNS: the expected information is dense, so by default it is used up to
-            # DENSE_MAX_N units (see spatialflow.models.sac); "observed" is honoured always.
+            # SAC/GNS: the expected information with an exact log-determinant (any n), the
+            # observed one with an approximate log-determinant (see spatialflow.models.sac).
             raw = fit_sac(design, ld, name=self.kind,
                           expected=None if information == "expected" else False)
         elif self.lag_y:

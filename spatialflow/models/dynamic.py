@@ -333,7 +333,7 @@ def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
     def information_at(d, r, s2):
         ew = yw - r * Wyw - Zw @ d
         return lag_information(design, star, d, r, s2, ew,
-                               expected=bool(getattr(ld, "exact_traces", False)))
+                               expected=bool(getattr(ld, "provides_tr_GtG", False)))
 
     theta_hat = np.concatenate([delta, [rho, sigma2]])
     info0, kind = information_at(delta, rho, sigma2)

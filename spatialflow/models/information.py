@@ -58,7 +58,7 @@ def lag_information(design: Design, logdet, beta: np.ndarray, rho: float, sigma2
     info = _frame(design, sigma2, Xs)
     info[:k, :k] = Xs.T @ Xs / sigma2
     if expected:
-        GXb = design.sweep(design.lag(design.solver(rho)(Xs @ beta)))
+        GXb = design.sweep(design.lag(design.solver(rho, logdet)(Xs @ beta)))
         info[:k, k] = info[k, :k] = Xs.T @ GXb / sigma2
         info[k, k] = Ts * (logdet.tr_GG(rho) + logdet.tr_GtG(rho)) + float(GXb @ GXb) / sigma2
         info[k, k + 1] = info[k + 1, k] = Ts * logdet.tr_G(rho) / sigma2

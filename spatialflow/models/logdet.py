@@ -104,6 +104,12 @@ class LogDet(ABC):
         return (self.lower, self.upper)
 
     exact_bounds: bool = True
+
+    @property
+    def provides_tr_GtG(self) -> bool:
+        """Whether :meth:`tr_GtG` is available (exactly here; estimated by the approximate
+        strategies), i.e. whether the expected information can be computed."""
+        return bool(self.exact_traces)
     #: Whether the log-determinant and traces are approximations (see ``approximation``).
     approximate: bool = False
 
@@ -266,28 +272,42 @@ class SparseLULogDet(LogDet):
         if not self.exact_traces:
             return super().tr_GtG(rho)
         lu = self.factor(rho)
-        W, n = self.W, self.n
+        W = self.W
 
-        def block_sum(start: int) -> float:
-            stop = min(start + block, n)
-            E = np.zeros((n, stop - start))
-            E[np.arange(start, stop), np.arange(stop - start)] = 1.0
+        def block_sum(start: int, E: np.ndarray) -> float:
             G_cols = W @ lu.solve(E)
             return float(np.sum(G_cols * G_cols))
 
-        starts = range(0, n, block)
-        workers = min(TRACE_WORKERS, len(starts))
-        if workers <= 1:
-            return float(sum(block_sum(a) for a in starts))
-        with ThreadPoolExecutor(workers) as pool:
-            return float(sum(pool.map(block_sum, starts)))
+        return float(sum(map_column_blocks(self.n, block_sum, block=block)))
+
+
+def map_column_blocks(n: int, fn, *, block: int = TRACE_BLOCK) -> list:
+    """``[fn(start, E) ...]`` over blocks ``E`` of ``block`` columns of the n x n identity
+    (``E[start + j, j] = 1``), on up to :data:`TRACE_WORKERS` threads, in block order.
+
+    For exact traces of inverses by sparse solves (SuperLU releases the GIL): the results
+    come back in block order whatever the threads, so sums over them are reproducible.
+    """
+    def run(start: int):
+        stop = min(start + block, n)
+        E = np.zeros((n, stop - start))
+        E[np.arange(start, stop), np.arange(stop - start)] = 1.0
+        return fn(start, E)
+
+    starts = range(0, n, block)
+    workers = min(TRACE_WORKERS, len(starts))
+    if workers <= 1:
+        return [run(a) for a in starts]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(run, starts))
 
 
 #: Above this n, ``method="auto"`` uses an approximate strategy. The exact sparse path pays
 #: for ~20 LU factorisations and, for the expected information (the default covariance at
-#: every n), an exact tr(G'G) by n sparse solves: O(n * nnz(LU)), about 0.8 s at n = 2,900
-#: but 13 s at n = 10,000 on 2 cores, while the approximation is within 2e-5 of the exact rho
-#: there (benchmarks/results/scale.md). ``logdet="lu"`` keeps the exact path at any n.
+#: every n), an exact tr(G'G) by n sparse solves: O(n * nnz(LU)), 0.1 s at n = 2,875 on two
+#: threads but about 10 s at n = 10,000, while the approximation is within 2e-5 of the exact
+#: rho there and its estimated tr(G'G) moves the SEs by about 0.03%
+#: (benchmarks/results/scale.md). ``logdet="lu"`` keeps the exact path at any n.
 APPROX_MIN_N = 5000
 
 

@@ -85,6 +85,15 @@ DEFAULT_TOL = 1e-7
 _W2_BLOCK_NNZ = 5_000_000
 #: Probe columns processed together: bounds the work blocks to about 3 x 8 x n x chunk bytes.
 _BLOCK_BYTES = 256 * 2**20
+#: Relative size of the last series term at which :meth:`TraceLogDet.solve` stops.
+SOLVE_TOL = 1e-10
+#: Probes of the tr(G'G) estimate: ``max(n_probes, min(GTG_MAX_PROBES, GTG_PROBE_BUDGET / n))``
+#: (its relative SE falls like 1/sqrt(n p): about 0.3-0.6% at n = 5,000 and 0.1-0.3% at
+#: n = 10^5 for rho between 0.5 and 0.9 on a queen lattice).
+GTG_PROBE_BUDGET = 5_000_000
+GTG_MAX_PROBES = 256
+#: The tr(G'G) probes are their own random stream of the strategy's seed.
+GTG_STREAM = 1
 
 
 class SpectralEnclosure:
@@ -246,6 +255,9 @@ class TraceLogDet:
     """
 
     exact_traces = False
+    #: tr(G'G) is available (a Hutchinson estimate with a stated Monte Carlo SE), so the
+    #: expected information can be used as at small n.
+    provides_tr_GtG = True
     approximate = True
 
     # The interface of spatialflow.models.logdet.LogDet (registered there as a virtual
@@ -254,9 +266,119 @@ class TraceLogDet:
     def bounds(self) -> tuple[float, float]:
         return (self.lower, self.upper)
 
+    # -- tr(G'G) and solves for the expected information -------------------------------------
+    def solve(self, rho: float, B: np.ndarray, *, trans: bool = False) -> np.ndarray:
+        r""":math:`(I-\rho W)^{-1}B` (``trans``: :math:`(I-\rho W')^{-1}B`) by the strategy's
+        series, without a factorisation.
+
+        Chebyshev: :math:`(I-\rho W)^{-1} = \frac{1}{(1-\rho c)\sqrt{1-r^2}}
+        \big[I + 2\sum_{j\ge1} a^j T_j(X)\big]` (``a``, ``r``, ``X`` as in the module
+        docstring); Taylor: :math:`\sum_j \rho^j W^j`. Terms are added until the last one is
+        below :data:`SOLVE_TOL` times the sum (terms decay like :math:`|a|^j`).
+        """
+        W = self._transposed() if trans else self.W
+        c, d = self._c, self._d
+        t, r = (float(v) for v in self._t_of_rho(rho))
+        B = np.array(B, dtype=float, order="C", copy=True)
+
+        def apply(V):
+            out = W @ V
+            if c != 0.0:
+                out -= c * V
+            if d != 1.0:
+                out /= d
+            return out
+
+        limit = max(self.max_order, 1000)
+        if self.method == "chebyshev":
+            s = np.sqrt(max(1.0 - r * r, 1e-300))
+            prev, cur = B, apply(B)
+            Y = B + 2.0 * t * cur
+            for j in range(2, limit + 1):
+                prev, cur = cur, 2.0 * apply(cur) - prev
+                term = 2.0 * t**j * cur
+                Y += term
+                if np.abs(term).max() <= SOLVE_TOL * max(np.abs(Y).max(), 1e-300):
+                    break
+            Y /= s
+        else:
+            Y, cur = B.copy(), B
+            for _ in range(limit):
+                cur = r * apply(cur)
+                Y += cur
+                if np.abs(cur).max() <= SOLVE_TOL * max(np.abs(Y).max(), 1e-300):
+                    break
+        return Y / (1.0 - rho * c)
+
+    def _transposed(self) -> sp.csr_matrix:
+        if getattr(self, "_WT", None) is None:
+            self._WT = self.W.T.tocsr()
+        return self._WT
+
     def tr_GtG(self, rho: float) -> float:
-        raise NotImplementedError(
-            "TraceLogDet does not compute tr(G'G); the observed information is used.")
+        r""":math:`\mathrm{tr}(G'G)`, estimated (see :meth:`tr_GtG_estimate`)."""
+        return self.tr_GtG_estimate(rho)[0]
+
+    def tr_GtG_se(self, rho: float) -> float:
+        """Monte Carlo standard error of :meth:`tr_GtG` at ``rho``."""
+        return self.tr_GtG_estimate(rho)[1]
+
+    def gtg_probes(self) -> int:
+        """Probes of the tr(G'G) estimate: at least ``n_probes``, more for smaller n (its
+        relative error falls like :math:`1/\sqrt{np}`), at most :data:`GTG_MAX_PROBES`."""
+        return int(max(self.n_probes, min(GTG_MAX_PROBES, np.ceil(GTG_PROBE_BUDGET / self.n))))
+
+    def tr_GtG_estimate(self, rho: float) -> tuple[float, float]:
+        r"""Hutchinson estimate of :math:`\mathrm{tr}(G'G) = E\lVert Gz\rVert^2` and its SE.
+
+        With a control variate: :math:`G_2 = W + \rho W^2` (the first terms of
+        :math:`G = \sum_j \rho^j W^{j+1}`) has the exact
+        :math:`\lVert G_2\rVert_F^2 = \lVert W\rVert_F^2 + 2\rho\langle W, W^2\rangle_F
+        + \rho^2\lVert W^2\rVert_F^2`, and each probe contributes
+        :math:`\lVert Gz\rVert^2 - \lVert G_2z\rVert^2 + \lVert G_2\rVert_F^2`, so only the
+        higher-order part carries Monte Carlo noise. Probes are seeded Rademacher vectors
+        (their own stream of ``seed``), processed in blocks of bounded memory.
+        """
+        rho = float(rho)
+        cache = getattr(self, "_gtg_cache", None)
+        if cache is not None and cache[0] == rho:
+            return cache[1]
+        W, n, p = self.W, self.n, self.gtg_probes()
+        fro_w, fro_w_w2, fro_w2 = self._frobenius()
+        exact_part = fro_w + 2.0 * rho * fro_w_w2 + rho * rho * fro_w2
+        rng = np.random.default_rng([int(self.seed), GTG_STREAM])
+        chunk = max(1, min(p, int(_BLOCK_BYTES // (8 * 6 * max(n, 1)))))
+        per_probe = np.empty(p)
+        for start in range(0, p, chunk):
+            m = min(chunk, p - start)
+            Z = rng.integers(0, 2, size=(n, m)).astype(float)
+            Z *= 2.0
+            Z -= 1.0
+            GZ = W @ self.solve(rho, Z)
+            WZ = W @ Z
+            G2Z = WZ + rho * (W @ WZ)
+            per_probe[start:start + m] = (np.einsum("ij,ij->j", GZ, GZ)
+                                          - np.einsum("ij,ij->j", G2Z, G2Z) + exact_part)
+        out = (float(per_probe.mean()), float(per_probe.std(ddof=1) / np.sqrt(p)))
+        self._gtg_cache = (rho, out)
+        return out
+
+    def _frobenius(self) -> tuple[float, float, float]:
+        r""":math:`\lVert W\rVert_F^2`, :math:`\langle W, W^2\rangle_F`,
+        :math:`\lVert W^2\rVert_F^2`, exactly (rows of :math:`W^2` a block at a time)."""
+        if getattr(self, "_fro", None) is None:
+            W, n = self.W, self.n
+            fro_w = float(W.multiply(W).sum())
+            fro_w_w2 = fro_w2 = 0.0
+            per_row = max(1.0, float(np.diff(W.indptr).mean() if n else 1.0) ** 2)
+            step = max(1, int(_W2_BLOCK_NNZ / per_row))
+            for start in range(0, n, step):
+                rows = slice(start, min(start + step, n))
+                B = W[rows] @ W
+                fro_w_w2 += float(B.multiply(W[rows]).sum())
+                fro_w2 += float(B.multiply(B).sum())
+            self._fro = (fro_w, fro_w_w2, fro_w2)
+        return self._fro
 
     def __init__(self, W, *, method: str = "chebyshev", n_probes: int = DEFAULT_PROBES,
                  order: int | None = None, tol: float = DEFAULT_TOL, max_order: int = 400,
@@ -485,6 +607,9 @@ class TraceLogDet:
             info.update(
                 logdet_se=self.logdet_se(rho), logdet_bound=self.truncation_bound(rho),
                 tr_G_se=self.tr_G_se(rho),
+                tr_GtG_se=(self._gtg_cache[1][1] if getattr(self, "_gtg_cache", None)
+                           and self._gtg_cache[0] == float(rho) else None),
+                gtg_probes=self.gtg_probes(),
                 tr_inverse_se=self.tr_inverse_se(rho),
                 tr_inverse_bound=self.tr_inverse_bound(rho))
         return info

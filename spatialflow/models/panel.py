@@ -274,9 +274,6 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
     ld = None
     if model.lag_y or model.error:
         ld = spec.logdet(logdet)
-        if getattr(ld, "approximate", False) and information == "expected":
-            # no tr(G'G) from an approximate strategy: observed information (recorded)
-            information = "observed"
     if model.lag_y and model.error:
         # Covariance: the observed information of the transformed model with the time
         # dummies profiled out (see spatialflow.models.sac).

@@ -48,15 +48,15 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from scipy import integrate
 from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
 
 from ..exceptions import IncomparableModelsError, InputError, ModelSpecificationError
+from ..weights.align import is_row_standardised
 from . import base
 from .logdet import make_logdet
-from .panel_data import lag_panel, transformed_design, within
+from .panel import panel_design
 
 __all__ = ["model_probabilities", "log_marginal"]
 
@@ -65,48 +65,31 @@ _DEFAULT = ("SAR", "SDM", "SEM", "SDEM")
 
 
 def _design(model):
-    """(y, X, Wy, WX-operator pieces, W, N, s, drop_unit_root) of a model (cross-section or
-    within-transformed panel)."""
+    """The model's :class:`~spatialflow.models.problem.Design` seen as the marginal
+    likelihood needs it: fully transformed y and X (period dummies swept out), the lag of the
+    transformed data, N* and T* of the Lee-Yu likelihood, whether the unit root is dropped."""
     if model.panel_options is None:
-        f = model.frame
-        W = f.W
-        y = np.asarray(f.y, dtype=float)
-        X = np.asarray(f.X, dtype=float)
-
-        def lag(z):
-            return W @ z if W is not None else None
-        return dict(y=y, X=X, lag=lag, W=W, N=len(y), s=1, drop=False, n=len(y), T=1,
-                    unit_part=lambda z: z, time_part=lambda z: z)
-    spec = model.panel_options
-    effects = spec.effects
-    if effects == "random":
-        raise ModelSpecificationError("model probabilities are implemented for fixed-effects "
-                                      "and pooled static panels; effects='random' was given.")
-    pdata = spec.data
-    n, T, W = pdata.n, pdata.T, pdata.W
-    Z, _ = transformed_design(pdata, effects)
-    unit_fx = effects in ("unit", "twoway")
-    time_fx = effects in ("time", "twoway")
-
-    def unit_part(z):
-        return within(z, n, T, "unit") if unit_fx else z
-
-    def time_part(z):
-        return within(z, n, T, "time") if time_fx else z
-
-    if time_fx:
-        rows = np.asarray(W.sum(axis=1)).ravel()
-        if not np.allclose(rows, 1.0, rtol=1e-10, atol=1e-12):
+        design = model._design()
+    else:
+        spec = model.panel_options
+        if spec.effects == "random":
+            raise ModelSpecificationError("model probabilities are implemented for "
+                                          "fixed-effects and pooled static panels; "
+                                          "effects='random' was given.")
+        design = panel_design(spec.data, spec.effects, "lee-yu")
+        if design.counts.drop_unit_root and not is_row_standardised(design.W,
+                                                                     allow_islands=False):
             raise ModelSpecificationError(
                 "time (or two-way) effects need a row-standardised W without islands "
                 "(W 1 = 1) for the Lee-Yu likelihood used here; row-standardise W.")
-    n_star = n - 1 if time_fx else n
-    T_star = T - 1 if unit_fx else T
-    y = np.asarray(pdata.y, dtype=float)
-    return dict(y=within(y, n, T, effects), X=np.asarray(Z, dtype=float),
-                lag=lambda z: lag_panel(W, z, n, T), W=W, N=n_star * T_star, s=T_star,
-                drop=time_fx, n=n, T=T, unit_part=unit_part, time_part=time_part,
-                y_raw=y)
+    y = design.sweep(design.y)
+    X = design.sweep(design.X[:, :design.k])
+    y_raw = design.y if model.panel_options is None else model.panel_options.data.y
+    return dict(design=design, y=y, X=X, W=design.W, N=design.counts.N, s=design.counts.T,
+                y_raw=y_raw,
+                # lags of the transformed data: W acts within periods, so it commutes with
+                # the unit demeaning; the period means are removed again under time effects
+                lag=lambda z: design.sweep(design.lag(z)))
 
 
 def log_marginal(model, *, logdet=None) -> float:
@@ -132,15 +115,14 @@ def log_marginal(model, *, logdet=None) -> float:
     ld = logdet if logdet is not None else make_logdet(W, "auto")
     lo, hi = ld.bounds
 
+    ld_star = d["design"].logdet(ld)      # Lee-Yu: the unit root dropped
+
     def logdet_term(r):
-        v = ld(r)
-        if d["drop"]:
-            v -= np.log1p(-r)
-        return s * v
+        return s * ld_star(r)
 
     if lag:
         # A(rho) y in the transformed space: y - rho * (time part of W (unit part of y)).
-        Wy = d["time_part"](d["lag"](d["unit_part"](d.get("y_raw", y))))
+        Wy = d["lag"](y)
         coef = np.linalg.lstsq(X, np.column_stack([y, Wy]), rcond=None)[0]
         e0, eL = y - X @ coef[:, 0], Wy - X @ coef[:, 1]
         s00, s0L, sLL = e0 @ e0, e0 @ eL, eL @ eL
@@ -152,8 +134,8 @@ def log_marginal(model, *, logdet=None) -> float:
     else:
         # Lags of the transformed data: with unit effects the within transform and W commute
         # (W acts within periods); with time effects the period means are removed again.
-        Wy = d["time_part"](d["lag"](y))
-        WX = d["time_part"](d["lag"](X))
+        Wy = d["lag"](y)
+        WX = d["lag"](X)
         XX0, XW, WW = XX, X.T @ WX, WX.T @ WX
         Xy, XWy, WXy, WXWy = X.T @ y, X.T @ Wy, WX.T @ y, WX.T @ Wy
         yy, yWy, WyWy = y @ y, y @ Wy, Wy @ Wy

@@ -155,14 +155,18 @@ class Design:
         """``z`` demeaned within periods when time effects are removed, else ``z``."""
         return within(z, self.n, self.T, "time") if self.sweep_periods else z
 
-    def solver(self, r: float):
-        r"""``solve(z)`` = :math:`(I_T\otimes(I-rW))^{-1}z`: one sparse LU of the n x n matrix."""
-        lu = spla.splu(sp.csc_matrix(sp.identity(self.n) - r * self.W))
+    def solver(self, r: float, logdet=None):
+        r"""``solve(z)`` = :math:`(I_T\otimes(I-rW))^{-1}z`, period by period: one sparse LU
+        of the n x n matrix, or the series of an approximate ``logdet`` (large n)."""
         n, T = self.n, self.T
+        if getattr(logdet, "approximate", False):
+            def apply(B):
+                return logdet.solve(r, B)
+        else:
+            apply = spla.splu(sp.csc_matrix(sp.identity(n) - r * self.W)).solve
 
         def solve(z: np.ndarray) -> np.ndarray:
-            return lu.solve(np.asarray(z, dtype=float).reshape(T, n).T).T.reshape(-1)
-        solve.lu = lu
+            return apply(np.asarray(z, dtype=float).reshape(T, n).T).T.reshape(-1)
         return solve
 
     def logdet(self, base):
@@ -199,6 +203,13 @@ class LeeYuLogDet:
         return bool(self.base.exact_traces)
 
     @property
+    def provides_tr_GtG(self) -> bool:
+        return bool(self.base.provides_tr_GtG)
+
+    def solve(self, r: float, B: np.ndarray, *, trans: bool = False) -> np.ndarray:
+        return self.base.solve(r, B, trans=trans)
+
+    @property
     def approximate(self) -> bool:
         return bool(getattr(self.base, "approximate", False))
 
@@ -222,6 +233,10 @@ class LeeYuLogDet:
 
     def tr_GtG(self, r: float) -> float:
         n = self.W.shape[0]
-        lu = spla.splu(sp.csc_matrix(sp.identity(n) - r * self.W))
-        Gt_iota = lu.solve(np.asarray(self.W.T @ np.ones(n)).ravel(), trans="T")
+        Wt_iota = np.asarray(self.W.T @ np.ones(n)).ravel()
+        if getattr(self.base, "approximate", False):      # no factorisation at large n
+            Gt_iota = self.base.solve(r, Wt_iota, trans=True)
+        else:
+            lu = spla.splu(sp.csc_matrix(sp.identity(n) - r * self.W))
+            Gt_iota = lu.solve(Wt_iota, trans="T")
         return self.base.tr_GtG(r) - float(Gt_iota @ Gt_iota) / n

@@ -32,8 +32,9 @@ of :math:`\hat\rho` and :math:`\hat\lambda` exceeds :data:`WEAK_CORR` in absolut
 a separate local maximum lies within :data:`WEAK_LLF_GAP` log-likelihood units of the global
 one.
 
-Covariance of :math:`(\beta, \rho, \lambda, \sigma^2)`: with exact traces and a dense-sized
-cross-section, the inverse of the analytic *expected* information of Anselin (1988, ch. 6),
+Covariance of :math:`(\beta, \rho, \lambda, \sigma^2)`: for a cross-section with an exact
+log-determinant (eigenvalues or sparse LU, any n), the inverse of the analytic *expected*
+information of Anselin (1988, ch. 6),
 as R's ``sacsarlm(method="eigen")``; with :math:`G_A = WA^{-1}`, :math:`G_B = WB^{-1}`,
 :math:`H = BG_AB^{-1}`:
 
@@ -48,9 +49,10 @@ as R's ``sacsarlm(method="eigen")``; with :math:`G_A = WA^{-1}`, :math:`G_B = WB
     I_{\rho\sigma^2} = \mathrm{tr}\,G_A/\sigma^2,\quad
     I_{\lambda\sigma^2} = \mathrm{tr}\,G_B/\sigma^2,\quad I_{\sigma^2\sigma^2} = N/(2\sigma^4).
 
-Otherwise (large n, panels) the analytic *observed* information (the negative Hessian of
-:math:`\ell`), which needs only :math:`\mathrm{tr}\,G_A^2` and :math:`\mathrm{tr}\,G_B^2` and no
-dense n x n matrix.
+Its Frobenius products come from blocked sparse solves (:func:`_expected_information`; no
+n x n matrix). Panels and the approximate log-determinants (n > 5,000 by default) use the
+analytic *observed* information (the negative Hessian of :math:`\ell`), which needs only
+:math:`\mathrm{tr}\,G_A^2` and :math:`\mathrm{tr}\,G_B^2`; ``results.information`` says which.
 
 Examples
 --------
@@ -77,9 +79,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from ..exceptions import BoundaryWarning, ConvergenceWarning, WeakIdentificationWarning
-from .logdet import DENSE_MAX_N
+from .logdet import map_column_blocks
 from .ml import LOG2PI, _ols, inv_information
 from .problem import Design
 
@@ -199,9 +202,8 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
     grid : int
         Lattice points per axis of the starting profile grid.
     expected : bool, optional
-        Expected (dense traces) or observed information; default expected when the strategy
-        has exact traces and the model is a cross-section (N = n) of at most
-        ``DENSE_MAX_N`` units.
+        Expected or observed information; default expected when the strategy has exact
+        traces and the model is a cross-section (N = n).
     """
     y, X, W = design.y, design.X, design.operator
     logdet = design.logdet(logdet)
@@ -319,10 +321,11 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
            + ld_weight * (logdet(r_hat) + logdet(l_hat)))
 
     if expected is None:
-        expected = bool(getattr(logdet, "exact_traces", False)) and N_rows == logdet.n \
-            and N_rows <= DENSE_MAX_N
+        # Cross-sections with exact traces, at any n; panels and approximate strategies use
+        # the observed information (results.information says which).
+        expected = bool(getattr(logdet, "exact_traces", False)) and N_rows == logdet.n
     if expected:
-        info = _expected_information(X, W, beta, r_hat, l_hat, sigma2, N)
+        info = _expected_information(X, W, beta, r_hat, l_hat, sigma2, N, logdet)
     else:
         info = _observed_information(y, X, W, logdet, beta, r_hat, l_hat, sigma2, N, ld_weight)
     cov_all = inv_information(info)
@@ -450,25 +453,44 @@ def _identification(cov_full, k, runs, best_f, r_hat, l_hat, width) -> dict:
             "reason": "; ".join(reasons)}
 
 
-def _expected_information(X, W, beta, r, l, sigma2, N) -> np.ndarray:
-    """Anselin's (1988) expected information (dense: small cross-sections only)."""
+def _expected_information(X, W, beta, r, l, sigma2, N, logdet) -> np.ndarray:
+    r"""Anselin's (1988) expected information, by blocked sparse solves at any n.
+
+    With :math:`A = I-\rho W`, :math:`B = I-\lambda W`, :math:`G_A = WA^{-1}`,
+    :math:`G_B = WB^{-1}`, :math:`H = BG_AB^{-1}`: the Frobenius products
+    :math:`\lVert H\rVert_F^2`, :math:`\lVert G_B\rVert_F^2`, :math:`\langle G_B, H\rangle_F`
+    and :math:`\mathrm{tr}(WG_AB^{-1})` are summed over blocks of columns of the identity (two
+    sparse solves per block, no n x n matrix); :math:`\mathrm{tr}\,G`, :math:`\mathrm{tr}\,G^2`
+    come from the log-determinant strategy.
+    """
     n, k = X.shape
-    Wd = W.toarray() if sp.issparse(W) else np.asarray(W)
-    I = np.eye(n)
-    A, B = I - r * Wd, I - l * Wd
-    AI, BI = la.inv(A), la.inv(B)
-    GA, GB = Wd @ AI, Wd @ BI
-    H = B @ GA @ BI
-    Xl = B @ X
-    BGAXb = B @ (GA @ (X @ beta))
+    W = sp.csr_matrix(W)
+    eye = sp.identity(n, format="csc")
+    lu_a = spla.splu(sp.csc_matrix(eye - r * W))
+    lu_b = spla.splu(sp.csc_matrix(eye - l * W))
+
+    def block(start: int, E: np.ndarray) -> np.ndarray:
+        U = lu_b.solve(E)                      # B^{-1} E
+        GAU = W @ lu_a.solve(U)                # G_A B^{-1} E
+        H = GAU - l * (W @ GAU)                # B G_A B^{-1} E
+        GB = W @ U                             # G_B E
+        m = E.shape[1]
+        diag = (W[start:start + m] @ GAU)[np.arange(m), np.arange(m)]
+        return np.array([np.sum(H * H), np.sum(GB * GB), np.sum(GB * H), diag.sum()])
+
+    fro_h, fro_gb, gb_h, tr_wgab = np.sum(map_column_blocks(n, block), axis=0)
+    A_Xb = lu_a.solve(X @ beta)
+    GAXb = W @ A_Xb
+    BGAXb = GAXb - l * (W @ GAXb)
+    Xl = X - l * (W @ X)
     info = np.zeros((k + 3, k + 3))
     info[:k, :k] = Xl.T @ Xl / sigma2
     info[:k, k] = info[k, :k] = Xl.T @ BGAXb / sigma2
-    info[k, k] = np.trace(GA @ GA) + np.sum(H * H) + float(BGAXb @ BGAXb) / sigma2
-    info[k + 1, k + 1] = np.trace(GB @ GB) + np.sum(GB * GB)
-    info[k, k + 1] = info[k + 1, k] = np.sum(GB * H) + np.trace(Wd @ GA @ BI)
-    info[k, k + 2] = info[k + 2, k] = np.trace(GA) / sigma2
-    info[k + 1, k + 2] = info[k + 2, k + 1] = np.trace(GB) / sigma2
+    info[k, k] = logdet.tr_GG(r) + fro_h + float(BGAXb @ BGAXb) / sigma2
+    info[k + 1, k + 1] = logdet.tr_GG(l) + fro_gb
+    info[k, k + 1] = info[k + 1, k] = gb_h + tr_wgab
+    info[k, k + 2] = info[k + 2, k] = logdet.tr_G(r) / sigma2
+    info[k + 1, k + 2] = info[k + 2, k + 1] = logdet.tr_G(l) / sigma2
     info[k + 2, k + 2] = N / (2 * sigma2**2)
     return info
 
