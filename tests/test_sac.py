@@ -480,3 +480,30 @@ def test_expected_information_beyond_the_dense_size():
     assert obs.information == "observed"
     # the two informations differ only by sampling noise here
     np.testing.assert_allclose(res.bse, obs.bse, rtol=0.1)
+
+
+def test_expected_information_on_the_approximate_path_follows_the_exact_one():
+    """n > 5,000 runs the Chebyshev strategy: the SAC traces are then probe estimates, and the
+    SEs follow those of the exact sparse path to their Monte Carlo accuracy."""
+    import libpysal
+    w = libpysal.weights.lat2W(72, 72)
+    w.transform = "r"
+    n = w.n
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=n)
+    W = sp.csr_matrix(w.sparse)
+    eye = sp.identity(n, format="csc")
+    u = sp.linalg.spsolve(sp.csc_matrix(eye - 0.3 * W), rng.normal(size=n))
+    y = sp.linalg.spsolve(sp.csc_matrix(eye - 0.5 * W), 1 + 2 * x + u)
+    model = sf.SAC.from_formula("y ~ x", data=pd.DataFrame({"y": y, "x": x}, index=w.id_order),
+                                w=w)
+    approx, exact = model.fit(), model.fit(logdet="lu")
+    assert approx.extra["logdet"] == "chebyshev" and exact.extra["logdet"] == "lu"
+    assert approx.information == exact.information == "expected"
+    np.testing.assert_allclose(approx.params, exact.params, rtol=0, atol=1e-3)
+    # measured 9e-5 (the observed information differs from both by up to 1.5% here)
+    np.testing.assert_allclose(approx.bse, exact.bse, rtol=RTOL_SAC_PROBES)
+
+
+#: SEs of SAC from probe-estimated traces against the exact blocked solves, n = 5,184.
+RTOL_SAC_PROBES = 1e-3

@@ -84,9 +84,8 @@ _PARAMETERS = """
         (:mod:`spatialflow.models.logdet_approx`; reported in ``results.approximation``).
         Every strategy uses the expected information by default (see ``fit(information=)``;
         the approximate ones estimate its tr(G'G) and report the Monte Carlo SE;
-        ``"lu-observed"``: sparse LU with the observed information). SAC and GNS use the
-        observed information with an approximate strategy; ``results.information`` says
-        which was used.
+        ``"lu-observed"``: sparse LU with the observed information); ``results.information``
+        says which was used.
     id, time : str, optional
         Panels: the columns of ``data`` holding the unit id and the period (long format).
     effects : {"unit", "time", "twoway", "random"}, optional
@@ -303,8 +302,8 @@ class SpatialModel:
         if self.lag_y or self.error:
             ld = logdet_strategy(design.W, method)
         if self.lag_y and self.error:
-            # SAC/GNS: the expected information with an exact log-determinant (any n), the
-            # observed one with an approximate log-determinant (see spatialflow.models.sac).
+            # SAC/GNS: the expected information at any n (its traces estimated with an
+            # approximate log-determinant; see spatialflow.models.sac).
             raw = fit_sac(design, ld, name=self.kind,
                           expected=None if information == "expected" else False)
         elif self.lag_y:

@@ -49,9 +49,10 @@ as R's ``sacsarlm(method="eigen")``; with :math:`G_A = WA^{-1}`, :math:`G_B = WB
     I_{\rho\sigma^2} = \mathrm{tr}\,G_A/\sigma^2,\quad
     I_{\lambda\sigma^2} = \mathrm{tr}\,G_B/\sigma^2,\quad I_{\sigma^2\sigma^2} = N/(2\sigma^4).
 
-Its Frobenius products come from blocked sparse solves (:func:`_expected_information`; no
-n x n matrix). Panels and the approximate log-determinants (n > 5,000 by default) use the
-analytic *observed* information (the negative Hessian of :math:`\ell`), which needs only
+Its Frobenius products come from blocked sparse solves, or, with the approximate
+log-determinants (n > 5,000 by default), from Rademacher probes and series solves
+(:func:`_expected_information`; no n x n matrix). Panels use the analytic *observed*
+information (the negative Hessian of :math:`\ell`), which needs only
 :math:`\mathrm{tr}\,G_A^2` and :math:`\mathrm{tr}\,G_B^2`; ``results.information`` says which.
 
 Examples
@@ -93,6 +94,8 @@ WEAK_CORR = 0.95
 #: A second local maximum within this many log-likelihood units (half the 95% chi2(1)
 #: critical value) is statistically indistinguishable from the global one.
 WEAK_LLF_GAP = 1.92
+#: The random stream (of the log-determinant's seed) of the SAC trace probes at large n.
+SAC_PROBE_STREAM = 2
 #: Default lattice size per axis of the profile grid.
 GRID = 25
 #: Distance to a bound of the admissible interval, relative to its width, below which the
@@ -321,9 +324,9 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
            + ld_weight * (logdet(r_hat) + logdet(l_hat)))
 
     if expected is None:
-        # Cross-sections with exact traces, at any n; panels and approximate strategies use
-        # the observed information (results.information says which).
-        expected = bool(getattr(logdet, "exact_traces", False)) and N_rows == logdet.n
+        # Cross-sections, at any n (traces exact, or estimated by an approximate strategy);
+        # panels use the observed information (results.information says which).
+        expected = bool(getattr(logdet, "provides_tr_GtG", False)) and N_rows == logdet.n
     if expected:
         info = _expected_information(X, W, beta, r_hat, l_hat, sigma2, N, logdet)
     else:
@@ -454,33 +457,52 @@ def _identification(cov_full, k, runs, best_f, r_hat, l_hat, width) -> dict:
 
 
 def _expected_information(X, W, beta, r, l, sigma2, N, logdet) -> np.ndarray:
-    r"""Anselin's (1988) expected information, by blocked sparse solves at any n.
+    r"""Anselin's (1988) expected information, without an n x n matrix, at any n.
 
     With :math:`A = I-\rho W`, :math:`B = I-\lambda W`, :math:`G_A = WA^{-1}`,
-    :math:`G_B = WB^{-1}`, :math:`H = BG_AB^{-1}`: the Frobenius products
+    :math:`G_B = WB^{-1}`, :math:`H = BG_AB^{-1}`, the traces
     :math:`\lVert H\rVert_F^2`, :math:`\lVert G_B\rVert_F^2`, :math:`\langle G_B, H\rangle_F`
-    and :math:`\mathrm{tr}(WG_AB^{-1})` are summed over blocks of columns of the identity (two
-    sparse solves per block, no n x n matrix); :math:`\mathrm{tr}\,G`, :math:`\mathrm{tr}\,G^2`
-    come from the log-determinant strategy.
+    and :math:`\mathrm{tr}(WG_AB^{-1})` are :math:`\sum_c f(e_c)` over the columns
+    :math:`e_c` of the identity, taken a block at a time with two sparse LU solves per block
+    (exact strategies), or :math:`E f(z)` over Rademacher probes with the series solves of an
+    approximate strategy (the Monte Carlo counterpart, its probes those of tr(G'G));
+    :math:`\mathrm{tr}\,G`, :math:`\mathrm{tr}\,G^2` come from the strategy.
     """
     n, k = X.shape
     W = sp.csr_matrix(W)
-    eye = sp.identity(n, format="csc")
-    lu_a = spla.splu(sp.csc_matrix(eye - r * W))
-    lu_b = spla.splu(sp.csc_matrix(eye - l * W))
+    if getattr(logdet, "approximate", False):
+        def solve_a(B):
+            return logdet.solve(r, B)
 
-    def block(start: int, E: np.ndarray) -> np.ndarray:
-        U = lu_b.solve(E)                      # B^{-1} E
-        GAU = W @ lu_a.solve(U)                # G_A B^{-1} E
+        def solve_b(B):
+            return logdet.solve(l, B)
+    else:
+        eye = sp.identity(n, format="csc")
+        solve_a = spla.splu(sp.csc_matrix(eye - r * W)).solve
+        solve_b = spla.splu(sp.csc_matrix(eye - l * W)).solve
+
+    def terms(E: np.ndarray) -> np.ndarray:
+        """Per column of E: |HE|^2, |G_B E|^2, (G_B E)'HE, E'W G_A B^-1 E."""
+        U = solve_b(E)                         # B^{-1} E
+        GAU = W @ solve_a(U)                   # G_A B^{-1} E
         H = GAU - l * (W @ GAU)                # B G_A B^{-1} E
         GB = W @ U                             # G_B E
-        m = E.shape[1]
-        diag = (W[start:start + m] @ GAU)[np.arange(m), np.arange(m)]
-        return np.array([np.sum(H * H), np.sum(GB * GB), np.sum(GB * H), diag.sum()])
+        return np.array([np.einsum("ij,ij->j", H, H), np.einsum("ij,ij->j", GB, GB),
+                         np.einsum("ij,ij->j", GB, H), np.einsum("ij,ij->j", E, W @ GAU)])
 
-    fro_h, fro_gb, gb_h, tr_wgab = np.sum(map_column_blocks(n, block), axis=0)
-    A_Xb = lu_a.solve(X @ beta)
-    GAXb = W @ A_Xb
+    if getattr(logdet, "approximate", False):
+        p = logdet.gtg_probes()
+        rng = np.random.default_rng([int(logdet.seed), SAC_PROBE_STREAM])
+        chunk = max(1, min(p, (256 * 2**20) // (8 * 8 * n)))   # about 256 MB of blocks
+        per_probe = []
+        for start in range(0, p, chunk):
+            m = min(chunk, p - start)
+            per_probe.append(terms(rng.integers(0, 2, size=(n, m)).astype(float) * 2.0 - 1.0))
+        fro_h, fro_gb, gb_h, tr_wgab = np.concatenate(per_probe, axis=1).mean(axis=1)
+    else:
+        fro_h, fro_gb, gb_h, tr_wgab = np.sum(
+            map_column_blocks(n, lambda start, E: terms(E).sum(axis=1)), axis=0)
+    GAXb = W @ solve_a(X @ beta)
     BGAXb = GAXb - l * (W @ GAXb)
     Xl = X - l * (W @ X)
     info = np.zeros((k + 3, k + 3))
