@@ -4,7 +4,8 @@ Queen contiguity, row-standardised, a simulated SDM (rho = 0.5, two regressors a
 islands kept with zero rows (as R's zero.policy). One run measures, side by side:
 
 * spreg ``ML_Lag(y, x, w, slx_lags=1, method="LU", spat_diag=False)``;
-* spatialflow ``SDM.from_formula(...).fit()`` (sparse LU log-determinant, observed information);
+* spatialflow ``SDM.from_formula(...).fit()`` (sparse LU log-determinant, expected information
+  with the exact tr(G'G) of blocked solves);
 * R spatialreg ``lagsarlm(..., Durbin=TRUE, method="Matrix")`` when ``Rscript`` with spatialreg
   is on the PATH (it is not needed for anything else).
 

@@ -2,7 +2,8 @@
 
 Cases: Columbus (n = 49, R ``method="eigen"``, analytic covariance) and a 50 x 50 queen
 lattice (n = 2,500, simulated SAC with rho = 0.4, lambda = 0.3; R ``method="Matrix"``,
-numerical-Hessian covariance; spatialflow sparse LU, analytic observed information).
+numerical-Hessian covariance; spatialflow sparse LU, analytic expected information from
+blocked sparse solves).
 The R column appears when ``Rscript`` with spatialreg is on the PATH.
 
 Run: ``python benchmarks/bench_sac.py``; writes ``benchmarks/results/sac.json``.

@@ -170,14 +170,16 @@ def test_tau_eta_zero_reduce_to_the_static_sdm(guangdong_w, effects):
     static = sf.SDM.from_formula("y ~ x", data=later, w=guangdong_w, id="code", time="year",
                                  effects=effects).fit(
         bias_correction=None if effects == "unit" else "lee-yu")
-    np.testing.assert_allclose(fit.params, static.params[["x", "W_x", "rho"]], rtol=1e-8)
+    # Two objectives with one maximiser (N* and T* differ by the first period): Brent's
+    # search resolves rho to sqrt(eps) relative, so the slopes agree to RTOL_BRENT.
+    np.testing.assert_allclose(fit.params, static.params[["x", "W_x", "rho"]], rtol=RTOL_BRENT)
     Te = df["year"].nunique() - 1
     if effects == "unit":
         np.testing.assert_allclose(fit.sigma2, static.sigma2, rtol=1e-10)
         np.testing.assert_allclose(fit.llf, static.llf, rtol=1e-10)
         np.testing.assert_allclose(fit.cov_full, static.cov_full, rtol=1e-6)
     else:
-        np.testing.assert_allclose(fit.sigma2 * Te / (Te - 1), static.sigma2, rtol=1e-10)
+        np.testing.assert_allclose(fit.sigma2 * Te / (Te - 1), static.sigma2, rtol=RTOL_BRENT)
 
 
 def test_model_class_api_and_effects(guangdong_w):
@@ -320,3 +322,7 @@ def test_dynamic_error_models_and_cross_sections_are_refused(guangdong_w):
     cs = df[df["year"] == 2015].set_index("code")
     with pytest.raises(ModelSpecificationError, match="needs a panel"):
         sf.SAR.from_formula("y ~ x", data=cs, w=guangdong_w, dynamic="time")
+
+
+#: scipy's bounded Brent stops at sqrt(machine eps) ~ 1.5e-8 relative in rho, whatever xatol.
+RTOL_BRENT = 2e-7

@@ -55,7 +55,8 @@ def test_dependencies_inside_models_are_acyclic():
     for node in graph:
         visit(node, [])
     # the building blocks import no test, workflow or presentation module
-    for low in ("naming", "logdet", "traces", "design", "ml", "panel_data", "panel", "base"):
+    for low in ("naming", "logdet", "traces", "design", "problem", "information", "ml", "builder",
+                "panel_data", "panel", "base"):
         assert not graph[low] & {"hypotheses", "lm", "workflows", "summary", "diagnostics",
                                  "panel_tests"}, (low, graph[low])
     assert graph["naming"] == set()
@@ -103,3 +104,14 @@ def test_literal_types_drive_option_validation(columbus):
         res.effects(trace_method="fast")
     with pytest.raises(InputError, match=r"direction must be 'received' or 'emitted'; 'in'"):
         res.unit_effects(direction="in")
+
+
+def test_one_results_builder_and_one_place_for_the_lee_yu_corrections():
+    """Issue 11: every ML fit is labelled by builder.build_results (GMM, which spreg
+    estimates, builds its own), and ln(1 - rho) is subtracted in LeeYuLogDet only."""
+    sources = {p.stem: p.read_text(encoding="utf-8") for p in MODELS.glob("*.py")}
+    builders = {m for m, text in sources.items() if "SpatialResults(" in text
+                and m not in ("results",)}
+    assert builders == {"builder", "gmm"}, builders
+    corrections = {m for m, text in sources.items() if "log1p(-r)" in text}
+    assert corrections == {"problem"}, corrections

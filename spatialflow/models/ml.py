@@ -23,8 +23,7 @@ with :math:`\hat\beta(\lambda)` the GLS estimate on :math:`(I-\lambda W)y, (I-\l
 The engines take a :class:`~spatialflow.models.problem.Design` (a cross-section, or a panel
 after its transformation: the stacked data, the n x n W whose operator is
 :math:`I_T\otimes W`, the effective number of observations :math:`N^*` and the multiplicity
-``s`` = :math:`T^*` of the log-determinant) and maximise the likelihood per observation, so
-designs with the same maximiser give the same floating-point answer. The covariance of all
+``s`` = :math:`T^*` of the log-determinant). The covariance of all
 parameters (beta, rho/lambda, sigma2) is the inverse of an analytic information matrix,
 whatever n and whatever log-determinant strategy (the convention never changes with n):
 
@@ -216,11 +215,11 @@ def fit_lag(design: Design, logdet: LogDet, *, rho: float | None = None,
     e0, eL = y - X @ b0, Wy - X @ bL
     s00, s0L, sLL = float(e0 @ e0), float(e0 @ eL), float(eL @ eL)
 
-    weight = Ts / N  # the objective per observation: designs with the same n* agree exactly
-
     def negll(r: float) -> float:
+        # The form spreg and R maximise: the same floating-point function stops Brent's
+        # search (whose resolution is sqrt(eps) relative in rho) at the same point.
         sse = s00 - 2 * r * s0L + r * r * sLL
-        return 0.5 * np.log(sse) - weight * logdet(r)
+        return 0.5 * N * np.log(sse / N) - Ts * logdet(r)
 
     rho_hat, converged, at_bound, opt = _estimate(negll, logdet, "rho", rho, xatol)
 
@@ -256,11 +255,9 @@ def fit_error(design: Design, logdet: LogDet, *, lam: float | None = None,
         sse = (yy - 2 * l * yWy + l * l * WyWy) - float(b @ beta)
         return beta, max(sse, np.finfo(float).tiny)
 
-    weight = Ts / N  # per observation, as in fit_lag
-
     def negll(l: float) -> float:
         _, sse = gls(l)
-        return 0.5 * np.log(sse) - weight * logdet(l)
+        return 0.5 * N * np.log(sse / N) - Ts * logdet(l)
 
     lam_hat, converged, at_bound, opt = _estimate(negll, logdet, "lambda", lam, xatol)
 
