@@ -460,20 +460,25 @@ def test_blocked_expected_information_equals_the_dense_formula(columbus):
     np.testing.assert_allclose(blocked, dense, rtol=1e-10, atol=1e-12)
 
 
-def test_expected_information_beyond_the_dense_size():
-    """One convention at every n: a 1,600-unit SAC (sparse LU) reports the expected
-    information, as a 49-unit one does."""
+def _simulated_sac(side: int, rho: float, lam: float, seed: int):
+    """y = (I - rho W)^-1 (1 + 2x + u), u = (I - lam W)^-1 e on a side x side rook lattice."""
     import libpysal
-    w = libpysal.weights.lat2W(40, 40)
+    w = libpysal.weights.lat2W(side, side)
     w.transform = "r"
     n = w.n
-    rng = np.random.default_rng(8)
+    rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     W = sp.csr_matrix(w.sparse)
     eye = sp.identity(n, format="csc")
-    u = sp.linalg.spsolve(sp.csc_matrix(eye - 0.3 * W), rng.normal(size=n))
-    y = sp.linalg.spsolve(sp.csc_matrix(eye - 0.4 * W), 1 + 2 * x + u)
-    df = pd.DataFrame({"y": y, "x": x}, index=w.id_order)
+    u = sp.linalg.spsolve(sp.csc_matrix(eye - lam * W), rng.normal(size=n))
+    y = sp.linalg.spsolve(sp.csc_matrix(eye - rho * W), 1 + 2 * x + u)
+    return pd.DataFrame({"y": y, "x": x}, index=w.id_order), w
+
+
+def test_expected_information_beyond_the_dense_size():
+    """One convention at every n: a 1,600-unit SAC (sparse LU) reports the expected
+    information, as a 49-unit one does."""
+    df, w = _simulated_sac(40, 0.4, 0.3, seed=8)
     res = sf.SAC.from_formula("y ~ x", data=df, w=w).fit()
     assert res.extra["logdet"] == "lu" and res.information == "expected"
     obs = sf.SAC.from_formula("y ~ x", data=df, w=w).fit(information="observed")
@@ -485,18 +490,8 @@ def test_expected_information_beyond_the_dense_size():
 def test_expected_information_on_the_approximate_path_follows_the_exact_one():
     """n > 5,000 runs the Chebyshev strategy: the SAC traces are then probe estimates, and the
     SEs follow those of the exact sparse path to their Monte Carlo accuracy."""
-    import libpysal
-    w = libpysal.weights.lat2W(72, 72)
-    w.transform = "r"
-    n = w.n
-    rng = np.random.default_rng(9)
-    x = rng.normal(size=n)
-    W = sp.csr_matrix(w.sparse)
-    eye = sp.identity(n, format="csc")
-    u = sp.linalg.spsolve(sp.csc_matrix(eye - 0.3 * W), rng.normal(size=n))
-    y = sp.linalg.spsolve(sp.csc_matrix(eye - 0.5 * W), 1 + 2 * x + u)
-    model = sf.SAC.from_formula("y ~ x", data=pd.DataFrame({"y": y, "x": x}, index=w.id_order),
-                                w=w)
+    df, w = _simulated_sac(72, 0.5, 0.3, seed=9)
+    model = sf.SAC.from_formula("y ~ x", data=df, w=w)
     approx, exact = model.fit(), model.fit(logdet="lu")
     assert approx.extra["logdet"] == "chebyshev" and exact.extra["logdet"] == "lu"
     assert approx.information == exact.information == "expected"

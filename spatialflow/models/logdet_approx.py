@@ -277,17 +277,12 @@ class TraceLogDet:
         below :data:`SOLVE_TOL` times the sum (terms decay like :math:`|a|^j`).
         """
         W = self._transposed() if trans else self.W
-        c, d = self._c, self._d
+        c = self._c
         t, r = (float(v) for v in self._t_of_rho(rho))
         B = np.array(B, dtype=float, order="C", copy=True)
 
         def apply(V):
-            out = W @ V
-            if c != 0.0:
-                out -= c * V
-            if d != 1.0:
-                out /= d
-            return out
+            return self._apply_X(W, V)
 
         limit = max(self.max_order, 1000)
         if self.method == "chebyshev":
@@ -309,6 +304,15 @@ class TraceLogDet:
                 if np.abs(cur).max() <= SOLVE_TOL * max(np.abs(Y).max(), 1e-300):
                     break
         return Y / (1.0 - rho * c)
+
+    def _apply_X(self, W: sp.csr_matrix, V: np.ndarray) -> np.ndarray:
+        """X V = (W V - c V) / d (C-ordered blocks keep W @ V fast)."""
+        out = W @ V
+        if self._c != 0.0:
+            out -= self._c * V
+        if self._d != 1.0:
+            out /= self._d
+        return out
 
     def _transposed(self) -> sp.csr_matrix:
         if getattr(self, "_WT", None) is None:
@@ -462,13 +466,8 @@ class TraceLogDet:
         chunk = max(1, min(p, int(_BLOCK_BYTES // (8 * 3 * max(n, 1)))))
         cheb = self.method == "chebyshev"
 
-        def apply(V):   # X V = (W V - c V) / d, C-ordered blocks keep W @ V fast
-            out = W @ V
-            if c != 0.0:
-                out -= c * V
-            if d != 1.0:
-                out /= d
-            return out
+        def apply(V):
+            return self._apply_X(W, V)
 
         for s in range(0, p, chunk):
             Z = signs[:, s:s + chunk].astype(float)     # a C-ordered copy
