@@ -328,7 +328,7 @@ class TraceLogDet:
         return self.tr_GtG_estimate(rho)[1]
 
     def gtg_probes(self) -> int:
-        """Probes of the tr(G'G) estimate: at least ``n_probes``, more for smaller n (its
+        r"""Probes of the tr(G'G) estimate: at least ``n_probes``, more for smaller n (its
         relative error falls like :math:`1/\sqrt{np}`), at most :data:`GTG_MAX_PROBES`."""
         return int(max(self.n_probes, min(GTG_MAX_PROBES, np.ceil(GTG_PROBE_BUDGET / self.n))))
 
