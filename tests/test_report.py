@@ -341,7 +341,8 @@ def test_missing_cjk_font_falls_back_to_english(gd, panel, monkeypatch):
     with pytest.warns(CJKFontWarning, match="no installed font with Chinese glyphs"):
         rep = build(panel, gd, indicators=DEFAULT_INDICATORS[:1], lang="zh",
                     permutations=9, n_draws=10)
-    assert any("the figures use English labels" in n for n in rep.notes)
+    assert any(n.startswith("未找到含中文字形的已安装字体") and "图中改用英文标签" in n
+               for n in rep.notes)
     fig = rep.figures["deficit_trends"]
     texts = [t.get_text() for ax in fig.axes for t in [ax.title]]
     assert "TFP" in texts

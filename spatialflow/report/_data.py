@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..exceptions import (DuplicateIdError, EmptyInputError, IdMismatchError, InputError,
                           MissingDataError, format_ids)
+from ._text import join, t
 from .indicators import Indicator, as_indicators
 
 __all__ = ["ReportData", "prepare"]
@@ -77,8 +78,11 @@ def _names(layer, panel, id_col, ids) -> list[str]:
     return out
 
 
-def prepare(panel, layer, *, indicators, id, time, group, core) -> ReportData:
-    """Validate the report's inputs; return copies aligned by id (never by position)."""
+def prepare(panel, layer, *, indicators, id, time, group, core, lang="en") -> ReportData:
+    """Validate the report's inputs; return copies aligned by id (never by position).
+
+    ``lang`` is the language of the notes (errors are always in English).
+    """
     import geopandas as gpd
 
     if not isinstance(panel, pd.DataFrame):
@@ -129,10 +133,14 @@ def prepare(panel, layer, *, indicators, id, time, group, core) -> ReportData:
     notes: list[str] = []
     only_layer = layer.index.difference(data_ids, sort=False)
     if len(only_layer):
-        label = layer["name_en"] if "name_en" in layer.columns else None
-        listed = [f"{i} ({label[i]})" if label is not None else str(i) for i in only_layer]
-        notes.append(f"{len(only_layer)} unit(s) of the layer have no data and are shown "
-                     f"blank on the maps: {format_ids(listed)}.")
+        # Units are named in the report's language when the layer has the names.
+        name_col = next((c for c in (("name_zh", "name_en") if lang == "zh" else ("name_en",))
+                         if c in layer.columns), None)
+        label = layer[name_col] if name_col is not None else None
+        lp, rp = ("（", "）") if lang == "zh" else (" (", ")")
+        listed = [f"{i}{lp}{label[i]}{rp}" if label is not None else str(i) for i in only_layer]
+        notes.append(t("note_layer_no_data", lang, count=len(only_layer),
+                       units=format_ids(listed)))
 
     unit_group = _unit_groups(panel, layer, id=id, group=group, data_ids=data_ids)
     present = list(pd.unique(unit_group))
@@ -168,14 +176,13 @@ def prepare(panel, layer, *, indicators, id, time, group, core) -> ReportData:
             raise MissingDataError(f"indicator {ind.column!r} is missing (all NaN) in every "
                                    "period.")
         if all_nan:
-            notes.append(f"Indicator {ind.column!r} is all missing in period(s) "
-                         f"{', '.join(str(p) for p in all_nan)}: "
-                         "those periods are left out for it (blank in tables, no trend point).")
+            notes.append(t("note_all_missing", lang, column=ind.column,
+                           periods=join(all_nan, lang)))
         partial = by_period[(by_period["sum"] > 0) & (by_period["sum"] < by_period["size"])]
         if len(partial):
-            detail = ", ".join(f"{p}: {int(r['sum'])}" for p, r in partial.iterrows())
-            notes.append(f"Indicator {ind.column!r} has missing values (period: count) "
-                         f"{detail}; group means use the units observed.")
+            colon = "：" if lang == "zh" else ": "
+            detail = join((f"{p}{colon}{int(r['sum'])}" for p, r in partial.iterrows()), lang)
+            notes.append(t("note_some_missing", lang, column=ind.column, detail=detail))
     layer_all = layer.copy()
     layer_all["_group"] = unit_group.reindex(layer_all.index).to_numpy()
     return ReportData(panel=frame, layer=layer_all, indicators=inds, id=id, time=time,

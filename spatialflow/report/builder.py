@@ -118,7 +118,9 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     core : object
         The core group's label in ``group``; every other group is peripheral.
     lang : {"en", "zh"}
-        Language of headings, captions, figure labels and unit / group names. Chinese
+        Language of headings, captions, figure labels, unit / group names and the notes
+        (``Report.notes``; warnings and errors stay in English, and a note that embeds an
+        error's message keeps the message as it is). Chinese
         figures need a font with Chinese glyphs (see ``font``); without one they fall back
         to English labels with a :class:`~spatialflow.exceptions.CJKFontWarning`.
     synthetic : bool
@@ -176,7 +178,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         raise InputError(f"rule must be a ColourRule; a {type(rule).__name__} was given.")
     synthetic = bool(synthetic or getattr(panel, "attrs", {}).get("synthetic", False))
     data = prepare(panel, layer, indicators=indicators, id=id, time=time, group=group,
-                   core=core)
+                   core=core, lang=lang)
     builder = _Builder(data, lang=lang, synthetic=synthetic, source=source, rule=rule,
                        n_draws=n_draws, seed=seed, permutations=permutations)
     return builder.run(w=w, models=dict(models), tests=tests or {}, font=font,
@@ -273,15 +275,14 @@ class _Builder:
             from ..exceptions import IslandWarning
             warnings.simplefilter("ignore", IslandWarning)
             w = build_w(layer, kind="queen", islands="knn")
-        self.notes.append("Weights for the LISA map and the spatial Markov chain: "
-                          "row-standardised queen contiguity, islands attached to their "
-                          "nearest neighbour (pass w= to choose).")
+        self.notes.append(t("note_default_weights", self.lang))
         return w
 
-    def fail(self, message: str) -> None:
-        """A part of the report could not be computed: a note in the report and a warning."""
-        self.notes.append(message)
-        warnings.warn(message, ReportWarning, stacklevel=4)
+    def fail(self, key: str, **values) -> None:
+        """A part of the report could not be computed: a note in the report's language and
+        a warning (in English, like every warning and error of the package)."""
+        self.notes.append(t(key, self.lang, **values))
+        warnings.warn(t(key, "en", **values), ReportWarning, stacklevel=4)
 
     def _section(self, key: str) -> Section:
         for s in self.sections:
@@ -312,8 +313,7 @@ class _Builder:
         if d.is_panel:
             trends = _def.deficit_trends(d, table)
             if trends["slope"].isna().all() and len(d.periods) >= 3:
-                self.notes.append(f"The periods of {d.time!r} are not numeric: no deficit "
-                                  "trends were estimated.")
+                self.notes.append(t("note_periods_not_numeric", self.lang, time=d.time))
             self.add("trends", trends)
             items.append(("table", "trends"))
         self.add("levels", levels)
@@ -394,8 +394,7 @@ class _Builder:
                 markov, spatial = _mon.colour_transitions(d, self.rule, z, w, seed=self.seed)
             except Exception as err:  # noqa: BLE001 - giddy/libpysal raise many kinds
                 # A report must not fail on an optional chain; say what happened.
-                self.fail(f"Colour transitions could not be estimated: "
-                          f"{type(err).__name__}: {err}")
+                self.fail("note_markov_failed", error=f"{type(err).__name__}: {err}")
             else:
                 self.add("markov", markov)
                 self.add("spatial_markov", spatial)
@@ -426,7 +425,7 @@ class _Builder:
     # ------------------------------------------------------- decompositions
     def _decompositions(self):
         d = self.d
-        tabs = _dec.inequality_tables(d, self.notes)
+        tabs = _dec.inequality_tables(d, self.notes, lang=self.lang)
         items = self._section_items("decomposition")
         for key in ("dagum", "dagum_pairs", "dagum_groups", "theil"):
             if len(tabs[key]):
@@ -462,14 +461,14 @@ class _Builder:
             return
         d = self.d
         items = self._section_items("models")
-        self.add("models_fit", _mt.fit_table(models, self.notes))
+        self.add("models_fit", _mt.fit_table(models, self.notes, lang=self.lang))
         items.append(("table", "models_fit"))
-        comp = _mt.comparison_table(models, self.notes)
+        comp = _mt.comparison_table(models, self.notes, lang=self.lang)
         if comp is not None:
             self.add("models_compare", comp)
             items.append(("table", "models_compare"))
         eff = _mt.effects_tables(models, d.unit_group, d.core, n_draws=self.n_draws,
-                                 seed=self.seed, notes=self.notes)
+                                 seed=self.seed, notes=self.notes, lang=self.lang)
         self.effects = eff
         sp_items = self._section_items("spillovers")
         if eff:
@@ -506,21 +505,19 @@ class _Builder:
             variables = [v for v in res.exog_names if v != "Intercept"]
             missing = [v for v in [outcome, *variables] if v not in d.panel.columns]
             if missing:
-                self.notes.append(f"Counterfactual for model {label!r} not computed: "
-                                  f"{missing} are not columns of the panel.")
+                self.notes.append(t("note_cf_columns", self.lang, label=label, missing=missing))
                 continue
             ind = directions.get(outcome)
             higher = True if ind is None else ind.higher_is_better
             if ind is None:
-                self.notes.append(f"Counterfactual for model {label!r}: its outcome {outcome!r} "
-                                  "is not a declared indicator; higher is taken as better.")
+                self.notes.append(t("note_cf_outcome", self.lang, label=label, outcome=outcome))
             X = pd.DataFrame({v: d.values(v) for v in variables})
             try:
                 cf = _cf.counterfactual(res, X, d.values(outcome), d.unit_group, core=d.core,
                                         higher_is_better=higher, n_draws=self.n_draws,
                                         seed=self.seed)
             except InputError as err:
-                self.fail(f"Counterfactual for model {label!r} not computed: {err}")
+                self.fail("note_cf_failed", label=label, error=err)
                 continue
             cf.insert(0, "outcome", outcome)
             cf.insert(0, "model", label)
@@ -628,7 +625,7 @@ class _Builder:
                 lm = local_moran(y, as_sparse(self.w, y.index), permutations=self.permutations,
                                  seed=self.seed)
             except InputError as err:
-                self.fail(f"LISA of {ind.column!r} not computed: {err}")
+                self.fail("note_lisa_failed", column=ind.column, error=err)
                 continue
             cluster = np.where(lm["p_sim"] < 0.05, lm["quadrant"], "ns")
             lisa.append(pd.DataFrame({"id": lm.index, "indicator": ind.column,
@@ -663,7 +660,7 @@ class _Builder:
             try:
                 units = res.unit_effects(n_draws=min(self.n_draws, 200), seed=self.seed)
             except InputError as err:
-                self.fail(f"Per-county effects of {head!r} not mapped: {err}")
+                self.fail("note_unit_effects_failed", label=head, error=err)
             else:
                 unit = directions_unit(d, res)
                 shown = units[["id", "variable", "direct", "indirect", "total", "total_se",

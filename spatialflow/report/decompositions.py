@@ -15,15 +15,18 @@ import pandas as pd
 
 from ..measures import dagum_gini, theil
 from ._data import PERIPHERY, ReportData
+from ._text import join, t
 from .deficits import ols_trend
 
 __all__ = ["inequality_tables", "sigma_convergence"]
 
 
-def inequality_tables(data: ReportData, notes: list[str]) -> dict[str, pd.DataFrame]:
+def inequality_tables(data: ReportData, notes: list[str],
+                      lang: str = "en") -> dict[str, pd.DataFrame]:
     """``dagum`` (components and shares), ``dagum_pairs`` (:math:`G_{jh}` and
     :math:`D_{jh}` of every pair), ``dagum_groups`` (within-group Gini, mean, size) and
-    ``theil`` (total, between, within), per indicator and period."""
+    ``theil`` (total, between, within), per indicator and period. An indicator left out in
+    a period is named in ``notes`` (in ``lang``)."""
     dag, pairs, groups, th = [], [], [], []
     for ind in data.indicators:
         skipped = []
@@ -54,8 +57,8 @@ def inequality_tables(data: ReportData, notes: list[str]) -> dict[str, pd.DataFr
             th.append({"indicator": ind.column, "period": period,
                        **tt.to_frame().iloc[0].to_dict()})
         if skipped:
-            notes.append(f"Dagum Gini and Theil of {ind.column!r} are not computed for period(s) "
-                         f"{', '.join(str(p) for p in skipped)}: they need non-negative values with a positive sum.")
+            notes.append(t("note_inequality_skipped", lang, column=ind.column,
+                           periods=join(skipped, lang)))
     return {"dagum": pd.DataFrame(dag), "dagum_pairs": pd.DataFrame(pairs),
             "dagum_groups": pd.DataFrame(groups), "theil": pd.DataFrame(th)}
 

@@ -16,6 +16,7 @@ from os import PathLike
 from pathlib import Path
 
 from ..exceptions import CJKFontWarning, InputError
+from ._text import join, t
 
 __all__ = ["find_cjk_font", "figure_fonts", "resolve_lang", "CJK_FAMILIES"]
 
@@ -82,17 +83,17 @@ def resolve_lang(lang: str, font=None) -> tuple[str, str | None, str | None]:
     """(figure language, CJK family, note) for the report's figures.
 
     With ``lang="zh"`` and no CJK font installed, the figures fall back to English labels
-    with a :class:`CJKFontWarning` (and the returned note says so in the report).
+    with a :class:`CJKFontWarning` (in English) and the returned note says so in Chinese,
+    for the report's notes.
     """
     if lang != "zh":
         return lang, None, None
     family = find_cjk_font(font)
     if family is None:
-        message = ("no installed font with Chinese glyphs was found (tried "
-                   f"{', '.join(CJK_FAMILIES[:6])}, ...): the figures use English labels. "
-                   "Install one (e.g. Debian's fonts-noto-cjk) or pass font='/path/to/font.ttf'.")
-        warnings.warn(message, CJKFontWarning, stacklevel=3)
-        return "en", None, message
+        tried = CJK_FAMILIES[:6]
+        warnings.warn(t("note_no_cjk_font", "en", tried=join(tried, "en")), CJKFontWarning,
+                      stacklevel=3)
+        return "en", None, t("note_no_cjk_font", lang, tried=join(tried, lang))
     return "zh", family, None
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from ..exceptions import SpatialflowError
 from ._data import PERIPHERY
 from ._tables import format_value
+from ._text import t
 
 __all__ = ["fit_table", "comparison_table", "effects_tables", "robustness_table", "headline"]
 
@@ -28,18 +29,17 @@ def headline(models: dict) -> str | None:
     return next(iter(models), None)
 
 
-def fit_table(models: dict, notes: list[str]) -> pd.DataFrame:
+def fit_table(models: dict, notes: list[str], lang: str = "en") -> pd.DataFrame:
     """One row per model: kind, outcome, n, T, log-likelihood, AIC, BIC, spatial parameter,
-    converged and at-bound flags."""
+    converged and at-bound flags (a model not converged or at a bound: a note in ``lang``)."""
     rows = []
     for label, res in models.items():
         panel = getattr(res, "panel", None) or {}
         converged = bool(getattr(res, "converged", True))
         if not converged:
-            notes.append(f"Model {label!r} did NOT converge: its numbers are shown, flagged "
-                         "converged = no, and should not be relied on.")
+            notes.append(t("note_not_converged", lang, label=label))
         if getattr(res, "at_bound", False):
-            notes.append(f"Model {label!r}: the spatial parameter is at its admissible bound.")
+            notes.append(t("note_at_bound", lang, label=label))
         rows.append({
             "model": label, "kind": res.kind, "outcome": getattr(res, "endog_name", ""),
             "n": len(res.ids), "T": panel.get("T", 1), "nobs": res.nobs,
@@ -51,14 +51,14 @@ def fit_table(models: dict, notes: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def comparison_table(models: dict, notes: list[str]) -> pd.DataFrame | None:
+def comparison_table(models: dict, notes: list[str], lang: str = "en") -> pd.DataFrame | None:
     """The package's side-by-side comparison (:func:`spatialflow.models.compare`)."""
     from ..models import compare
 
     try:
         table = compare(dict(models)).table
     except SpatialflowError as err:
-        notes.append(f"The model comparison table could not be built: {err}")
+        notes.append(t("note_comparison_failed", lang, error=err))
         return None
     table = table.copy()
     table.index.name = "parameter"
@@ -66,15 +66,13 @@ def comparison_table(models: dict, notes: list[str]) -> pd.DataFrame | None:
 
 
 def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, seed: int,
-                   notes: list[str]) -> dict[str, pd.DataFrame]:
+                   notes: list[str], lang: str = "en") -> dict[str, pd.DataFrame]:
     """``effects`` (direct / indirect / total with SE, p and 95% interval, all models),
     ``blocks_cp`` (core / periphery blocks) and ``blocks_groups`` (group x group blocks)."""
     effects, blocks_cp, blocks_g = [], [], []
     for label, res in models.items():
         if res.kind not in EFFECT_KINDS:
-            notes.append(f"Model {label!r} ({res.kind}) has no spillover effects "
-                         "(coefficients are the marginal effects); it is left out of the "
-                         "effects and block tables.")
+            notes.append(t("note_no_spillovers", lang, label=label, kind=res.kind))
             continue
         try:
             eff = res.effects(n_draws=n_draws, seed=seed)
@@ -83,7 +81,7 @@ def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, s
             bcp = res.effects(n_draws=n_draws, seed=seed, partition=cp)
             bg = res.effects(n_draws=n_draws, seed=seed, partition=labels)
         except SpatialflowError as err:
-            notes.append(f"Effects of model {label!r} could not be computed: {err}")
+            notes.append(t("note_effects_failed", lang, label=label, error=err))
             continue
         # z statistics are effect / se; leaving them out keeps the table readable.
         eff = eff.drop(columns=[c for c in eff.columns if c.endswith("_z")])
