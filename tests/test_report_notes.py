@@ -93,7 +93,7 @@ def test_notes_cover_the_conditions(case):
               "note_no_spillovers": "Model 'OLS · labour' (OLS) has no spillover effects",
               "note_cf_outcome": "Counterfactual for model 'OLS · labour': its outcome",
               "note_cf_failed": "Counterfactual for model 'SDM · queen' not computed",
-              "note_markov_failed": "Colour transitions could not be estimated",
+              "note_markov_subset": "Colour transitions on the",
               "note_default_weights": "Weights for the LISA map",
               "note_periods_not_numeric": "The periods of 'year' are not numeric",
               "no_models": "No fitted model was given"}
@@ -190,3 +190,25 @@ def test_zh_notes_box_in_html(case):
     for note in case["reps"]["zh"].notes:
         assert f"<li>{_html.escape(note)}</li>" in page
     assert "did NOT converge" not in page
+
+
+def test_units_missing_from_the_data_restrict_the_weights(case):
+    """A panel without a unit of the layer (and an indicator with gaps) still gets its colour
+    transitions and LISA: the weights are restricted to the units observed, and a note says
+    so (it used to fail with an id mismatch)."""
+    rep = case["reps"]["en"]
+    n = len(case["gd"])
+    assert "markov" in rep.tables and "spatial_markov" in rep.tables
+    assert not any("could not be estimated" in note for note in rep.notes), rep.notes
+    assert not any(note.startswith("LISA of") and "not computed" in note for note in rep.notes)
+    observed = case["panel"]["code"].nunique()
+    assert observed == n - 1
+    expected = t("note_markov_subset", "en", k=rep.tables["markov"].attrs["units"], n=n)
+    assert expected in rep.notes
+    zh = t("note_markov_subset", "zh", k=rep.tables["markov"].attrs["units"], n=n)
+    assert zh in case["reps"]["zh"].notes
+    if "lisa" in rep.tables:
+        lisa = rep.tables["lisa"]
+        last = case["panel"][case["panel"]["year"] == case["panel"]["year"].max()]
+        for column in lisa["indicator"].unique():
+            assert (lisa["indicator"] == column).sum() == last[column].notna().sum()

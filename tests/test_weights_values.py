@@ -175,3 +175,24 @@ def test_models_name_missing_ids_in_the_data(columbus):
     bad = df.rename(index={"3": None})
     with pytest.raises(MissingDataError, match=r"the data's index has 1 missing id.*\[2\]"):
         sf.SAR(bad["CRIME"], bad[["INC", "HOVAL"]], w)
+
+
+def test_weights_on_a_subset_of_units_is_restricted_and_restandardised():
+    """weights_on: rows and columns of the ids asked for, in their order, standardised by
+    row again (as R's subset.listw); an id the weights do not know is named."""
+    import libpysal
+
+    from spatialflow.exceptions import IdMismatchError
+    from spatialflow.weights.align import as_sparse, weights_on
+    w = libpysal.weights.lat2W(3, 3)
+    w.transform = "r"
+    full = as_sparse(w, w.id_order)
+    ids = [8, 0, 4, 2]                        # a subset, in another order
+    sub = weights_on(w, ids)
+    raw = sp.csr_matrix(full[ids][:, ids]).toarray()
+    rows = raw.sum(axis=1, keepdims=True)
+    expected = np.divide(raw, rows, out=np.zeros_like(raw), where=rows > 0)
+    np.testing.assert_allclose(sub.toarray(), expected, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(weights_on(w, w.id_order).toarray(), full.toarray())
+    with pytest.raises(IdMismatchError, match=r"1 id\(s\) are not units of the weights: \[99\]"):
+        weights_on(w, [0, 99])

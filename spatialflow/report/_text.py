@@ -60,6 +60,12 @@ TEXT = {
                             "declared indicator; higher is taken as better."),
         "note_cf_failed": "Counterfactual for model {label!r} not computed: {error}",
         "note_lisa_failed": "LISA of {column!r} not computed: {error}",
+        "note_lisa_subset": ("LISA of {column!r} on the {k} of {n} units observed in the last "
+                             "period: the weights were restricted to them (and standardised "
+                             "by row again if they were)."),
+        "note_markov_subset": ("Colour transitions on the {k} of {n} units with a colour in "
+                               "every period: the weights were restricted to them (and "
+                               "standardised by row again if they were)."),
         "note_unit_effects_failed": "Per-county effects of {label!r} not mapped: {error}",
         "note_no_cjk_font": ("no installed font with Chinese glyphs was found (tried {tried}, "
                              "...): the figures use English labels. Install one (e.g. Debian's "
@@ -112,6 +118,10 @@ TEXT = {
                             "按“越高越好”处理。"),
         "note_cf_failed": "模型“{label}”的反事实未计算：{error}",
         "note_lisa_failed": "指标“{column}”的LISA未计算：{error}",
+        "note_lisa_subset": ("指标“{column}”的LISA基于最后一期有观测的{k}个单元（共{n}个）计算："
+                             "空间权重限于这些单元（原为行标准化的，重新行标准化）。"),
+        "note_markov_subset": ("颜色转移概率基于各期均有颜色的{k}个单元（共{n}个）估计："
+                               "空间权重限于这些单元（原为行标准化的，重新行标准化）。"),
         "note_unit_effects_failed": "模型“{label}”的分县效应图未绘制：{error}",
         "note_no_cjk_font": ("未找到含中文字形的已安装字体（已尝试 {tried} 等）：图中改用英文标签。"
                              "请安装中文字体（如 Debian 的 fonts-noto-cjk），或传入 "

@@ -398,6 +398,10 @@ class _Builder:
             else:
                 self.add("markov", markov)
                 self.add("spatial_markov", spatial)
+                if markov.attrs["units"] < markov.attrs["weights_units"]:
+                    self.notes.append(t("note_markov_subset", self.lang,
+                                        k=markov.attrs["units"],
+                                        n=markov.attrs["weights_units"]))
                 items += [("table", "markov"), ("table", "spatial_markov")]
                 red = markov[markov["from"] == "red"]
                 if len(red) and int(red["transitions"].iloc[0]) > 0:
@@ -615,18 +619,22 @@ class _Builder:
             maps.append(("figure", key))
         maps.append(("table", "unit_values"))
         # LISA (last period), each indicator on the units observed
-        from ..weights.align import as_sparse
+        from ..weights.align import weights_ids, weights_on
         from .lisa import local_moran
 
         lisa = []
+        n_units = len(weights_ids(self.w))
         for ind in d.indicators:
             y = d.values(ind.column).dropna()
             try:
-                lm = local_moran(y, as_sparse(self.w, y.index), permutations=self.permutations,
+                lm = local_moran(y, weights_on(self.w, y.index), permutations=self.permutations,
                                  seed=self.seed)
             except InputError as err:
                 self.fail("note_lisa_failed", column=ind.column, error=err)
                 continue
+            if len(y) < n_units:
+                self.notes.append(t("note_lisa_subset", self.lang, column=ind.column,
+                                    k=len(y), n=n_units))
             cluster = np.where(lm["p_sim"] < 0.05, lm["quadrant"], "ns")
             lisa.append(pd.DataFrame({"id": lm.index, "indicator": ind.column,
                                       "Is": lm["Is"].to_numpy(), "quadrant": lm["quadrant"].to_numpy(),

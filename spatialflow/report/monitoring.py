@@ -184,7 +184,9 @@ def period_colours(data: ReportData, rule: ColourRule, z: pd.DataFrame) -> pd.Da
     wide = wide.reindex(columns=cols)
     colours = pd.DataFrame({c: rule.colour(wide[c].to_numpy()) for c in cols},
                            index=wide.index).replace("", np.nan)
-    overall = pd.Series(_overall(colours), index=wide.index)
+    # a unit without any indicator in a period has no colour: NaN (not ""), so that the
+    # chains leave it out as they say they do
+    overall = pd.Series(_overall(colours), index=wide.index).replace("", np.nan)
     return overall.unstack("period").reindex(columns=data.periods)
 
 
@@ -256,13 +258,14 @@ def colour_transitions(data: ReportData, rule: ColourRule, z: pd.DataFrame, w, *
     import libpysal
     from giddy.markov import Markov, Spatial_Markov
 
-    from ..weights.align import as_sparse
+    from ..weights.align import weights_ids, weights_on
 
     table = period_colours(data, rule, z).dropna(axis=0, how="any")
     ids = pd.Index(table.index)
     code = {c: k for k, c in enumerate(COLOURS)}
     y = table.apply(lambda c: c.map(code)).to_numpy(dtype=int)
-    S = as_sparse(w, ids)
+    # the chain runs on the units with a colour in every period: W restricted to them
+    S = weights_on(w, ids)
     wobj = libpysal.weights.WSP(S.tocsr(), id_order=list(ids)).to_W(silence_warnings=True)
     with warnings.catch_warnings():
         # giddy warns about classes without transitions; the zero rows are shown as such.
@@ -281,6 +284,7 @@ def colour_transitions(data: ReportData, rule: ColourRule, z: pd.DataFrame, w, *
     spatial = pd.concat(parts, ignore_index=True)
     for frame in (markov, spatial):
         frame.attrs["units"] = len(ids)
+        frame.attrs["weights_units"] = len(weights_ids(w))
     return markov, spatial
 
 

@@ -16,7 +16,7 @@ from ..exceptions import (
     format_ids,
 )
 
-__all__ = ["weights_ids", "as_sparse", "check_weights_values", "check_ids_present"]
+__all__ = ["weights_ids", "as_sparse", "weights_on", "check_weights_values", "check_ids_present"]
 
 
 def check_ids_present(ids: pd.Index, what: str) -> None:
@@ -124,6 +124,34 @@ def as_sparse(w, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
         matrix = matrix[order][:, order]
     matrix.sort_indices()
     return matrix.tocsr()
+
+
+def weights_on(w, ids: Sequence | pd.Index, **options) -> sp.csr_matrix:
+    """The weights restricted to ``ids``, a subset of their units, in the order of ``ids``.
+
+    For statistics computed on the units observed (a variable missing for some units, a
+    panel without some units of the layer): the rows and columns of the other units are
+    dropped and a row-standardised W is standardised again by row (as R's ``subset.listw``
+    and the models' ``missing="drop"``). ``options`` go to :func:`as_sparse`.
+
+    Raises
+    ------
+    IdMismatchError
+        If some ``ids`` are not units of the weights (the message names them).
+    """
+    ids = pd.Index(ids)
+    wids = weights_ids(w)
+    unknown = ids.difference(wids, sort=False)
+    if len(unknown):
+        raise IdMismatchError(f"{len(unknown)} id(s) are not units of the weights: "
+                              f"{format_ids(unknown)}.")
+    full = as_sparse(w, wids, **options)
+    if len(ids) == len(wids):
+        return as_sparse(w, ids, **options)
+    keep = wids.isin(ids)
+    sub = subset_weights(full, keep)
+    order = wids[keep].get_indexer(ids)
+    return sp.csr_matrix(sub[order][:, order])
 
 
 def check_weights_values(matrix, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
