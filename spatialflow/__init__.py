@@ -6,6 +6,9 @@ with effects and their core-periphery split, and the field's measurement toolkit
 from importlib import import_module
 
 __version__ = "0.1.0"
+#: The distribution name on the package registry (``pip install spatialflow-econ``): the
+#: name ``spatialflow`` there is an unrelated project. The import name stays ``spatialflow``.
+DISTRIBUTION = "spatialflow-econ"
 
 __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS", "SpatialResults", "compare", "specification_search",
            "lm_tests", "chow_test", "model_probabilities", "__version__"]

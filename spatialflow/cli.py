@@ -2,13 +2,16 @@
 ``spatialflow layer``.
 
 Input and config errors print one line, ``spatialflow: error: ...``, and exit with status 2
-(``--debug`` shows the traceback); Ctrl-C stops with status 130 and leaves no output folder
-behind (the run writes into a temporary sibling folder, renamed into place at the end).
+(``--debug`` shows the traceback); Ctrl-C stops with status 130, SIGTERM with 143, and
+neither leaves an output folder behind (the run writes into a temporary sibling folder,
+renamed into place at the end).
 """
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from pathlib import Path
 
 __all__ = ["main"]
 
@@ -29,7 +32,9 @@ examples:
 
 
 def _overrides(args) -> dict:
-    return {"output.folder": args.out, "seed": args.seed, "weights.kind": args.weights,
+    # --out is typed in the shell: relative to the current directory, not to the config file
+    out = None if args.out is None else str(Path(args.out).absolute())
+    return {"output.folder": out, "seed": args.seed, "weights.kind": args.weights,
             "effects.n_draws": args.draws, "report.lang": args.lang,
             "output.overwrite": True if args.overwrite else None}
 
@@ -88,6 +93,11 @@ def _check(args) -> int:
 
     p = plan(_plan_args(args))
     print(p.describe())
+    out = Path(p.config.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        # said, not refused: `check` looks at the data, a run decides about the folder
+        print(f"note: the output folder {str(out)!r} exists; `spatialflow run` refuses it "
+              "unless --overwrite, and replaces only a folder it wrote and nobody changed.")
     cov = p.inputs.tables.get("data_coverage")
     if cov is not None:
         print("\ncoverage per period:")
@@ -138,6 +148,15 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every cleanup of a run happens (no partial
+    folder, the old output intact)."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose errors read ``spatialflow: error: ...`` (one line after the usage)."""
 
@@ -150,7 +169,8 @@ def _add_run_options(p, *, with_output=True):
                    help="output folder (default spatialflow-output) [output.folder]")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing output folder, atomically (only one a previous "
-                        "run wrote, with a manifest.json) [output.overwrite]")
+                        "run wrote and nobody changed: its manifest.json's hashes are "
+                        "checked) [output.overwrite]")
     p.add_argument("--seed", type=int, metavar="N", help="random seed (default 0) [seed]")
     p.add_argument("--weights", metavar="KIND",
                    choices=["queen", "rook", "knn", "inverse_distance"],
@@ -213,20 +233,30 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()  # a bare `spatialflow` explains itself and runs nothing
         return 0
+    previous = None
+    if hasattr(signal, "SIGTERM"):
+        try:
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not the main thread: leave signals alone
+            previous = None
     try:
         return args.func(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         if args.debug:
             raise
-        print("spatialflow: interrupted; no output folder was written or changed.",
-              file=sys.stderr)
-        return 130
+        terminated = isinstance(stop, _Terminated)
+        print(f"spatialflow: {'terminated' if terminated else 'interrupted'}; no output "
+              "folder was written or changed.", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else 130
     except (SpatialflowError, OSError) as err:
         if args.debug:
             raise
         message = " ".join(str(err).split())
         print(f"spatialflow: error: {message}", file=sys.stderr)
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

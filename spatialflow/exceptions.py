@@ -273,3 +273,37 @@ class IncomparableModelsError(InputError):
 
 
 __all__ += ["UnderIdentificationError", "IncomparableModelsError"]
+
+
+class ForeignFolderError(OutputExistsError):
+    """An existing output folder is not one spatialflow wrote (no manifest of ours, or its
+    files differ from the hashes the manifest lists): it is never replaced or deleted, even
+    with ``--overwrite``."""
+
+
+class UnreadableFileError(InputError):
+    """A file could not be read as the format its name or the config says (empty, ragged,
+    truncated, wrong encoding, another format); the message names the file and what to do."""
+
+
+class GridTaskError(SpatialflowError, RuntimeError):
+    """A task of a grid raised: the grid stopped. ``index``, ``task`` and ``seed`` (the task's
+    own :class:`numpy.random.SeedSequence`) identify it, ``results`` holds the completed
+    results (``None`` where a task did not complete) and ``__cause__`` the task's error."""
+
+    def __init__(self, message, *, index, task, seed, results):
+        super().__init__(message)
+        self.index = index
+        self.task = task
+        self.seed = seed
+        self.results = results
+
+    def __reduce__(self):
+        return (_grid_task_error, (str(self), self.index, self.task, self.seed, self.results))
+
+
+def _grid_task_error(message, index, task, seed, results):
+    return GridTaskError(message, index=index, task=task, seed=seed, results=results)
+
+
+__all__ += ["ForeignFolderError", "UnreadableFileError", "GridTaskError"]

@@ -69,7 +69,7 @@ def _connect(scheduler, timeout: float):
         if not isinstance(scheduler, str) and type(scheduler).__name__ != "Client":
             raise wrong_type from None
         raise OptionalDependencyError(
-            "running a grid on Dask needs the 'dask' extra: pip install 'spatialflow[dask]'."
+            "running a grid on Dask needs the 'dask' extra: pip install 'spatialflow-econ[dask]'."
         ) from exc
     if isinstance(scheduler, Client):
         return scheduler, False

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatialflow.exceptions import (ConfigError, IdMismatchError, InputError,
-                                    MissingDataError, OutputExistsError)
+from spatialflow.exceptions import (ConfigError, ForeignFolderError, IdMismatchError,
+                                    InputError, MissingDataError, OutputExistsError)
 from spatialflow.pipeline import make_config, plan, run
 from spatialflow.pipeline.output import AtomicFolder
 
@@ -158,14 +158,19 @@ def test_existing_folder_is_refused_unless_overwrite(tmp_path, stub_report):
     with pytest.raises(OutputExistsError, match="exists and is not empty.*--overwrite"):
         run(_small(target))
     # --overwrite never deletes a folder that is not a spatialflow output
-    with pytest.raises(OutputExistsError, match="has no manifest.json.*refusing"):
+    with pytest.raises(ForeignFolderError, match="has no manifest.json written by spatialflow"
+                                                 ".*never replaced"):
         run(_small(target, output={"overwrite": True}))
     assert (target / "notes.txt").read_text() == "mine"
     shutil.rmtree(target)
     run(_small(target))
-    (target / "stale.csv").write_text("from an older run")
+    # a file the run did not write is not deleted, even with --overwrite (issue 27)
+    (target / "mine.csv").write_text("added after the run")
+    with pytest.raises(ForeignFolderError, match=r"not written by spatialflow \['mine.csv'\]"):
+        run(_small(target, seed=3, output={"overwrite": True}))
+    assert (target / "mine.csv").read_text() == "added after the run"
+    (target / "mine.csv").unlink()
     res = run(_small(target, seed=3, output={"overwrite": True}))
-    assert not (target / "stale.csv").exists()
     assert json.loads((target / "manifest.json").read_text())["seed"] == 3
     assert res.folder == target and [p.name for p in tmp_path.iterdir()] == ["out"]
     with pytest.raises(OutputExistsError, match="is a file"):

@@ -100,7 +100,7 @@ def resolve_province(name: str) -> str | None:
     return _ALIASES.get(key) if key else None
 
 _ENV_CACHE = "SPATIALFLOW_CACHE_DIR"
-_INSTALL_HINT = 'pip install "spatialflow[china]"'
+_INSTALL_HINT = 'pip install "spatialflow-econ[china]"'
 
 
 def cache_dir() -> Path:

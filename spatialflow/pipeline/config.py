@@ -310,10 +310,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
                       "Report formats: report.html, report_md/, report_tex/."),
     },
     "output": {
-        "folder": _k(_str, "spatialflow-output", "str", "Output folder (relative to the "
-                     "current directory); written atomically."),
+        "folder": _k(_str, "spatialflow-output", "str", "Output folder, relative to the "
+                     "config file (the command line's --out: to the current directory); "
+                     "written atomically."),
         "overwrite": _k(_bool, False, "bool", "Replace an existing non-empty folder "
-                        "(atomically)."),
+                        "(atomically), only one a previous run wrote and nobody changed (its "
+                        "manifest's hashes are checked)."),
     },
 }
 
@@ -516,7 +518,8 @@ class PipelineConfig:
 
     @property
     def out(self) -> str:
-        return self.output["folder"]
+        """The output folder, relative to the config file's folder (as ``data.path``)."""
+        return str(self.resolve(self.output["folder"]))
 
     def resolve(self, path: str) -> Path:
         """A path of the config, relative to the config file's folder."""

@@ -23,7 +23,7 @@ import pandas as pd
 from ..exceptions import ConfigError, SpatialflowError, format_ids
 from .config import PipelineConfig, make_config
 from .inputs import Inputs, build_weights, prepare_inputs
-from .output import AtomicFolder, check_target, hash_tree, sha256_file
+from .output import GENERATOR, AtomicFolder, hash_tree, sha256_file
 
 __all__ = ["run", "plan", "RunResult", "Plan"]
 
@@ -129,9 +129,9 @@ def _strip_defaults(raw: dict) -> dict:
 def plan(config=None, **overrides) -> Plan:
     """Check the config, the data, the layer join, the weights and every model; fit nothing,
     write nothing. ``overrides`` are ``"section.key"`` values (e.g. ``{"effects.n_draws":
-    200}``), as the command line gives them."""
+    200}``), as the command line gives them. The output folder is not looked at here: a run
+    checks it after the plan, before fitting."""
     config = _config(config, overrides)
-    check_target(config.out, overwrite=config.output["overwrite"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         inputs = prepare_inputs(config)
@@ -182,8 +182,12 @@ def plan(config=None, **overrides) -> Plan:
 
 
 def _versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in _VERSIONED:
+    from .. import __version__
+
+    # The import name, not the distribution's: "spatialflow" on the registry is another
+    # project (ours is DISTRIBUTION), and a source checkout has no installed metadata.
+    out = {"python": platform.python_version(), "spatialflow": __version__}
+    for name in _VERSIONED[1:]:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -496,12 +500,22 @@ def _manifest(p: Plan, tmp: Path, notes) -> dict:
         inputs[label] = {"path": path.as_posix() if not label.startswith("embedded:")
                          else f"spatialflow/datasets/_data/{path.name}",
                          "sha256": sha256_file(path)}
+    from .. import DISTRIBUTION, __version__
+
+    settings = cfg.as_dict()
+    if p.inputs.panel[p.inputs.time].nunique() == 1:
+        # cross-section models: the panel settings did not apply, so they are not recorded
+        settings["models"] = {k: v for k, v in settings["models"].items()
+                              if k not in ("effects", "bias_correction")}
     return {
-        "spatialflow_pipeline": 2,
+        "generator": GENERATOR,
+        "spatialflow_version": __version__,
+        "distribution": DISTRIBUTION,
+        "spatialflow_pipeline": 3,
         "data_notice": p.inputs.notice,
         "synthetic": p.inputs.synthetic,
         "seed": cfg.seed,
-        "config": cfg.as_dict(),
+        "config": settings,
         "config_file": None if cfg.path is None else Path(cfg.path).as_posix(),
         "models": list(p.models),
         "true_parameters": p.inputs.truth,
