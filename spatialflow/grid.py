@@ -37,20 +37,46 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .exceptions import InputError, OptionalDependencyError, SchedulerUnreachableError
+from .exceptions import (GridTaskError, InputError, OptionalDependencyError,
+                         SchedulerUnreachableError)
 
 __all__ = ["run_grid", "monte_carlo", "specification_grid", "task_rngs"]
 
 GridExecutor = Literal["processes", "threads", "serial"]
 
 
-def task_rngs(seed, n_tasks: int) -> list[np.random.Generator]:
-    """One independent generator per task, from ``SeedSequence(seed).spawn(n_tasks)``."""
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _seed_sequences(seed, n_tasks: int) -> list[np.random.SeedSequence]:
     if seed is None:
         raise InputError("a grid needs a seed (an int or a numpy SeedSequence) so that its "
                          "results can be reproduced; None was given.")
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return [np.random.default_rng(child) for child in ss.spawn(int(n_tasks))]
+    if not isinstance(seed, np.random.SeedSequence) and not (_is_int(seed) and seed >= 0):
+        raise InputError(f"seed must be an integer >= 0 or a numpy SeedSequence; {seed!r} "
+                         f"({type(seed).__name__}) was given.")
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
+    return ss.spawn(int(n_tasks))
+
+
+def task_rngs(seed, n_tasks: int) -> list[np.random.Generator]:
+    """One independent generator per task, from ``SeedSequence(seed).spawn(n_tasks)``."""
+    return [np.random.default_rng(child) for child in _seed_sequences(seed, n_tasks)]
+
+
+def _raise_task_error(err: BaseException, index: int, tasks, seeds, out, done: set):
+    """The :class:`GridTaskError` of task ``index``: its seed and the completed results."""
+    results = [out[i] if i in done else None for i in range(len(tasks))]
+    seed = seeds[index]
+    shown = repr(tasks[index])
+    shown = shown if len(shown) <= 200 else shown[:200] + "..."
+    raise GridTaskError(
+        f"grid task {index} ({shown}) raised {type(err).__name__}: {err}. Its "
+        f"generator is numpy.random.default_rng(SeedSequence(entropy={seed.entropy}, "
+        f"spawn_key={seed.spawn_key})); the grid stopped, {len(done)} of {len(tasks)} "
+        "task(s) completed (their results are in this error's .results, None elsewhere).",
+        index=index, task=tasks[index], seed=seed, results=results) from err
 
 
 def _call(fn, task, rng):
@@ -69,7 +95,8 @@ def _connect(scheduler, timeout: float):
         if not isinstance(scheduler, str) and type(scheduler).__name__ != "Client":
             raise wrong_type from None
         raise OptionalDependencyError(
-            "running a grid on Dask needs the 'dask' extra: pip install 'spatialflow-econ[dask]'."
+            "running a grid on Dask needs the 'dask' extra: "
+            "pip install 'spatialflow-econ[dask]'."
         ) from exc
     if isinstance(scheduler, Client):
         return scheduler, False
@@ -124,6 +151,10 @@ def run_grid(fn: Callable[[Any, np.random.Generator], Any], tasks: Sequence, *, 
     ------
     SchedulerUnreachableError
         When ``scheduler`` is an address that does not answer within ``timeout``.
+    GridTaskError
+        When a task raises: the grid stops (tasks not yet started are cancelled) and the
+        error gives the task's index, the task, its ``SeedSequence`` (``.seed``) and the
+        results of the completed tasks (``.results``); the task's own error is its cause.
 
     Examples
     --------
@@ -141,49 +172,82 @@ def run_grid(fn: Callable[[Any, np.random.Generator], Any], tasks: Sequence, *, 
                          f"{executor!r} was given.")
     if timeout is None or not timeout > 0:
         raise InputError(f"timeout must be a positive number of seconds; {timeout!r} was given.")
-    rngs = task_rngs(seed, len(tasks))
+    if max_workers is not None and not (_is_int(max_workers) and max_workers >= 1):
+        # 0 would silently mean "all CPUs"
+        raise InputError(f"max_workers must be an integer >= 1 (or None: the CPU count); "
+                         f"{max_workers!r} was given.")
+    seeds = _seed_sequences(seed, len(tasks))
+    rngs = [np.random.default_rng(s) for s in seeds]
     if not tasks:
         return []
     if scheduler is not None:
-        return _run_dask(fn, tasks, rngs, scheduler, timeout, progress, desc)
+        return _run_dask(fn, tasks, rngs, seeds, scheduler, timeout, progress, desc)
     if executor == "serial":
         out = []
         with _progress(len(tasks), progress, desc) as bar:
-            for task, rng in zip(tasks, rngs):
-                out.append(fn(task, rng))
+            for i, (task, rng) in enumerate(zip(tasks, rngs)):
+                try:
+                    out.append(fn(task, rng))
+                except Exception as err:  # noqa: BLE001 - any task error stops the grid
+                    _raise_task_error(err, i, tasks, seeds, out, set(range(i)))
                 bar.update()
         return out
-    workers = max_workers or os.cpu_count() or 1
+    workers = int(max_workers or os.cpu_count() or 1)
     pool: Executor = (ProcessPoolExecutor(max_workers=workers) if executor == "processes"
                       else ThreadPoolExecutor(max_workers=workers))
-    with pool:
+    try:
         futures = {pool.submit(_call, fn, task, rng): i
                    for i, (task, rng) in enumerate(zip(tasks, rngs))}
-        return _collect(futures, len(tasks), progress, desc)
+        return _collect(futures, tasks, seeds, progress, desc)
+    finally:
+        # after a failure (or Ctrl-C) the tasks not yet started are cancelled, not run
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _collect(futures: dict, total: int, progress: bool, desc: str) -> list:
-    out: list = [None] * total
+def _collect(futures: dict, tasks, seeds, progress: bool, desc: str) -> list:
+    out: list = [None] * len(tasks)
+    completed: set = set()
     pending = set(futures)
-    with _progress(total, progress, desc) as bar:
+    with _progress(len(tasks), progress, desc) as bar:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            failed = []
             for f in done:
-                out[futures[f]] = f.result()
-                bar.update()
+                if f.exception() is None:
+                    out[futures[f]] = f.result()
+                    completed.add(futures[f])
+                    bar.update()
+                else:
+                    failed.append(f)
+            if failed:
+                for f in pending:
+                    f.cancel()
+                # the tasks already running finish; their results are kept too
+                for f in wait(pending).done:
+                    if not f.cancelled() and f.exception() is None:
+                        out[futures[f]] = f.result()
+                        completed.add(futures[f])
+                first = min(failed, key=lambda f: futures[f])
+                _raise_task_error(first.exception(), futures[first], tasks, seeds, out, completed)
     return out
 
 
-def _run_dask(fn, tasks, rngs, scheduler, timeout, progress, desc) -> list:
+def _run_dask(fn, tasks, rngs, seeds, scheduler, timeout, progress, desc) -> list:
     client, owned = _connect(scheduler, timeout)
     from distributed import as_completed  # importable once _connect has succeeded
     try:
         futures = client.map(_call, [fn] * len(tasks), tasks, rngs, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         out: list = [None] * len(tasks)
+        completed: set = set()
         with _progress(len(tasks), progress, desc) as bar:
             for f in as_completed(futures):
-                out[index[f.key]] = f.result()
+                i = index[f.key]
+                if f.status == "error":
+                    client.cancel([g for g in futures if g.status == "pending"])
+                    _raise_task_error(f.exception(), i, tasks, seeds, out, completed)
+                out[i] = f.result()
+                completed.add(i)
                 bar.update()
         return out
     finally:
@@ -198,7 +262,8 @@ def monte_carlo(fn: Callable[[Any, np.random.Generator], Mapping], n_reps: int, 
     ``fn`` returns a mapping (e.g. ``{"rho": ..., "direct_x": ...}``); the result is a
     DataFrame indexed by ``rep`` with those columns. Options as in :func:`run_grid`.
     """
-    if int(n_reps) < 1:
+    if not _is_int(n_reps) or n_reps < 1:
+        # int(2.7) would silently run 2 replications
         raise InputError(f"n_reps must be a positive integer; {n_reps!r} was given.")
     rows = run_grid(_Replicate(fn), [(design, r) for r in range(int(n_reps))], seed=seed,
                     desc=options.pop("desc", "monte carlo"), **options)

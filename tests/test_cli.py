@@ -140,22 +140,93 @@ def test_subprocess_error_line_and_exit_status(tmp_path):
                    "string; 3 (int) was given.\n")
 
 
+# The signal tests hold the run at a known point instead of racing it: the child process
+# replaces the report step by one that prints a line and waits, so the signal always arrives
+# while the run is writing its temporary folder (never after a fast run has finished).
+_HELD_RUN = """
+import sys, time
+import spatialflow.pipeline.runner as runner
+
+def held(*args, **kwargs):
+    print("spatialflow-test: holding in the report step", file=sys.stderr, flush=True)
+    time.sleep(600)
+    raise SystemExit("spatialflow-test: no signal came")
+
+runner._report = held
+from spatialflow.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+_SMALL = '[models]\nkinds = ["SAR"]\noutcomes = ["income_gap"]\n[effects]\nn_draws = 5\n'
+
+
+def _held(tmp_path, *args):
+    """Start a run that stops in its report step; return it once it is there."""
+    (tmp_path / "small.toml").write_text(_SMALL, encoding="utf-8")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", _HELD_RUN, "run", "--config", "small.toml",
+                             *args], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    seen = ""
+    for line in proc.stderr:          # ends at the marker, or when the process ends
+        seen += line
+        if line.startswith("spatialflow-test: holding"):
+            break
+    assert proc.poll() is None, ("the run ended before its report step", seen)
+    partial = [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    assert len(partial) == 1 and (partial[0] / ".spatialflow-partial.json").is_file(), seen
+    return proc, partial[0]
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigint_stops_cleanly_without_a_half_written_folder(tmp_path):
-    proc = _cli("run", "--out", "out", cwd=tmp_path)
-    # wait until the run has started working (its plan is printed before fitting)
-    deadline = time.time() + 300
-    seen = ""
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        seen += line
-        if line.startswith("output:") or not line:
-            break
+    proc, _ = _held(tmp_path, "--out", "out")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 130, (seen, err)
+    assert proc.returncode == 130, err
     assert "interrupted; no output folder was written or changed" in err
-    assert list(tmp_path.iterdir()) == []  # neither the folder nor a partial sibling
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.toml"]  # no folder, no partial
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_is_handled_like_sigint_and_keeps_the_old_output(tmp_path, stub_report):
+    assert main(["run", "--config", str(_write_small(tmp_path)), "--out",
+                 str(tmp_path / "out"), "--quiet", "--draws", "5"]) == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    proc, _ = _held(tmp_path, "--out", "out", "--overwrite")
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 143, err
+    assert "terminated; no output folder was written or changed" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.toml"]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_the_partial_folder_of_a_killed_run_is_removed_by_the_next_run(tmp_path, stub_report):
+    proc, partial = _held(tmp_path, "--out", "out")
+    proc.kill()                                    # kill -9: no cleanup can run
+    proc.communicate(timeout=300)
+    assert partial.is_dir()                        # left behind, marked as ours
+    assert main(["run", "--config", str(tmp_path / "small.toml"), "--out",
+                 str(tmp_path / "out"), "--quiet"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.toml"]
+
+
+@pytest.fixture
+def stub_report(monkeypatch):
+    """The in-process runs of these tests are about folders, not about the report."""
+    import spatialflow.pipeline.runner as runner
+
+    class Stub:
+        def to_html(self, path):
+            Path(path).write_text("<html>stub</html>", encoding="utf-8")
+
+    monkeypatch.setattr(runner, "_report", lambda *a, **k: Stub())
+
+
+def _write_small(tmp_path):
+    (tmp_path / "small.toml").write_text(_SMALL, encoding="utf-8")
+    return tmp_path / "small.toml"
 
 
 def test_readme_config_fragment_is_a_valid_config():

@@ -39,6 +39,7 @@ from ..exceptions import (
     MissingDataError,
     OptionalDependencyError,
     PanelError,
+    UnreadableFileError,
     format_ids,
 )
 
@@ -139,11 +140,12 @@ def read_table(source, *, sheet=None, encoding: str | None = None) -> tuple[pd.D
         raise InputError(f"sheet={sheet!r} applies to Excel files; {str(path)!r} is {kind}.")
     if kind in ("csv", "tsv"):
         sep = "\t" if kind == "tsv" else ","
+        _check_encoding(encoding)
         tried = [encoding] if encoding else ["utf-8-sig", "gb18030"]
         for enc in tried:
             try:
-                frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep,
-                                    encoding=enc)
+                frame = read_csv_file(path, what="data file", dtype=str, keep_default_na=False,
+                                      sep=sep, encoding=enc)
             except UnicodeDecodeError as err:
                 if enc == tried[-1]:
                     raise InputError(f"data file {str(path)!r} could not be decoded as "
@@ -159,13 +161,74 @@ def read_table(source, *, sheet=None, encoding: str | None = None) -> tuple[pd.D
         except ImportError as err:  # pragma: no cover - openpyxl is a dependency
             raise OptionalDependencyError("reading Excel files needs openpyxl "
                                           "(pip install openpyxl).") from err
+        import zipfile
+        if path.stat().st_size == 0:
+            raise UnreadableFileError(f"data file {str(path)!r} is empty (0 bytes); save the "
+                                      "workbook again from Excel.")
         try:
             frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+        except (zipfile.BadZipFile, KeyError, EOFError, ImportError) as err:
+            # .xlsx is a zip archive: a truncated copy, a renamed CSV or an old .xls land here
+            raise UnreadableFileError(
+                f"data file {str(path)!r} is not a readable Excel workbook "
+                f"({type(err).__name__}: {err}): the file is truncated or not an .xlsx "
+                "workbook; save it again from Excel as .xlsx, or export it as CSV.") from err
         except ValueError as err:
             raise InputError(f"data file {str(path)!r}: {err}") from err
     else:
-        frame = pd.read_parquet(path)
+        import pyarrow
+        try:
+            frame = pd.read_parquet(path)
+        except (pyarrow.ArrowException, OSError, ValueError) as err:
+            raise UnreadableFileError(
+                f"data file {str(path)!r} is not a readable Parquet file "
+                f"({type(err).__name__}: {err}); if it is really a CSV or an Excel file, give "
+                "it the matching extension (.csv, .xlsx), else write it again.") from err
     return frame, str(path), notes
+
+
+def _check_encoding(encoding) -> None:
+    """Refuse an unknown encoding name up front (pandas would raise a bare LookupError)."""
+    if encoding is None:
+        return
+    import codecs
+    try:
+        if not isinstance(encoding, str):
+            raise LookupError(encoding)
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(f"encoding must be a known text encoding such as 'utf-8', 'gbk' or "
+                         f"'gb18030' (or left out: UTF-8, then GB18030); {encoding!r} was "
+                         "given.") from None
+
+
+def read_csv_file(path, *, what: str = "file", **options) -> pd.DataFrame:
+    """``pandas.read_csv`` whose failures are :class:`UnreadableFileError` naming the file and
+    the line (an empty file, a ragged row); a ``UnicodeDecodeError`` passes through, for the
+    caller's encoding fallback."""
+    path = Path(path)
+    where = f"{what} {str(path)!r}"
+    if path.is_file() and path.stat().st_size == 0:
+        raise UnreadableFileError(f"{where} is empty (0 bytes); export the table again (a "
+                                  "header line, then one line per row).")
+    try:
+        return pd.read_csv(path, **options)
+    except UnicodeDecodeError:
+        raise
+    except pd.errors.EmptyDataError as err:
+        raise UnreadableFileError(f"{where} has no header line and no data ({err}); export "
+                                  "the table again.") from err
+    except pd.errors.ParserError as err:
+        import re
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        if m:
+            expected, line, saw = m.groups()
+            raise UnreadableFileError(
+                f"{where}: line {line} has {saw} fields where the header has {expected} (a "
+                "stray separator, or a cell holding a comma without quotes); fix that line, "
+                "or quote the cell (\"1,234\").") from err
+        raise UnreadableFileError(f"{where} could not be parsed as CSV ({err}); check the "
+                                  "separator and quoting.") from err
 
 
 def _closest(word, candidates, n=3) -> list:
@@ -269,7 +332,8 @@ def _crosswalk(crosswalk) -> dict:
         path = Path(crosswalk)
         if not path.is_file():
             raise InputError(f"crosswalk file {str(path)!r} does not exist.")
-        crosswalk = pd.read_csv(path, dtype=str, keep_default_na=False)
+        crosswalk = read_csv_file(path, what="crosswalk file", dtype=str,
+                                  keep_default_na=False)
     if isinstance(crosswalk, pd.DataFrame):
         if not {"old", "new"} <= set(crosswalk.columns):
             raise InputError("a crosswalk table needs columns 'old' and 'new' (old code -> "
@@ -472,6 +536,8 @@ def read_county_panel(
                          f"(periods {sorted(frame.loc[~keep, time].unique().tolist())}).")
         frame, row_of = frame.loc[keep], row_of[keep]
 
+    _check_stray_periods(frame, id=id, time=time, row_of=row_of)
+
     dup = frame.duplicated([id, time], keep=False)
     if dup.any():
         groups = frame.loc[dup].groupby([id, time]).groups
@@ -517,6 +583,62 @@ def read_county_panel(
                          expected=None if layer_ids is None else len(layer_ids))
     return CountyPanel(data=data, id=id, time=time, numeric=tuple(numeric), coverage=coverage,
                        missing=missing, notes=tuple(notes), source=src)
+
+
+def _check_stray_periods(frame, *, id, time, row_of) -> None:
+    """Refuse a period observed for few units and far outside the others: a typo such as
+    20199 for 2019, which would otherwise become a period of its own (and a grid of 18,000
+    periods to anything that fills gaps between the first and the last).
+
+    A period is *stray* when it has fewer than half the units of the fullest period, and
+    either has another number of digits than every well-observed period or lies more than
+    ``max(5 * span, 50)`` periods outside their range (``span`` = last - first of the
+    well-observed periods).
+    """
+    units = frame.groupby(time)[id].nunique()
+    if len(units) < 2:
+        return
+    dense = units.index[units >= 0.5 * units.max()]
+    lo, hi = int(dense.min()), int(dense.max())
+    reach = max(5 * (hi - lo), 50)
+    digits = {len(str(abs(int(t)))) for t in dense}
+    stray = [int(t) for t in units.index[units < 0.5 * units.max()]
+             if len(str(abs(int(t)))) not in digits or t < lo - reach or t > hi + reach]
+    if not stray:
+        return
+    observed = frame.groupby(id)[time].agg(set)
+    dense_set = {int(d) for d in dense}
+    shown = []
+    for t in stray:
+        rows = frame.index[frame[time] == t]
+        parts = []
+        for r in rows[:5]:
+            # the likely intended period: one keystroke away, preferably one this unit lacks
+            near = [d for d in sorted(dense_set) if _one_edit(str(t), str(d))]
+            lacking = sorted(dense_set - observed[frame.at[r, id]])
+            guess = [d for d in near if d in lacking] or near or (
+                lacking if len(lacking) == 1 else [])
+            hint = f" ({' or '.join(map(str, guess))}?)" if guess else ""
+            parts.append(f"{_lines([r], row_of)[1:-1]} ({id}={frame.at[r, id]!r}){hint}")
+        more = f"; ... ({len(rows) - 5} more)" if len(rows) > 5 else ""
+        shown.append(f"{t} at {'; '.join(parts)}{more}")
+    raise PanelError(
+        f"the time column {time!r} has period(s) far outside the others ({lo}..{hi}, observed "
+        f"for most units): {'; '.join(shown)}. This is almost certainly a typo: correct the "
+        "cell; if the period is real, keep the periods you want with years = [first, last] "
+        "(config key data.years).")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``a`` becomes ``b`` by one inserted, deleted, replaced or swapped character."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _lines(index, row_of) -> str:
@@ -696,13 +818,18 @@ def handle_missing(
     report_rows = []
     if not block.isna().any().any():
         return full.reset_index(), _report(report_rows)
-    cells = [(i, t, c) for (i, t), row in block.iterrows() for c in columns if pd.isna(row[c])]
+    # vectorised: the grid can be large (units x periods), a Python loop over it is not
+    flags = block.isna().stack()
+    cells = list(flags.index[flags.to_numpy()])
     if policy == "raise":
-        shown = [f"({i}, {t}, {c!r})" + (" [no row]" if (i, t) in added else "")
-                 for i, t, c in cells]
+        added = set(added)
+        shown = format_ids([f"({i}, {t}, {c!r})" + (" [no row]" if (i, t) in added else "")
+                            for i, t, c in cells[:25]])
+        if len(cells) > 25:
+            shown = f"{shown[:-1]}, ... ({len(cells) - 25} more)]"
         raise MissingDataError(
             f"{len(cells)} missing cell(s) (id, {time}, column) in the columns the run uses: "
-            f"{format_ids(shown, limit=25)}. Fill them in the data, or choose missing = "
+            f"{shown}. Fill them in the data, or choose missing = "
             "\"drop-units\" (drop these units) or \"interpolate\" (linear in time, interior "
             "gaps only).")
     if policy == "drop-units":

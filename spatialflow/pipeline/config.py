@@ -648,11 +648,19 @@ def load_config(path, **overrides) -> PipelineConfig:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {str(path)!r} does not exist.")
-    with open(path, "rb") as fh:
-        try:
-            values = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"config file {str(path)!r} is not valid TOML: {err}.") from err
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # e.g. a config saved as GBK by a Chinese Windows editor: TOML is UTF-8 only
+        line = raw[:err.start].count(b"\n") + 1
+        raise ConfigError(f"config file {str(path)!r} is not UTF-8 text (byte "
+                          f"0x{raw[err.start]:02x} on line {line}; GBK, as some Windows "
+                          "editors save Chinese, is not TOML): save it again as UTF-8.") from None
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {err}.") from err
     values = apply_overrides(values, overrides)
     return make_config(values, base=path.parent, path=path)
 

@@ -253,9 +253,15 @@ def prepare_inputs(config: PipelineConfig) -> Inputs:
     files = {"data": path, **files}
     notes = list(panel.notes)
     ids = panel.ids
+    # The grid is the periods observed (never range(first, last): a typo such as 20199 would
+    # make it 18,000 periods long); a period absent for every unit is said in the notes.
+    periods = panel.periods
+    steps = sorted(set(np.diff(periods).tolist()))
+    if len(steps) > 1:
+        notes.append(f"the periods are not evenly spaced ({format_ids(periods, limit=40)}); "
+                     "the models take them in this order as consecutive.")
     frame, report = handle_missing(panel, numeric, policy=d["missing"], ids=ids,
-                                   periods=list(range(min(panel.periods),
-                                                      max(panel.periods) + 1)))
+                                   periods=periods)
     if len(report):
         acted = report["action"].value_counts().to_dict()
         notes.append(f"missing cells ({d['missing']}): {acted}; see missing_cells.csv.")
@@ -367,7 +373,8 @@ def _read_weights_file(path: Path, ids: pd.Index, transform):
         w = libpysal.io.open(str(path)).read()
         graph = Graph.from_W(w)
     elif suffix == ".csv":
-        edges = pd.read_csv(path, dtype={"focal": str, "neighbor": str})
+        from ..datasets.reader import read_csv_file
+        edges = read_csv_file(path, what="edge-list file", dtype={"focal": str, "neighbor": str})
         need = {"focal", "neighbor"}
         if not need <= set(edges.columns):
             raise InputError(f"edge-list file {str(path)!r} needs columns focal, neighbor "
