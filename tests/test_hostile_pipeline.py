@@ -405,3 +405,19 @@ def test_manifest_records_the_version_and_only_the_settings_that_applied(tmp_pat
     assert "effects" not in cross["config"]["models"]
     assert "bias_correction" not in cross["config"]["models"]
     assert cross["config"]["models"]["kinds"] == ["SAR"]
+
+
+# ----------------------------------------------------------------------------- packaging
+def test_one_version_in_the_package_the_citation_and_the_changelog():
+    import re
+
+    import spatialflow
+
+    cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert cff.startswith("cff-version: 1.2.0\n")
+    assert re.search(r'^version: "([^"]+)"$', cff, re.M).group(1) == spatialflow.__version__
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [Unreleased]" in changelog and f"## [{spatialflow.__version__}]" in changelog
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'name = "spatialflow-econ"' in pyproject and spatialflow.DISTRIBUTION in pyproject
+    assert 'version = { attr = "spatialflow.__version__" }' in pyproject
