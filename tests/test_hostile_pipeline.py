@@ -340,6 +340,34 @@ def test_a_kill_between_the_renames_restores_the_previous_output(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_ctrl_c_during_the_renames_waits_until_they_are_done(tmp_path, monkeypatch):
+    import signal
+
+    import spatialflow.pipeline.output as output
+    from spatialflow.pipeline.output import sha256_file
+
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "a.txt").write_text("old")
+    (target / "manifest.json").write_text(json.dumps(
+        {"generator": "spatialflow", "outputs": {"a.txt": sha256_file(target / "a.txt")}}))
+    real_replace = os.replace
+    calls = []
+
+    def interrupted_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGINT)   # arrives between the two renames
+        real_replace(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", interrupted_replace)
+    with pytest.raises(KeyboardInterrupt):
+        with AtomicFolder(target, overwrite=True) as tmp:
+            (tmp / "a.txt").write_text("new")
+    assert len(calls) == 2 and (target / "a.txt").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 def test_output_folder_mode_follows_the_umask(tmp_path):
     previous = os.umask(0o022)
     try:
