@@ -187,10 +187,17 @@ def test_sigint_stops_cleanly_without_a_half_written_folder(tmp_path):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_sigterm_is_handled_like_sigint_and_keeps_the_old_output(tmp_path, stub_report):
-    assert main(["run", "--config", str(_write_small(tmp_path)), "--out",
-                 str(tmp_path / "out"), "--quiet", "--draws", "5"]) == 0
-    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+def test_sigterm_is_handled_like_sigint_and_keeps_the_old_output(tmp_path):
+    import json
+
+    from spatialflow.pipeline.output import sha256_file
+
+    old = tmp_path / "out"          # an earlier run's output (a manifest with its hashes)
+    old.mkdir()
+    (old / "report.html").write_text("<html>the earlier run</html>", encoding="utf-8")
+    (old / "manifest.json").write_text(json.dumps({"generator": "spatialflow", "outputs": {
+        "report.html": sha256_file(old / "report.html")}}), encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in old.iterdir()}
     proc, _ = _held(tmp_path, "--out", "out", "--overwrite")
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=300)
@@ -221,11 +228,6 @@ def stub_report(monkeypatch):
             Path(path).write_text("<html>stub</html>", encoding="utf-8")
 
     monkeypatch.setattr(runner, "_report", lambda *a, **k: Stub())
-
-
-def _write_small(tmp_path):
-    (tmp_path / "small.toml").write_text(_SMALL, encoding="utf-8")
-    return tmp_path / "small.toml"
 
 
 def test_readme_config_fragment_is_a_valid_config():
