@@ -255,11 +255,13 @@ def test_a_failing_task_stops_the_grid_and_keeps_the_completed_results():
     from spatialflow.grid import run_grid, task_rngs
 
     expected = [float(t + r.standard_normal()) for t, r in zip(range(3), task_rngs(9, 30))]
+    tasks = list(range(30))
     _RAN.clear()
     with pytest.raises(GridTaskError, match=r"grid task 2 \(2\) raised ValueError: task two is "
                                             r"broken.*SeedSequence\(entropy=9, spawn_key=\(2,\)\)"
                                             r".*2 of 30 task\(s\) completed") as info:
-        run_grid(_counted, range(30), seed=9, executor="serial", progress=False)
+        run_grid(_counted, tasks, seed=9, executor="serial", progress=False)
+    assert tasks == list(range(30))                # the caller's list is not touched
     err = info.value
     assert _RAN == [0, 1, 2]                       # serial: nothing after the failure ran
     assert (err.index, err.task) == (2, 2) and isinstance(err.__cause__, ValueError)
@@ -276,6 +278,23 @@ def test_a_failing_task_stops_the_grid_and_keeps_the_completed_results():
         run_grid(_fails_at_two, range(6), seed=9, executor="processes", max_workers=1,
                  progress=False)
     assert info.value.index == 2 and info.value.results[:2] == expected[:2]
+
+
+def test_a_failing_task_on_dask_is_the_same_error():
+    distributed = pytest.importorskip("distributed")
+    from spatialflow.grid import run_grid, task_rngs
+
+    expected = [float(t + r.standard_normal()) for t, r in zip(range(4), task_rngs(9, 4))]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            with pytest.raises(GridTaskError, match="grid task 2") as info:
+                run_grid(_fails_at_two, range(4), seed=9, scheduler=client, progress=False)
+    err = info.value
+    assert err.index == 2 and isinstance(err.__cause__, ValueError)
+    done = [i for i, r in enumerate(err.results) if r is not None]
+    # Dask runs in its own order: whatever completed is kept, with its own seed's value
+    assert 2 not in done and all(err.results[i] == expected[i] for i in done)
 
 
 def test_grid_arguments_are_checked():
