@@ -221,7 +221,7 @@ def test_a_gbk_config_is_named(tmp_path, capsys):
     assert config.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["run.toml"]
 
 
-def test_an_empty_crosswalk_and_edge_list_are_named(tmp_path):
+def test_an_empty_crosswalk_edge_list_and_gal_file_are_named(tmp_path):
     from spatialflow.datasets import load_guangdong_counties
     from spatialflow.datasets.reader import _crosswalk
     from spatialflow.pipeline.inputs import build_weights
@@ -232,6 +232,10 @@ def test_an_empty_crosswalk_and_edge_list_are_named(tmp_path):
     (tmp_path / "edges.csv").write_text("focal,neighbor\n440103,440104\n440104,440103,1,2\n")
     cfg = make_config({"weights": [{"kind": "file", "path": "edges.csv"}]}, base=tmp_path)
     with pytest.raises(UnreadableFileError, match=r"edge-list file .* line 3 has 4 fields"):
+        build_weights(cfg, load_guangdong_counties())
+    (tmp_path / "w.gal").write_bytes(b"")
+    cfg = make_config({"weights": [{"kind": "file", "path": "w.gal"}]}, base=tmp_path)
+    with pytest.raises(UnreadableFileError, match=r"w.gal' is not a readable GAL file"):
         build_weights(cfg, load_guangdong_counties())
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ConfigError, InputError, format_ids
+from ..exceptions import ConfigError, InputError, UnreadableFileError, format_ids
 from .config import PipelineConfig
 
 __all__ = ["Inputs", "prepare_inputs", "build_weights"]
@@ -370,7 +370,13 @@ def _read_weights_file(path: Path, ids: pd.Index, transform):
     suffix = path.suffix.lower()
     if suffix == ".gal":
         import libpysal
-        w = libpysal.io.open(str(path)).read()
+        try:
+            w = libpysal.io.open(str(path)).read()
+        except (ValueError, IndexError, UnicodeDecodeError) as err:  # libpysal's parse errors
+            raise UnreadableFileError(f"weights file {str(path)!r} is not a readable GAL file "
+                                      f"({type(err).__name__}: {err}); a GAL file starts with "
+                                      "a header line (0 n), then per unit a line 'id "
+                                      "n_neighbours' and a line of neighbour ids.") from err
         graph = Graph.from_W(w)
     elif suffix == ".csv":
         from ..datasets.reader import read_csv_file

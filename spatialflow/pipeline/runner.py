@@ -216,7 +216,8 @@ def run(config=None, *, progress: bool = False, say=None, **overrides) -> RunRes
         Called with a one-line message at each step.
     **overrides
         ``"section.key"`` values that win over the config (the command-line options), e.g.
-        ``run(**{"output.folder": "out", "effects.n_draws": 200})``.
+        ``run(**{"output.folder": "out", "effects.n_draws": 200})``. A relative
+        ``output.folder`` is resolved against the config file's folder, as ``data.path``.
 
     Returns
     -------
