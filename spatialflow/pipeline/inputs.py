@@ -69,8 +69,8 @@ def load_layer(config: PipelineConfig):
         layer = (gpd.read_parquet(path) if path.suffix.lower() in (".parquet", ".geoparquet")
                  else gpd.read_file(path))
     except Exception as err:  # noqa: BLE001 - any reader failure becomes one clear message
-        raise InputError(f"layer file {str(path)!r} could not be read as polygons "
-                         f"({type(err).__name__}: {err}).") from err
+        raise UnreadableFileError(f"layer file {str(path)!r} could not be read as polygons "
+                                  f"({type(err).__name__}: {err}).") from err
     if spec["id"] is None:
         raise ConfigError(f"a polygons file needs layer.id, its id column; columns: "
                           f"{format_ids(layer.columns)}.")
