@@ -187,7 +187,7 @@ def _versions() -> dict:
     # The import name, not the distribution's: "spatialflow" on the registry is another
     # project (ours is DISTRIBUTION), and a source checkout has no installed metadata.
     out = {"python": platform.python_version(), "spatialflow": __version__}
-    for name in _VERSIONED[1:]:
+    for name in (n for n in _VERSIONED if n != "spatialflow"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
