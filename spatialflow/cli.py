@@ -33,7 +33,9 @@ examples:
 
 def _overrides(args) -> dict:
     # --out is typed in the shell: relative to the current directory, not to the config file
-    out = None if args.out is None else str(Path(args.out).absolute())
+    out = args.out
+    if out is not None and args.config:
+        out = str(Path(out).absolute())
     return {"output.folder": out, "seed": args.seed, "weights.kind": args.weights,
             "effects.n_draws": args.draws, "report.lang": args.lang,
             "output.overwrite": True if args.overwrite else None}
