@@ -119,7 +119,9 @@ def _str_or_int(v):
     raise _Bad("a sheet name or a 0-based sheet number")
 
 
-_INDICATOR_KEYS = ("higher_is_better", "label", "label_zh", "unit", "unit_zh")
+_INDICATOR_KEYS = ("higher_is_better", "label", "label_zh", "unit", "unit_zh", "scale")
+#: How an indicator's values read (issue 19): levels, logs, an index or a share in percent.
+INDICATOR_SCALES = ("level", "log", "index", "share")
 
 
 def _indicators(v):
@@ -136,8 +138,17 @@ def _indicators(v):
         if stray or bad:
             raise _Bad(f"for {column!r} only the keys {list(_INDICATOR_KEYS)} (text except "
                        f"higher_is_better); unknown {stray}, not text {bad}")
+        if "scale" in spec and spec["scale"] not in INDICATOR_SCALES:
+            raise _Bad(f"for {column!r} scale as one of {list(INDICATOR_SCALES)}")
         out[column] = dict(spec)
     return out
+
+
+def _carry(v):
+    if not isinstance(v, dict) or not v or not all(
+            isinstance(k, str) and k and _is_int(y) for k, y in v.items()):
+        raise _Bad("a table column -> year, e.g. {avg_schooling_years = 2020}")
+    return dict(v)
 
 
 def _optional_bias(v):
@@ -206,10 +217,21 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "aggregate": _k(_str_or_table, "sum", "str or table", "How merged units combine: "
                         "\"sum\" (extensive quantities), \"mean\", \"min\", \"max\", \"first\", "
                         "or a table column -> rule (unlisted columns: sum)."),
+        "carry": _k(_carry, None, "table", "Column -> year: fill the column on every row "
+                    "from the same unit's row of that year, e.g. {avg_schooling_years = "
+                    "2020} puts 2020 census covariates on 2023 rows (before `years` keeps "
+                    "periods; stated in the run's notes)."),
         "synthetic": _k(_bool, False, "bool", "The data are synthetic: every output and "
                         "report page says so."),
         "source": _k(_str, None, "str", "Source note printed under the report's figures and "
                      "tables."),
+    },
+    "derive": {
+        "<name>": _k(None, None, "str or table", "A derived column: name = \"expression\" over "
+                     "data columns and earlier derived names with numbers, + - * / **, "
+                     "parentheses, log, exp, sqrt (parsed, never eval'd), e.g. urban_rate = "
+                     "\"100 * urban_pop / pop\"; or a table {expr = \"...\", unit, unit_zh, "
+                     "label, label_zh}. Usable in formulas, regressors, outcomes, measures."),
     },
     "layer": {
         "source": _k(_str, "guangdong", "str", "\"guangdong\" (embedded 124 units), \"china\" "
@@ -491,6 +513,7 @@ class PipelineConfig:
     effects: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict)
     output: dict = field(default_factory=dict)
+    derive: dict = field(default_factory=dict)   # name -> DeriveSpec, in order
     base: str = "."
     path: str | None = None
 
@@ -528,7 +551,8 @@ class PipelineConfig:
         return {"seed": self.seed, "data": self.data, "layer": self.layer,
                 "measures": self.measures, "models": self.models,
                 "weights": [dict(w) for w in self.weights], "effects": self.effects,
-                "report": self.report, "output": self.output}
+                "report": self.report, "output": self.output,
+                "derive": {k: s.as_dict() for k, s in self.derive.items()}}
 
 
 def _migrate(values: dict) -> dict:
@@ -595,6 +619,8 @@ def make_config(values: dict, *, base=".", path=None) -> PipelineConfig:
         parts[section] = _check_table(raw, section)
     parts["measures"] = _measures(values.get("measures", {}))
     parts["weights"] = tuple(_weights(values.get("weights", {"kind": "queen"})))
+    from .derive import parse_derive
+    parts["derive"] = parse_derive(values.get("derive"))
     _cross_checks(parts)
     return PipelineConfig(seed=seed, base=str(base), path=None if path is None else str(path),
                           **parts)
@@ -618,10 +644,13 @@ def _cross_checks(p: dict) -> None:
                               f"models.kinds also has {bad}.")
     if data["path"] is None:
         # The embedded synthetic example: its columns are fixed, nothing to read or measure.
-        for key in ("columns", "crosswalk", "name", "sheet", "encoding"):
+        for key in ("columns", "crosswalk", "name", "sheet", "encoding", "carry"):
             if data[key] is not None:
                 raise ConfigError(f"data.{key} applies to a data file; give data.path too "
                                   "(without it the run uses the embedded synthetic panel).")
+        if p["derive"]:
+            raise ConfigError("[derive] builds columns from a data file; give data.path too "
+                              "(the embedded synthetic panel has its columns built).")
         if any(v is not None for v in measures.values()):
             raise ConfigError("[measures] builds variables from a data file's raw indicators; "
                               "give data.path too (the embedded synthetic panel has them "
