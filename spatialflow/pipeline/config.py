@@ -234,7 +234,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
                      "label, label_zh}. Usable in formulas, regressors, outcomes, measures."),
     },
     "layer": {
-        "source": _k(_str, "guangdong", "str", "\"guangdong\" (embedded 124 units), \"china\" "
+        "source": _k(_str, "guangdong", "str", "\"guangdong\" (embedded 124 units), "
+                     "\"guangdong-census\" (the 116 units comparable between the 2010 and 2020 "
+                     "censuses, split and exchanged units dissolved), \"china\" "
                      "(national layer, extra `china`), or a polygons file (GeoPackage, "
                      "GeoParquet, shapefile, GeoJSON) relative to the config file."),
         "province": _k(_str, None, "str", "With source = \"china\": keep one province."),
@@ -658,9 +660,10 @@ def _cross_checks(p: dict) -> None:
         if p["layer"]["source"] != "guangdong":
             raise ConfigError("the embedded synthetic panel lives on the Guangdong layer; "
                               "layer.source must be \"guangdong\" without data.path.")
-    if p["layer"]["regions"] is not None and p["layer"]["source"] != "guangdong":
+    if p["layer"]["regions"] is not None and p["layer"]["source"] not in ("guangdong",
+                                                                          "guangdong-census"):
         raise ConfigError("layer.regions overrides Guangdong's city grouping; it needs "
-                          "layer.source = \"guangdong\".")
+                          "layer.source = \"guangdong\" or \"guangdong-census\".")
 
 
 def load_config(path, **overrides) -> PipelineConfig:

@@ -39,10 +39,14 @@ class Inputs:
 
 
 # ----------------------------------------------------------------------------- layer
-def _embedded_files() -> dict:
+_LAYER_FILES = ("guangdong_counties.parquet", "regions.csv")
+_CENSUS_LAYER_FILES = _LAYER_FILES + ("guangdong_census_crosswalk.csv",)
+
+
+def _embedded_files(names=_LAYER_FILES) -> dict:
+    """The embedded files a layer is read from (hashed in the manifest)."""
     folder = Path(__file__).resolve().parent.parent / "datasets" / "_data"
-    return {f"embedded:{p.name}": p for p in sorted(folder.iterdir())
-            if p.is_file() and not p.name.startswith(".")}
+    return {f"embedded:{name}": folder / name for name in names}
 
 
 def load_layer(config: PipelineConfig):
@@ -56,6 +60,13 @@ def load_layer(config: PipelineConfig):
                               "Guangdong layer is indexed by its 6-digit codes.")
         layer = load_guangdong_counties(regions=spec["regions"])
         return layer, _embedded_files()
+    if source == "guangdong-census":
+        from ..datasets import load_guangdong_census_units
+        if spec["id"] is not None or spec["province"] is not None:
+            raise ConfigError("layer.id and layer.province apply to other layers; the census "
+                              "units layer is indexed by its comparable-unit codes.")
+        layer = load_guangdong_census_units(regions=spec["regions"])
+        return layer, _embedded_files(_CENSUS_LAYER_FILES)
     if source == "china":
         from ..datasets import load_china_counties
         layer = load_china_counties(spec["province"])
