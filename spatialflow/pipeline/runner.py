@@ -257,7 +257,8 @@ def run(config=None, *, progress: bool = False, say=None, **overrides) -> RunRes
         notes += [f"report: {n}" for n in getattr(report, "notes", [])]
         # the run's own notes (units dropped, islands linked, carried and derived columns)
         # belong in the report's notes box too
-        report.notes[:0] = [n for n in inputs.notes if n not in report.notes]
+        if isinstance(getattr(report, "notes", None), list):
+            report.notes[:0] = [n for n in inputs.notes if n not in report.notes]
         _write(tmp, p, tables, report, results, notes)
         manifest = _manifest(p, tmp, notes)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False,
