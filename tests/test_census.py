@@ -236,3 +236,59 @@ def test_indicators_recomputed_by_hand(county, source, code, year):
                 "prof_tech_share": 100 * prof / occupied, "share_65plus": old}
     for name, value in expected.items():
         assert mine[name] == pytest.approx(value, rel=1e-12), name
+
+
+# ----------------------------------------------------------------------------- the example run
+def test_example_config_derives_the_loader_indicators(tmp_path):
+    """`spatialflow run --example census`: its [derive] formulas give the loader's indicators."""
+    from spatialflow.cli import example_config
+    from spatialflow.pipeline import load_config, plan
+
+    cfg = load_config(example_config("census"), **{"output.folder": str(tmp_path / "o")})
+    p = plan(cfg)
+    panel = p.inputs.panel.set_index(["unit", "year"]).sort_index()
+    ref = load_guangdong_census(level="comparable").set_index(["code", "year"]).sort_index()
+    assert len(panel) == 232 and list(panel.index) == list(ref.index)
+    for col in ["urban_rate", "nonagri_employment_share", "inflow_other_county_share",
+                "inflow_other_province_share", "schooling_years"]:
+        np.testing.assert_allclose(panel[col], ref[col], rtol=1e-12, err_msg=col)
+    assert len(p.inputs.layer) == 116 and not p.inputs.synthetic
+    assert p.island_links == {"queen": [("440523", "440515")]}   # Nan'ao, said aloud
+    assert len(p.models) == 6
+    assert not (tmp_path / "o").exists()
+
+
+def test_check_example_writes_nothing(tmp_path, monkeypatch, capsys):
+    from spatialflow.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--example", "census"]) == 0
+    out = capsys.readouterr().out
+    assert "layer: guangdong-census (116 units)" in out and "(116 units, 2010..2020)" in out
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(SystemExit):
+        main(["run", "--example", "nope"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_example_report_is_real_and_complete(tmp_path, lang):
+    import json
+    import time
+
+    from spatialflow.cli import main
+
+    started = time.process_time()
+    assert main(["run", "--example", "census", "--quiet", "--out", str(tmp_path / "out"),
+                 "--lang", lang]) == 0
+    folder = tmp_path / "out"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "synthetic" not in html.lower() and "模拟" not in html
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["synthetic"] is False and manifest["data_notice"] is None
+    assert not any(name.startswith("synthetic_") for name in manifest["outputs"])
+    assert ("closing by" in html or "widening by" in html) if lang == "en" else "两期比较" in html
+    assert "440523 南澳县 -&gt; 440515 澄海区" in html
+    effects = pd.read_csv(folder / "effects.csv")
+    assert {"direct", "indirect", "total"} <= set(effects.columns)
+    assert time.process_time() - started < 60
