@@ -151,6 +151,15 @@ def _carry(v):
     return dict(v)
 
 
+def _title(v):
+    if isinstance(v, str) and v.strip():
+        return v
+    if (isinstance(v, dict) and v and set(v) <= {"en", "zh"}
+            and all(isinstance(x, str) and x.strip() for x in v.values())):
+        return dict(v)
+    raise _Bad("a title string or a table {en = \"...\", zh = \"...\"}")
+
+
 def _optional_bias(v):
     w = v.lower() if isinstance(v, str) else v
     if w not in ("lee-yu", "none"):
@@ -324,7 +333,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "report": {
         "lang": _k(_choice("en", "zh"), "en", "str", "Language of the report."),
-        "title": _k(_str, None, "str", "Report title."),
+        "title": _k(_title, None, "str or table", "Report title, or one per language: "
+                    "{en = \"...\", zh = \"...\"}."),
+        "notes": _k(_list_of(_str, "strings"), None, "[str]", "Notes of your own (caveats of "
+                    "the data, definitions), printed with the run's notes: stdout, "
+                    "README.txt, manifest.json and the report's notes."),
         "indicators": _k(_indicators, None, "table", "Report indicators for columns the "
                          "package does not know (tfp, income_gap and *_flow are known): "
                          "[report.indicators.my_outcome] higher_is_better = true (required, "

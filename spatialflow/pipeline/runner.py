@@ -137,6 +137,7 @@ def plan(config=None, **overrides) -> Plan:
         warnings.simplefilter("always")
         inputs = prepare_inputs(config)
         weights, wfiles = build_weights(config, inputs.layer)
+    inputs.notes[:0] = list(config.report.get("notes") or [])   # the user's own, first
     # e.g. the island policy linking a unit without neighbours: said in the notes, not lost
     inputs.notes.extend(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
                                       if issubclass(w.category, UserWarning)))
@@ -446,8 +447,16 @@ def _report(p: Plan, results: dict, *, lang: str):
                      time=None if one_period else p.inputs.time,
                      group=cfg.layer["group"], core=cfg.layer["core"], lang=lang,
                      synthetic=p.inputs.synthetic, source=cfg.data["source"],
-                     title=cfg.report["title"], n_draws=cfg.effects["n_draws"],
+                     title=_title(cfg.report["title"], lang), n_draws=cfg.effects["n_draws"],
                      seed=cfg.seed)
+
+
+def _title(title, lang):
+    """The report title in ``lang``: a string as given, a table {en, zh} by language (the
+    other language when that one is missing)."""
+    if isinstance(title, dict):
+        return title.get(lang) or next(iter(title.values()))
+    return title
 
 
 # ----------------------------------------------------------------------------- writing
