@@ -93,10 +93,11 @@ SOURCES = {
               "Zengcheng became districts with unchanged areas (also docs: DOMAIN.md)",
     "sz2016": "State Council approval of 11 Oct 2016 (in force 7 Jan 2017): Longhua "
               "district = the Guanhu, Guanlan, Fucheng, Longhua, Minzhi and Dalang sub-"
-              "districts of Bao'an; Pingshan district = the Pingshan and Kengzi sub-districts "
-              "of Longgang (zh.wikipedia 'Longhua District (Shenzhen)')",
-    "sz2018": "State Council approval of May 2018: Guangming district = the Guangming and "
-              "Gongming sub-districts of Bao'an",
+              "districts of Bao'an (zh.wikipedia 'Longhua District (Shenzhen)'); Pingshan "
+              "district = the former Pingshan new area of Longgang (leiii/census SOURCES "
+              "note: Shenzhen's new districts split from Bao'an and Longgang)",
+    "sz2018": "State Council approval of 2018: Guangming district = the former Guangming new "
+              "area of Bao'an (leiii/census SOURCES note, as above)",
     "mm2014": "Guo Han [2014] No. 12 (25 Jan 2014): Maogang district and Dianbai county "
               "abolished, Dianbai district with both areas; Sep 2017: Yangjiao town of "
               "Dianbai transferred to Maonan (wikiwand 'Dianbai District')",

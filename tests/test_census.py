@@ -180,6 +180,17 @@ def test_source_checksums_are_the_recorded_ones():
 
 
 @needs_shared
+@pytest.mark.slow
+def test_build_script_reproduces_the_shipped_files(tmp_path):
+    build = _build_module()
+    build.build(SHARED, tmp_path)
+    shipped = ROOT / "spatialflow" / "datasets" / "_data"
+    for name in ("guangdong_census.parquet", "guangdong_census_crosswalk.csv",
+                 "census_comparable.csv", "LICENSE-census.txt"):
+        assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
+
+
+@needs_shared
 def test_2020_counts_equal_the_independent_extract(county):
     """guangdong_real/ holds the same 2020 columns, extracted separately (its SOURCES.md)."""
     real = pd.read_csv(SHARED.parent / "guangdong_real" / "guangdong_counties_real.csv",
