@@ -252,7 +252,8 @@ def carry_columns(frame: pd.DataFrame, carry: dict, *, id: str, time: str):
 
 
 def formula_names(formula: str) -> list:
-    """Names a formula's right-hand side reads (identifiers not called as functions)."""
-    rhs = formula.split("~", 1)[-1]
+    """Names a formula's right-hand side reads as numbers: identifiers not called as
+    functions, outside ``C(...)`` (a categorical column stays as it is read)."""
+    rhs = re.sub(r"(?<![\w.])C\([^()]*\)", " ", formula.split("~", 1)[-1])
     names = re.findall(r"(?<![\w.])([^\d\W]\w*)(?!\w)(?!\s*[(.])", rhs)
     return list(dict.fromkeys(names))
