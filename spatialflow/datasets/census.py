@@ -225,8 +225,11 @@ def load_guangdong_census(level: str = "county") -> pd.DataFrame:
         ``code`` (str; at ``level="comparable"`` the unit id, 6 digits or 2020 codes joined
         by ``+``), ``unit`` (the comparable unit), ``year`` (2010, 2020), ``name_zh`` (the
         names in that year's source, joined by ``+`` when combined), ``source_codes``, the
-        counts read from the source (``pop``, ``urban_pop``, ``inflow_*``, ``edu_*``,
-        ``occupied``, ``occ_*``, ``employed``, ``ind_agri``, ...) and the derived indicators
+        counts read from the source (``pop``, ``urban_pop``, ``inflow_*``, ``edu_*``
+        (``edu_preschool`` exists in 2020 only), ``occupied``, ``occ_*``, ``employed``,
+        ``ind_agri``, ...; employment counts are the long-form sample's), the published
+        ``schooling_years_published`` (not comparable across years; kept for units of one
+        source row only) and the derived indicators
         of :func:`census_indicators`: ``urban_rate``, ``inflow_other_county_share``,
         ``inflow_other_province_share``, ``inflow_share``, ``inflow_same_county_share``,
         ``schooling_years``, ``college_share``, ``share_65plus``,
