@@ -119,7 +119,9 @@ def _str_or_int(v):
     raise _Bad("a sheet name or a 0-based sheet number")
 
 
-_INDICATOR_KEYS = ("higher_is_better", "label", "label_zh", "unit", "unit_zh")
+_INDICATOR_KEYS = ("higher_is_better", "label", "label_zh", "unit", "unit_zh", "scale")
+#: How an indicator's values read (issue 19): levels, logs, an index or a share in percent.
+INDICATOR_SCALES = ("level", "log", "index", "share")
 
 
 def _indicators(v):
@@ -136,8 +138,26 @@ def _indicators(v):
         if stray or bad:
             raise _Bad(f"for {column!r} only the keys {list(_INDICATOR_KEYS)} (text except "
                        f"higher_is_better); unknown {stray}, not text {bad}")
+        if "scale" in spec and spec["scale"] not in INDICATOR_SCALES:
+            raise _Bad(f"for {column!r} scale as one of {list(INDICATOR_SCALES)}")
         out[column] = dict(spec)
     return out
+
+
+def _carry(v):
+    if not isinstance(v, dict) or not v or not all(
+            isinstance(k, str) and k and _is_int(y) for k, y in v.items()):
+        raise _Bad("a table column -> year, e.g. {avg_schooling_years = 2020}")
+    return dict(v)
+
+
+def _title(v):
+    if isinstance(v, str) and v.strip():
+        return v
+    if (isinstance(v, dict) and v and set(v) <= {"en", "zh"}
+            and all(isinstance(x, str) and x.strip() for x in v.values())):
+        return dict(v)
+    raise _Bad("a title string or a table {en = \"...\", zh = \"...\"}")
 
 
 def _optional_bias(v):
@@ -206,13 +226,26 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "aggregate": _k(_str_or_table, "sum", "str or table", "How merged units combine: "
                         "\"sum\" (extensive quantities), \"mean\", \"min\", \"max\", \"first\", "
                         "or a table column -> rule (unlisted columns: sum)."),
+        "carry": _k(_carry, None, "table", "Column -> year: fill the column on every row "
+                    "from the same unit's row of that year, e.g. {avg_schooling_years = "
+                    "2020} puts 2020 census covariates on 2023 rows (before `years` keeps "
+                    "periods; stated in the run's notes)."),
         "synthetic": _k(_bool, False, "bool", "The data are synthetic: every output and "
                         "report page says so."),
         "source": _k(_str, None, "str", "Source note printed under the report's figures and "
                      "tables."),
     },
+    "derive": {
+        "<name>": _k(None, None, "str or table", "A derived column: name = \"expression\" over "
+                     "data columns and earlier derived names with numbers, + - * / **, "
+                     "parentheses, log, exp, sqrt (parsed, never eval'd), e.g. urban_rate = "
+                     "\"100 * urban_pop / pop\"; or a table {expr = \"...\", unit, unit_zh, "
+                     "label, label_zh}. Usable in formulas, regressors, outcomes, measures."),
+    },
     "layer": {
-        "source": _k(_str, "guangdong", "str", "\"guangdong\" (embedded 124 units), \"china\" "
+        "source": _k(_str, "guangdong", "str", "\"guangdong\" (embedded 124 units), "
+                     "\"guangdong-census\" (the 116 units comparable between the 2010 and 2020 "
+                     "censuses, split and exchanged units dissolved), \"china\" "
                      "(national layer, extra `china`), or a polygons file (GeoPackage, "
                      "GeoParquet, shapefile, GeoJSON) relative to the config file."),
         "province": _k(_str, None, "str", "With source = \"china\": keep one province."),
@@ -300,7 +333,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "report": {
         "lang": _k(_choice("en", "zh"), "en", "str", "Language of the report."),
-        "title": _k(_str, None, "str", "Report title."),
+        "title": _k(_title, None, "str or table", "Report title, or one per language: "
+                    "{en = \"...\", zh = \"...\"}."),
+        "notes": _k(_list_of(_str, "strings"), None, "[str]", "Notes of your own (caveats of "
+                    "the data, definitions), printed with the run's notes: stdout, "
+                    "README.txt, manifest.json and the report's notes."),
         "indicators": _k(_indicators, None, "table", "Report indicators for columns the "
                          "package does not know (tfp, income_gap and *_flow are known): "
                          "[report.indicators.my_outcome] higher_is_better = true (required, "
@@ -493,6 +530,7 @@ class PipelineConfig:
     effects: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict)
     output: dict = field(default_factory=dict)
+    derive: dict = field(default_factory=dict)   # name -> DeriveSpec, in order
     base: str = "."
     path: str | None = None
 
@@ -531,7 +569,8 @@ class PipelineConfig:
         return {"seed": self.seed, "data": self.data, "layer": self.layer,
                 "measures": self.measures, "models": self.models,
                 "weights": [dict(w) for w in self.weights], "effects": self.effects,
-                "report": self.report, "output": self.output}
+                "report": self.report, "output": self.output,
+                "derive": {k: s.as_dict() for k, s in self.derive.items()}}
 
 
 def _migrate(values: dict) -> dict:
@@ -598,6 +637,8 @@ def make_config(values: dict, *, base=".", path=None) -> PipelineConfig:
         parts[section] = _check_table(raw, section)
     parts["measures"] = _measures(values.get("measures", {}))
     parts["weights"] = tuple(_weights(values.get("weights", {"kind": "queen"})))
+    from .derive import parse_derive
+    parts["derive"] = parse_derive(values.get("derive"))
     _cross_checks(parts)
     return PipelineConfig(seed=seed, base=str(base), path=None if path is None else str(path),
                           **parts)
@@ -621,10 +662,13 @@ def _cross_checks(p: dict) -> None:
                               f"models.kinds also has {bad}.")
     if data["path"] is None:
         # The embedded synthetic example: its columns are fixed, nothing to read or measure.
-        for key in ("columns", "crosswalk", "name", "sheet", "encoding"):
+        for key in ("columns", "crosswalk", "name", "sheet", "encoding", "carry"):
             if data[key] is not None:
                 raise ConfigError(f"data.{key} applies to a data file; give data.path too "
                                   "(without it the run uses the embedded synthetic panel).")
+        if p["derive"]:
+            raise ConfigError("[derive] builds columns from a data file; give data.path too "
+                              "(the embedded synthetic panel has its columns built).")
         if any(v is not None for v in measures.values()):
             raise ConfigError("[measures] builds variables from a data file's raw indicators; "
                               "give data.path too (the embedded synthetic panel has them "
@@ -632,9 +676,10 @@ def _cross_checks(p: dict) -> None:
         if p["layer"]["source"] != "guangdong":
             raise ConfigError("the embedded synthetic panel lives on the Guangdong layer; "
                               "layer.source must be \"guangdong\" without data.path.")
-    if p["layer"]["regions"] is not None and p["layer"]["source"] != "guangdong":
+    if p["layer"]["regions"] is not None and p["layer"]["source"] not in ("guangdong",
+                                                                          "guangdong-census"):
         raise ConfigError("layer.regions overrides Guangdong's city grouping; it needs "
-                          "layer.source = \"guangdong\".")
+                          "layer.source = \"guangdong\" or \"guangdong-census\".")
 
 
 def load_config(path, **overrides) -> PipelineConfig:

@@ -35,13 +35,18 @@ class Inputs:
     tables: dict = field(default_factory=dict)   # name -> DataFrame written to the output
     notes: list = field(default_factory=list)
     built: list = field(default_factory=list)    # columns built by measures
+    dropped: list = field(default_factory=list)  # layer units the run left out
 
 
 # ----------------------------------------------------------------------------- layer
-def _embedded_files() -> dict:
+_LAYER_FILES = ("guangdong_counties.parquet", "regions.csv")
+_CENSUS_LAYER_FILES = _LAYER_FILES + ("guangdong_census_crosswalk.csv",)
+
+
+def _embedded_files(names=_LAYER_FILES) -> dict:
+    """The embedded files a layer is read from (hashed in the manifest)."""
     folder = Path(__file__).resolve().parent.parent / "datasets" / "_data"
-    return {f"embedded:{p.name}": p for p in sorted(folder.iterdir())
-            if p.is_file() and not p.name.startswith(".")}
+    return {f"embedded:{name}": folder / name for name in names}
 
 
 def load_layer(config: PipelineConfig):
@@ -55,6 +60,13 @@ def load_layer(config: PipelineConfig):
                               "Guangdong layer is indexed by its 6-digit codes.")
         layer = load_guangdong_counties(regions=spec["regions"])
         return layer, _embedded_files()
+    if source == "guangdong-census":
+        from ..datasets import load_guangdong_census_units
+        if spec["id"] is not None or spec["province"] is not None:
+            raise ConfigError("layer.id and layer.province apply to other layers; the census "
+                              "units layer is indexed by its comparable-unit codes.")
+        layer = load_guangdong_census_units(regions=spec["regions"])
+        return layer, _embedded_files(_CENSUS_LAYER_FILES)
     if source == "china":
         from ..datasets import load_china_counties
         layer = load_china_counties(spec["province"])
@@ -231,31 +243,44 @@ def prepare_inputs(config: PipelineConfig) -> Inputs:
 
     from ..datasets.reader import handle_missing, read_county_panel
 
+    from .derive import carry_columns, evaluate_derive, formula_names
+
     d = config.data
     path = config.resolve(d["path"])
     numeric, nonneg, pos = _needed_columns(config)
     outcomes, regressors = _model_columns(config, [])
-    # Columns the models take straight from the data (not built by a measure).
-    built_names = _built_names(config)
-    direct = [c for c in outcomes + (config.models["regressors"] or []) if c not in built_names]
+    # Columns the models take straight from the data (not built by a measure or [derive]).
+    derived = set(config.derive)
+    built_names = _built_names(config) | derived
     formulas = config.models["formulas"] or {}
-    numeric = list(dict.fromkeys(numeric + direct))
+    direct = [c for c in outcomes + (config.models["regressors"] or [])
+              + [n for f in formulas.values() for n in formula_names(f)]
+              + [n for spec in config.derive.values() for n in spec.names]
+              + list(d["carry"] or {})
+              if c not in built_names]
+    numeric = [c for c in dict.fromkeys(numeric + direct) if c not in derived]
+    nonneg = [c for c in nonneg if c not in derived]
+    pos = [c for c in pos if c not in derived]
     crosswalk = d["crosswalk"]
     if isinstance(crosswalk, str):
         crosswalk = config.resolve(crosswalk)
         files["crosswalk"] = crosswalk
     panel = read_county_panel(
         path, id=d["id"], time=d["time"], columns=d["columns"], layer=layer, numeric=numeric,
-        nonnegative=nonneg, positive=pos, years=d["years"], crosswalk=crosswalk,
+        nonnegative=nonneg, positive=pos, years=None if d["carry"] else d["years"],
+        crosswalk=crosswalk,
         aggregate=d["aggregate"], units=config.layer["units"], name=d["name"],
         text=[] if group in layer.columns else [group],
         sheet=d["sheet"], encoding=d["encoding"])
     files = {"data": path, **files}
     notes = list(panel.notes)
+    if d["carry"]:
+        panel, carry_notes = _carry(panel, d["carry"], d["years"], carry_columns)
+        notes += carry_notes
     ids = panel.ids
     # The grid is the periods observed (never range(first, last): a typo such as 20199 would
     # make it 18,000 periods long); a period absent for every unit is said in the notes.
-    periods = panel.periods
+    periods = _periods(panel.periods, notes)
     steps = sorted(set(np.diff(periods).tolist()))
     if len(steps) > 1:
         notes.append(f"the periods are not evenly spaced ({format_ids(periods, limit=40)}); "
@@ -266,8 +291,15 @@ def prepare_inputs(config: PipelineConfig) -> Inputs:
         acted = report["action"].value_counts().to_dict()
         notes.append(f"missing cells ({d['missing']}): {acted}; see missing_cells.csv.")
     kept = pd.Index(frame[panel.id].unique())
+    from .subsets import dropped_units
+    notes += dropped_units(layer, kept, report, policy=d["missing"])
+    dropped = [c for c in layer.index if c not in set(kept)]
     if len(kept) < len(layer):
         layer = layer.loc[layer.index.isin(kept)]
+    if config.derive:
+        frame = evaluate_derive(frame, config.derive, id=panel.id, time=panel.time)
+        notes.append("derived: " + "; ".join(f"{k} = {s.expr}" for k, s in
+                                             config.derive.items()) + ".")
     frame, built, tables, mnotes = build_measures(frame, config, id=panel.id, time=panel.time)
     notes += mnotes
     outcomes, regressors = _model_columns(config, built)
@@ -296,7 +328,42 @@ def prepare_inputs(config: PipelineConfig) -> Inputs:
         frame.attrs["description"] = notice
     return Inputs(layer=layer, panel=frame, id=panel.id, time=panel.time, synthetic=synthetic,
                   notice=notice, truth=None, files=files, tables=tables, notes=notes,
-                  built=built)
+                  built=built, dropped=dropped)
+
+
+def _carry(panel, carry, years, carry_columns):
+    """Carry reference-year columns onto every row, then keep ``years`` (the reader read
+    every period so that the reference year is there)."""
+    from dataclasses import replace
+
+    data, notes = carry_columns(panel.data, carry, id=panel.id, time=panel.time)
+    if years is not None:
+        keep = data[panel.time].between(years[0], years[1])
+        left = sorted(set(data.loc[~keep, panel.time]))
+        if left:
+            notes.append(f"periods {left} left out (data.years = {list(years)}) after "
+                         "data.carry read them.")
+        data = data.loc[keep].reset_index(drop=True)
+        if data.empty:
+            raise InputError(f"data.years = {list(years)} keeps no row; the data have periods "
+                             f"{sorted(set(panel.data[panel.time]))}.")
+    return replace(panel, data=data), notes
+
+
+def _periods(present: list, notes: list) -> list:
+    """The periods of the balanced grid: the periods the data have. Years absent from every
+    unit (a census every ten years) are not missing cells; they are said in the notes."""
+    present = sorted(int(p) for p in present)
+    gaps = sorted(set(range(present[0], present[-1] + 1)) - set(present))
+    if gaps:
+        notes.append(f"periods {present}: the data have no row for {_span(gaps)}; the panel "
+                     "has the observed periods only.")
+    return present
+
+
+def _span(years: list) -> str:
+    return (f"{years[0]}-{years[-1]}" if len(years) > 2 and years[-1] - years[0] == len(years) - 1
+            else ", ".join(map(str, years)))
 
 
 def _built_names(config: PipelineConfig) -> set:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import platform
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -46,6 +46,7 @@ class Plan:
     models: dict          # label -> (outcome, kind, weights name, model object)
     files: dict           # label -> Path of every input
     indicators: list      # the report's Indicator list
+    island_links: dict = field(default_factory=dict)  # weights name -> [(island, linked)]
 
     def describe(self) -> str:
         """What the run will do, one line per item."""
@@ -136,19 +137,26 @@ def plan(config=None, **overrides) -> Plan:
         warnings.simplefilter("always")
         inputs = prepare_inputs(config)
         weights, wfiles = build_weights(config, inputs.layer)
+    inputs.notes[:0] = list(config.report.get("notes") or [])   # the user's own, first
     # e.g. the island policy linking a unit without neighbours: said in the notes, not lost
     inputs.notes.extend(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught
                                       if issubclass(w.category, UserWarning)))
+    from .subsets import island_links, island_notes
+    links = island_links(config, inputs.layer, weights)
+    inputs.notes.extend(island_notes(inputs.layer, links))
     models = {}
     m = config.models
     outcomes = m["outcomes"]
     regressors = m["regressors"]
+    formulas = m["formulas"] or {}
     if regressors is None:
         regressors = [c for c in inputs.built if c.endswith("_flow") and c != "net_flow"]
-        if not regressors:
-            raise ConfigError("models.regressors is not set and no factor-flow column was "
-                              "built; list the regressors or give [measures.flows].")
-    formulas = m["formulas"] or {}
+        uncovered = [o for o in outcomes if o not in formulas]
+        if not regressors and uncovered:
+            raise ConfigError(f"models.regressors is not set, no factor-flow column was built "
+                              f"and models.formulas has no formula for {uncovered}; list the "
+                              "regressors, give a formula for every outcome, or give "
+                              "[measures.flows].")
     panel = inputs.panel
     effects = None if m["effects"] == "none" else m["effects"]
     cross_section = panel[inputs.time].nunique() == 1
@@ -178,7 +186,7 @@ def plan(config=None, **overrides) -> Plan:
         files = {"config": Path(config.path), **files}
     indicators = _indicators(config, inputs)
     return Plan(config=config, inputs=inputs, weights=weights, models=models, files=files,
-                indicators=indicators)
+                indicators=indicators, island_links=links)
 
 
 def _versions() -> dict:
@@ -247,11 +255,16 @@ def run(config=None, *, progress: bool = False, say=None, **overrides) -> RunRes
         if inputs.truth is not None:
             tables["parameter_recovery"] = recovery_table(p, results, inputs.truth)
         tables["layer_summary"] = _layer_summary(inputs.layer, config.layer["group"])
-        tables["weights_summary"] = _weights_summary(p.weights)
+        tables["weights_summary"] = _weights_summary(p.weights, p.island_links,
+                                                     p.inputs.dropped)
         tables["model_panel"] = inputs.panel
         say("building the report")
         report = _report(p, results, lang=config.report["lang"])
         notes += [f"report: {n}" for n in getattr(report, "notes", [])]
+        # the run's own notes (units dropped, islands linked, carried and derived columns)
+        # belong in the report's notes box too
+        if isinstance(getattr(report, "notes", None), list):
+            report.notes[:0] = [n for n in inputs.notes if n not in report.notes]
         _write(tmp, p, tables, report, results, notes)
         manifest = _manifest(p, tmp, notes)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False,
@@ -363,15 +376,26 @@ def _layer_summary(layer, group) -> pd.DataFrame:
     return table.reset_index()
 
 
-def _weights_summary(weights: dict) -> pd.DataFrame:
+def _weights_summary(weights: dict, links: dict | None = None,
+                     dropped: list | None = None) -> pd.DataFrame:
+    """describe() of each W; ``islands`` lists the units that had no neighbours among the
+    units kept (linked by the island policy: ``island_links`` says to whom), and
+    ``units_dropped`` the layer units the run left out before building W."""
     from dataclasses import asdict
 
     from ..weights import describe
+    links = links or {}
     rows = []
     for name, w in weights.items():
         d = asdict(describe(w))
-        rows.append({"weights": name, **{k: (json.dumps(v, default=str) if isinstance(
-            v, (list, dict, tuple)) else v) for k, v in d.items()}})
+        pairs = links.get(name, [])
+        if pairs and not d["islands"]:
+            d["islands"] = list(dict.fromkeys(a for a, _ in pairs))
+        d["island_links"] = [f"{a}->{b}" for a, b in pairs]
+        d["units_dropped"] = list(dropped or [])
+        rows.append({"weights": name, **{k: (json.dumps(v, default=str, ensure_ascii=False)
+                                             if isinstance(v, (list, dict, tuple)) else v)
+                                         for k, v in d.items()}})
     return pd.DataFrame(rows)
 
 
@@ -386,8 +410,17 @@ def _indicators(config: PipelineConfig, inputs: Inputs) -> list:
     known.setdefault("net_flow", Indicator(
         "net_flow", higher_is_better=True, label="Net urban-to-rural flow index",
         label_zh="城乡要素净流入指数", unit="index", unit_zh="指数"))
+    from dataclasses import fields
+    accepted = {f.name for f in fields(Indicator)}
     for column, spec in (config.report["indicators"] or {}).items():
-        known[column] = Indicator(column, **spec)
+        spec = dict(spec)
+        derived = config.derive.get(column)
+        for key in ("label", "label_zh", "unit", "unit_zh"):
+            # a [derive] table's label and unit serve the report unless it says otherwise
+            if derived is not None and getattr(derived, key) and key not in spec:
+                spec[key] = getattr(derived, key)
+        # `scale` (issue 19) is passed on only where Indicator takes it
+        known[column] = Indicator(column, **{k: v for k, v in spec.items() if k in accepted})
     declared = config.report["indicators"] or {}
     absent = [c for c in declared if c not in inputs.panel.columns]
     if absent:
@@ -419,8 +452,16 @@ def _report(p: Plan, results: dict, *, lang: str):
                      time=None if one_period else p.inputs.time,
                      group=cfg.layer["group"], core=cfg.layer["core"], lang=lang,
                      synthetic=p.inputs.synthetic, source=cfg.data["source"],
-                     title=cfg.report["title"], n_draws=cfg.effects["n_draws"],
+                     title=_title(cfg.report["title"], lang), n_draws=cfg.effects["n_draws"],
                      seed=cfg.seed)
+
+
+def _title(title, lang):
+    """The report title in ``lang``: a string as given, a table {en, zh} by language (the
+    other language when that one is missing)."""
+    if isinstance(title, dict):
+        return title.get(lang) or next(iter(title.values()))
+    return title
 
 
 # ----------------------------------------------------------------------------- writing
@@ -521,6 +562,8 @@ def _manifest(p: Plan, tmp: Path, notes) -> dict:
         "models": list(p.models),
         "true_parameters": p.inputs.truth,
         "notes": notes,
+        "units_dropped": list(p.inputs.dropped),
+        "island_links": {k: [list(pair) for pair in v] for k, v in p.island_links.items()},
         "versions": _versions(),
         "inputs": inputs,
         "outputs": hash_tree(tmp),

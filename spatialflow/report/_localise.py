@@ -64,6 +64,8 @@ def _verdict(text):
         out = out.replace(en, zh)
     return (out.replace(" (significant at 5%)", "（5%水平显著）")
             .replace(" (not significant)", "（不显著）")
+            .replace(", two periods, no test", "，两期比较，未检验）").replace(" to ", "至")
+            .replace(" from ", "（").replace("缩小 by ", "缩小").replace("扩大 by ", "扩大")
             .replace("no trend (fewer than 3 numeric periods)", "无趋势（数值期数少于3）"))
 
 

@@ -365,6 +365,8 @@ class _Builder:
             word = ("缩小" if v.startswith("closing") else "扩大" if v.startswith("widening")
                     else "无趋势")
             sig = "，显著" if "(significant" in v else "，不显著" if "not significant" in v else ""
+            if "two periods" in v:  # two periods: the change itself, untested
+                return f"{word}{v.split(' by ', 1)[1].split(' ', 1)[0]}，两期比较，未检验"
             return f"{word}{sig}"
         return v
 

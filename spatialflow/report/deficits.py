@@ -126,7 +126,9 @@ def deficit_trends(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
         Columns ``indicator, group, periods, deficit_first, deficit_last, slope, se, p,
         lower, upper`` (95% interval) and ``verdict`` ("closing", "widening", with
         "(significant at 5%)" or "(not significant)"; "no trend" with fewer than 3 periods
-        or periods that are not numbers).
+        or periods that are not numbers; with exactly two periods, e.g. two censuses, the
+        change ``deficit_last - deficit_first`` without a test: "closing by 0.7 from 2010 to
+        2020, two periods, no test").
     """
     rows = []
     for (ind, grp), part in table.groupby(["indicator", "group"], sort=False):
@@ -137,7 +139,12 @@ def deficit_trends(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
                "deficit_first": d[0] if len(d) else np.nan,
                "deficit_last": d[-1] if len(d) else np.nan}
         row.update(ols_trend(t, d))
-        if np.isnan(row["slope"]):
+        if len(d) == 2 and np.isfinite(t).all():
+            change = d[-1] - d[0]
+            word = "closing" if change < 0 else "widening"
+            row["verdict"] = (f"{word} by {abs(change):.3g} from {part['period'].iloc[0]} to "
+                              f"{part['period'].iloc[-1]}, two periods, no test")
+        elif np.isnan(row["slope"]):
             row["verdict"] = "no trend (fewer than 3 numeric periods)"
         else:
             word = "closing" if row["slope"] < 0 else "widening"
