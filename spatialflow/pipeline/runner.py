@@ -379,7 +379,7 @@ def _indicators(config: PipelineConfig, inputs: Inputs) -> list:
 
     known = {ind.column: ind for ind in DEFAULT_INDICATORS}
     known.setdefault("net_flow", Indicator(
-        "net_flow", higher_is_better=True, label="Net urban-to-rural flow index",
+        "net_flow", higher_is_better=True, scale="index", label="Net urban-to-rural flow index",
         label_zh="城乡要素净流入指数", unit="index", unit_zh="指数"))
     for column, spec in (config.report["indicators"] or {}).items():
         known[column] = Indicator(column, **spec)
@@ -395,8 +395,9 @@ def _indicators(config: PipelineConfig, inputs: Inputs) -> list:
         raise ConfigError(
             f"outcome(s) {undeclared} need a report indicator: add [report.indicators."
             f"{undeclared[0]}] higher_is_better = true or false (is a higher value better? "
-            "it fixes the sign of every deficit; it is never guessed), and optionally label, "
-            "label_zh, unit.")
+            "it fixes the sign of every deficit; it is never guessed) and scale = \"level\", "
+            "\"log\", \"index\" or \"share\" (it decides which percentages and "
+            "inequality measures mean anything), and optionally label, label_zh, unit.")
     return [known[c] for c in dict.fromkeys(wanted) if c in inputs.panel.columns]
 
 

@@ -5,8 +5,13 @@ Dagum (1997): :math:`G = G_w + G_{nb} + G_t` with every pair's between-group Gin
 (:func:`spatialflow.measures.theil`). Both need non-negative values; an indicator with a
 negative value in a period is left out of them, with a note. sigma-convergence: the
 cross-unit standard deviation :math:`\sigma_{gt}` (and coefficient of variation) of each
-group per period, with the OLS slope of :math:`\sigma_{gt}` on :math:`t` (negative =
-converging).
+group per period, with the OLS slope of :math:`\sigma_{gt}` on :math:`t`; "converging" or
+"diverging" only when the slope is significant at 5%.
+
+The indicator's declared scale decides what is measured (column ``on``): a ``log``
+indicator's inequality is that of its levels :math:`e^x` (the Gini of logs falls whenever
+the mean log rises, with the relative gaps unchanged); an ``index`` (arbitrary zero) gets no
+Gini, Theil or coefficient of variation, only the SD, with a note.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ import pandas as pd
 from ..measures import dagum_gini, theil
 from ._data import PERIPHERY, ReportData
 from ._text import join, t
-from .deficits import ols_trend
+from .deficits import ols_trend, trend_verdict
 
 __all__ = ["inequality_tables", "sigma_convergence"]
 
@@ -28,21 +33,27 @@ def inequality_tables(data: ReportData, notes: list[str],
     ``theil`` (total, between, within), per indicator and period. An indicator left out in
     a period is named in ``notes`` (in ``lang``)."""
     dag, pairs, groups, th = [], [], [], []
+    index = [ind.text(lang) for ind in data.indicators if not ind.has_inequality]
+    if index:
+        notes.append(t("note_index_no_inequality", lang, columns=join(index, lang)))
     for ind in data.indicators:
+        if not ind.has_inequality:
+            continue
+        on = "exp(value)" if ind.scale == "log" else "value"
         skipped = []
         for period in data.periods:
             part = data.panel[data.panel["_period"] == period]
             part = part[part[ind.column].notna()]
             if part.empty:
                 continue
-            values = part[ind.column].astype(float)
+            values = ind.levels(part[ind.column].astype(float))
             if (values < 0).any() or values.sum() <= 0:
                 skipped.append(period)
                 continue
             grp = pd.Series(part["_group"].to_numpy(), index=values.index)
             res = dagum_gini(values, grp)
             row = res.to_frame().iloc[0].to_dict()
-            dag.append({"indicator": ind.column, "period": period, **row})
+            dag.append({"indicator": ind.column, "period": period, "on": on, **row})
             labels = list(res.between_gini.index)
             for a, j in enumerate(labels):
                 groups.append({"indicator": ind.column, "period": period, "group": j,
@@ -54,7 +65,7 @@ def inequality_tables(data: ReportData, notes: list[str],
                                   "gini_between": float(res.between_gini.loc[j, h]),
                                   "affluence_D": float(res.relative_economic_affluence.loc[j, h])})
             tt = theil(values, grp)
-            th.append({"indicator": ind.column, "period": period,
+            th.append({"indicator": ind.column, "period": period, "on": on,
                        **tt.to_frame().iloc[0].to_dict()})
         if skipped:
             notes.append(t("note_inequality_skipped", lang, column=ind.column,
@@ -95,9 +106,8 @@ def sigma_convergence(data: ReportData, levels: pd.DataFrame) -> tuple[pd.DataFr
             trend = ols_trend(t, part["sd"].to_numpy(dtype=float))
             if not np.isnan(trend["slope"]):
                 row.update(slope=trend["slope"], se=trend["se"], p=trend["p"])
-                word = "converging" if row["slope"] < 0 else "diverging"
-                sig = "significant at 5%" if row["p"] < 0.05 else "not significant"
-                row["verdict"] = f"{word} ({sig})"
+                row["verdict"] = trend_verdict(row["slope"], row["p"], down="converging",
+                                               up="diverging")
             rows.append(row)
     order = {g: k for k, g in enumerate([*data.groups, PERIPHERY, "All"])}
     sigma = sigma.sort_values(["indicator", "group", "period"],

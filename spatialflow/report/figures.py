@@ -39,8 +39,16 @@ FIG_TEXT = {
         "green": "green", "yellow": "yellow", "red": "red",
         "change_green": "catching up", "change_yellow": "about the same", "change_red": "falling behind",
         "lisa_title": "LISA clusters of each indicator ({period}; permutation p < 0.05)",
+        # cross-sections without a period (time=None): the same without it
+        "level_cs": "level", "colours_title_cs": "Three-colour monitoring, all indicators",
+        "colours_overall_cs": "overall", "colours_ind_title_cs": "Three-colour monitoring by indicator",
+        "lisa_title_cs": "LISA clusters of each indicator (permutation p < 0.05)",
+        "map_title_cs": "{label}: level by county",
         "ns": "not significant",
         "units_title": "Total effect received by each county ({model})",
+        "units_indirect_sent": "Indirect effect each county's change sends to all others ({model})",
+        "units_received_from_other_groups": ("Effect each county receives from counties outside "
+                                             "its own group ({model})"),
         "blocks_title": "Spillover blocks, source group → receiving group ({model})",
         "from": "source (from)", "to": "receiving (to)",
         "forest_title": "Effects with 95% intervals, by model",
@@ -61,8 +69,14 @@ FIG_TEXT = {
         "green": "绿", "yellow": "黄", "red": "红",
         "change_green": "追赶", "change_yellow": "基本持平", "change_red": "落后扩大",
         "lisa_title": "各指标LISA集聚（{period}年；置换检验 p < 0.05）",
+        "level_cs": "水平", "colours_title_cs": "三色监测：全部指标",
+        "colours_overall_cs": "综合", "colours_ind_title_cs": "分指标三色监测",
+        "lisa_title_cs": "各指标LISA集聚（置换检验 p < 0.05）",
+        "map_title_cs": "{label}：各县水平",
         "ns": "不显著",
         "units_title": "各县受到的总效应（{model}）",
+        "units_indirect_sent": "各县变化向其他各县发出的间接效应（{model}）",
+        "units_received_from_other_groups": "各县从本组以外各县接收的效应（{model}）",
         "blocks_title": "溢出分块：来源组 → 接收组（{model}）",
         "from": "来源组", "to": "接收组",
         "forest_title": "各模型效应及95%区间",
@@ -103,6 +117,9 @@ class FigureContext:
 
     # ------------------------------------------------------------------ text
     def tx(self, key: str, **kw) -> str:
+        # period=None: a cross-section without a period; its variant names none
+        if "period" in kw and kw["period"] is None:
+            key = f"{key}_cs"
         return FIG_TEXT[self.lang][key].format(**kw)
 
     def gname(self, label) -> str:
@@ -219,7 +236,8 @@ def indicator_map(ctx: FigureContext, ind, last: pd.Series, change: pd.Series | 
         ctx.choropleth(axes[1], change, title=ctx.tx("change", first=first, last=last_period),
                        unit=unit, diverging=True, reverse=not ind.higher_is_better)
     fig.get_layout_engine().set(h_pad=0.3)
-    return ctx.finish(fig, ctx.tx("map_title", label=ind.text(ctx.lang)) +
+    return ctx.finish(fig, ctx.tx("map_title" if change is not None else "map_title_cs",
+                                  label=ind.text(ctx.lang)) +
                       (f" ({unit})" if unit else ""))
 
 
@@ -264,13 +282,15 @@ def lisa_maps(ctx: FigureContext, lisa: pd.DataFrame, indicators, last) -> Figur
     return ctx.finish(fig, ctx.tx("lisa_title", period=last))
 
 
-def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: str) -> Figure:
+def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: str,
+                     column: str = "total", title: str = "units_title") -> Figure:
+    """One map per regressor of ``units[column]`` (a long frame ``id, variable, ...``)."""
     variables = list(pd.unique(units["variable"]))
     nrows, ncols = _grid(len(variables), 2)
     fig = Figure(figsize=(6.2 * ncols, 4.9 * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, v in zip(axes, variables):
-        values = units[units["variable"] == v].set_index("id")["total"]
+        values = units[units["variable"] == v].set_index("id")[column]
         gdf = ctx.layer.assign(_v=values.reindex(ctx.layer.index).to_numpy(dtype=float))
         k = int(min(5, max(2, gdf["_v"].nunique())))
         with _few_classes_ok():
@@ -282,7 +302,7 @@ def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: 
         ax.set_title(v)
     for ax in axes[len(variables):]:
         ax.set_visible(False)
-    return ctx.finish(fig, ctx.tx("units_title", model=model))
+    return ctx.finish(fig, ctx.tx(title, model=model))
 
 
 # ---------------------------------------------------------------------- charts

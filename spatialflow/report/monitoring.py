@@ -297,3 +297,42 @@ def _long(counts, probs, labels=COLOURS) -> pd.DataFrame:
     for j, lab in enumerate(labels):
         out[f"to {lab}"] = probs[:, j]
     return out
+
+
+def long_run(markov: pd.DataFrame, last_colours: pd.Series) -> pd.DataFrame:
+    r"""Long-run reading of the colour chain (giddy.ergodic): where the transition
+    probabilities lead if they persist.
+
+    Steady state :math:`\pi = \pi P` and mean first passage times :math:`m_{ij}` (expected
+    periods for a unit starting in colour :math:`i` to first become :math:`j`; for
+    :math:`i = j` the recurrence time) of the estimated matrix :math:`P`. A colour never
+    observed as an origin has no row of :math:`P`: giddy's ``fill_empty_classes`` keeps it
+    (absorbing), and its passage times are infinite where no path leads out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per colour: ``colour, observed_share`` (last period),
+        ``steady_state_share`` and ``mfpt_to_green`` (periods).
+    """
+    from giddy.ergodic import mfpt, steady_state
+
+    P = markov[[f"to {c}" for c in COLOURS]].to_numpy(dtype=float)
+    P = np.nan_to_num(P)
+    empty = P.sum(axis=1) == 0
+    P[empty, np.flatnonzero(empty)] = 1.0       # an unobserved origin stays put
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pi = np.asarray(steady_state(P, fill_empty_classes=True), dtype=float)
+        if pi.ndim == 2:
+            # a reducible chain has several steady states: no single long run
+            raise InputError("the colour chain is reducible (several steady states): no "
+                             "single long-run distribution.")
+        m = np.asarray(mfpt(P, fill_empty_classes=True), dtype=float)
+    counts = last_colours.value_counts()
+    total = counts.reindex(list(COLOURS), fill_value=0).sum()
+    return pd.DataFrame({
+        "colour": list(COLOURS),
+        "observed_share": [counts.get(c, 0) / total if total else np.nan for c in COLOURS],
+        "steady_state_share": pi.ravel(),
+        "mfpt_to_green": m[:, 0]})
