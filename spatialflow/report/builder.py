@@ -541,7 +541,7 @@ class _Builder:
         self.add("group_colours", gcol)
         items = self._section_items("monitoring")
         items += [("table", "colour_counts"), ("table", "group_colours")]
-        self._section("monitoring").lead = self.rule.describe(self.lang)
+        self._section("monitoring").lead = self.rule.describe(self.lang, change=d.is_panel)
         if d.is_panel:
             try:
                 markov, spatial = _mon.colour_transitions(d, self.rule, z, w, seed=self.seed)

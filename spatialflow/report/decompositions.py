@@ -80,22 +80,34 @@ def sigma_convergence(data: ReportData, levels: pd.DataFrame) -> tuple[pd.DataFr
     Returns
     -------
     (sigma, trend)
-        ``sigma``: ``indicator, period, group, n, sd, cv``; ``trend``: ``indicator, group,
-        slope, se, p, verdict`` ("converging" when the slope is negative).
+        ``sigma``: ``indicator, on, period, group, n, sd, cv`` (``on``: ``exp(value)`` for
+        a log indicator, whose SD and CV are those of its levels; no CV for an index);
+        ``trend``: ``indicator, group, slope, se, p, verdict`` ("converging" /
+        "diverging" only when significant at 5%).
     """
-    sigma = levels[["indicator", "period", "group", "n", "mean", "sd"]].copy()
-    # All units together as well: overall sigma-convergence.
+    del levels  # recomputed here, on each indicator's levels
+    frames = []
     per = data.panel["_period"]
+    g = data.panel["_group"]
+    sets = [(label, (g == label).to_numpy()) for label in data.groups]
+    if len(data.peripheral) > 1:
+        sets.append((PERIPHERY, (g != data.core).to_numpy()))
+    sets.append(("All", np.ones(len(g), dtype=bool)))   # overall sigma-convergence
     for ind in data.indicators:
-        stats = data.panel.groupby(per)[ind.column].agg(["count", "mean", "std"])
-        stats = stats.reindex(data.periods)
-        sigma = pd.concat([sigma, pd.DataFrame({
-            "indicator": ind.column, "period": stats.index, "group": "All",
-            "n": stats["count"].to_numpy(), "mean": stats["mean"].to_numpy(),
-            "sd": stats["std"].to_numpy()})], ignore_index=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sigma["cv"] = np.where(sigma["mean"] != 0, sigma["sd"] / sigma["mean"].abs(), np.nan)
-    sigma = sigma.drop(columns="mean")
+        x = ind.levels(data.panel[ind.column].astype(float))
+        for label, mask in sets:
+            stats = x[mask].groupby(per[mask]).agg(["count", "mean", "std"])
+            stats = stats.reindex(data.periods)
+            mean = stats["mean"].to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cv = np.where((mean != 0) & ind.has_inequality,
+                              stats["std"].to_numpy() / np.abs(mean), np.nan)
+            frames.append(pd.DataFrame({
+                "indicator": ind.column, "on": "exp(value)" if ind.scale == "log" else "value",
+                "period": stats.index, "group": label,
+                "n": stats["count"].fillna(0).astype(int).to_numpy(),
+                "sd": stats["std"].to_numpy(), "cv": cv}))
+    sigma = pd.concat(frames, ignore_index=True)
     rows = []
     if data.is_panel:
         for (ind, grp), part in sigma.groupby(["indicator", "group"], sort=False):
