@@ -593,17 +593,17 @@ class _Builder:
         red = lr.set_index("colour").loc["red"]
         now, later = 100 * red["observed_share"], 100 * red["steady_state_share"]
         mf = red["mfpt_to_green"]
-        if abs(later - now) < 0.5:
+        if abs(later - now) < 0.05:
             move = "持平" if self.zh() else "neither shrinks nor grows"
         elif later < now:
             move = "缩小" if self.zh() else "shrinks"
         else:
             move = "扩大" if self.zh() else "grows"
         mf_txt = (f"{mf:.1f}" if np.isfinite(mf) else ("∞" if self.zh() else "never"))
-        text = (f"若转移概率保持不变，红色单元占比将由 {now:.0f}% 变为稳态的 {later:.0f}%（{move}）；"
+        text = (f"若转移概率保持不变，红色单元占比将由 {now:.1f}% 变为稳态的 {later:.1f}%（{move}）；"
                 f"红色单元首次转为绿色平均需 {mf_txt} 期（giddy）。" if self.zh() else
-                f"If the transition probabilities persist, the red share {move}: {now:.0f}% now, "
-                f"{later:.0f}% in the steady state; a red unit first turns green after "
+                f"If the transition probabilities persist, the red share {move}: {now:.1f}% now, "
+                f"{later:.1f}% in the steady state; a red unit first turns green after "
                 f"{mf_txt} periods on average (mean first passage time, giddy).")
         self.summary.append((text, ["markov_longrun", "markov"]))
 

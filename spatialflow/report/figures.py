@@ -56,8 +56,9 @@ FIG_TEXT = {
         "dagum_title": "Dagum Gini decomposition by period",
         "within": "within", "net_between": "net between", "transvariation": "transvariation",
         "cf_title": "Counterfactual: deficit closed if flows were at the core's level ({model})",
-        "observed": "observed deficit", "own": "own flows", "spillover": "other groups' flows",
+        "observed": "observed deficit", "own": "own flows", "spillover": "other groups' spillovers",
         "core_response": "core's response", "closed": "closed (95% interval)",
+        "own_direct": "own direct effects", "within_group": "spillovers within the group",
         "direct": "direct", "indirect": "indirect", "total": "total", "km": "km",
     },
     "zh": {
@@ -84,8 +85,9 @@ FIG_TEXT = {
         "dagum_title": "Dagum基尼系数分解",
         "within": "组内", "net_between": "净组间", "transvariation": "超变密度",
         "cf_title": "反事实：要素流动达到核心区水平可缩小的差距（{model}）",
-        "observed": "实际差距", "own": "本组要素流动", "spillover": "其他组要素流动",
+        "observed": "实际差距", "own": "本组要素流动", "spillover": "其他外围组溢出",
         "core_response": "核心区响应", "closed": "缩小部分（95%区间）",
+        "own_direct": "本组直接效应", "within_group": "组内溢出",
         "direct": "直接", "indirect": "间接", "total": "总", "km": "公里",
     },
 }
@@ -419,8 +421,10 @@ def counterfactual_bars(ctx: FigureContext, cf: pd.DataFrame, model: str, unit: 
     ax.bar(x - 0.2, cf["deficit"], width=0.36, color="#9e9e9e", label=ctx.tx("observed"))
     bottom_pos = np.zeros(len(cf))
     bottom_neg = np.zeros(len(cf))
-    for comp, col in (("own", "#1f5f99"), ("spillover", "#6baed6"),
-                      ("core_response", "#e6550d")):
+    split = "own_direct" in cf.columns and cf["own_direct"].notna().all()
+    parts = ((("own_direct", "#1f5f99"), ("within_group", "#4f8fc9")) if split
+             else (("own", "#1f5f99"),))
+    for comp, col in (*parts, ("spillover", "#9ecae1"), ("core_response", "#e6550d")):
         vals = cf[comp].to_numpy(dtype=float)
         base = np.where(vals >= 0, bottom_pos, bottom_neg)
         ax.bar(x + 0.2, vals, width=0.36, bottom=base, color=col, label=ctx.tx(comp))
