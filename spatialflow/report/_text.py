@@ -77,8 +77,8 @@ TEXT = {
         "note_log_levels": ("{columns}: declared scale 'log': percent deficits are shortfalls in "
                             "levels, 100(1 - exp(-deficit)), and Gini, Theil and sigma are "
                             "computed on the levels exp(value)."),
-        "note_cf_ahead": ("Counterfactual ({label}): {groups} are not behind the core on "
-                          "{outcome!r}; no share of a deficit is shown for them (—)."),
+        "note_cf_ahead": ("Counterfactual ({label}): not behind the core on {outcome!r}, so no "
+                          "share of a deficit is shown (—): {groups}."),
         "note_cf_no_split": ("Counterfactual ({label}): the split into own direct effects and "
                              "spillovers within the group is computed for up to 2,000 units only."),
         "note_no_spread": ("The map of {what} ({label}) is not drawn: its values do not vary "

@@ -834,7 +834,11 @@ class _Builder:
                 continue
             spill = r["within_group"] + r["spillover"]
             split = not np.isnan(r["own_direct"])
-            spill_share = 100 * spill / r["closed"] if split and r["closed"] != 0 else np.nan
+            # a share of the gap closed only when the gap closed differs from zero (|z| > 1.96):
+            # a ratio to noise is not a finding
+            sig = abs(r["closed"]) > 1.96 * r["closed_se"] if np.isfinite(r["closed_se"]) \
+                else False
+            spill_share = 100 * spill / r["closed"] if split and sig else np.nan
             if self.zh():
                 txt = (f"{g} {r['closed']:.3g}（SE {r['closed_se']:.2g}，占差距 "
                        f"{100 * r['share']:.0f}%；")
@@ -857,10 +861,11 @@ class _Builder:
         outcome = head["outcome"].iloc[0]
         ind = next((i for i in self.d.indicators if i.column == outcome), None)
         name = ind.text(self.lang) if ind is not None else outcome
-        return ((f"反事实（{model}）：若外围区要素流动达到核心区水平，{name} 差距可缩小："
+        return ((f"反事实（{model}）：若各外围组的解释变量（要素流动）取核心区均值，{name} 差距可缩小："
                  + "；".join(parts) + "。") if self.zh() else
-                f"Counterfactual ({model}): with the periphery's flows at the core's level, "
-                f"the {name} deficit would close by: " + "; ".join(parts) + ".")
+                f"Counterfactual ({model}): with each peripheral group's regressors (its "
+                f"flows) at the core's means, the {name} deficit would close by: "
+                + "; ".join(parts) + ".")
 
     # -------------------------------------------------------------- figures
     def _figures(self, fig_lang: str, models: dict):

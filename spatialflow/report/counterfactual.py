@@ -199,6 +199,9 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
     closed_se = closed_draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full(len(groups), np.nan)
     lo, hi = (np.percentile(closed_draws, [2.5, 97.5], axis=0) if len(draws) > 1
               else (np.full(len(groups), np.nan),) * 2)
+    within = point[:, 0] - direct_point
+    # a group of one unit has no within-group spillover: 0, not round-off
+    within = np.where(np.abs(within) <= 1e-10 * np.abs(point[:, 0]), 0.0, within)
     behind = deficit > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         # a share of a "deficit" that is zero or negative (level with or ahead of the core)
@@ -210,7 +213,7 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
         "behind": behind,
         "closed": closed, "closed_se": closed_se, "share": share, "share_se": share_se,
         "own": point[:, 0], "own_se": se[:, 0], "own_direct": direct_point,
-        "own_direct_se": direct_se, "within_group": point[:, 0] - direct_point,
+        "own_direct_se": direct_se, "within_group": within,
         "within_group_se": within_se, "spillover": point[:, 1],
         "spillover_se": se[:, 1], "core_response": point[:, 2], "core_response_se": se[:, 2],
         "closed_lower": lo, "closed_upper": hi})

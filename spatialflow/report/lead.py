@@ -15,6 +15,9 @@ matrix. In this order (level :math:`\alpha = 0.05`):
    Both rejected: the SDM leads (among several such SDMs, e.g. under different weights,
    the one with the lowest AIC). :math:`\theta = 0` not rejected while the common factor
    is: the SAR with the same weights leads, if it was fitted.
+   :math:`\theta = 0` rejected while the common factor is not: the SDM reduces to the SEM,
+   which has no spillovers to report; the reason says so and the next rules choose among
+   the models with spillovers.
 2. Otherwise, **LeSage's posterior model probabilities**
    (:func:`spatialflow.models.model_probabilities`: flat priors, equal model priors) over
    the fits that share the weights, where they can be computed: the candidate with the
@@ -145,7 +148,7 @@ def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
     cands = {k: r for k, r in converged.items() if r.kind in EFFECT_KINDS}
     if not cands:
         return None, ("no converged model with spillovers", "没有收敛且含溢出效应的模型"), rows
-    supported, to_sar = [], []
+    supported, to_sar, to_sem = [], [], []
     for label, res in cands.items():
         if res.kind != "SDM":
             continue
@@ -158,6 +161,8 @@ def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
                         and _comparable(r, res)), None)
             if sar is not None:
                 to_sar.append((sar, p_sar, p_sem))
+        elif p_sar < ALPHA and p_sem >= ALPHA:
+            to_sem.append((label, p_sar, p_sem))
     probs, prow = _probabilities(converged)
     rows += prow
     if supported:
@@ -176,15 +181,34 @@ def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
         zh = (f"θ = 0 未被拒绝（p = {p_sar:.3g}），而共同因子约束被拒绝（p = {p_sem:.3g}）："
               "SDM退化为SAR")
         return label, (reason, zh), rows
+    # Evidence for a model without spillovers (an SEM the SDM reduces to, or one with the
+    # highest posterior probability) is said, not hidden: the lead is then only the best
+    # of the models that have spillovers to report.
+    better = {k: p for k, p in probs.items() if k not in cands}
+    best_other = max(better, key=better.get) if better else None
+    pre_en, pre_zh = "the Durbin tests do not decide", "Durbin检验无法判定"
+    if to_sem:
+        _, p_sar, p_sem = to_sem[0]
+        pre_en = (f"the common factor restriction is not rejected (p = {p_sem:.3g}) while "
+                  f"theta = 0 is (p = {p_sar:.3g}): the SDM reduces to the SEM, which has no "
+                  "spillovers to report")
+        pre_zh = (f"共同因子约束未被拒绝（p = {p_sem:.3g}），θ = 0 被拒绝（p = {p_sar:.3g}）："
+                  "SDM退化为不含溢出效应的SEM")
     with_p = {k: probs[k] for k in cands if k in probs}
     if len(with_p) >= 2:
         label = max(with_p, key=with_p.get)
-        return label, (f"the Durbin tests do not decide; highest posterior model probability "
-                       f"({with_p[label]:.3f})",
-                       f"Durbin检验无法判定；后验模型概率最高（{with_p[label]:.3f}）"), rows
+        en = (f"{pre_en}; highest posterior model probability among the models with "
+              f"spillovers ({with_p[label]:.3g})")
+        zh = f"{pre_zh}；在含溢出效应的模型中后验模型概率最高（{with_p[label]:.3g}）"
+        if best_other is not None and better[best_other] > with_p[label]:
+            en += (f"; the {family[best_other].kind} {best_other!r}, without spillovers, is "
+                   f"more probable ({better[best_other]:.3g})")
+            zh += (f"；不含溢出效应的{family[best_other].kind}“{best_other}”后验概率更高"
+                   f"（{better[best_other]:.3g}）")
+        return label, (en, zh), rows
     label = min(cands, key=lambda k: cands[k].aic)
-    return label, ("the tests do not decide; lowest AIC among the candidates",
-                   "检验无法判定；候选模型中AIC最小"), rows
+    return label, (f"{pre_en}; lowest AIC among the models with spillovers",
+                   f"{pre_zh}；在含溢出效应的模型中AIC最小"), rows
 
 
 def choose_leads(models: dict, lead="auto") -> tuple[str | None, dict, pd.DataFrame]:
