@@ -116,6 +116,13 @@ _SCALE_WORDS = {"log": (" [log scale: percent = shortfall in levels]",
                           "［指数，零点任意：不计算百分比］")}
 
 
+# Captions of a report without periods (one cross-section): the words that name a period go.
+_CROSS_SECTION_WORDS = (
+    (" by group and period", " by group"), (" by period", ""), (" (last period)", ""),
+    (", last period", ""), ("：最后一期及期间变化", ""), ("（最后一期）", ""), ("，最后一期", ""),
+    ("各组各期", "各组"), ("各期", ""))
+
+
 def _slug(text: str) -> str:
     out = "".join(ch if ch.isalnum() else "_" for ch in str(text)).strip("_").lower()
     return out or "table"
@@ -350,6 +357,10 @@ class _Builder:
             self.notes.append(t("no_models", self.lang))
         if not d.is_panel:
             self.notes.append(t("note_cross_section", self.lang))
+            for key, text in self.titles.items():
+                for old, new in _CROSS_SECTION_WORDS:
+                    text = text.replace(old, new)
+                self.titles[key] = text
         if d.time is None:
             # a cross-section has no period: blank, never a made-up "0"
             for key, frame in self.tables.items():
