@@ -329,3 +329,26 @@ def test_external_notes_markov_long_run_and_unit_types(gd):
     np.testing.assert_allclose(row["deficit"], last.loc[sel, "income_gap"].mean()
                                - last.loc[core, "income_gap"].mean(), rtol=RTOL_EXACT)
     assert row["n"] == sel.sum()
+
+
+def test_a_per_county_quantity_without_spread_is_left_out(gd, fitted):
+    # SLX: S_k = beta_k I + theta_k W, so every county's direct effect is beta_k
+    from spatialflow import SLX
+
+    last = fitted["last"]
+    slx = SLX.from_formula(FORMULA, data=last, w=fitted["w"]).fit()
+    rep = build(last.reset_index(drop=True).drop(columns="year"), gd, fitted["w"],
+                indicators=DEFAULT_INDICATORS[:1], models={"SLX": slx}, time=None,
+                n_draws=20, figures=True, permutations=9)
+    u = rep.tables["unit_effects"]
+    assert "direct" not in u.columns
+    assert {"indirect_sent", "received_from_other_groups"} <= set(u.columns)
+    assert any(n.startswith("The per-county direct effect of 'SLX' does not vary")
+               for n in rep.notes)
+    assert "unit_indirect_sent" in rep.figures
+    # theta_k times the column sums of W: the effect each county sends
+    W = slx.W.toarray()
+    part = u[u["variable"] == "labour_flow"]
+    np.testing.assert_allclose(part["indirect_sent"].to_numpy(),
+                               slx.params["W_labour_flow"] * (W.sum(axis=0) - np.diag(W)),
+                               rtol=RTOL_EXACT)

@@ -81,11 +81,13 @@ TEXT = {
                           "share of a deficit is shown (—): {groups}."),
         "note_cf_no_split": ("Counterfactual ({label}): the split into own direct effects and "
                              "spillovers within the group is computed for up to 2,000 units only."),
-        "note_no_spread": ("The map of {what} ({label}) is not drawn: its values do not vary "
-                           "across counties (range {spread})."),
+        "note_no_spread": ("The per-county {what} of {label!r} does not vary across counties "
+                           "(range {spread}, round-off): it is left out of the per-county table "
+                           "and not mapped."),
         "note_sar_shares": ("Model {label!r} is a {kind}: every regressor's indirect/total ratio "
                             "and block shares are the same by construction (S_k = beta_k "
-                            "(I - rho W)^-1); they are reported once, not as findings per regressor."),
+                            "(I - rho W)^-1); they are reported once, not as findings per "
+                            "regressor."),
         "note_lead": "Lead model {label!r}: {reason}.",
         "note_markov_longrun_failed": "Long-run reading of the colour chain not computed: {error}",
         "note_cross_section": ("Cross-section (one period): levels only; no trends, changes or "
@@ -154,7 +156,8 @@ TEXT = {
                             "基尼系数、泰尔指数与σ按水平值 exp(value) 计算。"),
         "note_cf_ahead": "反事实（{label}）：{groups} 在“{outcome}”上不落后于核心区，不列示其占差距比例（—）。",
         "note_cf_no_split": "反事实（{label}）：本组直接效应与组内溢出的拆分仅对不超过2000个单元计算。",
-        "note_no_spread": "{what}地图（{label}）未绘制：其取值在各县之间没有差异（极差 {spread}）。",
+        "note_no_spread": ("模型“{label}”的分县{what}在各县之间没有差异（极差 {spread}，舍入误差）："
+                           "不列入分县效应表，也不绘制地图。"),
         "note_sar_shares": ("模型“{label}”为 {kind}：各解释变量的间接/总效应之比与分块占比在构造上相同"
                             "（S_k = β_k (I − ρW)⁻¹），只报告一次，不作为分变量的发现。"),
         "note_lead": "主导模型“{label}”：{reason}。",

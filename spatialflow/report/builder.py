@@ -123,6 +123,13 @@ _CROSS_SECTION_WORDS = (
     ("各组各期", "各组"), ("各期", ""))
 
 
+# The per-county quantities in words (en, zh), for the notes.
+_UNIT_EFFECT_WORDS = {"direct": ("direct effect", "直接效应"),
+                      "indirect_sent": ("indirect effect sent", "发出的间接效应"),
+                      "received_from_other_groups": ("effect received from other groups",
+                                                     "从本组以外接收的效应")}
+
+
 def _slug(text: str) -> str:
     out = "".join(ch if ch.isalnum() else "_" for ch in str(text)).strip("_").lower()
     return out or "table"
@@ -696,8 +703,10 @@ class _Builder:
             self._spillover_summary(models[self.head], eff)
 
     def _unit_effects_table(self, res, sp_items):
-        """The lead model's per-county effects (:mod:`spatialflow.report.unit_effects`)."""
-        from .unit_effects import unit_effects
+        """The lead model's per-county effects (:mod:`spatialflow.report.unit_effects`);
+        a quantity constant across counties by construction (e.g. the direct effect beta_k
+        of an SLX) is left out, with a note."""
+        from .unit_effects import has_spread, unit_effects
 
         d = self.d
         try:
@@ -705,6 +714,13 @@ class _Builder:
         except InputError as err:
             self.fail("note_unit_effects_failed", label=self.head, error=err)
             return
+        for column in ("direct", "indirect_sent", "received_from_other_groups"):
+            if not any(has_spread(part[column]) for _, part in units.groupby("variable")):
+                rng = float(np.ptp(units.groupby("variable")[column].agg(np.ptp)))
+                self.notes.append(t("note_no_spread", self.lang,
+                                    what=_UNIT_EFFECT_WORDS[column][1 if self.zh() else 0],
+                                    label=self.head, spread=f"{rng:.2g}"))
+                units = units.drop(columns=column)
         en, zh = _TITLES["unit_effects"]
         self.add("unit_effects", units.rename(columns={"id": d.id}),
                  title=(zh if self.zh() else en) + f" ({self.head})")
@@ -933,7 +949,8 @@ class _Builder:
             change = (d.values(ind.column) - d.values(ind.column, d.first)) if d.is_panel else None
             key = f"map_{_slug(ind.column)}"
             put(key, F.indicator_map(ctx, ind, last, change, d.first, label),
-                f"{ind.text('en')}: level{self.when_en()}" + (f" and change since {d.first}" if d.is_panel else ""),
+                f"{ind.text('en')}: level{self.when_en()}"
+                + (f" and change since {d.first}" if d.is_panel else ""),
                 f"{ind.text('zh')}：{self.when_zh()}水平" + (f"及{d.first}年以来变化" if d.is_panel else ""))
             maps.append(("figure", key))
         maps.append(("table", "unit_values"))
@@ -997,26 +1014,17 @@ class _Builder:
 
 
 def _unit_effect_maps(b: _Builder, ctx, F, head, sp) -> None:
-    """Maps of the lead model's per-county effects (table ``unit_effects``); a quantity
-    without spread across counties is not mapped (a note says why)."""
-    from .unit_effects import has_spread
-
+    """Maps of the lead model's per-county effects (table ``unit_effects``; a quantity
+    without spread was left out of it, with a note)."""
     if "unit_effects" not in b.tables:
         return
     units = b.tables["unit_effects"].rename(columns={b.d.id: "id"})
-    unit = b.effect_unit
     pos = 3
-    for column, zh in (("indirect_sent", "发出的间接效应"),
-                       ("received_from_other_groups", "从本组以外接收的效应")):
-        spread = [has_spread(part[column]) for _, part in units.groupby("variable")]
-        if not any(spread):
-            rng = float(np.ptp(units[column].to_numpy(dtype=float)))
-            b.notes.append(t("note_no_spread", b.lang,
-                             what=zh if b.zh() else column.replace("_", " "),
-                             label=head, spread=f"{rng:.2g}"))
+    for column in ("indirect_sent", "received_from_other_groups"):
+        if column not in units.columns:
             continue
         key = f"unit_{column}"
-        b.figures[key] = F.unit_effect_maps(ctx, units, head, unit, column=column,
+        b.figures[key] = F.unit_effect_maps(ctx, units, head, b.effect_unit, column=column,
                                             title=f"units_{column}")
         b.titles[key] = F.FIG_TEXT[b.lang][f"units_{column}"].format(model=head)
         sp.insert(pos, ("figure", key))

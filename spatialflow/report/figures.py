@@ -41,7 +41,8 @@ FIG_TEXT = {
         "lisa_title": "LISA clusters of each indicator ({period}; permutation p < 0.05)",
         # cross-sections without a period (time=None): the same without it
         "level_cs": "level", "colours_title_cs": "Three-colour monitoring, all indicators",
-        "colours_overall_cs": "overall", "colours_ind_title_cs": "Three-colour monitoring by indicator",
+        "colours_overall_cs": "overall",
+        "colours_ind_title_cs": "Three-colour monitoring by indicator",
         "lisa_title_cs": "LISA clusters of each indicator (permutation p < 0.05)",
         "map_title_cs": "{label}: level by county",
         "ns": "not significant",

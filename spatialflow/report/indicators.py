@@ -131,7 +131,8 @@ DEFAULT_INDICATORS: tuple[Indicator, ...] = (
               label_zh="资本流动指数", unit="index", unit_zh="指数"),
     Indicator("land_flow", higher_is_better=True, scale="index", label="Land flow index",
               label_zh="土地流动指数", unit="index", unit_zh="指数"),
-    Indicator("technology_flow", higher_is_better=True, scale="index", label="Technology flow index",
+    Indicator("technology_flow", higher_is_better=True, scale="index",
+              label="Technology flow index",
               label_zh="技术流动指数", unit="index", unit_zh="指数"),
 )
 
