@@ -60,6 +60,7 @@ FIG_TEXT = {
         "observed": "observed deficit", "own": "own flows", "spillover": "other groups' spillovers",
         "core_response": "core's response", "closed": "closed (95% interval)",
         "own_direct": "own direct effects", "within_group": "spillovers within the group",
+        "pct_levels": "% of the core's level",
         "direct": "direct", "indirect": "indirect", "total": "total", "km": "km",
     },
     "zh": {
@@ -89,6 +90,7 @@ FIG_TEXT = {
         "observed": "实际差距", "own": "本组要素流动", "spillover": "其他外围组溢出",
         "core_response": "核心区响应", "closed": "缩小部分（95%区间）",
         "own_direct": "本组直接效应", "within_group": "组内溢出",
+        "pct_levels": "占核心区水平的%",
         "direct": "直接", "indirect": "间接", "total": "总", "km": "公里",
     },
 }
@@ -376,12 +378,15 @@ def deficit_lines(ctx: FigureContext, deficits: pd.DataFrame, indicators) -> Fig
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, ind in zip(axes, indicators):
         part = deficits[deficits["indicator"] == ind.column]
+        # a log indicator's deficit is read in levels: the percent shortfall, whose trend
+        # the trends table tests
+        column = "deficit_pct" if ind.scale == "log" else "deficit"
         for grp, rows in part.groupby("group", sort=False):
-            ax.plot(rows["period"], rows["deficit"], marker="o", ms=3,
+            ax.plot(rows["period"], rows[column], marker="o", ms=3,
                     linestyle="--" if grp == PERIPHERY else "-",
                     linewidth=2.2 if grp == PERIPHERY else 1.4, label=ctx.gname(grp))
         ax.axhline(0, color="#555555", linewidth=0.8)
-        unit = ind.unit_text(ctx.lang)
+        unit = ctx.tx("pct_levels") if ind.scale == "log" else ind.unit_text(ctx.lang)
         ax.set_title(ind.text(ctx.lang))
         ax.set_ylabel(unit)
         ax.grid(color="#eeeeee")
