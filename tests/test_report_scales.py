@@ -352,3 +352,14 @@ def test_a_per_county_quantity_without_spread_is_left_out(gd, fitted):
     np.testing.assert_allclose(part["indirect_sent"].to_numpy(),
                                slx.params["W_labour_flow"] * (W.sum(axis=0) - np.diag(W)),
                                rtol=RTOL_EXACT)
+
+
+def test_an_indicator_without_spread_is_not_mapped():
+    panel, layer = _log_gap_panel(years=range(2020, 2023))
+    panel["flat"] = 3.0
+    inds = [Indicator("x", higher_is_better=True, scale="log"),
+            Indicator("flat", higher_is_better=True, scale="level", label="Flat")]
+    rep = build(panel, layer, indicators=inds, id="id", time="year", group="region",
+                core="core", figures=True, permutations=9)
+    assert "map_x" in rep.figures and "map_flat" not in rep.figures
+    assert any(n.startswith("The map of Flat is not drawn") for n in rep.notes)

@@ -84,6 +84,8 @@ TEXT = {
         "note_no_spread": ("The per-county {what} of {label!r} does not vary across counties "
                            "(range {spread}, round-off): it is left out of the per-county table "
                            "and not mapped."),
+        "note_no_spread_map": ("The map of {name} is not drawn: its values do not vary across "
+                               "units (range {spread})."),
         "note_sar_shares": ("Model {label!r} is a {kind}: every regressor's indirect/total ratio "
                             "and block shares are the same by construction (S_k = beta_k "
                             "(I - rho W)^-1); they are reported once, not as findings per "
@@ -158,6 +160,7 @@ TEXT = {
         "note_cf_no_split": "反事实（{label}）：本组直接效应与组内溢出的拆分仅对不超过2000个单元计算。",
         "note_no_spread": ("模型“{label}”的分县{what}在各县之间没有差异（极差 {spread}，舍入误差）："
                            "不列入分县效应表，也不绘制地图。"),
+        "note_no_spread_map": "{name}地图未绘制：其取值在各单元之间没有差异（极差 {spread}）。",
         "note_sar_shares": ("模型“{label}”为 {kind}：各解释变量的间接/总效应之比与分块占比在构造上相同"
                             "（S_k = β_k (I − ρW)⁻¹），只报告一次，不作为分变量的发现。"),
         "note_lead": "主导模型“{label}”：{reason}。",

@@ -651,10 +651,14 @@ class _Builder:
                 row = last[last["indicator"] == ind.column]
                 if len(row):
                     r = row.iloc[0]
-                    sh = {k: 100 * r[k] / r["total"] for k in ("within", "net_between",
-                                                                "transvariation")}
                     lv = (("（水平值）" if self.zh() else " (on levels)")
                           if ind.scale == "log" else "")
+                    if not r["total"] > 0:
+                        parts.append(f"{ind.text(self.lang)}{lv} G = 0（无不平等）" if self.zh()
+                                     else f"{ind.text(self.lang)}{lv} G = 0 (no inequality)")
+                        continue
+                    sh = {k: 100 * r[k] / r["total"] for k in ("within", "net_between",
+                                                                "transvariation")}
                     parts.append(
                         f"{ind.text(self.lang)}{lv} G = {r['total']:.3f}：组内 {sh['within']:.0f}%，"
                         f"净组间 {sh['net_between']:.0f}%，超变密度 {sh['transvariation']:.0f}%"
@@ -944,9 +948,17 @@ class _Builder:
                  title=(f"各单元{self.when_zh()}指标值" + (f"及{d.first}年以来变化" if d.is_panel else "")
                         if self.zh() else f"Indicator values of every unit{self.when_en()}"
                         + (f" and change since {d.first}" if d.is_panel else "")))
+        from .unit_effects import has_spread
+
         for ind in d.indicators:
             last = d.values(ind.column)
             change = (d.values(ind.column) - d.values(ind.column, d.first)) if d.is_panel else None
+            if not has_spread(last) and (change is None or not has_spread(change)):
+                # a map of one colour (or of round-off) shows nothing
+                self.notes.append(t("note_no_spread_map", self.lang, name=ind.text(self.lang),
+                                    spread=f"{float(np.ptp(last.dropna())):.2g}"
+                                    if last.notna().any() else "—"))
+                continue
             key = f"map_{_slug(ind.column)}"
             put(key, F.indicator_map(ctx, ind, last, change, d.first, label),
                 f"{ind.text('en')}: level{self.when_en()}"
