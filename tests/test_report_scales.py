@@ -363,3 +363,16 @@ def test_an_indicator_without_spread_is_not_mapped():
                 core="core", figures=True, permutations=9)
     assert "map_x" in rep.figures and "map_flat" not in rep.figures
     assert any(n.startswith("The map of Flat is not drawn") for n in rep.notes)
+
+
+def test_model_choice_reads_in_chinese(gd, fitted):
+    rep = build(fitted["panel"], gd, fitted["w"], indicators=DEFAULT_INDICATORS[:1],
+                models=fitted["models"], n_draws=20, figures=False, permutations=9, lang="zh")
+    assert rep.lead == "SDM"
+    shown = rep.display["model_choice"]
+    lead = shown[shown["依据"] == "主导模型"]
+    assert lead["解读"].iloc[0].startswith("SDM的两个约束均在5%水平被拒绝")
+    assert any(s.startswith("主导模型：SDM（SDM），依据：SDM的两个约束") for s, _ in rep.summary)
+    # the numbers are the same as in the machine-readable table
+    np.testing.assert_allclose(shown["数值"].to_numpy(dtype=float),
+                               rep.tables["model_choice"]["value"].to_numpy(dtype=float))

@@ -102,6 +102,22 @@ def _verdict(text):
             .replace("no trend (fewer than 3 periods)", "无趋势（期数少于3）"))
 
 
+_EVIDENCE = (("posterior model probability (LeSage; equal priors)",
+              "后验模型概率（LeSage；等先验）"),
+             ("LR against", "LR检验，对照"), ("theta + rho*beta = 0", "θ + ρβ = 0"),
+             ("theta = 0", "θ = 0"))
+
+
+def _evidence(text):
+    if not isinstance(text, str):
+        return text
+    if text == "lead":
+        return "主导模型"
+    for en, zh in _EVIDENCE:
+        text = text.replace(en, zh)
+    return text
+
+
 def _reading(text):
     if not isinstance(text, str):
         return text
@@ -130,6 +146,8 @@ def localise(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
             out[col] = out[col].map(_verdict)
         elif col == "reading":
             out[col] = out[col].map(_reading)
+        elif col == "evidence":
+            out[col] = out[col].map(_evidence)
         else:
             values = set(out[col].dropna().unique())
             if values and values <= set(VALUES_ZH) | {"HH", "HL", "LH", "LL"}:

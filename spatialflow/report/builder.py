@@ -379,6 +379,15 @@ class _Builder:
             labels = {i.column: i.text("zh") for i in d.indicators}
             display = {k: localise(v, labels) for k, v in self.tables.items()
                        if not k.startswith("test_")}
+            if "model_choice" in display:
+                # the lead's reason in Chinese, as the summary gives it
+                mc, shown = self.tables["model_choice"], display["model_choice"].copy()
+                reasons = mc.attrs.get("reasons", {})
+                for i in np.flatnonzero((mc["evidence"] == "lead").to_numpy()):
+                    zh = reasons.get(mc["model"].iloc[i], (None, None))[1]
+                    if zh:
+                        shown.iloc[i, list(mc.columns).index("reading")] = zh
+                display["model_choice"] = shown
         return Report(tables=self.tables, figures=self.figures, notes=self.notes,
                       display=display,
                       summary=self.summary, sections=self.sections, titles=self.titles,
