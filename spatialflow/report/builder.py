@@ -130,6 +130,11 @@ _UNIT_EFFECT_WORDS = {"direct": ("direct effect", "直接效应"),
                                                      "从本组以外接收的效应")}
 
 
+def _g(value, digits: int = 3) -> str:
+    """A number in running text: ``digits`` significant digits, never "-0"."""
+    return f"{float(value) + 0.0:.{digits}g}"
+
+
 def _slug(text: str) -> str:
     out = "".join(ch if ch.isalnum() else "_" for ch in str(text)).strip("_").lower()
     return out or "table"
@@ -880,21 +885,21 @@ class _Builder:
                 else False
             spill_share = 100 * spill / r["closed"] if split and sig else np.nan
             if self.zh():
-                txt = (f"{g} {r['closed']:.3g}（SE {r['closed_se']:.2g}，占差距 "
+                txt = (f"{g} {_g(r['closed'])}（SE {_g(r['closed_se'], 2)}，占差距 "
                        f"{100 * r['share']:.0f}%；")
-                txt += (f"本组直接 {r['own_direct']:.3g}，组内溢出 {r['within_group']:.3g}，"
-                        if split else f"本组 {r['own']:.3g}，")
-                txt += f"其他组溢出 {r['spillover']:.3g}，核心区响应 {r['core_response']:.3g}"
+                txt += (f"本组直接 {_g(r['own_direct'])}，组内溢出 {_g(r['within_group'])}，"
+                        if split else f"本组 {_g(r['own'])}，")
+                txt += f"其他组溢出 {_g(r['spillover'])}，核心区响应 {_g(r['core_response'])}"
                 if np.isfinite(spill_share):
                     txt += f"；溢出合计占缩小量 {spill_share:.0f}%"
                 parts.append(txt + "）")
             else:
-                txt = (f"{g} {r['closed']:.3g} (SE {r['closed_se']:.2g}; "
+                txt = (f"{g} {_g(r['closed'])} (SE {_g(r['closed_se'], 2)}; "
                        f"{100 * r['share']:.0f}% of its deficit; ")
-                txt += (f"own direct {r['own_direct']:.3g}, within-group spillovers "
-                        f"{r['within_group']:.3g}, " if split else f"own flows {r['own']:.3g}, ")
-                txt += (f"other groups' spillovers {r['spillover']:.3g}, core response "
-                        f"{r['core_response']:.3g}")
+                txt += (f"own direct {_g(r['own_direct'])}, within-group spillovers "
+                        f"{_g(r['within_group'])}, " if split else f"own flows {_g(r['own'])}, ")
+                txt += (f"other groups' spillovers {_g(r['spillover'])}, core response "
+                        f"{_g(r['core_response'])}")
                 if np.isfinite(spill_share):
                     txt += f"; spillovers together {spill_share:.0f}% of the gap closed"
                 parts.append(txt + ")")

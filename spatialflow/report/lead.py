@@ -260,4 +260,7 @@ def choose_leads(models: dict, lead="auto") -> tuple[str | None, dict, pd.DataFr
         chosen = lead
     else:
         chosen = next(iter(by_outcome.values()), next(iter(models), None))
+        if chosen is not None and chosen not in reasons:
+            reasons[chosen] = ("no converged model has spillovers: the first model is shown",
+                               "没有收敛且含溢出效应的模型：列示第一个模型")
     return chosen, by_outcome, table
