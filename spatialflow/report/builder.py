@@ -614,7 +614,8 @@ class _Builder:
         self.w = w
 
     def _long_run(self, markov, last_colours, items):
-        """Steady state and mean first passage time to green of the colour chain."""
+        """Steady state and mean first passage time to green of the colour chain. The red
+        share "shrinks" or "grows" only by more than one unit's share (100/n %)."""
         try:
             lr = _mon.long_run(markov, last_colours.dropna())
         except Exception as err:  # noqa: BLE001 - giddy / numpy raise many kinds
@@ -625,8 +626,11 @@ class _Builder:
         red = lr.set_index("colour").loc["red"]
         now, later = 100 * red["observed_share"], 100 * red["steady_state_share"]
         mf = red["mfpt_to_green"]
-        if abs(later - now) < 0.05:
-            move = "持平" if self.zh() else "neither shrinks nor grows"
+        # a change smaller than one unit's share is no change a reader could see on the map
+        one_unit = 100.0 / max(int(last_colours.notna().sum()), 1)
+        if abs(later - now) < one_unit:
+            move = ("基本持平（差异小于一个单元）" if self.zh() else
+                    "stays about the same (the change is less than one unit)")
         elif later < now:
             move = "缩小" if self.zh() else "shrinks"
         else:
@@ -742,7 +746,7 @@ class _Builder:
         en, zh = _TITLES["unit_effects"]
         self.add("unit_effects", units.rename(columns={"id": d.id}),
                  title=(zh if self.zh() else en) + f" ({self.head})")
-        self.effect_unit = directions_unit(d, res)
+        self.effect_res = res
         sp_items.append(("table", "unit_effects"))
 
     def _lead_summary(self, models, choice):
@@ -1031,7 +1035,7 @@ class _Builder:
             cf = self.tables["counterfactual"]
             model = self.head if self.head in set(cf["model"]) else cf["model"].iloc[0]
             part = cf[cf["model"] == model]
-            unit = directions_unit(d, models[model])
+            unit = directions_unit(d, models[model], ctx.lang)
             put("counterfactual", F.counterfactual_bars(ctx, part, model, unit),
                 f"Counterfactual decomposition of the deficit ({model})",
                 f"差距的反事实分解（{model}）")
@@ -1050,16 +1054,17 @@ def _unit_effect_maps(b: _Builder, ctx, F, head, sp) -> None:
         if column not in units.columns:
             continue
         key = f"unit_{column}"
-        b.figures[key] = F.unit_effect_maps(ctx, units, head, b.effect_unit, column=column,
+        unit = directions_unit(b.d, b.effect_res, ctx.lang)
+        b.figures[key] = F.unit_effect_maps(ctx, units, head, unit, column=column,
                                             title=f"units_{column}")
         b.titles[key] = F.FIG_TEXT[b.lang][f"units_{column}"].format(model=head)
         sp.insert(pos, ("figure", key))
         pos += 1
 
 
-def directions_unit(d: ReportData, res) -> str:
-    """The unit of a model's outcome when it is a declared indicator."""
+def directions_unit(d: ReportData, res, lang: str = "en") -> str:
+    """The unit of a model's outcome (in ``lang``) when it is a declared indicator."""
     for ind in d.indicators:
         if ind.column == getattr(res, "endog_name", None):
-            return ind.unit_text("en")
+            return ind.unit_text(lang)
     return ""
