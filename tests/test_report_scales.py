@@ -376,3 +376,29 @@ def test_model_choice_reads_in_chinese(gd, fitted):
     # the numbers are the same as in the machine-readable table
     np.testing.assert_allclose(shown["数值"].to_numpy(dtype=float),
                                rep.tables["model_choice"]["value"].to_numpy(dtype=float))
+
+
+def test_lead_rules_on_simulated_sar_data():
+    """SAR-generated data: theta = 0 survives, the common factor does not -> the SAR leads;
+    an unknown lead label is refused in choose_leads too."""
+    import libpysal
+
+    from spatialflow import SEM
+    from spatialflow.report.lead import choose_leads
+    from spatialflow.simulate import simulate
+
+    w = libpysal.weights.lat2W(15, 15)
+    w.transform = "r"
+    sim = simulate("SAR", w, beta={"Intercept": 1.0, "x": 3.0}, rho=0.6, seed=11)
+    data = sim.data                       # indexed by id (cross-section)
+    fits = {k: cls.from_formula("y ~ x", data=data, w=w).fit()
+            for k, cls in (("SDM", SDM), ("SAR", SAR), ("SEM", SEM))}
+    lead, by, table = choose_leads(fits)
+    tests = table.set_index("evidence")["p"]
+    p_theta = tests[tests.index.str.contains("theta = 0 ")].iloc[0]
+    p_cf = tests[tests.index.str.contains("rho\\*beta")].iloc[0]
+    assert p_theta >= 0.05 and p_cf < 0.05
+    assert lead == "SAR" and by == {"y": "SAR"}
+    assert "the SDM reduces to the SAR" in table.attrs["reasons"]["SAR"][0]
+    with pytest.raises(InputError, match=r"the models are \['SDM', 'SAR', 'SEM'\]"):
+        choose_leads(fits, lead="SLX")

@@ -59,6 +59,15 @@ def _comparable(a, b) -> bool:
     return _same_w(a, b)
 
 
+def _aic(res) -> float:
+    """AIC, or +inf where a fit has none (e.g. GMM): it then never wins on AIC."""
+    try:
+        value = float(res.aic)
+    except (TypeError, ValueError, AttributeError):
+        return np.inf
+    return value if np.isfinite(value) else np.inf
+
+
 def _reading(p: float) -> str:
     return (f"rejected at {100 * ALPHA:g}%" if p < ALPHA
             else f"not rejected at {100 * ALPHA:g}%")
@@ -143,7 +152,8 @@ def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
                    "not a candidate: did not converge" if not conv else
                    f"not a candidate: no spillovers ({res.kind})")
         rows.append({"model": label, "kind": res.kind, "evidence": "AIC",
-                     "value": float(res.aic), "df": np.nan, "p": np.nan, "reading": reading})
+                     "value": _aic(res) if np.isfinite(_aic(res)) else np.nan, "df": np.nan,
+                     "p": np.nan, "reading": reading})
     converged = {k: r for k, r in family.items() if getattr(r, "converged", True)}
     cands = {k: r for k, r in converged.items() if r.kind in EFFECT_KINDS}
     if not cands:
@@ -166,7 +176,7 @@ def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
     probs, prow = _probabilities(converged)
     rows += prow
     if supported:
-        label, p_sar, p_sem = min(supported, key=lambda s: cands[s[0]].aic)
+        label, p_sar, p_sem = min(supported, key=lambda s: _aic(cands[s[0]]))
         reason = (f"both restrictions of the SDM are rejected at {100 * ALPHA:g}% "
                   f"(theta = 0: p = {p_sar:.3g}; theta + rho*beta = 0: p = {p_sem:.3g})"
                   + (", lowest AIC among such SDMs" if len(supported) > 1 else ""))
@@ -175,7 +185,7 @@ def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
                                                  else ""))
         return label, (reason, zh), rows
     if to_sar:
-        label, p_sar, p_sem = min(to_sar, key=lambda s: cands[s[0]].aic)
+        label, p_sar, p_sem = min(to_sar, key=lambda s: _aic(cands[s[0]]))
         reason = (f"theta = 0 is not rejected (p = {p_sar:.3g}) while the common factor "
                   f"restriction is (p = {p_sem:.3g}): the SDM reduces to the SAR")
         zh = (f"θ = 0 未被拒绝（p = {p_sar:.3g}），而共同因子约束被拒绝（p = {p_sem:.3g}）："
@@ -206,7 +216,7 @@ def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
             zh += (f"；不含溢出效应的{family[best_other].kind}“{best_other}”后验概率更高"
                    f"（{better[best_other]:.3g}）")
         return label, (en, zh), rows
-    label = min(cands, key=lambda k: cands[k].aic)
+    label = min(cands, key=lambda k: _aic(cands[k]))
     return label, (f"{pre_en}; lowest AIC among the models with spillovers",
                    f"{pre_zh}；在含溢出效应的模型中AIC最小"), rows
 
