@@ -142,6 +142,8 @@ def test_weighted_means_and_bad_weights():
     np.testing.assert_allclose(lv[("A", 2021)], np.average(part["x"], weights=part["pop"]),
                                rtol=RTOL_EXACT)
     assert "weighted by 'pop'" in rep.titles["deficits"]
+    assert "weighted by 'pop'" in rep.titles["deficit_summary"]
+    assert any("group means weighted by 'pop'" in s for s, _ in rep.summary)
     panel.loc[3, "pop"] = 0.0
     with pytest.raises(MissingDataError, match=r"weight_by='pop' must be positive"):
         build(panel, layer, indicators=[ind], id="id", time="year", group="region",

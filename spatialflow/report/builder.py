@@ -480,6 +480,11 @@ class _Builder:
         else:
             title = (f"{d.last}年与核心区的差距（仅一期：仅水平值）" if self.zh() else
                      f"Deficits against the core in {d.last} (one period: levels only)")
+        if d.weight_by is not None:
+            title += t("weighted_caption", self.lang, column=d.weight_by)
+            if "deficits_by_type" in self.titles:
+                self.titles["deficits_by_type"] += t("weighted_caption", self.lang,
+                                                     column=d.weight_by)
         self.add("deficit_summary", compact.reset_index(drop=True), title=title)
         items.insert(0, ("table", "deficit_summary"))
         self._section("deficits").lead = (
@@ -507,6 +512,9 @@ class _Builder:
             unit = ind.unit_text(self.lang)
             what = self._ind_with_unit(ind)
             scale = _SCALE_WORDS.get(ind.scale, ("", ""))[1 if self.zh() else 0]
+            if d.weight_by is not None:
+                scale += (f"［各组均值以“{d.weight_by}”加权］" if self.zh() else
+                          f" [group means weighted by {d.weight_by!r}]")
             if self.zh():
                 text = (f"{what}{scale}，{self.when_zh()}各组与核心区"
                         f"（{self.gname(d.core)}）的差距：" + "；".join(parts) + "。")
