@@ -62,6 +62,8 @@ _READING = (("both restrictions of the SDM are rejected at", "SDM的两个约束
             ("highest posterior model probability among the models with spillovers",
              "在含溢出效应的模型中后验模型概率最高"),
             ("lowest AIC among the models with spillovers", "在含溢出效应的模型中AIC最小"),
+            ("the lowest AIC among the leads of", "AIC最小，比较的主导模型来自"),
+            ("weights matrices", "个权重矩阵"),
             ("without spillovers, is more probable", "（不含溢出效应）后验概率更高"),
             ("the common factor restriction is not rejected", "共同因子约束未被拒绝"),
             ("the SDM reduces to the SEM, which has no spillovers to report",

@@ -1,8 +1,10 @@
 r"""Which fitted model leads the report: chosen by evidence, never by its place in the dict.
 
 Candidates are the converged models with spillovers (SDM, SAR, SDEM, SLX, SAC) of one
-outcome. Tests are formed only between fits of the same outcome, sample and weights
-matrix. In this order (level :math:`\alpha = 0.05`):
+outcome. Tests and probabilities are formed only between fits of the same outcome, sample
+and weights matrix, so the rules below run within each weights matrix; when several
+matrices each give a lead, the one with the lowest AIC (same outcome and sample) leads.
+In this order (level :math:`\alpha = 0.05`):
 
 1. **Spatial Durbin tests** for every SDM (Elhorst 2014; LeSage and Pace 2009 ch. 6):
    :math:`H_0: \theta = 0` (SDM reduces to SAR) and the common factor restriction
@@ -142,8 +144,89 @@ def _probabilities(family: dict) -> tuple[dict, list[dict]]:
     return probs, rows
 
 
+def _w_groups(fits: dict) -> list[dict]:
+    """Fits that share the sample and the weights matrix (their likelihoods compare)."""
+    groups: list[dict] = []
+    for label, res in fits.items():
+        for g in groups:
+            if _comparable(next(iter(g.values())), res):
+                g[label] = res
+                break
+        else:
+            groups.append({label: res})
+    return groups
+
+
+def _decide(group: dict, rows: list) -> tuple[str | None, tuple[str, str]]:
+    """Lead among the converged fits of one W (module docstring, rules 1-3)."""
+    cands = {k: r for k, r in group.items() if r.kind in EFFECT_KINDS}
+    if not cands:
+        return None, ("no converged model with spillovers", "没有收敛且含溢出效应的模型")
+    supported, to_sar, to_sem = [], [], []
+    for label, res in cands.items():
+        if res.kind != "SDM":
+            continue
+        drows, p_sar, p_sem = _durbin(label, res, group)
+        rows += drows
+        if p_sar < ALPHA and p_sem < ALPHA:
+            supported.append((label, p_sar, p_sem))
+        elif p_sar >= ALPHA and p_sem < ALPHA:
+            sar = next((k for k, r in cands.items() if r.kind == "SAR"), None)
+            if sar is not None:
+                to_sar.append((sar, p_sar, p_sem))
+        elif p_sar < ALPHA and p_sem >= ALPHA:
+            to_sem.append((label, p_sar, p_sem))
+    probs, prow = _probabilities(group)
+    rows += prow
+    if supported:
+        label, p_sar, p_sem = min(supported, key=lambda s: _aic(cands[s[0]]))
+        reason = (f"both restrictions of the SDM are rejected at {100 * ALPHA:g}% "
+                  f"(theta = 0: p = {p_sar:.3g}; theta + rho*beta = 0: p = {p_sem:.3g})")
+        zh = (f"SDM的两个约束均在{100 * ALPHA:g}%水平被拒绝（θ = 0：p = {p_sar:.3g}；"
+              f"θ + ρβ = 0：p = {p_sem:.3g}）")
+        return label, (reason, zh)
+    if to_sar:
+        label, p_sar, p_sem = to_sar[0]
+        reason = (f"theta = 0 is not rejected (p = {p_sar:.3g}) while the common factor "
+                  f"restriction is (p = {p_sem:.3g}): the SDM reduces to the SAR")
+        zh = (f"θ = 0 未被拒绝（p = {p_sar:.3g}），而共同因子约束被拒绝（p = {p_sem:.3g}）："
+              "SDM退化为SAR")
+        return label, (reason, zh)
+    # Evidence for a model without spillovers (an SEM the SDM reduces to, or one with the
+    # highest posterior probability) is said, not hidden: the lead is then only the best
+    # of the models that have spillovers to report.
+    pre_en, pre_zh = "the Durbin tests do not decide", "Durbin检验无法判定"
+    if to_sem:
+        _, p_sar, p_sem = to_sem[0]
+        pre_en = (f"the common factor restriction is not rejected (p = {p_sem:.3g}) while "
+                  f"theta = 0 is (p = {p_sar:.3g}): the SDM reduces to the SEM, which has no "
+                  "spillovers to report")
+        pre_zh = (f"共同因子约束未被拒绝（p = {p_sem:.3g}），θ = 0 被拒绝（p = {p_sar:.3g}）："
+                  "SDM退化为不含溢出效应的SEM")
+    better = {k: p for k, p in probs.items() if k not in cands}
+    best_other = max(better, key=better.get) if better else None
+    with_p = {k: probs[k] for k in cands if k in probs}
+    if len(with_p) >= 2:
+        label = max(with_p, key=with_p.get)
+        en = (f"{pre_en}; highest posterior model probability among the models with "
+              f"spillovers ({with_p[label]:.3g})")
+        zh = f"{pre_zh}；在含溢出效应的模型中后验模型概率最高（{with_p[label]:.3g}）"
+        if best_other is not None and better[best_other] > with_p[label]:
+            en += (f"; the {group[best_other].kind} {best_other!r}, without spillovers, is "
+                   f"more probable ({better[best_other]:.3g})")
+            zh += (f"；不含溢出效应的{group[best_other].kind}“{best_other}”后验概率更高"
+                   f"（{better[best_other]:.3g}）")
+        return label, (en, zh)
+    label = min(cands, key=lambda k: _aic(cands[k]))
+    return label, (f"{pre_en}; lowest AIC among the models with spillovers",
+                   f"{pre_zh}；在含溢出效应的模型中AIC最小")
+
+
 def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
-    """Lead of one outcome's fits: (label, (reason in English, in Chinese), evidence rows)."""
+    """Lead of one outcome's fits: (label, (reason in English, in Chinese), evidence rows).
+
+    The rules run within each set of fits sharing a weights matrix; when several matrices
+    give a lead, the lead with the lowest AIC (same outcome and sample) is taken."""
     rows = []
     for label, res in family.items():
         conv = bool(getattr(res, "converged", True))
@@ -155,70 +238,18 @@ def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
                      "value": _aic(res) if np.isfinite(_aic(res)) else np.nan, "df": np.nan,
                      "p": np.nan, "reading": reading})
     converged = {k: r for k, r in family.items() if getattr(r, "converged", True)}
-    cands = {k: r for k, r in converged.items() if r.kind in EFFECT_KINDS}
-    if not cands:
+    leads = []
+    for group in _w_groups(converged):
+        label, reason = _decide(group, rows)
+        if label is not None:
+            leads.append((label, reason))
+    if not leads:
         return None, ("no converged model with spillovers", "没有收敛且含溢出效应的模型"), rows
-    supported, to_sar, to_sem = [], [], []
-    for label, res in cands.items():
-        if res.kind != "SDM":
-            continue
-        drows, p_sar, p_sem = _durbin(label, res, converged)
-        rows += drows
-        if p_sar < ALPHA and p_sem < ALPHA:
-            supported.append((label, p_sar, p_sem))
-        elif p_sar >= ALPHA and p_sem < ALPHA:
-            sar = next((k for k, r in cands.items() if r.kind == "SAR"
-                        and _comparable(r, res)), None)
-            if sar is not None:
-                to_sar.append((sar, p_sar, p_sem))
-        elif p_sar < ALPHA and p_sem >= ALPHA:
-            to_sem.append((label, p_sar, p_sem))
-    probs, prow = _probabilities(converged)
-    rows += prow
-    if supported:
-        label, p_sar, p_sem = min(supported, key=lambda s: _aic(cands[s[0]]))
-        reason = (f"both restrictions of the SDM are rejected at {100 * ALPHA:g}% "
-                  f"(theta = 0: p = {p_sar:.3g}; theta + rho*beta = 0: p = {p_sem:.3g})"
-                  + (", lowest AIC among such SDMs" if len(supported) > 1 else ""))
-        zh = (f"SDM的两个约束均在{100 * ALPHA:g}%水平被拒绝（θ = 0：p = {p_sar:.3g}；"
-              f"θ + ρβ = 0：p = {p_sem:.3g}）" + ("，且在此类SDM中AIC最小" if len(supported) > 1
-                                                 else ""))
-        return label, (reason, zh), rows
-    if to_sar:
-        label, p_sar, p_sem = min(to_sar, key=lambda s: _aic(cands[s[0]]))
-        reason = (f"theta = 0 is not rejected (p = {p_sar:.3g}) while the common factor "
-                  f"restriction is (p = {p_sem:.3g}): the SDM reduces to the SAR")
-        zh = (f"θ = 0 未被拒绝（p = {p_sar:.3g}），而共同因子约束被拒绝（p = {p_sem:.3g}）："
-              "SDM退化为SAR")
-        return label, (reason, zh), rows
-    # Evidence for a model without spillovers (an SEM the SDM reduces to, or one with the
-    # highest posterior probability) is said, not hidden: the lead is then only the best
-    # of the models that have spillovers to report.
-    better = {k: p for k, p in probs.items() if k not in cands}
-    best_other = max(better, key=better.get) if better else None
-    pre_en, pre_zh = "the Durbin tests do not decide", "Durbin检验无法判定"
-    if to_sem:
-        _, p_sar, p_sem = to_sem[0]
-        pre_en = (f"the common factor restriction is not rejected (p = {p_sem:.3g}) while "
-                  f"theta = 0 is (p = {p_sar:.3g}): the SDM reduces to the SEM, which has no "
-                  "spillovers to report")
-        pre_zh = (f"共同因子约束未被拒绝（p = {p_sem:.3g}），θ = 0 被拒绝（p = {p_sar:.3g}）："
-                  "SDM退化为不含溢出效应的SEM")
-    with_p = {k: probs[k] for k in cands if k in probs}
-    if len(with_p) >= 2:
-        label = max(with_p, key=with_p.get)
-        en = (f"{pre_en}; highest posterior model probability among the models with "
-              f"spillovers ({with_p[label]:.3g})")
-        zh = f"{pre_zh}；在含溢出效应的模型中后验模型概率最高（{with_p[label]:.3g}）"
-        if best_other is not None and better[best_other] > with_p[label]:
-            en += (f"; the {family[best_other].kind} {best_other!r}, without spillovers, is "
-                   f"more probable ({better[best_other]:.3g})")
-            zh += (f"；不含溢出效应的{family[best_other].kind}“{best_other}”后验概率更高"
-                   f"（{better[best_other]:.3g}）")
-        return label, (en, zh), rows
-    label = min(cands, key=lambda k: _aic(cands[k]))
-    return label, (f"{pre_en}; lowest AIC among the models with spillovers",
-                   f"{pre_zh}；在含溢出效应的模型中AIC最小"), rows
+    if len(leads) == 1:
+        return leads[0][0], leads[0][1], rows
+    label, (en, zh) = min(leads, key=lambda item: _aic(family[item[0]]))
+    return label, (f"{en}; the lowest AIC among the leads of {len(leads)} weights matrices",
+                   f"{zh}；在{len(leads)}个权重矩阵各自的主导模型中AIC最小"), rows
 
 
 def choose_leads(models: dict, lead="auto") -> tuple[str | None, dict, pd.DataFrame]:
