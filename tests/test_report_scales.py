@@ -404,3 +404,22 @@ def test_lead_rules_on_simulated_sar_data():
     assert "the SDM reduces to the SAR" in table.attrs["reasons"]["SAR"][0]
     with pytest.raises(InputError, match=r"the models are \['SDM', 'SAR', 'SEM'\]"):
         choose_leads(fits, lead="SLX")
+
+
+def test_lead_across_weights_matrices(gd, fitted):
+    """Tests and probabilities never compare fits under different W; across matrices the
+    lead with the lowest AIC is taken, and the reason says so."""
+    from spatialflow.report.lead import choose_leads
+
+    knn = build_w(gd, kind="knn", k=5, project=True)
+    sdm_knn = SDM.from_formula(FORMULA, data=fitted["panel"], w=knn, id="code", time="year",
+                               effects="twoway").fit()
+    models = {**fitted["models"], "SDM knn": sdm_knn}
+    lead, _, table = choose_leads(models)
+    probs = table[table["evidence"].str.startswith("posterior")]
+    assert "SDM knn" not in set(probs["model"])          # alone under its W: no probability
+    np.testing.assert_allclose(probs["value"].sum(), 1.0, rtol=RTOL_EXACT)
+    assert not table["evidence"].str.contains("against 'SDM knn'").any()
+    assert lead == min(("SDM", "SDM knn"), key=lambda k: models[k].aic)
+    assert table.attrs["reasons"][lead][0].endswith(
+        "the lowest AIC among the leads of 2 weights matrices")
