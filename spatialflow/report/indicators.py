@@ -60,7 +60,7 @@ class Indicator:
 
     column: str
     higher_is_better: bool = field(kw_only=True)
-    scale: str = field(default=None, kw_only=True)
+    scale: str | None = field(default=None, kw_only=True)  # required: checked below
     label: str | None = field(default=None, kw_only=True)
     label_zh: str | None = field(default=None, kw_only=True)
     unit: str = field(default="", kw_only=True)
