@@ -359,9 +359,15 @@ def test_an_unknown_outcome_needs_its_direction_declared(tmp_path):
         plan(make_config(sections, base=tmp_path))
     sections["report"] = {"indicators": {"theil_gap": {"higher_is_better": False,
                                                        "label": "Theil gap"}}}
+    # the scale is declared as the direction is (issue 19): missing -> the four choices
+    with pytest.raises(ConfigError, match=r"for 'theil_gap' scale = one of \['level', 'log', "
+                                          r"'index', 'share'\]"):
+        make_config(sections, base=tmp_path)
+    sections["report"]["indicators"]["theil_gap"]["scale"] = "level"
     p = plan(make_config(sections, base=tmp_path))
     declared = [i for i in p.indicators if i.column == "theil_gap"]
     assert len(declared) == 1 and declared[0].higher_is_better is False
+    assert declared[0].scale == "level"
     sections["report"] = {"indicators": {"theil_gap": {"higher_is_better": "no"}}}
     with pytest.raises(ConfigError, match=r"'report.indicators' expects for 'theil_gap' a "
                                           r"table with higher_is_better = true or false"):

@@ -18,4 +18,6 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     assert res.kind == "SDM" and fe.panel["effects"] == "twoway"
     assert abs(fe.params["rho"] - 0.35) < 0.15  # the synthetic process has rho = 0.35
     rep = namespace["rep"]
-    assert {"deficits", "counterfactual", "blocks_cp"} <= set(rep.tables)
+    assert {"deficits", "counterfactual", "blocks_cp", "model_choice", "unit_effects"} <= set(
+        rep.tables)
+    assert rep.lead == "SDM · queen"        # the README says: chosen by evidence, SAR first

@@ -127,7 +127,7 @@ def test_grouping_column_errors(gd, panel):
 
 def test_indicator_missing_or_all_nan(gd, panel):
     with pytest.raises(InputError, match=r"indicator column\(s\) \['gdp'\] are not in the panel"):
-        _quick(panel, gd, indicators=[Indicator("gdp", higher_is_better=True)])
+        _quick(panel, gd, indicators=[Indicator("gdp", higher_is_better=True, scale="level")])
     p = panel.copy()
     p.loc[p["year"] == 2019, "tfp"] = np.nan
     rep = _quick(p, gd)

@@ -4,7 +4,8 @@ Every note comes from one phrase table (``spatialflow.report._text.TEXT``): the 
 placeholders in both languages, the English wording unchanged, identifiers and exception
 messages embedded verbatim. The notes are triggered by real conditions on the embedded
 data (real county polygons, SYNTHETIC panel): NaNs in an indicator, a unit of the layer
-without data, a negative value, non-numeric periods, a model fitted on more units than
+without data, a level indicator that is zero in one period (no Gini: a negative level is
+refused since issue 19), non-numeric periods, a model fitted on more units than
 the report has (its effects and counterfactual cannot be computed), an OLS fit, a model
 whose outcome is not a declared indicator, and a fit flagged as not converged.
 """
@@ -47,11 +48,11 @@ def case():
               # a fit the optimiser reports as not converged (the flag the report reads)
               "SDM (stuck)": dataclasses.replace(sdm, converged=False),
               "OLS · labour": ols}
-    # ... the report's panel lacks one of them, has gaps and a negative value.
+    # ... the report's panel lacks one of them, has gaps and a level that is all zero.
     p = panel[panel["code"] != DROPPED].copy()
     p.loc[p.index[:3], "tfp"] = np.nan
     p.loc[p["year"] == 2020, "income_gap"] = np.nan
-    p.loc[p.index[(p["year"] == 2022).to_numpy()][0], "tfp"] = -0.5
+    p.loc[p["year"] == 2022, "income_gap"] = 0.0
     reps, caught = {}, {}
     for lang in ("en", "zh"):
         with warnings.catch_warnings(record=True) as rec:
@@ -87,7 +88,7 @@ def test_notes_cover_the_conditions(case):
     starts = {"note_layer_no_data": "1 unit(s) of the layer have no data",
               "note_some_missing": "Indicator 'tfp' has missing values",
               "note_all_missing": "Indicator 'income_gap' is all missing",
-              "note_inequality_skipped": "Dagum Gini and Theil of 'tfp'",
+              "note_inequality_skipped": "Dagum Gini and Theil of 'income_gap'",
               "note_not_converged": "Model 'SDM (stuck)' did NOT converge",
               "note_effects_failed": "Effects of model 'SDM · queen' could not be computed",
               "note_no_spillovers": "Model 'OLS · labour' (OLS) has no spillover effects",

@@ -119,27 +119,32 @@ def _str_or_int(v):
     raise _Bad("a sheet name or a 0-based sheet number")
 
 
-_INDICATOR_KEYS = ("higher_is_better", "label", "label_zh", "unit", "unit_zh", "scale")
-#: How an indicator's values read (issue 19): levels, logs, an index or a share in percent.
-INDICATOR_SCALES = ("level", "log", "index", "share")
+_INDICATOR_KEYS = ("higher_is_better", "scale", "label", "label_zh", "unit", "unit_zh")
+_SCALES = ("level", "log", "index", "share")
+#: How an indicator's values read (issue 19): levels, logs, an index or a share.
+INDICATOR_SCALES = _SCALES
 
 
 def _indicators(v):
     if not isinstance(v, dict):
-        raise _Bad("a table column -> {higher_is_better = true|false, label = \"...\", "
-                   "label_zh = \"...\", unit = \"...\"}")
+        raise _Bad("a table column -> {higher_is_better = true|false, scale = \"level\"|"
+                   "\"log\"|\"index\"|\"share\", label = \"...\", label_zh = \"...\", "
+                   "unit = \"...\"}")
     out = {}
     for column, spec in v.items():
         if not isinstance(spec, dict) or not isinstance(spec.get("higher_is_better"), bool):
             raise _Bad(f"for {column!r} a table with higher_is_better = true or false (declared, "
-                       "never guessed) and optional label, label_zh, unit, unit_zh")
+                       "never guessed), scale and optional label, label_zh, unit, unit_zh")
+        if spec.get("scale") not in _SCALES:
+            raise _Bad(f"for {column!r} scale = one of {list(_SCALES)} (declared, never "
+                       "guessed: level = amounts >= 0 with a true zero, log = natural logs of "
+                       "a level, index = an arbitrary zero, share = a proportion); "
+                       f"{spec.get('scale')!r} was given")
         stray = [k for k in spec if k not in _INDICATOR_KEYS]
         bad = [k for k in spec if k != "higher_is_better" and not isinstance(spec[k], str)]
         if stray or bad:
             raise _Bad(f"for {column!r} only the keys {list(_INDICATOR_KEYS)} (text except "
                        f"higher_is_better); unknown {stray}, not text {bad}")
-        if "scale" in spec and spec["scale"] not in INDICATOR_SCALES:
-            raise _Bad(f"for {column!r} scale as one of {list(INDICATOR_SCALES)}")
         out[column] = dict(spec)
     return out
 
@@ -340,8 +345,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
                     "README.txt, manifest.json and the report's notes."),
         "indicators": _k(_indicators, None, "table", "Report indicators for columns the "
                          "package does not know (tfp, income_gap and *_flow are known): "
-                         "[report.indicators.my_outcome] higher_is_better = true (required, "
-                         "never guessed), label, label_zh, unit, unit_zh."),
+                         "[report.indicators.my_outcome] higher_is_better = true and scale = "
+                         "\"level\", \"log\", \"index\" or \"share\" (both required, never "
+                         "guessed: see data/README.md), label, label_zh, unit, unit_zh."),
         "formats": _k(_list_of(_choice("html", "markdown", "latex"), "'html', 'markdown', "
                                "'latex'"), ["html"], "[str]",
                       "Report formats: report.html, report_md/, report_tex/."),

@@ -260,11 +260,10 @@ def run(config=None, *, progress: bool = False, say=None, **overrides) -> RunRes
         tables["model_panel"] = inputs.panel
         say("building the report")
         report = _report(p, results, lang=config.report["lang"])
-        notes += [f"report: {n}" for n in getattr(report, "notes", [])]
         # the run's own notes (units dropped, islands linked, carried and derived columns)
-        # belong in the report's notes box too
-        if isinstance(getattr(report, "notes", None), list):
-            report.notes[:0] = [n for n in inputs.notes if n not in report.notes]
+        # went into the report's notes box through build(notes=); list only the report's own
+        notes += [f"report: {n}" for n in getattr(report, "notes", [])
+                  if n not in inputs.notes]
         _write(tmp, p, tables, report, results, notes)
         manifest = _manifest(p, tmp, notes)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False,
@@ -408,7 +407,7 @@ def _indicators(config: PipelineConfig, inputs: Inputs) -> list:
 
     known = {ind.column: ind for ind in DEFAULT_INDICATORS}
     known.setdefault("net_flow", Indicator(
-        "net_flow", higher_is_better=True, label="Net urban-to-rural flow index",
+        "net_flow", higher_is_better=True, scale="index", label="Net urban-to-rural flow index",
         label_zh="城乡要素净流入指数", unit="index", unit_zh="指数"))
     from dataclasses import fields
     accepted = {f.name for f in fields(Indicator)}
@@ -433,8 +432,9 @@ def _indicators(config: PipelineConfig, inputs: Inputs) -> list:
         raise ConfigError(
             f"outcome(s) {undeclared} need a report indicator: add [report.indicators."
             f"{undeclared[0]}] higher_is_better = true or false (is a higher value better? "
-            "it fixes the sign of every deficit; it is never guessed), and optionally label, "
-            "label_zh, unit.")
+            "it fixes the sign of every deficit; it is never guessed) and scale = \"level\", "
+            "\"log\", \"index\" or \"share\" (it decides which percentages and "
+            "inequality measures mean anything), and optionally label, label_zh, unit.")
     return [known[c] for c in dict.fromkeys(wanted) if c in inputs.panel.columns]
 
 
@@ -453,7 +453,7 @@ def _report(p: Plan, results: dict, *, lang: str):
                      group=cfg.layer["group"], core=cfg.layer["core"], lang=lang,
                      synthetic=p.inputs.synthetic, source=cfg.data["source"],
                      title=_title(cfg.report["title"], lang), n_draws=cfg.effects["n_draws"],
-                     seed=cfg.seed)
+                     seed=cfg.seed, notes=list(p.inputs.notes))
 
 
 def _title(title, lang):

@@ -38,6 +38,8 @@ class ReportData:
     unit_group: pd.Series            # id -> group label
     periods: list
     notes: list[str] = field(default_factory=list)
+    weight_by: str | None = None       # panel column of the group means' weights (or None)
+    unit_type: pd.Series | None = None  # id -> unit type (district / county / ...), if known
 
     @property
     def peripheral(self) -> list:
@@ -78,10 +80,13 @@ def _names(layer, panel, id_col, ids) -> list[str]:
     return out
 
 
-def prepare(panel, layer, *, indicators, id, time, group, core, lang="en") -> ReportData:
+def prepare(panel, layer, *, indicators, id, time, group, core, lang="en",
+            weight_by=None, unit_type="unit_type") -> ReportData:
     """Validate the report's inputs; return copies aligned by id (never by position).
 
-    ``lang`` is the language of the notes (errors are always in English).
+    ``lang`` is the language of the notes (errors are always in English). ``weight_by``
+    names a panel column of positive weights for the group means (e.g. population);
+    ``unit_type`` a layer or panel column of unit types (used when present).
     """
     import geopandas as gpd
 
@@ -183,11 +188,63 @@ def prepare(panel, layer, *, indicators, id, time, group, core, lang="en") -> Re
             colon = "：" if lang == "zh" else ": "
             detail = join((f"{p}{colon}{int(r['sum'])}" for p, r in partial.iterrows()), lang)
             notes.append(t("note_some_missing", lang, column=ind.column, detail=detail))
+    _check_scales(frame, inds, id)
+    if weight_by is not None:
+        _check_weights(frame, weight_by, id)
+    types = None
+    if unit_type is not None:
+        if unit_type in layer.columns:
+            types = layer[unit_type].reindex(data_ids)
+        elif unit_type in panel.columns:
+            types = panel.groupby(id, sort=False)[unit_type].first().reindex(data_ids)
+        if types is not None:
+            types.index.name = id
     layer_all = layer.copy()
     layer_all["_group"] = unit_group.reindex(layer_all.index).to_numpy()
     return ReportData(panel=frame, layer=layer_all, indicators=inds, id=id, time=time,
                       group=group, core=core, groups=groups, unit_group=unit_group,
-                      periods=periods, notes=notes)
+                      periods=periods, notes=notes, weight_by=weight_by, unit_type=types)
+
+
+def _check_scales(frame: pd.DataFrame, inds: list[Indicator], id: str) -> None:
+    """Values that the declared scale cannot hold: negative levels or shares, logs whose
+    level overflows. The offending (id, period) pairs are named."""
+    for ind in inds:
+        x = frame[ind.column].to_numpy(dtype=float)
+        if ind.scale in ("level", "share"):
+            bad = x < 0
+            why = (f"is declared scale={ind.scale!r} (amounts >= 0 with a true zero) but has "
+                   "negative values")
+            fix = ("declare scale='index' if its zero is arbitrary (a score, a net flow), or "
+                   "scale='log' if it is a logarithm")
+        elif ind.scale == "log":
+            with np.errstate(over="ignore"):
+                bad = np.isfinite(x) & ~np.isfinite(np.exp(x))
+            why = "is declared scale='log' but exp(value) is not finite (the level overflows)"
+            fix = "check that the column holds natural logarithms"
+        else:
+            continue
+        if bad.any():
+            where = list(frame.loc[bad, [id, "_period"]].itertuples(index=False, name=None))
+            raise InputError(f"indicator {ind.column!r} {why} at (id, period) "
+                             f"{format_ids(where)}; {fix}.")
+
+
+def _check_weights(frame: pd.DataFrame, column: str, id: str) -> None:
+    """The weights of the group means: a numeric panel column, positive and finite."""
+    if column not in frame.columns:
+        raise InputError(f"weight_by={column!r} is not a column of the panel; its columns "
+                         f"are {[c for c in frame.columns if not c.startswith('_')]}.")
+    if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(
+            frame[column]):
+        raise InputError(f"weight_by={column!r} must be numeric (e.g. population); dtype "
+                         f"{frame[column].dtype} was given.")
+    v = frame[column].to_numpy(dtype=float)
+    bad = ~np.isfinite(v) | (v <= 0)
+    if bad.any():
+        where = list(frame.loc[bad, [id, "_period"]].itertuples(index=False, name=None))
+        raise MissingDataError(f"weight_by={column!r} must be positive and finite; it is "
+                               f"not at (id, period) {format_ids(where)}.")
 
 
 def _unit_groups(panel, layer, *, id, group, data_ids) -> pd.Series:

@@ -5,6 +5,8 @@ files written by ``to_markdown``/``to_latex`` too), the rendered tables show the
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ._data import PERIPHERY, REGION_ZH
@@ -35,11 +37,44 @@ HEADERS_ZH = {
     "parameter": "参数", "n_from": "来源单元数", "n_to": "接收单元数", "green": "绿",
     "yellow": "黄", "red": "红", "z": "z值", "closed_lower": "缩小量95%下限",
     "closed_upper": "缩小量95%上限",
+    "of": "趋势对象", "first": "首期", "last": "末期", "per_receiving_unit": "每接收单元",
+    "own_direct": "本组直接效应", "within_group": "组内溢出", "behind": "落后于核心区",
+    "unit_type": "单元类型", "core_same_type_mean": "核心区同类单元均值",
+    "evidence": "依据", "value": "数值", "df": "自由度", "reading": "解读",
+    "observed_share": "最后一期占比", "steady_state_share": "稳态占比",
+    "mfpt_to_green": "首次转为绿色的平均期数", "indirect_sent": "发出的间接效应",
+    "received_from_other_groups": "从本组以外接收的效应", "on": "计算对象",
 }
 _SUFFIX = {"_se": "标准误", "_p": " p值", "_lower": " 95%下限", "_upper": " 95%上限",
            "_change": "变化", "_share": "占比"}
 VALUES_ZH = {"green": "绿", "yellow": "黄", "red": "红", "All": "全部", "ns": "不显著",
-             PERIPHERY: "外围区", "overall": "综合"}
+             PERIPHERY: "外围区", "overall": "综合", "district": "市辖区", "county": "县",
+             "county-level city": "县级市", "autonomous county": "自治县",
+             "city": "地级市（不设区）", "exp(value)": "水平值 exp(value)", "value": "原值",
+             "deficit": "差距", "deficit_pct": "差距（%）"}
+# Phrases of the model_choice table's readings (the numbers in them stay as they are).
+_READING = (("both restrictions of the SDM are rejected at", "SDM的两个约束均在以下水平被拒绝："),
+            ("lowest AIC among such SDMs", "此类SDM中AIC最小"),
+            ("theta = 0 is not rejected", "θ = 0 未被拒绝"),
+            ("while the common factor restriction is", "而共同因子约束被拒绝"),
+            ("the SDM reduces to the SAR", "SDM退化为SAR"),
+            ("the Durbin tests do not decide", "Durbin检验无法判定"),
+            ("highest posterior model probability among the models with spillovers",
+             "在含溢出效应的模型中后验模型概率最高"),
+            ("lowest AIC among the models with spillovers", "在含溢出效应的模型中AIC最小"),
+            ("the lowest AIC among the leads of", "AIC最小，比较的主导模型来自"),
+            ("weights matrices", "个权重矩阵"),
+            ("without spillovers, is more probable", "（不含溢出效应）后验概率更高"),
+            ("the common factor restriction is not rejected", "共同因子约束未被拒绝"),
+            ("the SDM reduces to the SEM, which has no spillovers to report",
+             "SDM退化为不含溢出效应的SEM"),
+            ("chosen by the user (lead=...)", "由用户指定（lead=...）"),
+            ("not a candidate: did not converge", "非候选：未收敛"),
+            ("not a candidate: no spillovers", "非候选：无溢出效应"),
+            ("candidate", "候选"), ("not rejected at", "未被拒绝，水平"),
+            ("rejected at", "被拒绝，水平"), ("among", "共"),
+            ("fits with the same W", "个同一W的模型"), ("not applicable", "不适用"),
+            ("not computed", "未计算"))
 _GROUP_COLUMNS = ("group", "from", "to", "group_a", "group_b")
 _VERDICT = {"closing": "缩小", "widening": "扩大", "converging": "收敛", "diverging": "发散"}
 
@@ -62,11 +97,37 @@ def _verdict(text):
     out = text
     for en, zh in _VERDICT.items():
         out = out.replace(en, zh)
+    out = re.sub(r"no significant trend \(p = ([^)]*)\)", r"无显著趋势（p = \1）", out)
     return (out.replace(" (significant at 5%)", "（5%水平显著）")
             .replace(" (not significant)", "（不显著）")
             .replace(", two periods, no test", "，两期比较，未检验）").replace(" to ", "至")
             .replace(" from ", "（").replace("缩小 by ", "缩小").replace("扩大 by ", "扩大")
-            .replace("no trend (fewer than 3 numeric periods)", "无趋势（数值期数少于3）"))
+            .replace("no trend (fewer than 3 numeric periods)", "无趋势（数值期数少于3）")
+            .replace("no trend (fewer than 3 periods)", "无趋势（期数少于3）"))
+
+
+_EVIDENCE = (("posterior model probability (LeSage; equal priors)",
+              "后验模型概率（LeSage；等先验）"),
+             ("LR against", "LR检验，对照"), ("theta + rho*beta = 0", "θ + ρβ = 0"),
+             ("theta = 0", "θ = 0"))
+
+
+def _evidence(text):
+    if not isinstance(text, str):
+        return text
+    if text == "lead":
+        return "主导模型"
+    for en, zh in _EVIDENCE:
+        text = text.replace(en, zh)
+    return text
+
+
+def _reading(text):
+    if not isinstance(text, str):
+        return text
+    for en, zh in _READING:
+        text = text.replace(en, zh)
+    return text
 
 
 def localise(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
@@ -87,6 +148,10 @@ def localise(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
             out[col] = out[col].map(lambda v: indicators.get(v, VALUES_ZH.get(v, v)))
         elif col in ("verdict",):
             out[col] = out[col].map(_verdict)
+        elif col == "reading":
+            out[col] = out[col].map(_reading)
+        elif col == "evidence":
+            out[col] = out[col].map(_evidence)
         else:
             values = set(out[col].dropna().unique())
             if values and values <= set(VALUES_ZH) | {"HH", "HL", "LH", "LL"}:

@@ -67,6 +67,33 @@ TEXT = {
                                "every period: the weights were restricted to them (and "
                                "standardised by row again if they were)."),
         "note_unit_effects_failed": "Per-county effects of {label!r} not mapped: {error}",
+        "weighted_caption": " Group means weighted by {column!r}.",
+        "note_index_no_percent": ("{columns}: declared scale 'index' (an arbitrary zero): no "
+                                  "percent deficits or coefficients of variation (a percent of "
+                                  "an arbitrary zero means nothing); deficits are in the "
+                                  "index's own units."),
+        "note_index_no_inequality": ("Dagum Gini and Theil are not computed for {columns} "
+                                     "(scale 'index': they need a true zero)."),
+        "note_log_levels": ("{columns}: declared scale 'log': percent deficits are shortfalls in "
+                            "levels, 100(1 - exp(-deficit)), and Gini, Theil and sigma are "
+                            "computed on the levels exp(value)."),
+        "note_cf_ahead": ("Counterfactual ({label}): not behind the core on {outcome!r}, so no "
+                          "share of a deficit is shown (—): {groups}."),
+        "note_cf_no_split": ("Counterfactual ({label}): the split into own direct effects and "
+                             "spillovers within the group is computed for up to 2,000 units only."),
+        "note_no_spread": ("The per-county {what} of {label!r} does not vary across counties "
+                           "(range {spread}, round-off): it is left out of the per-county table "
+                           "and not mapped."),
+        "note_no_spread_map": ("The map of {name} is not drawn: its values do not vary across "
+                               "units (range {spread})."),
+        "note_sar_shares": ("Model {label!r} is a {kind}: every regressor's indirect/total ratio "
+                            "and block shares are the same by construction (S_k = beta_k "
+                            "(I - rho W)^-1); they are reported once, not as findings per "
+                            "regressor."),
+        "note_lead": "Lead model {label!r}: {reason}.",
+        "note_markov_longrun_failed": "Long-run reading of the colour chain not computed: {error}",
+        "note_cross_section": ("Cross-section (one period): levels only; no trends, changes or "
+                               "transitions are estimated."),
         "note_no_cjk_font": ("no installed font with Chinese glyphs was found (tried {tried}, "
                              "...): the figures use English labels. Install one (e.g. Debian's "
                              "fonts-noto-cjk) or pass font='/path/to/font.ttf'."),
@@ -123,6 +150,22 @@ TEXT = {
         "note_markov_subset": ("颜色转移概率基于各期均有颜色的{k}个单元（共{n}个）估计："
                                "空间权重限于这些单元（原为行标准化的，重新行标准化）。"),
         "note_unit_effects_failed": "模型“{label}”的分县效应图未绘制：{error}",
+        "weighted_caption": "各组均值以“{column}”加权。",
+        "note_index_no_percent": ("{columns}：声明尺度为“index”（零点任意），不计算百分比差距和变异系数"
+                                  "（以任意零点为基准的百分比没有意义）；差距以指数自身单位表示。"),
+        "note_index_no_inequality": "{columns} 未计算Dagum基尼系数与泰尔指数（尺度为“index”，二者需要真实零点）。",
+        "note_log_levels": ("{columns}：声明尺度为“log”，百分比差距为水平值上的短缺 100(1 − exp(−差距))，"
+                            "基尼系数、泰尔指数与σ按水平值 exp(value) 计算。"),
+        "note_cf_ahead": "反事实（{label}）：{groups} 在“{outcome}”上不落后于核心区，不列示其占差距比例（—）。",
+        "note_cf_no_split": "反事实（{label}）：本组直接效应与组内溢出的拆分仅对不超过2000个单元计算。",
+        "note_no_spread": ("模型“{label}”的分县{what}在各县之间没有差异（极差 {spread}，舍入误差）："
+                           "不列入分县效应表，也不绘制地图。"),
+        "note_no_spread_map": "{name}地图未绘制：其取值在各单元之间没有差异（极差 {spread}）。",
+        "note_sar_shares": ("模型“{label}”为 {kind}：各解释变量的间接/总效应之比与分块占比在构造上相同"
+                            "（S_k = β_k (I − ρW)⁻¹），只报告一次，不作为分变量的发现。"),
+        "note_lead": "主导模型“{label}”：{reason}。",
+        "note_markov_longrun_failed": "颜色马尔可夫链的长期状态未能计算：{error}",
+        "note_cross_section": "截面数据（仅一期）：只报告水平值，不估计趋势、变化或转移。",
         "note_no_cjk_font": ("未找到含中文字形的已安装字体（已尝试 {tried} 等）：图中改用英文标签。"
                              "请安装中文字体（如 Debian 的 fonts-noto-cjk），或传入 "
                              "font='/path/to/font.ttf'。"),

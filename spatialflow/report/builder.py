@@ -14,6 +14,7 @@ from . import deficits as _def
 from . import modeltables as _mt
 from . import monitoring as _mon
 from ._data import PERIPHERY, REGION_ZH, ReportData, prepare
+from ._text import join as _join
 from ._text import t
 from .document import Report, Section
 from .fonts import figure_fonts, resolve_lang
@@ -24,12 +25,28 @@ _LANGS = ("en", "zh")
 
 # Table captions (English, Chinese).
 _TITLES = {
-    "deficits": ("Deficits against the core by group and period (deficit > 0: behind the core; "
-                 "percent of the core mean). 'Periphery' = all non-core units together.",
-                 "各组与核心区的差距（差距 > 0 表示落后于核心区；占核心区均值的百分比）。“外围区”为全部非核心单元。"),
+    "deficits": ("Deficits against the core by group and period (deficit > 0: behind the core). "
+                 "deficit_pct: percent of the core's mean for a level or share; for a log "
+                 "indicator the shortfall in levels, 100(1 - exp(-deficit)); none for an index "
+                 "(arbitrary zero). 'Periphery' = all non-core units together.",
+                 "各组与核心区的差距（差距 > 0 表示落后于核心区）。差距（%）：水平值与比例指标为占核心区"
+                 "均值的百分比；对数指标为水平值上的短缺 100(1 − exp(−差距))；指数（零点任意）不计算"
+                 "百分比。“外围区”为全部非核心单元。"),
     "trends": ("Trend of each deficit: OLS slope per period with standard error and 95% interval "
-               "(negative slope = closing)",
-               "差距的趋势：差距对时间的OLS斜率、标准误与95%区间（斜率为负 = 缩小）"),
+               "(column 'of': the percent deficit in levels for a log indicator, else the "
+               "deficit); a direction is named only when significant at 5%",
+               "差距的趋势：OLS斜率（每期）、标准误与95%区间（“of”列：对数指标为水平值上的百分比差距，"
+               "其余为差距）；仅在5%水平显著时判断缩小或扩大"),
+    "deficits_by_type": ("Deficit of each group's units of one type (district / county / "
+                         "county-level city) against the whole core, last period: the "
+                         "composition of each deficit",
+                         "各组按单元类型（市辖区/县/县级市）分别与整个核心区的差距（最后一期）：差距的构成"),
+    "model_choice": ("Model choice: the evidence for the lead model (Durbin LR/Wald tests, "
+                     "LeSage posterior model probabilities, AIC) and the rule that chose it",
+                     "模型选择：主导模型的依据（Durbin LR/Wald检验、LeSage后验模型概率、AIC）及选择规则"),
+    "markov_longrun": ("Long run of the colour chain: observed shares (last period), steady-state "
+                       "shares and mean first passage time to green, in periods (giddy)",
+                       "颜色马尔可夫链的长期状态：最后一期占比、稳态占比与首次到达绿色的平均时间（期数，giddy）"),
     "levels": ("Indicator levels by group and period (mean, median, SD over units)",
                "各组各期指标水平（单元均值、中位数、标准差）"),
     "colours": ("Three-colour classification of every unit: last period and change over the period",
@@ -43,23 +60,28 @@ _TITLES = {
     "spatial_markov": ("Spatial Markov: transitions conditioned on the neighbours' modal colour "
                        "(giddy.Spatial_Markov)",
                        "空间马尔可夫：以邻居众数颜色为条件的转移概率（giddy.Spatial_Markov）"),
-    "dagum": ("Dagum Gini decomposition by period: G = within + net between + transvariation",
-              "Dagum基尼系数分解：G = 组内 + 净组间 + 超变密度"),
+    "dagum": ("Dagum Gini decomposition by period: G = within + net between + transvariation "
+              "(column 'on': exp(value) = on the levels of a log indicator)",
+              "Dagum基尼系数分解：G = 组内 + 净组间 + 超变密度（“on”列为 exp(value) 时按对数指标的水平值计算）"),
     "dagum_pairs": ("Between-group Gini G_jh and relative affluence D_jh of each pair of groups",
                     "各组对之间的组间基尼系数 G_jh 与相对经济富裕程度 D_jh"),
     "dagum_groups": ("Within-group Gini, mean and size of each group",
                      "各组组内基尼系数、均值与单元数"),
-    "theil": ("Theil T decomposition by period: T = between + within",
-              "泰尔指数分解：T = 组间 + 组内"),
-    "sigma": ("Sigma-convergence: cross-unit SD and coefficient of variation by group and period",
-              "σ收敛：各组各期单元间标准差与变异系数"),
-    "sigma_trend": ("Trend of the cross-unit SD (negative slope = converging)",
-                    "标准差的趋势（斜率为负 = 收敛）"),
-    "counterfactual": ("Counterfactual decomposition through the model's reduced form: deficit "
-                       "closed if every peripheral group's flows were at the core's mean (SE from "
-                       "simulated parameter draws)",
-                       "基于模型简化式的反事实分解：若各外围组要素流动达到核心区均值可缩小的差距"
-                       "（标准误来自参数模拟抽样）"),
+    "theil": ("Theil T decomposition by period: T = between + within (on the levels of a log "
+              "indicator)", "泰尔指数分解：T = 组间 + 组内（对数指标按水平值计算）"),
+    "sigma": ("Sigma-convergence: cross-unit SD and coefficient of variation by group and period "
+              "(on the levels exp(value) of a log indicator; no CV for an index)",
+              "σ收敛：各组各期单元间标准差与变异系数（对数指标按水平值 exp(value) 计算；指数不计算变异系数）"),
+    "sigma_trend": ("Trend of the cross-unit SD (converging / diverging only when significant at "
+                    "5%)", "标准差的趋势（仅在5%水平显著时判断收敛或发散）"),
+    "counterfactual": ("Counterfactual decomposition through each outcome's lead model: deficit "
+                       "closed if every peripheral group's flows were at the core's mean, split "
+                       "into own direct effects, spillovers within the group, spillovers from "
+                       "other peripheral groups and the core's response (SE from simulated "
+                       "parameter draws; share only for groups behind the core)",
+                       "基于各被解释变量主导模型简化式的反事实分解：若各外围组要素流动达到核心区均值可缩小的差距，"
+                       "分为本组直接效应、组内溢出、其他外围组溢出与核心区响应（标准误来自参数模拟抽样；"
+                       "仅对落后于核心区的组计算占差距比例）"),
     "models_fit": ("Fitted models: fit statistics and convergence", "模型拟合统计与收敛情况"),
     "models_compare": ("Model comparison (estimates, SE in parentheses)",
                        "模型比较（估计值，括号内为标准误）"),
@@ -68,13 +90,49 @@ _TITLES = {
     "robustness": ("Robustness across models and weights: total effect (SE)",
                    "不同模型与权重矩阵下的稳健性：总效应（标准误）"),
     "blocks_cp": ("Spillover blocks, core / periphery: effect of a change in the source group's "
-                  "regressor on the receiving group (blocks sum to the total effect)",
-                  "核心/外围溢出分块：来源组解释变量变化对接收组的效应（各块之和为总效应）"),
-    "blocks_groups": ("Spillover blocks, group x group (blocks sum to the total effect)",
-                      "组×组溢出分块（各块之和为总效应）"),
+                  "regressor on the receiving group. 'effect': block total (blocks sum to the "
+                  "total effect; grows with group size); 'per_receiving_unit': block total x n "
+                  "/ n_to, the mean effect on one receiving unit (intensity)",
+                  "核心/外围溢出分块：来源组解释变量变化对接收组的效应。“效应”为分块总量（各块之和为总效应，"
+                  "随组的规模增大）；“每接收单元”= 分块总量 × n / 接收单元数，即对一个接收单元的平均效应（强度）"),
+    "blocks_groups": ("Spillover blocks, group x group ('effect': block total, blocks sum to the "
+                      "total effect; 'per_receiving_unit': mean effect on one receiving unit)",
+                      "组×组溢出分块（“效应”为分块总量，各块之和为总效应；“每接收单元”为对一个接收单元的平均效应）"),
+    "unit_effects": ("Per-county effects of the lead model: the direct effect of a county's own "
+                     "change, the indirect effect it sends to all other counties (column sums of "
+                     "the off-diagonal effects) and the effect it receives from counties outside "
+                     "its own group (row sums over the other groups' columns)",
+                     "主导模型的分县效应：本县变化的直接效应、向其他各县发出的间接效应（非对角效应的列和）"
+                     "以及从本组以外各县接收的效应（其他组各列的行和）"),
     "lisa": ("Local Moran (LISA) cluster of every unit and indicator, last period",
              "各单元各指标的局部莫兰（LISA）集聚类型，最后一期"),
 }
+
+
+# What the summary says after an indicator's name about its declared scale (en, zh).
+_SCALE_WORDS = {"log": (" [log scale: percent = shortfall in levels]",
+                        "［对数尺度：百分比为水平值上的短缺］"),
+                "index": (" [index, arbitrary zero: no percent]",
+                          "［指数，零点任意：不计算百分比］")}
+
+
+# Captions of a report without periods (one cross-section): the words that name a period go.
+_CROSS_SECTION_WORDS = (
+    (" by group and period", " by group"), (" by period", ""), (" (last period)", ""),
+    (", last period", ""), ("：最后一期及期间变化", ""), ("（最后一期）", ""), ("，最后一期", ""),
+    ("各组各期", "各组"), ("各期", ""))
+
+
+# The per-county quantities in words (en, zh), for the notes.
+_UNIT_EFFECT_WORDS = {"direct": ("direct effect", "直接效应"),
+                      "indirect_sent": ("indirect effect sent", "发出的间接效应"),
+                      "received_from_other_groups": ("effect received from other groups",
+                                                     "从本组以外接收的效应")}
+
+
+def _g(value, digits: int = 3) -> str:
+    """A number in running text: ``digits`` significant digits, never "-0"."""
+    return f"{float(value) + 0.0:.{digits}g}"
 
 
 def _slug(text: str) -> str:
@@ -85,7 +143,8 @@ def _slug(text: str) -> str:
 def build(panel, layer, w=None, *, indicators, models=None, id="code", time="year",
           group="region", core="PRD", lang="en", synthetic=False, source=None, title=None,
           n_draws=1000, seed=0, tests=None, rule=None, font=None, permutations=999,
-          figures=True) -> Report:
+          figures=True, lead="auto", weight_by=None, unit_type="unit_type",
+          notes=None) -> Report:
     """Build the core-periphery deficit report.
 
     Parameters
@@ -103,14 +162,13 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         Weights over the layer's ids for the LISA map and the spatial Markov chain (default:
         row-standardised queen contiguity, islands attached to their nearest neighbours).
     indicators : list of Indicator or dict name -> Indicator
-        What to report; each declares ``higher_is_better`` (see
+        What to report; each declares ``higher_is_better`` and ``scale`` (see
         :data:`spatialflow.report.DEFAULT_INDICATORS` for the synthetic example).
     models : dict label -> SpatialResults, optional
         Fitted models (cross-section or panel); effects, spillover blocks, the comparison
-        and robustness tables and the counterfactual decomposition come from them. The
-        first converged model with spillovers (SDM, SAR, SDEM, SLX) leads the figures and
-        the summary. A model that did not converge is shown as such (a note and
-        ``converged = no``), never dropped.
+        and robustness tables and the counterfactual decomposition come from them. A model
+        that did not converge is shown as such (a note and ``converged = no``), never
+        dropped.
     id, time : str
         Key columns of ``panel``.
     group : str
@@ -146,6 +204,24 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         Permutations of the LISA pseudo p-values.
     figures : bool
         ``False`` skips the figures (tables only; faster).
+    lead : "auto" or str
+        The model that leads the summary, the blocks, the per-county effects and the
+        counterfactual. ``"auto"`` chooses among the converged models with spillovers by
+        evidence (:mod:`spatialflow.report.lead`: Durbin LR/Wald tests, then LeSage
+        posterior model probabilities, then the lowest AIC), per outcome; a label forces
+        that model. The choice and its evidence: ``Report.lead``,
+        ``Report.tables["model_choice"]``.
+    weight_by : str, optional
+        Panel column of positive weights (e.g. ``"pop"``) for the group means of the
+        deficits (stated in the captions); default unweighted.
+    unit_type : str, optional
+        Layer (or panel) column of unit types (district / county / county-level city);
+        when present each deficit is also split by unit type (``deficits_by_type``).
+    notes : sequence, optional
+        Notes from whoever prepared the data (the pipeline, a reader): units dropped and
+        why, islands linked, cells interpolated, one period. Each is a ``str`` (shown as it
+        is in both languages) or a mapping ``{"en": ..., "zh": ...}`` (the report's
+        language is shown). They open the report's notes box, before its own notes.
 
     Returns
     -------
@@ -155,7 +231,9 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     ------
     InputError
         A missing or non-numeric indicator or key column, a grouping column missing or
-        without the core label, duplicated (id, time) rows; subclasses name the ids.
+        without the core label, duplicated (id, time) rows, values the declared scale
+        cannot hold (negative levels), a ``lead`` that names no model; subclasses name
+        the ids.
     """
     from .monitoring import ColourRule
 
@@ -176,19 +254,55 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     rule = ColourRule() if rule is None else rule
     if not isinstance(rule, ColourRule):
         raise InputError(f"rule must be a ColourRule; a {type(rule).__name__} was given.")
+    if not (isinstance(lead, str) and (lead == "auto" or lead in models)):
+        raise InputError(f"lead must be 'auto' or the label of one of the models; {lead!r} "
+                         f"was given and the models are {list(models)}.")
+    external = _external_notes(notes, lang)
     synthetic = bool(synthetic or getattr(panel, "attrs", {}).get("synthetic", False))
     data = prepare(panel, layer, indicators=indicators, id=id, time=time, group=group,
-                   core=core, lang=lang)
+                   core=core, lang=lang, weight_by=weight_by, unit_type=unit_type)
+    data.notes[0:0] = external
     builder = _Builder(data, lang=lang, synthetic=synthetic, source=source, rule=rule,
-                       n_draws=n_draws, seed=seed, permutations=permutations)
+                       n_draws=n_draws, seed=seed, permutations=permutations, lead=lead)
     return builder.run(w=w, models=dict(models), tests=tests or {}, font=font,
                        figures=figures, title=title)
 
 
+def _external_notes(notes, lang: str) -> list[str]:
+    """The caller's notes in ``lang`` (module docstring of ``build``: ``notes=``)."""
+    if notes is None:
+        return []
+    if isinstance(notes, (str, Mapping)):
+        notes = [notes]
+    try:
+        items = list(notes)
+    except TypeError:
+        raise InputError("notes must be a list of str or of {'en': ..., 'zh': ...}; a "
+                         f"{type(notes).__name__} was given.") from None
+    out = []
+    for k, n in enumerate(items):
+        if isinstance(n, Mapping):
+            text = n.get(lang, n.get("en"))
+            if not isinstance(text, str):
+                raise InputError(f"notes[{k}] must have a text for 'en' (and optionally 'zh'); "
+                                 f"{dict(n)!r} was given.")
+        elif isinstance(n, str):
+            text = n
+        else:
+            raise InputError(f"notes[{k}] must be a str or a mapping {{'en': ..., 'zh': ...}}; "
+                             f"a {type(n).__name__} was given.")
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
 class _Builder:
     def __init__(self, data: ReportData, *, lang, synthetic, source, rule, n_draws, seed,
-                 permutations):
+                 permutations, lead="auto"):
         self.d = data
+        self.lead_arg = lead
+        self.head = None
+        self.leads: dict = {}
         self.lang = lang
         self.synthetic = synthetic
         self.source = source
@@ -253,17 +367,37 @@ class _Builder:
         self._order_sections()
         if not models:
             self.notes.append(t("no_models", self.lang))
+        if not d.is_panel:
+            self.notes.append(t("note_cross_section", self.lang))
+            for key, text in self.titles.items():
+                for old, new in _CROSS_SECTION_WORDS:
+                    text = text.replace(old, new)
+                self.titles[key] = text
+        if d.time is None:
+            # a cross-section has no period: blank, never a made-up "0"
+            for key, frame in self.tables.items():
+                if "period" in frame.columns and not key.startswith("test_"):
+                    self.tables[key] = frame.assign(period=np.nan)
         display = {}
         if self.zh():
             from ._localise import localise
             labels = {i.column: i.text("zh") for i in d.indicators}
             display = {k: localise(v, labels) for k, v in self.tables.items()
                        if not k.startswith("test_")}
+            if "model_choice" in display:
+                # the lead's reason in Chinese, as the summary gives it
+                mc, shown = self.tables["model_choice"], display["model_choice"].copy()
+                reasons = mc.attrs.get("reasons", {})
+                for i in np.flatnonzero((mc["evidence"] == "lead").to_numpy()):
+                    zh = reasons.get(mc["model"].iloc[i], (None, None))[1]
+                    if zh:
+                        shown.iloc[i, list(mc.columns).index("reading")] = zh
+                display["model_choice"] = shown
         return Report(tables=self.tables, figures=self.figures, notes=self.notes,
                       display=display,
                       summary=self.summary, sections=self.sections, titles=self.titles,
                       title=title or t("title", self.lang), lang=self.lang,
-                      synthetic=self.synthetic, source=self.source)
+                      synthetic=self.synthetic, source=self.source, lead=self.head)
 
     def _weights(self, w):
         if w is not None:
@@ -316,23 +450,49 @@ class _Builder:
                 self.notes.append(t("note_periods_not_numeric", self.lang, time=d.time))
             self.add("trends", trends)
             items.append(("table", "trends"))
-        self.add("levels", levels)
+        self.add("levels", levels, title=self._levels_title())
         items.append(("table", "levels"))
+        if d.weight_by is not None:
+            self.titles["deficits"] += t("weighted_caption", self.lang, column=d.weight_by)
+        by_type = _def.deficits_by_type(d)
+        if by_type is not None and len(by_type):
+            self.add("deficits_by_type", by_type)
+            items.append(("table", "deficits_by_type"))
+        index = [i.text(self.lang) for i in d.indicators if not i.has_percent]
+        if index:
+            self.notes.append(t("note_index_no_percent", self.lang,
+                                columns=_join(index, self.lang)))
         # The compact view the summary cites: last period's deficits beside their trends.
         compact = table[table["period"] == d.last][["indicator", "group", "core_mean",
                                                    "group_mean", "deficit", "deficit_pct"]]
         if trends is not None:
-            compact = compact.merge(trends[["indicator", "group", "slope", "se", "p", "verdict"]],
+            compact = compact.merge(trends[["indicator", "group", "of", "slope", "se", "p",
+                                            "verdict"]],
                                     on=["indicator", "group"], how="left")
-        self.add("deficit_summary", compact.reset_index(drop=True),
-                 title=(f"{d.last}年与核心区的差距及其趋势（斜率为每期变化，负值 = 缩小）" if self.zh()
-                        else f"Deficits against the core in {d.last} and their trends (slope "
-                             "per period; negative = closing)"))
+        if trends is not None:
+            title = (f"{d.last}年与核心区的差距及其趋势（斜率为每期变化，负值 = 缩小；仅在5%水平显著时判断方向）"
+                     if self.zh() else
+                     f"Deficits against the core in {d.last} and their trends (slope per period; "
+                     "negative = closing; a direction only when significant at 5%)")
+        elif d.time is None:
+            title = ("与核心区的差距（截面数据：仅水平值）" if self.zh() else
+                     "Deficits against the core (cross-section: levels only)")
+        else:
+            title = (f"{d.last}年与核心区的差距（仅一期：仅水平值）" if self.zh() else
+                     f"Deficits against the core in {d.last} (one period: levels only)")
+        if d.weight_by is not None:
+            title += t("weighted_caption", self.lang, column=d.weight_by)
+            if "deficits_by_type" in self.titles:
+                self.titles["deficits_by_type"] += t("weighted_caption", self.lang,
+                                                     column=d.weight_by)
+        self.add("deficit_summary", compact.reset_index(drop=True), title=title)
         items.insert(0, ("table", "deficit_summary"))
         self._section("deficits").lead = (
-            "各指标按组的水平与差距；差距方向已按指标“越高越好/越低越好”调整。" if self.zh() else
+            "各指标按组的水平与差距；差距方向已按指标“越高越好/越低越好”调整；百分比按各指标声明的"
+            "尺度计算（对数指标按水平值）。" if self.zh() else
             "Levels and deficits of each indicator by group; the sign follows each "
-            "indicator's declared direction (higher or lower is better).")
+            "indicator's declared direction (higher or lower is better), and the percent "
+            "follows its declared scale (a log indicator's in levels).")
         last = table[table["period"] == d.last]
         for ind in d.indicators:
             rows = last[(last["indicator"] == ind.column) & last["deficit"].notna()]
@@ -345,29 +505,56 @@ class _Builder:
                     hit = trends[(trends["indicator"] == ind.column) & (trends["group"] == r["group"])]
                     if len(hit):
                         verdict = self._verdict(hit.iloc[0])
-                sep, lp, rp = ("，", "（", "）") if self.zh() else (", ", " (", ")")
+                sep = "，" if self.zh() else ", "
                 pct = "" if np.isnan(r["deficit_pct"]) else f"{sep}{r['deficit_pct']:.1f}%"
                 parts.append(f"{self.gname(r['group'])} {r['deficit']:.3g}{pct}"
-                             + (f"{lp}{verdict}{rp}" if verdict else ""))
+                             + (f"{sep}{verdict}" if verdict else ""))
             unit = ind.unit_text(self.lang)
+            what = self._ind_with_unit(ind)
+            scale = _SCALE_WORDS.get(ind.scale, ("", ""))[1 if self.zh() else 0]
+            if d.weight_by is not None:
+                scale += (f"［各组均值以“{d.weight_by}”加权］" if self.zh() else
+                          f" [group means weighted by {d.weight_by!r}]")
             if self.zh():
-                text = (f"{ind.text('zh')}（{unit}），{d.last}年各组与核心区"
+                text = (f"{what}{scale}，{self.when_zh()}各组与核心区"
                         f"（{self.gname(d.core)}）的差距：" + "；".join(parts) + "。")
             else:
-                text = (f"{ind.text('en')} ({unit}), deficit against the core "
-                        f"({self.gname(d.core)}) in {d.last}: " + "; ".join(parts) + ".")
+                text = (f"{what}{scale}, deficit against the core "
+                        f"({self.gname(d.core)}){self.when_en()}: " + "; ".join(parts) + ".")
+            del unit
             self.summary.append((text, ["deficit_summary", "deficits"]
                                  + (["trends"] if trends is not None else [])))
+
+    def _levels_title(self) -> str:
+        d = self.d
+        w = (t("weighted_caption", self.lang, column=d.weight_by) if d.weight_by is not None
+             else "")
+        if d.is_panel:
+            base = ("各组各期指标水平（单元均值、中位数、标准差）" if self.zh() else
+                    "Indicator levels by group and period (mean, median, SD over units)")
+        else:
+            base = ("各组指标水平（单元均值、中位数、标准差）" if self.zh() else
+                    "Indicator levels by group (mean, median, SD over units)")
+        return base + w
+
+    def _ind_with_unit(self, ind) -> str:
+        unit = ind.unit_text(self.lang)
+        if not unit:
+            return ind.text(self.lang)
+        return f"{ind.text(self.lang)}（{unit}）" if self.zh() else f"{ind.text('en')} ({unit})"
+
+    def when_en(self) -> str:
+        """" in 2022", or nothing for a cross-section without a period."""
+        return "" if self.d.time is None else f" in {self.d.last}"
+
+    def when_zh(self) -> str:
+        return "" if self.d.time is None else f"{self.d.last}年"
 
     def _verdict(self, row) -> str:
         v = str(row["verdict"])
         if self.zh():
-            word = ("缩小" if v.startswith("closing") else "扩大" if v.startswith("widening")
-                    else "无趋势")
-            sig = "，显著" if "(significant" in v else "，不显著" if "not significant" in v else ""
-            if "two periods" in v:  # two periods: the change itself, untested
-                return f"{word}{v.split(' by ', 1)[1].split(' ', 1)[0]}，两期比较，未检验"
-            return f"{word}{sig}"
+            from ._localise import _verdict as zh_verdict
+            return zh_verdict(v)
         return v
 
     # ----------------------------------------------------------- monitoring
@@ -379,18 +566,22 @@ class _Builder:
         colours = pd.concat([colours[[d.id]], names.reindex(colours[d.id]).reset_index(drop=True),
                              colours.drop(columns=[d.id])], axis=1)
         self.colours = colours
-        self.add("colours", colours)
+        self.add("colours", colours, title=(
+            None if d.is_panel else
+            ("各单元三色分类" if self.zh() else "Three-colour classification of every unit")))
         counts = (colours.groupby(["group", "overall"]).size().unstack(fill_value=0)
                   .reindex(index=d.groups, columns=list(_mon.COLOURS), fill_value=0))
         counts.loc["All"] = counts.sum()
         counts.index.name = "group"
         counts = counts.reset_index()
-        self.add("colour_counts", counts)
+        self.add("colour_counts", counts, title=(
+            None if d.time is not None else
+            ("各组综合颜色的单元数" if self.zh() else "Number of units by group and overall colour")))
         gcol = _mon.group_colours(d, self.rule, z)
         self.add("group_colours", gcol)
         items = self._section_items("monitoring")
         items += [("table", "colour_counts"), ("table", "group_colours")]
-        self._section("monitoring").lead = self.rule.describe(self.lang)
+        self._section("monitoring").lead = self.rule.describe(self.lang, change=d.is_panel)
         if d.is_panel:
             try:
                 markov, spatial = _mon.colour_transitions(d, self.rule, z, w, seed=self.seed)
@@ -412,6 +603,7 @@ class _Builder:
                             else f"A red unit stays red the next period with probability "
                                  f"{p_red:.2f} (Markov chain of the overall colour).")
                     self.summary.append((text, ["markov", "spatial_markov"]))
+                self._long_run(markov, colours["overall"], items)
         items.append(("table", "colours"))
         last = counts[counts["group"] == "All"].iloc[0]
         total = int(last[list(_mon.COLOURS)].sum())
@@ -419,14 +611,45 @@ class _Builder:
         red_by = ("；" if self.zh() else "; ").join(f"{self.gname(g)} {int(per[g]['red'])}/{int(per[g][list(_mon.COLOURS)].sum())}"
                            for g in d.groups)
         if self.zh():
-            text = (f"{d.last}年综合三色：{int(last['green'])} 个单元为绿、{int(last['yellow'])} 个为黄、"
+            text = (f"{self.when_zh()}综合三色：{int(last['green'])} 个单元为绿、{int(last['yellow'])} 个为黄、"
                     f"{int(last['red'])} 个为红（共 {total} 个）；各组红色单元：{red_by}。")
         else:
-            text = (f"Three-colour monitoring, {d.last}: {int(last['green'])} units green, "
+            text = (f"Three-colour monitoring{self.when_en().replace(' in', ',')}: "
+                    f"{int(last['green'])} units green, "
                     f"{int(last['yellow'])} yellow, {int(last['red'])} red (of {total}); red "
                     f"units by group: {red_by}.")
         self.summary.append((text, ["colour_counts", "colours"]))
         self.w = w
+
+    def _long_run(self, markov, last_colours, items):
+        """Steady state and mean first passage time to green of the colour chain. The red
+        share "shrinks" or "grows" only by more than one unit's share (100/n %)."""
+        try:
+            lr = _mon.long_run(markov, last_colours.dropna())
+        except Exception as err:  # noqa: BLE001 - giddy / numpy raise many kinds
+            self.fail("note_markov_longrun_failed", error=f"{type(err).__name__}: {err}")
+            return
+        self.add("markov_longrun", lr)
+        items.append(("table", "markov_longrun"))
+        red = lr.set_index("colour").loc["red"]
+        now, later = 100 * red["observed_share"], 100 * red["steady_state_share"]
+        mf = red["mfpt_to_green"]
+        # a change smaller than one unit's share is no change a reader could see on the map
+        one_unit = 100.0 / max(int(last_colours.notna().sum()), 1)
+        if abs(later - now) < one_unit:
+            move = ("基本持平（差异小于一个单元）" if self.zh() else
+                    "stays about the same (the change is less than one unit)")
+        elif later < now:
+            move = "缩小" if self.zh() else "shrinks"
+        else:
+            move = "扩大" if self.zh() else "grows"
+        mf_txt = (f"{mf:.1f}" if np.isfinite(mf) else ("∞" if self.zh() else "never"))
+        text = (f"若转移概率保持不变，红色单元占比将由 {now:.1f}% 变为稳态的 {later:.1f}%（{move}）；"
+                f"红色单元首次转为绿色平均需 {mf_txt} 期（giddy）。" if self.zh() else
+                f"If the transition probabilities persist, the red share {move}: {now:.1f}% now, "
+                f"{later:.1f}% in the steady state; a red unit first turns green after "
+                f"{mf_txt} periods on average (mean first passage time, giddy).")
+        self.summary.append((text, ["markov_longrun", "markov"]))
 
     # ------------------------------------------------------- decompositions
     def _decompositions(self):
@@ -443,6 +666,9 @@ class _Builder:
             self.add("sigma_trend", trend)
             items.append(("table", "sigma_trend"))
         items.append(("table", "sigma"))
+        logs = [i.text(self.lang) for i in d.indicators if i.scale == "log"]
+        if logs:
+            self.notes.append(t("note_log_levels", self.lang, columns=_join(logs, self.lang)))
         dag = tabs["dagum"]
         if len(dag):
             last = dag[dag["period"] == d.last]
@@ -451,14 +677,24 @@ class _Builder:
                 row = last[last["indicator"] == ind.column]
                 if len(row):
                     r = row.iloc[0]
-                    between = 100 * (r["net_between"] + r["transvariation"]) / r["total"]
-                    parts.append(f"{ind.text(self.lang)} G = {r['total']:.3f}"
-                                 + (f"，组间（净组间+超变密度）占 {between:.0f}%" if self.zh()
-                                    else f", between groups (net between + transvariation) "
-                                         f"{between:.0f}%"))
+                    lv = (("（水平值）" if self.zh() else " (on levels)")
+                          if ind.scale == "log" else "")
+                    if not r["total"] > 0:
+                        parts.append(f"{ind.text(self.lang)}{lv} G = 0（无不平等）" if self.zh()
+                                     else f"{ind.text(self.lang)}{lv} G = 0 (no inequality)")
+                        continue
+                    sh = {k: 100 * r[k] / r["total"] for k in ("within", "net_between",
+                                                                "transvariation")}
+                    parts.append(
+                        f"{ind.text(self.lang)}{lv} G = {r['total']:.3f}：组内 {sh['within']:.0f}%，"
+                        f"净组间 {sh['net_between']:.0f}%，超变密度 {sh['transvariation']:.0f}%"
+                        if self.zh() else
+                        f"{ind.text(self.lang)}{lv} G = {r['total']:.3f}: within groups "
+                        f"{sh['within']:.0f}%, net between groups {sh['net_between']:.0f}%, "
+                        f"transvariation (overlap of the groups) {sh['transvariation']:.0f}%")
             if parts:
-                text = ((f"{d.last}年Dagum基尼系数：" + "；".join(parts) + "。") if self.zh() else
-                        f"Dagum Gini in {d.last}: " + "; ".join(parts) + ".")
+                text = ((f"{self.when_zh()}Dagum基尼系数分解：" + "；".join(parts) + "。") if self.zh()
+                        else f"Dagum Gini{self.when_en()}: " + "; ".join(parts) + ".")
                 self.summary.append((text, ["dagum"]))
 
     # --------------------------------------------------------------- models
@@ -466,7 +702,12 @@ class _Builder:
         if not models:
             return
         d = self.d
+        from .lead import choose_leads
+
         items = self._section_items("models")
+        self.head, self.leads, choice = choose_leads(models, self.lead_arg)
+        self.add("model_choice", choice)
+        items.append(("table", "model_choice"))
         self.add("models_fit", _mt.fit_table(models, self.notes, lang=self.lang))
         items.append(("table", "models_fit"))
         comp = _mt.comparison_table(models, self.notes, lang=self.lang)
@@ -484,29 +725,111 @@ class _Builder:
             self.add("blocks_groups", eff["blocks_groups"])
             items.insert(0, ("table", "robustness"))
             sp_items += [("table", "effects"), ("table", "blocks_cp"), ("table", "blocks_groups")]
-        self.head = _mt.headline(models)
+        self._lead_summary(models, choice)
+        if self.head is not None and models[self.head].kind in _mt.EFFECT_KINDS:
+            self._unit_effects_table(models[self.head], sp_items)
         self._counterfactuals(models)
         if eff and self.head in set(eff["blocks_cp"]["model"]):
-            b = eff["blocks_cp"][eff["blocks_cp"]["model"] == self.head]
-            e = eff["effects"][eff["effects"]["model"] == self.head].set_index("variable")
-            parts = []
-            for v, part in b.groupby("variable", sort=False):
-                into_p = part[(part["from"] == d.core) & (part["to"] == PERIPHERY)]
-                if len(into_p) and e.loc[v, "total"] != 0:
-                    share = 100 * into_p["effect"].iloc[0] / e.loc[v, "total"]
-                    parts.append(f"{v} {share:.0f}%")
-            if parts:
-                text = ((f"{self.head}：核心区要素变化溢出到外围区的部分占总效应的比例：" + "；".join(parts) + "。")
-                        if self.zh() else
-                        f"{self.head}: share of each regressor's total effect that is the core's "
-                        "change spilling over to the periphery: " + "; ".join(parts) + ".")
-                self.summary.append((text, ["blocks_cp", "effects"]))
+            self._spillover_summary(models[self.head], eff)
+
+    def _unit_effects_table(self, res, sp_items):
+        """The lead model's per-county effects (:mod:`spatialflow.report.unit_effects`);
+        a quantity constant across counties by construction (e.g. the direct effect beta_k
+        of an SLX) is left out, with a note."""
+        from .unit_effects import has_spread, unit_effects
+
+        d = self.d
+        try:
+            units = unit_effects(res, d.unit_group)
+        except InputError as err:
+            self.fail("note_unit_effects_failed", label=self.head, error=err)
+            return
+        for column in ("direct", "indirect_sent", "received_from_other_groups"):
+            if not any(has_spread(part[column]) for _, part in units.groupby("variable")):
+                rng = float(np.ptp(units.groupby("variable")[column].agg(np.ptp)))
+                self.notes.append(t("note_no_spread", self.lang,
+                                    what=_UNIT_EFFECT_WORDS[column][1 if self.zh() else 0],
+                                    label=self.head, spread=f"{rng:.2g}"))
+                units = units.drop(columns=column)
+        en, zh = _TITLES["unit_effects"]
+        self.add("unit_effects", units.rename(columns={"id": d.id}),
+                 title=(zh if self.zh() else en) + f" ({self.head})")
+        self.effect_res = res
+        sp_items.append(("table", "unit_effects"))
+
+    def _lead_summary(self, models, choice):
+        """The summary's statement of which model leads and why (model_choice table)."""
+        if self.head is None:
+            return
+        reason = choice.attrs.get("reasons", {}).get(self.head, ("", ""))[1 if self.zh() else 0]
+        self.notes.append(t("note_lead", self.lang, label=self.head, reason=reason))
+        others = [f"{o}: {lab}" for o, lab in self.leads.items() if lab != self.head]
+        if self.zh():
+            text = (f"主导模型：{self.head}（{models[self.head].kind}），依据：{reason}。"
+                    "摘要、溢出分块、分县效应和反事实均来自主导模型"
+                    + (f"（其他被解释变量：{'；'.join(others)}）" if others else "") + "。")
+        else:
+            text = (f"Lead model: {self.head} ({models[self.head].kind}), because {reason}. "
+                    "The spillover blocks, per-county effects and counterfactual below come "
+                    "from it" + (f" (other outcomes: {'; '.join(others)})" if others else "")
+                    + ".")
+        self.summary.append((text, ["model_choice", "models_fit"]))
+
+    def _spillover_summary(self, res, eff):
+        d = self.d
+        b = eff["blocks_cp"][eff["blocks_cp"]["model"] == self.head]
+        e = eff["effects"][eff["effects"]["model"] == self.head].set_index("variable")
+        shares = {}
+        for v, part in b.groupby("variable", sort=False):
+            into_p = part[(part["from"] == d.core) & (part["to"] == PERIPHERY)]
+            if len(into_p) and e.loc[v, "total"] != 0:
+                shares[v] = 100 * into_p["effect"].iloc[0] / e.loc[v, "total"]
+        if not shares:
+            return
+        per_unit = {}
+        for v, part in b.groupby("variable", sort=False):
+            hit = part[(part["from"] == d.core) & (part["to"] == PERIPHERY)]
+            if len(hit):
+                per_unit[v] = float(hit["per_receiving_unit"].iloc[0])
+        if res.kind in ("SAR", "SAC"):
+            # S_k = beta_k (I - rho W)^-1: every block's share of the total is the same for
+            # every regressor, a property of the model, not a finding
+            self.notes.append(t("note_sar_shares", self.lang, label=self.head, kind=res.kind))
+            share = next(iter(shares.values()))
+            text = ((f"{self.head}（{res.kind}）：核心区要素变化溢出到外围区的部分占总效应的 {share:.0f}%，"
+                     "在该模型中所有解释变量相同（构造使然，非分变量的发现）。") if self.zh() else
+                    f"{self.head} ({res.kind}): the core's change spilling over to the periphery "
+                    f"is {share:.0f}% of the total effect for every regressor alike (the same by "
+                    "construction in this model, not a finding per regressor).")
+        else:
+            parts = [f"{v} {shares[v]:.0f}%" + (f"（每个外围单元 {per_unit[v]:.3g}）" if self.zh()
+                                               else f" (per peripheral unit {per_unit[v]:.3g})")
+                     for v in shares if v in per_unit]
+            text = ((f"{self.head}：核心区要素变化溢出到外围区的分块总量占总效应的比例："
+                     + "；".join(parts) + "。分块总量随组的规模增大；括号内为对一个外围单元的平均效应。")
+                    if self.zh() else
+                    f"{self.head}: share of each regressor's total effect that is the core's "
+                    "change spilling over to the periphery (block total, which grows with the "
+                    "periphery's size; in parentheses the mean effect on one peripheral unit): "
+                    + "; ".join(parts) + ".")
+        self.summary.append((text, ["blocks_cp", "effects"]))
 
     def _counterfactuals(self, models: dict):
         d = self.d
         directions = {i.column: i for i in d.indicators}
         rows = []
-        for label, res in models.items():
+        # one counterfactual per outcome, from that outcome's lead model (an outcome whose
+        # models have no spillovers: its first converged model, e.g. an OLS)
+        chosen = []
+        for outcome in dict.fromkeys(getattr(r, "endog_name", None) for r in models.values()):
+            if outcome in self.leads:
+                chosen.append(self.leads[outcome])
+                continue
+            fits = [k for k, r in models.items() if getattr(r, "endog_name", None) == outcome]
+            conv = [k for k in fits if getattr(models[k], "converged", True)]
+            chosen.append((conv or fits)[0])
+        for label in chosen:
+            res = models[label]
             outcome = getattr(res, "endog_name", None)
             variables = [v for v in res.exog_names if v != "Intercept"]
             missing = [v for v in [outcome, *variables] if v not in d.panel.columns]
@@ -525,6 +848,12 @@ class _Builder:
             except InputError as err:
                 self.fail("note_cf_failed", label=label, error=err)
                 continue
+            ahead = [self.gname(g) for g in cf.loc[~cf["behind"], "group"]]
+            if ahead:
+                self.notes.append(t("note_cf_ahead", self.lang, label=label,
+                                    groups=_join(ahead, self.lang), outcome=outcome))
+            if cf["own_direct"].isna().all():
+                self.notes.append(t("note_cf_no_split", self.lang, label=label))
             cf.insert(0, "outcome", outcome)
             cf.insert(0, "model", label)
             rows.append(cf)
@@ -534,34 +863,66 @@ class _Builder:
         self.add("counterfactual", table)
         sec = self._section("counterfactual")
         sec.items.append(("table", "counterfactual"))
+        period = self.when_zh() if self.zh() else self.when_en().strip()
         sec.lead = (
-            f"情景：{d.last}年各外围组的解释变量取核心区均值，其余不变；通过模型简化式 "
-            "Δy = (I − ρW)⁻¹(ΔXβ + WΔXθ) 计算（稀疏求解）。“本组”为本组要素流动的作用，"
-            "“其他组”为其他外围组的溢出，“核心区响应”为核心区自身均值的变化。"
-            if self.zh() else
-            f"Scenario: in {d.last}, each peripheral group's regressors are set to the core's "
-            "means, everything else unchanged; the outcome responds through the model's reduced "
-            "form Δy = (I − ρW)⁻¹(ΔXβ + WΔXθ) (sparse solves). 'own' = through the group's own "
-            "flows, 'spillover' = through the other peripheral groups' flows, 'core_response' "
-            "= minus the change of the core's own mean. Fixed effects are held constant.")
-        head = table[table["model"] == self.head] if self.head in set(table["model"]) else \
-            table[table["model"] == table["model"].iloc[0]]
+            f"情景：{period}各外围组的解释变量取核心区均值，其余不变；通过各被解释变量主导模型的简化式 "
+            "Δy = (I − ρW)⁻¹(ΔXβ + WΔXθ) 计算（稀疏求解）。“本组直接”为各单元自身变化的直接效应，"
+            "“组内溢出”为本组其他单元的溢出，“其他组溢出”为其他外围组的溢出，“核心区响应”为核心区自身均值的变化。"
+            "占差距比例仅对落后于核心区的组计算。" if self.zh() else
+            f"Scenario{(' ' + period) if period else ''}: each peripheral group's regressors are "
+            "set to the core's means, everything else unchanged; the outcome responds through "
+            "its lead model's reduced form Δy = (I − ρW)⁻¹(ΔXβ + WΔXθ) (sparse solves). "
+            "'own_direct' = each unit's direct effect of its own change; 'within_group' = "
+            "spillovers among the group's units; 'spillover' = spillovers from the other "
+            "peripheral groups; 'core_response' = minus the change of the core's own mean. "
+            "Fixed effects are held constant. The share is given only for groups behind the "
+            "core.")
+        for label in table["model"].unique():
+            part = table[table["model"] == label]
+            self.summary.append((self._cf_text(label, part), ["counterfactual"]))
+
+    def _cf_text(self, model, head) -> str:
         parts = []
         for _, r in head.iterrows():
-            parts.append(
-                f"{self.gname(r['group'])} {r['closed']:.3g}（SE {r['closed_se']:.2g}，占差距 "
-                f"{100 * r['share']:.0f}%；本组 {r['own']:.3g}，溢出 {r['spillover']:.3g}，"
-                f"核心区响应 {r['core_response']:.3g}）" if self.zh() else
-                f"{self.gname(r['group'])} {r['closed']:.3g} (SE {r['closed_se']:.2g}; "
-                f"{100 * r['share']:.0f}% of its deficit; own flows {r['own']:.3g}, other "
-                f"groups' flows {r['spillover']:.3g}, core response {r['core_response']:.3g})")
-        model = head["model"].iloc[0]
+            g = self.gname(r["group"])
+            if not r["behind"]:
+                parts.append(f"{g}：不落后于核心区（—）" if self.zh() else
+                             f"{g}: not behind the core (—)")
+                continue
+            spill = r["within_group"] + r["spillover"]
+            split = not np.isnan(r["own_direct"])
+            # a share of the gap closed only when the gap closed differs from zero (|z| > 1.96):
+            # a ratio to noise is not a finding
+            sig = abs(r["closed"]) > 1.96 * r["closed_se"] if np.isfinite(r["closed_se"]) \
+                else False
+            spill_share = 100 * spill / r["closed"] if split and sig else np.nan
+            if self.zh():
+                txt = (f"{g} {_g(r['closed'])}（SE {_g(r['closed_se'], 2)}，占差距 "
+                       f"{100 * r['share']:.0f}%；")
+                txt += (f"本组直接 {_g(r['own_direct'])}，组内溢出 {_g(r['within_group'])}，"
+                        if split else f"本组 {_g(r['own'])}，")
+                txt += f"其他组溢出 {_g(r['spillover'])}，核心区响应 {_g(r['core_response'])}"
+                if np.isfinite(spill_share):
+                    txt += f"；溢出合计占缩小量 {spill_share:.0f}%"
+                parts.append(txt + "）")
+            else:
+                txt = (f"{g} {_g(r['closed'])} (SE {_g(r['closed_se'], 2)}; "
+                       f"{100 * r['share']:.0f}% of its deficit; ")
+                txt += (f"own direct {_g(r['own_direct'])}, within-group spillovers "
+                        f"{_g(r['within_group'])}, " if split else f"own flows {_g(r['own'])}, ")
+                txt += (f"other groups' spillovers {_g(r['spillover'])}, core response "
+                        f"{_g(r['core_response'])}")
+                if np.isfinite(spill_share):
+                    txt += f"; spillovers together {spill_share:.0f}% of the gap closed"
+                parts.append(txt + ")")
         outcome = head["outcome"].iloc[0]
-        text = ((f"反事实（{model}）：若外围区要素流动达到核心区水平，{outcome} 差距可缩小："
+        ind = next((i for i in self.d.indicators if i.column == outcome), None)
+        name = ind.text(self.lang) if ind is not None else outcome
+        return ((f"反事实（{model}）：若各外围组的解释变量（要素流动）取核心区均值，{name} 差距可缩小："
                  + "；".join(parts) + "。") if self.zh() else
-                f"Counterfactual ({model}): with the periphery's flows at the core's level, "
-                f"the {outcome} deficit would close by: " + "; ".join(parts) + ".")
-        self.summary.append((text, ["counterfactual"]))
+                f"Counterfactual ({model}): with each peripheral group's regressors (its "
+                f"flows) at the core's means, the {name} deficit would close by: "
+                + "; ".join(parts) + ".")
 
     # -------------------------------------------------------------- figures
     def _figures(self, fig_lang: str, models: dict):
@@ -588,11 +949,13 @@ class _Builder:
             self._section_items("decomposition").insert(0, ("figure", "dagum"))
         # three-colour maps
         colours = self.colours.set_index(d.id)
-        put("colours_map", F.colour_maps(ctx, colours, self.rule.describe(), d.first, d.last,
+        label = d.last if d.time is not None else None
+        put("colours_map", F.colour_maps(ctx, colours, self.rule.describe(), d.first, label,
                                          d.is_panel),
-            "Three-colour monitoring: overall colour and its change",
-            "三色监测：综合颜色及其变化")
-        put("colours_by_indicator", F.colour_maps_by_indicator(ctx, colours, d.indicators, d.last),
+            "Three-colour monitoring: overall colour and its change" if d.is_panel else
+            "Three-colour monitoring: overall colour",
+            "三色监测：综合颜色及其变化" if d.is_panel else "三色监测：综合颜色")
+        put("colours_by_indicator", F.colour_maps_by_indicator(ctx, colours, d.indicators, label),
             "Three-colour monitoring by indicator", "分指标三色监测")
         mon = self._section_items("monitoring")
         mon[0:0] = [("figure", "colours_map"), ("figure", "colours_by_indicator")]
@@ -608,16 +971,25 @@ class _Builder:
                                                   ).reindex(values.index)
         values.index.name = d.id
         self.add("unit_values", values.reset_index(),
-                 title=(f"各单元{d.last}年指标值" + (f"及{d.first}年以来变化" if d.is_panel else "")
-                        if self.zh() else f"Indicator values of every unit in {d.last}"
+                 title=(f"各单元{self.when_zh()}指标值" + (f"及{d.first}年以来变化" if d.is_panel else "")
+                        if self.zh() else f"Indicator values of every unit{self.when_en()}"
                         + (f" and change since {d.first}" if d.is_panel else "")))
+        from .unit_effects import has_spread
+
         for ind in d.indicators:
             last = d.values(ind.column)
             change = (d.values(ind.column) - d.values(ind.column, d.first)) if d.is_panel else None
+            if not has_spread(last) and (change is None or not has_spread(change)):
+                # a map of one colour (or of round-off) shows nothing
+                self.notes.append(t("note_no_spread_map", self.lang, name=ind.text(self.lang),
+                                    spread=f"{float(np.ptp(last.dropna())):.2g}"
+                                    if last.notna().any() else "—"))
+                continue
             key = f"map_{_slug(ind.column)}"
-            put(key, F.indicator_map(ctx, ind, last, change, d.first, d.last),
-                f"{ind.text('en')}: level in {d.last}" + (f" and change since {d.first}" if d.is_panel else ""),
-                f"{ind.text('zh')}：{d.last}年水平" + (f"及{d.first}年以来变化" if d.is_panel else ""))
+            put(key, F.indicator_map(ctx, ind, last, change, d.first, label),
+                f"{ind.text('en')}: level{self.when_en()}"
+                + (f" and change since {d.first}" if d.is_panel else ""),
+                f"{ind.text('zh')}：{self.when_zh()}水平" + (f"及{d.first}年以来变化" if d.is_panel else ""))
             maps.append(("figure", key))
         maps.append(("table", "unit_values"))
         # LISA (last period), each indicator on the units observed
@@ -644,8 +1016,8 @@ class _Builder:
         if lisa:
             lisa = pd.concat(lisa, ignore_index=True)
             self.add("lisa", lisa.rename(columns={"id": d.id}))
-            put("lisa", F.lisa_maps(ctx, lisa, d.indicators, d.last),
-                f"LISA cluster maps ({d.last})", f"LISA集聚图（{d.last}年）")
+            put("lisa", F.lisa_maps(ctx, lisa, d.indicators, label),
+                f"LISA cluster maps{self.when_en()}", f"{self.when_zh()}LISA集聚图")
             maps.append(("figure", "lisa"))
             maps.append(("table", "lisa"))
         # models
@@ -666,27 +1038,12 @@ class _Builder:
             sp = self._section_items("spillovers")
             sp[0:0] = [("figure", "blocks_cp_heatmap"), ("figure", "blocks_heatmap"),
                        ("figure", "forest")]
-            res = models[head]
-            try:
-                units = res.unit_effects(n_draws=min(self.n_draws, 200), seed=self.seed)
-            except InputError as err:
-                self.fail("note_unit_effects_failed", label=head, error=err)
-            else:
-                unit = directions_unit(d, res)
-                shown = units[["id", "variable", "direct", "indirect", "total", "total_se",
-                               "total_lower", "total_upper"]].rename(columns={"id": d.id})
-                self.add("unit_effects", shown,
-                         title=(f"各县受到的效应（{head}，行和）" if self.zh() else
-                                f"Effects received by each county ({head}; row sums of S_k)"))
-                put("unit_effects", F.unit_effect_maps(ctx, units, head, unit),
-                    f"Total effect received by each county ({head})", f"各县受到的总效应（{head}）")
-                sp.insert(3, ("figure", "unit_effects"))
-                sp.append(("table", "unit_effects"))
+            _unit_effect_maps(self, ctx, F, head, sp)
         if "counterfactual" in self.tables:
             cf = self.tables["counterfactual"]
             model = self.head if self.head in set(cf["model"]) else cf["model"].iloc[0]
             part = cf[cf["model"] == model]
-            unit = directions_unit(d, models[model])
+            unit = directions_unit(d, models[model], ctx.lang)
             put("counterfactual", F.counterfactual_bars(ctx, part, model, unit),
                 f"Counterfactual decomposition of the deficit ({model})",
                 f"差距的反事实分解（{model}）")
@@ -694,9 +1051,28 @@ class _Builder:
         del titles
 
 
-def directions_unit(d: ReportData, res) -> str:
-    """The unit of a model's outcome when it is a declared indicator."""
+def _unit_effect_maps(b: _Builder, ctx, F, head, sp) -> None:
+    """Maps of the lead model's per-county effects (table ``unit_effects``; a quantity
+    without spread was left out of it, with a note)."""
+    if "unit_effects" not in b.tables:
+        return
+    units = b.tables["unit_effects"].rename(columns={b.d.id: "id"})
+    pos = 3
+    for column in ("indirect_sent", "received_from_other_groups"):
+        if column not in units.columns:
+            continue
+        key = f"unit_{column}"
+        unit = directions_unit(b.d, b.effect_res, ctx.lang)
+        b.figures[key] = F.unit_effect_maps(ctx, units, head, unit, column=column,
+                                            title=f"units_{column}")
+        b.titles[key] = F.FIG_TEXT[b.lang][f"units_{column}"].format(model=head)
+        sp.insert(pos, ("figure", key))
+        pos += 1
+
+
+def directions_unit(d: ReportData, res, lang: str = "en") -> str:
+    """The unit of a model's outcome (in ``lang``) when it is a declared indicator."""
     for ind in d.indicators:
         if ind.column == getattr(res, "endog_name", None):
-            return ind.unit_text("en")
+            return ind.unit_text(lang)
     return ""

@@ -35,10 +35,23 @@ Decomposition for group :math:`h` with outcome direction :math:`s` (+1 higher is
     \text{share}_h = \text{closed}_h / D_h,\quad D_h = s(\bar y_{\text{core}} - \bar y_h),
 
 where :math:`\overline{v}_h` is the mean of :math:`v` over group :math:`h`'s units. "Own"
-is the part through the group's own flows (direct effects and feedback among its units),
-"spillover" the part through the other peripheral groups' flows, "core response" the change
-of the core's own mean (spillovers from the periphery into the core), which reduces the gap
-closed when the core gains too.
+is the part through the group's own flows, "spillover" the part through the other peripheral
+groups' flows, "core response" the change of the core's own mean (spillovers from the
+periphery into the core), which reduces the gap closed when the core gains too. "Own" is
+split into each unit's **direct** effect of its own shift (the diagonal of
+:math:`S_k = (I-\rho W)^{-1}(\beta_k I + \theta_k W)`, feedback included) and the
+spillovers **within the group** (its off-diagonal part among the group's units):
+
+.. math::
+
+    \text{own direct}_h = s\sum_k \delta_{hk}\,\overline{\operatorname{diag}(S_k)}_h,
+    \qquad \text{within group}_h = \text{own}_h - \text{own direct}_h,
+
+with :math:`\operatorname{diag}(S_k)` from the eigendecomposition :math:`W = V\Lambda V^{-1}`
+(:math:`[(I-\rho W)^{-1}]_{ii} = \sum_j V_{ij}V^{-1}_{ji}/(1-\rho\lambda_j)`), computed once
+for up to 2,000 units (beyond that the split is left out, NaN). The share is reported only
+for a group **behind** the core (:math:`D_h > 0`); for a group level with or ahead of the
+core a share of its "deficit" means nothing (NaN).
 
 Standard errors: :math:`R` parameter vectors are drawn from :math:`N(\hat\vartheta,
 \hat V)` (the model's covariance of :math:`\beta, \theta, \rho`), with draws of
@@ -61,6 +74,9 @@ from ..exceptions import InputError, format_ids
 __all__ = ["counterfactual", "LAG_KINDS"]
 
 LAG_KINDS = ("SAR", "SDM", "SAC")
+
+#: Largest n for which the own-direct / within-group split is computed (dense eigenvectors).
+MAX_SPLIT_UNITS = 2000
 
 
 def _coefficients(params: pd.Series, variables: list[str], kind: str):
@@ -116,9 +132,10 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
     Returns
     -------
     pandas.DataFrame
-        One row per peripheral group: ``group, n, deficit, closed, closed_se, share,
-        share_se, own, own_se, spillover, spillover_se, core_response, core_response_se,
-        closed_lower, closed_upper``.
+        One row per peripheral group: ``group, n, deficit, behind`` (deficit > 0),
+        ``closed, closed_se, share, share_se`` (NaN unless behind), ``own, own_se,
+        own_direct, own_direct_se, within_group, within_group_se, spillover, spillover_se,
+        core_response, core_response_se, closed_lower, closed_upper``.
     """
     kind = results.kind
     if kind not in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC"):
@@ -148,6 +165,9 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
     params = results.params
     point = _statistics(responses(W, D, *_coefficients(params, variables, kind)), masks,
                         core_mask, groups, s)
+    diag = _Diagonal.build(W, D, masks, groups, rho=kind in LAG_KINDS)
+    direct_point = (s * diag.direct(*_coefficients(params, variables, kind)) if diag is not None
+                    else np.full(len(groups), np.nan))
     y_core = np.nanmean(ym[core_mask])
     deficit = np.array([s * (y_core - np.nanmean(ym[masks[g]])) for g in groups])
 
@@ -166,25 +186,93 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
         else:
             draws = np.stack([_statistics(responses(W, D, *c), masks, core_mask, groups, s)
                               for c in coefs])
+        if diag is not None:
+            direct_draws = np.stack([s * diag.direct(*c) for c in coefs])
     closed_draws = draws.sum(axis=2)
+    if len(draws) > 1 and diag is not None:
+        direct_se = direct_draws.std(axis=0, ddof=1)
+        within_se = (draws[:, :, 0] - direct_draws).std(axis=0, ddof=1)
+    else:
+        direct_se = within_se = np.full(len(groups), np.nan)
     se = draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full((len(groups), 3), np.nan)
     closed = point.sum(axis=1)
     closed_se = closed_draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full(len(groups), np.nan)
     lo, hi = (np.percentile(closed_draws, [2.5, 97.5], axis=0) if len(draws) > 1
               else (np.full(len(groups), np.nan),) * 2)
+    within = point[:, 0] - direct_point
+    # a group of one unit has no within-group spillover: 0, not round-off
+    within = np.where(np.abs(within) <= 1e-10 * np.abs(point[:, 0]), 0.0, within)
+    behind = deficit > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(deficit != 0, closed / deficit, np.nan)
-        share_se = np.where(deficit != 0, closed_se / np.abs(deficit), np.nan)
+        # a share of a "deficit" that is zero or negative (level with or ahead of the core)
+        # means nothing: -3304 % is not a finding
+        share = np.where(behind, closed / deficit, np.nan)
+        share_se = np.where(behind, closed_se / np.abs(deficit), np.nan)
     out = pd.DataFrame({
         "group": groups, "n": [int(masks[g].sum()) for g in groups], "deficit": deficit,
+        "behind": behind,
         "closed": closed, "closed_se": closed_se, "share": share, "share_se": share_se,
-        "own": point[:, 0], "own_se": se[:, 0], "spillover": point[:, 1],
+        "own": point[:, 0], "own_se": se[:, 0], "own_direct": direct_point,
+        "own_direct_se": direct_se, "within_group": within,
+        "within_group_se": within_se, "spillover": point[:, 1],
         "spillover_se": se[:, 1], "core_response": point[:, 2], "core_response_se": se[:, 2],
         "closed_lower": lo, "closed_upper": hi})
     out.attrs.update(variables=variables, kind=kind, n_draws=n_draws, seed=seed,
                      shift={g: dict(zip(variables, D[k][masks[g]][0]))
                             for k, g in enumerate(groups)})
     return out
+
+
+class _Diagonal:
+    r"""Group means of the direct part :math:`\operatorname{diag}(S_k)` of each group's own
+    shift, for any :math:`(\beta, \theta, \rho)` (module docstring).
+
+    With :math:`W = V\Lambda V^{-1}`, :math:`c_{hj} = \overline{V_{ij}V^{-1}_{ji}}_{i\in h}`:
+    :math:`\overline{[(I-\rho W)^{-1}]_{ii}}_h = \sum_j c_{hj}/(1-\rho\lambda_j)` and
+    :math:`\overline{[(I-\rho W)^{-1}W]_{ii}}_h = \sum_j c_{hj}\lambda_j/(1-\rho\lambda_j)`.
+    """
+
+    def __init__(self, c, lam, delta, rho, dw=None):
+        self.c = c              # (G, n): averaging weights (complex with a lag)
+        self.lam = lam          # (n,) complex eigenvalues (with a lag)
+        self.delta = delta      # (G, K) each group's shift
+        self.rho = rho          # whether the model has a spatial lag
+        self.dw = dw            # diag(W) (without a lag)
+
+    @classmethod
+    def build(cls, W, D, masks, groups, *, rho: bool):
+        n = W.shape[0]
+        delta = np.array([D[g_pos][masks[g]][0] if masks[g].any() else np.zeros(D.shape[2])
+                          for g_pos, g in enumerate(groups)])
+        if not rho or W.nnz == 0:
+            # no lag: diag(S_k) = beta_k + theta_k diag(W), and diag(W) = 0 for a W
+            # without self-neighbours; computed directly
+            dw = np.asarray(W.diagonal()) if W.nnz else np.zeros(n)
+            c = np.array([np.where(masks[g], 1.0 / masks[g].sum(), 0.0) for g in groups])
+            return cls(c, None, delta, False, dw)
+        if n > MAX_SPLIT_UNITS:
+            return None
+        lam, V = np.linalg.eig(W.toarray())
+        try:
+            Vinv = np.linalg.inv(V)
+        except np.linalg.LinAlgError:
+            return None
+        prod = V * Vinv.T                     # (n, n): V_ij Vinv_ji
+        c = np.array([prod[masks[g]].mean(axis=0) for g in groups])
+        return cls(c, lam, delta, True)
+
+    def direct(self, beta, theta, rho):
+        """Unsigned mean direct response of each group to its own shift (length G)."""
+        beta = np.asarray(beta, float)
+        theta = np.asarray(theta, float)
+        if not self.rho:
+            a = self.c.sum(axis=1)            # = 1: mean of the identity's diagonal
+            b = self.c @ self.dw
+        else:
+            f = 1.0 / (1.0 - rho * self.lam)
+            a = np.real(self.c @ f)
+            b = np.real(self.c @ (self.lam * f))
+        return self.delta @ beta * a + self.delta @ theta * b
 
 
 class _SeriesMeans:

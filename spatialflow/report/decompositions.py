@@ -5,8 +5,13 @@ Dagum (1997): :math:`G = G_w + G_{nb} + G_t` with every pair's between-group Gin
 (:func:`spatialflow.measures.theil`). Both need non-negative values; an indicator with a
 negative value in a period is left out of them, with a note. sigma-convergence: the
 cross-unit standard deviation :math:`\sigma_{gt}` (and coefficient of variation) of each
-group per period, with the OLS slope of :math:`\sigma_{gt}` on :math:`t` (negative =
-converging).
+group per period, with the OLS slope of :math:`\sigma_{gt}` on :math:`t`; "converging" or
+"diverging" only when the slope is significant at 5%.
+
+The indicator's declared scale decides what is measured (column ``on``): a ``log``
+indicator's inequality is that of its levels :math:`e^x` (the Gini of logs falls whenever
+the mean log rises, with the relative gaps unchanged); an ``index`` (arbitrary zero) gets no
+Gini, Theil or coefficient of variation, only the SD, with a note.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ import pandas as pd
 from ..measures import dagum_gini, theil
 from ._data import PERIPHERY, ReportData
 from ._text import join, t
-from .deficits import ols_trend
+from .deficits import ols_trend, trend_verdict
 
 __all__ = ["inequality_tables", "sigma_convergence"]
 
@@ -28,21 +33,27 @@ def inequality_tables(data: ReportData, notes: list[str],
     ``theil`` (total, between, within), per indicator and period. An indicator left out in
     a period is named in ``notes`` (in ``lang``)."""
     dag, pairs, groups, th = [], [], [], []
+    index = [ind.text(lang) for ind in data.indicators if not ind.has_inequality]
+    if index:
+        notes.append(t("note_index_no_inequality", lang, columns=join(index, lang)))
     for ind in data.indicators:
+        if not ind.has_inequality:
+            continue
+        on = "exp(value)" if ind.scale == "log" else "value"
         skipped = []
         for period in data.periods:
             part = data.panel[data.panel["_period"] == period]
             part = part[part[ind.column].notna()]
             if part.empty:
                 continue
-            values = part[ind.column].astype(float)
+            values = ind.levels(part[ind.column].astype(float))
             if (values < 0).any() or values.sum() <= 0:
                 skipped.append(period)
                 continue
             grp = pd.Series(part["_group"].to_numpy(), index=values.index)
             res = dagum_gini(values, grp)
             row = res.to_frame().iloc[0].to_dict()
-            dag.append({"indicator": ind.column, "period": period, **row})
+            dag.append({"indicator": ind.column, "period": period, "on": on, **row})
             labels = list(res.between_gini.index)
             for a, j in enumerate(labels):
                 groups.append({"indicator": ind.column, "period": period, "group": j,
@@ -54,7 +65,7 @@ def inequality_tables(data: ReportData, notes: list[str],
                                   "gini_between": float(res.between_gini.loc[j, h]),
                                   "affluence_D": float(res.relative_economic_affluence.loc[j, h])})
             tt = theil(values, grp)
-            th.append({"indicator": ind.column, "period": period,
+            th.append({"indicator": ind.column, "period": period, "on": on,
                        **tt.to_frame().iloc[0].to_dict()})
         if skipped:
             notes.append(t("note_inequality_skipped", lang, column=ind.column,
@@ -69,22 +80,34 @@ def sigma_convergence(data: ReportData, levels: pd.DataFrame) -> tuple[pd.DataFr
     Returns
     -------
     (sigma, trend)
-        ``sigma``: ``indicator, period, group, n, sd, cv``; ``trend``: ``indicator, group,
-        slope, se, p, verdict`` ("converging" when the slope is negative).
+        ``sigma``: ``indicator, on, period, group, n, sd, cv`` (``on``: ``exp(value)`` for
+        a log indicator, whose SD and CV are those of its levels; no CV for an index);
+        ``trend``: ``indicator, group, slope, se, p, verdict`` ("converging" /
+        "diverging" only when significant at 5%).
     """
-    sigma = levels[["indicator", "period", "group", "n", "mean", "sd"]].copy()
-    # All units together as well: overall sigma-convergence.
+    del levels  # recomputed here, on each indicator's levels
+    frames = []
     per = data.panel["_period"]
+    g = data.panel["_group"]
+    sets = [(label, (g == label).to_numpy()) for label in data.groups]
+    if len(data.peripheral) > 1:
+        sets.append((PERIPHERY, (g != data.core).to_numpy()))
+    sets.append(("All", np.ones(len(g), dtype=bool)))   # overall sigma-convergence
     for ind in data.indicators:
-        stats = data.panel.groupby(per)[ind.column].agg(["count", "mean", "std"])
-        stats = stats.reindex(data.periods)
-        sigma = pd.concat([sigma, pd.DataFrame({
-            "indicator": ind.column, "period": stats.index, "group": "All",
-            "n": stats["count"].to_numpy(), "mean": stats["mean"].to_numpy(),
-            "sd": stats["std"].to_numpy()})], ignore_index=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sigma["cv"] = np.where(sigma["mean"] != 0, sigma["sd"] / sigma["mean"].abs(), np.nan)
-    sigma = sigma.drop(columns="mean")
+        x = ind.levels(data.panel[ind.column].astype(float))
+        for label, mask in sets:
+            stats = x[mask].groupby(per[mask]).agg(["count", "mean", "std"])
+            stats = stats.reindex(data.periods)
+            mean = stats["mean"].to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cv = np.where((mean != 0) & ind.has_inequality,
+                              stats["std"].to_numpy() / np.abs(mean), np.nan)
+            frames.append(pd.DataFrame({
+                "indicator": ind.column, "on": "exp(value)" if ind.scale == "log" else "value",
+                "period": stats.index, "group": label,
+                "n": stats["count"].fillna(0).astype(int).to_numpy(),
+                "sd": stats["std"].to_numpy(), "cv": cv}))
+    sigma = pd.concat(frames, ignore_index=True)
     rows = []
     if data.is_panel:
         for (ind, grp), part in sigma.groupby(["indicator", "group"], sort=False):
@@ -95,9 +118,8 @@ def sigma_convergence(data: ReportData, levels: pd.DataFrame) -> tuple[pd.DataFr
             trend = ols_trend(t, part["sd"].to_numpy(dtype=float))
             if not np.isnan(trend["slope"]):
                 row.update(slope=trend["slope"], se=trend["se"], p=trend["p"])
-                word = "converging" if row["slope"] < 0 else "diverging"
-                sig = "significant at 5%" if row["p"] < 0.05 else "not significant"
-                row["verdict"] = f"{word} ({sig})"
+                row["verdict"] = trend_verdict(row["slope"], row["p"], down="converging",
+                                               up="diverging")
             rows.append(row)
     order = {g: k for k, g in enumerate([*data.groups, PERIPHERY, "All"])}
     sigma = sigma.sort_values(["indicator", "group", "period"],

@@ -7,12 +7,20 @@ over the group's units observed in :math:`t`:
 .. math::
 
     D_{gt} = s\,(\bar x_{\text{core},t} - \bar x_{gt}),\qquad
-    D^{\%}_{gt} = 100\,\frac{D_{gt}}{|\bar x_{\text{core},t}|},
+    D^{\%}_{gt} = \begin{cases}
+        100\,D_{gt} / |\bar x_{\text{core},t}| & \text{scale "level" or "share"}\\
+        100\,(1 - e^{-D_{gt}}) & \text{scale "log" (the shortfall in levels)}\\
+        \text{none} & \text{scale "index" (arbitrary zero)}\end{cases}
 
-so a positive deficit always means the group is behind the core. The trend is the OLS slope
-:math:`b` of :math:`D_{gt} = a + b\,t + e_t` with its classical standard error; the deficit
-is **closing** when :math:`b < 0` and **widening** when :math:`b > 0` (the verdict column adds
-whether the slope differs from zero at the 5% level).
+so a positive deficit always means the group is behind the core. For a log indicator
+:math:`D_{gt}` is a difference of mean logs and :math:`D^{\%}_{gt}` the group's shortfall as
+a percent of the core's (geometric-mean) level, which stays put when both grow alike.
+With ``weight_by`` the means are weighted (e.g. by population).
+
+The trend is the OLS slope :math:`b` of :math:`D^{\%}_{gt} = a + b\,t + e_t` for a log
+indicator and of :math:`D_{gt}` otherwise (column ``of``), with its classical standard
+error. The verdict names a direction only when the slope differs from zero at the 5% level:
+**closing** (:math:`b < 0`) or **widening** (:math:`b > 0`), else "no significant trend".
 """
 from __future__ import annotations
 
@@ -21,7 +29,11 @@ import pandas as pd
 
 from ._data import PERIPHERY, ReportData
 
-__all__ = ["group_levels", "deficits", "deficit_trends", "ols_trend"]
+__all__ = ["group_levels", "deficits", "deficit_trends", "ols_trend", "ALPHA",
+           "trend_verdict"]
+
+#: Level of the trend tests whose verdicts the report prints.
+ALPHA = 0.05
 
 
 def _groupings(data: ReportData) -> list[tuple[object, np.ndarray]]:
@@ -39,7 +51,8 @@ def group_levels(data: ReportData) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``indicator, period, group, n, mean, median, sd``.
+        Columns ``indicator, period, group, n, mean, median, sd``; with
+        ``data.weight_by`` the mean is weighted by that column (median and SD are not).
     """
     frames = []
     per = data.panel["_period"]
@@ -48,6 +61,9 @@ def group_levels(data: ReportData) -> pd.DataFrame:
         for ind in data.indicators:
             stats = part.groupby(per[mask], sort=True)[ind.column].agg(
                 ["count", "mean", "median", "std"])
+            if data.weight_by is not None:
+                stats["mean"] = _weighted_means(part, ind.column, data.weight_by,
+                                                per[mask]).reindex(stats.index)
             stats = stats.reindex(data.periods)
             frames.append(pd.DataFrame({
                 "indicator": ind.column, "period": stats.index, "group": label,
@@ -59,6 +75,28 @@ def group_levels(data: ReportData) -> pd.DataFrame:
     out = out.sort_values(["indicator", "period"], key=lambda c: c.map(order)
                           if c.name == "indicator" else c, kind="stable")
     return out.reset_index(drop=True)
+
+
+def _weighted_means(part: pd.DataFrame, column: str, weight: str, per: pd.Series) -> pd.Series:
+    """Weighted mean of ``column`` by period over the units observed."""
+    x = part[column].astype(float)
+    w = part[weight].astype(float).where(x.notna(), 0.0)
+    num = (x.fillna(0.0) * w).groupby(per).sum()
+    den = w.groupby(per).sum()
+    return (num / den).where(den > 0)
+
+
+def percent_deficit(deficit, core_mean, scale: str):
+    """:math:`D^{\\%}` of the module docstring for one scale (NaN for an index)."""
+    deficit = np.asarray(deficit, dtype=float)
+    core_mean = np.asarray(core_mean, dtype=float)
+    if scale == "index":
+        return np.full(deficit.shape, np.nan)
+    if scale == "log":
+        return 100.0 * -np.expm1(-deficit)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * deficit / np.abs(core_mean)
+    return np.where(core_mean == 0, np.nan, pct)
 
 
 def deficits(data: ReportData, levels: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -80,9 +118,11 @@ def deficits(data: ReportData, levels: pd.DataFrame | None = None) -> pd.DataFra
     rows["gap"] = rows["group_mean"] - rows["core_mean"]
     sign = rows["indicator"].map(direction).to_numpy()
     rows["deficit"] = -sign * rows["gap"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = 100.0 * rows["deficit"].to_numpy() / np.abs(rows["core_mean"].to_numpy())
-    rows["deficit_pct"] = np.where(rows["core_mean"].to_numpy() == 0, np.nan, pct)
+    rows["deficit_pct"] = np.nan
+    for ind in data.indicators:
+        hit = (rows["indicator"] == ind.column).to_numpy()
+        rows.loc[hit, "deficit_pct"] = percent_deficit(
+            rows.loc[hit, "deficit"], rows.loc[hit, "core_mean"], ind.scale)
     return rows[["indicator", "period", "group", "core_mean", "group_mean", "gap", "deficit",
                  "deficit_pct"]].reset_index(drop=True)
 
@@ -108,6 +148,11 @@ def ols_trend(t: np.ndarray, d: np.ndarray) -> dict:
     sxx = float(tc @ tc)
     if sxx == 0:
         return out
+    if np.ptp(d) <= 1e-9 * max(1.0, float(np.abs(d).max())):
+        # A flat series (up to round-off): its slope is 0 and there is no evidence of a
+        # trend; a t statistic of round-off over round-off would be noise.
+        out.update(slope=0.0, se=0.0, p=1.0, lower=0.0, upper=0.0)
+        return out
     b = float(tc @ (d - d.mean())) / sxx
     resid = d - d.mean() - b * tc
     se = float(np.sqrt((resid @ resid) / (m - 2) / sxx))
@@ -117,38 +162,95 @@ def ols_trend(t: np.ndarray, d: np.ndarray) -> dict:
     return out
 
 
+def trend_verdict(slope: float, p: float, *, down: str = "closing", up: str = "widening",
+                  alpha: float = ALPHA) -> str:
+    """A direction only when the slope is significant at ``alpha``; otherwise
+    ``"no significant trend (p = ...)"``."""
+    from ._tables import format_value
+
+    if np.isnan(slope):
+        return "no trend (fewer than 3 numeric periods)"
+    if p < alpha:
+        return f"{down if slope < 0 else up} (significant at {100 * alpha:g}%)"
+    return f"no significant trend (p = {format_value(float(p))})"
+
+
 def deficit_trends(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
     """OLS trend of each group's deficit over the periods, with standard error and verdict.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``indicator, group, periods, deficit_first, deficit_last, slope, se, p,
-        lower, upper`` (95% interval) and ``verdict`` ("closing", "widening", with
-        "(significant at 5%)" or "(not significant)"; "no trend" with fewer than 3 periods
-        or periods that are not numbers; with exactly two periods, e.g. two censuses, the
-        change ``deficit_last - deficit_first`` without a test: "closing by 0.7 from 2010 to
+        Columns ``indicator, group, of`` (``deficit_pct`` for a log indicator, the deficit
+        in levels; ``deficit`` otherwise), ``periods, first, last, slope, se, p, lower,
+        upper`` (95% interval) and ``verdict`` (:func:`trend_verdict`; "no trend" with fewer
+        than 3 periods or periods that are not numbers; with exactly two periods, e.g. two
+        censuses, the change ``last - first`` without a test: "closing by 0.7 from 2010 to
         2020, two periods, no test").
     """
+    scale = {i.column: i.scale for i in data.indicators}
     rows = []
     for (ind, grp), part in table.groupby(["indicator", "group"], sort=False):
-        part = part.dropna(subset=["deficit"])
+        of = "deficit_pct" if scale[ind] == "log" else "deficit"
+        part = part.dropna(subset=[of])
         t = pd.to_numeric(part["period"], errors="coerce").to_numpy(dtype=float)
-        d = part["deficit"].to_numpy(dtype=float)
-        row = {"indicator": ind, "group": grp, "periods": len(d),
-               "deficit_first": d[0] if len(d) else np.nan,
-               "deficit_last": d[-1] if len(d) else np.nan}
+        d = part[of].to_numpy(dtype=float)
+        row = {"indicator": ind, "group": grp, "of": of, "periods": len(d),
+               "first": d[0] if len(d) else np.nan, "last": d[-1] if len(d) else np.nan}
         row.update(ols_trend(t, d))
         if len(d) == 2 and np.isfinite(t).all():
             change = d[-1] - d[0]
             word = "closing" if change < 0 else "widening"
             row["verdict"] = (f"{word} by {abs(change):.3g} from {part['period'].iloc[0]} to "
                               f"{part['period'].iloc[-1]}, two periods, no test")
-        elif np.isnan(row["slope"]):
-            row["verdict"] = "no trend (fewer than 3 numeric periods)"
         else:
-            word = "closing" if row["slope"] < 0 else "widening"
-            sig = "significant at 5%" if row["p"] < 0.05 else "not significant"
-            row["verdict"] = f"{word} ({sig})"
+            row["verdict"] = trend_verdict(row["slope"], row["p"])
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def deficits_by_type(data: ReportData) -> pd.DataFrame | None:
+    """Each peripheral group's deficit split by unit type (last period): the mean of the
+    group's units of one type against the whole core's mean, so that a deficit driven by
+    composition (e.g. many rural counties against a core of urban districts) is visible.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``indicator, period, group, unit_type, n, group_mean, core_mean, deficit,
+        deficit_pct`` and ``core_same_type_mean`` (the core's units of the same type; NaN
+        when the core has none). None when no unit type is known.
+    """
+    if data.unit_type is None:
+        return None
+    part = data.panel[data.panel["_period"] == data.last].copy()
+    part["_type"] = part[data.id].map(data.unit_type).to_numpy()
+    if part["_type"].isna().all():
+        return None
+    per = pd.Series(0, index=part.index)
+    rows = []
+    for ind in data.indicators:
+        obs = part[part[ind.column].notna()]
+
+        def mean(frame):
+            if not len(frame):
+                return np.nan
+            if data.weight_by is None:
+                return float(frame[ind.column].mean())
+            return float(_weighted_means(frame, ind.column, data.weight_by,
+                                         per.loc[frame.index]).iloc[0])
+
+        core = obs[obs["_group"] == data.core]
+        core_mean = mean(core)
+        for grp in data.peripheral:
+            g = obs[obs["_group"] == grp]
+            for typ, sub in g.groupby("_type", sort=True):
+                gm = mean(sub)
+                deficit = ind.direction * (core_mean - gm)
+                rows.append({"indicator": ind.column, "period": data.last, "group": grp,
+                             "unit_type": typ, "n": len(sub), "group_mean": gm,
+                             "core_mean": core_mean, "deficit": deficit,
+                             "deficit_pct": float(percent_deficit(deficit, core_mean,
+                                                                  ind.scale)),
+                             "core_same_type_mean": mean(core[core["_type"] == typ])})
     return pd.DataFrame(rows)

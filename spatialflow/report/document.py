@@ -55,6 +55,10 @@ class Report:
         The order of the evidence.
     titles : dict[str, str]
         Caption of each table and figure.
+    lead : str or None
+        Label of the model that leads the summary, blocks, per-county effects and
+        counterfactual (chosen by evidence with ``lead="auto"``; see
+        ``tables["model_choice"]``); None without models.
     display : dict[str, pandas.DataFrame]
         Display copies (``lang="zh"``: Chinese headers and names) rendered instead of
         ``tables`` where present; the numbers are the same.
@@ -70,6 +74,7 @@ class Report:
     lang: str = "en"
     synthetic: bool = False
     source: str | None = None
+    lead: str | None = None
     display: dict = field(default_factory=dict, repr=False)
     _png: dict = field(default_factory=dict, repr=False)
 

@@ -39,8 +39,17 @@ FIG_TEXT = {
         "green": "green", "yellow": "yellow", "red": "red",
         "change_green": "catching up", "change_yellow": "about the same", "change_red": "falling behind",
         "lisa_title": "LISA clusters of each indicator ({period}; permutation p < 0.05)",
+        # cross-sections without a period (time=None): the same without it
+        "level_cs": "level", "colours_title_cs": "Three-colour monitoring, all indicators",
+        "colours_overall_cs": "overall",
+        "colours_ind_title_cs": "Three-colour monitoring by indicator",
+        "lisa_title_cs": "LISA clusters of each indicator (permutation p < 0.05)",
+        "map_title_cs": "{label}: level by county",
         "ns": "not significant",
         "units_title": "Total effect received by each county ({model})",
+        "units_indirect_sent": "Indirect effect each county's change sends to all others ({model})",
+        "units_received_from_other_groups": ("Effect each county receives from counties outside "
+                                             "its own group ({model})"),
         "blocks_title": "Spillover blocks, source group → receiving group ({model})",
         "from": "source (from)", "to": "receiving (to)",
         "forest_title": "Effects with 95% intervals, by model",
@@ -48,8 +57,10 @@ FIG_TEXT = {
         "dagum_title": "Dagum Gini decomposition by period",
         "within": "within", "net_between": "net between", "transvariation": "transvariation",
         "cf_title": "Counterfactual: deficit closed if flows were at the core's level ({model})",
-        "observed": "observed deficit", "own": "own flows", "spillover": "other groups' flows",
+        "observed": "observed deficit", "own": "own flows", "spillover": "other groups' spillovers",
         "core_response": "core's response", "closed": "closed (95% interval)",
+        "own_direct": "own direct effects", "within_group": "spillovers within the group",
+        "pct_levels": "% of the core's level",
         "direct": "direct", "indirect": "indirect", "total": "total", "km": "km",
     },
     "zh": {
@@ -61,8 +72,14 @@ FIG_TEXT = {
         "green": "绿", "yellow": "黄", "red": "红",
         "change_green": "追赶", "change_yellow": "基本持平", "change_red": "落后扩大",
         "lisa_title": "各指标LISA集聚（{period}年；置换检验 p < 0.05）",
+        "level_cs": "水平", "colours_title_cs": "三色监测：全部指标",
+        "colours_overall_cs": "综合", "colours_ind_title_cs": "分指标三色监测",
+        "lisa_title_cs": "各指标LISA集聚（置换检验 p < 0.05）",
+        "map_title_cs": "{label}：各县水平",
         "ns": "不显著",
         "units_title": "各县受到的总效应（{model}）",
+        "units_indirect_sent": "各县变化向其他各县发出的间接效应（{model}）",
+        "units_received_from_other_groups": "各县从本组以外各县接收的效应（{model}）",
         "blocks_title": "溢出分块：来源组 → 接收组（{model}）",
         "from": "来源组", "to": "接收组",
         "forest_title": "各模型效应及95%区间",
@@ -70,8 +87,10 @@ FIG_TEXT = {
         "dagum_title": "Dagum基尼系数分解",
         "within": "组内", "net_between": "净组间", "transvariation": "超变密度",
         "cf_title": "反事实：要素流动达到核心区水平可缩小的差距（{model}）",
-        "observed": "实际差距", "own": "本组要素流动", "spillover": "其他组要素流动",
+        "observed": "实际差距", "own": "本组要素流动", "spillover": "其他外围组溢出",
         "core_response": "核心区响应", "closed": "缩小部分（95%区间）",
+        "own_direct": "本组直接效应", "within_group": "组内溢出",
+        "pct_levels": "占核心区水平的%",
         "direct": "直接", "indirect": "间接", "total": "总", "km": "公里",
     },
 }
@@ -103,6 +122,9 @@ class FigureContext:
 
     # ------------------------------------------------------------------ text
     def tx(self, key: str, **kw) -> str:
+        # period=None: a cross-section without a period; its variant names none
+        if "period" in kw and kw["period"] is None:
+            key = f"{key}_cs"
         return FIG_TEXT[self.lang][key].format(**kw)
 
     def gname(self, label) -> str:
@@ -219,7 +241,8 @@ def indicator_map(ctx: FigureContext, ind, last: pd.Series, change: pd.Series | 
         ctx.choropleth(axes[1], change, title=ctx.tx("change", first=first, last=last_period),
                        unit=unit, diverging=True, reverse=not ind.higher_is_better)
     fig.get_layout_engine().set(h_pad=0.3)
-    return ctx.finish(fig, ctx.tx("map_title", label=ind.text(ctx.lang)) +
+    return ctx.finish(fig, ctx.tx("map_title" if change is not None else "map_title_cs",
+                                  label=ind.text(ctx.lang)) +
                       (f" ({unit})" if unit else ""))
 
 
@@ -264,13 +287,15 @@ def lisa_maps(ctx: FigureContext, lisa: pd.DataFrame, indicators, last) -> Figur
     return ctx.finish(fig, ctx.tx("lisa_title", period=last))
 
 
-def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: str) -> Figure:
+def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: str,
+                     column: str = "total", title: str = "units_title") -> Figure:
+    """One map per regressor of ``units[column]`` (a long frame ``id, variable, ...``)."""
     variables = list(pd.unique(units["variable"]))
     nrows, ncols = _grid(len(variables), 2)
     fig = Figure(figsize=(6.2 * ncols, 4.9 * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, v in zip(axes, variables):
-        values = units[units["variable"] == v].set_index("id")["total"]
+        values = units[units["variable"] == v].set_index("id")[column]
         gdf = ctx.layer.assign(_v=values.reindex(ctx.layer.index).to_numpy(dtype=float))
         k = int(min(5, max(2, gdf["_v"].nunique())))
         with _few_classes_ok():
@@ -282,7 +307,7 @@ def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: 
         ax.set_title(v)
     for ax in axes[len(variables):]:
         ax.set_visible(False)
-    return ctx.finish(fig, ctx.tx("units_title", model=model))
+    return ctx.finish(fig, ctx.tx(title, model=model))
 
 
 # ---------------------------------------------------------------------- charts
@@ -353,12 +378,15 @@ def deficit_lines(ctx: FigureContext, deficits: pd.DataFrame, indicators) -> Fig
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, ind in zip(axes, indicators):
         part = deficits[deficits["indicator"] == ind.column]
+        # a log indicator's deficit is read in levels: the percent shortfall, whose trend
+        # the trends table tests
+        column = "deficit_pct" if ind.scale == "log" else "deficit"
         for grp, rows in part.groupby("group", sort=False):
-            ax.plot(rows["period"], rows["deficit"], marker="o", ms=3,
+            ax.plot(rows["period"], rows[column], marker="o", ms=3,
                     linestyle="--" if grp == PERIPHERY else "-",
                     linewidth=2.2 if grp == PERIPHERY else 1.4, label=ctx.gname(grp))
         ax.axhline(0, color="#555555", linewidth=0.8)
-        unit = ind.unit_text(ctx.lang)
+        unit = ctx.tx("pct_levels") if ind.scale == "log" else ind.unit_text(ctx.lang)
         ax.set_title(ind.text(ctx.lang))
         ax.set_ylabel(unit)
         ax.grid(color="#eeeeee")
@@ -399,8 +427,10 @@ def counterfactual_bars(ctx: FigureContext, cf: pd.DataFrame, model: str, unit: 
     ax.bar(x - 0.2, cf["deficit"], width=0.36, color="#9e9e9e", label=ctx.tx("observed"))
     bottom_pos = np.zeros(len(cf))
     bottom_neg = np.zeros(len(cf))
-    for comp, col in (("own", "#1f5f99"), ("spillover", "#6baed6"),
-                      ("core_response", "#e6550d")):
+    split = "own_direct" in cf.columns and cf["own_direct"].notna().all()
+    parts = ((("own_direct", "#1f5f99"), ("within_group", "#4f8fc9")) if split
+             else (("own", "#1f5f99"),))
+    for comp, col in (*parts, ("spillover", "#9ecae1"), ("core_response", "#e6550d")):
         vals = cf[comp].to_numpy(dtype=float)
         base = np.where(vals >= 0, bottom_pos, bottom_neg)
         ax.bar(x + 0.2, vals, width=0.36, bottom=base, color=col, label=ctx.tx(comp))

@@ -1,4 +1,22 @@
-"""Indicators of the report: which column, what it is called, its unit, and which way is better."""
+r"""Indicators of the report: which column, what it is called, its unit, which way is better,
+and on which scale its values are measured.
+
+The scale is declared, never guessed, because it decides which statistics mean anything:
+
+========  ==========================================  =====================  ===========
+scale     values                                      deficit_pct            Gini, Theil
+========  ==========================================  =====================  ===========
+level     amounts >= 0 with a true zero (yuan, ratio)  of the core's mean     on the values
+share     proportions or percentages >= 0              of the core's mean     on the values
+log       natural logarithms of a level (log TFP)     in levels (see below)  on exp(values)
+index     an arbitrary zero (scores, net flows)       none                   none
+========  ==========================================  =====================  ===========
+
+For a log indicator with group means :math:`\bar x_g` (means of logs) and direction :math:`s`,
+the deficit in levels is :math:`100\,(1 - e^{-s(\bar x_{core} - \bar x_g)})`: the group's
+shortfall as a percent of the core's (geometric-mean) level. A difference of logs read as a
+percent of the core's log mean would move whenever the core grows, with the gap unchanged.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -6,7 +24,10 @@ from dataclasses import dataclass, field
 
 from ..exceptions import InputError
 
-__all__ = ["Indicator", "DEFAULT_INDICATORS", "as_indicators"]
+__all__ = ["Indicator", "DEFAULT_INDICATORS", "as_indicators", "SCALES"]
+
+#: The scales an indicator can declare (see the module docstring).
+SCALES = ("level", "log", "index", "share")
 
 
 @dataclass(frozen=True)
@@ -23,18 +44,23 @@ class Indicator:
     label, label_zh : str, optional
         English and Chinese names (default: the column name; the English label when
         ``label_zh`` is missing).
+    scale : {"level", "log", "index", "share"}
+        Required, never guessed: how the values are measured (module docstring). It decides
+        whether percentages, Gini and Theil are computed and on what (``log``: on
+        :math:`e^x`; ``index``: not at all).
     unit, unit_zh : str, optional
         Unit shown on axes and in tables (e.g. ``"index"``, ``"ratio"``).
 
     Examples
     --------
-    >>> Indicator("income_gap", higher_is_better=False, label="Urban-rural income ratio",
-    ...           label_zh="城乡收入比", unit="ratio").text("zh")
+    >>> Indicator("income_gap", higher_is_better=False, scale="level",
+    ...           label="Urban-rural income ratio", label_zh="城乡收入比", unit="ratio").text("zh")
     '城乡收入比'
     """
 
     column: str
     higher_is_better: bool = field(kw_only=True)
+    scale: str | None = field(default=None, kw_only=True)  # required: checked below
     label: str | None = field(default=None, kw_only=True)
     label_zh: str | None = field(default=None, kw_only=True)
     unit: str = field(default="", kw_only=True)
@@ -49,6 +75,30 @@ class Indicator:
             raise InputError(
                 f"Indicator {self.column!r}: higher_is_better must be True or False (declared, "
                 f"never guessed); {self.higher_is_better!r} was given.")
+        if self.scale not in SCALES:
+            what = "is missing" if self.scale is None else f"is {self.scale!r}"
+            raise InputError(
+                f"Indicator {self.column!r}: scale {what}; declare one of {list(SCALES)} "
+                "(level: amounts >= 0 with a true zero; log: natural logs of a level, e.g. "
+                "log TFP; index: an arbitrary zero, e.g. a score or net flow; share: a "
+                "proportion or percentage). It is never guessed.")
+
+    @property
+    def has_percent(self) -> bool:
+        """Whether a deficit in percent of the core means anything (not for an index)."""
+        return self.scale != "index"
+
+    @property
+    def has_inequality(self) -> bool:
+        """Whether Gini / Theil / coefficients of variation mean anything (not for an index)."""
+        return self.scale != "index"
+
+    def levels(self, values):
+        """The values on which inequality is measured: :math:`e^x` for a log indicator,
+        the values themselves otherwise."""
+        import numpy as np
+
+        return np.exp(values) if self.scale == "log" else values
 
     @property
     def direction(self) -> int:
@@ -70,17 +120,19 @@ class Indicator:
 
 #: Indicators for the columns of :func:`spatialflow.datasets.synthetic_panel`.
 DEFAULT_INDICATORS: tuple[Indicator, ...] = (
-    Indicator("tfp", higher_is_better=True, label="TFP",
+    Indicator("tfp", higher_is_better=True, scale="log", label="TFP",
               label_zh="全要素生产率", unit="log index", unit_zh="对数指数"),
-    Indicator("income_gap", higher_is_better=False, label="Urban-rural income ratio",
+    Indicator("income_gap", higher_is_better=False, scale="level",
+              label="Urban-rural income ratio",
               label_zh="城乡收入比", unit="ratio", unit_zh="比值"),
-    Indicator("labour_flow", higher_is_better=True, label="Labour flow index",
+    Indicator("labour_flow", higher_is_better=True, scale="index", label="Labour flow index",
               label_zh="劳动力流动指数", unit="index", unit_zh="指数"),
-    Indicator("capital_flow", higher_is_better=True, label="Capital flow index",
+    Indicator("capital_flow", higher_is_better=True, scale="index", label="Capital flow index",
               label_zh="资本流动指数", unit="index", unit_zh="指数"),
-    Indicator("land_flow", higher_is_better=True, label="Land flow index",
+    Indicator("land_flow", higher_is_better=True, scale="index", label="Land flow index",
               label_zh="土地流动指数", unit="index", unit_zh="指数"),
-    Indicator("technology_flow", higher_is_better=True, label="Technology flow index",
+    Indicator("technology_flow", higher_is_better=True, scale="index",
+              label="Technology flow index",
               label_zh="技术流动指数", unit="index", unit_zh="指数"),
 )
 

@@ -68,7 +68,13 @@ def comparison_table(models: dict, notes: list[str], lang: str = "en") -> pd.Dat
 def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, seed: int,
                    notes: list[str], lang: str = "en") -> dict[str, pd.DataFrame]:
     """``effects`` (direct / indirect / total with SE, p and 95% interval, all models),
-    ``blocks_cp`` (core / periphery blocks) and ``blocks_groups`` (group x group blocks)."""
+    ``blocks_cp`` (core / periphery blocks) and ``blocks_groups`` (group x group blocks).
+
+    A block's ``effect`` is :math:`1_{to}'S_k1_{from}/n` (the blocks sum to the total
+    effect, so a block grows with the size of its groups); ``per_receiving_unit`` is
+    :math:`1_{to}'S_k1_{from}/n_{to}`, the mean effect on one receiving unit of a unit
+    change in every source unit (an intensity, comparable across groups of different size).
+    """
     effects, blocks_cp, blocks_g = [], [], []
     for label, res in models.items():
         if res.kind not in EFFECT_KINDS:
@@ -90,9 +96,13 @@ def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, s
             eff = eff.rename(columns={eff.columns[0]: "variable"})
         eff.insert(0, "model", label)
         effects.append(eff)
+        n = len(res.ids)
         for frame, store in ((bcp, blocks_cp), (bg, blocks_g)):
             frame = frame.copy()
             frame.insert(0, "model", label)
+            # block total 1_to' S 1_from / n -> mean over the receiving units 1_to' S 1_from / n_to
+            pos = list(frame.columns).index("effect") + 1
+            frame.insert(pos, "per_receiving_unit", frame["effect"] * n / frame["n_to"])
             store.append(frame)
     out = {}
     if effects:

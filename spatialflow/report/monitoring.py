@@ -78,22 +78,26 @@ class ColourRule:
         """Shortfall as a fraction of the core median: yellow beyond 10%, red beyond 25%."""
         return cls(scale="relative", yellow=yellow, red=red, change=change)
 
-    def describe(self, lang: str = "en") -> str:
-        """The rule in words (``lang`` "en" or "zh"), printed in the report."""
+    def describe(self, lang: str = "en", change: bool = True) -> str:
+        """The rule in words (``lang`` "en" or "zh"), printed in the report; ``change=False``
+        leaves out the change colour (a cross-section has no change)."""
         if lang == "zh":
             unit = "个单元间标准差" if self.scale == "sd" else "核心区中位数"
             fmt = ((lambda v: f"{v:g}{unit}") if self.scale == "sd"
                    else (lambda v: f"{unit}的{100 * v:g}%"))
             return (f"三色规则：以核心区中位数为基准的短缺程度；短缺不超过{fmt(self.yellow)}为绿，"
-                    f"不超过{fmt(self.red)}为黄，超过为红；期间变化：短缺缩小至少{fmt(self.change)}"
-                    "为绿，扩大同样幅度为红，其余为黄；综合颜色 = 各指标颜色得分的均值"
-                    "（绿0、黄1、红2；< 0.5为绿，< 1.5为黄）。")
+                    f"不超过{fmt(self.red)}为黄，超过为红；"
+                    + (f"期间变化：短缺缩小至少{fmt(self.change)}为绿，扩大同样幅度为红，其余为黄；"
+                       if change else "")
+                    + "综合颜色 = 各指标颜色得分的均值（绿0、黄1、红2；< 0.5为绿，< 1.5为黄）。")
         unit = "cross-county SD" if self.scale == "sd" else "of the core median"
         fmt = (lambda v: f"{v:g} {unit}") if self.scale == "sd" else (lambda v: f"{100*v:g}% {unit}")
         return (f"Colour rule: shortfall against the core median; green up to {fmt(self.yellow)}, "
-                f"yellow up to {fmt(self.red)}, red beyond; change over the period: green if "
-                f"the shortfall fell by at least {fmt(self.change)}, red if it rose by as much, "
-                "yellow otherwise; overall colour = mean score of the indicators "
+                f"yellow up to {fmt(self.red)}, red beyond; "
+                + (f"change over the period: green if the shortfall fell by at least "
+                   f"{fmt(self.change)}, red if it rose by as much, yellow otherwise; "
+                   if change else "")
+                + "overall colour = mean score of the indicators "
                 "(green 0, yellow 1, red 2; < 0.5 green, < 1.5 yellow).")
 
     def colour(self, z: np.ndarray) -> np.ndarray:
@@ -297,3 +301,42 @@ def _long(counts, probs, labels=COLOURS) -> pd.DataFrame:
     for j, lab in enumerate(labels):
         out[f"to {lab}"] = probs[:, j]
     return out
+
+
+def long_run(markov: pd.DataFrame, last_colours: pd.Series) -> pd.DataFrame:
+    r"""Long-run reading of the colour chain (giddy.ergodic): where the transition
+    probabilities lead if they persist.
+
+    Steady state :math:`\pi = \pi P` and mean first passage times :math:`m_{ij}` (expected
+    periods for a unit starting in colour :math:`i` to first become :math:`j`; for
+    :math:`i = j` the recurrence time) of the estimated matrix :math:`P`. A colour never
+    observed as an origin has no row of :math:`P`: giddy's ``fill_empty_classes`` keeps it
+    (absorbing), and its passage times are infinite where no path leads out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per colour: ``colour, observed_share`` (last period),
+        ``steady_state_share`` and ``mfpt_to_green`` (periods).
+    """
+    from giddy.ergodic import mfpt, steady_state
+
+    P = markov[[f"to {c}" for c in COLOURS]].to_numpy(dtype=float)
+    P = np.nan_to_num(P)
+    empty = P.sum(axis=1) == 0
+    P[empty, np.flatnonzero(empty)] = 1.0       # an unobserved origin stays put
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pi = np.asarray(steady_state(P, fill_empty_classes=True), dtype=float)
+        if pi.ndim == 2:
+            # a reducible chain has several steady states: no single long run
+            raise InputError("the colour chain is reducible (several steady states): no "
+                             "single long-run distribution.")
+        m = np.asarray(mfpt(P, fill_empty_classes=True), dtype=float)
+    counts = last_colours.value_counts()
+    total = counts.reindex(list(COLOURS), fill_value=0).sum()
+    return pd.DataFrame({
+        "colour": list(COLOURS),
+        "observed_share": [counts.get(c, 0) / total if total else np.nan for c in COLOURS],
+        "steady_state_share": pi.ravel(),
+        "mfpt_to_green": m[:, 0]})
