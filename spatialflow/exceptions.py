@@ -273,3 +273,12 @@ class IncomparableModelsError(InputError):
 
 
 __all__ += ["UnderIdentificationError", "IncomparableModelsError"]
+
+
+class ExpensiveInformationWarning(SpatialflowWarning):
+    """The information matrix asked for would cost far more than the fit itself (the
+    expected information's exact tr(G'G) at large n): the message gives the estimated
+    ratio and names the cheaper option (``information="observed"``, the default)."""
+
+
+__all__ += ["ExpensiveInformationWarning"]

@@ -36,7 +36,7 @@ from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import logdet_strategy
 from .gmm import GMM_OPTIONS, fit_gmm
 from .builder import build_results
-from .ml import fit_error, fit_lag, fit_ols
+from .ml import DEFAULT_INFORMATION, fit_error, fit_lag, fit_ols, warn_if_expensive
 from .naming import MODEL_KINDS
 from .panel import PanelSpec, fit_panel
 from .problem import Design, UnitRows
@@ -286,13 +286,15 @@ class SpatialModel:
         if bias_correction is not _UNSET:
             check_option(bias_correction, BiasCorrection, "bias_correction")
         method = logdet or self.logdet_method
-        if information is None:
-            information = "observed" if method == "lu-observed" else "expected"
-        check_option(information, InformationMatrix, "information")
+        if information is not None:
+            check_option(information, InformationMatrix, "information")
         if self.panel_options is not None:
+            # None reaches the panel code: dynamic panels have their own covariance.
             return fit_panel(self, bias_correction=("lee-yu" if bias_correction is _UNSET
                                                     else bias_correction),
                              logdet=method, information=information)
+        if information is None:
+            information = DEFAULT_INFORMATION
         if bias_correction is not _UNSET:
             raise ModelSpecificationError(
                 "bias_correction applies to fixed-effects panels (id=, time=, effects=); this "
@@ -301,9 +303,11 @@ class SpatialModel:
         ld = None
         if self.lag_y or self.error:
             ld = logdet_strategy(design.W, method)
+        if ld is not None:
+            warn_if_expensive(design, ld, information)
         if self.lag_y and self.error:
-            # SAC/GNS: the expected information at any n (its traces estimated with an
-            # approximate log-determinant; see spatialflow.models.sac).
+            # SAC/GNS: the information asked for (the expected one with traces estimated by
+            # an approximate log-determinant; see spatialflow.models.sac).
             raw = fit_sac(design, ld, name=self.kind,
                           expected=None if information == "expected" else False)
         elif self.lag_y:

@@ -54,14 +54,20 @@ import numpy as np
 import scipy.linalg as la
 from scipy.optimize import minimize_scalar
 
-from ..exceptions import BoundaryWarning, ConvergenceWarning, InputError, ModelSpecificationError
+from ..exceptions import (BoundaryWarning, ConvergenceWarning, ExpensiveInformationWarning,
+                          InputError, ModelSpecificationError)
 from .information import error_information, lag_information
 from .logdet import LogDet
 from .problem import Design
 
-__all__ = ["MLFit", "fit_ols", "fit_lag", "fit_error", "inv_information", "LOG2PI"]
+__all__ = ["MLFit", "fit_ols", "fit_lag", "fit_error", "inv_information", "LOG2PI",
+           "DEFAULT_INFORMATION", "EXPENSIVE_RATIO", "warn_if_expensive"]
 
 LOG2PI = float(np.log(2 * np.pi))
+#: The covariance convention of ``fit()`` (module docstring): the observed information.
+DEFAULT_INFORMATION = "observed"
+#: An information matrix estimated to cost more than this many fits warns before the fit.
+EXPENSIVE_RATIO = 10.0
 #: Relative distance to a bound of the admissible interval below which we warn.
 BOUND_TOL = 1e-6
 
@@ -179,6 +185,36 @@ def _use_expected(information: str | None, logdet: LogDet) -> bool:
             "log-determinant strategy does not provide; pass information='observed' (or "
             "another logdet).")
     return information == "expected"
+
+
+def warn_if_expensive(design: Design, logdet: LogDet, information: str, *, solves: int = 1,
+                      evaluations: int | None = None, stacklevel: int = 4) -> None:
+    r"""Warn (:class:`~spatialflow.exceptions.ExpensiveInformationWarning`) before a fit whose
+    expected information would cost more than :data:`EXPENSIVE_RATIO` times the fit.
+
+    Only the exact sparse path can: its :math:`\mathrm{tr}(G'G)` solves for every column of
+    :math:`(I-\rho W)^{-1}` (:meth:`~spatialflow.models.logdet.SparseLULogDet.
+    expected_information_cost` estimates the ratio from the LU's fill). The eigenvalue path
+    costs about one more eigen-decomposition, and the approximate path's Hutchinson
+    estimate about as much as its traces.
+    """
+    if information != "expected" or not getattr(logdet, "provides_tr_GtG", False):
+        return
+    cost = getattr(logdet, "expected_information_cost", None)
+    if cost is None:
+        return
+    options = {"solves": solves}
+    if evaluations is not None:
+        options["evaluations"] = evaluations
+    ratio = cost(**options)
+    if ratio > EXPENSIVE_RATIO:
+        n = design.W.shape[0]
+        warnings.warn(
+            f"information='expected' needs the exact tr(G'G) of the n = {n:,} sparse LU path: "
+            f"{n:,} sparse solves, estimated at {ratio:.0f} times the cost of the fit itself. "
+            "information='observed' (the default: what R's LU/Matrix methods and Stata's "
+            "spregress report) needs no extra work; logdet='approx' estimates tr(G'G) with "
+            "a stated Monte Carlo error.", ExpensiveInformationWarning, stacklevel=stacklevel)
 
 
 def fit_lag(design: Design, logdet: LogDet, *, rho: float | None = None,
