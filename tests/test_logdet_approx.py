@@ -214,7 +214,9 @@ def test_order_is_raised_near_the_upper_bound():
 def test_auto_selection_by_n():
     assert isinstance(make_logdet(queen(12), "auto"), EigenLogDet)
     assert isinstance(make_logdet(torus(40, 41)[0], "auto"), SparseLULogDet)    # n = 1,640
-    big = make_logdet(queen(150), "auto")           # n = 22,500 > APPROX_MIN_N
+    # exact by default while a fit with SEs is cheap (issue 22: the 25,357-house size)
+    assert isinstance(make_logdet(queen(150), "auto"), SparseLULogDet)          # n = 22,500
+    big = make_logdet(queen(175), "auto")           # n = 30,625 > APPROX_MIN_N
     assert isinstance(big, TraceLogDet) and big.method == "chebyshev"
 
 

@@ -29,6 +29,7 @@ from ..exceptions import (ApproximationWarning, EigenvalueBoundsError, Eigenvalu
 from . import logdet_approx as _ax
 from . import operator_cache
 from .memory import check_memory, estimate_logdet_bytes
+from .traces import eigenvalues as _eigenvalues
 
 #: Columns of the inverse solved at once by :meth:`SparseLULogDet.tr_GtG` (64 measured
 #: fastest at n = 2,875: SuperLU's dense right-hand sides lose cache locality above it).
@@ -163,14 +164,6 @@ class LogDet(ABC):
         )
 
 
-def _all_eigenvalues(dense: np.ndarray) -> np.ndarray:
-    values = la.eigvals(dense)
-    if np.max(np.abs(values.imag)) < 1e-10:
-        values = values.real
-    values.setflags(write=False)    # shared by every strategy of this W
-    return values
-
-
 class EigenLogDet(LogDet):
     """Exact log-determinant from the dense eigenvalues of ``W`` (small n)."""
 
@@ -181,9 +174,10 @@ class EigenLogDet(LogDet):
         super().__init__(W)
         dense = self.W.toarray()
         self._dense = dense
-        # O(n^3): computed once per W and kept for later fits on it (operator_cache).
-        self.eigenvalues = operator_cache.memo(self.operator_key, "eigenvalues",
-                                               lambda: _all_eigenvalues(dense))
+        # O(n^3): through a symmetric similar matrix when there is one (several times
+        # faster than the general eigenvalue problem), once per W and kept for later fits
+        # on it (operator_cache).
+        self.eigenvalues = _eigenvalues(self.W)
         self.lower, self.upper = _bounds_from_eigenvalues(real_eigenvalues(self.eigenvalues))
 
     def __call__(self, rho: float) -> float:
@@ -355,11 +349,19 @@ class SparseLULogDet(LogDet):
         return float(solves * self.n * per_column / fit)
 
     def __call__(self, rho: float) -> float:
-        lu, _ = self._factor_reordered(rho)
-        # SuperLU's L has a unit diagonal, so |det(A)| = prod |U_ii|; the sign is positive
-        # inside the admissible interval, where I - rho W is a non-singular M-matrix-like form.
-        # A symmetric permutation leaves the determinant unchanged.
-        return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        # The fit asks again for values its search has computed (the log-likelihood at the
+        # estimate, the centre of tr(G^2)'s difference): keep the last few.
+        rho = float(rho)
+        values = self.__dict__.setdefault("_values", {})
+        if rho not in values:
+            lu, _ = self._factor_reordered(rho)
+            # SuperLU's L has a unit diagonal, so |det(A)| = prod |U_ii|; the sign is
+            # positive inside the admissible interval, where I - rho W is a non-singular
+            # M-matrix-like form. A symmetric permutation leaves the determinant unchanged.
+            if len(values) >= 8:
+                values.pop(next(iter(values)))
+            values[rho] = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        return values[rho]
 
     def tr_GtG(self, rho: float, block: int = TRACE_BLOCK) -> float:
         r""":math:`\mathrm{tr}(G'G) = \lVert W(I-\rho W)^{-1}\rVert_F^2`, exactly.
@@ -403,13 +405,14 @@ def map_column_blocks(n: int, fn, *, block: int = TRACE_BLOCK) -> list:
         return list(pool.map(run, starts))
 
 
-#: Above this n, ``method="auto"`` uses an approximate strategy. The exact sparse path pays
-#: for ~20 LU factorisations and, for the expected information (the default covariance at
-#: every n), an exact tr(G'G) by n sparse solves: O(n * nnz(LU)), 0.1 s at n = 2,875 on two
-#: threads but about 10 s at n = 10,000, while the approximation is within 2e-5 of the exact
-#: rho there and its estimated tr(G'G) moves the SEs by about 0.03%
-#: (benchmarks/results/scale.md). ``logdet="lu"`` keeps the exact path at any n.
-APPROX_MIN_N = 5000
+#: Above this n, ``method="auto"`` uses an approximate strategy. Below it the exact sparse path
+#: is affordable: with the observed information (the default covariance, which needs only
+#: tr(G^2) from the log-determinant) a fit is 12-20 LU factorisations, about 1 s at the
+#: 25,357 units of the Lucas house data on two cores and about 3 s at 50,000
+#: (benchmarks/results/speed_2026-12.md); the expected information's exact tr(G'G) (n sparse
+#: solves) warns when asked for here (:func:`spatialflow.models.ml.warn_if_expensive`).
+#: ``logdet="lu"`` keeps the exact path at any n, ``logdet="approx"`` approximates below.
+APPROX_MIN_N = 30000
 
 
 def make_logdet(W: sp.spmatrix, method: str = "auto", **options) -> LogDet:
