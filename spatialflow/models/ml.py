@@ -52,7 +52,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg as la
-from scipy.optimize import minimize_scalar
 
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, ExpensiveInformationWarning,
                           InputError, ModelSpecificationError)
@@ -131,6 +130,7 @@ def _maximise(negll, lower: float, upper: float, xatol: float):
     # Keep clear of the singular end points, where ln|I - rho W| = -inf.
     width = upper - lower
     lo, hi = lower + 1e-10 * width, upper - 1e-10 * width
+    from scipy.optimize import minimize_scalar  # heavy (0.1-0.3 s): loaded by the first fit
     res = minimize_scalar(negll, bounds=(lo, hi), method="bounded",
                           options={"xatol": xatol, "maxiter": 500})
     at_bound = min(res.x - lower, upper - res.x) < BOUND_TOL * width

@@ -97,7 +97,6 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import scipy.linalg as la
-from scipy.optimize import minimize_scalar
 
 from .._typing import BiasCorrection, PanelEffects, check_option, literal_values
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
@@ -426,6 +425,7 @@ def _fit_random(model, panel: PanelData, spatial, ld,
         return -(-0.5 * N * (LOG2PI + 1.0 + np.log(sse / N)) + n * np.log(theta)
                  + logdet_term)
 
+    from scipy.optimize import minimize_scalar  # heavy: loaded by the first fit
     res = minimize_scalar(profile, bounds=(1e-6, 1.0), method="bounded",
                           options={"xatol": 1e-10, "maxiter": 500})
     theta = float(res.x)

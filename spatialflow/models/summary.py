@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from .._render import (STAR_LEVELS, STARS_NOTE, Block, Renderable, format_column,
                        format_number, format_pvalue, significance_stars)
