@@ -225,7 +225,7 @@ class SparseLULogDet(LogDet):
         self._max_row_abs = float(np.max(np.asarray(abs(self.W).sum(axis=1)).ravel()))
         # ARPACK's extreme eigenvalues: once per W (operator_cache).
         self.lower, self.upper, self.exact_bounds, self._row_standardised = operator_cache.memo(
-            self.operator_key, "lu bounds",
+            self.operator_key, ("lu bounds", self.n > LAZY_BOUNDS_N),
             lambda: (*self._extreme_bounds(), self.exact_bounds, self._row_standardised))
 
     def _extreme_bounds(self) -> tuple[float, float]:

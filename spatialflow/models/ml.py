@@ -126,11 +126,17 @@ def fit_ols(y: np.ndarray, X: np.ndarray) -> MLFit:
     return MLFit(beta, None, s2, llf, cov_full, e, y - e, information="ols")
 
 
+def minimize_scalar(*args, **kwargs):
+    """:func:`scipy.optimize.minimize_scalar`; scipy.optimize (0.1-0.3 s to import) loads
+    with the first fit, not with ``from spatialflow import SDM``."""
+    from scipy.optimize import minimize_scalar as minimize
+    return minimize(*args, **kwargs)
+
+
 def _maximise(negll, lower: float, upper: float, xatol: float):
     # Keep clear of the singular end points, where ln|I - rho W| = -inf.
     width = upper - lower
     lo, hi = lower + 1e-10 * width, upper - 1e-10 * width
-    from scipy.optimize import minimize_scalar  # heavy (0.1-0.3 s): loaded by the first fit
     res = minimize_scalar(negll, bounds=(lo, hi), method="bounded",
                           options={"xatol": xatol, "maxiter": 500})
     at_bound = min(res.x - lower, upper - res.x) < BOUND_TOL * width
