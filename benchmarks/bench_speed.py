@@ -186,10 +186,16 @@ def _baseline(rev: str, folder: Path) -> Path:
     return folder
 
 
-def _data(tmp: Path, million: bool) -> None:
-    cases = {"counties": counties_W()[1], "lattice": lattice_W(316), "house": knn_W(HOUSE_N)}
+def _data(tmp: Path, million: bool, only: str = "") -> None:
+    cases = {"counties": counties_W, "lattice": lambda: lattice_W(316),
+             "house": lambda: knn_W(HOUSE_N)}
     if million:
-        cases["million"] = lattice_W(1000)
+        cases["million"] = lambda: lattice_W(1000)
+    if only:
+        cases = {k: v for k, v in cases.items() if k in only.split(",")}
+    for name, make in cases.items():
+        W = make()
+        cases[name] = W[1] if isinstance(W, tuple) else W
     for name, W in cases.items():
         W = sp.csr_matrix(W)
         sp.save_npz(tmp / f"{name}_W.npz", W)
@@ -206,13 +212,14 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--million", action="store_true")
     ap.add_argument("--baseline", default="367f99c")
+    ap.add_argument("--only", default="", help="comma-separated case names (default: all)")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        _data(tmp, args.million)
+        _data(tmp, args.million, args.only)
         base = _baseline(args.baseline, Path(tempfile.mkdtemp(prefix="sf_base_", dir=tmp)))
         common = {"tmp": str(tmp), "repeats": args.repeats}
         plan = [
@@ -231,7 +238,9 @@ def main() -> None:
         ]
         if args.million:
             plan.insert(6, ("million", {"data": "million", "model": "SDM", "effects": True},
-                            False))
+                            True))
+        if args.only:
+            plan = [p for p in plan if p[0].split(",")[0] in args.only.split(",")]
         results = {}
         for label, spec, with_base in plan:
             name = label.split(",")[0]
@@ -241,7 +250,8 @@ def main() -> None:
                 results[label]["before"] = _run(case, base)
             print(label, json.dumps(results[label]), flush=True)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "speed.json").write_text(json.dumps(results, indent=1))
+    out = RESULTS / ("speed.json" if not args.only else f"speed_{args.only.replace(',', '_')}.json")
+    out.write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":
