@@ -277,7 +277,8 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
     ld = None
     if model.lag_y or model.error:
         ld = spec.logdet(logdet)
-        warn_if_expensive(design, ld, information, stacklevel=5)
+        if not (model.lag_y and model.error):   # SAC/GNS panels: the observed information
+            warn_if_expensive(design, ld, information, stacklevel=5)
     if model.lag_y and model.error:
         # Covariance: the observed information of the transformed model with the time
         # dummies profiled out (see spatialflow.models.sac).
