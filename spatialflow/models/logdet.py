@@ -407,8 +407,8 @@ def map_column_blocks(n: int, fn, *, block: int = TRACE_BLOCK) -> list:
 
 #: Above this n, ``method="auto"`` uses an approximate strategy. Below it the exact sparse path
 #: is affordable: with the observed information (the default covariance, which needs only
-#: tr(G^2) from the log-determinant) a fit is 12-20 LU factorisations, about 1 s at the
-#: 25,357 units of the Lucas house data on two cores and about 3 s at 50,000
+#: tr(G^2) from the log-determinant) a fit is 12-20 LU factorisations: 1.4 s at the 25,357
+#: units of the Lucas house data size on the shared two-core machine
 #: (benchmarks/results/speed_2026-12.md); the expected information's exact tr(G'G) (n sparse
 #: solves) warns when asked for here (:func:`spatialflow.models.ml.warn_if_expensive`).
 #: ``logdet="lu"`` keeps the exact path at any n, ``logdet="approx"`` approximates below.
