@@ -129,8 +129,9 @@ def _blas_threads(task, rng):
                             if p.get("user_api") == "blas"), default=1)}
 
 
-def test_grid_workers_run_blas_with_one_thread():
+@pytest.mark.parametrize("executor", ["threads", "processes"])
+def test_grid_workers_run_blas_with_one_thread(executor):
     from spatialflow.grid import monte_carlo
-    out = monte_carlo(_blas_threads, 2, seed=0, executor="threads", progress=False,
+    out = monte_carlo(_blas_threads, 2, seed=0, executor=executor, progress=False,
                       max_workers=2)
     assert (out["threads"] == 1).all()
