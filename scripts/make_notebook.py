@@ -183,7 +183,10 @@ pd.DataFrame({"coefficient": coef, "std err": se})"""),
     ("markdown", "## The four models: coefficients and standard errors"),
     ("code", """FORMULA = "CRIME ~ INC + HOVAL"
 MODELS = {"SAR": sf.SAR, "SDM": sf.SDM, "SEM": sf.SEM, "SDEM": sf.SDEM}
-fits = {name: cls.from_formula(FORMULA, data=data, w=w, logdet="eigen").fit()
+# R's method="eigen" reports the expected information; spatialflow's default is the
+# observed one (the negative Hessian, R's LU path), so ask for R's here.
+fits = {name: cls.from_formula(FORMULA, data=data, w=w, logdet="eigen").fit(
+            information="expected")
         for name, cls in MODELS.items()}
 
 rows = []

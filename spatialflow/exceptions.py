@@ -307,3 +307,12 @@ def _grid_task_error(message, index, task, seed, results):
 
 
 __all__ += ["ForeignFolderError", "UnreadableFileError", "GridTaskError"]
+
+
+class ExpensiveInformationWarning(SpatialflowWarning):
+    """The information matrix asked for would cost far more than the fit itself (the
+    expected information's exact tr(G'G) at large n): the message gives the estimated
+    ratio and names the cheaper option (``information="observed"``, the default)."""
+
+
+__all__ += ["ExpensiveInformationWarning"]

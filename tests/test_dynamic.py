@@ -169,7 +169,8 @@ def test_tau_eta_zero_reduce_to_the_static_sdm(guangdong_w, effects):
     later = df[df["year"] > df["year"].min()]
     static = sf.SDM.from_formula("y ~ x", data=later, w=guangdong_w, id="code", time="year",
                                  effects=effects).fit(
-        bias_correction=None if effects == "unit" else "lee-yu")
+        bias_correction=None if effects == "unit" else "lee-yu",
+        information="expected")  # the dynamic covariance is the expected information
     # Two objectives with one maximiser (N* and T* differ by the first period): Brent's
     # search resolves rho to sqrt(eps) relative, so the slopes agree to RTOL_BRENT.
     np.testing.assert_allclose(fit.params, static.params[["x", "W_x", "rho"]], rtol=RTOL_BRENT)

@@ -41,3 +41,54 @@ def test_lazy_names_resolve():
         assert "not_a_name" in str(err)
     else:
         raise AssertionError("unknown attribute did not raise")
+
+
+def test_estimators_load_without_spreg_matplotlib_or_scipy_stats():
+    """Issue 22: `from spatialflow import SDM` loads what a fit needs and no more: spreg only
+    for method="gmm", scipy.stats (0.5 s) replaced by the same scipy.special kernels,
+    scipy.optimize with the first fit, the specification tests on first use."""
+    code = ("import sys; import spatialflow; from spatialflow import SDM; "
+            "print(' '.join(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    loaded = set(out.stdout.split())
+    for module in ("spreg", "matplotlib", "scipy.stats", "scipy.optimize", "esda",
+                   "geopandas", "spatialflow.models.lm", "spatialflow.models.probabilities"):
+        assert module not in loaded, module
+    assert "spatialflow.models.base" in loaded
+
+
+def test_distribution_kernels_are_those_of_scipy_stats():
+    import numpy as np
+    import scipy.stats as st
+
+    from spatialflow import _stats
+    x = np.linspace(-8.0, 8.0, 401)
+    q = np.linspace(1e-6, 1 - 1e-6, 401)
+    np.testing.assert_array_equal(_stats.norm.sf(x), st.norm.sf(x))
+    np.testing.assert_array_equal(_stats.norm.cdf(x), st.norm.cdf(x))
+    np.testing.assert_array_equal(_stats.norm.ppf(q), st.norm.ppf(q))
+    for df in (1, 3.5, 48, 1e6):
+        np.testing.assert_array_equal(_stats.t.sf(x, df), st.t.sf(x, df))
+        np.testing.assert_array_equal(_stats.t.ppf(q, df), st.t.ppf(q, df))
+        np.testing.assert_array_equal(_stats.t(df).ppf(q), st.t(df).ppf(q))
+        np.testing.assert_array_equal(_stats.chi2.sf(3 * x, df), st.chi2.sf(3 * x, df))
+    # scalars and NaN as scipy.stats gives them (a negative Hausman statistic: p = 1)
+    assert _stats.chi2.sf(-2.0, 3) == st.chi2.sf(-2.0, 3) == 1.0
+    assert np.isnan(_stats.chi2.sf(np.nan, 3)) and np.isnan(_stats.norm.sf(np.nan))
+    assert isinstance(_stats.chi2.sf(2.0, 3), np.floating)
+
+
+def test_models_names_and_submodules_resolve_lazily():
+    import spatialflow.models as models
+    from spatialflow.models.hypotheses import wald_test as plain_wald
+    from spatialflow.models.inference import wald_test
+    assert models.wald_test is wald_test and models.wald_test is not plain_wald
+    assert set(models.__all__) <= set(dir(models))
+    assert models.logdet.make_logdet is not None
+    try:
+        models.not_a_name
+    except AttributeError as err:
+        assert "not_a_name" in str(err)
+    else:
+        raise AssertionError("unknown attribute did not raise")

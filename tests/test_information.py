@@ -1,4 +1,5 @@
-"""The covariance convention does not change with n (issue 11): expected by default."""
+"""The covariance convention does not change with n (issue 11): observed by default (issue
+22: it costs nothing beyond the fit at any n), the expected information on request."""
 from __future__ import annotations
 
 import libpysal
@@ -30,22 +31,34 @@ def _lattice(k, seed=0):
 
 
 @pytest.mark.parametrize("cls", [sf.SAR, sf.SEM, sf.SDM])
-def test_default_is_expected_whatever_the_strategy(cls):
+def test_default_is_observed_whatever_the_strategy(cls):
     df, w = _lattice(20)
     eigen = cls.from_formula("y ~ x", data=df, w=w, logdet="eigen").fit()
     lu = cls.from_formula("y ~ x", data=df, w=w, logdet="lu").fit()
-    assert eigen.information == lu.information == "expected"
+    assert eigen.information == lu.information == "observed"
     np.testing.assert_allclose(lu.bse.to_numpy(), eigen.bse.to_numpy(),
                                rtol=RTOL_SAME_INFORMATION)
+    e_eigen = cls.from_formula("y ~ x", data=df, w=w, logdet="eigen").fit(
+        information="expected")
+    e_lu = cls.from_formula("y ~ x", data=df, w=w, logdet="lu").fit(information="expected")
+    assert e_eigen.information == e_lu.information == "expected"
+    np.testing.assert_allclose(e_lu.bse.to_numpy(), e_eigen.bse.to_numpy(),
+                               rtol=RTOL_SAME_INFORMATION)
+    # Two different matrices: the same estimates, different SEs.
+    np.testing.assert_allclose(e_eigen.params.to_numpy(), eigen.params.to_numpy(), rtol=1e-12)
+    assert not np.allclose(e_eigen.bse.to_numpy(), eigen.bse.to_numpy(), rtol=1e-6)
 
 
-def test_auto_above_1500_units_keeps_the_expected_information():
+def test_auto_above_1500_units_keeps_the_observed_information():
     df, w = _lattice(39)  # n = 1521: auto takes the sparse LU log-determinant
     res = sf.SAR.from_formula("y ~ x", data=df, w=w).fit()
-    assert res.extra["logdet"] == "lu" and res.information == "expected"
-    observed = sf.SAR.from_formula("y ~ x", data=df, w=w).fit(information="observed")
-    assert observed.information == "observed"
-    np.testing.assert_allclose(observed.params.to_numpy(), res.params.to_numpy(), rtol=1e-12)
+    assert res.extra["logdet"] == "lu" and res.information == "observed"
+    # Exact tr(G'G) is 1,521 sparse solves here, estimated above 10 fits: it warns first.
+    with pytest.warns(sf.exceptions.ExpensiveInformationWarning,
+                      match=r"information='observed' \(the default"):
+        expected = sf.SAR.from_formula("y ~ x", data=df, w=w).fit(information="expected")
+    assert expected.information == "expected"
+    np.testing.assert_allclose(expected.params.to_numpy(), res.params.to_numpy(), rtol=1e-12)
 
 
 def test_observed_on_request_and_lu_observed(columbus):
@@ -71,7 +84,7 @@ def test_panels_take_the_same_option():
     df["y"] = df["x"] + rng.normal(size=100)
     model = sf.SDM.from_formula("y ~ x", data=df, w=w, id="code", time="year",
                                 effects="twoway")
-    exp, obs = model.fit(), model.fit(information="observed")
+    obs, exp = model.fit(), model.fit(information="expected")
     assert exp.information == "expected" and obs.information == "observed"
     np.testing.assert_allclose(obs.params.to_numpy(), exp.params.to_numpy(), rtol=1e-12)
     assert not np.allclose(obs.bse.to_numpy(), exp.bse.to_numpy(), rtol=1e-10)

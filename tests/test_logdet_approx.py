@@ -146,14 +146,16 @@ def test_sdm_rho_matches_exact_path():
     g = libpysal.graph.Graph.from_sparse(W, ids=ids)
     df = pd.DataFrame({"y": y, "x1": X[:, 0], "x2": X[:, 1]}, index=ids)
     model = sf.SDM.from_formula("y ~ x1 + x2", data=df, w=g)
-    exact = model.fit(logdet="lu")
-    approx = model.fit(logdet="approx")
+    # The expected information on request (the exact path's tr(G'G) warns: n solves).
+    with pytest.warns(sf.exceptions.ExpensiveInformationWarning):
+        exact = model.fit(logdet="lu", information="expected")
+    approx = model.fit(logdet="approx", information="expected")
     assert approx.extra["logdet"] == "chebyshev"
     assert abs(approx.params["rho"] - exact.params["rho"]) < RHO_ATOL
     # far tighter in fact: the stated Monte Carlo error of tr(G) over the curvature
     assert abs(approx.params["rho"] - exact.params["rho"]) < 1e-4
-    # one covariance convention at every n: the expected information, its tr(G'G) estimated
-    # (stated Monte Carlo SE), so the SEs follow the exact path's to its accuracy
+    # the expected information on the approximate path: its tr(G'G) estimated (stated Monte
+    # Carlo SE), so the SEs follow the exact path's to its accuracy
     assert approx.information == "expected" == exact.information
     np.testing.assert_allclose(approx.bse, exact.bse, rtol=RTOL_EXPECTED_APPROX)
     observed = model.fit(logdet="approx", information="observed")
@@ -212,7 +214,9 @@ def test_order_is_raised_near_the_upper_bound():
 def test_auto_selection_by_n():
     assert isinstance(make_logdet(queen(12), "auto"), EigenLogDet)
     assert isinstance(make_logdet(torus(40, 41)[0], "auto"), SparseLULogDet)    # n = 1,640
-    big = make_logdet(queen(150), "auto")           # n = 22,500 > APPROX_MIN_N
+    # exact by default while a fit with SEs is cheap (issue 22: the 25,357-house size)
+    assert isinstance(make_logdet(queen(150), "auto"), SparseLULogDet)          # n = 22,500
+    big = make_logdet(queen(175), "auto")           # n = 30,625 > APPROX_MIN_N
     assert isinstance(big, TraceLogDet) and big.method == "chebyshev"
 
 
@@ -387,7 +391,9 @@ def test_lee_yu_panel_on_the_approximate_path_follows_the_exact_one():
                                                  + rng.normal(size=n)) for t in range(T)])
     model = sf.SDM.from_formula("y ~ x", data=df, w=w, id="code", time="year",
                                 effects="twoway")
-    exact, approx = model.fit(logdet="lu"), model.fit(logdet="chebyshev")
+    with pytest.warns(sf.exceptions.ExpensiveInformationWarning):   # n = 1,600 solves
+        exact = model.fit(logdet="lu", information="expected")
+    approx = model.fit(logdet="chebyshev", information="expected")
     assert approx.information == exact.information == "expected"
     np.testing.assert_allclose(approx.params, exact.params, rtol=0, atol=1e-4)
     np.testing.assert_allclose(approx.bse, exact.bse, rtol=5e-3)

@@ -247,8 +247,11 @@ def _with_lags(df: pd.DataFrame, w) -> pd.DataFrame:
 
 
 def _fit(kind, df, w, effects, bc, formula="y ~ x1 + x2"):
+    # R's lagsarlm / errorsarlm(method="eigen") report the expected information: like with
+    # like (spatialflow's default is the observed one).
     return getattr(sf, kind).from_formula(formula, data=df, w=w, id="id", time="time",
-                                          effects=effects).fit(bias_correction=bc)
+                                          effects=effects).fit(bias_correction=bc,
+                                                               information="expected")
 
 
 #: R case -> (model kind, data set, effects, bias correction).

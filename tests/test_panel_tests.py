@@ -92,10 +92,13 @@ def test_effects_lr_matches_ssr_form_for_ols(w):
 
 
 def test_hausman_rejects_correlated_effects_only(w):
-    fe_ok = model(sf.SAR, simulate(w, corr_mu=0.0, seed=5), w, "unit").fit()
-    re_ok = model(sf.SAR, simulate(w, corr_mu=0.0, seed=5), w, "random").fit()
-    fe_bad = model(sf.SAR, simulate(w, corr_mu=1.5, seed=5), w, "unit").fit()
-    re_bad = model(sf.SAR, simulate(w, corr_mu=1.5, seed=5), w, "random").fit()
+    # Calibrated on the expected informations (R's convention); with the observed ones
+    # (the default) the uncorrelated case's V_FE - V_RE is positive definite here.
+    exp = {"information": "expected"}
+    fe_ok = model(sf.SAR, simulate(w, corr_mu=0.0, seed=5), w, "unit").fit(**exp)
+    re_ok = model(sf.SAR, simulate(w, corr_mu=0.0, seed=5), w, "random").fit(**exp)
+    fe_bad = model(sf.SAR, simulate(w, corr_mu=1.5, seed=5), w, "unit").fit(**exp)
+    re_bad = model(sf.SAR, simulate(w, corr_mu=1.5, seed=5), w, "random").fit(**exp)
     # Here the conditional RE covariance of rho exceeds the FE one: V_FE - V_RE is
     # indefinite, which the named warning reports (the statistic is still the formula's).
     with pytest.warns(HausmanWarning, match="not positive definite"):

@@ -180,7 +180,7 @@ def test_sar_regimes_match_spreg_ml_lag_regimes(columbus):
 
     df = columbus.df
     res = spatialflow.SAR.from_formula("CRIME ~ INC + HOVAL", data=df, w=columbus.w,
-                                       regimes="reg").fit()
+                                       regimes="reg").fit(information="expected")
     ref = spreg.ML_Lag_Regimes(df[["CRIME"]].to_numpy(), df[["INC", "HOVAL"]].to_numpy(),
                                df["reg"].tolist(), w=columbus.w, constant_regi="many",
                                cols2regi="all", regime_lag_sep=False, method="full",

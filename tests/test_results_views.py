@@ -28,4 +28,6 @@ def test_summary_says_when_the_log_determinant_is_approximate():
     exact = sf.SDM.from_formula("y ~ x1 + x2", data=data, w=w).fit(logdet="lu")
     assert "Log-determinant:   chebyshev (approximate), MC SE" in approx.summary().as_text()
     assert "approximate" not in exact.summary().as_text()
+    assert "Log-determinant:   lu (exact)" in exact.summary().as_text()
+    assert "Information:       observed" in exact.summary().as_text()
     assert approx.params["rho"] == pytest.approx(exact.params["rho"], abs=1e-3)

@@ -36,7 +36,7 @@ from .design import align_response, build_frame, formula_matrices, reject_option
 from .logdet import logdet_strategy
 from .gmm import GMM_OPTIONS, fit_gmm
 from .builder import build_results
-from .ml import fit_error, fit_lag, fit_ols
+from .ml import DEFAULT_INFORMATION, fit_error, fit_lag, fit_ols, warn_if_expensive
 from .naming import MODEL_KINDS
 from .panel import PanelSpec, fit_panel
 from .problem import Design, UnitRows
@@ -79,12 +79,11 @@ _PARAMETERS = """
         :class:`~spatialflow.exceptions.MissingValueWarning`.
     logdet : {"auto", "eigen", "lu", "lu-observed", "approx", "chebyshev", "taylor"}
         Log-determinant strategy (see :mod:`spatialflow.models.logdet`): ``"auto"`` takes
-        dense eigenvalues for n <= 1500, a sparse LU factorisation up to n = 5,000 (no dense
-        n x n matrix) and above that trace approximations with stated error bounds
-        (:mod:`spatialflow.models.logdet_approx`; reported in ``results.approximation``).
-        Every strategy uses the expected information by default (see ``fit(information=)``;
-        the approximate ones estimate its tr(G'G) and report the Monte Carlo SE;
-        ``"lu-observed"``: sparse LU with the observed information); ``results.information``
+        dense eigenvalues for n <= 1500, the exact sparse LU factorisation up to n = 30,000
+        (no dense n x n matrix) and above that trace approximations with stated error bounds
+        (:mod:`spatialflow.models.logdet_approx`; reported in ``results.approximation``);
+        the summary names the strategy and whether it is exact. Every strategy uses the
+        observed information by default (see ``fit(information=)``); ``results.information``
         says which was used.
     id, time : str, optional
         Panels: the columns of ``data`` holding the unit id and the period (long format).
@@ -233,10 +232,13 @@ class SpatialModel:
             :func:`~spatialflow.models.logdet.make_logdet` (e.g. with ``n_probes=``) can be
             passed to many fits on the same W: its traces are computed once.
         information : {"expected", "observed"}, optional
-            The information matrix whose inverse is the covariance (lag and error models).
-            Default ``"expected"`` at every n (as R's ``method="eigen"`` and spreg), except
-            with ``logdet="lu-observed"``, which asks for the observed one. See
-            :mod:`spatialflow.models.ml` for both and why.
+            The information matrix whose inverse is the covariance. Default ``"observed"``
+            at every n (the negative Hessian: no cost beyond the fit; what R's LU/Matrix
+            methods approximate numerically and Stata's ``spregress`` reports);
+            ``"expected"`` as R's ``method="eigen"`` and spreg report it, whose exact
+            tr(G'G) on the sparse path warns first when estimated above 10 fits
+            (:class:`~spatialflow.exceptions.ExpensiveInformationWarning`). Dynamic panels
+            use their own (expected) covariance. See :mod:`spatialflow.models.ml`.
         cov_type : {"classic", "nonnormal", "cluster", "driscoll-kraay"}
             The covariance of the estimates (:mod:`spatialflow.models.covariance`):
             the inverse information (``"classic"``), Lee's (2004) QML covariance for
@@ -286,13 +288,15 @@ class SpatialModel:
         if bias_correction is not _UNSET:
             check_option(bias_correction, BiasCorrection, "bias_correction")
         method = logdet or self.logdet_method
-        if information is None:
-            information = "observed" if method == "lu-observed" else "expected"
-        check_option(information, InformationMatrix, "information")
+        if information is not None:
+            check_option(information, InformationMatrix, "information")
         if self.panel_options is not None:
+            # None reaches the panel code: dynamic panels have their own covariance.
             return fit_panel(self, bias_correction=("lee-yu" if bias_correction is _UNSET
                                                     else bias_correction),
                              logdet=method, information=information)
+        if information is None:
+            information = DEFAULT_INFORMATION
         if bias_correction is not _UNSET:
             raise ModelSpecificationError(
                 "bias_correction applies to fixed-effects panels (id=, time=, effects=); this "
@@ -301,9 +305,11 @@ class SpatialModel:
         ld = None
         if self.lag_y or self.error:
             ld = logdet_strategy(design.W, method)
+        if ld is not None:
+            warn_if_expensive(design, ld, information)
         if self.lag_y and self.error:
-            # SAC/GNS: the expected information at any n (its traces estimated with an
-            # approximate log-determinant; see spatialflow.models.sac).
+            # SAC/GNS: the information asked for (the expected one with traces estimated by
+            # an approximate log-determinant; see spatialflow.models.sac).
             raw = fit_sac(design, ld, name=self.kind,
                           expected=None if information == "expected" else False)
         elif self.lag_y:

@@ -105,7 +105,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ..exceptions import (BoundaryWarning, InputError, ModelSpecificationError,
                           NonStationaryWarning, PanelError)

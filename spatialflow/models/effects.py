@@ -83,7 +83,7 @@ import pandas as pd
 import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from scipy import stats
+from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from .._typing import (BlockNormalization, EffectsDirection, EffectsInference,
                        TraceMethod, check_option)

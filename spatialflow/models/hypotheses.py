@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ..exceptions import HausmanWarning, InputError, ModelSpecificationError, format_ids
 from .naming import kind_flags, lag_name

@@ -48,7 +48,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ..exceptions import InputError, ModelSpecificationError
 from .hypotheses import _restriction_matrix, _wald

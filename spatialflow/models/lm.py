@@ -16,7 +16,7 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
+from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ..exceptions import (CollinearityError, IdMismatchError, InputError, MissingDataError,
                           ModelSpecificationError, format_ids)

@@ -27,11 +27,19 @@ import scipy.sparse.linalg as spla
 from ..exceptions import (ApproximationWarning, EigenvalueBoundsError, EigenvalueBoundsWarning,
                           InputError)
 from . import logdet_approx as _ax
+from . import operator_cache
 from .memory import check_memory, estimate_logdet_bytes
+from .traces import eigenvalues as _eigenvalues
 
 #: Columns of the inverse solved at once by :meth:`SparseLULogDet.tr_GtG` (64 measured
 #: fastest at n = 2,875: SuperLU's dense right-hand sides lose cache locality above it).
 TRACE_BLOCK = 64
+#: Cost model of :meth:`SparseLULogDet.expected_information_cost`: nanoseconds per non-zero of
+#: L + U and right-hand side in a solve, per unit of factorisation work, and the
+#: log-determinant evaluations of a typical fit (Brent's search to xatol = 1e-12).
+SOLVE_NS = 8.0
+FACTOR_NS = 1.5
+FIT_EVALUATIONS = 30
 #: Threads for those solves (SuperLU releases the GIL): the CPUs this process may use, at
 #: most 4 (memory traffic, not arithmetic, limits the gain beyond).
 TRACE_WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
@@ -100,6 +108,14 @@ class LogDet(ABC):
         self.n = W.shape[0]
 
     @property
+    def operator_key(self) -> str:
+        """The content key of ``W`` under which its eigenvalues, ordering and bounds are
+        kept for later fits (:mod:`spatialflow.models.operator_cache`)."""
+        if getattr(self, "_operator_key", None) is None:
+            self._operator_key = operator_cache.fingerprint(self.W)
+        return self._operator_key
+
+    @property
     def bounds(self) -> tuple[float, float]:
         return (self.lower, self.upper)
 
@@ -158,9 +174,10 @@ class EigenLogDet(LogDet):
         super().__init__(W)
         dense = self.W.toarray()
         self._dense = dense
-        self.eigenvalues = la.eigvals(dense)
-        if np.max(np.abs(self.eigenvalues.imag)) < 1e-10:
-            self.eigenvalues = self.eigenvalues.real
+        # O(n^3): through a symmetric similar matrix when there is one (several times
+        # faster than the general eigenvalue problem), once per W and kept for later fits
+        # on it (operator_cache).
+        self.eigenvalues = _eigenvalues(self.W)
         self.lower, self.upper = _bounds_from_eigenvalues(real_eigenvalues(self.eigenvalues))
 
     def __call__(self, rho: float) -> float:
@@ -206,7 +223,10 @@ class SparseLULogDet(LogDet):
         self._Wc = Wc
         self._eye = eye
         self._max_row_abs = float(np.max(np.asarray(abs(self.W).sum(axis=1)).ravel()))
-        self.lower, self.upper = self._extreme_bounds()
+        # ARPACK's extreme eigenvalues: once per W (operator_cache).
+        self.lower, self.upper, self.exact_bounds, self._row_standardised = operator_cache.memo(
+            self.operator_key, ("lu bounds", self.n > LAZY_BOUNDS_N),
+            lambda: (*self._extreme_bounds(), self.exact_bounds, self._row_standardised))
 
     def _extreme_bounds(self) -> tuple[float, float]:
         W = self.W
@@ -233,8 +253,10 @@ class SparseLULogDet(LogDet):
         return np.random.default_rng(0).uniform(0.5, 1.5, self.n)
 
     def _smallest_eigenvalue(self) -> float:
-        return float(spla.eigs(self.W, k=1, which="SR", return_eigenvectors=False, tol=1e-10,
-                               v0=self._v0())[0].real)
+        return operator_cache.memo(
+            self.operator_key, "smallest eigenvalue",
+            lambda: float(spla.eigs(self.W, k=1, which="SR", return_eigenvectors=False,
+                                    tol=1e-10, v0=self._v0())[0].real))
 
     def refine_bounds(self) -> bool:
         """Replace a conservative lower bound by the exact one; True if it changed."""
@@ -255,39 +277,91 @@ class SparseLULogDet(LogDet):
                              options={"SymmetricMode": True})
         return spla.splu(A, permc_spec="MMD_AT_PLUS_A")
 
+    def _ordering(self):
+        r"""``(q, permuted, source)``: SuperLU's fill-reducing ordering of :math:`I-\rho W`
+        (``q`` with ``x[q]`` = ``Px``), the pattern permuted by it, and where its entries come
+        from in :math:`I-\rho W`.
+
+        The ordering depends on the pattern only (no pivoting in the diagonally dominant
+        region), so it is computed once per ``W``, from a factorisation at
+        :math:`\rho_0 = 1/(2\lVert W\rVert_\infty)`, and kept for later fits on the same
+        ``W`` (:mod:`spatialflow.models.operator_cache`).
+        """
+        if getattr(self, "_reorder", None) is None:
+            self._reorder = operator_cache.memo(self.operator_key, "lu ordering",
+                                                self._compute_ordering)
+        return self._reorder
+
+    def _compute_ordering(self):
+        lu = self.factor(0.5 / max(self._max_row_abs, 1e-300))
+        q = np.argsort(lu.perm_c)
+        marker = self._A.copy()
+        marker.data = np.arange(1.0, marker.nnz + 1.0)
+        permuted = sp.csc_matrix(marker[q][:, q])
+        permuted.sort_indices()
+        source = permuted.data.astype(np.int64) - 1
+        for array in (q, source):
+            array.setflags(write=False)
+        return q, permuted, source
+
     def _factor_reordered(self, rho: float):
-        """``(lu, q)``: the factorisation of :math:`P(I-\rho W)P'` (``x[q]`` = ``Px``), or of
+        r"""``(lu, q)``: the factorisation of :math:`P(I-\rho W)P'` (``x[q]`` = ``Px``), or of
         :math:`I-\rho W` itself with ``q = None``.
 
-        The pattern of :math:`I-\rho W` does not change with :math:`\rho`, so its fill-reducing
-        ordering does not either: the first diagonally dominant factorisation keeps SuperLU's
-        ordering, and later ones factor the matrix permuted once by it with the natural
-        order (the same factors, about 30% faster: the ordering was a third of the work).
+        The pattern of :math:`I-\rho W` does not change with :math:`\rho`, so its
+        fill-reducing ordering does not either (:meth:`_ordering`): every diagonally
+        dominant factorisation is of the matrix permuted once by it, in the natural order
+        (the same factors, about 30% faster: the ordering was a third of the work).
         """
         if abs(rho) * self._max_row_abs >= 1.0:
             return self.factor(rho), None
         values = self._eye_part - rho * self._w_part
-        if getattr(self, "_reorder", None) is None:
-            lu = self.factor(rho)
-            q = np.argsort(lu.perm_c)
-            marker = self._A.copy()
-            marker.data = np.arange(1.0, marker.nnz + 1.0)
-            permuted = sp.csc_matrix(marker[q][:, q])
-            permuted.sort_indices()
-            self._reorder = (q, permuted, permuted.data.astype(np.int64) - 1)
-            return lu, None
-        q, permuted, source = self._reorder
+        q, permuted, source = self._ordering()
         A = permuted.copy()
         A.data = values[source]
         return spla.splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.0,
                          options={"SymmetricMode": True}), q
 
+    def expected_information_cost(self, *, evaluations: int = FIT_EVALUATIONS,
+                                  solves: int = 1) -> float:
+        r"""Estimated cost of the exact :math:`\mathrm{tr}(G'G)` relative to the fit.
+
+        :meth:`tr_GtG` solves for all n columns of the inverse: about
+        ``SOLVE_NS * (nnz(L) + nnz(U))`` per column and ``solves`` solves per column, against
+        ``evaluations`` factorisations of the fit at ``FACTOR_NS`` per unit of their work
+        :math:`\sum_j |L_{:,j}|\,|U_{j,:}|` (constants measured on this project's
+        machine; benchmarks/results/speed_2026-12.md). One factorisation at the ordering's
+        :math:`\rho_0` gives the counts (it is the one the fit reuses).
+        """
+        def counts():
+            q, permuted, source = self._ordering()
+            A = permuted.copy()
+            A.data = (self._eye_part - 0.5 / max(self._max_row_abs, 1e-300)
+                      * self._w_part)[source]
+            lu = spla.splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.0,
+                           options={"SymmetricMode": True})
+            L, U = lu.L, lu.U
+            work = float(np.diff(L.indptr).astype(float) @ np.diff(U.tocsr().indptr))
+            return float(L.nnz + U.nnz), work
+        nnz_lu, work = operator_cache.memo(self.operator_key, "lu counts", counts)
+        per_column = SOLVE_NS * nnz_lu + 2.0 * self.W.nnz
+        fit = evaluations * (FACTOR_NS * work + 3.0 * nnz_lu)
+        return float(solves * self.n * per_column / fit)
+
     def __call__(self, rho: float) -> float:
-        lu, _ = self._factor_reordered(rho)
-        # SuperLU's L has a unit diagonal, so |det(A)| = prod |U_ii|; the sign is positive
-        # inside the admissible interval, where I - rho W is a non-singular M-matrix-like form.
-        # A symmetric permutation leaves the determinant unchanged.
-        return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        # The fit asks again for values its search has computed (the log-likelihood at the
+        # estimate, the centre of tr(G^2)'s difference): keep the last few.
+        rho = float(rho)
+        values = self.__dict__.setdefault("_values", {})
+        if rho not in values:
+            lu, _ = self._factor_reordered(rho)
+            # SuperLU's L has a unit diagonal, so |det(A)| = prod |U_ii|; the sign is
+            # positive inside the admissible interval, where I - rho W is a non-singular
+            # M-matrix-like form. A symmetric permutation leaves the determinant unchanged.
+            if len(values) >= 8:
+                values.pop(next(iter(values)))
+            values[rho] = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        return values[rho]
 
     def tr_GtG(self, rho: float, block: int = TRACE_BLOCK) -> float:
         r""":math:`\mathrm{tr}(G'G) = \lVert W(I-\rho W)^{-1}\rVert_F^2`, exactly.
@@ -331,13 +405,14 @@ def map_column_blocks(n: int, fn, *, block: int = TRACE_BLOCK) -> list:
         return list(pool.map(run, starts))
 
 
-#: Above this n, ``method="auto"`` uses an approximate strategy. The exact sparse path pays
-#: for ~20 LU factorisations and, for the expected information (the default covariance at
-#: every n), an exact tr(G'G) by n sparse solves: O(n * nnz(LU)), 0.1 s at n = 2,875 on two
-#: threads but about 10 s at n = 10,000, while the approximation is within 2e-5 of the exact
-#: rho there and its estimated tr(G'G) moves the SEs by about 0.03%
-#: (benchmarks/results/scale.md). ``logdet="lu"`` keeps the exact path at any n.
-APPROX_MIN_N = 5000
+#: Above this n, ``method="auto"`` uses an approximate strategy. Below it the exact sparse path
+#: is affordable: with the observed information (the default covariance, which needs only
+#: tr(G^2) from the log-determinant) a fit is 12-20 LU factorisations: 1.4 s at the 25,357
+#: units of the Lucas house data size on the shared two-core machine
+#: (benchmarks/results/speed_2026-12.md); the expected information's exact tr(G'G) (n sparse
+#: solves) warns when asked for here (:func:`spatialflow.models.ml.warn_if_expensive`).
+#: ``logdet="lu"`` keeps the exact path at any n, ``logdet="approx"`` approximates below.
+APPROX_MIN_N = 30000
 
 
 def make_logdet(W: sp.spmatrix, method: str = "auto", **options) -> LogDet:

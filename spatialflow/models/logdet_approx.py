@@ -69,6 +69,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..exceptions import EigenvalueBoundsError, InputError
+from . import operator_cache
 
 __all__ = ["TraceLogDet", "SpectralEnclosure", "spectral_enclosure", "APPROX_METHODS",
            "DEFAULT_PROBES", "DEFAULT_TOL"]
@@ -371,32 +372,41 @@ class TraceLogDet:
         r""":math:`\lVert W\rVert_F^2`, :math:`\langle W, W^2\rangle_F`,
         :math:`\lVert W^2\rVert_F^2`, exactly (rows of :math:`W^2` a block at a time)."""
         if getattr(self, "_fro", None) is None:
-            W, n = self.W, self.n
-            fro_w = float(W.multiply(W).sum())
-            fro_w_w2 = fro_w2 = 0.0
-            per_row = max(1.0, float(np.diff(W.indptr).mean() if n else 1.0) ** 2)
-            step = max(1, int(_W2_BLOCK_NNZ / per_row))
-            for start in range(0, n, step):
-                rows = slice(start, min(start + step, n))
-                B = W[rows] @ W
-                fro_w_w2 += float(B.multiply(W[rows]).sum())
-                fro_w2 += float(B.multiply(B).sum())
-            self._fro = (fro_w, fro_w_w2, fro_w2)
+            self._fro = operator_cache.memo(self._key, "frobenius W, W^2",
+                                            self._compute_frobenius)
         return self._fro
+
+    def _compute_frobenius(self) -> tuple[float, float, float]:
+        W, n = self.W, self.n
+        fro_w = float(W.multiply(W).sum())
+        fro_w_w2 = fro_w2 = 0.0
+        per_row = max(1.0, float(np.diff(W.indptr).mean() if n else 1.0) ** 2)
+        step = max(1, int(_W2_BLOCK_NNZ / per_row))
+        for start in range(0, n, step):
+            rows = slice(start, min(start + step, n))
+            B = W[rows] @ W
+            fro_w_w2 += float(B.multiply(W[rows]).sum())
+            fro_w2 += float(B.multiply(B).sum())
+        return (fro_w, fro_w_w2, fro_w2)
 
     def __init__(self, W, *, method: str = "chebyshev", n_probes: int = DEFAULT_PROBES,
                  order: int | None = None, tol: float = DEFAULT_TOL, max_order: int = 400,
-                 seed: int = 0, enclosure: SpectralEnclosure | None = None):
+                 seed: int = 0, enclosure: SpectralEnclosure | None = None,
+                 operator_key: str | None = None):
         W = sp.csr_matrix(W, dtype=float)
         if W.shape[0] != W.shape[1]:
             raise InputError(f"W must be square; a {W.shape[0]}x{W.shape[1]} matrix was given.")
         self.W, self.n = W, W.shape[0]
+        # Everything below that depends on W alone (the similarity scaling, the spectral
+        # enclosure, the exact and the seeded probe traces) is computed once per W and kept
+        # for later fits on it (spatialflow.models.operator_cache).
+        self._key = operator_key if operator_key is not None else operator_cache.fingerprint(W)
         if method not in APPROX_METHODS + ("approx",):
             raise InputError(f"approximate logdet method must be one of {APPROX_METHODS} or "
                              f"'approx'; {method!r} was given.")
         if int(n_probes) < 2:
             raise InputError(f"n_probes must be at least 2; {n_probes!r} was given.")
-        self._sym = symmetriser(self.W)
+        self._sym = operator_cache.memo(self._key, "symmetriser", lambda: symmetriser(self.W))
         if method == "approx":      # Chebyshev when the spectrum is known to be real
             method = "chebyshev" if self._sym is not None else "taylor"
         self.method = method
@@ -408,7 +418,9 @@ class TraceLogDet:
                 "the Chebyshev log-determinant needs a real spectrum, and W is not similar to "
                 "a symmetric matrix by a cheap scaling; use method='taylor' (or 'approx').")
         if enclosure is None:
-            enclosure = spectral_enclosure(self.W, symmetric=symmetric)
+            enclosure = operator_cache.memo(
+                self._key, ("spectral enclosure", symmetric),
+                lambda: spectral_enclosure(self.W, symmetric=symmetric))
         if symmetric and not enclosure.real:
             raise EigenvalueBoundsError(
                 "the Chebyshev log-determinant needs a real spectrum (W similar to a symmetric "
@@ -455,11 +467,22 @@ class TraceLogDet:
         q = int(min(max(q, self.exact_order), self.max_order))
         if q <= self.order:
             return
-        W, n, p = self.W, self.n, self.n_probes
         c, d = self._c, self._d
-        exact_pow = _exact_power_traces(W, self._sym)
+        exact_pow = operator_cache.memo(self._key, "tr(W^k), k <= 4",
+                                        lambda: _exact_power_traces(self.W, self._sym))
         xp = _affine_power_traces(exact_pow, c, d)
         exact = _chebyshev_from_powers(xp) if self.method == "chebyshev" else xp
+        moments = operator_cache.memo(
+            self._key, ("probe moments", self.method, self.n_probes, self.seed, q, c, d),
+            lambda: self._probe_moments(q))
+        tau = moments.mean(axis=0)      # the probes leave the exact orders at zero
+        tau[: self.exact_order + 1] = exact
+        self.tau, self.probe_moments, self.order = tau, moments, q
+
+    def _probe_moments(self, q: int) -> np.ndarray:
+        r"""Per-probe :math:`z_l' P_j(X) z_l`, j = 0..q (zero up to ``exact_order``), from
+        ``n_probes`` Rademacher probes of ``seed`` (a deterministic function of W)."""
+        W, n, p = self.W, self.n, self.n_probes
         moments = np.zeros((p, q + 1))
         rng = np.random.default_rng(self.seed)
         signs = rng.integers(0, 2, size=(n, p), dtype=np.int8)
@@ -482,10 +505,8 @@ class TraceLogDet:
                 prev, cur = cur, nxt
                 if j > self.exact_order:
                     moments[s:s + chunk, j] = np.einsum("ij,ij->j", Z, cur)
-        tau = moments.mean(axis=0)
-        tau[: self.exact_order + 1] = exact
-        moments[:, : self.exact_order + 1] = 0.0
-        self.tau, self.probe_moments, self.order = tau, moments, q
+        moments.setflags(write=False)   # shared by every strategy of this W
+        return moments
 
     # -- the series and its derivatives ----------------------------------------------------
     def _series(self, rho: float):
@@ -572,7 +593,8 @@ class TraceLogDet:
             return self
         return TraceLogDet(self.W, method=self.method, n_probes=self.n_probes,
                            order=min(q, self.max_order), tol=self.tol,
-                           max_order=self.max_order, seed=self.seed, enclosure=self.enclosure)
+                           max_order=self.max_order, seed=self.seed, enclosure=self.enclosure,
+                           operator_key=self._key)
 
     def _inverse_tail(self, rho: float, q: int) -> float:
         t, r = (abs(float(v)) for v in self._t_of_rho(rho))
@@ -630,14 +652,16 @@ class TraceLogDet:
         if self.enclosure.source != "row-standardised" or self.method != "chebyshev":
             return False
         v0 = np.random.default_rng(0).uniform(0.5, 1.5, self.n)
-        lo = float(spla.eigs(self.W, k=1, which="SR", return_eigenvectors=False, tol=1e-10,
-                             v0=v0)[0].real)
+        lo = operator_cache.memo(
+            self._key, "smallest eigenvalue",
+            lambda: float(spla.eigs(self.W, k=1, which="SR", return_eigenvectors=False,
+                                    tol=1e-10, v0=v0)[0].real))
         if lo <= -1.0 + 1e-12:
             return False
         enclosure = SpectralEnclosure(lo, 1.0, real=True, source="row-standardised, ARPACK lower")
         fresh = TraceLogDet(self.W, method=self.method, n_probes=self.n_probes,
                             order=self.order, tol=self.tol, max_order=self.max_order,
-                            seed=self.seed, enclosure=enclosure)
+                            seed=self.seed, enclosure=enclosure, operator_key=self._key)
         self.__dict__.update(fresh.__dict__)
         return True
 

@@ -27,23 +27,33 @@ after its transformation: the stacked data, the n x n W whose operator is
 parameters (beta, rho/lambda, sigma2) is the inverse of an analytic information matrix,
 whatever n and whatever log-determinant strategy (the convention never changes with n):
 
-* ``information="expected"`` (the default): the expected information, with
-  :math:`\mathrm{tr}(G'G)` and :math:`GX\beta` (:math:`G = W(I-\rho W)^{-1}`). It is what R
-  spatialreg's ``method="eigen"`` and spreg's ML estimators report, so SEs agree with both; it
-  does not depend on the residuals' curvature at one sample. Its extra cost,
-  :math:`\mathrm{tr}(G'G)`, comes from the eigenvalues (small n), from blocked sparse solves
-  on threads (:math:`O(n\cdot\mathrm{nnz}(LU))`, no dense n x n matrix; 0.1 s at n = 2,875)
-  or, with the approximate log-determinants of large n, from a Hutchinson estimate with a
-  control variate whose Monte Carlo SE is reported (``results.approximation["tr_GtG_se"]``;
-  SEs within about 0.3% of the exact path at n = 5,000, 0.03% at n = 10,000).
-  The matrix itself is written once, for every design, in :mod:`spatialflow.models.information`.
-* ``information="observed"``: the analytic observed information (the negative Hessian of the
-  log-likelihood at the estimate), which needs only :math:`\mathrm{tr}(G^2)`: what R's
-  numerical-Hessian covariance (``method="LU"``/``"Matrix"``) approximates, and the cheaper
-  choice for very large n.
+* ``information="observed"`` (the default, issue 22): the analytic observed information (the
+  negative Hessian of the log-likelihood at the estimate). It needs only
+  :math:`\mathrm{tr}(G)` and :math:`\mathrm{tr}(G^2)`, the first two derivatives of the
+  log-determinant the fit evaluates anyway (exact from the eigenvalues, a central second
+  difference of the exact sparse LU log-determinant, or the analytic derivative of the trace
+  series), so it costs nothing beyond the fit at any n. It is what R's numerical-Hessian
+  covariance (``method="LU"``/``"Matrix"``) approximates (agreement 1.3e-7 at n = 2,025,
+  ``tests/test_models_lattice_r.py``), what Stata's ``spregress, ml`` reports (OIM) and what
+  LeSage's toolbox computes for large n.
+* ``information="expected"``: the expected information, with :math:`\mathrm{tr}(G'G)` and
+  :math:`GX\beta` (:math:`G = W(I-\rho W)^{-1}`). It is what R spatialreg's
+  ``method="eigen"`` and spreg's ML estimators report (SEs agree with both to 1e-6 and better
+  in the reference tests, which ask for it). Its extra cost, :math:`\mathrm{tr}(G'G)`, is a
+  dense solve next to the eigenvalues (small n), n sparse solves on the exact sparse path
+  (:math:`O(n\cdot\mathrm{nnz}(LU))`: 15-50 fits' worth at n = 2,000-25,000, so
+  :func:`warn_if_expensive` warns first with an
+  :class:`~spatialflow.exceptions.ExpensiveInformationWarning`), or, with the approximate
+  log-determinants, a Hutchinson estimate with a control variate whose Monte Carlo SE is
+  reported (``results.approximation["tr_GtG_se"]``).
 
-Until issue 11, ``logdet="auto"`` switched from the expected to the observed information at
-n = 1,500 (later 5,000), which moved SEs by up to 10% when a few units were added.
+The matrix itself is written once, for every design, in
+:mod:`spatialflow.models.information`. The two agree asymptotically; in a sample they differ
+by the curvature of its likelihood (up to 10% of an SE at n = 49: Columbus SAR; for Columbus GNS the
+correlation of rho and lambda is -0.90 observed, -0.98 expected). Until issue 11,
+``logdet="auto"`` switched between them at n = 1,500 (later 5,000), which moved SEs by up
+to 10% when a few units were added; until issue 22 the expected one was the default, whose
+tr(G'G) cost up to 15x the fit at 2,875 counties and 472 s at n = 99,856.
 """
 from __future__ import annotations
 
@@ -52,16 +62,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg as la
-from scipy.optimize import minimize_scalar
 
-from ..exceptions import BoundaryWarning, ConvergenceWarning, InputError, ModelSpecificationError
+from ..exceptions import (BoundaryWarning, ConvergenceWarning, ExpensiveInformationWarning,
+                          InputError, ModelSpecificationError)
 from .information import error_information, lag_information
 from .logdet import LogDet
 from .problem import Design
 
-__all__ = ["MLFit", "fit_ols", "fit_lag", "fit_error", "inv_information", "LOG2PI"]
+__all__ = ["MLFit", "fit_ols", "fit_lag", "fit_error", "inv_information", "LOG2PI",
+           "DEFAULT_INFORMATION", "EXPENSIVE_RATIO", "warn_if_expensive"]
 
 LOG2PI = float(np.log(2 * np.pi))
+#: The covariance convention of ``fit()`` (module docstring): the observed information.
+DEFAULT_INFORMATION = "observed"
+#: An information matrix estimated to cost more than this many fits warns before the fit.
+EXPENSIVE_RATIO = 10.0
 #: Relative distance to a bound of the admissible interval below which we warn.
 BOUND_TOL = 1e-6
 
@@ -119,6 +134,13 @@ def fit_ols(y: np.ndarray, X: np.ndarray) -> MLFit:
     cov_beta = s2 * inv_information(X.T @ X)
     cov_full = la.block_diag(cov_beta, np.array([[2 * s2**2 / (n - k)]]))
     return MLFit(beta, None, s2, llf, cov_full, e, y - e, information="ols")
+
+
+def minimize_scalar(*args, **kwargs):
+    """:func:`scipy.optimize.minimize_scalar`; scipy.optimize (0.1-0.3 s to import) loads
+    with the first fit, not with ``from spatialflow import SDM``."""
+    from scipy.optimize import minimize_scalar as minimize
+    return minimize(*args, **kwargs)
 
 
 def _maximise(negll, lower: float, upper: float, xatol: float):
@@ -179,6 +201,36 @@ def _use_expected(information: str | None, logdet: LogDet) -> bool:
             "log-determinant strategy does not provide; pass information='observed' (or "
             "another logdet).")
     return information == "expected"
+
+
+def warn_if_expensive(design: Design, logdet: LogDet, information: str, *, solves: int = 1,
+                      evaluations: int | None = None, stacklevel: int = 4) -> None:
+    r"""Warn (:class:`~spatialflow.exceptions.ExpensiveInformationWarning`) before a fit whose
+    expected information would cost more than :data:`EXPENSIVE_RATIO` times the fit.
+
+    Only the exact sparse path can: its :math:`\mathrm{tr}(G'G)` solves for every column of
+    :math:`(I-\rho W)^{-1}` (:meth:`~spatialflow.models.logdet.SparseLULogDet.
+    expected_information_cost` estimates the ratio from the LU's fill). The eigenvalue path
+    costs about one more eigen-decomposition, and the approximate path's Hutchinson
+    estimate about as much as its traces.
+    """
+    if information != "expected" or not getattr(logdet, "provides_tr_GtG", False):
+        return
+    cost = getattr(logdet, "expected_information_cost", None)
+    if cost is None:
+        return
+    options = {"solves": solves}
+    if evaluations is not None:
+        options["evaluations"] = evaluations
+    ratio = cost(**options)
+    if ratio > EXPENSIVE_RATIO:
+        n = design.W.shape[0]
+        warnings.warn(
+            f"information='expected' needs the exact tr(G'G) of the n = {n:,} sparse LU path: "
+            f"{n:,} sparse solves, estimated at {ratio:.0f} times the cost of the fit itself. "
+            "information='observed' (the default: what R's LU/Matrix methods and Stata's "
+            "spregress report) needs no extra work; logdet='approx' estimates tr(G'G) with "
+            "a stated Monte Carlo error.", ExpensiveInformationWarning, stacklevel=stacklevel)
 
 
 def fit_lag(design: Design, logdet: LogDet, *, rho: float | None = None,

@@ -97,7 +97,6 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import scipy.linalg as la
-from scipy.optimize import minimize_scalar
 
 from .._typing import BiasCorrection, PanelEffects, check_option, literal_values
 from ..exceptions import (BoundaryWarning, ConvergenceWarning, InputError,
@@ -106,7 +105,8 @@ from ..weights.align import is_row_standardised
 from .dynamic import DYNAMIC, ETA, TAU, check_time_index, fit_dynamic
 from .logdet import logdet_strategy, make_logdet
 from .naming import MODEL_KINDS
-from .ml import LOG2PI, MLFit, fit_error, fit_lag, fit_ols
+from .ml import (DEFAULT_INFORMATION, LOG2PI, MLFit, fit_error, fit_lag, fit_ols,
+                 warn_if_expensive)
 from .panel_data import (PanelData, lag_panel, prepare_panel, quasi_demean,
                          transformed_design, within)
 from .builder import build_results
@@ -231,7 +231,7 @@ def panel_counts(n: int, T: int, effects, correction) -> Counts:
 
 # -------------------------------------------------------------------------- fit
 def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
-              information: str = "expected") -> SpatialResults:
+              information: str | None = None) -> SpatialResults:
     """Fit a model built with ``id=``/``time=``/``effects=`` (called by ``model.fit``).
 
     Parameters
@@ -243,8 +243,9 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
         the Lee-Yu transformation approach or the uncorrected within ML estimator.
     logdet : {"auto", "eigen", "lu"}
         The n x n log-determinant strategy (its values and traces are counted T times).
-    information : {"expected", "observed"}
-        The information matrix of the covariance (see :mod:`spatialflow.models.ml`).
+    information : {"expected", "observed"}, optional
+        The information matrix of the covariance (see :mod:`spatialflow.models.ml`);
+        default the observed one (dynamic panels: their bias-corrected QML covariance).
     """
     spec: PanelSpec = model.panel_options
     check_option(bias_correction, BiasCorrection, "bias_correction")
@@ -261,11 +262,13 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
             f"{_zero_rows(panel)} Row-standardise W (libpysal: w.transform = 'r'; give "
             "islands a neighbour), or pass bias_correction=None for the within estimator.")
     if spec.dynamic is not None:
-        if information == "observed":  # asked for explicitly (the default is "expected")
+        if information == "observed":  # asked for explicitly (None: their own covariance)
             raise ModelSpecificationError(
                 "information='observed' is not available for dynamic panels: their covariance "
                 "is the one of the bias-corrected QML estimator (spatialflow.models.dynamic).")
         return fit_panel_dynamic(model, spec, bias_correction=bias_correction, logdet=logdet)
+    if information is None:
+        information = DEFAULT_INFORMATION
     if effects == "random":
         spatial = "rho" if model.lag_y else ("lambda" if model.error else None)
         return _fit_random(model, panel, spatial, spec.logdet(logdet) if spatial else None,
@@ -274,6 +277,8 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
     ld = None
     if model.lag_y or model.error:
         ld = spec.logdet(logdet)
+        if not (model.lag_y and model.error):   # SAC/GNS panels: the observed information
+            warn_if_expensive(design, ld, information, stacklevel=5)
     if model.lag_y and model.error:
         # Covariance: the observed information of the transformed model with the time
         # dummies profiled out (see spatialflow.models.sac).
@@ -421,6 +426,7 @@ def _fit_random(model, panel: PanelData, spatial, ld,
         return -(-0.5 * N * (LOG2PI + 1.0 + np.log(sse / N)) + n * np.log(theta)
                  + logdet_term)
 
+    from scipy.optimize import minimize_scalar  # heavy: loaded by the first fit
     res = minimize_scalar(profile, bounds=(1e-6, 1.0), method="bounded",
                           options={"xatol": 1e-10, "maxiter": 500})
     theta = float(res.x)

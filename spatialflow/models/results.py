@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
+from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ..exceptions import InputError, ModelSpecificationError
 from ..views import effects_view as _effects_view

@@ -32,9 +32,9 @@ of :math:`\hat\rho` and :math:`\hat\lambda` exceeds :data:`WEAK_CORR` in absolut
 a separate local maximum lies within :data:`WEAK_LLF_GAP` log-likelihood units of the global
 one.
 
-Covariance of :math:`(\beta, \rho, \lambda, \sigma^2)`: for a cross-section with an exact
-log-determinant (eigenvalues or sparse LU, any n), the inverse of the analytic *expected*
-information of Anselin (1988, ch. 6),
+Covariance of :math:`(\beta, \rho, \lambda, \sigma^2)`: by default (``fit()``, every n)
+the inverse of the analytic *observed* information (below); with
+``fit(information="expected")`` the analytic *expected* information of Anselin (1988, ch. 6),
 as R's ``sacsarlm(method="eigen")``; with :math:`G_A = WA^{-1}`, :math:`G_B = WB^{-1}`,
 :math:`H = BG_AB^{-1}`:
 
@@ -51,9 +51,9 @@ as R's ``sacsarlm(method="eigen")``; with :math:`G_A = WA^{-1}`, :math:`G_B = WB
 
 Its Frobenius products come from blocked sparse solves, or, with the approximate
 log-determinants (n > 5,000 by default), from Rademacher probes and series solves
-(:func:`_expected_information`; no n x n matrix). Panels use the analytic *observed*
-information (the negative Hessian of :math:`\ell`), which needs only
-:math:`\mathrm{tr}\,G_A^2` and :math:`\mathrm{tr}\,G_B^2`; ``results.information`` says which.
+(:func:`_expected_information`; no n x n matrix). The analytic *observed* information (the
+negative Hessian of :math:`\ell`; panels always) needs only :math:`\mathrm{tr}\,G_A^2` and
+:math:`\mathrm{tr}\,G_B^2`; ``results.information`` says which.
 
 Examples
 --------
@@ -68,7 +68,7 @@ Examples
 >>> y = sp.linalg.spsolve(sp.identity(100, format="csc") - 0.4 * W, 1 + 2 * x + u)
 >>> res = sf.SAC.from_formula("y ~ x", data=pd.DataFrame({"y": y, "x": x}), w=w).fit()
 >>> list(res.params.index), res.information
-(['Intercept', 'x', 'rho', 'lambda'], 'expected')
+(['Intercept', 'x', 'rho', 'lambda'], 'observed')
 >>> sorted(res.extra["identification"])
 ['corr', 'local_maxima', 'reason', 'weak']
 """

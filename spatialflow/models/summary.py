@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from .._render import (STAR_LEVELS, STARS_NOTE, Block, Renderable, format_column,
                        format_number, format_pvalue, significance_stars)
@@ -200,6 +200,10 @@ def _header_items(results: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, 
         if approximation.get("logdet_se") is not None:
             text += f", MC SE {float(approximation['logdet_se']):.1e}"
         left.append(("Log-determinant", text))
+    elif extra.get("logdet"):
+        left.append(("Log-determinant", f"{extra['logdet']} (exact)"))
+    if getattr(results, "information", None) in ("expected", "observed"):
+        left.append(("Information", results.information))
     panel = getattr(results, "panel", None)
     if panel is not None:
         left += [

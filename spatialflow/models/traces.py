@@ -31,6 +31,7 @@ import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 
 from ..exceptions import InputError
+from . import operator_cache
 
 __all__ = [
     "SymmetricEigen",
@@ -124,9 +125,23 @@ def symmetric_eigen(W, *, vectors: bool = True) -> SymmetricEigen | None:
 
     :math:`O(n^3)` time and :math:`O(n^2)` memory: for small ``n`` only. With
     ``vectors=False`` only the eigenvalues are computed (several times faster) and
-    ``vectors`` is None.
+    ``vectors`` is None. Computed once per ``W`` and kept for later fits on it
+    (:mod:`spatialflow.models.operator_cache`; the arrays are read-only).
     """
     W = _as_csr(W)
+    return operator_cache.memo(operator_cache.fingerprint(W), ("symmetric eigen", vectors),
+                               lambda: _read_only(_symmetric_eigen(W, vectors)))
+
+
+def _read_only(eig: SymmetricEigen | None) -> SymmetricEigen | None:
+    if eig is not None:
+        for array in (eig.values, eig.vectors, eig.scale):
+            if array is not None:
+                array.setflags(write=False)
+    return eig
+
+
+def _symmetric_eigen(W: sp.csr_matrix, vectors: bool) -> SymmetricEigen | None:
     d = _symmetriser(W)
     if d is None:
         return None
@@ -143,15 +158,22 @@ def symmetric_eigen(W, *, vectors: bool = True) -> SymmetricEigen | None:
 def eigenvalues(W) -> np.ndarray:
     """All eigenvalues of ``W`` (real when ``W`` is similar to a symmetric matrix).
 
-    :math:`O(n^3)`; for small ``n`` only.
+    :math:`O(n^3)`; for small ``n`` only. Kept for later calls on the same ``W``
+    (read-only; :mod:`spatialflow.models.operator_cache`).
     """
     W = _as_csr(W)
     eig = symmetric_eigen(W, vectors=False)
     if eig is not None:
         return eig.values
+    return operator_cache.memo(operator_cache.fingerprint(W), "general eigenvalues",
+                               lambda: _general_eigenvalues(W))
+
+
+def _general_eigenvalues(W: sp.csr_matrix) -> np.ndarray:
     values = la.eigvals(W.toarray())
     if np.max(np.abs(values.imag), initial=0.0) < 1e-10:
-        return values.real
+        values = values.real
+    values.setflags(write=False)
     return values
 
 
