@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from .exceptions import InputError
+from .exceptions import InputError, SeedError
 
 __all__ = ["check_seed", "check_count", "is_real_number", "check_flag"]
 
@@ -69,8 +69,9 @@ def check_seed(seed, name: str = "seed", *, allow_none: bool = False,
 
     Raises
     ------
-    InputError
-        If ``seed`` is not a non-negative integer (or an allowed None / Generator).
+    SeedError
+        (an :class:`InputError`) If ``seed`` is not a non-negative integer (or an allowed
+        None / Generator).
 
     Examples
     --------
@@ -79,7 +80,7 @@ def check_seed(seed, name: str = "seed", *, allow_none: bool = False,
     >>> check_seed(1.5)
     Traceback (most recent call last):
     ...
-    spatialflow.exceptions.InputError: seed must be a non-negative integer; 1.5 (float) was given.
+    spatialflow.exceptions.SeedError: seed must be a non-negative integer; 1.5 (float) was given.
     """
     if seed is None and allow_none:
         return None
@@ -91,8 +92,8 @@ def check_seed(seed, name: str = "seed", *, allow_none: bool = False,
             accepted += " or None"
         if allow_generator:
             accepted += " or a numpy.random.Generator"
-        raise InputError(f"{name} must be {accepted}; {seed!r} ({type(seed).__name__}) was "
-                         "given.")
+        raise SeedError(f"{name} must be {accepted}; {seed!r} ({type(seed).__name__}) was "
+                        "given.")
     return int(seed)
 
 

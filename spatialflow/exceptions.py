@@ -273,3 +273,18 @@ class IncomparableModelsError(InputError):
 
 
 __all__ += ["UnderIdentificationError", "IncomparableModelsError"]
+
+
+class ResponseInRegressorsError(ModelSpecificationError):
+    """The response is among the regressors: a regressor is the response itself, a
+    transformation of it (formula terms built from the response's variable), or a column
+    numerically identical to it; or the regressors reproduce the response exactly. The fit
+    would be degenerate (sigma2 = 0, the response's coefficient 1, rho ~ 0)."""
+
+
+class SeedError(InputError):
+    """A random seed is not a non-negative integer (or None, a numpy Generator or
+    SeedSequence where those are accepted)."""
+
+
+__all__ += ["ResponseInRegressorsError", "SeedError"]

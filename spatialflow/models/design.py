@@ -20,13 +20,15 @@ from .._typing import MissingPolicy, check_option
 from ..exceptions import (CollinearityError, ConstantResponseError, DuplicateIdError,
                           EmptyInputError, IdMismatchError, InputError,
                           IslandWarning, MissingDataError, MissingValueWarning,
-                          ModelSpecificationError, format_ids)
+                          ModelSpecificationError, ResponseInRegressorsError,
+                          format_ids)
 from ..weights.align import as_sparse, is_row_standardised, subset_weights
 from .naming import lag_name
 from .regimes import expand_design
 
 __all__ = ["ModelFrame", "formula_matrices", "build_frame", "lag_name", "check_finite",
-           "check_rank", "check_response", "align_response", "is_row_standardised", "warn_islands"]
+           "check_rank", "check_response", "check_response_not_regressor", "align_response",
+           "is_row_standardised", "warn_islands"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.Da
     y.index = data.index
     _propagate_missing_categories(mm.rhs.model_spec, data, X)
     X.attrs["column_variables"] = column_variables(mm.rhs.model_spec, data)
+    y.attrs["variables"] = frozenset(v for v in mm.lhs.model_spec.required_variables
+                                     if v in data.columns)
     return y, X
 
 
@@ -192,6 +196,49 @@ def check_response(y: np.ndarray, name: str) -> None:
         raise ConstantResponseError(
             f"the response {name!r} is constant (every one of its {len(values)} values is "
             f"{values[0]:g}); a regression needs a response that varies.")
+
+
+def _plain_numeric(column) -> bool:
+    return (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+            and not isinstance(getattr(column, "dtype", None), pd.CategoricalDtype))
+
+
+def check_response_not_regressor(y: pd.Series, X: pd.DataFrame, name: str) -> None:
+    """Raise :class:`ResponseInRegressorsError` if the response is among the regressors.
+
+    Two ways, both before any row is dropped: a formula term built from the response's
+    variable (``"tfp ~ tfp + x"``, ``"tfp ~ np.log(tfp)"``; from the ``variables`` the formula
+    path records), and a column numerically identical to the response on the rows where
+    both are finite (the array path, or a copy of the response under another name). Either
+    makes the fit degenerate: the coefficient of that column is 1, sigma2 is 0 and rho ~ 0.
+    """
+    response_vars = y.attrs.get("variables", frozenset())
+    built = X.attrs.get("column_variables", {})
+    from_response = [c for c in X.columns if built.get(c, frozenset()) & response_vars]
+    if from_response:
+        raise ResponseInRegressorsError(
+            f"the response {name!r} is used as a regressor: the term(s) {from_response} are "
+            f"built from {sorted(response_vars)}, the response's variable(s), so they are "
+            "endogenous by construction (y on itself fits exactly: coefficient 1, sigma2 0, "
+            "rho ~ 0). Remove the term(s); for the past of y use a dynamic panel "
+            "(dynamic='time'), for its spatial lag a SAR or SDM.")
+    if not _plain_numeric(y):
+        return  # build_frame names non-numeric columns
+    yv = y.to_numpy(dtype=float)
+    copies = []
+    for column in X.columns:
+        if not _plain_numeric(X[column]):
+            continue
+        xv = X[column].to_numpy(dtype=float)
+        both = np.isfinite(yv) & np.isfinite(xv)
+        # a constant response is ConstantResponseError's to report, not an intercept's
+        if both.sum() >= 2 and np.ptp(xv[both]) > 0 and np.array_equal(xv[both], yv[both]):
+            copies.append(column)
+    if copies:
+        raise ResponseInRegressorsError(
+            f"the regressor(s) {copies} are numerically identical to the response {name!r} "
+            "(on every row where both are finite): the response is used as a regressor, and "
+            "the fit would be exact (coefficient 1, sigma2 0, rho ~ 0). Remove them.")
 
 
 def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
