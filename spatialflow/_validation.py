@@ -14,7 +14,7 @@ import numpy as np
 
 from .exceptions import InputError, SeedError
 
-__all__ = ["check_seed", "check_count", "is_real_number", "check_flag"]
+__all__ = ["check_seed", "check_count", "is_real_number", "check_flag", "check_level"]
 
 
 def _is_integer(value) -> bool:
@@ -121,3 +121,32 @@ def check_count(n, name: str, *, minimum: int = 1) -> int:
         raise InputError(f"{name} must be an integer >= {minimum}; {n!r} ({type(n).__name__}) "
                          "was given.")
     return int(n)
+
+
+def check_level(level, name: str = "level") -> float:
+    """Return a confidence level as a float after checking it is a number in (0, 1).
+
+    ``"95%"``, ``95`` and ``True`` are refused with a message that shows the accepted form
+    (0.95): a level given as text or in percent is a mistake upstream, not a guess to make.
+
+    Raises
+    ------
+    InputError
+        If ``level`` is not a real number strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> check_level(0.9)
+    0.9
+    >>> check_level("95%")
+    Traceback (most recent call last):
+    ...
+    spatialflow.exceptions.InputError: level must be in (0, 1), a number such as 0.95; '95%' (str) was given.
+    """
+    if not is_real_number(level) or not 0 < level < 1:
+        hint = ""
+        if is_real_number(level) and 1 < level < 100:
+            hint = f" (for {level:g}% write {level / 100:g})"
+        raise InputError(f"{name} must be in (0, 1), a number such as 0.95; {level!r} "
+                         f"({type(level).__name__}) was given{hint}.")
+    return float(level)

@@ -288,3 +288,11 @@ class SeedError(InputError):
 
 
 __all__ += ["ResponseInRegressorsError", "SeedError"]
+
+
+class GroupConflictError(InputError):
+    """A unit's group (e.g. its region) is ambiguous: the panel and the layer give it
+    different groups, or the panel gives it different groups in different periods."""
+
+
+__all__ += ["GroupConflictError"]

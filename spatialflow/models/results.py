@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from .._validation import check_level
 from ..exceptions import InputError, ModelSpecificationError
 from ..views import effects_view as _effects_view
 from . import inference as _inference
@@ -372,8 +373,7 @@ class SpatialResults:
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals with columns ``lower`` and ``upper``."""
-        if not 0 < level < 1:
-            raise InputError(f"level must be in (0, 1), e.g. 0.95; {level!r} was given.")
+        level = check_level(level)
         q = (stats.t.ppf((1 + level) / 2, self.df_resid) if self.use_t
              else stats.norm.ppf((1 + level) / 2))
         half = q * self.bse
