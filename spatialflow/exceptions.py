@@ -296,3 +296,12 @@ class GroupConflictError(InputError):
 
 
 __all__ += ["GroupConflictError"]
+
+
+class DroppedNeighboursWarning(IslandWarning):
+    """Dropping units (``missing="drop"``, ``balance="drop"``) left other units without
+    neighbours: their rows of the subset W are zero. Weights rebuilt on the kept units
+    (``spatialflow.weights.build(layer.loc[kept], ...)``) may link them instead."""
+
+
+__all__ += ["DroppedNeighboursWarning"]

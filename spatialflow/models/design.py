@@ -19,7 +19,8 @@ import scipy.sparse as sp
 from .._typing import MissingPolicy, check_option
 from ..exceptions import (CollinearityError, ConstantResponseError, DuplicateIdError,
                           EmptyInputError, IdMismatchError, InputError,
-                          IslandWarning, MissingDataError, MissingValueWarning,
+                          DroppedNeighboursWarning, IslandWarning, MissingDataError,
+                          MissingValueWarning,
                           ModelSpecificationError, ResponseInRegressorsError,
                           format_ids)
 from ..weights.align import as_sparse, is_row_standardised, subset_weights
@@ -28,7 +29,7 @@ from .regimes import expand_design
 
 __all__ = ["ModelFrame", "formula_matrices", "build_frame", "lag_name", "check_finite",
            "check_rank", "check_response", "check_response_not_regressor", "align_response",
-           "is_row_standardised", "warn_islands"]
+           "is_row_standardised", "warn_islands", "orphans_of_drop"]
 
 
 @dataclass(frozen=True)
@@ -264,9 +265,37 @@ def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
             "intercept under a row-standardised W).")
 
 
-def warn_islands(W: sp.csr_matrix, ids: pd.Index, *, stacklevel: int) -> None:
-    """IslandWarning naming the units whose row of W is empty (cross-section and panel)."""
-    islands = ids[np.asarray(W.getnnz(axis=1)).ravel() == 0]
+def orphans_of_drop(W_full: sp.csr_matrix, keep: np.ndarray) -> np.ndarray:
+    """Mask over the kept units: True where a unit had neighbours in ``W_full`` and has none
+    among the kept units (all its neighbours were dropped)."""
+    W_full = sp.csr_matrix(W_full)
+    had = np.diff(W_full.indptr) > 0
+    kept_links = np.asarray(W_full[:, np.flatnonzero(keep)].getnnz(axis=1)).ravel() > 0
+    return (had & ~kept_links)[keep]
+
+
+def warn_islands(W: sp.csr_matrix, ids: pd.Index, *, stacklevel: int,
+                 orphans: np.ndarray | None = None) -> None:
+    """IslandWarning naming the units whose row of W is empty (cross-section and panel).
+
+    ``orphans`` (a mask over ``ids``, from :func:`orphans_of_drop`) marks the units whose
+    neighbours were all dropped: they get a :class:`DroppedNeighboursWarning` that points at
+    the weights rebuilt on the kept units (what the pipeline does), since a subset W and a
+    rebuilt one differ exactly there (with ``islands="knn"`` the rebuilt W links them).
+    """
+    empty = np.asarray(W.getnnz(axis=1)).ravel() == 0
+    if orphans is not None and orphans.any():
+        lost = ids[orphans & empty]
+        warnings.warn(
+            f"dropping units left {len(lost)} unit(s) without neighbours: {format_ids(lost)} "
+            "(all their neighbours in w were dropped); their rows of the subset W are zero, "
+            "so their spatial lags are zero. To link them instead, build the weights on the "
+            "kept units and fit on those rows, e.g. w = spatialflow.weights.build("
+            "layer.loc[kept], kind=..., islands='knn') with kept = the ids without missing "
+            "values (res.ids), as `spatialflow run` does.",
+            DroppedNeighboursWarning, stacklevel=stacklevel + 1)
+        empty = empty & ~orphans
+    islands = ids[empty]
     if len(islands):
         warnings.warn(
             f"{len(islands)} unit(s) have no neighbours in W: {format_ids(islands)}. Their "
@@ -330,6 +359,7 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
 
     ok = check_finite(y, X)
     dropped = pd.Index([])
+    orphans = None  # units whose neighbours were all dropped
     if not ok.all():
         bad_ids = ids[~ok.to_numpy()]
         cols = ok.attrs.get("bad_columns", [])
@@ -348,10 +378,11 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
         if regimes is not None:
             regimes = regimes[keep]
         if W is not None:
+            orphans = orphans_of_drop(W, keep)
             W = subset_weights(W, keep)
 
     if W is not None and needs_w:
-        warn_islands(W, ids, stacklevel=3)
+        warn_islands(W, ids, stacklevel=3, orphans=orphans)
 
     check_response(y.to_numpy(), endog_name or str(y.name or "y"))
 
