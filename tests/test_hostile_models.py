@@ -149,7 +149,8 @@ def test_results_survive_pickle_and_deepcopy_read_only(lattice):
         pd.testing.assert_series_equal(other.bse, res.bse, rtol=0, atol=0)
         pd.testing.assert_frame_equal(other.effects(n_draws=50), effects, rtol=0, atol=0)
         with pytest.raises(ValueError, match="read-only"):
-            other.params.iloc[0] = 1.0
+            params = other.params
+            params.iloc[0] = 1.0
         with pytest.raises(ValueError, match="read-only"):
             other.W.data[0] = 1.0
         with pytest.raises(TypeError, match="does not support item assignment"):

@@ -75,7 +75,10 @@ def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.Da
                          "was given.")
     _check_text_variables(formula, data)
     try:
-        mm = formulaic.model_matrix(formula, data, na_action="ignore")
+        # np.log(x) of a non-positive x gives NaN/-inf: the missing-data check names the
+        # column and the ids (or drops them on request), a RuntimeWarning would name nothing.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            mm = formulaic.model_matrix(formula, data, na_action="ignore")
     except FormulaicError as err:
         raise InputError(f"could not evaluate formula {formula!r} on the data: {err}. "
                          f"Available columns: {list(data.columns)}.") from err

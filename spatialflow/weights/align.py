@@ -115,6 +115,13 @@ def as_sparse(w, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
                 "them (e.g. Graph.subgraph) to the data's index." + hint
             )
     matrix = sp.csr_matrix(w.sparse, dtype=float)
+    if matrix.shape != (len(wids), len(wids)):
+        # libpysal's W of units without any neighbour (e.g. lat2W(1, 1)) has a 0 x 0 sparse
+        if matrix.nnz:
+            raise InvalidWeightsError(
+                f"the weights' matrix is {matrix.shape[0]} x {matrix.shape[1]} but they have "
+                f"{len(wids)} unit ids; rebuild them (e.g. with spatialflow.weights.build).")
+        matrix = sp.csr_matrix((len(wids), len(wids)), dtype=float)
     # libpysal's Graph stores an island as a zero-weight self-link: drop stored zeros so an
     # island is an empty row (and nnz counts real links only).
     matrix.eliminate_zeros()
