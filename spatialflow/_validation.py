@@ -14,7 +14,8 @@ import numpy as np
 
 from .exceptions import InputError, SeedError
 
-__all__ = ["check_seed", "check_count", "is_real_number", "check_flag", "check_level"]
+__all__ = ["check_seed", "check_count", "is_real_number", "check_flag", "check_level",
+           "MAGNITUDE_LIMIT", "check_magnitude"]
 
 
 def _is_integer(value) -> bool:
@@ -150,3 +151,34 @@ def check_level(level, name: str = "level") -> float:
         raise InputError(f"{name} must be in (0, 1), a number such as 0.95; {level!r} "
                          f"({type(level).__name__}) was given{hint}.")
     return float(level)
+
+
+#: Largest absolute value a variable may hold: sums of squares and cross-products
+#: (X'X, y'y, y'Wy) of larger values overflow. Real data are far inside it; rescale a
+#: variable (e.g. divide by 1e6, or take logs) that is not.
+MAGNITUDE_LIMIT = 1e100
+
+
+def check_magnitude(frame, where: str = "") -> None:
+    """Raise :class:`InputError` naming the columns and rows whose finite values exceed
+    :data:`MAGNITUDE_LIMIT` in absolute value (NaN and inf are other checks' to report).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Numeric columns, indexed by the ids or rows to name.
+    where : str
+        Where the values come from, for the message (e.g. ``" of the panel"``).
+    """
+    values = frame.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        big = np.isfinite(values) & (np.abs(values) > MAGNITUDE_LIMIT)
+    if big.any():
+        from .exceptions import format_ids
+        cols = [c for c, b in zip(frame.columns, big.any(axis=0)) if b]
+        rows = frame.index[big.any(axis=1)]
+        raise InputError(
+            f"column(s) {cols}{where} hold values beyond +-{MAGNITUDE_LIMIT:g} (up to "
+            f"{np.abs(values[big]).max():.3g}) at {format_ids(rows)}: their squares and "
+            "cross-products overflow. Rescale them (e.g. divide by a power of ten, or take "
+            "logs).")

@@ -17,6 +17,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 
 from .._typing import MissingPolicy, check_option
+from .._validation import check_magnitude
 from ..exceptions import (CollinearityError, ConstantResponseError, DuplicateIdError,
                           EmptyInputError, IdMismatchError, InputError,
                           DroppedNeighboursWarning, IslandWarning, MissingDataError,
@@ -386,6 +387,7 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
 
     if W is not None and needs_w:
         warn_islands(W, ids, stacklevel=3, orphans=orphans)
+    check_magnitude(pd.concat([y.rename(endog_name or y.name or "y"), X], axis=1))
 
     check_response(y.to_numpy(), endog_name or str(y.name or "y"))
 

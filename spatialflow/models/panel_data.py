@@ -27,6 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._typing import BalancePolicy, MissingPolicy, PanelEffects, check_option, literal_values
+from .._validation import check_magnitude
 from ..exceptions import (CollinearityError, DuplicateIdError, IdMismatchError, InputError,
                           MissingDataError, MissingValueWarning, PanelError,
                           UnbalancedPanelError, UnbalancedPanelWarning, format_ids)
@@ -290,6 +291,8 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
     Xs = X.iloc[pos].reset_index(drop=True).astype(float)
     index = pd.MultiIndex.from_arrays([target.get_level_values(1), target.get_level_values(0)],
                                       names=[id, time])
+    check_magnitude(pd.concat([pd.Series(ys, name=str(y.name or "y")), Xs], axis=1)
+                    .set_axis(index), where=f" (rows ({id}, {time}))")
     n, T = len(ids), len(times)
 
     if lagged is not None and not durbin:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._validation import check_count, check_seed
+from .._validation import check_count, check_magnitude, check_seed
 from ..exceptions import (DuplicateIdError, EmptyInputError, GroupConflictError,
                           IdMismatchError, InputError, MissingDataError, format_ids)
 from ._text import join, t
@@ -195,6 +195,8 @@ def prepare(panel, layer, *, indicators, id, time, group, core, lang="en") -> Re
             colon = "：" if lang == "zh" else ": "
             detail = join((f"{p}{colon}{int(r['sum'])}" for p, r in partial.iterrows()), lang)
             notes.append(t("note_some_missing", lang, column=ind.column, detail=detail))
+    check_magnitude(frame[list(dict.fromkeys(ind.column for ind in inds))].set_axis(
+        pd.MultiIndex.from_frame(frame[[id, "_period"]])), where=" of the panel")
     layer_all = layer.copy()
     layer_all["_group"] = unit_group.reindex(layer_all.index).to_numpy()
     return ReportData(panel=frame, layer=layer_all, indicators=inds, id=id, time=time,
