@@ -171,6 +171,7 @@ def test_the_model_keeps_its_own_copy_of_the_data(lattice):
     (1e300, r"largest row or column sum is 4e\+300"),
     (1e308, r"the sums of the weights overflow"),
     (1e-150, r"largest row or column sum is 4e-150"),
+    (1e50, r"largest row or column sum is 4e\+50 .*it must lie in \[1e-50, 1e\+50\]"),
 ])
 @pytest.mark.parametrize("kind", ["SAR", "SEM", "SDM"])
 def test_weights_too_large_or_small_are_refused(lattice, scale, match, kind):
@@ -182,15 +183,18 @@ def test_weights_too_large_or_small_are_refused(lattice, scale, match, kind):
     assert w.weights == weights_before
 
 
-@pytest.mark.parametrize("scale", [1e12, 1e99, 1e-99])
-def test_scaled_weights_give_the_unscaled_estimates(lattice, scale):
+@pytest.mark.parametrize("kind", ["SAR", "SEM", "SDM", "SAC", "GNS"])
+@pytest.mark.parametrize("scale", [1e12, 1e49, 1e-49])
+def test_scaled_weights_give_the_unscaled_estimates(lattice, scale, kind):
     # rho's interval is 1/scale as wide: an absolute optimiser tolerance once returned
-    # rho ~ 0 for a binary W times 1e12.
+    # rho ~ 0 for a binary W times 1e12 (SAC/GNS: a wrong rho and lambda from 1e8).
     df, _ = lattice
-    ref = sf.SAR.from_formula("y ~ x", data=df, w=_binary_w(1.0)).fit()
-    res = sf.SAR.from_formula("y ~ x", data=df, w=_binary_w(scale)).fit()
+    ref = getattr(sf, kind).from_formula("y ~ x", data=df, w=_binary_w(1.0)).fit()
+    res = getattr(sf, kind).from_formula("y ~ x", data=df, w=_binary_w(scale)).fit()
     rescaled = res.params.copy()
-    rescaled["rho"] *= scale
+    for name in rescaled.index:
+        if name in ("rho", "lambda") or name.startswith("W_"):
+            rescaled[name] *= scale
     np.testing.assert_allclose(rescaled, ref.params, rtol=OPTIMIZER_RTOL)
     np.testing.assert_allclose(res.bse["x"], ref.bse["x"], rtol=OPTIMIZER_RTOL)
 

@@ -174,7 +174,7 @@ class PanelInfo(_FrozenMapping):
     estimator: str
     id: str
     time: str
-    times: pd.Index
+    times: pd.Index = _Labelled()
     nobs_effective: int
     dynamic: str | None = None
     periods_used: int | None = None

@@ -220,12 +220,12 @@ def check_weights_values(matrix, ids: Sequence | pd.Index, *, allow_self_loops: 
                 "allow_negative=True to as_sparse if this is intended.")
 
 
-#: Largest and smallest admissible scale of W (its largest absolute row or column sum).
-#: Products of W with itself (W'W, tr(W^2), the powers in the effects) must neither
-#: overflow nor underflow: a binary W times 1e100 still gives the estimates of the
-#: unscaled W (rho scaled by 1e-100; tests/test_hostile_models.py), times 1e140 it does
-#: not; likewise 1e-100 and 1e-150.
-WEIGHTS_SCALE_LIMITS = (1e-100, 1e100)
+#: Smallest and largest admissible scale of W (its largest absolute row or column sum).
+#: Products of W with itself and with the data (W'W, tr(W^2), the cross-products of the
+#: SAC/GNS search) must neither overflow nor underflow: a binary W times 1e49 or 1e-49
+#: gives the estimates of the unscaled W for every model (rho and lambda scaled;
+#: tests/test_hostile_models.py); SAC fails from 1e80, SAR from 1e140.
+WEIGHTS_SCALE_LIMITS = (1e-50, 1e50)
 
 
 def check_weights_scale(matrix, ids: Sequence) -> None:
