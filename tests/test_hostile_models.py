@@ -406,3 +406,55 @@ def test_pipeline_and_api_routes_give_the_same_weights_and_fit(guangdong, tmp_pa
     ours = model.fit()
     np.testing.assert_allclose(ours.params[api.params.index], api.params, rtol=1e-10)
     np.testing.assert_allclose(ours.bse[api.params.index], api.bse, rtol=1e-10)
+
+
+# ----------------------------------------- found by the property layer (test_properties.py)
+def test_values_beyond_the_magnitude_limit_are_refused(lattice, guangdong):
+    df, w = lattice
+    big = df.assign(x=df["x"].where(df.index != 5, 1e300))
+    before = big.copy()
+    with pytest.raises(InputError, match=r"column\(s\) \['x'\] hold values beyond \+-1e\+100 "
+                                         r"\(up to 1e\+300\) at \[5\]"):
+        sf.SAR.from_formula("y ~ x", data=big, w=w)
+    pd.testing.assert_frame_equal(big, before)
+    layer, w_gd, panel = guangdong
+    huge = panel.assign(tfp=panel["tfp"].where(panel.index != 0, -1e300))
+    with pytest.raises(InputError, match=r"\['tfp'\] of the panel hold values beyond"):
+        _report(huge, layer, w_gd)
+
+
+def test_a_model_needs_more_observations_than_parameters(lattice):
+    df, w = lattice
+    small = df.iloc[:4]
+    w4 = libpysal.weights.lat2W(2, 2)
+    w4.transform = "r"
+    with pytest.raises(InputError, match=r"the GNS has 3 regressors and 2 spatial parameter\(s\)"
+                                         r" but only 4 observations; it needs n > k \+ 2"):
+        sf.GNS.from_formula("y ~ x", data=small.set_axis(w4.id_order), w=w4).fit()
+
+
+def test_weights_of_a_single_unit_without_neighbours(lattice):
+    df, _ = lattice
+    one = df.iloc[:1]
+    lone = libpysal.weights.lat2W(1, 1)          # libpysal gives a 0 x 0 sparse matrix
+    with pytest.raises(sf.exceptions.ConstantResponseError):
+        sf.SAR.from_formula("y ~ x", data=one, w=lone)
+    assert as_sparse(lone, [0]).shape == (1, 1)
+
+
+def test_a_formula_transform_giving_nan_is_named_without_runtime_warnings(lattice):
+    df, w = lattice
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(sf.exceptions.MissingDataError,
+                           match=r"non-finite values \(NaN or inf\) in columns \['np.log\(x\)'\]"):
+            sf.SAR.from_formula("y ~ np.log(x)", data=df, w=w)
+
+
+def test_report_with_a_constant_indicator_has_no_zero_division(guangdong):
+    layer, w, panel = guangdong
+    flat = panel.assign(income_gap=2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        rep = _report(flat, layer, w)
+    assert "deficits" in rep.tables

@@ -302,14 +302,17 @@ def csv_bytes(draw):
         edit = draw(st.sampled_from(["cell", "cell", "header", "duplicate", "short",
                                      "extra", "drop_row"]))
         if edit == "cell":
-            r, c = draw(st.integers(0, len(rows) - 1)), draw(st.integers(0, 3))
-            rows[r][c] = draw(TOKENS)
+            row = rows[draw(st.integers(0, len(rows) - 1))]
+            if row:
+                row[draw(st.integers(0, len(row) - 1))] = draw(TOKENS)
         elif edit == "header":
             header[draw(st.integers(0, 3))] = draw(st.sampled_from(["年份", "", "code", "Year"]))
         elif edit == "duplicate":
             rows.append(list(rows[draw(st.integers(0, len(rows) - 1))]))
         elif edit == "short":
-            rows[draw(st.integers(0, len(rows) - 1))].pop()
+            row = rows[draw(st.integers(0, len(rows) - 1))]
+            if row:
+                row.pop()
         elif edit == "extra":
             rows[draw(st.integers(0, len(rows) - 1))].append("9")
         elif len(rows) > 1:

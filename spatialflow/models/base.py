@@ -304,6 +304,15 @@ class SpatialModel:
                 "bias_correction applies to fixed-effects panels (id=, time=, effects=); this "
                 "is a cross-sectional model.")
         design = self._design()
+        spatial = int(self.lag_y) + int(self.error)
+        n, k = design.X.shape
+        if spatial and n <= k + spatial:
+            # e.g. a GNS with 3 regressors on 4 units: rho and lambda can make the residuals
+            # vanish, and the likelihood is unbounded (sigma2 -> 0)
+            raise InputError(
+                f"the {self.kind} has {k} regressors and {spatial} spatial parameter(s) but only "
+                f"{n} observations; it needs n > k + {spatial}. Use fewer regressors or more "
+                "units.")
         ld = None
         if self.lag_y or self.error:
             ld = logdet_strategy(design.W, method)

@@ -98,8 +98,8 @@ class _Labelled:
         return _fresh(obj.__dict__[self.key])
 
     def __set__(self, obj, value):
-        if value is None and self.empty_index:
-            value = pd.Index([])
+        if self.empty_index:
+            value = pd.Index([] if value is None else value)
         if isinstance(value, pd.Index):
             value = value.copy()
         elif value is not None:

@@ -453,6 +453,10 @@ class _Builder:
                 row = last[last["indicator"] == ind.column]
                 if len(row):
                     r = row.iloc[0]
+                    if not r["total"] > 0:
+                        # G = 0 (all values equal): no share of a zero total to report
+                        parts.append(f"{ind.text(self.lang)} G = {r['total']:.3f}")
+                        continue
                     between = 100 * (r["net_between"] + r["transvariation"]) / r["total"]
                     parts.append(f"{ind.text(self.lang)} G = {r['total']:.3f}"
                                  + (f"，组间（净组间+超变密度）占 {between:.0f}%" if self.zh()
