@@ -153,15 +153,17 @@ def check_level(level, name: str = "level") -> float:
     return float(level)
 
 
-#: Largest absolute value a variable may hold: sums of squares and cross-products
-#: (X'X, y'y, y'Wy) of larger values overflow. Real data are far inside it; rescale a
-#: variable (e.g. divide by 1e6, or take logs) that is not.
+#: Largest absolute value a variable may hold (and the reciprocal of the smallest non-zero
+#: one): sums of squares and cross-products (X'X, y'y, y'Wy) of larger values overflow,
+#: ratios and shares of smaller ones (subnormal numbers such as 5e-324) overflow too. Real
+#: data are far inside; rescale a variable (e.g. divide by 1e6, or take logs) that is not.
 MAGNITUDE_LIMIT = 1e100
 
 
 def check_magnitude(frame, where: str = "") -> None:
     """Raise :class:`InputError` naming the columns and rows whose finite values exceed
-    :data:`MAGNITUDE_LIMIT` in absolute value (NaN and inf are other checks' to report).
+    :data:`MAGNITUDE_LIMIT` in absolute value, or are non-zero and below its reciprocal
+    (NaN and inf are other checks' to report).
 
     Parameters
     ----------
@@ -172,13 +174,19 @@ def check_magnitude(frame, where: str = "") -> None:
     """
     values = frame.to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
-        big = np.isfinite(values) & (np.abs(values) > MAGNITUDE_LIMIT)
-    if big.any():
-        from .exceptions import format_ids
-        cols = [c for c, b in zip(frame.columns, big.any(axis=0)) if b]
-        rows = frame.index[big.any(axis=1)]
-        raise InputError(
-            f"column(s) {cols}{where} hold values beyond +-{MAGNITUDE_LIMIT:g} (up to "
-            f"{np.abs(values[big]).max():.3g}) at {format_ids(rows)}: their squares and "
-            "cross-products overflow. Rescale them (e.g. divide by a power of ten, or take "
-            "logs).")
+        size = np.abs(values)
+        big = np.isfinite(values) & (size > MAGNITUDE_LIMIT)
+        tiny = (size > 0) & (size < 1.0 / MAGNITUDE_LIMIT)
+    from .exceptions import format_ids
+    for bad, what, worst in ((big, f"beyond +-{MAGNITUDE_LIMIT:g}", "up to"),
+                             (tiny, f"non-zero and below {1.0 / MAGNITUDE_LIMIT:g} in size",
+                              "down to")):
+        if bad.any():
+            cols = [c for c, b in zip(frame.columns, bad.any(axis=0)) if b]
+            rows = frame.index[bad.any(axis=1)]
+            extreme = size[bad].max() if bad is big else size[bad].min()
+            raise InputError(
+                f"column(s) {cols}{where} hold values {what} ({worst} {extreme:.3g}) at "
+                f"{format_ids(rows)}: their squares, cross-products or ratios overflow. "
+                "Rescale them (e.g. by a power of ten, or take logs), or set values that "
+                "stand for zero to 0.")

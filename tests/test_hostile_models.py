@@ -458,3 +458,15 @@ def test_report_with_a_constant_indicator_has_no_zero_division(guangdong):
         warnings.simplefilter("error", RuntimeWarning)
         rep = _report(flat, layer, w)
     assert "deficits" in rep.tables
+
+
+def test_subnormal_values_are_refused(lattice, guangdong):
+    df, w = lattice
+    with pytest.raises(InputError, match=r"\['x'\] hold values non-zero and below 1e-100 in "
+                                         r"size \(down to 4.94e-324\) at \[3\]"):
+        sf.SAR.from_formula("y ~ x", data=df.assign(x=df["x"].where(df.index != 3, 5e-324)),
+                            w=w)
+    layer, w_gd, panel = guangdong
+    with pytest.raises(InputError, match=r"\['land_flow'\] of the panel hold values non-zero"):
+        _report(panel.assign(land_flow=panel["land_flow"].where(panel.index != 0, 5e-324)),
+                layer, w_gd)
