@@ -14,9 +14,12 @@ flaky; there is no deadline (a fit's time depends on the machine's load).
 """
 from __future__ import annotations
 
+import atexit
 import copy
 import os
+import shutil
 import string
+import tempfile
 import warnings
 import zlib
 
@@ -27,10 +30,18 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 from shapely.geometry import Point, box
 
 import spatialflow as sf
 from spatialflow.exceptions import SpatialflowError, SpatialflowWarning
+
+# Hypothesis keeps caches (constants, unicode tables) in `.hypothesis/` of the working
+# directory even without an example database: in a fresh temporary folder instead, removed
+# at exit (set before any test is collected, when hypothesis first writes there).
+_HOME = tempfile.mkdtemp(prefix="spatialflow-hypothesis-")
+set_hypothesis_home_dir(_HOME)
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 
 _COMMON = dict(derandomize=True, database=None, deadline=None, print_blob=True,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -265,7 +276,6 @@ def _untyped_parse_errors() -> tuple:
     here, and nothing else. Each probe whose file now gives a spatialflow error (or reads)
     drops its errors from the tolerated set, so once merged the property is strict.
     """
-    import tempfile
     from spatialflow.datasets import read_county_panel
     tolerated = []
     with tempfile.TemporaryDirectory() as folder:
