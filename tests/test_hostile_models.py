@@ -14,7 +14,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point
+from shapely.geometry import Point, box
 
 import spatialflow as sf
 from spatialflow.exceptions import (DroppedNeighboursWarning, EmptyInputError,
@@ -470,3 +470,21 @@ def test_subnormal_values_are_refused(lattice, guangdong):
     with pytest.raises(InputError, match=r"\['land_flow'\] of the panel hold values non-zero"):
         _report(panel.assign(land_flow=panel["land_flow"].where(panel.index != 0, 5e-324)),
                 layer, w_gd)
+
+
+def test_economic_weights_that_overflow_are_refused():
+    frame = pd.DataFrame({"v": [0.0, 5e-324, 1.0]}, index=["a", "b", "c"])
+    with pytest.raises(InvalidWeightsError, match=r"overflow \(are infinite\) for 1 pair\(s\) "
+                                                  r"whose 'v' differ .*\[\('a', 'b'\)\]"):
+        build(frame, "economic", column="v")
+
+
+def test_coordinates_outside_their_crs_are_refused():
+    # metres labelled as degrees: projecting gives inf, which scipy refused naming nothing
+    frame = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000), box(0, 3000, 1000, 4000)],
+                             index=["a", "b"], crs="EPSG:4326")
+    with pytest.raises(sf.exceptions.GeometryError,
+                       match=r"centroids of unit\(s\) \['a', 'b'\] are not finite"):
+        build(frame, "queen", islands="knn")
+    with pytest.raises(sf.exceptions.GeometryError, match="are not finite"):
+        build(frame, "knn", k=1, project=True)

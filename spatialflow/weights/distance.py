@@ -10,7 +10,7 @@ from scipy.spatial.distance import pdist, squareform
 
 from .._crs import metre_factor, to_metric
 from ..exceptions import GeometryError, InputError, InvalidWeightsError, format_ids
-from ._checks import check_frame, check_geometries
+from ._checks import check_finite_centroids, check_frame, check_geometries
 
 __all__ = [
     "centroids_km", "knn_matrix", "distance_band_matrix", "inverse_distance_matrix",
@@ -42,10 +42,11 @@ def centroids_km(gdf: gpd.GeoDataFrame, project=False) -> np.ndarray:
             metre_factor(gdf.crs)  # raises CRSError with the remedies
         metric = gdf
     factor = metre_factor(metric.crs)
-    xy = np.column_stack(
-        [metric.geometry.centroid.x.to_numpy(), metric.geometry.centroid.y.to_numpy()]
-    )
+    with np.errstate(invalid="ignore"):  # inf coordinates: named by the check below
+        centroids = metric.geometry.centroid
+    xy = np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])
     xy = xy * factor / 1000.0
+    check_finite_centroids(xy, gdf.index, gdf.crs)
     _check_distinct(xy, gdf.index)
     return xy
 
