@@ -10,7 +10,8 @@ Profiles (``HYPOTHESIS_PROFILE``): ``ci`` (the default: 50 examples per entry po
 whole file in about 20 s) and ``thorough`` (1,000 examples per entry
 point, for a run by hand: ``HYPOTHESIS_PROFILE=thorough pytest tests/test_properties.py``).
 Both are derandomized and keep no example database, so a run is reproducible and CI is not
-flaky; there is no deadline (a fit's time depends on the machine's load).
+flaky; there is no deadline (a fit's time depends on the machine's load). ``explore`` draws
+1,000 other examples on each run (``--hypothesis-seed=N`` replays one), to hunt for bugs.
 """
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ _COMMON = dict(derandomize=True, database=None, deadline=None, print_blob=True,
                                       HealthCheck.filter_too_much])
 settings.register_profile("ci", max_examples=50, **_COMMON)
 settings.register_profile("thorough", max_examples=1000, **_COMMON)
+# Hunting for new bugs: other inputs on every run (pass --hypothesis-seed=N to replay one).
+settings.register_profile("explore", max_examples=1000,
+                          **{**_COMMON, "derandomize": False})
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 #: Warnings an entry point may issue on hostile input: the package's named warnings, and
