@@ -12,9 +12,10 @@ import numbers
 
 import numpy as np
 
-from .exceptions import InputError
+from .exceptions import InputError, SeedError
 
-__all__ = ["check_seed", "check_count", "is_real_number", "check_flag"]
+__all__ = ["check_seed", "check_count", "is_real_number", "check_flag", "check_level",
+           "MAGNITUDE_LIMIT", "check_magnitude"]
 
 
 def _is_integer(value) -> bool:
@@ -69,8 +70,9 @@ def check_seed(seed, name: str = "seed", *, allow_none: bool = False,
 
     Raises
     ------
-    InputError
-        If ``seed`` is not a non-negative integer (or an allowed None / Generator).
+    SeedError
+        (an :class:`InputError`) If ``seed`` is not a non-negative integer (or an allowed
+        None / Generator).
 
     Examples
     --------
@@ -79,7 +81,7 @@ def check_seed(seed, name: str = "seed", *, allow_none: bool = False,
     >>> check_seed(1.5)
     Traceback (most recent call last):
     ...
-    spatialflow.exceptions.InputError: seed must be a non-negative integer; 1.5 (float) was given.
+    spatialflow.exceptions.SeedError: seed must be a non-negative integer; 1.5 (float) was given.
     """
     if seed is None and allow_none:
         return None
@@ -91,8 +93,8 @@ def check_seed(seed, name: str = "seed", *, allow_none: bool = False,
             accepted += " or None"
         if allow_generator:
             accepted += " or a numpy.random.Generator"
-        raise InputError(f"{name} must be {accepted}; {seed!r} ({type(seed).__name__}) was "
-                         "given.")
+        raise SeedError(f"{name} must be {accepted}; {seed!r} ({type(seed).__name__}) was "
+                        "given.")
     return int(seed)
 
 
@@ -120,3 +122,71 @@ def check_count(n, name: str, *, minimum: int = 1) -> int:
         raise InputError(f"{name} must be an integer >= {minimum}; {n!r} ({type(n).__name__}) "
                          "was given.")
     return int(n)
+
+
+def check_level(level, name: str = "level") -> float:
+    """Return a confidence level as a float after checking it is a number in (0, 1).
+
+    ``"95%"``, ``95`` and ``True`` are refused with a message that shows the accepted form
+    (0.95): a level given as text or in percent is a mistake upstream, not a guess to make.
+
+    Raises
+    ------
+    InputError
+        If ``level`` is not a real number strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> check_level(0.9)
+    0.9
+    >>> check_level("95%")
+    Traceback (most recent call last):
+    ...
+    spatialflow.exceptions.InputError: level must be in (0, 1), a number such as 0.95; '95%' (str) was given.
+    """
+    if not is_real_number(level) or not 0 < level < 1:
+        hint = ""
+        if is_real_number(level) and 1 < level < 100:
+            hint = f" (for {level:g}% write {level / 100:g})"
+        raise InputError(f"{name} must be in (0, 1), a number such as 0.95; {level!r} "
+                         f"({type(level).__name__}) was given{hint}.")
+    return float(level)
+
+
+#: Largest absolute value a variable may hold (and the reciprocal of the smallest non-zero
+#: one): sums of squares and cross-products (X'X, y'y, y'Wy) of larger values overflow,
+#: ratios and shares of smaller ones (subnormal numbers such as 5e-324) overflow too. Real
+#: data are far inside; rescale a variable (e.g. divide by 1e6, or take logs) that is not.
+MAGNITUDE_LIMIT = 1e100
+
+
+def check_magnitude(frame, where: str = "") -> None:
+    """Raise :class:`InputError` naming the columns and rows whose finite values exceed
+    :data:`MAGNITUDE_LIMIT` in absolute value, or are non-zero and below its reciprocal
+    (NaN and inf are other checks' to report).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Numeric columns, indexed by the ids or rows to name.
+    where : str
+        Where the values come from, for the message (e.g. ``" of the panel"``).
+    """
+    values = frame.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        size = np.abs(values)
+        big = np.isfinite(values) & (size > MAGNITUDE_LIMIT)
+        tiny = (size > 0) & (size < 1.0 / MAGNITUDE_LIMIT)
+    from .exceptions import format_ids
+    for bad, what, worst in ((big, f"beyond +-{MAGNITUDE_LIMIT:g}", "up to"),
+                             (tiny, f"non-zero and below {1.0 / MAGNITUDE_LIMIT:g} in size",
+                              "down to")):
+        if bad.any():
+            cols = [c for c, b in zip(frame.columns, bad.any(axis=0)) if b]
+            rows = frame.index[bad.any(axis=1)]
+            extreme = size[bad].max() if bad is big else size[bad].min()
+            raise InputError(
+                f"column(s) {cols}{where} hold values {what} ({worst} {extreme:.3g}) at "
+                f"{format_ids(rows)}: their squares, cross-products or ratios overflow. "
+                "Rescale them (e.g. by a power of ten, or take logs), or set values that "
+                "stand for zero to 0.")

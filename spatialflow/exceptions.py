@@ -316,3 +316,35 @@ class ExpensiveInformationWarning(SpatialflowWarning):
 
 
 __all__ += ["ExpensiveInformationWarning"]
+
+
+class ResponseInRegressorsError(ModelSpecificationError):
+    """The response is among the regressors: a regressor is the response itself, a
+    transformation of it (formula terms built from the response's variable), or a column
+    numerically identical to it; or the regressors reproduce the response exactly. The fit
+    would be degenerate (sigma2 = 0, the response's coefficient 1, rho ~ 0)."""
+
+
+class SeedError(InputError):
+    """A random seed is not a non-negative integer (or None, a numpy Generator or
+    SeedSequence where those are accepted)."""
+
+
+__all__ += ["ResponseInRegressorsError", "SeedError"]
+
+
+class GroupConflictError(InputError):
+    """A unit's group (e.g. its region) is ambiguous: the panel and the layer give it
+    different groups, or the panel gives it different groups in different periods."""
+
+
+__all__ += ["GroupConflictError"]
+
+
+class DroppedNeighboursWarning(IslandWarning):
+    """Dropping units (``missing="drop"``, ``balance="drop"``) left other units without
+    neighbours: their rows of the subset W are zero. Weights rebuilt on the kept units
+    (``spatialflow.weights.build(layer.loc[kept], ...)``) may link them instead."""
+
+
+__all__ += ["DroppedNeighboursWarning"]

@@ -52,6 +52,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ._validation import check_count, check_seed
 from .exceptions import InputError, ModelSpecificationError, PanelError
 
 __all__ = ["simulate", "Simulator", "Simulation", "Truth", "MODELS", "admissible_interval"]
@@ -359,6 +360,7 @@ class Simulator:
         self.W, self.ids = _weights(w, ids)
         n = self.W.shape[0]
         self.n = n
+        seed = check_seed(seed, "seed", allow_generator=True)
         self._seed = seed
         rng = np.random.default_rng(seed)
 
@@ -645,6 +647,7 @@ class Simulator:
             Seed of this draw's errors. ``None`` continues the simulator's own generator
             (the first call after construction uses ``epsilon`` if it was given).
         """
+        seed = check_seed(seed, "seed", allow_none=True, allow_generator=True)
         if seed is None:
             if self._first_epsilon is not None:
                 eps, self._first_epsilon = self._first_epsilon, None
@@ -665,10 +668,11 @@ class Simulator:
         Each draw gets its own child seed (``numpy.random.SeedSequence(seed).spawn``), so
         draw ``r`` is the same whatever ``n_draws`` is.
         """
-        if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-            raise InputError(f"n_draws must be an integer >= 1; {n_draws!r} was given.")
-        for child in np.random.SeedSequence(seed).spawn(int(n_draws)):
-            yield self.draw(seed=np.random.default_rng(child))
+        # checked here, at the call (a generator body would run only at the first next())
+        n_draws = check_count(n_draws, "n_draws")
+        seed = check_seed(seed, "seed")
+        return (self.draw(seed=np.random.default_rng(child))
+                for child in np.random.SeedSequence(seed).spawn(n_draws))
 
     # ---- the truth as effects ----
     def _effect_operator_diag(self, block: int = 256) -> tuple[np.ndarray, np.ndarray]:

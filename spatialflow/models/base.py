@@ -32,7 +32,8 @@ from .._typing import (BalancePolicy, BiasCorrection, CovType, DynamicOption,
                        WeightsLike, check_option)
 from ..exceptions import InputError, ModelSpecificationError, format_ids
 from .covariance import COV_TYPES, with_covariance
-from .design import align_response, build_frame, formula_matrices, reject_option
+from .design import (align_response, build_frame, check_response_not_regressor,
+                     formula_matrices, reject_option)
 from .logdet import logdet_strategy
 from .gmm import GMM_OPTIONS, fit_gmm
 from .builder import build_results
@@ -152,6 +153,7 @@ class SpatialModel:
             y = pd.Series(y, index=X.index, name="y")  # an array meets X by position
         # Series meet by id: the same ids in another order are aligned, others are named.
         y = align_response(y, X)
+        check_response_not_regressor(y, X, str(y.name) if y.name is not None else "y")
         X = X.copy()
         if add_constant and "Intercept" not in X.columns:
             X.insert(0, "Intercept", 1.0)
@@ -162,7 +164,11 @@ class SpatialModel:
         if lagged is not None and not self.durbin:
             lagged = None  # an empty list is "no lags", which these models have anyway
         self.formula = formula
-        self.data = data  # kept (never modified) to look up partition/regime columns by name
+        # Kept to look up partition/regime columns by name. A copy: a column the user
+        # changes later (e.g. permutes) must not change res.effects(partition=...). Shallow
+        # is enough under pandas' copy-on-write: a later write to either frame copies.
+        data = data.copy(deep=False) if isinstance(data, pd.DataFrame) else data
+        self.data = data
         self.column_variables: dict = {}  # model-matrix column -> data columns (formula path)
         self.w = w
         self.logdet_method = logdet
@@ -302,6 +308,15 @@ class SpatialModel:
                 "bias_correction applies to fixed-effects panels (id=, time=, effects=); this "
                 "is a cross-sectional model.")
         design = self._design()
+        spatial = int(self.lag_y) + int(self.error)
+        n, k = design.X.shape
+        if spatial and n <= k + spatial:
+            # e.g. a GNS with 3 regressors on 4 units: rho and lambda can make the residuals
+            # vanish, and the likelihood is unbounded (sigma2 -> 0)
+            raise InputError(
+                f"the {self.kind} has {k} regressors and {spatial} spatial parameter(s) but only "
+                f"{n} observations; it needs n > k + {spatial}. Use fewer regressors or more "
+                "units.")
         ld = None
         if self.lag_y or self.error:
             ld = logdet_strategy(design.W, method)

@@ -17,16 +17,20 @@ import scipy.linalg as la
 import scipy.sparse as sp
 
 from .._typing import MissingPolicy, check_option
+from .._validation import check_magnitude
 from ..exceptions import (CollinearityError, ConstantResponseError, DuplicateIdError,
                           EmptyInputError, IdMismatchError, InputError,
-                          IslandWarning, MissingDataError, MissingValueWarning,
-                          ModelSpecificationError, format_ids)
+                          DroppedNeighboursWarning, IslandWarning, MissingDataError,
+                          MissingValueWarning,
+                          ModelSpecificationError, ResponseInRegressorsError,
+                          format_ids)
 from ..weights.align import as_sparse, is_row_standardised, subset_weights
 from .naming import lag_name
 from .regimes import expand_design
 
 __all__ = ["ModelFrame", "formula_matrices", "build_frame", "lag_name", "check_finite",
-           "check_rank", "check_response", "align_response", "is_row_standardised", "warn_islands"]
+           "check_rank", "check_response", "check_response_not_regressor", "align_response",
+           "is_row_standardised", "warn_islands", "orphans_of_drop"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,10 @@ def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.Da
                          "was given.")
     _check_text_variables(formula, data)
     try:
-        mm = formulaic.model_matrix(formula, data, na_action="ignore")
+        # np.log(x) of a non-positive x gives NaN/-inf: the missing-data check names the
+        # column and the ids (or drops them on request), a RuntimeWarning would name nothing.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            mm = formulaic.model_matrix(formula, data, na_action="ignore")
     except FormulaicError as err:
         raise InputError(f"could not evaluate formula {formula!r} on the data: {err}. "
                          f"Available columns: {list(data.columns)}.") from err
@@ -86,6 +93,8 @@ def formula_matrices(formula: str, data: pd.DataFrame) -> tuple[pd.Series, pd.Da
     y.index = data.index
     _propagate_missing_categories(mm.rhs.model_spec, data, X)
     X.attrs["column_variables"] = column_variables(mm.rhs.model_spec, data)
+    y.attrs["variables"] = frozenset(v for v in mm.lhs.model_spec.required_variables
+                                     if v in data.columns)
     return y, X
 
 
@@ -194,6 +203,49 @@ def check_response(y: np.ndarray, name: str) -> None:
             f"{values[0]:g}); a regression needs a response that varies.")
 
 
+def _plain_numeric(column) -> bool:
+    return (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+            and not isinstance(getattr(column, "dtype", None), pd.CategoricalDtype))
+
+
+def check_response_not_regressor(y: pd.Series, X: pd.DataFrame, name: str) -> None:
+    """Raise :class:`ResponseInRegressorsError` if the response is among the regressors.
+
+    Two ways, both before any row is dropped: a formula term built from the response's
+    variable (``"tfp ~ tfp + x"``, ``"tfp ~ np.log(tfp)"``; from the ``variables`` the formula
+    path records), and a column numerically identical to the response on the rows where
+    both are finite (the array path, or a copy of the response under another name). Either
+    makes the fit degenerate: the coefficient of that column is 1, sigma2 is 0 and rho ~ 0.
+    """
+    response_vars = y.attrs.get("variables", frozenset())
+    built = X.attrs.get("column_variables", {})
+    from_response = [c for c in X.columns if built.get(c, frozenset()) & response_vars]
+    if from_response:
+        raise ResponseInRegressorsError(
+            f"the response {name!r} is used as a regressor: the term(s) {from_response} are "
+            f"built from {sorted(response_vars)}, the response's variable(s), so they are "
+            "endogenous by construction (y on itself fits exactly: coefficient 1, sigma2 0, "
+            "rho ~ 0). Remove the term(s); for the past of y use a dynamic panel "
+            "(dynamic='time'), for its spatial lag a SAR or SDM.")
+    if not _plain_numeric(y):
+        return  # build_frame names non-numeric columns
+    yv = y.to_numpy(dtype=float)
+    copies = []
+    for column in X.columns:
+        if not _plain_numeric(X[column]):
+            continue
+        xv = X[column].to_numpy(dtype=float)
+        both = np.isfinite(yv) & np.isfinite(xv)
+        # a constant response is ConstantResponseError's to report, not an intercept's
+        if both.sum() >= 2 and np.ptp(xv[both]) > 0 and np.array_equal(xv[both], yv[both]):
+            copies.append(column)
+    if copies:
+        raise ResponseInRegressorsError(
+            f"the regressor(s) {copies} are numerically identical to the response {name!r} "
+            "(on every row where both are finite): the response is used as a regressor, and "
+            "the fit would be exact (coefficient 1, sigma2 0, rho ~ 0). Remove them.")
+
+
 def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
     """Raise :class:`CollinearityError` naming the columns that are linear combinations."""
     n, k = X.shape
@@ -217,9 +269,37 @@ def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
             "intercept under a row-standardised W).")
 
 
-def warn_islands(W: sp.csr_matrix, ids: pd.Index, *, stacklevel: int) -> None:
-    """IslandWarning naming the units whose row of W is empty (cross-section and panel)."""
-    islands = ids[np.asarray(W.getnnz(axis=1)).ravel() == 0]
+def orphans_of_drop(W_full: sp.csr_matrix, keep: np.ndarray) -> np.ndarray:
+    """Mask over the kept units: True where a unit had neighbours in ``W_full`` and has none
+    among the kept units (all its neighbours were dropped)."""
+    W_full = sp.csr_matrix(W_full)
+    had = np.diff(W_full.indptr) > 0
+    kept_links = np.asarray(W_full[:, np.flatnonzero(keep)].getnnz(axis=1)).ravel() > 0
+    return (had & ~kept_links)[keep]
+
+
+def warn_islands(W: sp.csr_matrix, ids: pd.Index, *, stacklevel: int,
+                 orphans: np.ndarray | None = None) -> None:
+    """IslandWarning naming the units whose row of W is empty (cross-section and panel).
+
+    ``orphans`` (a mask over ``ids``, from :func:`orphans_of_drop`) marks the units whose
+    neighbours were all dropped: they get a :class:`DroppedNeighboursWarning` that points at
+    the weights rebuilt on the kept units (what the pipeline does), since a subset W and a
+    rebuilt one differ exactly there (with ``islands="knn"`` the rebuilt W links them).
+    """
+    empty = np.asarray(W.getnnz(axis=1)).ravel() == 0
+    if orphans is not None and orphans.any():
+        lost = ids[orphans & empty]
+        warnings.warn(
+            f"dropping units left {len(lost)} unit(s) without neighbours: {format_ids(lost)} "
+            "(all their neighbours in w were dropped); their rows of the subset W are zero, "
+            "so their spatial lags are zero. To link them instead, build the weights on the "
+            "kept units and fit on those rows, e.g. w = spatialflow.weights.build("
+            "layer.loc[kept], kind=..., islands='knn') with kept = the ids without missing "
+            "values (res.ids), as `spatialflow run` does.",
+            DroppedNeighboursWarning, stacklevel=stacklevel + 1)
+        empty = empty & ~orphans
+    islands = ids[empty]
     if len(islands):
         warnings.warn(
             f"{len(islands)} unit(s) have no neighbours in W: {format_ids(islands)}. Their "
@@ -283,6 +363,7 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
 
     ok = check_finite(y, X)
     dropped = pd.Index([])
+    orphans = None  # units whose neighbours were all dropped
     if not ok.all():
         bad_ids = ids[~ok.to_numpy()]
         cols = ok.attrs.get("bad_columns", [])
@@ -301,10 +382,12 @@ def build_frame(y: pd.Series, X: pd.DataFrame, w, *, needs_w: bool, lagged=None,
         if regimes is not None:
             regimes = regimes[keep]
         if W is not None:
+            orphans = orphans_of_drop(W, keep)
             W = subset_weights(W, keep)
 
     if W is not None and needs_w:
-        warn_islands(W, ids, stacklevel=3)
+        warn_islands(W, ids, stacklevel=3, orphans=orphans)
+    check_magnitude(pd.concat([y.rename(endog_name or y.name or "y"), X], axis=1))
 
     check_response(y.to_numpy(), endog_name or str(y.name or "y"))
 

@@ -107,11 +107,13 @@ import numpy as np
 import pandas as pd
 from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
+from .._validation import check_count, check_seed, check_level
 from ..exceptions import (BoundaryWarning, InputError, ModelSpecificationError,
                           NonStationaryWarning, PanelError)
 from ..weights.align import is_row_standardised
 from .effects import _EFFECTS, EffectsKernel
 from .logdet import DENSE_MAX_N
+from .memory import check_draws_memory
 from .information import lag_information
 from .ml import fit_lag, inv_information
 from .naming import lag_name
@@ -405,10 +407,9 @@ def dynamic_effects(params: pd.Series, cov: pd.DataFrame, W, *, exog_names, lagg
     if method != "simulation":
         raise InputError(f"dynamic effects use simulation inference; method={method!r} was "
                          "given.")
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1); {level!r} was given instead.")
-    if int(n_draws) < 2:
-        raise InputError(f"n_draws must be at least 2; {n_draws!r} was given.")
+    level = check_level(level)
+    n_draws = check_count(n_draws, "n_draws", minimum=2)
+    seed = check_seed(seed, "seed", allow_none=True)
     variables = [x for x in exog_names if x != "Intercept"]
     beta_names = list(variables)
     theta_names = [f"W_{x}" if x in lagged_names else None for x in variables]
@@ -454,6 +455,8 @@ def dynamic_effects(params: pd.Series, cov: pd.DataFrame, W, *, exog_names, lagg
             f"tau = {params[TAU]:.4f}, rho = {params['rho']:.4f}"
             + (f", eta = {params[ETA]:.4f}" if ETA in params.index else "") + ").")
     point = {k: v[0] for k, v in evaluate(mean[None, :]).items()}
+    check_draws_memory(n_draws, len(mean) + sum(np.size(v) for v in point.values()) + 1001,
+                       what=f"simulating the {horizon}-run effects")
     rng = np.random.default_rng(seed)
     sd = np.sqrt(np.clip(np.diag(S), 0.0, None))
     sc = np.where(sd > 0, sd, 1.0)

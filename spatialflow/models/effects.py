@@ -87,7 +87,7 @@ from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from .._typing import (BlockNormalization, EffectsDirection, EffectsInference,
                        TraceMethod, check_option)
-from .._validation import check_count, check_seed
+from .._validation import check_count, check_seed, check_level
 from ..exceptions import (
     ApproximationWarning,
     EigenvalueBoundsError,
@@ -102,7 +102,7 @@ from ..exceptions import (
 from . import traces as _tr
 from .logdet import real_eigenvalues
 from .logdet_approx import TraceLogDet
-from .memory import check_memory
+from .memory import check_draws_memory, check_memory
 from .naming import MODEL_KINDS, is_lag_name, kind_flags, lag_name, parse_lag_name
 
 __all__ = [
@@ -121,6 +121,9 @@ EXACT_MAX_N = 2000
 DENSE_LIMIT_N = 20000
 #: Largest n for which per-unit direct effects of a non-symmetrisable W use a dense inverse.
 _DENSE_DIAG_MAX_N = 2000
+#: Columns of powers of rho per draw in the series of the effects (the default max_order of
+#: EffectsKernel, plus one): the memory check of the draws plans for the longest series.
+_MAX_SERIES_TERMS = 1001
 
 # Kinds with rho (W in y) and every kind, from the one table of model kinds.
 LAG_KINDS = tuple(k for k, f in MODEL_KINDS.items() if f.lag_y)
@@ -559,8 +562,7 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
     n_draws = check_count(n_draws, "n_draws", minimum=2)
     seed = check_seed(seed, "seed", allow_none=True)
     check_option(method, EffectsInference, "method")
-    if not 0 < level < 1:
-        raise InputError(f"level must lie in (0, 1); {level!r} was given instead.")
+    level = check_level(level)
     used = spec.used
     mean = params[used].to_numpy(dtype=float)
     rho_index = used.index(spec.rho_name) if spec.rho_name else None
@@ -579,6 +581,10 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
     zc = stats.norm.ppf(0.5 + level / 2)
     out = {}
     if method == "simulation":
+        # the draws, the values they give and (with rho) a row of powers of rho per draw
+        per_draw = (len(mean) + sum(np.size(v) for v in point.values())
+                    + (_MAX_SERIES_TERMS if rho_index is not None else 0))
+        check_draws_memory(n_draws, per_draw, what="simulating the effects' distribution")
         if rho_index is not None and bounds is None:
             bounds = _default_bounds(W)
         rng = np.random.default_rng(seed)

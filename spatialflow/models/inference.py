@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
+from .._validation import check_level
 from ..exceptions import InputError, ModelSpecificationError
 from .hypotheses import _restriction_matrix, _wald
 from .prediction import predict
@@ -217,8 +218,7 @@ def t_test(results, restrictions, r=None, *, level: float = 0.95) -> pd.DataFram
     """One t (or z) test per restriction: ``estimate`` (:math:`R\\hat\\theta - r`),
     ``std_error``, ``statistic``, ``p_value``, ``lower``, ``upper``, indexed by the
     restriction written out."""
-    if not 0 < level < 1:
-        raise InputError(f"level must be in (0, 1); {level!r} was given.")
+    level = check_level(level)
     R, rv = _restriction_arrays(results, restrictions, r)
     theta = results.params.to_numpy(dtype=float)
     V = results.cov.to_numpy(dtype=float)

@@ -14,7 +14,9 @@ Estimates (bytes, 8 per float; deliberately on the high side):
   :math:`f(n) = \max(8, 3.5\log_{10} n - 3)` measured on queen lattices with the
   minimum-degree ordering (8 at :math:`10^4`, 11 at :math:`10^5`);
 * trace approximations: three ``n x chunk`` probe blocks, the ``n x probes`` probes, and two
-  blocks of rows of :math:`W^2` for the exact low-order traces.
+  blocks of rows of :math:`W^2` for the exact low-order traces;
+* simulation inference (effects, scenarios): :math:`3 \cdot 8 R m` for ``R`` draws of ``m``
+  values each (the draws, what they are turned into, and the sorted copy the quantiles take).
 """
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ import numpy as np
 from ..exceptions import InsufficientMemoryError
 from .logdet_approx import _BLOCK_BYTES, _W2_BLOCK_NNZ
 
-__all__ = ["available_memory", "check_memory", "estimate_logdet_bytes", "format_bytes"]
+__all__ = ["available_memory", "check_memory", "estimate_logdet_bytes", "format_bytes",
+           "check_draws_memory"]
 
 #: Fraction of the available memory a single computation may plan to use.
 SAFETY = 0.8
@@ -90,3 +93,12 @@ def check_memory(needed: int, *, what: str, advice: str) -> None:
             f"{what} needs about {format_bytes(needed)} of memory, but only "
             f"{format_bytes(available)} is available (a computation may plan for "
             f"{SAFETY:.0%} of it). {advice}")
+
+
+def check_draws_memory(n_draws: int, per_draw: int, *, what: str) -> None:
+    """Raise :class:`InsufficientMemoryError` before simulating ``n_draws`` draws of
+    ``per_draw`` floats each if they would not fit (``3 * 8 * n_draws * per_draw`` bytes),
+    instead of numpy's ``MemoryError`` (or the machine swapping) halfway through."""
+    check_memory(3 * 8 * int(n_draws) * int(per_draw), what=f"{what} with n_draws={n_draws:,}",
+                 advice="Use fewer draws (1,000 draws estimate a standard error to about 2%), "
+                        "or method='delta' where it is offered.")

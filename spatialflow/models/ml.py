@@ -147,8 +147,11 @@ def _maximise(negll, lower: float, upper: float, xatol: float):
     # Keep clear of the singular end points, where ln|I - rho W| = -inf.
     width = upper - lower
     lo, hi = lower + 1e-10 * width, upper - 1e-10 * width
+    # xatol is meant for an interval of width ~2 (rho of a row-standardised W); a W scaled
+    # by s has an interval 1/s as wide, where an absolute tolerance would stop at once on a
+    # wrong rho (a binary W times 1e12: rho ~ 0). Scaled down, never up.
     res = minimize_scalar(negll, bounds=(lo, hi), method="bounded",
-                          options={"xatol": xatol, "maxiter": 500})
+                          options={"xatol": xatol * min(1.0, width / 2), "maxiter": 500})
     at_bound = min(res.x - lower, upper - res.x) < BOUND_TOL * width
     return res, at_bound
 

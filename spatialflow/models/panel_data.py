@@ -27,11 +27,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._typing import BalancePolicy, MissingPolicy, PanelEffects, check_option, literal_values
+from .._validation import check_magnitude
 from ..exceptions import (CollinearityError, DuplicateIdError, IdMismatchError, InputError,
                           MissingDataError, MissingValueWarning, PanelError,
                           UnbalancedPanelError, UnbalancedPanelWarning, format_ids)
 from ..weights.align import as_sparse, subset_weights, weights_ids
-from .design import check_rank, check_response, default_lagged, lag_name, warn_islands
+from .design import (check_rank, check_response, default_lagged, lag_name, orphans_of_drop,
+                     warn_islands)
 
 __all__ = ["PanelData", "prepare_panel", "within", "quasi_demean", "period_means",
            "unit_means", "EFFECTS"]
@@ -180,9 +182,11 @@ def _weights_matrix(w, ids: pd.Index, dropped: pd.Index) -> tuple[sp.csr_matrix,
     ordered = in_weights.append(missing) if len(missing) else in_weights
     matrix = as_sparse(w, ordered.rename(ids.name))   # raises naming any ids that differ
     kept = ~ordered.isin(dropped)
+    orphans = None
     if not kept.all():
+        orphans = orphans_of_drop(matrix, kept)
         matrix = subset_weights(matrix, kept)
-    return matrix, pd.Index(ordered[kept], name=ids.name)
+    return matrix, pd.Index(ordered[kept], name=ids.name), orphans
 
 
 def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, time,
@@ -275,8 +279,8 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
     if len(ids) < 2:
         raise PanelError(f"a spatial panel needs at least 2 complete units; {len(ids)} remain.")
 
-    W, ids = _weights_matrix(w, ids, dropped)
-    warn_islands(W, ids, stacklevel=4)
+    W, ids, orphans = _weights_matrix(w, ids, dropped)
+    warn_islands(W, ids, stacklevel=4, orphans=orphans)
 
     # Stack time-major in the order of ids: row t*n + i holds (ids[i], times[t]).
     target = pd.MultiIndex.from_product([times, ids], names=[time, id])
@@ -287,6 +291,8 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
     Xs = X.iloc[pos].reset_index(drop=True).astype(float)
     index = pd.MultiIndex.from_arrays([target.get_level_values(1), target.get_level_values(0)],
                                       names=[id, time])
+    check_magnitude(pd.concat([pd.Series(ys, name=str(y.name or "y")), Xs], axis=1)
+                    .set_axis(index), where=f" (rows ({id}, {time}))")
     n, T = len(ids), len(times)
 
     if lagged is not None and not durbin:

@@ -69,8 +69,9 @@ import scipy.sparse.linalg as spla
 
 from ..exceptions import (ApproximationWarning, IdMismatchError, InputError,
                           ModelSpecificationError, format_ids)
-from .._validation import check_count, check_seed
+from .._validation import check_count, check_seed, check_level
 from .effects import _draw, _partition_codes, _resolve_partition, _without_dropped_units
+from .memory import check_draws_memory
 from .naming import kind_flags, lag_name
 from .panel_data import lag_panel
 from .traces import inf_norm, series_order
@@ -493,8 +494,7 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
     if results.panel is not None and results.panel.get("dynamic"):
         raise ModelSpecificationError("scenarios of dynamic panels are not implemented; use "
                                       "results.effects(horizon=...) for their multipliers.")
-    if not 0 < level < 1:
-        raise InputError(f"level must be in (0, 1); {level!r} was given.")
+    level = check_level(level)
     n_draws = check_count(n_draws, "n_draws", minimum=2)
     seed = check_seed(seed, allow_none=True)
     D, changed = _delta_matrix(results, delta)
@@ -516,6 +516,8 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
     point = change(beta, theta, r if is_lag else 0.0)
     mean = results.params[names].to_numpy(dtype=float)
     cov = results.cov.loc[names, names].to_numpy(dtype=float)
+    # the draws of the parameters and of every unit's change
+    check_draws_memory(n_draws, len(mean) + len(results.ids), what="simulating the scenario")
     rng = np.random.default_rng(seed)
     P, rejected = _draw(mean, cov, int(n_draws), rng, len(names) - 1 if is_lag else None,
                         results.bounds)

@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
+from .._validation import check_level
 from ..exceptions import InputError, ModelSpecificationError
 from ..views import effects_view as _effects_view
 from . import inference as _inference
@@ -48,6 +49,78 @@ def _read_only_matrix(W) -> sp.csr_matrix | None:
     for arr in (M.data, M.indices, M.indptr):
         arr.flags.writeable = False
     return M
+
+
+def _fresh(obj):
+    """A new pandas object over the same read-only values (and a copy of the labels).
+
+    What every access to a result's pandas attribute returns: relabelling it
+    (``res.params.index = [...]``, ``rename(..., inplace=True)``), dropping from it or
+    sorting it in place changes that object only, never the results (and through them
+    ``bse``, ``cov``, ``summary()`` or ``effects()``). The values are shared, not copied,
+    and cannot be assigned to. Costs O(1) for the values and O(len) for the labels.
+    """
+    if obj is None:
+        return None
+    if isinstance(obj, pd.Index):
+        return obj.copy()
+    if isinstance(obj, pd.DataFrame):
+        return pd.DataFrame(obj.to_numpy(), index=obj.index.copy(),
+                            columns=obj.columns.copy(), copy=False)
+    return pd.Series(obj.to_numpy(), index=obj.index.copy(), name=obj.name, copy=False)
+
+
+_NO_DEFAULT = object()
+
+
+class _Labelled:
+    """A dataclass field holding a pandas Series, DataFrame or Index, stored read-only and
+    handed out by :func:`_fresh` on every access (a data descriptor: the dataclass's
+    ``__init__`` stores through it, so every constructor path is covered).
+
+    ``default`` (None) makes the field optional; ``empty_index`` stores None as an empty
+    Index (``FitInfo.dropped_units``).
+    """
+
+    def __init__(self, default=_NO_DEFAULT, *, empty_index: bool = False):
+        self.default = default
+        self.empty_index = empty_index
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.key = "_labelled_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            if self.default is _NO_DEFAULT:
+                raise AttributeError(self.name)  # the dataclass: no default value
+            return self.default
+        return _fresh(obj.__dict__[self.key])
+
+    def __set__(self, obj, value):
+        if self.empty_index:
+            value = pd.Index([] if value is None else value)
+        if isinstance(value, pd.Index):
+            value = value.copy()
+        elif value is not None:
+            value = _read_only(value)
+        obj.__dict__[self.key] = value
+
+
+def _rebuild(cls, state: dict):
+    """Unpickle (and deep-copy) a results dataclass through its constructor, so that the
+    restored object is read-only again (a pickled numpy array comes back writeable)."""
+    return cls(**state)
+
+
+def _pickle_state(obj) -> dict:
+    """The dataclass's fields, read-only mappings as plain dicts (MappingProxyType cannot be
+    pickled); the constructor makes them read-only again."""
+    state = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        state[f.name] = dict(value) if isinstance(value, MappingProxyType) else value
+    return state
 
 
 class _FrozenMapping(Mapping):
@@ -101,7 +174,7 @@ class PanelInfo(_FrozenMapping):
     estimator: str
     id: str
     time: str
-    times: pd.Index
+    times: pd.Index = _Labelled()
     nobs_effective: int
     dynamic: str | None = None
     periods_used: int | None = None
@@ -169,21 +242,21 @@ class FitInfo(_FrozenMapping):
 
     optimizer: Mapping = field(default_factory=dict)
     logdet: str | None = None
-    dropped_units: pd.Index = field(default_factory=lambda: pd.Index([]))
-    unit_effects: pd.Series | None = None
-    time_effects: pd.Series | None = None
+    dropped_units: pd.Index = _Labelled(None, empty_index=True)
+    unit_effects: pd.Series | None = _Labelled(None)
+    time_effects: pd.Series | None = _Labelled(None)
     intercept: float | None = None
     sigma2_within: float | None = None
-    resid_by_id_time: pd.Series | None = None
-    fitted_by_id_time: pd.Series | None = None
+    resid_by_id_time: pd.Series | None = _Labelled(None)
+    fitted_by_id_time: pd.Series | None = _Labelled(None)
     theta: float | None = None
     theta_se: float | None = None
     phi: float | None = None
     sigma2_mu: float | None = None
-    resid_raw: pd.Series | None = None
+    resid_raw: pd.Series | None = _Labelled(None)
     identification: Mapping | None = None
     uncorrected: Mapping | None = None
-    bias: pd.Series | None = None
+    bias: pd.Series | None = _Labelled(None)
     stationarity: Mapping | None = None
     approximation: Mapping | None = None
     logdet_strategy: Any = None
@@ -201,12 +274,10 @@ class FitInfo(_FrozenMapping):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
-        object.__setattr__(self, "dropped_units", pd.Index(self.dropped_units))
-        for name in ("unit_effects", "time_effects", "resid_by_id_time", "fitted_by_id_time",
-                     "resid_raw", "bias"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, _read_only(value))
+        # the pandas fields are read-only copies, handed out fresh (see _Labelled)
+
+    def __reduce__(self):
+        return _rebuild, (type(self), _pickle_state(self))
 
     def __repr__(self) -> str:
         return f"FitInfo({', '.join(self)})"
@@ -225,14 +296,14 @@ class SpatialResults:
     """
 
     kind: str
-    params: pd.Series
-    cov_full: pd.DataFrame
+    params: pd.Series = _Labelled()
+    cov_full: pd.DataFrame = _Labelled()
     sigma2: float
     llf: float
     nobs: int
-    resid: pd.Series
-    fitted: pd.Series
-    ids: pd.Index
+    resid: pd.Series = _Labelled()
+    fitted: pd.Series = _Labelled()
+    ids: pd.Index = _Labelled()
     W: sp.csr_matrix | None
     exog_names: tuple[str, ...]
     lagged_names: tuple[str, ...]
@@ -250,12 +321,12 @@ class SpatialResults:
     extra: FitInfo = field(default_factory=FitInfo)
 
     def __post_init__(self):
-        # Immutable in fact, not only by convention: the labelled vectors are rebuilt on
-        # read-only copies, so `res.params.iloc[0] = 1` raises instead of silently changing
-        # what effects() and summary() compute later; W is a read-only copy (the model's
+        # Immutable in fact, not only by convention: the labelled vectors are stored as
+        # read-only copies and handed out as fresh objects over them (_Labelled), so
+        # `res.params.iloc[0] = 1` raises and `res.params.index = [...]` or
+        # `res.params.drop("rho", inplace=True)` change only the object returned, never what
+        # bse, summary() and effects() compute later; W is a read-only copy (the model's
         # own matrix is never handed out), names are tuples.
-        for name in ("params", "cov_full", "resid", "fitted"):
-            object.__setattr__(self, name, _read_only(getattr(self, name)))
         object.__setattr__(self, "W", _read_only_matrix(self.W))
         object.__setattr__(self, "exog_names", tuple(self.exog_names))
         object.__setattr__(self, "lagged_names", tuple(self.lagged_names))
@@ -263,6 +334,10 @@ class SpatialResults:
             object.__setattr__(self, "extra", FitInfo(**self.extra))
         if isinstance(self.panel, dict):
             object.__setattr__(self, "panel", PanelInfo(**self.panel))
+
+    def __reduce__(self):
+        # through the constructor: read-only again after pickling or copy.deepcopy
+        return _rebuild, (type(self), _pickle_state(self))
 
     @property
     def approximation(self) -> dict | None:
@@ -298,8 +373,7 @@ class SpatialResults:
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals with columns ``lower`` and ``upper``."""
-        if not 0 < level < 1:
-            raise InputError(f"level must be in (0, 1), e.g. 0.95; {level!r} was given.")
+        level = check_level(level)
         q = (stats.t.ppf((1 + level) / 2, self.df_resid) if self.use_t
              else stats.norm.ppf((1 + level) / 2))
         half = q * self.bse

@@ -217,6 +217,12 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
     width = hi - lo
     # Keep clear of the singular end points, where ln|I - rho W| = -inf.
     box = (lo + 1e-6 * width, hi - 1e-6 * width)
+    # The scale of rho and lambda: of order 1 for an ordinary W (row-standardised, binary),
+    # whose search is left as tuned (scale 1). A W scaled by s has an interval 1/s as wide,
+    # where the steps and tolerances below (meant for values of order 1) would be too
+    # coarse (s > 1) or too fine (s < 1): it is searched in units of the interval instead.
+    extent = max(abs(lo), abs(hi))
+    scale = 1.0 if 1e-3 <= extent <= 1e3 else extent
 
     # rho and lambda share one log-determinant function: remember its values (a sparse LU
     # factorisation each for large n).
@@ -235,7 +241,7 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
         if exact:
             return ld(v), logdet.tr_G(v), logdet.tr_GG(v)
         # h balances the O(h^2) truncation against rounding in ln|.| (about 1e-13 relative)
-        h = min(3e-5 * max(1.0, abs(v)), 0.25 * min(v - lo, hi - v))
+        h = min(3e-5 * max(scale, abs(v)), 0.25 * min(v - lo, hi - v))
         a, b, c = ld(v - h), ld(v), ld(v + h)
         return b, -(c - a) / (2 * h), -(c - 2 * b + a) / h**2
 
@@ -254,7 +260,7 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
         """Objective, analytic gradient and Hessian (SSE part by differences of its
         analytic gradient: O(k^2), no log-determinant)."""
         f, g = sse_part(p)
-        hstep = 1e-6
+        hstep = 1e-6 * scale
         H = np.empty((2, 2))
         for i in range(2):
             d = np.zeros(2)
@@ -276,8 +282,15 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
             surface[i, j] = 0.5 * N * np.log(sse / N) - ld_weight * (ld_axis[i] + ld_axis[j])
     starts = _lattice_minima(surface)
     runs = []
+    def full_scaled(u):
+        f, g, H = full(u * scale)
+        return f, g * scale, H * scale ** 2
+
     for i, j in starts:
-        res = _damped_newton(full, objective, np.array([axis[i], axis[j]]), box, lo, hi)
+        res = _damped_newton(full_scaled, lambda u: objective(u * scale),
+                             np.array([axis[i], axis[j]]) / scale,
+                             (box[0] / scale, box[1] / scale), lo / scale, hi / scale)
+        res.x = res.x * scale
         runs.append((float(res.fun), res, (axis[i], axis[j])))
     runs.sort(key=lambda t: t[0])
     best_f, best, _ = runs[0]

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..exceptions import (DuplicateIdError, EmptyInputError, IdMismatchError, InputError,
-                          MissingDataError, format_ids)
+from .._validation import check_count, check_magnitude, check_seed
+from ..exceptions import (DuplicateIdError, EmptyInputError, GroupConflictError,
+                          IdMismatchError, InputError, MissingDataError, format_ids)
 from ._text import join, t
 from .indicators import Indicator, as_indicators
 
-__all__ = ["ReportData", "prepare"]
+__all__ = ["ReportData", "prepare", "check_run_options"]
 
 #: Region names of Guangdong in Chinese (the embedded layer's ``region`` column).
 REGION_ZH = {"PRD": "珠三角", "East": "粤东", "West": "粤西", "North": "粤北",
@@ -78,6 +79,16 @@ def _names(layer, panel, id_col, ids) -> list[str]:
                     break
         out.append(f"{i} ({name})" if name is not None else str(i))
     return out
+
+
+def check_run_options(*, n_draws, seed, permutations) -> None:
+    """The report's simulation options, checked before any work: ``n_draws`` an integer
+    >= 2, ``seed`` a non-negative integer, ``permutations`` an integer >= 0 (0: no LISA
+    pseudo p-values). ``-1``, ``2.5`` or ``"999"`` raise an :class:`InputError` naming
+    the argument (numpy's errors would name nothing)."""
+    check_count(n_draws, "n_draws", minimum=2)
+    check_seed(seed, "seed")
+    check_count(permutations, "permutations", minimum=0)
 
 
 def prepare(panel, layer, *, indicators, id, time, group, core, lang="en",
@@ -169,6 +180,7 @@ def prepare(panel, layer, *, indicators, id, time, group, core, lang="en",
     frame["_period"] = frame[time] if time is not None else 0
     frame["_group"] = frame[id].map(unit_group).to_numpy()
     periods = sorted(pd.unique(frame["_period"]))
+    _check_core_every_period(frame, periods, core=core, group=group, time=time)
     for ind in inds:
         col = frame[ind.column]
         inf = np.isinf(col.to_numpy(dtype=float))
@@ -199,6 +211,8 @@ def prepare(panel, layer, *, indicators, id, time, group, core, lang="en",
             types = panel.groupby(id, sort=False)[unit_type].first().reindex(data_ids)
         if types is not None:
             types.index.name = id
+    check_magnitude(frame[list(dict.fromkeys(ind.column for ind in inds))].set_axis(
+        pd.MultiIndex.from_frame(frame[[id, "_period"]])), where=" of the panel")
     layer_all = layer.copy()
     layer_all["_group"] = unit_group.reindex(layer_all.index).to_numpy()
     return ReportData(panel=frame, layer=layer_all, indicators=inds, id=id, time=time,
@@ -247,18 +261,42 @@ def _check_weights(frame: pd.DataFrame, column: str, id: str) -> None:
                                f"not at (id, period) {format_ids(where)}.")
 
 
+def _check_core_every_period(frame, periods, *, core, group, time) -> None:
+    """Every period needs rows of the core group: its deficits, colour thresholds and
+    transitions are measured against the core's values of the same period."""
+    with_core = set(pd.unique(frame.loc[frame["_group"] == core, "_period"]))
+    without = [p for p in periods if p not in with_core]
+    if without:
+        raise EmptyInputError(
+            f"the core group {core!r} of {group!r} has no rows in period(s) "
+            f"{format_ids(without)} of {time!r}; every deficit is measured against the core "
+            "of the same period. Add the core's rows for those periods, or drop the periods "
+            f"from the panel (e.g. panel[~panel[{time!r}].isin({pd.Index(without).tolist()!r})]).")
+
+
 def _unit_groups(panel, layer, *, id, group, data_ids) -> pd.Series:
-    """One group label per unit, from the layer (preferred) or the panel."""
-    if group in layer.columns:
-        labels = layer[group].reindex(data_ids)
-        source = "layer"
-    elif group in panel.columns:
+    """One group label per unit, from the layer or the panel; where both have the column
+    they must agree (a unit's group is never chosen silently from one of them)."""
+    in_panel = None
+    if group in panel.columns:
         per_unit = panel.groupby(id, sort=False)[group].nunique(dropna=False)
         changing = per_unit.index[per_unit > 1]
         if len(changing):
-            raise InputError(f"grouping column {group!r} changes over time for unit(s) "
-                             f"{format_ids(changing)}; a unit needs one group.")
-        labels = panel.groupby(id, sort=False)[group].first().reindex(data_ids)
+            values = (panel[panel[id].isin(changing)].groupby(id, sort=False)[group]
+                      .agg(lambda v: sorted(pd.unique(v.dropna()).tolist(), key=str)))
+            detail = "; ".join(f"{u!r}: {values[u]}" for u in list(changing)[:10])
+            raise GroupConflictError(
+                f"grouping column {group!r} of the panel changes over time for unit(s) "
+                f"{format_ids(changing)} ({detail}); a unit needs one group in every period. "
+                "Fix the panel's column, or drop it and let the layer's column decide.")
+        in_panel = panel.groupby(id, sort=False)[group].first().reindex(data_ids)
+    if group in layer.columns:
+        labels = layer[group].reindex(data_ids)
+        source = "layer"
+        if in_panel is not None:
+            _check_groups_agree(labels, in_panel, group=group, id=id)
+    elif in_panel is not None:
+        labels = in_panel
         source = "panel"
     else:
         raise InputError(f"grouping column {group!r} is in neither the layer (columns "
@@ -269,3 +307,20 @@ def _unit_groups(panel, layer, *, id, group, data_ids) -> pd.Series:
                                f"{format_ids(labels.index[labels.isna().to_numpy()])}.")
     labels.index.name = id
     return labels.rename(group)
+
+
+def _check_groups_agree(layer_labels: pd.Series, panel_labels: pd.Series, *, group,
+                        id) -> None:
+    """Raise :class:`GroupConflictError` naming the units whose group differs between the
+    layer and the panel (a missing value on one side is a difference too)."""
+    same = (layer_labels.astype(object).to_numpy() == panel_labels.astype(object).to_numpy())
+    both_missing = layer_labels.isna().to_numpy() & panel_labels.isna().to_numpy()
+    differ = layer_labels.index[~(same | both_missing)]
+    if len(differ):
+        pairs = "; ".join(f"{u!r}: layer {layer_labels[u]!r}, panel {panel_labels[u]!r}"
+                          for u in list(differ)[:10])
+        raise GroupConflictError(
+            f"the grouping column {group!r} is in both the layer and the panel, and they "
+            f"disagree for {len(differ)} unit(s) ({id} {format_ids(differ)}: {pairs}). "
+            f"Correct one of them, or drop the column from one (e.g. "
+            f"panel.drop(columns={group!r})) so the other decides.")

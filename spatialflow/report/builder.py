@@ -13,7 +13,7 @@ from . import decompositions as _dec
 from . import deficits as _def
 from . import modeltables as _mt
 from . import monitoring as _mon
-from ._data import PERIPHERY, REGION_ZH, ReportData, prepare
+from ._data import PERIPHERY, REGION_ZH, ReportData, check_run_options, prepare
 from ._text import join as _join
 from ._text import t
 from .document import Report, Section
@@ -172,7 +172,10 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     id, time : str
         Key columns of ``panel``.
     group : str
-        Grouping column (in ``layer`` or ``panel``), e.g. ``"region"``.
+        Grouping column (in ``layer`` or ``panel``), e.g. ``"region"``. One group per unit:
+        where both frames have the column they must agree, and the panel's must not change
+        over time (else :class:`~spatialflow.exceptions.GroupConflictError` naming the
+        units). The core group needs rows in every period.
     core : object
         The core group's label in ``group``; every other group is peripheral.
     lang : {"en", "zh"}
@@ -190,7 +193,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         Title of the report.
     n_draws, seed : int
         Simulation draws (effects, blocks, counterfactual standard errors, LISA
-        permutations' seed) and their seed.
+        permutations' seed) and their seed: an integer >= 2 and a non-negative integer.
     tests : dict label -> DataFrame, optional
         Specification-test tables to include as they are.
     rule : ColourRule, optional
@@ -201,7 +204,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         Family name or font file for Chinese labels (default: the first installed of Noto
         Sans CJK, Source Han Sans, WenQuanYi, SimHei, Microsoft YaHei, PingFang, ...).
     permutations : int
-        Permutations of the LISA pseudo p-values.
+        Permutations of the LISA pseudo p-values (an integer >= 0; 0: no p-values).
     figures : bool
         ``False`` skips the figures (tables only; faster).
     lead : "auto" or str
@@ -254,6 +257,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     rule = ColourRule() if rule is None else rule
     if not isinstance(rule, ColourRule):
         raise InputError(f"rule must be a ColourRule; a {type(rule).__name__} was given.")
+    check_run_options(n_draws=n_draws, seed=seed, permutations=permutations)
     if not (isinstance(lead, str) and (lead == "auto" or lead in models)):
         raise InputError(f"lead must be 'auto' or the label of one of the models; {lead!r} "
                          f"was given and the models are {list(models)}.")

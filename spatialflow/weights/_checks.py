@@ -15,7 +15,7 @@ from ..exceptions import (
 )
 from .align import check_ids_present
 
-__all__ = ["check_frame", "check_geometries"]
+__all__ = ["check_frame", "check_geometries", "check_finite_centroids"]
 
 
 def check_frame(frame, *, need_geometry: bool, kind: str, label: str | None = None) -> None:
@@ -70,3 +70,19 @@ def check_geometries(gdf: gpd.GeoDataFrame, *, polygons: bool, kind: str,
                 f"{label} needs Polygon or MultiPolygon geometries; these ids have other "
                 f"types: {format_ids(gdf.index[not_poly])}. Use a distance-based kind for points."
             )
+
+
+def check_finite_centroids(xy: np.ndarray, ids: pd.Index, crs) -> None:
+    """Refuse centroids that are NaN or infinite (after projecting), naming the units.
+
+    A frame whose CRS says degrees but whose coordinates are not (e.g. metres labelled
+    EPSG:4326) projects to inf; nearest-unit searches and distances would fail inside
+    scipy with a message that names nothing.
+    """
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        raise GeometryError(
+            f"the centroids of unit(s) {format_ids(ids[bad])} are not finite numbers after "
+            f"projecting from the frame's CRS ({crs}): their coordinates lie outside the "
+            "CRS's valid range (e.g. metres in a frame labelled EPSG:4326 degrees). Set the "
+            "CRS the coordinates are in (gdf.set_crs(..., allow_override=True)).")

@@ -16,7 +16,8 @@ from ..exceptions import (
     format_ids,
 )
 
-__all__ = ["weights_ids", "as_sparse", "weights_on", "check_weights_values", "check_ids_present"]
+__all__ = ["weights_ids", "as_sparse", "weights_on", "check_weights_values", "check_ids_present",
+           "check_weights_scale", "WEIGHTS_SCALE_LIMITS"]
 
 
 def check_ids_present(ids: pd.Index, what: str) -> None:
@@ -114,6 +115,13 @@ def as_sparse(w, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
                 "them (e.g. Graph.subgraph) to the data's index." + hint
             )
     matrix = sp.csr_matrix(w.sparse, dtype=float)
+    if matrix.shape != (len(wids), len(wids)):
+        # libpysal's W of units without any neighbour (e.g. lat2W(1, 1)) has a 0 x 0 sparse
+        if matrix.nnz:
+            raise InvalidWeightsError(
+                f"the weights' matrix is {matrix.shape[0]} x {matrix.shape[1]} but they have "
+                f"{len(wids)} unit ids; rebuild them (e.g. with spatialflow.weights.build).")
+        matrix = sp.csr_matrix((len(wids), len(wids)), dtype=float)
     # libpysal's Graph stores an island as a zero-weight self-link: drop stored zeros so an
     # island is an empty row (and nnz counts real links only).
     matrix.eliminate_zeros()
@@ -191,6 +199,7 @@ def check_weights_values(matrix, ids: Sequence | pd.Index, *, allow_self_loops: 
             f"the rows of unit(s) {format_ids([labels[i] for i in rows])}; (unit, neighbour) "
             f"pairs: {format_ids(pairs(bad), limit=10)}. Check the distances or attributes "
             "the weights were built from (e.g. two units at distance 0 give 1/d = inf).")
+    check_weights_scale(coo, labels)
     if not allow_self_loops:
         loops = (coo.row == coo.col) & (coo.data != 0)
         if loops.any():
@@ -209,6 +218,48 @@ def check_weights_values(matrix, ids: Sequence | pd.Index, *, allow_self_loops: 
                 f"at (unit, neighbour) pairs {format_ids(pairs(neg), limit=10)}. The admissible "
                 "interval of rho and row standardisation assume w_ij >= 0; pass "
                 "allow_negative=True to as_sparse if this is intended.")
+
+
+#: Smallest and largest admissible scale of W (its largest absolute row or column sum).
+#: Products of W with itself and with the data (W'W, tr(W^2), the cross-products of the
+#: SAC/GNS search) must neither overflow nor underflow: a binary W times 1e49 or 1e-49
+#: gives the estimates of the unscaled W for every model (rho and lambda scaled;
+#: tests/test_hostile_models.py); SAC fails from 1e80, SAR from 1e140.
+WEIGHTS_SCALE_LIMITS = (1e-50, 1e50)
+
+
+def check_weights_scale(matrix, ids: Sequence) -> None:
+    """Refuse weights whose row or column sums overflow or lie outside
+    :data:`WEIGHTS_SCALE_LIMITS`, naming the units with the largest (smallest) sums.
+
+    Finite weights can still have an infinite row sum (four weights of 1e308), which turns
+    row standardisation and every lag into inf/NaN.
+    """
+    coo = sp.coo_matrix(matrix)
+    if coo.nnz == 0:
+        return
+    labels = list(ids)
+    shape = coo.shape
+    with np.errstate(over="ignore", invalid="ignore"):
+        rows = np.bincount(coo.row, weights=np.abs(coo.data), minlength=shape[0])
+        cols = np.bincount(coo.col, weights=np.abs(coo.data), minlength=shape[1])
+    if not (np.isfinite(rows).all() and np.isfinite(cols).all()):
+        bad = np.flatnonzero(~np.isfinite(rows) | ~np.isfinite(cols))
+        raise InvalidWeightsError(
+            f"the sums of the weights overflow (are infinite) in the rows or columns of "
+            f"unit(s) {format_ids([labels[i] for i in bad])}: each weight is finite but their "
+            "sum is not, so row standardisation and the spatial lags would be inf/NaN. "
+            "Divide the weights by a constant (rho scales by it) or row-standardise them.")
+    low, high = WEIGHTS_SCALE_LIMITS
+    scale = max(rows.max(), cols.max())
+    if not low <= scale <= high:
+        worst = np.flatnonzero((rows == rows.max()) | (cols == cols.max()))
+        raise InvalidWeightsError(
+            f"the weights are scaled too far from 1 for the spatial computations: their "
+            f"largest row or column sum is {scale:.3g} (units {format_ids([labels[i] for i in worst])}); "
+            f"it must lie in [{low:g}, {high:g}], else products of W with itself (W'W, "
+            "tr(W^2)) over- or underflow and rho cannot be estimated. Divide the weights by "
+            "a constant (rho scales by it) or row-standardise them (transform='r').")
 
 
 def _mismatch_hint(ids: pd.Index, wids: pd.Index) -> str:

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..exceptions import InputError, MissingDataError, format_ids
+from ..exceptions import InputError, InvalidWeightsError, MissingDataError, format_ids
 
 from .align import row_standardise  # the one implementation (re-exported here)
 
@@ -71,7 +71,17 @@ def economic_matrix(frame: pd.DataFrame, column, *, epsilon: float | None = None
                 "positive number> to use 1/(|y_i - y_j| + epsilon) instead."
             )
     w = np.zeros_like(diff)
-    w[off] = 1.0 / (diff[off] + eps)
+    with np.errstate(over="ignore", divide="ignore"):
+        w[off] = 1.0 / (diff[off] + eps)
+    over_i, over_j = np.nonzero(np.isinf(w) & np.triu(off))
+    if len(over_i):
+        # a difference such as 5e-324 (a subnormal number) is not a tie but its reciprocal
+        # overflows: named here rather than as an inf weight (or a NaN after standardising)
+        pairs = [(frame.index[i], frame.index[j]) for i, j in zip(over_i, over_j)]
+        raise InvalidWeightsError(
+            f"economic weights 1/|y_i - y_j| overflow (are infinite) for {len(pairs)} pair(s) "
+            f"whose {column!r} differ by less than about 1e-308: {format_ids(pairs, limit=10)}. "
+            "Pass epsilon=<small positive number>, or rescale the column.")
     return sp.csr_matrix(w)
 
 

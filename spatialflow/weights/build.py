@@ -10,10 +10,12 @@ from .._typing import WeightsKind
 from .._validation import check_count, check_flag
 from ..exceptions import InputError, WeightsKindError
 from ._checks import check_frame, check_geometries
+from .align import check_weights_values
 from .attribute import economic_matrix, nested_matrix
 from .contiguity import contiguity_matrix
 from .distance import (
     centroids_km,
+    check_distance_weights,
     check_power,
     check_threshold,
     distance_band_matrix,
@@ -196,15 +198,27 @@ def _geographic(frame, kind: str, opts: dict, islands: str, k_islands: int) -> s
     if kind == "distance_band":
         threshold = check_threshold(opts["threshold_km"], required=True)
         matrix = distance_band_matrix(xy, threshold, binary=opts["binary"], power=power)
-        weigh = None if opts["binary"] else (lambda d: d ** -power)
+        weigh = None if opts["binary"] else _inverse_power(power)
     else:
         threshold = check_threshold(opts.get("threshold_km"), required=False)
         matrix = inverse_distance_matrix(xy, power=power, threshold_km=threshold)
-        weigh = lambda d: d ** -power  # noqa: E731
-    return apply_island_policy(
+        weigh = _inverse_power(power)
+    check_distance_weights(matrix, frame.index, power=power, kind=kind)
+    matrix = apply_island_policy(
         matrix, frame, kind=kind, policy=islands, k_islands=k_islands, xy_km=xy,
         link_weight=weigh,
     )
+    # the links added to islands (islands="knn") are distance weights too
+    check_distance_weights(matrix, frame.index, power=power, kind=kind)
+    return matrix
+
+
+def _inverse_power(power: float):
+    """The weight d**-power of a link added to an island (over/underflow is checked after)."""
+    def weigh(d):
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            return np.asarray(d, dtype=float) ** -power
+    return weigh
 
 
 def _normalise_transform(transform):
@@ -227,6 +241,8 @@ def _normalise_transform(transform):
 def _to_graph(matrix: sp.csr_matrix, ids: pd.Index, transform) -> Graph:
     matrix = sp.csr_matrix(matrix, dtype=float)
     matrix.eliminate_zeros()
+    # Before the transform: an overflowing weight or row sum would become NaN in it.
+    check_weights_values(matrix, ids)
     graph = Graph.from_sparse(matrix, ids=ids.to_numpy())
     if transform is not None:
         graph = graph.transform(transform)

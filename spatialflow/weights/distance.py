@@ -9,12 +9,12 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist, squareform
 
 from .._crs import metre_factor, to_metric
-from ..exceptions import GeometryError, InputError, format_ids
-from ._checks import check_frame, check_geometries
+from ..exceptions import GeometryError, InputError, InvalidWeightsError, format_ids
+from ._checks import check_finite_centroids, check_frame, check_geometries
 
 __all__ = [
     "centroids_km", "knn_matrix", "distance_band_matrix", "inverse_distance_matrix",
-    "check_threshold", "check_power", "pairwise_km",
+    "check_threshold", "check_power", "pairwise_km", "check_distance_weights",
 ]
 
 
@@ -42,10 +42,11 @@ def centroids_km(gdf: gpd.GeoDataFrame, project=False) -> np.ndarray:
             metre_factor(gdf.crs)  # raises CRSError with the remedies
         metric = gdf
     factor = metre_factor(metric.crs)
-    xy = np.column_stack(
-        [metric.geometry.centroid.x.to_numpy(), metric.geometry.centroid.y.to_numpy()]
-    )
+    with np.errstate(invalid="ignore"):  # inf coordinates: named by the check below
+        centroids = metric.geometry.centroid
+    xy = np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])
     xy = xy * factor / 1000.0
+    check_finite_centroids(xy, gdf.index, gdf.crs)
     _check_distinct(xy, gdf.index)
     return xy
 
@@ -108,7 +109,10 @@ def distance_band_matrix(
     if binary:
         dist.data[:] = 1.0
     else:
-        dist.data = dist.data ** -power
+        # Over- and underflow are kept as inf / 0 and refused, naming the units, by
+        # check_distance_weights (a numpy RuntimeWarning alone would be missed).
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            dist.data = dist.data ** -power
     return dist
 
 
@@ -122,9 +126,45 @@ def inverse_distance_matrix(
     if threshold_km is not None:
         return distance_band_matrix(xy, threshold_km, binary=False, power=power)
     dist = squareform(pdist(xy))
-    with np.errstate(divide="ignore"):
-        w = np.where(dist > 0, dist ** -power, 0.0)
-    return sp.csr_matrix(w)
+    # Every pair is a link (centroids are distinct): stored explicitly, so that a weight
+    # that underflows to 0 stays visible to check_distance_weights instead of vanishing.
+    rows, cols = np.nonzero(~np.eye(len(xy), dtype=bool))
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        data = dist[rows, cols] ** -power
+    return sp.csr_matrix((data, (rows, cols)), shape=dist.shape)
+
+
+def check_distance_weights(matrix: sp.spmatrix, ids: pd.Index, *, power: float,
+                           kind: str) -> None:
+    r"""Refuse distance weights :math:`d_{ij}^{-p}` that over- or underflowed.
+
+    A large ``power`` makes :math:`d^{-p}` overflow to inf for :math:`d < 1` km and
+    underflow to 0 (or to a subnormal number with a few bits of precision) for longer
+    distances: the links would be lost silently (an all-zero W that bypasses the island
+    policy) or turn the row standardisation into NaN.
+
+    Raises
+    ------
+    InvalidWeightsError
+        Naming the number of pairs, the units and the distances affected.
+    """
+    coo = sp.coo_matrix(matrix)
+    bad = ~(np.isfinite(coo.data) & (np.abs(coo.data) >= np.finfo(float).tiny))
+    if not bad.any():
+        return
+    over = bad & ~np.isfinite(coo.data)
+    units = pd.unique(np.concatenate([coo.row[bad], coo.col[bad]]))
+    what = []
+    if over.any():
+        what.append(f"{int(over.sum())} overflow to inf (distances below 1 km)")
+    if (bad & ~over).any():
+        what.append(f"{int((bad & ~over).sum())} underflow to 0 or lose their precision")
+    raise InvalidWeightsError(
+        f"kind={kind!r} with power={power:g}: the weights d**-{power:g} of {int(bad.sum())} of "
+        f"{coo.nnz} linked pairs are not representable as floating-point numbers "
+        f"({'; '.join(what)}), so those links would be lost or become NaN; units involved: "
+        f"{format_ids(ids[units])}. Use a smaller power (usually 1 or 2), or a threshold_km "
+        "that keeps only the pairs you mean to link.")
 
 
 def pairwise_km(xy: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

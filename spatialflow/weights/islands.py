@@ -12,6 +12,7 @@ from scipy.spatial import cKDTree
 
 from .._crs import to_metric
 from ..exceptions import InputError, IslandError, IslandWarning, format_ids
+from ._checks import check_finite_centroids
 
 __all__ = ["find_islands", "apply_island_policy", "ISLAND_POLICIES"]
 
@@ -41,8 +42,11 @@ def _ranking_xy(frame: pd.DataFrame) -> np.ndarray:
     metric = frame
     if frame.crs is not None and not frame.crs.is_projected:
         metric = to_metric(frame)
-    centroids = metric.geometry.centroid
-    return np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])
+    with np.errstate(invalid="ignore"):  # inf coordinates: named by the check below
+        centroids = metric.geometry.centroid
+    xy = np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])
+    check_finite_centroids(xy, frame.index, frame.crs)
+    return xy
 
 
 def apply_island_policy(
