@@ -483,6 +483,93 @@ class Simulator:
         self._first_epsilon = self._explicit_epsilon(epsilon)
         self.truth = self._truth(heteroskedastic is not None)
 
+    def __getstate__(self):
+        # SuperLU factors cannot be pickled (process and Dask workers): refactorise on arrival.
+        state = self.__dict__.copy()
+        state["_lu_rho"] = state["_lu_lam"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        eye = sp.identity(self.n, format="csc")
+        if self.rho is not None:
+            self._lu_rho = spla.splu((eye - self.rho * self.W).tocsc())
+        if self.lam is not None:
+            self._lu_lam = spla.splu((eye - self.lam * self.W).tocsc())
+
+    def monte_carlo(self, estimators, reps: int, seed=0, scheduler=None, *,
+                    executor: Literal["serial", "threads", "processes"] = "serial",
+                    max_workers: int | None = None, level: float = 0.95, effects: bool = True,
+                    effects_method: Literal["delta", "simulation"] = "delta",
+                    fit_options: Mapping | None = None, progress: bool = True):
+        r"""Fit ``estimators`` to ``reps`` draws and compare every estimate with the truth.
+
+        Each replication draws new errors (the regressors stay fixed), fits every estimator
+        and records its coefficients, :math:`\rho` / :math:`\lambda`, and the effects
+        ``direct:x``, ``indirect:x``, ``total:x`` of each regressor, with standard errors and
+        ``level`` intervals. The truth of a parameter the process does not have is 0 (every
+        model is nested in GNS); the truth of the effects is :meth:`true_effects`, whatever
+        is fitted. Formulas: :mod:`spatialflow.montecarlo`.
+
+        Parameters
+        ----------
+        estimators : sequence of model classes or names, or mapping label -> class/name
+            E.g. ``[spatialflow.SAR, spatialflow.SDM]`` or ``["OLS", "SAR"]``. The models
+            take the regressors of the process (with an intercept if it has one).
+        reps : int
+            Replications (``>= 2``).
+        seed : int or numpy.random.SeedSequence
+            Root seed: replication ``r`` uses ``SeedSequence(seed).spawn(reps)[r]``
+            (:func:`spatialflow.grid.run_grid`), so the table is the same on every executor.
+        scheduler : dask.distributed.Client or str, optional
+            Run the replications on a Dask cluster (:mod:`spatialflow.grid`).
+        executor : {"serial", "threads", "processes"}
+            Local executor when ``scheduler`` is None.
+        max_workers : int, optional
+            Local workers (default: the CPU count).
+        level : float
+            Level of the intervals whose coverage is counted.
+        effects : bool
+            Also estimate and score the effects.
+        effects_method : {"delta", "simulation"}
+            Inference for the effects (delta method: fast and deterministic).
+        fit_options : mapping, optional
+            Passed to every ``fit`` (e.g. ``{"information": "observed"}``).
+        progress : bool
+            Show a progress bar.
+
+        Returns
+        -------
+        spatialflow.montecarlo.MonteCarloResult
+            ``.table`` (``estimator``, ``parameter``, ``truth``, ``reps``, ``mean``,
+            ``bias``, ``sd``, ``rmse``, ``mean_se``, ``se_sd_ratio``, ``coverage``,
+            ``bias_mcse``, ``coverage_mcse``) and ``.draws`` (one row per replication,
+            estimator and parameter: ``estimate``, ``se``, ``lower``, ``upper``).
+
+        Raises
+        ------
+        GridTaskError
+            When a fit fails in some replication: the error names the replication and its seed.
+
+        Examples
+        --------
+        >>> import libpysal
+        >>> from spatialflow.simulate import Simulator
+        >>> w = libpysal.weights.lat2W(7, 7); w.transform = "r"
+        >>> dgp = Simulator("SAR", w, beta={"Intercept": 1.0, "x": 1.0}, rho=0.5, seed=0)
+        >>> mc = dgp.monte_carlo(["OLS", "SAR"], reps=5, seed=1, progress=False)
+        >>> list(mc.table.columns[:7])
+        ['estimator', 'parameter', 'truth', 'reps', 'mean', 'bias', 'sd']
+        >>> sorted(set(mc.table["parameter"]))
+        ['Intercept', 'direct:x', 'indirect:x', 'rho', 'total:x', 'x']
+        """
+        from .montecarlo import run_monte_carlo
+
+        return run_monte_carlo(self, estimators, reps, seed=seed, scheduler=scheduler,
+                               executor=executor, max_workers=max_workers, level=level,
+                               effects=effects, effects_method=effects_method,
+                               fit_options=fit_options, progress=progress)
+
     @property
     def bounds(self) -> tuple[float, float]:
         """The admissible interval of rho / lambda for this W (:func:`admissible_interval`)."""
