@@ -32,10 +32,15 @@ extensions = [
 # are absent (a quick check of the site without running them), the stripped notebooks are
 # copied there so that every page still builds; their outputs are then missing.
 _executed = DOCS / "notebooks"
+# The lab's pages are its solutions version (notebooks/lab/solutions/ -> docs/notebooks/lab/).
 if not any(_executed.glob("*.ipynb")):
     _executed.mkdir(exist_ok=True)
     for nb in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy(nb, _executed / nb.name)
+if not any((_executed / "lab").glob("*.ipynb")):
+    (_executed / "lab").mkdir(parents=True, exist_ok=True)
+    for nb in (ROOT / "notebooks" / "lab" / "solutions").glob("*.ipynb"):
+        shutil.copy(nb, _executed / "lab" / nb.name)
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "design.md", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
@@ -73,5 +78,6 @@ html_theme_options = {
     "footer_end": [],
 }
 # Notebook pages and the wide tables get the full width (no left navigation column).
-html_sidebars = {"notebooks/*": [], "validation": [], "getting_started": [], "index": []}
+html_sidebars = {"notebooks/*": [], "notebooks/lab/*": [], "validation": [],
+                 "getting_started": [], "index": []}
 html_show_sourcelink = False

@@ -29,7 +29,9 @@ def test_docs_build_without_warnings(tmp_path):
     for page in ("index.html", "getting_started.html", "validation.html",
                  "user_guide/simulate.html", "api/simulate.html", "api/models.html",
                  "notebooks/quickstart.html", "notebooks/replication_columbus.html",
-                 "notebooks/teaching_lab.html", "notebooks/guangdong_core_periphery.html"):
+                 "notebooks/lab/lab_1_diagnostics.html", "notebooks/lab/lab_2_monte_carlo.html",
+                 "notebooks/lab/lab_3_search_and_shocks.html",
+                 "notebooks/guangdong_core_periphery.html"):
         assert page in pages, f"{page} missing from the site"
     api = (out / "api" / "simulate.html").read_text(encoding="utf-8")
     assert "Simulator" in api and "admissible_interval" in api
