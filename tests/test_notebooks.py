@@ -127,6 +127,29 @@ def _check_lab_3(ns):
 
 
 def _check_guangdong(ns):
+    # Part I: the real census, never labelled synthetic; 116 comparable units in both years
+    census = ns["census"]
+    assert not census.attrs.get("synthetic", False)
+    assert census.groupby("year")["code"].nunique().to_dict() == {2010: 116, 2020: 116}
+    moran = ns["moran"]
+    urban = moran.loc[census.attrs["labels"]["urban_rate"]]
+    assert (urban["I"] > 0.5).all() and (urban["p_sim"] <= 0.01).all()
+    # the model choice follows from the tests shown, by the rule written in the notebook
+    lm, durbin, chosen = ns["lm"], ns["durbin"], ns["chosen"]
+    assert chosen in ("SAR", "SEM", "SDM")
+    p_sar, p_sem = durbin.loc["LR SDM vs SAR", "pvalue"], durbin.loc["LR SDM vs SEM", "pvalue"]
+    if p_sar < 0.05 and p_sem < 0.05:
+        assert chosen == "SDM"
+    if chosen == "SEM":
+        assert p_sem >= 0.05 and ns["direction"] == "error"
+    assert (lm.loc[["LM-lag", "LM-error"], "pvalue"] < 0.05).any()
+    probabilities = ns["probabilities"]["probability"]
+    assert probabilities.sum() == pytest.approx(1.0, rel=1e-12)
+    # the census blocks add up to the SDM's total effects
+    blocks = ns["census_blocks"].groupby("variable")["effect"].sum()
+    totals = ns["census_effects"]["SDM"]["total"]
+    np.testing.assert_allclose(blocks.loc[totals.index], totals, rtol=1e-10)
+    # Part II: the TFP panel is synthetic
     report, models = ns["report"], ns["models"]
     assert ns["panel"].attrs["synthetic"] is True
     assert len(models) == 3 and all(r.converged for r in models.values())
