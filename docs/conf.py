@@ -78,6 +78,6 @@ html_theme_options = {
     "footer_end": [],
 }
 # Notebook pages and the wide tables get the full width (no left navigation column).
-html_sidebars = {"notebooks/*": [], "notebooks/lab/*": [], "validation": [],
+html_sidebars = {"notebooks/*": [], "notebooks/lab/*": [], "user_guide/*": [], "validation": [],
                  "getting_started": [], "index": []}
 html_show_sourcelink = False
