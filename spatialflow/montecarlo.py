@@ -82,11 +82,22 @@ class MonteCarloResult:
         The data-generating process.
     """
 
-    table: pd.DataFrame
-    draws: pd.DataFrame = field(repr=False)
+    _table: pd.DataFrame = field(repr=False)
+    _draws: pd.DataFrame = field(repr=False)
     level: float
     seed: Any
     model: str
+
+    # A fresh copy on every access: editing what you were given never changes the result.
+    @property
+    def table(self) -> pd.DataFrame:
+        """The summary, one row per estimator and parameter (a copy)."""
+        return self._table.copy()
+
+    @property
+    def draws(self) -> pd.DataFrame:
+        """The per-replication estimates (a copy)."""
+        return self._draws.copy()
 
     def pivot(self, value: str = "bias") -> pd.DataFrame:
         """One statistic of :attr:`table` as parameters x estimators (e.g. ``"coverage"``)."""
@@ -98,7 +109,7 @@ class MonteCarloResult:
         return wide.reindex(order)[list(dict.fromkeys(self.table["estimator"]))]
 
     def _repr_html_(self) -> str:
-        return self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        return self._table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
 
 
 def summarise_draws(draws: pd.DataFrame) -> pd.DataFrame:
@@ -325,5 +336,5 @@ def run_monte_carlo(simulator: "Simulator", estimators, reps: int, *, seed=0, sc
                         desc=f"monte carlo ({simulator.model})")
     draws = pd.DataFrame([row for rep_rows in rows for row in rep_rows], columns=DRAW_COLUMNS)
     draws.attrs.update({"synthetic": True, "model": simulator.model, "seed": seed})
-    return MonteCarloResult(table=summarise_draws(draws), draws=draws, level=level, seed=seed,
+    return MonteCarloResult(summarise_draws(draws), draws, level=level, seed=seed,
                             model=simulator.model)
