@@ -61,7 +61,27 @@ def _seed_sequences(seed, n_tasks: int) -> list[np.random.SeedSequence]:
 
 
 def task_rngs(seed, n_tasks: int) -> list[np.random.Generator]:
-    """One independent generator per task, from ``SeedSequence(seed).spawn(n_tasks)``."""
+    """One independent generator per task, from ``SeedSequence(seed).spawn(n_tasks)``.
+
+    Parameters
+    ----------
+    seed : int or numpy.random.SeedSequence
+        Root seed (an integer >= 0).
+    n_tasks : int
+        Number of generators.
+
+    Returns
+    -------
+    list of numpy.random.Generator
+        Generator ``i`` is the one :func:`run_grid` gives task ``i``.
+
+    Examples
+    --------
+    >>> from spatialflow.grid import task_rngs
+    >>> a, b = task_rngs(0, 2)
+    >>> bool(a.random() != b.random())
+    True
+    """
     return [np.random.default_rng(child) for child in _seed_sequences(seed, n_tasks)]
 
 
@@ -141,6 +161,8 @@ def run_grid(fn: Callable[[Any, np.random.Generator], Any], tasks: Sequence, *, 
         Seconds to wait for a scheduler address to answer.
     progress : bool
         Show a tqdm progress bar.
+    desc : str
+        Label of the progress bar.
 
     Returns
     -------
@@ -327,8 +349,11 @@ def specification_grid(fn: Callable[[Mapping, np.random.Generator], Mapping], *,
         E.g. ``{"w": ["queen", "knn6", "inverse_distance"], "model": ["SAR", "SDM"],
         "rep": range(100)}``; the values must be picklable (names rather than objects
         for large W, which ``fn`` can load or build on the worker).
-    seed, run_options
-        As in :func:`run_grid`.
+    seed : int or numpy.random.SeedSequence
+        Root of the per-combination seeds, as in :func:`run_grid`.
+    **run_options
+        ``executor``, ``max_workers``, ``scheduler``, ``timeout``, ``progress``, ``desc``:
+        as in :func:`run_grid`.
 
     Returns
     -------

@@ -100,7 +100,18 @@ class MonteCarloResult:
         return self._draws.copy()
 
     def pivot(self, value: str = "bias") -> pd.DataFrame:
-        """One statistic of :attr:`table` as parameters x estimators (e.g. ``"coverage"``)."""
+        """One statistic of :attr:`table` as parameters x estimators.
+
+        Parameters
+        ----------
+        value : str
+            A statistic column of :attr:`table`, e.g. ``"bias"``, ``"rmse"``, ``"coverage"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Parameters (rows, in the table's order) x estimators (columns).
+        """
         if value not in self.table.columns or value in ("estimator", "parameter"):
             raise InputError(f"value must be a statistic of the table "
                              f"{TABLE_COLUMNS[2:]}; {value!r} was given.")
@@ -312,7 +323,19 @@ def run_monte_carlo(simulator: "Simulator", estimators, reps: int, *, seed=0, sc
                     level: float = 0.95, effects: bool = True, effects_method: str = "delta",
                     fit_options: Mapping | None = None, progress: bool = True
                     ) -> MonteCarloResult:
-    """Fit ``estimators`` to ``reps`` draws of ``simulator``; see :meth:`Simulator.monte_carlo`."""
+    """Fit ``estimators`` to ``reps`` draws of ``simulator`` (what :meth:`Simulator.monte_carlo` runs).
+
+    Parameters
+    ----------
+    simulator : spatialflow.simulate.Simulator
+        A cross-sectional data-generating process.
+    estimators, reps, seed, scheduler, executor, max_workers, level, effects, effects_method, fit_options, progress
+        As in :meth:`spatialflow.simulate.Simulator.monte_carlo`.
+
+    Returns
+    -------
+    MonteCarloResult
+    """
     from .grid import _is_int, run_grid
 
     if simulator.panel:

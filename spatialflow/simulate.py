@@ -205,6 +205,30 @@ def admissible_interval(W) -> tuple[float, float]:
     :math:`\omega` are the real eigenvalues of ``W``; :math:`I-\rho W` is non-singular, with
     a positive determinant, for every :math:`\rho` strictly inside. For a row-standardised
     ``W``, :math:`\omega_{\max} = 1`. Dense eigenvalues up to n = 1500, ARPACK above.
+
+    Parameters
+    ----------
+    W : scipy.sparse matrix or ndarray
+        Square weights matrix (used as given).
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``: :math:`1/\omega_{\min}` and :math:`1/\omega_{\max}`.
+
+    Raises
+    ------
+    InputError
+        When ``W`` has no negative or no positive real eigenvalue.
+
+    Examples
+    --------
+    >>> import libpysal
+    >>> from spatialflow.simulate import admissible_interval
+    >>> w = libpysal.weights.lat2W(3, 3); w.transform = "r"
+    >>> lo, hi = admissible_interval(w.sparse)
+    >>> round(lo, 4), hi
+    (-1.0, 1.0)
     """
     W = sp.csr_matrix(W, dtype=float)
     n = W.shape[0]
@@ -751,6 +775,18 @@ class Simulator:
 
         Each draw gets its own child seed (``numpy.random.SeedSequence(seed).spawn``), so
         draw ``r`` is the same whatever ``n_draws`` is.
+
+        Parameters
+        ----------
+        n_draws : int
+            Number of draws (``>= 1``).
+        seed : int or numpy.random.SeedSequence
+            Root of the draws' seeds.
+
+        Yields
+        ------
+        Simulation
+            One draw at a time (same regressors, new errors).
         """
         if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
             raise InputError(f"n_draws must be an integer >= 1; {n_draws!r} was given.")
@@ -808,6 +844,15 @@ class Simulator:
         the entry for ``unit`` itself is its own (direct) response, all others are the
         spillovers, which fade with the order of neighbourhood.
 
+        Parameters
+        ----------
+        unit : object
+            Id of the unit whose regressor changes (an id of ``W``).
+        variable : str
+            The regressor that changes.
+        size : float
+            The change (default 1).
+
         Returns
         -------
         Series
@@ -842,8 +887,23 @@ def _raise_len(what, got, want):
 def simulate(model: str, w, **options) -> Simulation:
     """Draw one data set with known truth (shorthand for ``Simulator(model, w, ...).draw()``).
 
-    See :class:`Simulator` for the options. Use :class:`Simulator` and its :meth:`~Simulator.draws`
+    Use :class:`Simulator` and its :meth:`~Simulator.draws` or :meth:`~Simulator.monte_carlo`
     for Monte Carlo studies: it keeps the regressors fixed and factorises :math:`I-\\rho W` once.
+
+    Parameters
+    ----------
+    model : {"OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS"}
+        The data-generating process.
+    w : libpysal Graph or W, or a square scipy.sparse matrix / ndarray
+        Spatial weights, used as given.
+    **options
+        ``beta``, ``theta``, ``rho``, ``lam``, ``sigma2``, ``X``, ``T``, ``effects``,
+        ``errors``, ``seed`` ...: the parameters of :class:`Simulator`.
+
+    Returns
+    -------
+    Simulation
+        The data, the truth, the errors drawn, and ``true_effects()`` / ``shock()``.
 
     Examples
     --------

@@ -109,3 +109,24 @@ def test_no_page_says_six_classes():
     for page in [*(ROOT / "docs").rglob("*.md"), *(ROOT / "docs").rglob("*.rst")]:
         text = page.read_text(encoding="utf-8").lower()
         assert "six classes" not in text and "six model classes" not in text, page
+
+
+#: Public callables of the simulation and grid modules: every parameter documented (numpydoc
+#: PR01) and no parameter documented that does not exist (PR02).
+DOCUMENTED_CALLABLES = [
+    "spatialflow.simulate.simulate", "spatialflow.simulate.admissible_interval",
+    "spatialflow.simulate.Simulator", "spatialflow.simulate.Simulator.draw",
+    "spatialflow.simulate.Simulator.draws", "spatialflow.simulate.Simulator.monte_carlo",
+    "spatialflow.simulate.Simulator.true_effects", "spatialflow.simulate.Simulator.shock",
+    "spatialflow.montecarlo.summarise_draws", "spatialflow.montecarlo.run_monte_carlo",
+    "spatialflow.montecarlo.MonteCarloResult.pivot", "spatialflow.grid.run_grid",
+    "spatialflow.grid.monte_carlo", "spatialflow.grid.specification_grid",
+    "spatialflow.grid.task_rngs"]
+
+
+@pytest.mark.parametrize("name", DOCUMENTED_CALLABLES)
+def test_simulation_and_grid_parameters_are_documented(name):
+    validate = pytest.importorskip("numpydoc.validate", reason="the docs extra is not installed")
+    errors = [(code, message) for code, message in validate.validate(name)["errors"]
+              if code in ("PR01", "PR02")]
+    assert not errors, errors
