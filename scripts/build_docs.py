@@ -11,8 +11,9 @@
 2. ``sphinx-build -W --keep-going -b html docs docs/_build/html``: any warning fails the build.
 
 Offline: nothing is downloaded (intersphinx is not used). The site is docs/_build/html/index.html.
-Math is typeset by MathJax from its CDN when the pages are viewed; to view them offline set
-SPATIALFLOW_MATHJAX to a local MathJax 3 ``tex-chtml.js`` before building.
+Math is typeset by the copy of MathJax 3 that the docs extra installs (django-static-mathjax),
+copied into the site: the pages read offline. SPATIALFLOW_MATHJAX (a path or URL of another
+MathJax 3 build) overrides it.
 """
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ docs/notebooks/ when scripts/build_docs.py has filled it, else from the stripped
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import subprocess
 import sys
@@ -50,6 +51,11 @@ def test_docs_build_without_warnings(site):
                  "notebooks/lab/lab_3_search_and_shocks.html",
                  "notebooks/guangdong_core_periphery.html"):
         assert page in pages, f"{page} missing from the site"
+    # equations typeset offline: MathJax is in the site, not fetched from a CDN
+    if importlib.util.find_spec("mathjax") is not None:
+        assert (out / "_static" / "tex-svg.js").stat().st_size > 1_000_000
+        page = (out / "api" / "models.html").read_text(encoding="utf-8")
+        assert 'src="../_static/tex-svg.js' in page and "cdn.jsdelivr" not in page
     api = (out / "api" / "simulate.html").read_text(encoding="utf-8")
     assert "Simulator" in api and "admissible_interval" in api and "monte_carlo" in api
     index = (out / "index.html").read_text(encoding="utf-8")
