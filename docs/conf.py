@@ -32,10 +32,15 @@ extensions = [
 # are absent (a quick check of the site without running them), the stripped notebooks are
 # copied there so that every page still builds; their outputs are then missing.
 _executed = DOCS / "notebooks"
+# The lab's pages are its solutions version (notebooks/lab/solutions/ -> docs/notebooks/lab/).
 if not any(_executed.glob("*.ipynb")):
     _executed.mkdir(exist_ok=True)
     for nb in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy(nb, _executed / nb.name)
+if not any((_executed / "lab").glob("*.ipynb")):
+    (_executed / "lab").mkdir(parents=True, exist_ok=True)
+    for nb in (ROOT / "notebooks" / "lab" / "solutions").glob("*.ipynb"):
+        shutil.copy(nb, _executed / "lab" / nb.name)
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "design.md", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
@@ -56,15 +61,31 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 numpydoc_validation_checks: set = set()
 
-# Math is typeset in the browser by MathJax, from its CDN by default. To read the site offline,
-# point SPATIALFLOW_MATHJAX at a local MathJax 3 "tex-chtml.js" (its path or URL).
+# Math is typeset in the browser by MathJax. The docs extra installs a copy of MathJax 3
+# (django-static-mathjax): its single-file SVG build (fonts included) is copied into the site's
+# _static/, so the equations render offline. SPATIALFLOW_MATHJAX (a path or URL of another
+# MathJax 3 build) overrides it; without either, Sphinx's default CDN is used.
+_MATHJAX_DIR = None
 if os.environ.get("SPATIALFLOW_MATHJAX"):
     _mj = os.environ["SPATIALFLOW_MATHJAX"]
     mathjax_path = _mj if "://" in _mj else Path(_mj).resolve().as_uri()
+else:
+    import importlib.util
+
+    _spec = importlib.util.find_spec("mathjax")
+    _bundled = (Path(next(iter(_spec.submodule_search_locations))) / "static" / "mathjax" / "es5"
+                / "tex-svg.js") if _spec and _spec.submodule_search_locations else None
+    if _bundled is not None and _bundled.exists():
+        import tempfile
+
+        # a scratch folder outside the source tree, holding only the one file to publish
+        _MATHJAX_DIR = Path(tempfile.mkdtemp(prefix="spatialflow-mathjax-"))
+        shutil.copy(_bundled, _MATHJAX_DIR / "tex-svg.js")
+        mathjax_path = "tex-svg.js"  # relative to _static/
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"spatialflow {release}"
-html_static_path = ["_static"]
+html_static_path = ["_static"] + ([str(_MATHJAX_DIR)] if _MATHJAX_DIR is not None else [])
 html_css_files = ["spatialflow.css"]
 html_theme_options = {
     "navigation_with_keys": False,
@@ -73,5 +94,6 @@ html_theme_options = {
     "footer_end": [],
 }
 # Notebook pages and the wide tables get the full width (no left navigation column).
-html_sidebars = {"notebooks/*": [], "validation": [], "getting_started": [], "index": []}
+html_sidebars = {"notebooks/*": [], "notebooks/lab/*": [], "user_guide/*": [], "validation": [],
+                 "getting_started": [], "index": []}
 html_show_sourcelink = False

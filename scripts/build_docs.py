@@ -5,13 +5,15 @@
     python scripts/build_docs.py --no-execute # reuse docs/notebooks/ from a previous run
 
 1. Every notebook in notebooks/ is executed by a Jupyter kernel (nbclient) with the working
-   directory at notebooks/, and written with its outputs to docs/notebooks/ (generated, not in
-   git: notebooks/ keeps them stripped).
+   directory at its folder, and written with its outputs to docs/notebooks/ (generated, not in
+   git: notebooks/ keeps them stripped); the lab in its solutions version
+   (notebooks/lab/solutions/ -> docs/notebooks/lab/).
 2. ``sphinx-build -W --keep-going -b html docs docs/_build/html``: any warning fails the build.
 
 Offline: nothing is downloaded (intersphinx is not used). The site is docs/_build/html/index.html.
-Math is typeset by MathJax from its CDN when the pages are viewed; to view them offline set
-SPATIALFLOW_MATHJAX to a local MathJax 3 ``tex-chtml.js`` before building.
+Math is typeset by the copy of MathJax 3 that the docs extra installs (django-static-mathjax),
+copied into the site: the pages read offline. SPATIALFLOW_MATHJAX (a path or URL of another
+MathJax 3 build) overrides it.
 """
 from __future__ import annotations
 
@@ -28,6 +30,14 @@ SOURCE = ROOT / "notebooks"
 TARGET = ROOT / "docs" / "notebooks"
 
 
+def _notebooks() -> list[tuple[Path, Path]]:
+    """(source, executed copy): notebooks/*.ipynb, and the lab in its solutions version."""
+    pairs = [(p, TARGET / p.name) for p in sorted(SOURCE.glob("*.ipynb"))]
+    pairs += [(p, TARGET / "lab" / p.name)
+              for p in sorted((SOURCE / "lab" / "solutions").glob("*.ipynb"))]
+    return pairs
+
+
 def execute_notebooks(timeout: int = 600) -> None:
     import nbformat
     from nbclient import NotebookClient
@@ -39,12 +49,13 @@ def execute_notebooks(timeout: int = 600) -> None:
     os.environ.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                        "MKL_NUM_THREADS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     try:
-        for path in sorted(SOURCE.glob("*.ipynb")):
+        for path, target in _notebooks():
             start = time.perf_counter()
             nb = nbformat.read(path, as_version=4)
             NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(SOURCE)}}).execute()
-            nbformat.write(nb, TARGET / path.name)
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, target)
             print(f"executed {path.name} in {time.perf_counter() - start:.1f} s", flush=True)
     finally:
         for k, v in env_before.items():
@@ -70,8 +81,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not args.no_execute:
         execute_notebooks()
-    missing = sorted({p.name for p in SOURCE.glob("*.ipynb")}
-                     - {p.name for p in TARGET.glob("*.ipynb")})
+    missing = sorted(str(target.relative_to(TARGET)) for _, target in _notebooks()
+                     if not target.exists())
     if missing:
         print(f"not executed yet: {missing}; run without --no-execute", file=sys.stderr)
         return 2

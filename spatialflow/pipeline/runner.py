@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import platform
+import time
 import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -258,8 +259,11 @@ def run(config=None, *, progress: bool = False, say=None, **overrides) -> RunRes
         tables["weights_summary"] = _weights_summary(p.weights, p.island_links,
                                                      p.inputs.dropped)
         tables["model_panel"] = inputs.panel
-        say("building the report")
+        # The report has no progress bar of its own: say when it starts and how long it took.
+        say("building the report (maps, LISA permutations, effect blocks) ...")
+        started = time.perf_counter()
         report = _report(p, results, lang=config.report["lang"])
+        say(f"report built in {time.perf_counter() - started:.1f} s; writing the files")
         # the run's own notes (units dropped, islands linked, carried and derived columns)
         # went into the report's notes box through build(notes=); list only the report's own
         notes += [f"report: {n}" for n in getattr(report, "notes", [])
