@@ -422,8 +422,8 @@ def test_report_works_or_raises_a_spatialflow_error(inputs):
     if options.get("time", "year") is None:
         assume(not panel["code"].duplicated().any())
     panel_before, layer_before = panel.copy(), layer.copy()
-    indicators = [report.Indicator("v", higher_is_better=True),
-                  report.Indicator("z", higher_is_better=False)]
+    indicators = [report.Indicator("v", higher_is_better=True, scale="level"),
+                  report.Indicator("z", higher_is_better=False, scale="index")]
     out = _call(lambda: report.build(panel, layer, indicators=indicators, group="region",
                                      figures=False, **options))
     if not isinstance(out, SpatialflowError):
