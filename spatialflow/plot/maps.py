@@ -1,0 +1,472 @@
+r"""Maps in one line from a notebook: choropleths, LISA clusters, effects, residuals, shocks.
+
+Every function draws on a matplotlib ``Axes`` (a new one when ``ax=None``) and returns it.
+The layer is a :class:`geopandas.GeoDataFrame` indexed by unit id; values are matched to it
+by id, never by position. A layer in degrees is projected to a metric CRS for drawing
+(:func:`spatialflow.datasets.to_metric`) so the scale bar reads in kilometres.
+
+Scales. One-signed values get a sequential scale (one hue, lightness monotone); values on
+both sides of zero get a diverging scale centred on zero (``TwoSlopeNorm``), whose two arms
+may differ in length. Classed maps use :mod:`mapclassify`; a class ``(a, b]`` holds the
+values :math:`a < y \le b` (mapclassify's upper-bound rule), the first class is closed,
+``[min, b_0]``, and the legend title names the scheme and the number of classes.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import Normalize, TwoSlopeNorm, to_hex
+from matplotlib.patches import Patch
+
+from ..exceptions import InputError
+from . import furniture
+from .palettes import (DIVERGING, LISA_COLOURS, NO_DATA, SEQUENTIAL, THREE_COLOUR,
+                       THREE_COLOUR_HATCH)
+
+__all__ = ["choropleth", "categorical_map", "lisa_map", "effects_map", "residual_map",
+           "shock_map", "scheme_name", "class_labels", "value_scale", "warning_map",
+           "lisa_clusters", "shock_response"]
+
+_TEXT = {
+    "en": {"no_data": "no data", "km": "km", "ns": "not significant",
+           "classes": "{name}, {k} classes", "p": "p < {alpha:g}",
+           "fdr": "FDR {alpha:g} (p ≤ {cut:.2g})", "shocked": "shocked unit",
+           "green": "green", "yellow": "yellow", "red": "red",
+           "direct": "direct effect", "indirect_sent": "indirect effect sent",
+           "received_from_other_groups": "effect received from other groups",
+           "residual": "residual", "residual_mean": "mean residual",
+           "shock": "response to a change of {size:g} in {variable} at {unit}"},
+    "zh": {"no_data": "无数据", "km": "公里", "ns": "不显著",
+           "classes": "{name}，{k}类", "p": "p < {alpha:g}",
+           "fdr": "FDR {alpha:g}（p ≤ {cut:.2g}）", "shocked": "冲击所在单元",
+           "green": "绿", "yellow": "黄", "red": "红",
+           "direct": "直接效应", "indirect_sent": "发出的间接效应",
+           "received_from_other_groups": "从其他组接收的效应",
+           "residual": "残差", "residual_mean": "平均残差",
+           "shock": "{unit}的{variable}变化{size:g}时各单元的响应"},
+}
+_SCHEMES = {
+    "quantiles": ("Quantiles", "分位数分级"), "equalinterval": ("Equal interval", "等距分级"),
+    "fisherjenks": ("Fisher–Jenks natural breaks", "Fisher–Jenks自然断点"),
+    "naturalbreaks": ("Natural breaks", "自然断点"), "stdmean": ("Standard deviation", "标准差分级"),
+    "boxplot": ("Box plot", "箱线图分级"), "percentiles": ("Percentiles", "百分位分级"),
+    "headtailbreaks": ("Head/tail breaks", "头尾断点"), "jenkscaspall": ("Jenks–Caspall", "Jenks–Caspall分级"),
+    "maximumbreaks": ("Maximum breaks", "最大断点"),
+}
+
+
+def _tx(lang: str, key: str, **kw) -> str:
+    if lang not in _TEXT:
+        raise InputError(f"lang must be 'en' or 'zh'; {lang!r} was given.")
+    return _TEXT[lang][key].format(**kw)
+
+
+def scheme_name(scheme: str, lang: str = "en") -> str:
+    """A reader's name for a mapclassify scheme (``"quantiles"`` -> ``"Quantiles"``)."""
+    key = str(scheme).lower().replace("_", "").replace(" ", "")
+    names = _SCHEMES.get(key)
+    return names[1 if lang == "zh" else 0] if names else str(scheme)
+
+
+def class_labels(lower: float, bins, fmt: str = "{:.3g}") -> list[str]:
+    """Interval labels of mapclassify classes: ``[min, b0]``, ``(b0, b1]``, ..."""
+    out, lo = [], lower
+    for i, hi in enumerate(bins):
+        out.append(("[" if i == 0 else "(") + f"{fmt.format(lo)}, {fmt.format(hi)}]")
+        lo = hi
+    return out
+
+
+# ---------------------------------------------------------------------------- helpers
+def _new_ax(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt  # only when the caller wants a new figure
+    _, ax = plt.subplots(figsize=(7, 6))
+    return ax
+
+
+def _metric(gdf):
+    """(projected layer, metres per CRS unit or None when the layer has no CRS)."""
+    if gdf.crs is None:
+        return gdf, None
+    if not gdf.crs.is_projected:
+        from .._crs import to_metric
+        gdf = to_metric(gdf)
+    return gdf, float(gdf.crs.axis_info[0].unit_conversion_factor)
+
+
+def _check_layer(layer):
+    import geopandas as gpd
+    if not isinstance(layer, gpd.GeoDataFrame):
+        raise InputError(f"layer must be a geopandas GeoDataFrame indexed by unit id; "
+                         f"{type(layer).__name__} was given.")
+    if layer.index.has_duplicates:
+        dup = layer.index[layer.index.duplicated()].unique().tolist()[:10]
+        raise InputError(f"layer's index must hold unique unit ids; duplicated: {dup}.")
+
+
+def _values(layer, values, what: str) -> pd.Series:
+    """``values`` (a column name of ``layer`` or a Series by id) aligned to the layer."""
+    if isinstance(values, str):
+        if values not in layer.columns:
+            raise InputError(f"{what}: column {values!r} is not in the layer; columns: "
+                             f"{[c for c in layer.columns if c != layer.geometry.name]}.")
+        s = layer[values]
+    elif isinstance(values, pd.Series):
+        extra = values.index.difference(layer.index)
+        if len(extra):
+            raise InputError(f"{what}: {len(extra)} id(s) are not units of the layer: "
+                             f"{extra.tolist()[:10]}.")
+        s = values.reindex(layer.index)
+    else:
+        raise InputError(f"{what} must be a column name or a pandas Series indexed by unit "
+                         f"id; {type(values).__name__} was given.")
+    try:
+        return pd.Series(s.to_numpy(dtype=float), index=layer.index, name=s.name)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{what} must be numeric; {s.dtype} was given ({err}).") from None
+
+
+def value_scale(finite, diverging="auto", cmap: str | None = None, reverse: bool = False):
+    """(colormap, norm, is_diverging) for finite values: sequential if one-signed,
+    diverging around zero (``TwoSlopeNorm(0, min, max)``) when they have both signs."""
+    finite = np.asarray(finite, dtype=float)
+    import matplotlib
+    lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    mixed = lo < 0 < hi
+    if diverging is True and not mixed:
+        raise InputError("a diverging scale needs values on both sides of zero; these run "
+                         f"from {lo:.4g} to {hi:.4g}: use diverging='auto' or False.")
+    use_div = mixed and diverging in ("auto", True)
+    name = cmap or (DIVERGING if use_div else SEQUENTIAL)
+    cm = matplotlib.colormaps[name]
+    if reverse:
+        cm = cm.reversed()
+    if use_div:
+        return cm, TwoSlopeNorm(0.0, lo, hi), True
+    if not cmap and hi <= 0 < hi - lo:
+        # all values at or below zero: the darkest colour marks the largest magnitude
+        cm = cm.reversed()
+    return cm, Normalize(lo, hi if hi > lo else lo + 1.0), False
+
+
+def _place_legend(ax, layer, frame, handles, title, corner):
+    leg = ax.legend(handles=handles, loc=corner, fontsize=8, title=title, title_fontsize=8,
+                    frameon=True, framealpha=0.9)
+    leg.set_gid("sf-legend")
+    return leg
+
+
+def _furnish(ax, layer, metres, lang, legend_items, *, scale_bar=True, north_arrow=True):
+    """Pad the frame; legend in the freest corner, scale bar and arrow in the next one."""
+    frame = furniture.pad_frame(ax, layer.total_bounds)
+    corners = furniture.free_corners(layer.geometry, frame)
+    if legend_items is not None:
+        handles, title = legend_items
+        _place_legend(ax, layer, frame, handles, title, corners[0])
+    rest = corners[1:] if legend_items is not None else corners
+    furniture.scale_and_arrow(ax, layer.geometry, frame, rest, metres, _tx(lang, "km"),
+                              bar=scale_bar and metres is not None, arrow=north_arrow)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    return corners
+
+
+# ---------------------------------------------------------------------------- maps
+def choropleth(gdf, column, *, scheme: str | None = "quantiles", k: int = 5,
+               lang: str = "en", ax=None, cmap: str | None = None, diverging="auto",
+               reverse: bool = False, unit: str | None = None, title: str | None = None,
+               legend: bool = True, fmt: str = "{:.3g}", scale_bar: bool = True,
+               north_arrow: bool = True, edgecolor: str = "white", linewidth: float = 0.3):
+    r"""Draw ``column`` of ``gdf`` as a choropleth; return the Axes.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The units, indexed by id.
+    column : str or pandas.Series
+        A column of ``gdf`` or values by id (ids not in ``gdf`` raise; units without a value
+        are drawn hatched as "no data").
+    scheme : str or None, default "quantiles"
+        A :func:`mapclassify.classify` scheme (``"quantiles"``, ``"fisherjenks"``,
+        ``"equalinterval"``, ...) with ``k`` classes and an interval legend, or None for a
+        continuous colour bar.
+    diverging : {"auto", True, False}
+        "auto": diverging around zero only when values lie on both sides of it; True
+        insists (and raises for one-signed values); False is always sequential.
+    reverse : bool
+        Reverse the colour map (e.g. for an indicator where lower is better).
+    unit : str, optional
+        Shown in the legend title beside the scheme's name.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _check_layer(gdf)
+    values = _values(gdf, column, "column")
+    layer, metres = _metric(gdf)
+    ax = _new_ax(ax)
+    ok = np.isfinite(values.to_numpy())
+    finite = values.to_numpy()[ok]
+    cm, norm, is_div = value_scale(finite, diverging, cmap, reverse)
+    legend_items = None
+    if ok.any():
+        if scheme is None:
+            colours = cm(norm(finite))
+            layer[ok].plot(ax=ax, color=colours, edgecolor=edgecolor, linewidth=linewidth)
+            if legend:
+                from matplotlib.cm import ScalarMappable
+                bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cm), ax=ax,
+                                         shrink=0.6, label=unit or "")
+                bar.ax.set_gid("sf-colorbar")
+        else:
+            import mapclassify
+            with warnings.catch_warnings():
+                # mapclassify lowers k for variables with few distinct values and says so;
+                # the legend shows the classes actually used.
+                warnings.filterwarnings("ignore", message="Not enough unique values")
+                warnings.filterwarnings("ignore", message="Warning: Not enough unique")
+                klass = mapclassify.classify(finite, scheme, k=min(k, len(np.unique(finite))))
+            bins = np.asarray(klass.bins, dtype=float)
+            lower = np.r_[finite.min(), bins[:-1]]
+            mids = (lower + bins) / 2.0
+            if is_div:
+                class_colours = [to_hex(c) for c in cm(norm(mids))]
+            else:
+                # evenly spaced along the sequential map: equal lightness steps per class
+                pos = np.linspace(0.0, 1.0, len(bins)) if len(bins) > 1 else np.array([0.5])
+                class_colours = [to_hex(c) for c in cm(pos)]
+            yb = np.asarray(klass.yb, dtype=int)
+            layer[ok].plot(ax=ax, color=[class_colours[i] for i in yb], edgecolor=edgecolor,
+                           linewidth=linewidth)
+            labels = class_labels(float(finite.min()), bins, fmt)
+            handles = [Patch(facecolor=c, edgecolor="#888888", label=lab)
+                       for c, lab in zip(class_colours, labels)]
+            name = _tx(lang, "classes", name=scheme_name(scheme, lang), k=len(bins))
+            legend_items = (handles, f"{unit} · {name}" if unit else name)
+    if (~ok).any():
+        layer[~ok].plot(ax=ax, facecolor=NO_DATA["color"], edgecolor=NO_DATA["edgecolor"],
+                        hatch=NO_DATA["hatch"], linewidth=linewidth)
+        if legend_items is not None:
+            legend_items[0].append(Patch(facecolor=NO_DATA["color"], hatch=NO_DATA["hatch"],
+                                         edgecolor=NO_DATA["edgecolor"],
+                                         label=_tx(lang, "no_data")))
+    _furnish(ax, layer, metres, lang, legend_items if legend else None,
+             scale_bar=scale_bar, north_arrow=north_arrow)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def categorical_map(gdf, labels, colours: dict, names: dict | None = None, *,
+                    lang: str = "en", ax=None, hatches: dict | None = None,
+                    title: str | None = None, legend_title: str | None = None,
+                    keep: tuple = (), scale_bar: bool = True, north_arrow: bool = True):
+    """Draw categories (``labels`` by id or a column of ``gdf``) in fixed ``colours``.
+
+    ``names`` gives the legend text of each category; the legend lists the categories that
+    occur plus those in ``keep`` (e.g. all three warning colours); ``hatches`` adds a
+    hatch pattern per category (a second cue beside colour).
+    """
+    _check_layer(gdf)
+    if isinstance(labels, str):
+        labels = gdf[labels]
+    extra = pd.Index(labels.index).difference(gdf.index)
+    if len(extra):
+        raise InputError(f"labels: {len(extra)} id(s) are not units of the layer: "
+                         f"{extra.tolist()[:10]}.")
+    lab = labels.reindex(gdf.index)
+    unknown = sorted({str(v) for v in lab.dropna().unique()} - {str(c) for c in colours})
+    if unknown:
+        raise InputError(f"labels hold categories without a colour: {unknown}; colours are "
+                         f"given for {list(colours)}.")
+    layer, metres = _metric(gdf)
+    ax = _new_ax(ax)
+    names = names or {c: str(c) for c in colours}
+    for cat, colour in colours.items():
+        part = layer[(lab == cat).to_numpy()]
+        if len(part):
+            part.plot(ax=ax, facecolor=colour, edgecolor="white", linewidth=0.3,
+                      hatch=(hatches or {}).get(cat) or None)
+    missing = lab.isna().to_numpy()
+    if missing.any():
+        layer[missing].plot(ax=ax, facecolor=NO_DATA["color"], edgecolor=NO_DATA["edgecolor"],
+                            hatch=NO_DATA["hatch"], linewidth=0.3)
+    handles = [Patch(facecolor=colours[c], edgecolor="#888888", label=names[c],
+                     hatch=(hatches or {}).get(c) or None)
+               for c in colours if (lab == c).any() or c in keep]
+    if missing.any():
+        handles.append(Patch(facecolor=NO_DATA["color"], edgecolor=NO_DATA["edgecolor"],
+                             hatch=NO_DATA["hatch"], label=_tx(lang, "no_data")))
+    _furnish(ax, layer, metres, lang, (handles, legend_title), scale_bar=scale_bar,
+             north_arrow=north_arrow)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def warning_map(gdf, colours, *, names: dict | None = None, lang: str = "en", ax=None,
+                hatch: bool = False, title: str | None = None):
+    """The three-colour warning map (``colours``: "green" / "yellow" / "red" by id)."""
+    names = names or {c: _tx(lang, c) for c in THREE_COLOUR}
+    return categorical_map(gdf, colours, THREE_COLOUR, names, lang=lang, ax=ax,
+                           hatches=THREE_COLOUR_HATCH if hatch else None, title=title,
+                           keep=tuple(THREE_COLOUR))
+
+
+def lisa_clusters(y: pd.Series, w, *, alpha: float = 0.05, fdr: float | None = None,
+                  permutations: int = 999, seed: int = 0) -> tuple[pd.DataFrame, float]:
+    """Local Moran clusters of ``y`` (by id): frame ``Is, quadrant, p_sim, cluster`` and the
+    p-value cutoff used (``alpha``, or :func:`esda.fdr`'s Benjamini–Hochberg cutoff at level
+    ``fdr``); a unit is in its quadrant's cluster when ``p_sim <= cutoff``, else "ns"."""
+    from ..report.lisa import local_moran
+    from ..weights.align import weights_on
+    y = y.dropna()
+    lm = local_moran(y, weights_on(w, y.index), permutations=permutations, seed=seed)
+    if fdr is not None:
+        if not 0 < fdr < 1:
+            raise InputError(f"fdr must be a level in (0, 1); {fdr!r} was given.")
+        import esda
+        cut = float(esda.fdr(lm["p_sim"].to_numpy(), fdr))
+    else:
+        cut = float(alpha)
+    sig = lm["p_sim"].to_numpy() <= cut if fdr is not None else lm["p_sim"].to_numpy() < cut
+    return lm.assign(cluster=np.where(sig, lm["quadrant"], "ns")), cut
+
+
+def lisa_map(y, w, layer, *, fdr: float | None = None, alpha: float = 0.05,
+             permutations: int = 999, seed: int = 0, lang: str = "en", ax=None,
+             title: str | None = None, scale_bar: bool = True, north_arrow: bool = True):
+    """LISA cluster map of ``y`` (a column of ``layer`` or a Series by id) under weights ``w``.
+
+    Local Moran's I with conditional-permutation pseudo p-values (as ``esda.Moran_Local``,
+    seeded); significance at ``alpha`` (p < alpha) or, with ``fdr=q``, at the
+    Benjamini–Hochberg cutoff of :func:`esda.fdr` (p <= cutoff). Units without a value are
+    drawn as "no data". Returns the Axes.
+
+    Examples
+    --------
+    >>> ax = spatialflow.plot.lisa_map("income", w, layer, fdr=0.05)  # doctest: +SKIP
+    """
+    _check_layer(layer)
+    values = _values(layer, y, "y")
+    clusters, cut = lisa_clusters(values, w, alpha=alpha, fdr=fdr,
+                                  permutations=permutations, seed=seed)
+    names = {c: (_tx(lang, "ns") if c == "ns" else c) for c in LISA_COLOURS}
+    head = (_tx(lang, "fdr", alpha=fdr, cut=cut) if fdr is not None
+            else _tx(lang, "p", alpha=alpha))
+    return categorical_map(layer, clusters["cluster"], LISA_COLOURS, names, lang=lang, ax=ax,
+                           title=title, legend_title=head, scale_bar=scale_bar,
+                           north_arrow=north_arrow)
+
+
+def _variable(result, variable):
+    names = [x for x in result.exog_names if x != "Intercept"]
+    if variable is None:
+        if len(names) != 1:
+            raise InputError(f"the model has {len(names)} regressors; name one with "
+                             f"variable= (one of {names}).")
+        return names[0]
+    if variable not in names:
+        raise InputError(f"variable {variable!r} is not a regressor of the model; "
+                         f"regressors: {names}.")
+    return variable
+
+
+_EFFECT_KINDS = ("direct", "indirect_sent", "received_from_other_groups")
+
+
+def effects_map(result, layer, kind: str = "direct", *, variable: str | None = None,
+                groups=None, lang: str = "en", ax=None, title: str | None = None, **kw):
+    r"""Per-county effects of a fitted spatial model on the county layer; returns the Axes.
+
+    ``kind`` is one of ``"direct"`` (:math:`[S_k]_{ii}`), ``"indirect_sent"``
+    (:math:`\sum_{j\ne i}[S_k]_{ji}`) or ``"received_from_other_groups"``
+    (:math:`\sum_{j\notin g(i)}[S_k]_{ij}`, needs ``groups``: a Series of group by id), with
+    :math:`S_k=(I-\rho W)^{-1}(\beta_k I+\theta_k W)` at the estimates
+    (:func:`spatialflow.report.unit_effects.unit_effects`). Other keywords go to
+    :func:`choropleth`.
+    """
+    from ..report.unit_effects import unit_effects
+    if kind not in _EFFECT_KINDS:
+        raise InputError(f"kind must be one of {list(_EFFECT_KINDS)}; {kind!r} was given.")
+    v = _variable(result, variable)
+    ids = pd.Index(result.ids)
+    if groups is None:
+        if kind == "received_from_other_groups":
+            raise InputError("kind='received_from_other_groups' needs groups= (a Series of "
+                             "each unit's group, by id).")
+        groups = pd.Series(0, index=ids)
+    units = unit_effects(result, groups)
+    values = units[units["variable"] == v].set_index("id")[kind]
+    kw.setdefault("unit", f"{_tx(lang, kind)}: {v}")
+    return choropleth(layer, values, lang=lang, ax=ax, title=title, **kw)
+
+
+def residual_map(result, layer, *, period=None, lang: str = "en", ax=None,
+                 title: str | None = None, **kw):
+    """Residuals of a fitted model by unit (a panel: of ``period``, or their mean over
+    periods when ``period=None``), diverging around zero. Other keywords go to
+    :func:`choropleth`. Returns the Axes."""
+    by_time = getattr(result.extra, "resid_by_id_time", None) if result.panel else None
+    if by_time is not None:
+        level = by_time.index.names[1]
+        if period is None:
+            values = by_time.groupby(level=0, sort=False).mean()
+            label = _tx(lang, "residual_mean")
+        else:
+            times = by_time.index.get_level_values(1)
+            if period not in set(times):
+                raise InputError(f"period {period!r} is not a period of the fit; periods: "
+                                 f"{sorted(set(times))}.")
+            values = by_time.xs(period, level=level)
+            label = f"{_tx(lang, 'residual')} ({period})"
+    else:
+        if period is not None:
+            raise InputError("period= applies to panel fits only; this is a cross-section.")
+        values = pd.Series(np.asarray(result.resid, dtype=float), index=pd.Index(result.ids))
+        label = _tx(lang, "residual")
+    kw.setdefault("unit", label)
+    return choropleth(layer, values, lang=lang, ax=ax, title=title, **kw)
+
+
+def shock_response(result, unit, *, variable: str | None = None, size: float = 1.0) -> pd.Series:
+    r"""Change of every unit's outcome when ``variable`` changes by ``size`` at ``unit``:
+    :math:`size\cdot S_k e_j` with :math:`S_k=(I-\rho W)^{-1}(\beta_k I+\theta_k W)`
+    (a sparse solve; :math:`\rho=0` for models without a spatial lag of y)."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import spsolve
+
+    from ..models.naming import lag_name
+    from ..report.unit_effects import LAG_KINDS
+    v = _variable(result, variable)
+    ids = pd.Index(result.ids)
+    if unit not in ids:
+        raise InputError(f"unit {unit!r} is not a unit of the model ({len(ids)} units, e.g. "
+                         f"{ids[:5].tolist()}).")
+    W = sp.csr_matrix(result.W)
+    n = W.shape[0]
+    j = ids.get_loc(unit)
+    e = np.zeros(n)
+    e[j] = size
+    params = result.params
+    rhs = float(params[v]) * e + float(params.get(lag_name(v), 0.0)) * (W @ e)
+    rho = float(params["rho"]) if result.kind in LAG_KINDS else 0.0
+    out = spsolve(sp.csc_matrix(sp.identity(n) - rho * W), rhs) if rho else rhs
+    return pd.Series(np.asarray(out, dtype=float), index=ids, name=v)
+
+
+def shock_map(result, layer, unit, *, variable: str | None = None, size: float = 1.0,
+              lang: str = "en", ax=None, title: str | None = None, **kw):
+    """Map of :func:`shock_response`: every unit's response to a change of ``size`` in
+    ``variable`` at ``unit`` (outlined in black). Other keywords go to :func:`choropleth`."""
+    values = shock_response(result, unit, variable=variable, size=size)
+    kw.setdefault("unit", _tx(lang, "shock", size=size, variable=values.name, unit=unit))
+    ax = choropleth(layer, values, lang=lang, ax=ax, title=title, **kw)
+    shocked = _metric(layer)[0].loc[[unit]]
+    shocked.boundary.plot(ax=ax, color="black", linewidth=1.8, gid="sf-shocked")
+    return ax
