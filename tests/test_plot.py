@@ -112,6 +112,8 @@ def test_choropleth_quantile_classes_colours_and_bracketed_labels():
     assert _facecolours(ax)[:len(layer)] == [expected[k] for k in klass]
 
 
+@pytest.mark.filterwarnings("ignore::spatialflow.exceptions.CJKFontWarning")
+@pytest.mark.filterwarnings("ignore:Glyph:UserWarning")  # machines without a CJK font
 def test_choropleth_missing_values_are_hatched_no_data():
     layer = _grid(4, 4)
     values = pd.Series(np.arange(16, dtype=float), index=layer.index)
@@ -157,6 +159,8 @@ def test_legend_scale_bar_and_north_arrow_stay_off_the_land():
     from shapely.geometry import LineString, Point
     xs, ys = bar[0].get_data()
     assert not LineString(list(zip(xs, ys))).intersects(land)
+    from spatialflow.plot.maps import _legend_box
+    assert not _legend_box(ax, ax.get_legend()).intersects(land)
     north = [t for t in ax.texts if t.get_gid() == "sf-north-arrow"]
     assert len(north) == 1 and north[0].get_text() == "N"
     assert not Point(north[0].get_position()).intersects(land)

@@ -57,12 +57,13 @@ def free_corners(geometries, frame) -> list[str]:
     return [c for *_, c in sorted(scores)]
 
 
-def free_spot(geometries, frame, corners, width: float, height: float):
+def free_spot(geometries, frame, corners, width: float, height: float, avoid=()):
     """Lower-left point of a ``width`` x ``height`` rectangle free of land.
 
     Candidate positions are scanned on a grid inside each corner's box in turn (``corners``
     in order of preference), nearest the corner first; the first rectangle that meets no
-    geometry wins. Without any free spot: the first corner itself.
+    geometry nor any rectangle of ``avoid`` (e.g. the legend) wins. Without any free spot:
+    the first corner itself.
     """
     x0, y0, x1, y1 = frame
     inset_x, inset_y = 0.02 * (x1 - x0), 0.02 * (y1 - y0)
@@ -78,7 +79,8 @@ def free_spot(geometries, frame, corners, width: float, height: float):
         for y in ys:
             for x in xs:
                 rect = box(x, y, x + width, y + height)
-                if not len(index.query(rect, predicate="intersects")):
+                if (not len(index.query(rect, predicate="intersects"))
+                        and not any(rect.intersects(a) for a in avoid)):
                     return x, y
     b = corner_box(frame, corners[0]).bounds
     return (b[0] + inset_x if "left" in corners[0] else b[2] - width - inset_x,
@@ -95,7 +97,8 @@ def _bar_length(frame, metres_per_unit: float) -> tuple[float, float]:
 
 
 def scale_and_arrow(ax, geometries, frame, corners, metres_per_unit: float | None,
-                    km_label: str = "km", *, bar: bool = True, arrow: bool = True) -> None:
+                    km_label: str = "km", *, bar: bool = True, arrow: bool = True,
+                    avoid=()) -> None:
     """Scale bar (when the CRS is metric) and north arrow side by side on open ground."""
     w, h = frame[2] - frame[0], frame[3] - frame[1]
     length, length_m = (_bar_length(frame, metres_per_unit) if bar and metres_per_unit
@@ -104,7 +107,7 @@ def scale_and_arrow(ax, geometries, frame, corners, metres_per_unit: float | Non
     width, height = length + arrow_w + (0.02 * w if length and arrow_w else 0.0), 0.13 * h
     if width == 0:
         return
-    x, y = free_spot(geometries, frame, corners, width, height)
+    x, y = free_spot(geometries, frame, corners, width, height, avoid)
     if length:
         yb = y + 0.15 * height
         ax.plot([x, x + length], [yb, yb], color="black", linewidth=3,

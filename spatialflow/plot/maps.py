@@ -14,11 +14,13 @@ values :math:`a < y \le b` (mapclassify's upper-bound rule), the first class is 
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize, TwoSlopeNorm, to_hex
 from matplotlib.patches import Patch
+from shapely.geometry import box
 
 from ..exceptions import InputError
 from . import furniture
@@ -80,6 +82,25 @@ def class_labels(lower: float, bins, fmt: str = "{:.3g}") -> list[str]:
 
 
 # ---------------------------------------------------------------------------- helpers
+@contextmanager
+def _fonts(lang: str):
+    """Chinese labels: draw with an installed CJK font (:func:`spatialflow.report.find_cjk_font`);
+    without one, a :class:`~spatialflow.exceptions.CJKFontWarning` (matplotlib would draw
+    boxes)."""
+    if lang != "zh":
+        yield
+        return
+    from ..report.fonts import figure_fonts, find_cjk_font
+    family = find_cjk_font()
+    if family is None:
+        from ..exceptions import CJKFontWarning
+        warnings.warn("lang='zh' but no font with Chinese glyphs is installed: the labels "
+                      "will show as boxes (install e.g. fonts-noto-cjk).", CJKFontWarning,
+                      stacklevel=3)
+    with figure_fonts(family):
+        yield
+
+
 def _new_ax(ax):
     if ax is not None:
         return ax
@@ -153,25 +174,61 @@ def value_scale(finite, diverging="auto", cmap: str | None = None, reverse: bool
     return cm, Normalize(lo, hi if hi > lo else lo + 1.0), False
 
 
-def _place_legend(ax, layer, frame, handles, title, corner):
-    leg = ax.legend(handles=handles, loc=corner, fontsize=8, title=title, title_fontsize=8,
-                    frameon=True, framealpha=0.9)
+def _renderer(fig):
+    canvas = fig.canvas
+    if hasattr(canvas, "get_renderer"):
+        return canvas.get_renderer()
+    return fig._get_renderer()  # a bare Figure (no pyplot): matplotlib's own fallback
+
+
+def _legend_box(ax, leg):
+    """The legend's rectangle in data coordinates (after the axes' aspect is applied)."""
+    ax.apply_aspect()
+    bb = leg.get_window_extent(_renderer(ax.figure))
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform([[bb.x0, bb.y0], [bb.x1, bb.y1]])
+    return box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def _land_under(geometries, rect) -> float:
+    hit = geometries.iloc[geometries.sindex.query(rect, predicate="intersects")]
+    return float(hit.intersection(rect).area.sum()) if len(hit) else 0.0
+
+
+def _place_legend(ax, geometries, handles, title, corners):
+    """Legend in the corner where its actual box covers the least land (first: none)."""
+    best = None
+    for corner in corners:
+        leg = ax.legend(handles=handles, loc=corner, fontsize=8, title=title,
+                        title_fontsize=8, frameon=True, framealpha=0.9)
+        rect = _legend_box(ax, leg)
+        area = _land_under(geometries, rect)
+        if best is None or area < best[0]:
+            best = (area, corner, rect)
+        if area == 0.0:
+            break
+    if best[1] != corner:
+        leg = ax.legend(handles=handles, loc=best[1], fontsize=8, title=title,
+                        title_fontsize=8, frameon=True, framealpha=0.9)
     leg.set_gid("sf-legend")
-    return leg
+    return best[1], best[2]
 
 
 def _furnish(ax, layer, metres, lang, legend_items, *, scale_bar=True, north_arrow=True):
-    """Pad the frame; legend in the freest corner, scale bar and arrow in the next one."""
+    """Pad the frame; legend where it covers the least land, then the scale bar and north
+    arrow on open ground elsewhere (:mod:`spatialflow.plot.furniture`)."""
     frame = furniture.pad_frame(ax, layer.total_bounds)
-    corners = furniture.free_corners(layer.geometry, frame)
-    if legend_items is not None:
-        handles, title = legend_items
-        _place_legend(ax, layer, frame, handles, title, corners[0])
-    rest = corners[1:] if legend_items is not None else corners
-    furniture.scale_and_arrow(ax, layer.geometry, frame, rest, metres, _tx(lang, "km"),
-                              bar=scale_bar and metres is not None, arrow=north_arrow)
     ax.set_axis_off()
     ax.set_aspect("equal")
+    corners = furniture.free_corners(layer.geometry, frame)
+    avoid = []
+    if legend_items is not None:
+        handles, title = legend_items
+        used, rect = _place_legend(ax, layer.geometry, handles, title, corners)
+        avoid.append(rect)
+        corners = [c for c in corners if c != used] + [used]
+    furniture.scale_and_arrow(ax, layer.geometry, frame, corners, metres, _tx(lang, "km"),
+                              bar=scale_bar and metres is not None, arrow=north_arrow,
+                              avoid=avoid)
     return corners
 
 
@@ -208,6 +265,15 @@ def choropleth(gdf, column, *, scheme: str | None = "quantiles", k: int = 5,
     """
     _check_layer(gdf)
     values = _values(gdf, column, "column")
+    with _fonts(lang):
+        return _choropleth(gdf, values, scheme=scheme, k=k, lang=lang, ax=ax, cmap=cmap,
+                           diverging=diverging, reverse=reverse, unit=unit, title=title,
+                           legend=legend, fmt=fmt, scale_bar=scale_bar,
+                           north_arrow=north_arrow, edgecolor=edgecolor, linewidth=linewidth)
+
+
+def _choropleth(gdf, values, *, scheme, k, lang, ax, cmap, diverging, reverse, unit, title,
+                legend, fmt, scale_bar, north_arrow, edgecolor, linewidth):
     layer, metres = _metric(gdf)
     ax = _new_ax(ax)
     ok = np.isfinite(values.to_numpy())
@@ -222,6 +288,8 @@ def choropleth(gdf, column, *, scheme: str | None = "quantiles", k: int = 5,
                 from matplotlib.cm import ScalarMappable
                 bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cm), ax=ax,
                                          shrink=0.6, label=unit or "")
+                # proportional spacing: a short negative arm stays short on the bar
+                bar.ax.set_yscale("linear")
                 bar.ax.set_gid("sf-colorbar")
         else:
             import mapclassify
@@ -284,9 +352,17 @@ def categorical_map(gdf, labels, colours: dict, names: dict | None = None, *,
     if unknown:
         raise InputError(f"labels hold categories without a colour: {unknown}; colours are "
                          f"given for {list(colours)}.")
+    with _fonts(lang):
+        return _categorical(gdf, lab, colours, names or {c: str(c) for c in colours},
+                            lang=lang, ax=ax, hatches=hatches, title=title,
+                            legend_title=legend_title, keep=keep, scale_bar=scale_bar,
+                            north_arrow=north_arrow)
+
+
+def _categorical(gdf, lab, colours, names, *, lang, ax, hatches, title, legend_title, keep,
+                 scale_bar, north_arrow):
     layer, metres = _metric(gdf)
     ax = _new_ax(ax)
-    names = names or {c: str(c) for c in colours}
     for cat, colour in colours.items():
         part = layer[(lab == cat).to_numpy()]
         if len(part):
