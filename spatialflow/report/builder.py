@@ -393,6 +393,11 @@ class _Builder:
                     if zh:
                         shown.iloc[i, list(mc.columns).index("reading")] = zh
                 display["model_choice"] = shown
+        else:
+            from ._localise import english_headers
+            labels = {i.column: i.text("en") for i in d.indicators}
+            display = {k: english_headers(v, labels) for k, v in self.tables.items()
+                       if not k.startswith("test_")}
         return Report(tables=self.tables, figures=self.figures, notes=self.notes,
                       display=display,
                       summary=self.summary, sections=self.sections, titles=self.titles,

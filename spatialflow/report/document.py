@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._render import _HTML_STYLE as _TABLE_STYLE
-from . import _tables
+from . import _tables, latex
 from ._text import t
 
 __all__ = ["Report", "Section"]
@@ -200,8 +200,14 @@ class Report:
             (tmp / "figures").mkdir()
             foot = self._table_notes()
             for key, frame in self.tables.items():
-                text = _tables.render(self._shown(key), fmt, title=self._caption(key),
-                                      notes=foot, index=False)
+                if fmt == "latex":
+                    text = (f"% requires \\usepackage{{{latex.PACKAGES}}} and the "
+                            "\\sffit macro:\n" + latex.SFFIT + "\n"
+                            + latex.table(self._shown(key), self._caption(key), key, foot,
+                                          lang=self.lang))
+                else:
+                    text = _tables.render(self._shown(key), fmt, title=self._caption(key),
+                                          notes=foot, index=False)
                 (tmp / "tables" / f"{key}.{ext}").write_text(text, encoding="utf-8")
                 frame.to_csv(tmp / "tables" / f"{key}.csv", index=False)
             for key in self.figures:
@@ -219,48 +225,79 @@ class Report:
         return self._write_folder(folder, "latex")
 
     def _document(self, fmt: str) -> str:
+        return self._latex() if fmt == "latex" else self._markdown()
+
+    def _markdown(self) -> str:
         lang = self.lang
         foot = self._table_notes()
-        md = fmt == "markdown"
-        out = [f"# {self.title}\n" if md else
-               "\\documentclass{article}\n\\usepackage{booktabs,graphicx}\n"
-               "\\begin{document}\n\\section*{" + _latex_escape(self.title) + "}\n"]
+        out = [f"# {self.title}\n"]
         if self.synthetic:
-            out.append(f"> **{t('synthetic', lang)}**\n" if md else
-                       "\\textbf{" + _latex_escape(t("synthetic", lang)) + "}\n")
-        out.append(f"## {t('summary', lang)}\n" if md else
-                   "\\subsection*{" + _latex_escape(t("summary", lang)) + "}\n\\begin{itemize}")
+            out.append(f"> **{t('synthetic', lang)}**\n")
+        out.append(f"## {t('summary', lang)}\n")
         for text, keys in self.summary:
-            refs = ", ".join(f"{t('table', lang)} {self._number('table', k)}" for k in keys)
-            line = f"{text} ({t('see', lang)} {refs})" if refs else text
-            out.append(f"- {line}" if md else "\\item " + _latex_escape(line))
-        if not md:
-            out.append("\\end{itemize}")
+            refs = ", ".join(f"[{t('table', lang)} {self._number('table', k)}](#tab-{k})"
+                             for k in keys)
+            out.append(f"- {text} ({t('see', lang)} {refs})" if refs else f"- {text}")
         if self.notes:
-            out.append(f"\n### {t('notes', lang)}\n" if md else
-                       "\\subsection*{" + _latex_escape(t("notes", lang)) + "}")
-            out += [f"- {n}" if md else _latex_escape(n) + "\\par" for n in self.notes]
+            out.append(f"\n### {t('notes', lang)}\n")
+            out += [f"- {n}" for n in self.notes]
         for s in self.sections:
-            out.append(f"\n## {s.title}\n" if md else
-                       "\\subsection*{" + _latex_escape(s.title) + "}")
+            out.append(f"\n## {s.title}\n")
             if s.lead:
-                out.append(s.lead + "\n" if md else _latex_escape(s.lead) + "\n")
+                out.append(s.lead + "\n")
             for what, key in s.items:
                 if what == "table":
                     cap = f"{t('table', lang)} {self._number('table', key)}. {self._caption(key)}"
-                    out.append(_tables.render(self._shown(key), fmt, title=cap, notes=foot,
-                                              index=False))
+                    frame = self._shown(key)
+                    out.append(f'<a id="tab-{key}"></a>\n')
+                    if len(frame) > _OPEN_ROWS:
+                        # a long table stays in its own file, linked (and as CSV)
+                        out.append(f"**{cap}** ({len(frame)} {t('rows', lang)}): "
+                                   f"[tables/{key}.md](tables/{key}.md), "
+                                   f"[CSV](tables/{key}.csv)\n")
+                    else:
+                        out.append(_tables.render(frame, "markdown", title=cap, notes=foot,
+                                                  index=False))
                 elif what == "figure":
                     cap = f"{t('figure', lang)} {self._number('figure', key)}. {self._caption(key)}"
-                    out.append(f"![{cap}](figures/{key}.png)\n" if md else
-                               "\\begin{figure}[htbp]\\centering\\includegraphics[width=\\textwidth]"
-                               "{figures/" + key + ".png}\\caption{" + _latex_escape(cap)
-                               + "}\\end{figure}")
+                    out.append(f"![{cap}](figures/{key}.png)\n\n*{cap}*\n")
                 else:
-                    out.append(key + "\n" if md else _latex_escape(key))
-        if not md:
-            out.append("\\end{document}")
+                    out.append(key + "\n")
         return "\n".join(out) + "\n"
+
+    def _latex(self) -> str:
+        lang = self.lang
+        foot = self._table_notes()
+        esc = latex.escape
+        body = []
+        if self.synthetic:
+            body.append(r"\noindent\textbf{" + esc(t("synthetic", lang)) + "}\n")
+        body.append(r"\section*{" + esc(t("summary", lang)) + "}\n\\begin{itemize}")
+        for text, keys in self.summary:
+            refs = ", ".join(t("table", lang) + r"~\ref{tab:" + k + "}" for k in keys)
+            body.append(r"\item " + esc(text)
+                        + (f" ({esc(t('see', lang))} {refs})" if refs else ""))
+        body.append(r"\end{itemize}")
+        if self.notes:
+            body.append(r"\subsection*{" + esc(t("notes", lang)) + "}\n\\begin{itemize}")
+            body += [r"\item " + esc(n) for n in self.notes]
+            body.append(r"\end{itemize}")
+        for s in self.sections:
+            body.append(r"\section{" + esc(s.title) + "}")
+            if s.lead:
+                body.append(esc(s.lead) + "\n")
+            for what, key in s.items:
+                if what == "table":
+                    body.append(latex.table(self._shown(key), self._caption(key), key, foot,
+                                            lang=lang))
+                elif what == "figure":
+                    body.append(latex.figure(f"figures/{key}.png", self._caption(key), key))
+                else:
+                    body.append(esc(key) + "\n")
+        body.append(r"\end{document}")
+        text = "\n".join(body) + "\n"
+        head = latex.preamble(self.title, lang, cjk=latex.has_cjk(text + self.title))
+        return head + text
 
 
 def _palette_png(data: bytes) -> bytes:
@@ -278,10 +315,6 @@ def _palette_png(data: bytes) -> bytes:
     out = io.BytesIO()
     pal.save(out, format="PNG", optimize=True)
     return out.getvalue()
-
-
-def _latex_escape(text: str) -> str:
-    return "".join(_tables._LATEX.get(ch, ch) for ch in str(text))
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
