@@ -13,6 +13,7 @@ from typing import Iterable
 
 __all__ = [
     "SpatialflowError",
+    "PrintToPDFError",
     "InputError",
     "IdMismatchError",
     "DuplicateIdError",
@@ -307,3 +308,8 @@ def _grid_task_error(message, index, task, seed, results):
 
 
 __all__ += ["ForeignFolderError", "UnreadableFileError", "GridTaskError"]
+
+
+class PrintToPDFError(SpatialflowError, RuntimeError):
+    """The headless browser that prints a report to PDF failed or wrote no file; the message
+    names the browser and ends with its own error output."""

@@ -12,6 +12,7 @@ import html
 import io
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,7 +118,7 @@ class Report:
                  '<head><meta charset="utf-8">',
                  '<meta name="viewport" content="width=device-width, initial-scale=1">',
                  f"<title>{e(self.title)}</title><style>{_CSS}</style>",
-                 _TABLE_STYLE, "</head><body>"]
+                 _TABLE_STYLE, _PRINT_SCRIPT, "</head><body>"]
         if self.synthetic:
             parts.append(f'<div class="sf-banner">{e(t("synthetic", lang))}</div>')
         parts.append(f'<main class="sf-report"><h1>{e(self.title)}</h1>')
@@ -191,6 +192,57 @@ class Report:
         _atomic_write_text(path, self.as_html())
         return path
 
+    def to_pdf(self, path, *, browser: str | None = None, timeout: float = 300) -> Path:
+        """Print the HTML report to a PDF with a headless Chromium / Chrome; return the path.
+
+        The print style sheet opens every folded table, fits wide tables to the page (cells
+        wrap) and keeps each figure with its caption. ``browser`` is the executable (default:
+        ``$SPATIALFLOW_CHROMIUM`` or the first of :data:`BROWSERS` on ``PATH``). The file is
+        written atomically.
+
+        Raises
+        ------
+        OptionalDependencyError
+            No browser was found (the message says which names were looked for).
+        PrintToPDFError
+            The browser failed or wrote no PDF.
+        """
+        from ..exceptions import OptionalDependencyError, PrintToPDFError
+
+        exe = browser or os.environ.get("SPATIALFLOW_CHROMIUM") or next(
+            (found for name in BROWSERS if (found := shutil.which(name))), None)
+        if not exe:
+            raise OptionalDependencyError(
+                "Report.to_pdf prints the HTML report with a headless Chromium or Google "
+                f"Chrome; none was found on PATH (looked for {', '.join(BROWSERS)}). Install "
+                "one (Debian/Ubuntu: apt-get install chromium) or pass browser='/path/to/"
+                "chrome'; report.html itself prints from any browser (File > Print).")
+        path = Path(path)
+        with tempfile.TemporaryDirectory(prefix="spatialflow-pdf-") as tmp:
+            page = Path(tmp) / "report.html"
+            page.write_text(self.as_html(), encoding="utf-8")
+            pdf = Path(tmp) / "report.pdf"
+            cmd = [exe, "--headless", "--disable-gpu", "--no-pdf-header-footer",
+                   f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={pdf}",
+                   page.as_uri()]
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root otherwise
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            except (OSError, subprocess.TimeoutExpired) as err:
+                raise PrintToPDFError(f"{exe} could not print the report: {err}") from err
+            if not pdf.exists() or pdf.stat().st_size == 0:
+                tail = "\n".join((proc.stderr or "").strip().splitlines()[-5:])
+                raise PrintToPDFError(f"{exe} wrote no PDF (exit code {proc.returncode}); "
+                                      f"its last messages:\n{tail}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, part = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            shutil.copyfile(pdf, part)
+            os.chmod(part, 0o666 & ~_umask())
+            os.replace(part, path)
+        return path
+
     # ---------------------------------------------------------- Markdown, LaTeX
     def _write_folder(self, folder, fmt: str) -> Path:
         folder = Path(folder)
@@ -252,7 +304,8 @@ class Report:
                     out.append(f'<a id="tab-{key}"></a>\n')
                     if len(frame) > _OPEN_ROWS:
                         # a long table stays in its own file, linked (and as CSV)
-                        out.append(f"**{cap}** ({len(frame)} {t('rows', lang)}): "
+                        rows = "行" if lang == "zh" else "rows"
+                        out.append(f"**{cap}** ({len(frame)} {rows}): "
                                    f"[tables/{key}.md](tables/{key}.md), "
                                    f"[CSV](tables/{key}.csv)\n")
                     else:
@@ -367,6 +420,17 @@ class _atomic_folder:
 
 
 _OPEN_ROWS = 40
+#: Executables :meth:`Report.to_pdf` looks for on PATH, in this order.
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome",
+            "msedge")
+
+# Printing opens every folded table (and closes again those the reader had closed).
+_PRINT_SCRIPT = """<script>
+addEventListener("beforeprint", () => document.querySelectorAll("details:not([open])")
+  .forEach(d => { d.open = true; d.dataset.sfFolded = "1"; }));
+addEventListener("afterprint", () => document.querySelectorAll("details[data-sf-folded]")
+  .forEach(d => { d.open = false; delete d.dataset.sfFolded; }));
+</script>"""
 
 _CSS = """
 :root { --ink:#1d2530; --muted:#5b6675; --rule:#d5dbe3; --accent:#1f5f99; }
@@ -403,12 +467,27 @@ figcaption { color:var(--muted); font-size:.9rem; margin-top:.3rem; }
 details > summary { cursor:pointer; font-weight:600; padding:.3rem 0; }
 .sf-note { color:var(--muted); font-size:.85rem; margin:.2rem 0; }
 footer { margin-top:3rem; color:var(--muted); font-size:.85rem; }
+@page { size:A4; margin:1.2cm; }
 @media print {
   .sf-banner { position:static; }
-  .sf-report { max-width:none; padding:0 1cm; }
-  figure, table.sf-table tr { break-inside:avoid; }
+  .sf-report { max-width:none; padding:0; }
   .sf-toc { display:none; }
-  details > summary { display:none; }
   a { color:inherit; text-decoration:none; }
+  /* Every folded table prints: Chromium hides a closed <details>' content in its own slot,
+     which ::details-content opens without script; the beforeprint script also sets open. */
+  details::details-content { content-visibility:visible; display:contents; }
+  details > summary { display:none; }
+  /* No column is lost: tables fit the page width, cells wrap, headers repeat per page. */
+  .sf-table-wrap { overflow:visible; }
+  .sf-report .sf-summary, .sf-report .sf-summary table.sf-table { width:100%; }
+  .sf-report .sf-summary table.sf-table { font-size:7pt; table-layout:auto; }
+  .sf-report .sf-summary table.sf-table td, .sf-report .sf-summary table.sf-table th {
+    white-space:normal; overflow-wrap:break-word; padding:1px 3px; }
+  thead { display:table-header-group; }
+  table.sf-table tr { break-inside:avoid; }
+  /* a figure stays with its caption */
+  figure { break-inside:avoid; page-break-inside:avoid; border:none; }
+  figure img { max-height:24cm; }
+  h2, h3, h4 { break-after:avoid; }
 }
 """
