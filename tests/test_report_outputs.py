@@ -160,3 +160,22 @@ def test_to_pdf_without_a_browser_names_what_is_missing(small, tmp_path, monkeyp
     with pytest.raises(OptionalDependencyError, match="chromium"):
         small["rep"].to_pdf(tmp_path / "report.pdf")
     assert not (tmp_path / "report.pdf").exists()
+
+
+def test_report_lisa_with_fdr(small):
+    import esda
+
+    from spatialflow.exceptions import InputError
+    rep = build(small["panel"], small["gd"], indicators=DEFAULT_INDICATORS[:2], permutations=49,
+                seed=1, lisa_fdr=0.1)  # the LISA is computed with the maps
+    lisa = rep.tables["lisa"]
+    for _, part in lisa.groupby("indicator"):
+        cut = esda.fdr(part["p_sim"].to_numpy(), 0.1)
+        expected = np.where(part["p_sim"] <= cut, part["quadrant"], "ns")
+        assert (part["cluster"].to_numpy() == expected).all()
+    default = small["rep"].tables["lisa"]
+    assert (lisa["cluster"] != "ns").sum() <= (default["cluster"] != "ns").sum()
+    assert "FDR q = 0.1" in rep.figures["lisa"].texts[0].get_text()
+    with pytest.raises(InputError, match="lisa_fdr"):
+        build(small["panel"], small["gd"], indicators=DEFAULT_INDICATORS[:2], figures=False,
+              lisa_fdr=1.5)

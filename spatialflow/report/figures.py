@@ -41,6 +41,8 @@ FIG_TEXT = {
         "colours_overall_cs": "overall",
         "colours_ind_title_cs": "Three-colour monitoring by indicator",
         "lisa_title_cs": "LISA clusters of each indicator (permutation p < 0.05)",
+        "lisa_title_fdr": "LISA clusters of each indicator ({period}; FDR q = {q:g})",
+        "lisa_title_fdr_cs": "LISA clusters of each indicator (FDR q = {q:g})",
         "map_title_cs": "{label}: level by county",
         "ns": "not significant",
         "units_title": "Total effect received by each county ({model})",
@@ -72,6 +74,8 @@ FIG_TEXT = {
         "level_cs": "水平", "colours_title_cs": "三色监测：全部指标",
         "colours_overall_cs": "综合", "colours_ind_title_cs": "分指标三色监测",
         "lisa_title_cs": "各指标LISA集聚（置换检验 p < 0.05）",
+        "lisa_title_fdr": "各指标LISA集聚（{period}年；错误发现率 q = {q:g}）",
+        "lisa_title_fdr_cs": "各指标LISA集聚（错误发现率 q = {q:g}）",
         "map_title_cs": "{label}：各县水平",
         "ns": "不显著",
         "units_title": "各县受到的总效应（{model}）",
@@ -235,7 +239,8 @@ def colour_maps_by_indicator(ctx: FigureContext, colours: pd.DataFrame, indicato
     return ctx.finish(fig, ctx.tx("colours_ind_title", period=last))
 
 
-def lisa_maps(ctx: FigureContext, lisa: pd.DataFrame, indicators, last) -> Figure:
+def lisa_maps(ctx: FigureContext, lisa: pd.DataFrame, indicators, last,
+              fdr: float | None = None) -> Figure:
     nrows, ncols = _grid(len(indicators), 3)
     fig = Figure(figsize=(4.6 * ncols, 3.9 * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
@@ -245,6 +250,8 @@ def lisa_maps(ctx: FigureContext, lisa: pd.DataFrame, indicators, last) -> Figur
         ctx.categorical(ax, part, LISA_HEX, names, title=ind.text(ctx.lang))
     for ax in axes[len(indicators):]:
         ax.set_visible(False)
+    if fdr is not None:
+        return ctx.finish(fig, ctx.tx("lisa_title_fdr", period=last, q=fdr))
     return ctx.finish(fig, ctx.tx("lisa_title", period=last))
 
 
