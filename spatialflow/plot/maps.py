@@ -196,6 +196,10 @@ def _land_under(geometries, rect) -> float:
 
 def _place_legend(ax, geometries, handles, title, corners):
     """Legend in the corner where its actual box covers the least land (first: none)."""
+    engine = ax.figure.get_layout_engine()
+    if engine is not None:
+        # measure in the laid-out figure (constrained layout resizes the axes at draw time)
+        engine.execute(ax.figure)
     best = None
     for corner in corners:
         leg = ax.legend(handles=handles, loc=corner, fontsize=8, title=title,
