@@ -303,3 +303,27 @@ def test_plot_is_a_lazy_public_subpackage():
     assert spatialflow.plot.lisa_map is plot.lisa_map
     for name in ("choropleth", "lisa_map", "effects_map", "residual_map", "shock_map"):
         assert name in plot.__all__
+
+
+def test_residual_map_of_a_panel_averages_or_picks_a_period():
+    layer = _grid(5, 5)
+    w = _rook(layer)
+    rng = np.random.default_rng(2)
+    W = w.sparse.toarray()
+    rows = []
+    for year in (2020, 2021, 2022, 2023):
+        x = rng.normal(size=len(layer))
+        y = np.linalg.solve(np.eye(len(layer)) - 0.3 * W, 1 + x + rng.normal(size=len(layer)))
+        rows.append(pd.DataFrame({"id": layer.index, "year": year, "x": x, "y": y}))
+    panel = pd.concat(rows, ignore_index=True)
+    fe = sf.SAR.from_formula("y ~ x", data=panel, w=w, id="id", time="year",
+                             effects="unit").fit()
+    by_time = fe.extra.resid_by_id_time
+    for period, expected in ((None, by_time.groupby(level=0).mean()),
+                             (2022, by_time.xs(2022, level=1))):
+        r = expected.reindex(layer.index).to_numpy()
+        ax = plot.residual_map(fe, layer, period=period, scheme=None, ax=_ax())
+        colours = matplotlib.colormaps["RdBu"](TwoSlopeNorm(0.0, r.min(), r.max())(r))
+        assert _facecolours(ax)[:len(layer)] == [to_hex(c) for c in colours]
+    with pytest.raises(InputError, match="not a period"):
+        plot.residual_map(fe, layer, period=1999, ax=_ax())
