@@ -146,10 +146,10 @@ def test_sequential_for_one_signed_diverging_only_around_zero():
 
 
 def test_legend_scale_bar_and_north_arrow_stay_off_the_land():
-    # land everywhere except a 3 x 3 block at the lower left: the legend takes that corner
+    # land everywhere except a 4 x 4 block at the lower left: the legend takes that corner
     # (the only one free of land); the scale bar and arrow find open ground elsewhere.
     layer = _grid(8, 8)
-    keep = ~layer.index.isin([f"u{k:02d}" for k in (0, 1, 8, 9, 2, 10, 16, 17, 18)])
+    keep = ~layer.index.isin([f"u{8 * r + c:02d}" for r in range(4) for c in range(4)])
     layer = layer[keep]
     ax = plot.choropleth(layer, layer["row"].astype(float), ax=_ax(), k=3)
     assert ax.get_legend()._loc == 3  # matplotlib code of "lower left"
@@ -168,6 +168,16 @@ def test_legend_scale_bar_and_north_arrow_stay_off_the_land():
     # a round length: 1, 2 or 5 x 10^k km
     km = float(label.split()[0])
     assert km / 10 ** np.floor(np.log10(km)) in (1, 2, 5)
+
+
+def test_legend_goes_beside_the_map_when_no_corner_is_free():
+    layer = _grid(8, 8)  # land in every corner
+    ax = plot.choropleth(layer, layer["row"].astype(float), ax=_ax(), k=3)
+    leg = ax.get_legend()
+    assert leg._loc == 6 and tuple(leg.get_bbox_to_anchor().bounds) != ()  # "center left"
+    # anchored right of the axes: it covers no part of the map
+    anchor = leg.get_bbox_to_anchor().transformed(ax.transAxes.inverted())
+    assert anchor.x0 > 1.0
 
 
 def test_bad_inputs_are_named():

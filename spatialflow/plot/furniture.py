@@ -98,15 +98,18 @@ def _bar_length(frame, metres_per_unit: float) -> tuple[float, float]:
 
 def scale_and_arrow(ax, geometries, frame, corners, metres_per_unit: float | None,
                     km_label: str = "km", *, bar: bool = True, arrow: bool = True,
-                    avoid=()) -> None:
-    """Scale bar (when the CRS is metric) and north arrow side by side on open ground."""
+                    avoid=()):
+    """Scale bar (when the CRS is metric) and north arrow side by side on open ground.
+
+    Returns the rectangle they occupy (a shapely box), or None when nothing is drawn.
+    """
     w, h = frame[2] - frame[0], frame[3] - frame[1]
     length, length_m = (_bar_length(frame, metres_per_unit) if bar and metres_per_unit
                         else (0.0, 0.0))
     arrow_w = 0.05 * w if arrow else 0.0
     width, height = length + arrow_w + (0.02 * w if length and arrow_w else 0.0), 0.13 * h
     if width == 0:
-        return
+        return None
     x, y = free_spot(geometries, frame, corners, width, height, avoid)
     if length:
         yb = y + 0.15 * height
@@ -122,3 +125,4 @@ def scale_and_arrow(ax, geometries, frame, corners, metres_per_unit: float | Non
                     arrowprops=dict(arrowstyle="-|>", color="black", linewidth=1.2))
         ax.text(xa, y + 0.74 * height, "N", ha="center", va="bottom", fontsize=9,
                 fontweight="bold", gid="sf-north-arrow")
+    return box(x, y, x + width, y + height)

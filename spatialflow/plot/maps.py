@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize, TwoSlopeNorm, to_hex
+from matplotlib.legend import Legend
 from matplotlib.patches import Patch
 from shapely.geometry import box
 
@@ -189,32 +190,103 @@ def _legend_box(ax, leg):
     return box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
-def _land_under(geometries, rect) -> float:
+def _land_under(geometries, rect) -> tuple[int, float]:
+    """(number of polygons, their area) under ``rect``: a small island counts as much as
+    a large county, so a legend never hides one to spare some mainland."""
     hit = geometries.iloc[geometries.sindex.query(rect, predicate="intersects")]
-    return float(hit.intersection(rect).area.sum()) if len(hit) else 0.0
+    return (len(hit), float(hit.intersection(rect).area.sum()) if len(hit) else 0.0)
+
+
+class _LandAwareLegend(Legend):
+    """A legend that settles its corner when drawn, in the final layout.
+
+    Constrained layout, colour bars and titles resize the axes after a map is drawn, so a
+    corner chosen at that moment may end up over land. At draw time every corner is tried
+    (its box measured in data coordinates) and the one covering the least land wins;
+    corners whose box would meet the scale bar and north arrow are skipped.
+    """
+
+    def __init__(self, ax, handles, *, geometries, corners, **kw):
+        super().__init__(ax, handles, [h.get_label() for h in handles], loc=corners[0], **kw)
+        self._sf_geometries = geometries
+        self._sf_corners = list(corners)
+        self._sf_keep_clear = None   # the scale bar and arrow's rectangle, set later
+
+    def _sf_box(self, renderer):
+        bb = self.get_window_extent(renderer)
+        inv = self.axes.transData.inverted()
+        (x0, y0), (x1, y1) = inv.transform([[bb.x0, bb.y0], [bb.x1, bb.y1]])
+        return box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+    def settle(self, renderer) -> None:
+        best = None
+        for corner in self._sf_corners:
+            self.set_loc(corner)
+            rect = self._sf_box(renderer)
+            if self._sf_keep_clear is not None and rect.intersects(self._sf_keep_clear):
+                continue
+            score = _land_under(self._sf_geometries, rect)  # (polygons, area) under it
+            if best is None or score < best[0]:
+                best = (score, corner)
+            if score[0] == 0:
+                break
+        self.set_loc(best[1] if best else self._sf_corners[0])
+
+    def draw(self, renderer):
+        if self.get_visible():
+            self.axes.apply_aspect()
+            self.settle(renderer)
+        super().draw(renderer)
+
+
+# A corner must stay free of land with the legend's box this much larger: the figure's
+# final layout (colour bars, titles, footers added later) may still shrink the map.
+LEGEND_MARGIN = 1.35
+
+
+def _inflated(rect, corner: str):
+    x0, y0, x1, y1 = rect.bounds
+    dx, dy = (x1 - x0) * (LEGEND_MARGIN - 1), (y1 - y0) * (LEGEND_MARGIN - 1)
+    return box(x0 if "left" in corner else x0 - dx, y0 if "lower" in corner else y0 - dy,
+               x1 + dx if "left" in corner else x1, y1 + dy if "lower" in corner else y1)
 
 
 def _place_legend(ax, geometries, handles, title, corners):
-    """Legend in the corner where its actual box covers the least land (first: none)."""
+    """Legend in a corner where its box (with a margin) covers no land; when every corner
+    would, beside the map (right of the axes), where it can cover nothing. A corner legend
+    is re-checked when the figure is drawn (:class:`_LandAwareLegend`).
+
+    Returns the corner used ("outside" beside the map) and the legend's box in data
+    coordinates (None outside).
+    """
     engine = ax.figure.get_layout_engine()
     if engine is not None:
         # measure in the laid-out figure (constrained layout resizes the axes at draw time)
         engine.execute(ax.figure)
-    best = None
+    renderer = _renderer(ax.figure)
+    ax.apply_aspect()
+    kw = dict(fontsize=8, title=title, title_fontsize=8, frameon=True, framealpha=0.9)
+    leg = _LandAwareLegend(ax, handles, geometries=geometries, corners=corners, **kw)
+    free = []
     for corner in corners:
-        leg = ax.legend(handles=handles, loc=corner, fontsize=8, title=title,
-                        title_fontsize=8, frameon=True, framealpha=0.9)
-        rect = _legend_box(ax, leg)
-        area = _land_under(geometries, rect)
-        if best is None or area < best[0]:
-            best = (area, corner, rect)
-        if area == 0.0:
-            break
-    if best[1] != corner:
-        leg = ax.legend(handles=handles, loc=best[1], fontsize=8, title=title,
-                        title_fontsize=8, frameon=True, framealpha=0.9)
-    leg.set_gid("sf-legend")
-    return best[1], best[2]
+        leg.set_loc(corner)
+        if _land_under(geometries, _inflated(leg._sf_box(renderer), corner))[0] == 0:
+            free.append(corner)
+    if free:
+        leg._sf_corners = free + [c for c in corners if c not in free]
+        leg.set_loc(free[0])
+        ax.legend_ = leg
+        leg._remove_method = ax._remove_legend
+        leg.set_gid("sf-legend")
+        return free[0], leg._sf_box(renderer)
+    out = ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), **kw)
+    out.set_gid("sf-legend")
+    return "outside", None
+
+
+def _corner_of(leg) -> str:
+    codes = {1: "upper right", 2: "upper left", 3: "lower left", 4: "lower right"}
+    return codes.get(leg._loc, "lower right")
 
 
 def _furnish(ax, layer, metres, lang, legend_items, *, scale_bar=True, north_arrow=True):
@@ -228,11 +300,14 @@ def _furnish(ax, layer, metres, lang, legend_items, *, scale_bar=True, north_arr
     if legend_items is not None:
         handles, title = legend_items
         used, rect = _place_legend(ax, layer.geometry, handles, title, corners)
-        avoid.append(rect)
-        corners = [c for c in corners if c != used] + [used]
-    furniture.scale_and_arrow(ax, layer.geometry, frame, corners, metres, _tx(lang, "km"),
-                              bar=scale_bar and metres is not None, arrow=north_arrow,
-                              avoid=avoid)
+        if rect is not None:
+            avoid.append(rect)
+            corners = [c for c in corners if c != used] + [used]
+    clear = furniture.scale_and_arrow(ax, layer.geometry, frame, corners, metres,
+                                      _tx(lang, "km"), bar=scale_bar and metres is not None,
+                                      arrow=north_arrow, avoid=avoid)
+    if isinstance(ax.get_legend(), _LandAwareLegend) and clear is not None:
+        ax.get_legend()._sf_keep_clear = clear
     return corners
 
 
