@@ -1,11 +1,12 @@
 """Map furniture placed off the land: legend, scale bar and north arrow.
 
 Each of the four corners of the map frame gets a box (a share of the frame's width and
-height); the corner whose box meets the fewest polygons (ties: the smaller area of land in
-the box, then lower right, lower left, upper right, upper left) takes the legend, the
-scale bar and north arrow go to the first spot free of land in the other corners
-(:func:`free_spot`). The frame is padded first so that a corner of open sea
-exists even when the land fills its bounding box.
+height), ranked by the polygons it meets (ties: the smaller area of land in the box, then
+lower right, lower left, upper right, upper left). The legend takes the first corner where
+its measured box (with a margin) covers no land, else it goes beside the map
+(:mod:`spatialflow.plot.maps`); the scale bar and north arrow go to the first spot free of
+land and legend in the other corners (:func:`free_spot`). The frame is padded first so that
+a corner of open sea exists even when the land fills its bounding box.
 """
 from __future__ import annotations
 
