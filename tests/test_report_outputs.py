@@ -179,3 +179,22 @@ def test_report_lisa_with_fdr(small):
     with pytest.raises(InputError, match="lisa_fdr"):
         build(small["panel"], small["gd"], indicators=DEFAULT_INDICATORS[:2], figures=False,
               lisa_fdr=1.5)
+
+
+def test_wide_long_table_splits_into_parts_repeating_the_key_columns():
+    import pandas as pd
+
+    from spatialflow.report import latex
+    frame = pd.DataFrame({"code": [f"{i:06d}" for i in range(60)],
+                          "name": [f"unit {i}" for i in range(60)],
+                          **{f"v{j}": np.linspace(0, 1, 60) * j for j in range(19)}})
+    tex = latex.table(frame, "Wide", "wide", ["a note"])
+    parts = tex.count(r"\begin{longtable}")
+    step = latex.MAX_COLUMNS - latex.KEY_COLUMNS
+    assert parts == -(-19 // step)
+    assert tex.count(r"\label{tab:wide}") == 1 and tex.count("(part 1 of") == 1
+    for spec in re.findall(r"\\begin\{longtable\}\{([^\n]*)\}\n", tex):
+        assert len(re.findall(r"[lr]|p\{", spec)) <= latex.MAX_COLUMNS
+    # every part repeats code and name in its header
+    assert tex.count("code & name &") == 2 * parts  # first head and continued head
+    assert tex.count("a note") == 1

@@ -29,6 +29,8 @@ WRAP_CHARS = 40         # text cells longer than this wrap in a paragraph column
 HEADER_CHARS = 14       # header cells longer than this wrap at spaces
 PACKAGES = "booktabs,longtable,array,graphicx,pdflscape"
 LANDSCAPE_COLUMNS = 8   # a long table with more columns is set on landscape pages
+MAX_COLUMNS = 11        # a long table with more columns is split by columns into parts
+KEY_COLUMNS = 2         # columns every part repeats (code, name)
 
 # \sffit{...}: its content at natural width, or shrunk to \linewidth when wider.
 SFFIT = (r"\providecommand{\sffit}[1]{\sbox0{#1}\ifdim\wd0>\linewidth"
@@ -43,7 +45,7 @@ _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": 
             "×": r"$\times$", "−": r"$-$", "±": r"$\pm$", "≈": r"$\approx$",
             "≠": r"$\ne$", "·": r"$\cdot$", "θ": r"$\theta$", "ρ": r"$\rho$",
             "β": r"$\beta$", "λ": r"$\lambda$", "σ": r"$\sigma$", "χ": r"$\chi$",
-            "μ": r"$\mu$", "α": r"$\alpha$", "Δ": r"$\Delta$", "²": r"$^2$", "√": r"$\surd$",
+            "μ": r"$\mu$", "⁻": r"$^{-}$", "¹": r"$^{1}$", "³": r"$^{3}$", "α": r"$\alpha$", "Δ": r"$\Delta$", "²": r"$^2$", "√": r"$\surd$",
             "∑": r"$\sum$", "∞": r"$\infty$", "\u2009": r"\,", "\u2007": "~"}
 _TEXT = {"en": {"continued": "continued", "next": "continued on the next page"},
          "zh": {"continued": "续", "next": "接下页"}}
@@ -115,7 +117,26 @@ def _body(frame: pd.DataFrame):
 
 def table(frame: pd.DataFrame, caption: str, label: str, notes=(), *, lang: str = "en",
           long_rows: int = LONG_ROWS) -> str:
-    """``frame`` as a ``table`` float (or a ``longtable`` beyond ``long_rows`` rows)."""
+    """``frame`` as a ``table`` float (or a ``longtable`` beyond ``long_rows`` rows).
+
+    A long table wider than :data:`MAX_COLUMNS` is split by columns into parts that repeat
+    its first :data:`KEY_COLUMNS` columns (the unit's code and name), each part a longtable
+    captioned "part i of n"; only the first carries the label.
+    """
+    if len(frame) > long_rows and len(frame.columns) > MAX_COLUMNS:
+        key = list(frame.columns[:KEY_COLUMNS])
+        rest = list(frame.columns[KEY_COLUMNS:])
+        step = MAX_COLUMNS - KEY_COLUMNS
+        chunks = [rest[i:i + step] for i in range(0, len(rest), step)]
+        parts = []
+        for i, chunk in enumerate(chunks, start=1):
+            word = (f"（第{i}部分，共{len(chunks)}部分）" if lang == "zh"
+                    else f" (part {i} of {len(chunks)})")
+            part = table(frame[key + chunk], caption + word,
+                         label if i == 1 else f"{label}-part{i}",
+                         notes if i == len(chunks) else (), lang=lang, long_rows=long_rows)
+            parts.append(part)
+        return "\n".join(parts)
     specs, head, rows = _body(frame)
     ncol = max(len(frame.columns), 1)
     cap = r"\caption{" + escape(caption) + r"}\label{tab:" + label + "}"
