@@ -3,7 +3,8 @@ r"""The report in LaTeX a paper can ``\input``: table floats, long tables, figur
 * A table of up to :data:`LONG_ROWS` rows is a ``table`` float with ``\caption`` and
   ``\label{tab:<key>}``, ``booktabs`` rules, shrunk to the line width only when it is wider
   (``\sffit``); a longer one is a ``longtable`` that breaks across pages, repeating its
-  header ("continued"), on landscape pages beyond :data:`LANDSCAPE_COLUMNS` columns.
+  header ("continued"), on landscape pages beyond :data:`LANDSCAPE_COLUMNS` columns and
+  split by columns into parts that repeat the code and name beyond :data:`MAX_COLUMNS`.
   Long headers wrap at spaces.
 * Every column has one number format (:func:`spatialflow._render.format_column`); p-values
   print with 3 decimals and ``<0.001`` below 0.001; text columns of long cells wrap in a
