@@ -12,9 +12,9 @@ The report's maps are drawn by the same functions.
 - :func:`warning_map`, :func:`categorical_map` -- the three-colour warning and any fixed
   categories, with a colour-blind-safe palette ordered by lightness (optional hatching).
 """
-from .maps import (categorical_map, choropleth, class_labels, effects_map, lisa_clusters,
-                   lisa_map, residual_map, scheme_name, shock_map, shock_response,
-                   warning_map)
+from .lisa import lisa_clusters, lisa_map
+from .maps import categorical_map, choropleth, class_labels, scheme_name, warning_map
+from .results_maps import effects_map, residual_map, shock_map, shock_response
 from .palettes import LISA_COLOURS, THREE_COLOUR
 
 __all__ = ["choropleth", "lisa_map", "effects_map", "residual_map", "shock_map",
