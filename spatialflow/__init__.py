@@ -19,7 +19,7 @@ __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS", "SpatialResu
 _MODELS = frozenset(__all__) - {"__version__"}
 
 
-_SUBPACKAGES = frozenset({"models", "weights", "datasets", "measures", "exceptions", "cli",
+_SUBPACKAGES = frozenset({"models", "weights", "datasets", "measures", "exceptions", "cli", "plot",
                           "pipeline"})
 
 

@@ -13,6 +13,7 @@ from typing import Iterable
 
 __all__ = [
     "SpatialflowError",
+    "PrintToPDFError",
     "InputError",
     "IdMismatchError",
     "DuplicateIdError",
@@ -348,3 +349,8 @@ class DroppedNeighboursWarning(IslandWarning):
 
 
 __all__ += ["DroppedNeighboursWarning"]
+
+
+class PrintToPDFError(SpatialflowError, RuntimeError):
+    """The headless browser that prints a report to PDF failed or wrote no file; the message
+    names the browser and ends with its own error output."""

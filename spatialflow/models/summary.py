@@ -30,6 +30,7 @@ so under its title, with ``attrs["description"]`` or :data:`SYNTHETIC_NOTE`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
@@ -507,11 +508,64 @@ def _ordered_params(results_list: Sequence[Any]) -> list[str]:
     return sorted(groups, key=lambda n: groups[n])
 
 
-def _cell(est: float, se: float, p: float, stars: bool) -> tuple[str, str]:
+def _cell(est: float, se: float, p: float, stars: bool,
+          digits: int | None = None) -> tuple[str, str]:
     if est is None or (isinstance(est, float) and math.isnan(est)):
         return "", ""
     mark = significance_stars(p) if stars else ""
-    return format_number(est) + mark, f"({format_number(se)})"
+    fmt = format_number if digits is None else (lambda v: f"{float(v):.{digits}f}")
+    return fmt(est) + mark, f"({fmt(se)})"
+
+
+# compare(stats=...): name -> (row label, value of one results object)
+def _pseudo_r2(r) -> float:
+    from .inference import pseudo_r2
+    try:
+        return float(pseudo_r2(r, predictor="fitted" if getattr(r, "panel", None) else "reduced")
+                     ["squared_corr"])
+    except (InputError, AttributeError, ValueError):
+        return float("nan")
+
+
+_STATS = {
+    "nobs": ("n", lambda r: int(r.nobs)),
+    "llf": ("logL", lambda r: float(r.llf)),
+    "aic": ("AIC", lambda r: float(getattr(r, "aic", np.nan))),
+    "bic": ("BIC", lambda r: float(getattr(r, "bic", np.nan))),
+    "sigma2": ("sigma2", lambda r: float(getattr(r, "sigma2", np.nan))),
+    "pseudo_r2": ("pseudo R2 (corr²)", _pseudo_r2),
+}
+
+
+def _patterns(value, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    value = list(value)
+    for v in value:
+        if not isinstance(v, str):
+            raise InputError(f"{what} must be a regular expression or a list of them; "
+                             f"{v!r} was given.")
+        try:
+            re.compile(v)
+        except re.error as err:
+            raise InputError(f"{what}: {v!r} is not a valid regular expression ({err}).") from None
+    return value
+
+
+def _select(names: list[str], keep, drop, order) -> list[str]:
+    """keep (regexes: only matches, in pattern order), drop (regexes), order (matches first)."""
+    keep_p, drop_p, order_p = (_patterns(keep, "keep"), _patterns(drop, "drop"),
+                               _patterns(order, "order"))
+    out = list(names)
+    if keep_p:
+        out = list(dict.fromkeys(n for pat in keep_p for n in out if re.search(pat, n)))
+    out = [n for n in out if not any(re.search(pat, n) for pat in drop_p)]
+    if order_p:
+        first = list(dict.fromkeys(n for pat in order_p for n in out if re.search(pat, n)))
+        out = first + [n for n in out if n not in first]
+    return out
 
 
 class Comparison(Renderable):
@@ -597,6 +651,13 @@ def compare(
     *,
     n_draws: int = 1000,
     seed: int = 0,
+    rename: Mapping[str, str] | None = None,
+    keep=None,
+    drop=None,
+    order=None,
+    digits: int | None = None,
+    stats: Sequence[str] | None = None,
+    dep_var: bool = False,
 ) -> Comparison:
     """Compare fitted models side by side.
 
@@ -616,6 +677,22 @@ def compare(
         kind SAR, SDM, SLX or SDEM; calls ``results.effects(n_draws=..., seed=...)``.
     n_draws, seed : int
         Passed to ``results.effects``.
+    rename : mapping, optional
+        Display labels of parameters (``{"labour_flow": "Labour inflow"}``); the numeric
+        frames keep the parameter names.
+    keep, drop, order : str or list of str, optional
+        Regular expressions (:func:`re.search`) on parameter names, as pyfixest's
+        ``etable``: ``keep`` shows only the matches (in pattern order), ``drop`` removes
+        matches, ``order`` moves matches to the top in pattern order.
+    digits : int, optional
+        Fixed decimals for estimates and SEs (default: the package's number rule).
+    stats : sequence of str, optional
+        Fit statistics to show, in this order, from ``"nobs"``, ``"llf"``, ``"aic"``,
+        ``"bic"``, ``"sigma2"``, ``"pseudo_r2"`` (squared correlation of y with the
+        reduced-form prediction; panels: the fitted values). Default: n, ``n (effective)``
+        for panels, logL, AIC, BIC, sigma2.
+    dep_var : bool, default False
+        Add a first row naming each model's dependent variable.
 
     Returns
     -------
@@ -667,38 +744,62 @@ def compare(
         if dup:
             raise InputError(f"names must be unique; repeated: {dup}.")
 
-    order = _ordered_params(results_list)
+    if rename is not None and not isinstance(rename, Mapping):
+        raise InputError(f"rename must be a mapping of parameter names to labels; "
+                         f"{type(rename).__name__} was given.")
+    if digits is not None and (not isinstance(digits, int) or isinstance(digits, bool)
+                               or not 0 <= digits <= 12):
+        raise InputError(f"digits must be an integer from 0 to 12; {digits!r} was given.")
+    if stats is not None:
+        stats = [stats] if isinstance(stats, str) else list(stats)
+        unknown = [x for x in stats if x not in _STATS]
+        if unknown:
+            raise InputError(f"stats {unknown} are not known; choose from {list(_STATS)}.")
+    rename = dict(rename or {})
+    order = _select(_ordered_params(results_list), keep, drop, order)
+    if not order:
+        raise InputError("keep/drop leave no parameter to show; parameters: "
+                         f"{_ordered_params(results_list)}.")
     params = pd.DataFrame({n: r.params for n, r in zip(names, results_list)}).reindex(order)
     bse = pd.DataFrame({n: r.bse for n, r in zip(names, results_list)}).reindex(order)
     pvals = pd.DataFrame({n: r.pvalues for n, r in zip(names, results_list)}).reindex(order)
     settings = _panel_settings(results_list, names)
-    stat_rows = {"n": [int(r.nobs) for r in results_list]}
-    if settings is not None:
-        # Panels: the estimator's own count (n*T* under Lee-Yu) beside n = nT.
-        stat_rows["n (effective)"] = [
-            int((r.panel or {}).get("nobs_effective", r.nobs)) if getattr(r, "panel", None)
-            else None for r in results_list]
-    stat_rows |= {
-        "logL": [float(r.llf) for r in results_list],
-        "AIC": [float(getattr(r, "aic", np.nan)) for r in results_list],
-        "BIC": [float(getattr(r, "bic", np.nan)) for r in results_list],
-        "sigma2": [float(getattr(r, "sigma2", np.nan)) for r in results_list],
-    }
+    if stats is not None:
+        stat_rows = {_STATS[x][0]: [_STATS[x][1](r) for r in results_list] for x in stats}
+    else:
+        stat_rows = {"n": [int(r.nobs) for r in results_list]}
+        if settings is not None:
+            # Panels: the estimator's own count (n*T* under Lee-Yu) beside n = nT.
+            stat_rows["n (effective)"] = [
+                int((r.panel or {}).get("nobs_effective", r.nobs)) if getattr(r, "panel", None)
+                else None for r in results_list]
+        stat_rows |= {
+            "logL": [float(r.llf) for r in results_list],
+            "AIC": [float(getattr(r, "aic", np.nan)) for r in results_list],
+            "BIC": [float(getattr(r, "bic", np.nan)) for r in results_list],
+            "sigma2": [float(getattr(r, "sigma2", np.nan)) for r in results_list],
+        }
     stats_frame = pd.DataFrame(stat_rows, index=names, dtype=float).T
 
     labels: list[str] = []
     body: list[list[str]] = []
     rules: list[int] = []
+    text_rows = []
+    if dep_var:
+        text_rows.append(0)
+        labels.append("Dependent variable")
+        body.append([str(getattr(r, "endog_name", "")) for r in results_list])
+        rules.append(0)
     for name in order:
         est_row, se_row = [], []
         for model in names:
-            est, se = _cell(params.at[name, model], bse.at[name, model], pvals.at[name, model], stars)
+            est, se = _cell(params.at[name, model], bse.at[name, model], pvals.at[name, model],
+                            stars, digits)
             est_row.append(est)
             se_row.append(se)
-        labels += [name, ""]
+        labels += [rename.get(name, name), ""]
         body += [est_row, se_row]
     rules.append(len(body) - 1)
-    text_rows = []
     if settings is not None:
         for setting, row in settings.iterrows():
             if setting != "T":
@@ -731,12 +832,13 @@ def compare(
                     f = frames.get(model)
                     if f is not None and (variable, kind) in f.index:
                         row = f.loc[(variable, kind)]
-                        est, se = _cell(float(row["estimate"]), float(row["std err"]), float(row["P>|z|"]), stars)
+                        est, se = _cell(float(row["estimate"]), float(row["std err"]),
+                                        float(row["P>|z|"]), stars, digits)
                     else:
                         est, se = "", ""
                     est_row.append(est)
                     se_row.append(se)
-                labels += [f"{kind}: {variable}", ""]
+                labels += [f"{kind}: {rename.get(variable, variable)}", ""]
                 body += [est_row, se_row]
             notes.append(f"Effects: simulated inference, {n_draws} draws, seed {seed}.")
     covs = [(n, (getattr(r, "extra", None) or {}).get("cov_label"))

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ._data import PERIPHERY, REGION_ZH
 
-__all__ = ["localise"]
+__all__ = ["localise", "english_headers"]
 
 HEADERS_ZH = {
     "indicator": "指标", "group": "组别", "period": "时期", "core_mean": "核心区均值",
@@ -77,6 +77,67 @@ _READING = (("both restrictions of the SDM are rejected at", "SDM的两个约束
             ("not computed", "未计算"))
 _GROUP_COLUMNS = ("group", "from", "to", "group_a", "group_b")
 _VERDICT = {"closing": "缩小", "widening": "扩大", "converging": "收敛", "diverging": "发散"}
+
+
+# English display headers: the codes of Report.tables (kept in the CSV files) in words.
+HEADERS_EN = {
+    "indicator": "Indicator", "group": "Group", "period": "Period", "core_mean": "Core mean",
+    "group_mean": "Group mean", "gap": "Gap", "deficit": "Deficit", "deficit_pct": "Deficit (%)",
+    "slope": "Slope", "se": "SE", "p": "p", "lower": "95% lower", "upper": "95% upper",
+    "verdict": "Verdict", "n": "Units", "mean": "Mean", "median": "Median", "sd": "SD",
+    "periods": "Periods", "deficit_first": "Deficit, first period",
+    "deficit_last": "Deficit, last period", "colour": "Colour", "change_colour": "Change colour",
+    "median_shortfall": "Median shortfall", "median_change": "Median change of shortfall",
+    "from": "From", "to": "To", "transitions": "Transitions", "to green": "To green",
+    "to yellow": "To yellow", "to red": "To red", "neighbours": "Neighbours' modal colour",
+    "total": "Total", "within": "Within", "net_between": "Net between",
+    "transvariation": "Transvariation", "total_share": "Total share",
+    "within_share": "Within share", "net_between_share": "Net between share",
+    "transvariation_share": "Transvariation share", "between": "Between",
+    "between_share": "Between share", "group_a": "Group A", "group_b": "Group B",
+    "gini_between": "Gini between", "affluence_D": "Relative affluence D",
+    "gini_within": "Gini within", "cv": "CV", "model": "Model", "outcome": "Outcome",
+    "closed": "Closed", "share": "Share of deficit", "own": "Own flows",
+    "spillover": "Other groups' spillovers", "core_response": "Core's response",
+    "variable": "Variable", "direct": "Direct", "indirect": "Indirect", "effect": "Effect",
+    "name_zh": "Name", "name_en": "Name", "city_zh": "City", "city_en": "City",
+    "overall": "Overall", "overall_score": "Overall score", "overall_change": "Overall change",
+    "Is": "Local Moran I", "quadrant": "Quadrant", "p_sim": "Pseudo p", "cluster": "Cluster",
+    "kind": "Model type", "converged": "Converged", "nobs": "Observations",
+    "panel effects": "Panel effects", "spatial parameter": "Spatial parameter",
+    "estimate": "Estimate", "parameter": "Parameter", "n_from": "Source units",
+    "n_to": "Receiving units", "green": "Green", "yellow": "Yellow", "red": "Red", "z": "z",
+    "closed_lower": "Closed, 95% lower", "closed_upper": "Closed, 95% upper",
+    "of": "Trend of", "first": "First period", "last": "Last period",
+    "per_receiving_unit": "Per receiving unit", "own_direct": "Own direct effects",
+    "within_group": "Spillovers within the group", "behind": "Behind the core",
+    "unit_type": "Unit type", "core_same_type_mean": "Core mean, same unit type",
+    "evidence": "Evidence", "value": "Value", "df": "df", "reading": "Reading",
+    "observed_share": "Share, last period", "steady_state_share": "Steady-state share",
+    "mfpt_to_green": "Mean periods to green", "indirect_sent": "Indirect effect sent",
+    "received_from_other_groups": "Received from other groups", "on": "Computed on",
+    "llf": "Log-likelihood", "aic": "AIC", "bic": "BIC", "logL": "Log-likelihood",
+}
+_SUFFIX_EN = {"_se": " SE", "_p": " p", "_lower": ", 95% lower", "_upper": ", 95% upper",
+              "_change": " change", "_share": " share"}
+
+
+def english_headers(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
+    """A copy of ``frame`` whose headers are words (``core_mean`` -> "Core mean"; an
+    indicator's column -> its label); the cells are untouched."""
+    def header(col: str) -> str:
+        if col in HEADERS_EN:
+            return HEADERS_EN[col]
+        if col in indicators:
+            return indicators[col]
+        for suffix, word in _SUFFIX_EN.items():
+            if col.endswith(suffix) and len(col) > len(suffix):
+                return header(col[: -len(suffix)]) + word
+        return col
+
+    out = frame.copy()
+    out.columns = [header(str(c)) for c in out.columns]
+    return out
 
 
 def _header(col: str, indicators: dict) -> str:

@@ -14,9 +14,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._render import format_number, format_pvalue, render_frame
+from .._render import format_number, render_frame
 
-__all__ = ["render", "format_value"]
+__all__ = ["render", "format_value", "format_p"]
 
 Format = Literal["markdown", "latex", "html"]
 
@@ -39,7 +39,16 @@ def format_value(value) -> str:
 
 def _is_pvalue_column(name) -> bool:
     name = str(name)
-    return name in ("p", "p_sim", "p值", "伪p值") or name.endswith("_p") or name.endswith(" p值")
+    return (name in ("p", "p_sim", "p值", "伪p值", "Pseudo p") or name.endswith("_p")
+            or name.endswith(" p值") or name.endswith(" p"))
+
+
+def format_p(p) -> str:
+    """A p-value as a paper prints it: 3 decimals, ``<0.001`` below 0.001, blank if missing."""
+    if p is None or (isinstance(p, float) and np.isnan(p)):
+        return ""
+    p = float(p)
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def render(df: pd.DataFrame, fmt: Format, *, title: str | None = None,
@@ -49,7 +58,7 @@ def render(df: pd.DataFrame, fmt: Format, *, title: str | None = None,
     for col in frame.columns:
         if pd.api.types.is_float_dtype(frame[col]):
             frame[col] = frame[col] + 0.0  # -0.0 + 0.0 == 0.0: no sign that is not there
-    float_format = {c: format_pvalue for c in frame.columns if _is_pvalue_column(c)
+    float_format = {c: format_p for c in frame.columns if _is_pvalue_column(c)
                     and pd.api.types.is_float_dtype(frame[c])}
     return render_frame(frame, fmt, title=title, notes=notes,
                         float_format=float_format or None, index=index)

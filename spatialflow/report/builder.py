@@ -144,7 +144,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
           group="region", core="PRD", lang="en", synthetic=False, source=None, title=None,
           n_draws=1000, seed=0, tests=None, rule=None, font=None, permutations=999,
           figures=True, lead="auto", weight_by=None, unit_type="unit_type",
-          notes=None) -> Report:
+          notes=None, lisa_fdr=None) -> Report:
     """Build the core-periphery deficit report.
 
     Parameters
@@ -205,6 +205,10 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         Sans CJK, Source Han Sans, WenQuanYi, SimHei, Microsoft YaHei, PingFang, ...).
     permutations : int
         Permutations of the LISA pseudo p-values (an integer >= 0; 0: no p-values).
+    lisa_fdr : float, optional
+        A false discovery rate q for the LISA clusters: a unit is in a cluster when its
+        pseudo p-value is at or below :func:`esda.fdr`'s Benjamini–Hochberg cutoff at level
+        q (per indicator). Default: p < 0.05 unit by unit.
     figures : bool
         ``False`` skips the figures (tables only; faster).
     lead : "auto" or str
@@ -261,13 +265,17 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     if not (isinstance(lead, str) and (lead == "auto" or lead in models)):
         raise InputError(f"lead must be 'auto' or the label of one of the models; {lead!r} "
                          f"was given and the models are {list(models)}.")
+    if lisa_fdr is not None and not (isinstance(lisa_fdr, (int, float))
+                                     and 0 < float(lisa_fdr) < 1):
+        raise InputError(f"lisa_fdr must be None or a level in (0, 1); {lisa_fdr!r} was given.")
     external = _external_notes(notes, lang)
     synthetic = bool(synthetic or getattr(panel, "attrs", {}).get("synthetic", False))
     data = prepare(panel, layer, indicators=indicators, id=id, time=time, group=group,
                    core=core, lang=lang, weight_by=weight_by, unit_type=unit_type)
     data.notes[0:0] = external
     builder = _Builder(data, lang=lang, synthetic=synthetic, source=source, rule=rule,
-                       n_draws=n_draws, seed=seed, permutations=permutations, lead=lead)
+                       n_draws=n_draws, seed=seed, permutations=permutations, lead=lead,
+                       lisa_fdr=lisa_fdr)
     return builder.run(w=w, models=dict(models), tests=tests or {}, font=font,
                        figures=figures, title=title)
 
@@ -302,8 +310,9 @@ def _external_notes(notes, lang: str) -> list[str]:
 
 class _Builder:
     def __init__(self, data: ReportData, *, lang, synthetic, source, rule, n_draws, seed,
-                 permutations, lead="auto"):
+                 permutations, lead="auto", lisa_fdr=None):
         self.d = data
+        self.lisa_fdr = lisa_fdr
         self.lead_arg = lead
         self.head = None
         self.leads: dict = {}
@@ -397,6 +406,11 @@ class _Builder:
                     if zh:
                         shown.iloc[i, list(mc.columns).index("reading")] = zh
                 display["model_choice"] = shown
+        else:
+            from ._localise import english_headers
+            labels = {i.column: i.text("en") for i in d.indicators}
+            display = {k: english_headers(v, labels) for k, v in self.tables.items()
+                       if not k.startswith("test_")}
         return Report(tables=self.tables, figures=self.figures, notes=self.notes,
                       display=display,
                       summary=self.summary, sections=self.sections, titles=self.titles,
@@ -990,10 +1004,16 @@ class _Builder:
                                     if last.notna().any() else "—"))
                 continue
             key = f"map_{_slug(ind.column)}"
+            # the caption names the classification (mapclassify quantiles, 5 classes)
             put(key, F.indicator_map(ctx, ind, last, change, d.first, label),
                 f"{ind.text('en')}: level{self.when_en()}"
-                + (f" and change since {d.first}" if d.is_panel else ""),
-                f"{ind.text('zh')}：{self.when_zh()}水平" + (f"及{d.first}年以来变化" if d.is_panel else ""))
+                + (f" and change since {d.first}" if d.is_panel else "")
+                + "; levels in quantile classes (mapclassify, 5 classes, intervals (a, b])"
+                + ("; change on a continuous scale, diverging around zero only when it has "
+                   "both signs" if d.is_panel else ""),
+                f"{ind.text('zh')}：{self.when_zh()}水平" + (f"及{d.first}年以来变化" if d.is_panel else "")
+                + "；水平按分位数分级（mapclassify，5类，区间 (a, b]）"
+                + ("；变化为连续色标，仅在有正有负时以零为中心" if d.is_panel else ""))
             maps.append(("figure", key))
         maps.append(("table", "unit_values"))
         # LISA (last period), each indicator on the units observed
@@ -1013,14 +1033,19 @@ class _Builder:
             if len(y) < n_units:
                 self.notes.append(t("note_lisa_subset", self.lang, column=ind.column,
                                     k=len(y), n=n_units))
-            cluster = np.where(lm["p_sim"] < 0.05, lm["quadrant"], "ns")
+            if self.lisa_fdr is not None:
+                import esda
+                cut = float(esda.fdr(lm["p_sim"].to_numpy(), self.lisa_fdr))
+                cluster = np.where(lm["p_sim"] <= cut, lm["quadrant"], "ns")
+            else:
+                cluster = np.where(lm["p_sim"] < 0.05, lm["quadrant"], "ns")
             lisa.append(pd.DataFrame({"id": lm.index, "indicator": ind.column,
                                       "Is": lm["Is"].to_numpy(), "quadrant": lm["quadrant"].to_numpy(),
                                       "p_sim": lm["p_sim"].to_numpy(), "cluster": cluster}))
         if lisa:
             lisa = pd.concat(lisa, ignore_index=True)
             self.add("lisa", lisa.rename(columns={"id": d.id}))
-            put("lisa", F.lisa_maps(ctx, lisa, d.indicators, label),
+            put("lisa", F.lisa_maps(ctx, lisa, d.indicators, label, fdr=self.lisa_fdr),
                 f"LISA cluster maps{self.when_en()}", f"{self.when_zh()}LISA集聚图")
             maps.append(("figure", "lisa"))
             maps.append(("table", "lisa"))

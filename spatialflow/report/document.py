@@ -12,13 +12,15 @@ import html
 import io
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import _tables
+from .._render import _HTML_STYLE as _TABLE_STYLE
+from . import _tables, latex
 from ._text import t
 
 __all__ = ["Report", "Section"]
@@ -85,7 +87,7 @@ class Report:
             buf = io.BytesIO()
             self.figures[key].savefig(buf, format="png", dpi=100,
                                       metadata={"Software": None})
-            self._png[key] = buf.getvalue()
+            self._png[key] = _palette_png(buf.getvalue())
         return self._png[key]
 
     def _table_notes(self) -> list[str]:
@@ -115,7 +117,8 @@ class Report:
         parts = [f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">',
                  '<head><meta charset="utf-8">',
                  '<meta name="viewport" content="width=device-width, initial-scale=1">',
-                 f"<title>{e(self.title)}</title><style>{_CSS}</style></head><body>"]
+                 f"<title>{e(self.title)}</title><style>{_CSS}</style>",
+                 _TABLE_STYLE, _PRINT_SCRIPT, "</head><body>"]
         if self.synthetic:
             parts.append(f'<div class="sf-banner">{e(t("synthetic", lang))}</div>')
         parts.append(f'<main class="sf-report"><h1>{e(self.title)}</h1>')
@@ -160,6 +163,7 @@ class Report:
                     frame = self._shown(key)
                     parts.append(f'<div class="sf-table-wrap" id="tab-{e(key)}">')
                     body = _tables.render(frame, "html", title=cap, notes=foot, index=False)
+                    body = body.replace(_TABLE_STYLE, "")  # the head holds it once
                     if len(frame) > _OPEN_ROWS:
                         # Long tables fold away so the page stays readable; every row is
                         # still in the file (and printed: see the print style).
@@ -188,6 +192,57 @@ class Report:
         _atomic_write_text(path, self.as_html())
         return path
 
+    def to_pdf(self, path, *, browser: str | None = None, timeout: float = 300) -> Path:
+        """Print the HTML report to a PDF with a headless Chromium / Chrome; return the path.
+
+        The print style sheet opens every folded table, fits wide tables to the page (cells
+        wrap) and keeps each figure with its caption. ``browser`` is the executable (default:
+        ``$SPATIALFLOW_CHROMIUM`` or the first of :data:`BROWSERS` on ``PATH``). The file is
+        written atomically.
+
+        Raises
+        ------
+        OptionalDependencyError
+            No browser was found (the message says which names were looked for).
+        PrintToPDFError
+            The browser failed or wrote no PDF.
+        """
+        from ..exceptions import OptionalDependencyError, PrintToPDFError
+
+        exe = browser or os.environ.get("SPATIALFLOW_CHROMIUM") or next(
+            (found for name in BROWSERS if (found := shutil.which(name))), None)
+        if not exe:
+            raise OptionalDependencyError(
+                "Report.to_pdf prints the HTML report with a headless Chromium or Google "
+                f"Chrome; none was found on PATH (looked for {', '.join(BROWSERS)}). Install "
+                "one (Debian/Ubuntu: apt-get install chromium) or pass browser='/path/to/"
+                "chrome'; report.html itself prints from any browser (File > Print).")
+        path = Path(path)
+        with tempfile.TemporaryDirectory(prefix="spatialflow-pdf-") as tmp:
+            page = Path(tmp) / "report.html"
+            page.write_text(self.as_html(), encoding="utf-8")
+            pdf = Path(tmp) / "report.pdf"
+            cmd = [exe, "--headless", "--disable-gpu", "--no-pdf-header-footer",
+                   f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={pdf}",
+                   page.as_uri()]
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root otherwise
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            except (OSError, subprocess.TimeoutExpired) as err:
+                raise PrintToPDFError(f"{exe} could not print the report: {err}") from err
+            if not pdf.exists() or pdf.stat().st_size == 0:
+                tail = "\n".join((proc.stderr or "").strip().splitlines()[-5:])
+                raise PrintToPDFError(f"{exe} wrote no PDF (exit code {proc.returncode}); "
+                                      f"its last messages:\n{tail}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, part = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            shutil.copyfile(pdf, part)
+            os.chmod(part, 0o666 & ~_umask())
+            os.replace(part, path)
+        return path
+
     # ---------------------------------------------------------- Markdown, LaTeX
     def _write_folder(self, folder, fmt: str) -> Path:
         folder = Path(folder)
@@ -197,8 +252,14 @@ class Report:
             (tmp / "figures").mkdir()
             foot = self._table_notes()
             for key, frame in self.tables.items():
-                text = _tables.render(self._shown(key), fmt, title=self._caption(key),
-                                      notes=foot, index=False)
+                if fmt == "latex":
+                    text = (f"% requires \\usepackage{{{latex.PACKAGES}}} and the "
+                            "\\sffit macro:\n" + latex.SFFIT + "\n"
+                            + latex.table(self._shown(key), self._caption(key), key, foot,
+                                          lang=self.lang))
+                else:
+                    text = _tables.render(self._shown(key), fmt, title=self._caption(key),
+                                          notes=foot, index=False)
                 (tmp / "tables" / f"{key}.{ext}").write_text(text, encoding="utf-8")
                 frame.to_csv(tmp / "tables" / f"{key}.csv", index=False)
             for key in self.figures:
@@ -216,52 +277,97 @@ class Report:
         return self._write_folder(folder, "latex")
 
     def _document(self, fmt: str) -> str:
+        return self._latex() if fmt == "latex" else self._markdown()
+
+    def _markdown(self) -> str:
         lang = self.lang
         foot = self._table_notes()
-        md = fmt == "markdown"
-        out = [f"# {self.title}\n" if md else
-               "\\documentclass{article}\n\\usepackage{booktabs,graphicx}\n"
-               "\\begin{document}\n\\section*{" + _latex_escape(self.title) + "}\n"]
+        out = [f"# {self.title}\n"]
         if self.synthetic:
-            out.append(f"> **{t('synthetic', lang)}**\n" if md else
-                       "\\textbf{" + _latex_escape(t("synthetic", lang)) + "}\n")
-        out.append(f"## {t('summary', lang)}\n" if md else
-                   "\\subsection*{" + _latex_escape(t("summary", lang)) + "}\n\\begin{itemize}")
+            out.append(f"> **{t('synthetic', lang)}**\n")
+        out.append(f"## {t('summary', lang)}\n")
         for text, keys in self.summary:
-            refs = ", ".join(f"{t('table', lang)} {self._number('table', k)}" for k in keys)
-            line = f"{text} ({t('see', lang)} {refs})" if refs else text
-            out.append(f"- {line}" if md else "\\item " + _latex_escape(line))
-        if not md:
-            out.append("\\end{itemize}")
+            refs = ", ".join(f"[{t('table', lang)} {self._number('table', k)}](#tab-{k})"
+                             for k in keys)
+            out.append(f"- {text} ({t('see', lang)} {refs})" if refs else f"- {text}")
         if self.notes:
-            out.append(f"\n### {t('notes', lang)}\n" if md else
-                       "\\subsection*{" + _latex_escape(t("notes", lang)) + "}")
-            out += [f"- {n}" if md else _latex_escape(n) + "\\par" for n in self.notes]
+            out.append(f"\n### {t('notes', lang)}\n")
+            out += [f"- {n}" for n in self.notes]
         for s in self.sections:
-            out.append(f"\n## {s.title}\n" if md else
-                       "\\subsection*{" + _latex_escape(s.title) + "}")
+            out.append(f"\n## {s.title}\n")
             if s.lead:
-                out.append(s.lead + "\n" if md else _latex_escape(s.lead) + "\n")
+                out.append(s.lead + "\n")
             for what, key in s.items:
                 if what == "table":
                     cap = f"{t('table', lang)} {self._number('table', key)}. {self._caption(key)}"
-                    out.append(_tables.render(self._shown(key), fmt, title=cap, notes=foot,
-                                              index=False))
+                    frame = self._shown(key)
+                    out.append(f'<a id="tab-{key}"></a>\n')
+                    if len(frame) > _OPEN_ROWS:
+                        # a long table stays in its own file, linked (and as CSV)
+                        rows = "行" if lang == "zh" else "rows"
+                        out.append(f"**{cap}** ({len(frame)} {rows}): "
+                                   f"[tables/{key}.md](tables/{key}.md), "
+                                   f"[CSV](tables/{key}.csv)\n")
+                    else:
+                        out.append(_tables.render(frame, "markdown", title=cap, notes=foot,
+                                                  index=False))
                 elif what == "figure":
                     cap = f"{t('figure', lang)} {self._number('figure', key)}. {self._caption(key)}"
-                    out.append(f"![{cap}](figures/{key}.png)\n" if md else
-                               "\\begin{figure}[htbp]\\centering\\includegraphics[width=\\textwidth]"
-                               "{figures/" + key + ".png}\\caption{" + _latex_escape(cap)
-                               + "}\\end{figure}")
+                    out.append(f"![{cap}](figures/{key}.png)\n\n*{cap}*\n")
                 else:
-                    out.append(key + "\n" if md else _latex_escape(key))
-        if not md:
-            out.append("\\end{document}")
+                    out.append(key + "\n")
         return "\n".join(out) + "\n"
 
+    def _latex(self) -> str:
+        lang = self.lang
+        foot = self._table_notes()
+        esc = latex.escape
+        body = []
+        if self.synthetic:
+            body.append(r"\noindent\textbf{" + esc(t("synthetic", lang)) + "}\n")
+        body.append(r"\section*{" + esc(t("summary", lang)) + "}\n\\begin{itemize}")
+        for text, keys in self.summary:
+            refs = ", ".join(t("table", lang) + r"~\ref{tab:" + k + "}" for k in keys)
+            body.append(r"\item " + esc(text)
+                        + (f" ({esc(t('see', lang))} {refs})" if refs else ""))
+        body.append(r"\end{itemize}")
+        if self.notes:
+            body.append(r"\subsection*{" + esc(t("notes", lang)) + "}\n\\begin{itemize}")
+            body += [r"\item " + esc(n) for n in self.notes]
+            body.append(r"\end{itemize}")
+        for s in self.sections:
+            body.append(r"\section{" + esc(s.title) + "}")
+            if s.lead:
+                body.append(esc(s.lead) + "\n")
+            for what, key in s.items:
+                if what == "table":
+                    body.append(latex.table(self._shown(key), self._caption(key), key, foot,
+                                            lang=lang))
+                elif what == "figure":
+                    body.append(latex.figure(f"figures/{key}.png", self._caption(key), key))
+                else:
+                    body.append(esc(key) + "\n")
+        body.append(r"\end{document}")
+        text = "\n".join(body) + "\n"
+        head = latex.preamble(self.title, lang, cjk=latex.has_cjk(text + self.title))
+        return head + text
 
-def _latex_escape(text: str) -> str:
-    return "".join(_tables._LATEX.get(ch, ch) for ch in str(text))
+
+def _palette_png(data: bytes) -> bytes:
+    """Re-encode an RGBA PNG as an 8-bit palette PNG (256 colours, no dithering).
+
+    Figures are flat colours, lines and anti-aliased text on white: 256 colours keep them
+    visually the same at a quarter of the size (PNG mode "P", Pillow's median cut).
+    """
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        rgb = Image.new("RGB", img.size, "white")
+        rgb.paste(img, mask=img.getchannel("A") if img.mode == "RGBA" else None)
+    pal = rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    pal.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -314,6 +420,17 @@ class _atomic_folder:
 
 
 _OPEN_ROWS = 40
+#: Executables :meth:`Report.to_pdf` looks for on PATH, in this order.
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome",
+            "msedge")
+
+# Printing opens every folded table (and closes again those the reader had closed).
+_PRINT_SCRIPT = """<script>
+addEventListener("beforeprint", () => document.querySelectorAll("details:not([open])")
+  .forEach(d => { d.open = true; d.dataset.sfFolded = "1"; }));
+addEventListener("afterprint", () => document.querySelectorAll("details[data-sf-folded]")
+  .forEach(d => { d.open = false; delete d.dataset.sfFolded; }));
+</script>"""
 
 _CSS = """
 :root { --ink:#1d2530; --muted:#5b6675; --rule:#d5dbe3; --accent:#1f5f99; }
@@ -350,12 +467,27 @@ figcaption { color:var(--muted); font-size:.9rem; margin-top:.3rem; }
 details > summary { cursor:pointer; font-weight:600; padding:.3rem 0; }
 .sf-note { color:var(--muted); font-size:.85rem; margin:.2rem 0; }
 footer { margin-top:3rem; color:var(--muted); font-size:.85rem; }
+@page { size:A4; margin:1.2cm; }
 @media print {
   .sf-banner { position:static; }
-  .sf-report { max-width:none; padding:0 1cm; }
-  figure, table.sf-table tr { break-inside:avoid; }
+  .sf-report { max-width:none; padding:0; }
   .sf-toc { display:none; }
-  details > summary { display:none; }
   a { color:inherit; text-decoration:none; }
+  /* Every folded table prints: Chromium hides a closed <details>' content in its own slot,
+     which ::details-content opens without script; the beforeprint script also sets open. */
+  details::details-content { content-visibility:visible; display:contents; }
+  details > summary { display:none; }
+  /* No column is lost: tables fit the page width, cells wrap, headers repeat per page. */
+  .sf-table-wrap { overflow:visible; }
+  .sf-report .sf-summary, .sf-report .sf-summary table.sf-table { width:100%; }
+  .sf-report .sf-summary table.sf-table { font-size:7pt; table-layout:auto; }
+  .sf-report .sf-summary table.sf-table td, .sf-report .sf-summary table.sf-table th {
+    white-space:normal; overflow-wrap:break-word; padding:1px 3px; }
+  thead { display:table-header-group; }
+  table.sf-table tr { break-inside:avoid; }
+  /* a figure stays with its caption */
+  figure { break-inside:avoid; page-break-inside:avoid; border:none; }
+  figure img { max-height:24cm; }
+  h2, h3, h4 { break-after:avoid; }
 }
 """

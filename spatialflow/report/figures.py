@@ -9,25 +9,22 @@ without pyplot, so building a report never opens a window or leaks global figure
 """
 from __future__ import annotations
 
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
+from .. import plot
+from ..plot.maps import value_scale
+from ..plot.palettes import LISA_COLOURS, THREE_COLOUR, lightness
 from ._data import PERIPHERY, REGION_ZH
 from ._text import t
 
 __all__ = ["FigureContext"]
 
-COLOUR_HEX = {"green": "#2e7d32", "yellow": "#f2b705", "red": "#c62828"}
-LISA_HEX = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6",
-            "ns": "#e6e6e6"}
-_NO_DATA = {"color": "#f0f0f0", "edgecolor": "#bbbbbb", "hatch": "///", "label": "no data"}
+COLOUR_HEX = THREE_COLOUR
+LISA_HEX = LISA_COLOURS
 
 FIG_TEXT = {
     "en": {
@@ -44,6 +41,8 @@ FIG_TEXT = {
         "colours_overall_cs": "overall",
         "colours_ind_title_cs": "Three-colour monitoring by indicator",
         "lisa_title_cs": "LISA clusters of each indicator (permutation p < 0.05)",
+        "lisa_title_fdr": "LISA clusters of each indicator ({period}; FDR q = {q:g})",
+        "lisa_title_fdr_cs": "LISA clusters of each indicator (FDR q = {q:g})",
         "map_title_cs": "{label}: level by county",
         "ns": "not significant",
         "units_title": "Total effect received by each county ({model})",
@@ -75,6 +74,8 @@ FIG_TEXT = {
         "level_cs": "水平", "colours_title_cs": "三色监测：全部指标",
         "colours_overall_cs": "综合", "colours_ind_title_cs": "分指标三色监测",
         "lisa_title_cs": "各指标LISA集聚（置换检验 p < 0.05）",
+        "lisa_title_fdr": "各指标LISA集聚（{period}年；错误发现率 q = {q:g}）",
+        "lisa_title_fdr_cs": "各指标LISA集聚（错误发现率 q = {q:g}）",
         "map_title_cs": "{label}：各县水平",
         "ns": "不显著",
         "units_title": "各县受到的总效应（{model}）",
@@ -150,6 +151,9 @@ class FigureContext:
         return fig
 
     # ------------------------------------------------------------------ maps
+    # The maps themselves are spatialflow.plot's (legend, scale bar and north arrow placed
+    # off the land, lightness-ordered warning colours); the report adds the groups' outlines
+    # and names on top.
     def base(self, ax, *, labels: bool = True) -> None:
         self.outlines.boundary.plot(ax=ax, color="#222222", linewidth=1.1)
         if labels:
@@ -159,67 +163,28 @@ class FigureContext:
                             fontsize=9, fontweight="bold", color="#111111",
                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none",
                                       alpha=0.75))
-        ax.set_axis_off()
-        ax.set_aspect("equal")
-        if self.metric:
-            self._scale_bar(ax)
-
-    def _scale_bar(self, ax) -> None:
-        x0, y0, x1, y1 = self.layer.total_bounds
-        width = x1 - x0
-        length = 10 ** np.floor(np.log10(width / 4))
-        length *= 2 if width / length > 8 else 1
-        factor = float(self.layer.crs.axis_info[0].unit_conversion_factor)
-        length_units = length / factor
-        xs, ys = x0 + 0.02 * width, y0 + 0.02 * (y1 - y0)
-        ax.plot([xs, xs + length_units], [ys, ys], color="black", linewidth=3,
-                solid_capstyle="butt")
-        ax.text(xs + length_units / 2, ys + 0.025 * (y1 - y0),
-                f"{length / 1000:g} {self.tx('km')}", ha="center", va="bottom", fontsize=8)
 
     def choropleth(self, ax, values: pd.Series, *, title: str, unit: str, diverging: bool,
                    reverse: bool = False) -> None:
-        gdf = self.layer.assign(_v=values.reindex(self.layer.index).to_numpy(dtype=float))
-        finite = gdf["_v"].dropna()
+        """Levels: quantile classes on a sequential scale; changes (``diverging=True``):
+        a continuous scale, diverging around zero only when changes have both signs."""
         if diverging:
-            lim = float(np.nanmax(np.abs(finite))) if len(finite) else 1.0
-            lim = lim if lim > 0 else 1.0
-            cmap = "RdBu_r" if reverse else "RdBu"
-            gdf.plot(column="_v", ax=ax, cmap=cmap, norm=TwoSlopeNorm(0.0, -lim, lim),
-                     edgecolor="white", linewidth=0.3, legend=True, missing_kwds=_NO_DATA,
-                     legend_kwds={"label": unit, "shrink": 0.6, "orientation": "vertical"})
+            plot.choropleth(self.layer, values, scheme=None, diverging="auto",
+                            reverse=reverse, unit=unit, lang=self.lang, ax=ax, scale_bar=self.metric)
         else:
-            k = int(min(5, max(2, finite.nunique())))
-            with _few_classes_ok():
-                gdf.plot(column="_v", ax=ax, cmap="viridis_r" if reverse else "viridis",
-                         scheme="quantiles", k=k, edgecolor="white", linewidth=0.3,
-                         legend=True, missing_kwds=_NO_DATA,
-                         legend_kwds={"loc": "lower right", "fontsize": 8,
-                                      "title": unit or None, "title_fontsize": 8,
-                                      "fmt": "{:.3g}", "frameon": True})
+            plot.choropleth(self.layer, values, scheme="quantiles", k=5, diverging=False,
+                            reverse=reverse, unit=unit, lang=self.lang, ax=ax,
+                            scale_bar=self.metric)
         self.base(ax)
         ax.set_title(title)
 
     def categorical(self, ax, labels: pd.Series, colours: dict, names: dict, *,
-                    title: str) -> None:
-        lab = labels.reindex(self.layer.index)
-        fill = lab.map(colours).fillna(_NO_DATA["color"])
-        self.layer.plot(ax=ax, color=fill.to_numpy(), edgecolor="white", linewidth=0.3)
+                    title: str, legend_title: str | None = None) -> None:
+        plot.categorical_map(self.layer, labels, colours, names, lang=self.lang, ax=ax,
+                             keep=tuple(k for k in ("green", "yellow", "red") if k in colours),
+                             legend_title=legend_title, scale_bar=self.metric)
         self.base(ax)
-        handles = [Patch(facecolor=colours[k], edgecolor="#888888", label=names[k])
-                   for k in colours if (lab == k).any() or k in ("green", "yellow", "red")]
-        ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True)
         ax.set_title(title)
-
-
-@contextmanager
-def _few_classes_ok():
-    # mapclassify lowers k (and says so) when a variable has fewer distinct quantiles than
-    # classes; the legend shows the classes actually used, so the notice is not actionable.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Not enough unique values",
-                                category=UserWarning)
-        yield
 
 
 def _grid(n: int, ncols: int):
@@ -274,7 +239,8 @@ def colour_maps_by_indicator(ctx: FigureContext, colours: pd.DataFrame, indicato
     return ctx.finish(fig, ctx.tx("colours_ind_title", period=last))
 
 
-def lisa_maps(ctx: FigureContext, lisa: pd.DataFrame, indicators, last) -> Figure:
+def lisa_maps(ctx: FigureContext, lisa: pd.DataFrame, indicators, last,
+              fdr: float | None = None) -> Figure:
     nrows, ncols = _grid(len(indicators), 3)
     fig = Figure(figsize=(4.6 * ncols, 3.9 * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
@@ -284,6 +250,8 @@ def lisa_maps(ctx: FigureContext, lisa: pd.DataFrame, indicators, last) -> Figur
         ctx.categorical(ax, part, LISA_HEX, names, title=ind.text(ctx.lang))
     for ax in axes[len(indicators):]:
         ax.set_visible(False)
+    if fdr is not None:
+        return ctx.finish(fig, ctx.tx("lisa_title_fdr", period=last, q=fdr))
     return ctx.finish(fig, ctx.tx("lisa_title", period=last))
 
 
@@ -296,13 +264,8 @@ def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: 
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, v in zip(axes, variables):
         values = units[units["variable"] == v].set_index("id")[column]
-        gdf = ctx.layer.assign(_v=values.reindex(ctx.layer.index).to_numpy(dtype=float))
-        k = int(min(5, max(2, gdf["_v"].nunique())))
-        with _few_classes_ok():
-            gdf.plot(column="_v", ax=ax, cmap="viridis", scheme="quantiles", k=k,
-                     edgecolor="white", linewidth=0.3, legend=True, missing_kwds=_NO_DATA,
-                     legend_kwds={"loc": "lower right", "fontsize": 8, "title": unit or None,
-                                  "title_fontsize": 8, "fmt": "{:.3g}", "frameon": True})
+        plot.choropleth(ctx.layer, values, scheme="quantiles", k=5, unit=unit or None,
+                        lang=ctx.lang, ax=ax, scale_bar=ctx.metric)
         ctx.base(ax)
         ax.set_title(v)
     for ax in axes[len(variables):]:
@@ -326,14 +289,17 @@ def block_heatmaps(ctx: FigureContext, blocks: pd.DataFrame, model: str,
             index=groups, columns=groups)
         pv = part.pivot(index="to", columns="from", values="p").reindex(index=groups,
                                                                            columns=groups)
-        lim = float(np.nanmax(np.abs(mat.to_numpy()))) or 1.0
-        im = ax.imshow(mat.to_numpy(), cmap="RdBu", norm=TwoSlopeNorm(0.0, -lim, lim))
+        finite = mat.to_numpy()[np.isfinite(mat.to_numpy())]
+        cmap, norm, _ = value_scale(finite)  # diverging only when blocks have both signs
+        im = ax.imshow(mat.to_numpy(), cmap=cmap, norm=norm)
         for i in range(len(groups)):
             for j in range(len(groups)):
                 val, p = mat.iat[i, j], pv.iat[i, j]
                 stars = "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+                # text in white on dark cells (CIE L* of the cell's colour below 50)
+                dark = np.isfinite(val) and lightness(cmap(norm(val))) < 50
                 ax.text(j, i, f"{val:.3f}{stars}", ha="center", va="center", fontsize=8.5,
-                        color="white" if abs(val) > 0.6 * lim else "black")
+                        color="white" if dark else "black")
         names = [ctx.gname(g) for g in groups]
         ax.set_xticks(range(len(groups)), names)
         ax.set_yticks(range(len(groups)), names)

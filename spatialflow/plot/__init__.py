@@ -1,0 +1,22 @@
+"""Maps in one line: ``spatialflow.plot.lisa_map(y, w, layer)``.
+
+Every function returns the matplotlib ``Axes`` it drew on (``ax=None``: a new figure).
+The report's maps are drawn by the same functions.
+
+- :func:`choropleth` -- a column or Series by id, classed (mapclassify) or continuous;
+  sequential for one-signed values, diverging only around zero.
+- :func:`lisa_map` -- Local Moran clusters, at p < alpha or with an FDR cutoff (esda).
+- :func:`effects_map`, :func:`shock_map` -- per-county effects and the response to one
+  county's change, from a fitted spatial model.
+- :func:`residual_map` -- a model's residuals by unit.
+- :func:`warning_map`, :func:`categorical_map` -- the three-colour warning and any fixed
+  categories, with a colour-blind-safe palette ordered by lightness (optional hatching).
+"""
+from .lisa import lisa_clusters, lisa_map
+from .maps import categorical_map, choropleth, class_labels, scheme_name, warning_map
+from .results_maps import effects_map, residual_map, shock_map, shock_response
+from .palettes import LISA_COLOURS, THREE_COLOUR
+
+__all__ = ["choropleth", "lisa_map", "effects_map", "residual_map", "shock_map",
+           "warning_map", "categorical_map", "lisa_clusters", "shock_response",
+           "class_labels", "scheme_name", "THREE_COLOUR", "LISA_COLOURS"]

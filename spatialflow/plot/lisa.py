@@ -1,0 +1,57 @@
+"""LISA cluster maps: Local Moran's I by unit, at p < alpha or an FDR cutoff (esda)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InputError
+from .maps import _check_layer, _tx, _values, categorical_map
+from .palettes import LISA_COLOURS
+
+__all__ = ["lisa_clusters", "lisa_map"]
+
+
+def lisa_clusters(y: pd.Series, w, *, alpha: float = 0.05, fdr: float | None = None,
+                  permutations: int = 999, seed: int = 0) -> tuple[pd.DataFrame, float]:
+    """Local Moran clusters of ``y`` (by id): frame ``Is, quadrant, p_sim, cluster`` and the
+    p-value cutoff used (``alpha``, or :func:`esda.fdr`'s Benjamini–Hochberg cutoff at level
+    ``fdr``); a unit is in its quadrant's cluster when ``p_sim <= cutoff``, else "ns"."""
+    from ..report.lisa import local_moran
+    from ..weights.align import weights_on
+    y = y.dropna()
+    lm = local_moran(y, weights_on(w, y.index), permutations=permutations, seed=seed)
+    if fdr is not None:
+        if not 0 < fdr < 1:
+            raise InputError(f"fdr must be a level in (0, 1); {fdr!r} was given.")
+        import esda
+        cut = float(esda.fdr(lm["p_sim"].to_numpy(), fdr))
+    else:
+        cut = float(alpha)
+    sig = lm["p_sim"].to_numpy() <= cut if fdr is not None else lm["p_sim"].to_numpy() < cut
+    return lm.assign(cluster=np.where(sig, lm["quadrant"], "ns")), cut
+
+
+def lisa_map(y, w, layer, *, fdr: float | None = None, alpha: float = 0.05,
+             permutations: int = 999, seed: int = 0, lang: str = "en", ax=None,
+             title: str | None = None, scale_bar: bool = True, north_arrow: bool = True):
+    """LISA cluster map of ``y`` (a column of ``layer`` or a Series by id) under weights ``w``.
+
+    Local Moran's I with conditional-permutation pseudo p-values (as ``esda.Moran_Local``,
+    seeded); significance at ``alpha`` (p < alpha) or, with ``fdr=q``, at the
+    Benjamini–Hochberg cutoff of :func:`esda.fdr` (p <= cutoff). Units without a value are
+    drawn as "no data". Returns the Axes.
+
+    Examples
+    --------
+    >>> ax = spatialflow.plot.lisa_map("income", w, layer, fdr=0.05)  # doctest: +SKIP
+    """
+    _check_layer(layer)
+    values = _values(layer, y, "y")
+    clusters, cut = lisa_clusters(values, w, alpha=alpha, fdr=fdr,
+                                  permutations=permutations, seed=seed)
+    names = {c: (_tx(lang, "ns") if c == "ns" else c) for c in LISA_COLOURS}
+    head = (_tx(lang, "fdr", alpha=fdr, cut=cut) if fdr is not None
+            else _tx(lang, "p", alpha=alpha))
+    return categorical_map(layer, clusters["cluster"], LISA_COLOURS, names, lang=lang, ax=ax,
+                           title=title, legend_title=head, scale_bar=scale_bar,
+                           north_arrow=north_arrow)
