@@ -338,6 +338,8 @@ def test_missing_cjk_font_falls_back_to_english(gd, panel, monkeypatch):
     kept = [e for e in font_manager.fontManager.ttflist
             if not fonts._covers(e.fname)]
     monkeypatch.setattr(font_manager.fontManager, "ttflist", kept)
+    # ... nor among the system's font files outside matplotlib's cache
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
     assert fonts.find_cjk_font() is None
     with pytest.warns(CJKFontWarning, match="no installed font with Chinese glyphs"):
         rep = build(panel, gd, indicators=DEFAULT_INDICATORS[:1], lang="zh",
@@ -390,3 +392,22 @@ def test_id_types_must_match_and_group_may_come_from_panel(gd, panel):
     p.loc[p.index[0], "zone"] = "outer" if p.loc[p.index[0], "zone"] == "inner" else "inner"
     with pytest.raises(InputError, match="changes over time for unit"):
         _quick(p, gd.drop(columns="region"), group="zone", core="inner")
+
+
+def test_cjk_font_installed_after_matplotlib_cache_is_found(monkeypatch):
+    """A CJK font file the font cache does not list (installed after matplotlib built its
+    cache) is found among the system's font files and registered."""
+    from matplotlib import font_manager
+
+    from spatialflow.report import fonts
+
+    system = [f for f in font_manager.findSystemFonts()
+              if any(h in f.lower() for h in fonts._CJK_FILE_HINTS) and fonts._covers(f)]
+    if not system:
+        pytest.skip("no CJK font file on this machine (Debian: fonts-noto-cjk)")
+    kept = [e for e in font_manager.fontManager.ttflist if not fonts._covers(e.fname)]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", kept)
+    family = fonts.find_cjk_font()
+    assert family in fonts.CJK_FAMILIES
+    assert any(e.name == family and fonts._covers(e.fname)
+               for e in font_manager.fontManager.ttflist)

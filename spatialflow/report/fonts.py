@@ -76,6 +76,33 @@ def find_cjk_font(preferred: str | PathLike | None = None) -> str | None:
     for family in CJK_FAMILIES:
         if any(_covers(e.fname) for e in by_name.get(family, [])):
             return family
+    return _find_uncached_cjk_font(font_manager, {e.fname for e in entries})
+
+
+#: File-name fragments of the CJK fonts in CJK_FAMILIES (lower case).
+_CJK_FILE_HINTS = ("cjk", "sourcehan", "wqy", "wenquanyi", "simhei", "msyh", "pingfang",
+                   "hiragino", "stheiti", "simsun", "uming", "ukai")
+
+
+def _find_uncached_cjk_font(font_manager, known: set) -> str | None:
+    """A CJK font installed after matplotlib built its font cache (matplotlib rebuilds the
+    cache only when its own version changes, so a font installed later, e.g. Debian's
+    fonts-noto-cjk, stays invisible to it): the system's font files not in the cache whose
+    name suggests a CJK font and that really contain Chinese glyphs are registered for this
+    process, in the order of :data:`CJK_FAMILIES`."""
+    candidates = [f for f in font_manager.findSystemFonts()
+                  if f not in known and any(h in Path(f).name.lower() for h in _CJK_FILE_HINTS)]
+    names = {}
+    for path in sorted(candidates):
+        if _covers(path):
+            try:
+                names.setdefault(font_manager.FontProperties(fname=path).get_name(), path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+    for family in CJK_FAMILIES:
+        if family in names:
+            font_manager.fontManager.addfont(names[family])
+            return family
     return None
 
 
