@@ -41,6 +41,13 @@ if not any((_executed / "lab").glob("*.ipynb")):
     (_executed / "lab").mkdir(parents=True, exist_ok=True)
     for nb in (ROOT / "notebooks" / "lab" / "solutions").glob("*.ipynb"):
         shutil.copy(nb, _executed / "lab" / nb.name)
+# docs/notebooks/ is generated: a copy whose notebook was renamed or removed since (e.g. the
+# old teaching_lab.ipynb) would become an orphan page, so it is removed, never built.
+for folder, source in ((_executed, ROOT / "notebooks"),
+                       (_executed / "lab", ROOT / "notebooks" / "lab" / "solutions")):
+    for stale in folder.glob("*.ipynb"):
+        if not (source / stale.name).exists():
+            stale.unlink()
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "design.md", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]

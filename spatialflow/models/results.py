@@ -397,8 +397,36 @@ class SpatialResults:
         return _inference.t_test(self, restrictions, r, level=level)
 
     def tidy(self, *, level: float = 0.95) -> pd.DataFrame:
-        """Coefficient table as a plain frame: term, estimate, std_error, statistic,
-        p_value, lower, upper."""
+        r"""The coefficient table as a plain frame, one row per parameter.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Level of the confidence interval, in (0, 1) (0.9 for 90%; "95%" or 95 are
+            refused with a typed error).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term``, ``estimate``, ``std_error``, ``statistic`` (estimate / SE),
+            ``p_value`` (two-sided, normal; t for OLS/SLX) and ``lower``, ``upper``
+            (estimate :math:`\pm z_{(1+level)/2}` SE), from the covariance the results carry
+            (see ``cov_type``).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from libpysal.weights import lat2W
+        >>> import spatialflow as sf
+        >>> w = lat2W(7, 7); w.transform = "r"
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame(rng.normal(size=(49, 2)), columns=["y", "x"], index=w.id_order)
+        >>> t = sf.SAR.from_formula("y ~ x", data=df, w=w).fit().tidy(level=0.9)
+        >>> list(t.columns)
+        ['term', 'estimate', 'std_error', 'statistic', 'p_value', 'lower', 'upper']
+        >>> list(t["term"])
+        ['Intercept', 'x', 'rho']
+        """
         return _inference.tidy(self, level=level)
 
     def pseudo_r2(self, *, predictor: str = "reduced") -> pd.Series:
@@ -429,8 +457,62 @@ class SpatialResults:
                 horizon: str | None = None, **kwargs) -> pd.DataFrame:
         r"""LeSage-Pace direct, indirect and total effects with inference.
 
-        See :func:`spatialflow.models.effects.compute_effects` for all options (``method``,
-        ``partition``, ``trace_method``, ``level``).
+        For regressor :math:`k` of a lag model, :math:`S_k(W)=(I-\rho W)^{-1}(\beta_k I +
+        \theta_k W)`; the direct effect is :math:`\mathrm{tr}(S_k)/n`, the total effect
+        :math:`\iota' S_k \iota / n` and the indirect effect their difference (SEM: direct
+        :math:`\beta_k`, no indirect; SLX / SDEM: direct :math:`\beta_k`, indirect
+        :math:`\theta_k` times the mean row sum of W).
+
+        Parameters
+        ----------
+        n_draws : int, default 1000
+            Draws of the parameters from their asymptotic normal distribution
+            (``method="simulation"``); ignored by ``method="delta"``. The memory of the draws is
+            estimated first: too many raise :class:`~spatialflow.exceptions.InsufficientMemoryError`.
+        seed : int, default 0
+            Seed of the draws (and of the trace probes at large n): the same seed gives the
+            same numbers.
+        horizon : {"short", "long"}, optional
+            Dynamic panels only: short-run (default) or long-run effects (below).
+        **kwargs
+            Options of :func:`spatialflow.models.effects.compute_effects`:
+
+            - ``method`` : {"simulation", "delta"}, default "simulation" -- inference by
+              simulated draws (LeSage and Pace 2009) or the delta method;
+            - ``partition`` : Series, dict or column name -- a group label per unit (e.g.
+              core / periphery); returns the blocks of effects from each group to each group
+              in long form instead;
+            - ``level`` : float, default 0.95 -- level of the intervals;
+            - ``trace_method`` : {"auto", "exact", "power"} -- how the traces of
+              :math:`W^j` are computed ("auto": exact up to a few thousand units);
+            - ``normalize`` : {"total", "to"} -- block normalisation with ``partition``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by regressor with ``direct``, ``indirect``, ``total`` and, for each,
+            ``_se``, ``_z``, ``_p``, ``_lower``, ``_upper``. With ``partition``: long form with
+            ``from, to, variable, effect, se, z, p, lower, upper, n_from, n_to``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from libpysal.weights import lat2W
+        >>> import spatialflow as sf
+        >>> w = lat2W(7, 7); w.transform = "r"
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame(rng.normal(size=(49, 2)), columns=["y", "x"], index=w.id_order)
+        >>> res = sf.SDM.from_formula("y ~ x", data=df, w=w).fit()
+        >>> eff = res.effects(n_draws=200, seed=1, level=0.9)
+        >>> list(eff.index), list(eff.columns[:3])
+        (['x'], ['direct', 'indirect', 'total'])
+        >>> bool(np.isclose(eff.loc["x", "direct"] + eff.loc["x", "indirect"],
+        ...                 eff.loc["x", "total"]))
+        True
+        >>> half = pd.Series(np.where(np.arange(49) < 24, "north", "south"), index=w.id_order)
+        >>> blocks = res.effects(n_draws=200, seed=1, partition=half)
+        >>> sorted(set(blocks["from"]))
+        ['north', 'south']
 
         Dynamic panels (``dynamic=``): ``horizon="short"`` (the default) gives the short-run
         effects :math:`(I-\rho W)^{-1}(\beta_k I+\theta_k W)`, ``horizon="long"`` the
