@@ -519,9 +519,9 @@ def _cell(est: float, se: float, p: float, stars: bool,
 
 # compare(stats=...): name -> (row label, value of one results object)
 def _pseudo_r2(r) -> float:
-    from .inference import pseudo_r2
+    # the results' own method (no import of the inference module from here: layering)
     try:
-        return float(pseudo_r2(r, predictor="fitted" if getattr(r, "panel", None) else "reduced")
+        return float(r.pseudo_r2(predictor="fitted" if getattr(r, "panel", None) else "reduced")
                      ["squared_corr"])
     except (InputError, AttributeError, ValueError):
         return float("nan")
