@@ -162,31 +162,38 @@ def _refused(tmp_path, capsys, name, error, match, **data):
     config = _config_for(tmp_path, name, **data)
     data_file = tmp_path / name
     before = data_file.read_bytes()
-    with pytest.raises(error, match=match):
+    with pytest.raises(error, match=match) as raised:
         plan(config)
     assert main(["check", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("spatialflow: error: ") and err.count("\n") == 1
     assert data_file.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["run.toml", name])
+    return raised.value, err
 
 
 def test_an_empty_csv_is_named(tmp_path, capsys):
     (tmp_path / "panel.csv").write_bytes(b"")
-    _refused(tmp_path, capsys, "panel.csv", UnreadableFileError,
-             r"data file '.*panel.csv' is empty \(0 bytes\); export the table again")
+    error, line = _refused(tmp_path, capsys, "panel.csv", UnreadableFileError,
+                           r"data file '.*panel.csv' is empty \(0 bytes\); export the table again")
+    # the typed error and the command line's one-line message both name the culprit
+    assert 'panel.csv' in str(error) and 'panel.csv' in line
 
 
 def test_a_ragged_row_is_named_with_its_line(tmp_path, capsys):
     (tmp_path / "panel.csv").write_text("code,year,tfp\n440103,2020,1.0\n440104,2020,1,5\n")
-    _refused(tmp_path, capsys, "panel.csv", UnreadableFileError,
-             r"panel.csv': line 3 has 4 fields where the header has 3")
+    error, line = _refused(tmp_path, capsys, "panel.csv", UnreadableFileError,
+                           r"panel.csv': line 3 has 4 fields where the header has 3")
+    # the typed error and the command line's one-line message both name the culprit
+    assert 'panel.csv' in str(error) and 'panel.csv' in line
 
 
 def test_an_unknown_encoding_is_named(tmp_path, capsys):
     (tmp_path / "panel.csv").write_text("code,year,tfp\n440103,2020,1.0\n")
-    _refused(tmp_path, capsys, "panel.csv", InputError,
-             r"encoding must be a known text encoding .*'utf9' was given", encoding="utf9")
+    error, line = _refused(tmp_path, capsys, "panel.csv", InputError,
+                           r"encoding must be a known text encoding .*'utf9' was given", encoding="utf9")
+    # the typed error and the command line's one-line message both name the culprit
+    assert 'utf9' in str(error) and 'utf9' in line
 
 
 def test_a_truncated_xlsx_is_named(tmp_path, capsys):
@@ -203,9 +210,11 @@ def test_a_truncated_xlsx_is_named(tmp_path, capsys):
 
 def test_a_csv_named_parquet_is_named(tmp_path, capsys):
     (tmp_path / "panel.parquet").write_text("code,year,tfp\n440103,2020,1.0\n")
-    _refused(tmp_path, capsys, "panel.parquet", UnreadableFileError,
-             r"panel.parquet' is not a readable Parquet file \(ArrowInvalid.*give it the "
-             r"matching extension")
+    error, line = _refused(tmp_path, capsys, "panel.parquet", UnreadableFileError,
+                           r"panel.parquet' is not a readable Parquet file \(ArrowInvalid.*give it the "
+                           r"matching extension")
+    # the typed error and the command line's one-line message both name the culprit
+    assert 'panel.parquet' in str(error) and 'panel.parquet' in line
 
 
 def test_a_gbk_config_is_named(tmp_path, capsys):
