@@ -24,3 +24,18 @@ def columbus():
     """(data indexed by str id '1'..'49', row-standardised libpysal W with the same ids)."""
     df = pd.read_csv(COLUMBUS / "columbus_oldcol.csv", dtype={"id": str}).set_index("id")
     return df, read_gal(COLUMBUS / "columbus_oldcol.gal")
+
+
+class _StubReport:
+    """Stands in for spatialflow.report.Report in tests about writing, not about the report."""
+
+    def to_html(self, path):
+        Path(path).write_text("<html>stub report</html>", encoding="utf-8")
+
+
+@pytest.fixture
+def stub_report(monkeypatch):
+    """The pipeline writes a one-line stub instead of building the report (fast tests of
+    output folders, manifests and errors)."""
+    import spatialflow.pipeline.runner as runner
+    monkeypatch.setattr(runner, "_report", lambda *a, **k: _StubReport())

@@ -38,17 +38,6 @@ def _snapshot(folder: Path) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-class _StubReport:
-    def to_html(self, path):
-        Path(path).write_text("<html>stub report</html>", encoding="utf-8")
-
-
-@pytest.fixture
-def stub_report(monkeypatch):
-    import spatialflow.pipeline.runner as runner
-    monkeypatch.setattr(runner, "_report", lambda *a, **k: _StubReport())
-
-
 def _small(out, **sections):
     base = {"seed": 1, "models": {"kinds": ["SAR"], "outcomes": ["income_gap"]},
             "effects": {"n_draws": 5}, "output": {"folder": str(out)}}

@@ -27,19 +27,6 @@ def _small(out, **sections):
     return make_config(base)
 
 
-class _StubReport:
-    """Stands in for spatialflow.report.Report in tests about writing, not about the report."""
-
-    def to_html(self, path):
-        Path(path).write_text("<html>stub report</html>", encoding="utf-8")
-
-
-@pytest.fixture
-def stub_report(monkeypatch):
-    import spatialflow.pipeline.runner as runner
-    monkeypatch.setattr(runner, "_report", lambda *a, **k: _StubReport())
-
-
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("default") / "out"
