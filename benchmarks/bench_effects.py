@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from spreg.sputils import spmultiplier
 
 from spatialflow.exceptions import ApproximationWarning
-from spatialflow.models.effects import EffectsKernel
+from spatialflow.models.results.effects import EffectsKernel
 
 RHO = 0.6
 

@@ -27,7 +27,7 @@ import spreg
 
 import spatialflow
 from spatialflow.models.diagnostics import lm_tests
-from spatialflow.models.regimes import chow_test
+from spatialflow.models import chow_test
 
 
 def make_data(n: int, seed: int = 0):

@@ -69,7 +69,7 @@ def _graph(W):
 
 def _clear_cache():
     try:
-        from spatialflow.models import operator_cache
+        from spatialflow.models._linalg import operator_cache
     except ImportError:              # the code before issue 22 has no cache
         return
     operator_cache.clear()

@@ -2,36 +2,35 @@
 
 County polygons and spatial weights, spatial lag and Durbin models (cross-section and panel)
 with effects and their core-periphery split, and the field's measurement toolkit.
+
+Every public name and subpackage loads on first use (``lazy_loader``, Scientific Python
+SPEC 1): ``import spatialflow`` stays fast (the CLI, ``spatialflow --help``, a report that
+only reads data), ``from spatialflow import SDM`` loads the estimators and what a fit needs,
+and ``spatialflow.report``, ``spatialflow.plot``, ``spatialflow.simulate`` ... work without
+importing them first.
 """
-from importlib import import_module
+import lazy_loader as _lazy
 
 __version__ = "0.1.0"
 #: The distribution name on the package registry (``pip install spatialflow-econ``): the
 #: name ``spatialflow`` there is an unrelated project. The import name stays ``spatialflow``.
 DISTRIBUTION = "spatialflow-econ"
 
-__all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS", "SpatialResults", "compare", "specification_search",
-           "lm_tests", "chow_test", "model_probabilities", "__version__"]
+#: The public subpackages and modules.
+SUBPACKAGES = ["models", "weights", "datasets", "measures", "exceptions", "plot", "pipeline",
+               "report", "simulate", "grid", "montecarlo", "cli"]
+#: The estimators and the functions used most, at the top level.
+MODEL_NAMES = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS", "SpatialResults",
+               "compare", "specification_search", "lm_tests", "chow_test",
+               "model_probabilities"]
 
-# `import spatialflow` stays fast (the CLI, `spatialflow --help`, a report that only reads
-# data): the models (scipy, pandas, formulaic) load on first use of one of these names
-# (PEP 562 module __getattr__), and `from spatialflow import SDM` works as usual.
-_MODELS = frozenset(__all__) - {"__version__"}
+__getattr__, _, _ = _lazy.attach(
+    __name__, submodules=SUBPACKAGES, submod_attrs={"models": MODEL_NAMES})
 
-
-_SUBPACKAGES = frozenset({"models", "weights", "datasets", "measures", "exceptions", "cli", "plot",
-                          "pipeline"})
-
-
-def __getattr__(name: str):
-    if name in _MODELS:
-        value = getattr(import_module(".models", __name__), name)
-        globals()[name] = value
-        return value
-    if name in _SUBPACKAGES:  # `import spatialflow; spatialflow.weights.build(...)`
-        return import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+del _
+__all__ = [*MODEL_NAMES, *SUBPACKAGES, "__version__", "DISTRIBUTION"]
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    """Exactly the public names (no helpers of the lazy loader)."""
+    return sorted(__all__)

@@ -1,7 +1,7 @@
 """Number formatting and table rendering shared by summaries and reports (a leaf module).
 
 Nothing here knows about models: it formats numbers and lays out tables of strings as plain
-text, GitHub Markdown, LaTeX (``booktabs``) or HTML. :mod:`spatialflow.models.summary` builds
+text, GitHub Markdown, LaTeX (``booktabs``) or HTML. :mod:`spatialflow.models.results.summary` builds
 its blocks from results and renders them here; the report renders generic DataFrames with
 :func:`render_frame`.
 

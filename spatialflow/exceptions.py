@@ -354,3 +354,15 @@ __all__ += ["DroppedNeighboursWarning"]
 class PrintToPDFError(SpatialflowError, RuntimeError):
     """The headless browser that prints a report to PDF failed or wrote no file; the message
     names the browser and ends with its own error output."""
+
+
+class RenamedOptionWarning(SpatialflowWarning, FutureWarning):
+    """An option was given under its old name (e.g. GMM's ``robust=``, now ``cov_type=``);
+    it still works, and the message gives the new spelling."""
+
+
+class NumericalError(SpatialflowError):
+    """A computation failed numerically on valid input: a singular or indefinite information
+    matrix, a factorisation that broke down, an optimiser that produced no finite value. The
+    message says which quantity failed and what usually causes it."""
+__all__ += ["RenamedOptionWarning", "NumericalError"]

@@ -26,7 +26,7 @@ lag models, outside the error process for the error models), as in the fixed-eff
 models of Elhorst (2014) and R ``splm``.
 
 :math:`A^{-1}` is never formed: :math:`I-\rho W` is factorised once by a sparse LU
-(``scipy.sparse.linalg.splu``) and every draw is a pair of triangular solves.
+(the weights' :class:`~spatialflow.models._linalg.operator.SpatialOperator`) and every draw is a pair of triangular solves.
 
 Examples
 --------
@@ -54,6 +54,7 @@ import scipy.sparse.linalg as spla
 
 from ._validation import check_count, check_seed
 from .exceptions import InputError, ModelSpecificationError, PanelError
+from .models._linalg.operator import SpatialOperator
 
 __all__ = ["simulate", "Simulator", "Simulation", "Truth", "MODELS", "admissible_interval"]
 
@@ -501,9 +502,7 @@ class Simulator:
         self.scale = self._scales(heteroskedastic)
 
         # ---- factorisations, once ----
-        eye = sp.identity(n, format="csc")
-        self._lu_rho = spla.splu((eye - self.rho * self.W).tocsc()) if self.rho is not None else None
-        self._lu_lam = spla.splu((eye - self.lam * self.W).tocsc()) if self.lam is not None else None
+        self._factorise()
 
         self._rng = rng
         self._first_epsilon = self._explicit_epsilon(epsilon)
@@ -517,11 +516,13 @@ class Simulator:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        eye = sp.identity(self.n, format="csc")
-        if self.rho is not None:
-            self._lu_rho = spla.splu((eye - self.rho * self.W).tocsc())
-        if self.lam is not None:
-            self._lu_lam = spla.splu((eye - self.lam * self.W).tocsc())
+        self._factorise()
+
+    def _factorise(self) -> None:
+        # The model's operator factorises I - rho W and I - lambda W once (SpatialOperator).
+        op = SpatialOperator.of(self.W)
+        self._lu_rho = op.factor(self.rho) if self.rho is not None else None
+        self._lu_lam = op.factor(self.lam) if self.lam is not None else None
 
     def monte_carlo(self, estimators, reps: int, seed=0, scheduler=None, *,
                     executor: Literal["serial", "threads", "processes"] = "serial",

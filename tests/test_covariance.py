@@ -23,7 +23,7 @@ import scipy.sparse.linalg as spla
 
 import spatialflow as sf
 from spatialflow.exceptions import IdMismatchError, InputError, ModelSpecificationError
-from spatialflow.models.covariance import default_dk_lags, row_scores, with_covariance
+from spatialflow.models.results.covariance import default_dk_lags, row_scores, with_covariance
 
 FORMULA = "CRIME ~ INC + HOVAL"
 #: The score sums are zero up to the optimiser's tolerance on rho/lambda (xatol 1e-12 on a

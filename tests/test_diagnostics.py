@@ -173,7 +173,7 @@ def test_lm_tests_invariant_to_joint_permutation(columbus):
 
 
 def test_trace_term_sparse_equals_dense(columbus):
-    from spatialflow.models.diagnostics import _trace_T
+    from spatialflow.models.diagnostics.lm import _trace_T
 
     Wd = columbus.W.toarray()
     np.testing.assert_allclose(_trace_T(columbus.W), np.trace(Wd.T @ Wd + Wd @ Wd),
@@ -409,7 +409,7 @@ def test_specification_search_checks_options(columbus):
 
 def test_specification_search_with_regimes_uses_the_regime_design(columbus):
     from spatialflow.models.diagnostics import specification_search
-    from spatialflow.models.regimes import expand_design
+    from spatialflow.models._design.regimes import expand_design
 
     df = columbus.df.assign(reg=(columbus.df["INC"] > columbus.df["INC"].median()).astype(int))
     s = specification_search("CRIME ~ INC + HOVAL", df, columbus.w, regimes="reg")

@@ -107,7 +107,7 @@ def test_every_public_name_is_on_the_api_pages(site):
     for name in ("spatialflow.SAC", "spatialflow.GNS", "spatialflow.model_probabilities",
                  "spatialflow.grid.monte_carlo", "spatialflow.SpatialResults.predict",
                  "spatialflow.SpatialResults.scenario", "spatialflow.SpatialResults.tidy",
-                 "spatialflow.models.effects.compute_unit_effects"):
+                 "spatialflow.models.results.effects.compute_unit_effects"):
         assert name in ids, name
 
 

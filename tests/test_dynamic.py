@@ -25,9 +25,9 @@ import scipy.sparse as sp
 import spatialflow as sf
 from spatialflow.exceptions import (IslandWarning, ModelSpecificationError,
                                     NonStationaryWarning, PanelError)
-from spatialflow.models.dynamic import fit_dynamic
-from spatialflow.models.logdet import make_logdet
-from spatialflow.models.panel_data import prepare_panel
+from spatialflow.models._estimation.dynamic import fit_dynamic
+from spatialflow.models._linalg.logdet import make_logdet
+from spatialflow.models._design.panel_data import prepare_panel
 
 TRUE = {"tau": 0.4, "eta": -0.1, "x": 1.0, "W_x": 0.5, "rho": 0.3, "sigma2": 1.0}
 
@@ -249,7 +249,7 @@ def test_compare_orders_dynamic_parameters_and_notes_sigma2(guangdong_w):
 
 
 def test_refit_keeps_the_dynamic_specification(guangdong_w):
-    from spatialflow.models.workflows import refit
+    from spatialflow.models.diagnostics.workflows import refit
     df = _panel_df(guangdong_w)
     sdm = sf.SDM.from_formula("y ~ x", data=df, w=guangdong_w, id="code", time="year",
                               effects="unit", dynamic="spacetime").fit()
@@ -311,7 +311,7 @@ def test_non_stationary_estimate_warns(guangdong_w):
 def test_dynamic_options_are_checked(guangdong_w, kw, match):
     df = _panel_df(guangdong_w)
     kw = {"dynamic": "time", **kw}
-    with pytest.raises((ModelSpecificationError, sf.models.base.InputError), match=match):
+    with pytest.raises((ModelSpecificationError, sf.exceptions.InputError), match=match):
         sf.SAR.from_formula("y ~ x", data=df, w=guangdong_w, id="code", time="year", **kw)
 
 

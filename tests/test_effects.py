@@ -29,8 +29,8 @@ from spatialflow.exceptions import (
     InputError,
     ModelSpecificationError,
 )
-from spatialflow.models import effects as fx
-from spatialflow.models import traces as tr
+from spatialflow.models.results import effects as fx
+from spatialflow.models._linalg import traces as tr
 
 REF = Path(__file__).parent / "reference" / "columbus"
 

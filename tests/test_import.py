@@ -53,9 +53,9 @@ def test_estimators_load_without_spreg_matplotlib_or_scipy_stats():
                          check=True)
     loaded = set(out.stdout.split())
     for module in ("spreg", "matplotlib", "scipy.stats", "scipy.optimize", "esda",
-                   "geopandas", "spatialflow.models.lm", "spatialflow.models.probabilities"):
+                   "geopandas", "spatialflow.models.diagnostics.lm", "spatialflow.models.diagnostics.probabilities"):
         assert module not in loaded, module
-    assert "spatialflow.models.base" in loaded
+    assert "spatialflow.models.estimators" in loaded
 
 
 def test_distribution_kernels_are_those_of_scipy_stats():
@@ -81,8 +81,8 @@ def test_distribution_kernels_are_those_of_scipy_stats():
 
 def test_models_names_and_submodules_resolve_lazily():
     import spatialflow.models as models
-    from spatialflow.models.hypotheses import wald_test as plain_wald
-    from spatialflow.models.inference import wald_test
+    from spatialflow.models.diagnostics.hypotheses import wald_test as plain_wald
+    from spatialflow.models.results.inference import wald_test
     assert models.wald_test is wald_test and models.wald_test is not plain_wald
     assert set(models.__all__) <= set(dir(models))
     assert models.logdet.make_logdet is not None

@@ -12,7 +12,7 @@ import statsmodels.formula.api as smf
 
 import spatialflow as sf
 from spatialflow.exceptions import InputError
-from spatialflow.models.inference import parse_restrictions
+from spatialflow.models.results.inference import parse_restrictions
 
 FORMULA = "CRIME ~ INC + HOVAL"
 

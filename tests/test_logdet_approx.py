@@ -16,9 +16,9 @@ import scipy.sparse.linalg as spla
 import spatialflow as sf
 from spatialflow.exceptions import (ApproximationWarning, EigenvalueBoundsWarning,
                                     InputError, InsufficientMemoryError)
-from spatialflow.models.logdet import EigenLogDet, SparseLULogDet, make_logdet
-from spatialflow.models.logdet_approx import TraceLogDet, symmetrisable
-from spatialflow.models.memory import available_memory, estimate_logdet_bytes
+from spatialflow.models._linalg.logdet import EigenLogDet, SparseLULogDet, make_logdet
+from spatialflow.models._linalg.logdet_approx import TraceLogDet, symmetrisable
+from spatialflow.models._linalg.memory import available_memory, estimate_logdet_bytes
 
 Z_MC = 4.0
 #: rho from the approximate likelihood vs the exact one (the issue's target).
@@ -322,7 +322,7 @@ def test_panel_fit_with_approximate_logdet_matches_exact():
 
 def test_exact_low_order_traces_by_row_blocks(monkeypatch):
     # tr(W^3), tr(W^4) from blocks of rows of W^2 equal the dense products (asymmetric W).
-    import spatialflow.models.logdet_approx as ax
+    import spatialflow.models._linalg.logdet_approx as ax
     rng = np.random.default_rng(4)
     W = sp.random(300, 300, density=0.03, random_state=rng, format="csr")
     monkeypatch.setattr(ax, "_W2_BLOCK_NNZ", 50)            # many blocks

@@ -22,7 +22,7 @@ from scipy.special import gammaln
 
 import spatialflow as sf
 from spatialflow.exceptions import IncomparableModelsError, InputError, ModelSpecificationError
-from spatialflow.models.probabilities import log_marginal
+from spatialflow.models.diagnostics.probabilities import log_marginal
 
 #: The quadrature is adaptive to 1e-10; the brute-force grid (4000 points) limits the
 #: comparison.

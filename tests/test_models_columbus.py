@@ -85,9 +85,9 @@ def test_ols_matches_statsmodels(columbus):
 
 
 def test_rho_zero_reproduces_ols(columbus):
-    from spatialflow.models.logdet import make_logdet
-    from spatialflow.models.ml import fit_lag
-    from spatialflow.models.problem import Design
+    from spatialflow.models._linalg.logdet import make_logdet
+    from spatialflow.models._estimation.ml import fit_lag
+    from spatialflow.models._design.problem import Design
     df, w = columbus
     model = sf.SAR.from_formula(FORMULA, data=df, w=w)
     f = model.frame
@@ -158,7 +158,7 @@ def test_observed_information_equals_numerical_hessian(columbus, cls):
     A central-difference Hessian (step 1e-4 relative) of the full log-likelihood in
     (beta, rho/lambda, sigma2) at the estimate, inverted, gives the same SEs to ~1e-7.
     """
-    from spatialflow.models.logdet import make_logdet
+    from spatialflow.models._linalg.logdet import make_logdet
     df, w = columbus
     model = cls.from_formula(FORMULA, data=df, w=w, logdet="lu-observed")
     res = model.fit()

@@ -126,7 +126,7 @@ def test_rho_at_the_bound_warns_and_flags():
 
 
 def test_convergence_failure_is_a_named_warning(columbus, monkeypatch):
-    import spatialflow.models.ml as ml
+    import spatialflow.models._estimation.ml as ml
     df, w = columbus
     original = ml.minimize_scalar
 
@@ -175,7 +175,7 @@ def test_large_n_starts_from_minus_one_and_refines_when_needed(monkeypatch):
     import scipy.sparse as sp
     import scipy.sparse.linalg as spla
 
-    import spatialflow.models.logdet as logdet
+    import spatialflow.models._linalg.logdet as logdet
 
     w = libpysal.weights.lat2W(12, 12, rook=False)
     w.transform = "r"

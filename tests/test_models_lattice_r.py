@@ -33,8 +33,8 @@ import pytest
 from _reference import read_gal, read_kv
 
 import spatialflow as sf
-from spatialflow.models import traces as _tr
-from spatialflow.models.logdet import make_logdet
+from spatialflow.models._linalg import traces as _tr
+from spatialflow.models._linalg.logdet import make_logdet
 
 LATTICE = Path(__file__).parent / "reference" / "lattice"
 

@@ -2,64 +2,74 @@
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import spatialflow.models as models
-from spatialflow.models.naming import (MODEL_KINDS, is_lag_name, kind_flags, lag_name,
+from spatialflow.models._design.naming import (MODEL_KINDS, is_lag_name, kind_flags, lag_name,
                                        parse_lag_name, regime_column)
 
 MODELS = Path(models.__file__).parent
 
 
-def _imports(path: Path):
-    """(module-level relative imports, function-level relative imports) of one file."""
+def _function_level_imports(path: Path) -> list[tuple[str, str]]:
+    """(function, module) of every import statement inside a function or method body."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    top, inner = set(), []
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            top.add(node.module or "")
-            if node.module is None:
-                top.update(a.name for a in node.names)
-        if isinstance(node, ast.If):  # `if TYPE_CHECKING:` blocks are annotations only
-            continue
+    found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for sub in ast.walk(node):
-                if isinstance(sub, ast.ImportFrom) and sub.level >= 1:
-                    inner.append((node.name, sub.module))
-    return top, inner
+                if isinstance(sub, ast.Import):
+                    found += [(node.name, a.name) for a in sub.names]
+                elif isinstance(sub, ast.ImportFrom):
+                    found.append((node.name, "." * sub.level + (sub.module or "")))
+    return found
+
+
+def _sources(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root.parent)): p.read_text(encoding="utf-8")
+            for p in sorted(root.rglob("*.py"))}
 
 
 def test_no_function_level_imports_inside_models():
-    found = {p.name: _imports(p)[1] for p in MODELS.glob("*.py") if _imports(p)[1]}
+    """Issue 26: every dependency of a models module is visible at its top (heavy optional
+    libraries load lazily through lazy_loader there, not inside functions)."""
+    found = {str(p.relative_to(MODELS)): _function_level_imports(p)
+             for p in MODELS.rglob("*.py") if _function_level_imports(p)}
     assert found == {}, found
 
 
-def test_dependencies_inside_models_are_acyclic():
-    graph = {p.stem: {m.split(".")[0] for m in _imports(p)[0]} & {q.stem for q in MODELS.glob("*.py")}
-             for p in MODELS.glob("*.py") if p.stem != "__init__"}
-    state: dict[str, int] = {}
+def test_the_import_layers_hold():
+    """Issue 26: the one-way layering of pyproject.toml's import-linter contracts (models:
+    diagnostics > estimators > _estimation > results > _design > _linalg; the package:
+    applications > models > weights > foundations)."""
+    pytest.importorskip("importlinter", reason="import-linter is a test extra")
+    root = MODELS.parent.parent
+    assert (root / "pyproject.toml").is_file(), "the contracts live in the repository's pyproject"
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
+         "sys.argv = ['lint-imports', '--no-cache']; lint_imports_command()"],
+        cwd=root, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "0 broken" in run.stdout, run.stdout[-3000:]
 
-    def visit(node, path):
-        if state.get(node) == 1:
-            raise AssertionError(f"import cycle: {' -> '.join(path + [node])}")
-        if state.get(node) == 2:
-            return
-        state[node] = 1
-        for dep in sorted(graph.get(node, ())):
-            visit(dep, path + [node])
-        state[node] = 2
 
-    for node in graph:
-        visit(node, [])
-    # the building blocks import no test, workflow or presentation module
-    for low in ("naming", "logdet", "traces", "design", "problem", "information", "ml", "builder",
-                "panel_data", "panel", "base"):
-        assert not graph[low] & {"hypotheses", "lm", "workflows", "summary", "diagnostics",
-                                 "panel_tests"}, (low, graph[low])
-    assert graph["naming"] == set()
+def test_only_the_spatial_operator_factorises_and_builds_log_determinants():
+    """Issue 26: SuperLU of I - rho W is called in models/_linalg/lu.py only (for the
+    SpatialOperator and the exact sparse log-determinant it hands out), and log-determinant
+    strategies are built inside models/_linalg only (everything else asks the operator)."""
+    package = MODELS.parent
+    sources = _sources(package)
+    splu = {f for f, text in sources.items() if re.search(r"\bsplu\(", text)}
+    assert splu == {"spatialflow/models/_linalg/lu.py"}, splu
+    builders = {f for f, text in sources.items()
+                if re.search(r"\b(make_logdet|logdet_strategy)\(", text)
+                and not f.startswith("spatialflow/models/_linalg/")}
+    assert builders == set(), builders
 
 
 def test_lag_and_regime_names():
@@ -80,8 +90,8 @@ def test_model_classes_take_their_flags_from_the_one_table():
 
 def test_historical_import_paths_still_work():
     from spatialflow.models.diagnostics import lm_tests, specification_search
-    from spatialflow.models.panel_tests import durbin_tests, hausman_test, panel_lm_tests
-    from spatialflow.models.regimes import chow_test
+    from spatialflow.models.diagnostics import durbin_tests, hausman_test, panel_lm_tests
+    from spatialflow.models import chow_test
     assert lm_tests is models.lm_tests and specification_search is models.specification_search
     assert chow_test is models.chow_test and hausman_test is models.hausman_test
     assert durbin_tests is models.durbin_tests and panel_lm_tests is models.panel_lm_tests
@@ -107,11 +117,11 @@ def test_literal_types_drive_option_validation(columbus):
 
 
 def test_one_results_builder_and_one_place_for_the_lee_yu_corrections():
-    """Issue 11: every ML fit is labelled by builder.build_results (GMM, which spreg
-    estimates, builds its own), and ln(1 - rho) is subtracted in LeeYuLogDet only."""
-    sources = {p.stem: p.read_text(encoding="utf-8") for p in MODELS.glob("*.py")}
-    builders = {m for m, text in sources.items() if "SpatialResults(" in text
-                and m not in ("results",)}
-    assert builders == {"builder", "gmm"}, builders
-    corrections = {m for m, text in sources.items() if "log1p(-r)" in text}
-    assert corrections == {"problem"}, corrections
+    """Issues 11 and 26: every fit -- ML, SAC, panels and GMM -- constructs its results in
+    builder.assemble only, and ln(1 - rho) is subtracted in LeeYuLogDet only."""
+    sources = _sources(MODELS)
+    builders = {f for f, text in sources.items() if "SpatialResults(" in text
+                and not f.endswith("results/base.py")}
+    assert builders == {"models/_estimation/builder.py"}, builders
+    corrections = {f for f, text in sources.items() if "log1p(-r)" in text}
+    assert corrections == {"models/_linalg/lee_yu.py"}, corrections

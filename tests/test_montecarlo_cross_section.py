@@ -20,9 +20,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from spatialflow.datasets import load_guangdong_counties
-from spatialflow.models.logdet import make_logdet
-from spatialflow.models.ml import fit_error, fit_lag
-from spatialflow.models.problem import Design
+from spatialflow.models._linalg.logdet import make_logdet
+from spatialflow.models._estimation.ml import fit_error, fit_lag
+from spatialflow.models._design.problem import Design
 from spatialflow.weights import as_sparse, build
 
 REPS = 200

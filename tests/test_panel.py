@@ -21,10 +21,10 @@ import scipy.sparse as sp
 import spreg
 
 import spatialflow as sf
-from spatialflow.models.logdet import make_logdet
-from spatialflow.models.ml import fit_error, fit_lag
-from spatialflow.models.problem import Design
-from spatialflow.models.panel_data import within
+from spatialflow.models._linalg.logdet import make_logdet
+from spatialflow.models._estimation.ml import fit_error, fit_lag
+from spatialflow.models._design.problem import Design
+from spatialflow.models._design.panel_data import within
 
 #: The cross-section engine's optimiser stops at xatol=1e-12 on rho; spreg's at 1e-7.
 RTOL_SPREG = 1e-6
@@ -203,7 +203,7 @@ def test_lee_yu_unit_rescales_sigma2_only(panel, lattice):
 
 def test_lee_yu_twoway_needs_row_standardised_w(panel):
     w = libpysal.weights.lat2W(9, 11)   # binary
-    with pytest.raises(sf.models.base.ModelSpecificationError, match="row-standardised W"):
+    with pytest.raises(sf.exceptions.ModelSpecificationError, match="row-standardised W"):
         fit(sf.SDM, panel, w, "twoway")
     res = fit(sf.SDM, panel, w, "twoway", bc=None)   # the within estimator needs no such W
     assert res.converged
@@ -264,7 +264,7 @@ def test_does_not_modify_user_data(panel, lattice):
 
 
 def test_effects_work_on_panel_results(panel, lattice):
-    from spatialflow.models.effects import effects_table
+    from spatialflow.models.results.effects import effects_table
     res = fit(sf.SDM, panel, lattice, "twoway")
     eff = res.effects(n_draws=200, seed=0)
     ref = effects_table(res.params, res.cov, lattice.sparse, kind="SDM", n_draws=200, seed=0)
@@ -333,7 +333,7 @@ def test_summary_renders_panel_results(panel, lattice):
 
 def test_unit_attribute_for_partitions(panel, lattice):
     from spatialflow.exceptions import PanelError
-    from spatialflow.models.panel import unit_attribute
+    from spatialflow.models._estimation.panel import unit_attribute
     df = panel.assign(core=panel["code"] % 2 == 0, drift=panel["year"] > 2003)
     res = fit(sf.SDM, df, lattice, "twoway")
     core = unit_attribute(res, "core")

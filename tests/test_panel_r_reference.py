@@ -40,7 +40,7 @@ time effects out of :math:`(I_T\otimes W)y` too, which is R's ``perioddummies`` 
 differ in the 3rd-4th digit). R's *full-information* RE standard errors of
 :math:`\rho,\beta` (``optimHess`` including :math:`\phi`) and the Hausman statistic built on
 them: spatialflow's RE covariance of :math:`\rho,\beta,\sigma^2` is conditional on
-:math:`\hat\theta` (module docstring of ``spatialflow.models.panel``), so it is compared with
+:math:`\hat\theta` (module docstring of ``spatialflow.models._estimation.panel``), so it is compared with
 R's conditional ``lagsarlm`` covariance, and the Hausman formula with that covariance. The
 standard error of :math:`\hat\phi` *is* comparable with R's full-information one: the
 inverse curvature of the profile likelihood equals the :math:`\phi\phi` element of the
@@ -87,7 +87,7 @@ import pytest
 
 import spatialflow as sf
 from spatialflow.exceptions import HausmanWarning
-from spatialflow.models.panel_tests import durbin_tests, hausman_test, panel_lm_tests
+from spatialflow.models.diagnostics import durbin_tests, hausman_test, panel_lm_tests
 
 PANEL = Path(__file__).parent / "reference" / "panel"
 

@@ -12,9 +12,9 @@ import pytest
 
 import spatialflow as sf
 from spatialflow.exceptions import HausmanWarning, ModelSpecificationError
-from spatialflow.models import panel_tests as pt
+from spatialflow.models import diagnostics as pt
 from spatialflow.models.diagnostics import common_factor_lr, lr_test
-from spatialflow.models.panel_data import within
+from spatialflow.models._design.panel_data import within
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_hausman_rejects_correlated_effects_only(w):
     np.testing.assert_allclose(bad.statistic, d @ np.linalg.pinv(V.to_numpy()) @ d, rtol=1e-10)
     with pytest.warns(HausmanWarning, match="uninformative"):
         assert pt.hausman_test(fe_ok, re_ok).statistic < bad.statistic
-    with pytest.raises(sf.models.base.ModelSpecificationError, match="effects in"):
+    with pytest.raises(sf.exceptions.ModelSpecificationError, match="effects in"):
         pt.hausman_test(re_ok, fe_ok)
 
 
@@ -131,7 +131,7 @@ def test_durbin_tests_consistent_with_refits(w):
 
 
 def test_refit_rejects_non_panel(w):
-    with pytest.raises(sf.models.base.InputError, match="needs a panel model"):
+    with pytest.raises(sf.exceptions.InputError, match="needs a panel model"):
         pt.panel_lm_tests(object())
 
 

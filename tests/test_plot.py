@@ -258,7 +258,7 @@ def fitted():
 def _S(res, v):
     W = res.W.toarray()
     n = W.shape[0]
-    from spatialflow.models.naming import lag_name
+    from spatialflow.models._design.naming import lag_name
     theta = float(res.params[lag_name(v)])
     return np.linalg.inv(np.eye(n) - float(res.params["rho"]) * W) @ (
         float(res.params[v]) * np.eye(n) + theta * W)

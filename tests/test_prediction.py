@@ -1,4 +1,4 @@
-"""Prediction and scenarios (spatialflow.models.prediction).
+"""Prediction and scenarios (spatialflow.models.results.prediction).
 
 References:
 - R spatialreg 1.2.6 ``predict.Sarlm`` on Columbus: reference/predict/columbus_predict.R and
@@ -251,7 +251,7 @@ def test_panel_predictions(effects):
 def test_scenario_series_path_matches_lu(columbus, fits, monkeypatch):
     """Method parity: the power-series draws (used above SERIES_MIN_N units) equal the
     LU draws (same seed, same parameter draws) to the series' truncation bound."""
-    import spatialflow.models.prediction as prediction
+    import spatialflow.models.results.prediction as prediction
 
     df, _ = columbus
     res = fits["SDM"]

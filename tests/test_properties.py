@@ -235,7 +235,7 @@ OPTION_VALUES = {
 
 @given(layers(), _mostly(WEIGHT_KINDS[:-1], WEIGHT_KINDS[-1:]), st.data())
 def test_weights_build_works_or_raises_a_spatialflow_error(frame, kind, data):
-    from spatialflow.weights.build import _COMMON as common, _OPTIONS as own
+    from spatialflow.weights.builders import _COMMON as common, _OPTIONS as own
     # mostly the kind's own options; sometimes any (an option of another kind is an error)
     pool = sorted(OPTION_VALUES) if data.draw(st.integers(0, 5)) == 0 else \
         sorted(k for k in OPTION_VALUES if k in {**common, **own.get(kind, {})})

@@ -1,4 +1,4 @@
-"""Regimes (spatialflow.models.regimes): design expansion and Chow tests, against spreg.
+"""Regimes (spatialflow.models._design.regimes): design expansion and Chow tests, against spreg.
 
 References: spreg 1.9 ``OLS_Regimes`` and ``ML_Lag_Regimes`` (constant_regi="many",
 cols2regi="all", regime_lag_sep=False, method="full") run in the test on the same data:
@@ -29,7 +29,8 @@ from spatialflow.exceptions import (
     MissingDataError,
     ModelSpecificationError,
 )
-from spatialflow.models.regimes import RegimeInfo, chow_test, expand_design
+from spatialflow.models import chow_test
+from spatialflow.models._design.regimes import RegimeInfo, expand_design
 
 REF = Path("/work/shared/reference/columbus")
 RTOL_EXACT = 1e-10

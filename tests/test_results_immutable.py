@@ -10,7 +10,7 @@ import pytest
 
 import spatialflow as sf
 from spatialflow.exceptions import MissingValueWarning
-from spatialflow.models.results import FitInfo, PanelInfo
+from spatialflow.models.results.base import FitInfo, PanelInfo
 
 FORMULA = "CRIME ~ INC + HOVAL"
 

@@ -30,9 +30,9 @@ from _reference import read_kv
 import spatialflow as sf
 from spatialflow.exceptions import (BoundaryWarning, ModelSpecificationError,
                                    WeakIdentificationWarning)
-from spatialflow.models.logdet import make_logdet
-from spatialflow.models.problem import Design
-from spatialflow.models.sac import fit_sac, sac_profile
+from spatialflow.models._linalg.logdet import make_logdet
+from spatialflow.models._design.problem import Design
+from spatialflow.models._estimation.sac import fit_sac, sac_profile
 from spatialflow.weights.align import as_sparse
 
 REF = read_kv(Path(__file__).parent / "reference" / "sac" / "sac_ref.txt")
@@ -457,7 +457,7 @@ def _dense_expected_information(X, W, beta, r, l, sigma2, N):
 
 
 def test_blocked_expected_information_equals_the_dense_formula(columbus):
-    from spatialflow.models.sac import _expected_information
+    from spatialflow.models._estimation.sac import _expected_information
     df, w = columbus
     W = as_sparse(w, df.index)
     X = np.column_stack([np.ones(len(df)), df[["INC", "HOVAL"]].to_numpy()])

@@ -18,8 +18,8 @@ from scipy.spatial import cKDTree
 
 import spatialflow as sf
 from spatialflow.exceptions import ExpensiveInformationWarning
-from spatialflow.models import operator_cache
-from spatialflow.models.logdet import APPROX_MIN_N, SparseLULogDet, make_logdet
+from spatialflow.models._linalg import operator_cache
+from spatialflow.models._linalg.logdet import APPROX_MIN_N, SparseLULogDet, make_logdet
 
 #: The Lucas county house data of R spatialreg / LeSage (25,357 sales): the size at which
 #: users replicate R's exact LU answer.

@@ -1,4 +1,4 @@
-"""Tests of spatialflow.models.summary: Summary renderers and compare().
+"""Tests of spatialflow.models.results.summary: Summary renderers and compare().
 
 Numbers shown must equal the results' numbers to the shown precision (4 decimals), so the
 tests parse the rendered text/markdown/LaTeX/HTML back and compare with the source values
@@ -23,7 +23,7 @@ from scipy import stats
 
 import spatialflow
 from spatialflow.exceptions import InputError
-from spatialflow.models.summary import (
+from spatialflow.models.results.summary import (
     Comparison,
     Summary,
     compare,
@@ -258,7 +258,7 @@ def test_summary_matches_r_reference(fits):
 
 
 def test_summary_real_effects(fits):
-    pytest.importorskip("spatialflow.models.effects")
+    pytest.importorskip("spatialflow.models.results.effects")
     res = fits["SDM"]
     eff = res.effects(n_draws=1000, seed=0)
     table = res.summary().tables[2]

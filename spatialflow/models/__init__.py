@@ -3,25 +3,25 @@
 The public names load on first use (PEP 562 module ``__getattr__``): ``from spatialflow
 import SDM`` imports the estimators and what a fit needs, not the specification tests, the
 model probabilities or the inference helpers (issue 22: import time). Submodules are
-reachable as attributes too (``spatialflow.models.logdet``).
+reachable as attributes too (``spatialflow.models._linalg.logdet``).
 """
-from importlib import import_module
+import lazy_loader as lazy
 
 #: public name -> the submodule that defines it
 _WHERE = {
-    **{name: "base" for name in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS",
+    **{name: "estimators" for name in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS",
                                  "SpatialModel")},
-    "SpatialResults": "results",
-    **{name: "summary" for name in ("Comparison", "Summary", "compare")},
-    **{name: "hypotheses" for name in ("chow_test", "common_factor_lr", "common_factor_test",
+    "SpatialResults": "results.base",
+    **{name: "results.summary" for name in ("Comparison", "Summary", "compare")},
+    **{name: "diagnostics.hypotheses" for name in ("chow_test", "common_factor_lr", "common_factor_test",
                                        "hausman_test", "lr_test")},
-    **{name: "lm" for name in ("lm_tests", "moran_residuals", "panel_lm_tests")},
-    **{name: "workflows" for name in ("durbin_tests", "effects_lr_tests",
+    **{name: "diagnostics.lm" for name in ("lm_tests", "moran_residuals", "panel_lm_tests")},
+    **{name: "diagnostics.workflows" for name in ("durbin_tests", "effects_lr_tests",
                                       "specification_search")},
     # The Wald test that also reads text restrictions ("INC = HOVAL"); same signature as
     # hypotheses.wald_test, which it extends.
-    **{name: "inference" for name in ("t_test", "tidy", "wald_test")},
-    "model_probabilities": "probabilities",
+    **{name: "results.inference" for name in ("t_test", "tidy", "wald_test")},
+    "model_probabilities": "diagnostics.probabilities",
 }
 
 __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS", "SpatialModel", "SpatialResults",
@@ -31,19 +31,14 @@ __all__ = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS", "SpatialMode
            "model_probabilities", "t_test", "tidy"]
 
 
-def __getattr__(name: str):
-    if name in _WHERE:
-        value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    if not name.startswith("__"):
-        try:  # a submodule: spatialflow.models.logdet
-            return import_module(f".{name}", __name__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, _, _ = lazy.attach(
+    __name__,
+    submodules=["estimators", "results", "diagnostics", "_linalg", "_design", "_estimation"],
+    submod_attrs={module: [name for name, where in _WHERE.items() if where == module]
+                  for module in sorted(set(_WHERE.values()))})
+del _
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    """The public names of the models (the sub-packages stay reachable as attributes)."""
+    return sorted(__all__)

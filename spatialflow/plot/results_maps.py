@@ -88,7 +88,7 @@ def shock_response(result, unit, *, variable: str | None = None, size: float = 1
     import scipy.sparse as sp
     from scipy.sparse.linalg import spsolve
 
-    from ..models.naming import lag_name
+    from ..models._design.naming import lag_name
     from ..report.unit_effects import LAG_KINDS
     v = _variable(result, variable)
     ids = pd.Index(result.ids)

@@ -10,10 +10,10 @@ In this order (level :math:`\alpha = 0.05`):
    :math:`H_0: \theta = 0` (SDM reduces to SAR) and the common factor restriction
    :math:`H_0: \theta + \rho\beta = 0` (SDM reduces to SEM), each by the LR test against
    the restricted model when it was fitted too
-   (:func:`spatialflow.models.hypotheses.lr_test`,
-   :func:`~spatialflow.models.hypotheses.common_factor_lr`), else by the Wald test
-   (:func:`~spatialflow.models.hypotheses.wald_test`,
-   :func:`~spatialflow.models.hypotheses.common_factor_test`).
+   (:func:`spatialflow.models.diagnostics.hypotheses.lr_test`,
+   :func:`~spatialflow.models.diagnostics.hypotheses.common_factor_lr`), else by the Wald test
+   (:func:`~spatialflow.models.diagnostics.hypotheses.wald_test`,
+   :func:`~spatialflow.models.diagnostics.hypotheses.common_factor_test`).
    Both rejected: the SDM leads (among several such SDMs, e.g. under different weights,
    the one with the lowest AIC). :math:`\theta = 0` not rejected while the common factor
    is: the SAR with the same weights leads, if it was fitted.
@@ -52,7 +52,7 @@ def _same_w(a, b) -> bool:
 
 
 def _comparable(a, b) -> bool:
-    from ..models.hypotheses import check_comparable
+    from ..models.diagnostics.hypotheses import check_comparable
 
     try:
         check_comparable(a, b)
@@ -77,9 +77,9 @@ def _reading(p: float) -> str:
 
 def _durbin(label, sdm, family: dict) -> tuple[list[dict], float, float]:
     """The two restrictions of one SDM: rows and the two p-values (NaN if not formed)."""
-    from ..models.hypotheses import (common_factor_lr, common_factor_test, lr_test,
+    from ..models.diagnostics.hypotheses import (common_factor_lr, common_factor_test, lr_test,
                                      wald_test)
-    from ..models.naming import lag_name
+    from ..models._design.naming import lag_name
 
     rows = []
     out = []

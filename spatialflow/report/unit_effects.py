@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from ..models.naming import lag_name
+from ..models._design.naming import lag_name
 
 __all__ = ["unit_effects", "MAX_UNITS", "has_spread"]
 

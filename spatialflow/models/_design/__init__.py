@@ -1,0 +1,1 @@
+"""Design matrices, regimes, panel data and their transformations."""

@@ -1,0 +1,1 @@
+"""Fitted results: SpatialResults, covariance estimators, effects, prediction, inference, summaries."""

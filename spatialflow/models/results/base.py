@@ -1,0 +1,595 @@
+"""The immutable, labelled results of a fitted spatial model.
+
+:class:`SpatialResults` is a frozen dataclass whose every part is read-only in fact: the
+labelled vectors are built on non-writeable arrays, names are tuples, ``W`` is a copy whose
+arrays are non-writeable, and the panel and fit information are the frozen dataclasses
+:class:`PanelInfo` and :class:`FitInfo`, readable both as attributes
+(``res.panel.bias_correction``) and as mappings (``res.panel["bias_correction"]``,
+``res.extra.get("theta")``) for the code written against the earlier dicts.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
+
+from ..._validation import check_level
+from ...exceptions import InputError, ModelSpecificationError
+from ...views import effects_view as _effects_view
+from . import inference as _inference
+from . import prediction as _prediction
+from .dynamic_effects import dynamic_effects
+from .effects import compute_effects, compute_unit_effects
+from .summary import make_summary
+
+__all__ = ["SpatialResults", "PanelInfo", "FitInfo"]
+
+
+def _read_only(obj):
+    """A copy of a Series or DataFrame whose values cannot be assigned to."""
+    values = np.array(obj.to_numpy(), copy=True)
+    values.flags.writeable = False
+    if isinstance(obj, pd.DataFrame):
+        return pd.DataFrame(values, index=obj.index, columns=obj.columns, copy=False)
+    return pd.Series(values, index=obj.index, name=obj.name, copy=False)
+
+
+def _read_only_matrix(W) -> sp.csr_matrix | None:
+    """A CSR copy of ``W`` whose data, indices and pointers cannot be written to."""
+    if W is None:
+        return None
+    M = sp.csr_matrix(W, dtype=float, copy=True)
+    M.sort_indices()  # sorted now: scipy would otherwise sort in place later
+    for arr in (M.data, M.indices, M.indptr):
+        arr.flags.writeable = False
+    return M
+
+
+def _fresh(obj):
+    """A new pandas object over the same read-only values (and a copy of the labels).
+
+    What every access to a result's pandas attribute returns: relabelling it
+    (``res.params.index = [...]``, ``rename(..., inplace=True)``), dropping from it or
+    sorting it in place changes that object only, never the results (and through them
+    ``bse``, ``cov``, ``summary()`` or ``effects()``). The values are shared, not copied,
+    and cannot be assigned to. Costs O(1) for the values and O(len) for the labels.
+    """
+    if obj is None:
+        return None
+    if isinstance(obj, pd.Index):
+        return obj.copy()
+    if isinstance(obj, pd.DataFrame):
+        return pd.DataFrame(obj.to_numpy(), index=obj.index.copy(),
+                            columns=obj.columns.copy(), copy=False)
+    return pd.Series(obj.to_numpy(), index=obj.index.copy(), name=obj.name, copy=False)
+
+
+_NO_DEFAULT = object()
+
+
+class _Labelled:
+    """A dataclass field holding a pandas Series, DataFrame or Index, stored read-only and
+    handed out by :func:`_fresh` on every access (a data descriptor: the dataclass's
+    ``__init__`` stores through it, so every constructor path is covered).
+
+    ``default`` (None) makes the field optional; ``empty_index`` stores None as an empty
+    Index (``FitInfo.dropped_units``).
+    """
+
+    def __init__(self, default=_NO_DEFAULT, *, empty_index: bool = False):
+        self.default = default
+        self.empty_index = empty_index
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.key = "_labelled_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            if self.default is _NO_DEFAULT:
+                raise AttributeError(self.name)  # the dataclass: no default value
+            return self.default
+        return _fresh(obj.__dict__[self.key])
+
+    def __set__(self, obj, value):
+        if self.empty_index:
+            value = pd.Index([] if value is None else value)
+        if isinstance(value, pd.Index):
+            value = value.copy()
+        elif value is not None:
+            value = _read_only(value)
+        obj.__dict__[self.key] = value
+
+
+def _rebuild(cls, state: dict):
+    """Unpickle (and deep-copy) a results dataclass through its constructor, so that the
+    restored object is read-only again (a pickled numpy array comes back writeable)."""
+    return cls(**state)
+
+
+def _pickle_state(obj) -> dict:
+    """The dataclass's fields, read-only mappings as plain dicts (MappingProxyType cannot be
+    pickled); the constructor makes them read-only again."""
+    state = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        state[f.name] = dict(value) if isinstance(value, MappingProxyType) else value
+    return state
+
+
+class _FrozenMapping(Mapping):
+    """Read-only mapping view of a frozen dataclass: the fields that are set (not None)."""
+
+    def __getitem__(self, key: str):
+        if key in self._set_fields():
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(self._set_fields())
+
+    def __len__(self) -> int:
+        return len(self._set_fields())
+
+    def _set_fields(self) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+
+@dataclass(frozen=True, eq=False)
+class PanelInfo(_FrozenMapping):
+    """How a panel model was estimated (``results.panel``; None for a cross-section).
+
+    Attributes
+    ----------
+    effects : {"unit", "time", "twoway", "random", None}
+        The individual effects (None: pooled).
+    T, n : int
+        Periods and units of the balanced panel that was fitted.
+    bias_correction : {"lee-yu", None}
+        Fixed effects: the Lee-Yu transformation approach or the uncorrected within ML.
+    estimator : str
+        In words (``"Lee-Yu transformation approach"``, ``"within ML"``, ...).
+    id, time : str
+        The id and period columns.
+    times : pandas.Index
+        The periods, sorted.
+    nobs_effective : int
+        Observations the likelihood counts (:math:`n^*T^*` under Lee-Yu, else nT).
+    dynamic : {"time", "spacetime", None}
+        Dynamic panels: the lags of y in the model (None: static).
+    periods_used : int or None
+        Dynamic panels: the periods in the likelihood (T - 1; the first is the initial one).
+    """
+
+    effects: str | None
+    T: int
+    n: int
+    bias_correction: str | None
+    estimator: str
+    id: str
+    time: str
+    times: pd.Index = _Labelled()
+    nobs_effective: int
+    dynamic: str | None = None
+    periods_used: int | None = None
+
+    def _set_fields(self) -> list[str]:
+        # effects=None (pooled) and bias_correction=None are answers, not absent keys.
+        return [f.name for f in fields(self)]
+
+    def __repr__(self) -> str:
+        return (f"PanelInfo(effects={self.effects!r}, bias_correction={self.bias_correction!r},"
+                f" n={self.n}, T={self.T}, nobs_effective={self.nobs_effective})")
+
+
+@dataclass(frozen=True, eq=False)
+class FitInfo(_FrozenMapping):
+    r"""What else a fit produced (``results.extra``): only the fields that apply are set.
+
+    Attributes
+    ----------
+    optimizer : Mapping
+        The optimiser's report (``nfev``, ``message``; ``fixed`` for a fixed parameter).
+    logdet : str or None
+        The log-determinant strategy (``"eigen"``, ``"lu"``, ...), None without W in y.
+    dropped_units : pandas.Index
+        Units dropped on request (``missing="drop"``; ``balance="drop"`` for panels): the one
+        key for them, in cross-sections and panels alike.
+    unit_effects, time_effects : pandas.Series
+        Recovered fixed effects (Elhorst 2014); ``intercept`` their common level (two-way).
+    sigma2_within : float
+        Fixed effects: SSE / (nT), the uncorrected within variance.
+    resid_by_id_time, fitted_by_id_time : pandas.Series
+        Panels: residuals and fitted values on the stacked (id, time) index.
+    theta, theta_se, phi, sigma2_mu : float
+        Random effects: the quasi-demeaning weight, its SE, :math:`\phi=\theta^2` and the
+        variance of the unit effects.
+    resid_raw : pandas.Series
+        Random effects: residuals on the original scale (unit effect included).
+    identification : Mapping
+        SAC / GNS: ``corr`` of rho and lambda, other ``local_maxima``, ``weak``, ``reason``
+        (see :mod:`spatialflow.models._estimation.sac`).
+    uncorrected : Mapping
+        Dynamic panels: the QML estimates before the bias correction (``params``,
+        ``sigma2``, ``llf``).
+    bias : pandas.Series
+        Dynamic panels: the correction added to the QML estimates (incl. ``sigma2``).
+    stationarity : Mapping
+        Dynamic panels: ``stationary``, ``radius`` (bound on the spectral radius of
+        :math:`(I-\rho W)^{-1}(\tau I+\eta W)`), ``tau_rho_eta``.
+    approximation : Mapping
+        Approximate log-determinants only (:mod:`spatialflow.models._linalg.logdet_approx`): the
+        method and its stated error at the estimate (``method``, ``n_probes``, ``order``,
+        ``logdet_se``, ``logdet_bound``, ``tr_G_se``, ...).
+    logdet_strategy : TraceLogDet
+        Approximate log-determinants only: the fitted strategy, whose traces the effects reuse.
+    cov_type, cov_label : str
+        The covariance behind ``cov`` (``"classic"`` when unset; ``"nonnormal"``,
+        ``"cluster"``, ``"driscoll-kraay"``, ``"gmm"``) and its description in the summary.
+    cov_options : Mapping
+        Its settings (``lags``, ``clusters``, ``n_clusters``, ``mu3``, ``mu4``...).
+    method, estimator : str
+        ``"gmm"`` fits: the method and the spreg estimator in words (ML fits leave them unset).
+    gmm : Mapping
+        GMM settings: ``robust``, ``w_lags``, ``sarar``, ``instruments``.
+    """
+
+    optimizer: Mapping = field(default_factory=dict)
+    logdet: str | None = None
+    dropped_units: pd.Index = _Labelled(None, empty_index=True)
+    unit_effects: pd.Series | None = _Labelled(None)
+    time_effects: pd.Series | None = _Labelled(None)
+    intercept: float | None = None
+    sigma2_within: float | None = None
+    resid_by_id_time: pd.Series | None = _Labelled(None)
+    fitted_by_id_time: pd.Series | None = _Labelled(None)
+    theta: float | None = None
+    theta_se: float | None = None
+    phi: float | None = None
+    sigma2_mu: float | None = None
+    resid_raw: pd.Series | None = _Labelled(None)
+    identification: Mapping | None = None
+    uncorrected: Mapping | None = None
+    bias: pd.Series | None = _Labelled(None)
+    stationarity: Mapping | None = None
+    approximation: Mapping | None = None
+    logdet_strategy: Any = None
+    cov_type: str | None = None
+    cov_label: str | None = None
+    cov_options: Mapping | None = None
+    method: str | None = None
+    estimator: str | None = None
+    gmm: Mapping | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "optimizer", MappingProxyType(dict(self.optimizer)))
+        for name in ("identification", "uncorrected", "stationarity", "approximation",
+                     "cov_options", "gmm"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
+        # the pandas fields are read-only copies, handed out fresh (see _Labelled)
+
+    def __reduce__(self):
+        return _rebuild, (type(self), _pickle_state(self))
+
+    def __repr__(self) -> str:
+        return f"FitInfo({', '.join(self)})"
+
+
+@dataclass(frozen=True, eq=False)
+class SpatialResults:
+    """Results of an OLS, SLX, SAR, SEM, SDM, SDEM, SAC or GNS fit (cross-section or panel).
+
+    Every vector is a labelled pandas object: ``params`` holds ``Intercept``, the regressors,
+    their lags ``W_<name>`` and ``rho`` (lag models) or ``lambda`` (error models); ``cov`` is
+    the covariance of ``params``; ``cov_full`` adds ``sigma2``. Nothing here can be mutated
+    after construction (read-only arrays, tuples, a read-only copy of ``W``, the frozen
+    :class:`PanelInfo` in ``panel`` and :class:`FitInfo` in ``extra``): another covariance or
+    inference method gives a new object.
+    """
+
+    kind: str
+    params: pd.Series = _Labelled()
+    cov_full: pd.DataFrame = _Labelled()
+    sigma2: float
+    llf: float
+    nobs: int
+    resid: pd.Series = _Labelled()
+    fitted: pd.Series = _Labelled()
+    ids: pd.Index = _Labelled()
+    W: sp.csr_matrix | None
+    exog_names: tuple[str, ...]
+    lagged_names: tuple[str, ...]
+    spatial_param: str | None
+    bounds: tuple[float, float] | None
+    converged: bool
+    model: Any = None
+    endog_name: str = "y"
+    use_t: bool = False
+    df_resid: int | None = None
+    information: str = "expected"
+    at_bound: bool = False
+    panel: PanelInfo | None = None
+    regime_info: Any = None
+    extra: FitInfo = field(default_factory=FitInfo)
+
+    def __post_init__(self):
+        # Immutable in fact, not only by convention: the labelled vectors are stored as
+        # read-only copies and handed out as fresh objects over them (_Labelled), so
+        # `res.params.iloc[0] = 1` raises and `res.params.index = [...]` or
+        # `res.params.drop("rho", inplace=True)` change only the object returned, never what
+        # bse, summary() and effects() compute later; W is a read-only copy (the model's
+        # own matrix is never handed out), names are tuples.
+        object.__setattr__(self, "W", _read_only_matrix(self.W))
+        object.__setattr__(self, "exog_names", tuple(self.exog_names))
+        object.__setattr__(self, "lagged_names", tuple(self.lagged_names))
+        if isinstance(self.extra, dict):
+            object.__setattr__(self, "extra", FitInfo(**self.extra))
+        if isinstance(self.panel, dict):
+            object.__setattr__(self, "panel", PanelInfo(**self.panel))
+
+    def __reduce__(self):
+        # through the constructor: read-only again after pickling or copy.deepcopy
+        return _rebuild, (type(self), _pickle_state(self))
+
+    @property
+    def approximation(self) -> dict | None:
+        """None when the log-determinant is exact; otherwise its method and stated error at
+        the estimate (``method``, ``n_probes``, ``order``, ``logdet_se``, ``logdet_bound``,
+        ``tr_G_se`` ...; see :mod:`spatialflow.models._linalg.logdet_approx`)."""
+        return (self.extra or {}).get("approximation")
+
+    # ----------------------------------------------------------------- inference
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Covariance of ``params`` (without sigma2)."""
+        names = list(self.params.index)
+        return self.cov_full.loc[names, names]
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index,
+                         name="bse")
+
+    @property
+    def tvalues(self) -> pd.Series:
+        return (self.params / self.bse).rename("tvalues")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        t = np.abs(self.tvalues.to_numpy())
+        if self.use_t:
+            p = 2 * stats.t.sf(t, self.df_resid)
+        else:
+            p = 2 * stats.norm.sf(t)
+        return pd.Series(p, index=self.params.index, name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals with columns ``lower`` and ``upper``."""
+        level = check_level(level)
+        q = (stats.t.ppf((1 + level) / 2, self.df_resid) if self.use_t
+             else stats.norm.ppf((1 + level) / 2))
+        half = q * self.bse
+        return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
+
+    @property
+    def cov_type(self) -> str:
+        """The covariance behind ``cov``: ``"classic"``, ``"nonnormal"``, ``"cluster"``,
+        ``"driscoll-kraay"`` (see :mod:`spatialflow.models.results.covariance`)."""
+        return self.extra.get("cov_type", "classic")
+
+    # ------------------------------------------------------------------ tests
+    def wald_test(self, restrictions, r=None, *, name: str = "Wald"):
+        """Wald test of linear restrictions, e.g. ``"INC = HOVAL, W_INC = 0"`` (see
+        :mod:`spatialflow.models.results.inference`), with the covariance these results carry."""
+        return _inference.wald_test(self, restrictions, r, name=name)
+
+    def t_test(self, restrictions, r=None, *, level: float = 0.95) -> pd.DataFrame:
+        """One t/z test per linear restriction (estimate, std_error, statistic, p_value,
+        lower, upper)."""
+        return _inference.t_test(self, restrictions, r, level=level)
+
+    def tidy(self, *, level: float = 0.95) -> pd.DataFrame:
+        r"""The coefficient table as a plain frame, one row per parameter.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Level of the confidence interval, in (0, 1) (0.9 for 90%; "95%" or 95 are
+            refused with a typed error).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term``, ``estimate``, ``std_error``, ``statistic`` (estimate / SE),
+            ``p_value`` (two-sided, normal; t for OLS/SLX) and ``lower``, ``upper``
+            (estimate :math:`\pm z_{(1+level)/2}` SE), from the covariance the results carry
+            (see ``cov_type``).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from libpysal.weights import lat2W
+        >>> import spatialflow as sf
+        >>> w = lat2W(7, 7); w.transform = "r"
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame(rng.normal(size=(49, 2)), columns=["y", "x"], index=w.id_order)
+        >>> t = sf.SAR.from_formula("y ~ x", data=df, w=w).fit().tidy(level=0.9)
+        >>> list(t.columns)
+        ['term', 'estimate', 'std_error', 'statistic', 'p_value', 'lower', 'upper']
+        >>> list(t["term"])
+        ['Intercept', 'x', 'rho']
+        """
+        return _inference.tidy(self, level=level)
+
+    def pseudo_r2(self, *, predictor: str = "reduced") -> pd.Series:
+        """Pseudo-R2: squared correlation of y and a predictor, and the variance ratio."""
+        return _inference.pseudo_r2(self, predictor=predictor)
+
+    # ------------------------------------------------------------ information criteria
+    @property
+    def k(self) -> int:
+        """Number of estimated parameters, including rho/lambda and sigma2."""
+        return len(self.params) + 1
+
+    @property
+    def aic(self) -> float:
+        return -2.0 * self.llf + 2.0 * self.k
+
+    @property
+    def bic(self) -> float:
+        return -2.0 * self.llf + np.log(self.nobs) * self.k
+
+    @property
+    def spatial(self) -> float | None:
+        """The estimated rho or lambda (None for OLS and SLX)."""
+        return None if self.spatial_param is None else float(self.params[self.spatial_param])
+
+    # ------------------------------------------------------------------- effects
+    def effects(self, n_draws: int = 1000, seed: int | None = 0, *,
+                horizon: str | None = None, **kwargs) -> pd.DataFrame:
+        r"""LeSage-Pace direct, indirect and total effects with inference.
+
+        For regressor :math:`k` of a lag model, :math:`S_k(W)=(I-\rho W)^{-1}(\beta_k I +
+        \theta_k W)`; the direct effect is :math:`\mathrm{tr}(S_k)/n`, the total effect
+        :math:`\iota' S_k \iota / n` and the indirect effect their difference (SEM: direct
+        :math:`\beta_k`, no indirect; SLX / SDEM: direct :math:`\beta_k`, indirect
+        :math:`\theta_k` times the mean row sum of W).
+
+        Parameters
+        ----------
+        n_draws : int, default 1000
+            Draws of the parameters from their asymptotic normal distribution
+            (``method="simulation"``); ignored by ``method="delta"``. The memory of the draws is
+            estimated first: too many raise :class:`~spatialflow.exceptions.InsufficientMemoryError`.
+        seed : int, default 0
+            Seed of the draws (and of the trace probes at large n): the same seed gives the
+            same numbers.
+        horizon : {"short", "long"}, optional
+            Dynamic panels only: short-run (default) or long-run effects (below).
+        **kwargs
+            Options of :func:`spatialflow.models.results.effects.compute_effects`:
+
+            - ``method`` : {"simulation", "delta"}, default "simulation" -- inference by
+              simulated draws (LeSage and Pace 2009) or the delta method;
+            - ``partition`` : Series, dict or column name -- a group label per unit (e.g.
+              core / periphery); returns the blocks of effects from each group to each group
+              in long form instead;
+            - ``level`` : float, default 0.95 -- level of the intervals;
+            - ``trace_method`` : {"auto", "exact", "power"} -- how the traces of
+              :math:`W^j` are computed ("auto": exact up to a few thousand units);
+            - ``normalize`` : {"total", "to"} -- block normalisation with ``partition``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by regressor with ``direct``, ``indirect``, ``total`` and, for each,
+            ``_se``, ``_z``, ``_p``, ``_lower``, ``_upper``. With ``partition``: long form with
+            ``from, to, variable, effect, se, z, p, lower, upper, n_from, n_to``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from libpysal.weights import lat2W
+        >>> import spatialflow as sf
+        >>> w = lat2W(7, 7); w.transform = "r"
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame(rng.normal(size=(49, 2)), columns=["y", "x"], index=w.id_order)
+        >>> res = sf.SDM.from_formula("y ~ x", data=df, w=w).fit()
+        >>> eff = res.effects(n_draws=200, seed=1, level=0.9)
+        >>> list(eff.index), list(eff.columns[:3])
+        (['x'], ['direct', 'indirect', 'total'])
+        >>> bool(np.isclose(eff.loc["x", "direct"] + eff.loc["x", "indirect"],
+        ...                 eff.loc["x", "total"]))
+        True
+        >>> half = pd.Series(np.where(np.arange(49) < 24, "north", "south"), index=w.id_order)
+        >>> blocks = res.effects(n_draws=200, seed=1, partition=half)
+        >>> sorted(set(blocks["from"]))
+        ['north', 'south']
+
+        Dynamic panels (``dynamic=``): ``horizon="short"`` (the default) gives the short-run
+        effects :math:`(I-\rho W)^{-1}(\beta_k I+\theta_k W)`, ``horizon="long"`` the
+        long-run effects :math:`((1-\tau)I-(\rho+\eta)W)^{-1}(\beta_k I+\theta_k W)`
+        (simulation inference; see :func:`spatialflow.models._estimation.dynamic.dynamic_effects`).
+        """
+        if horizon not in (None, "short", "long"):
+            raise InputError(f"horizon must be 'short' or 'long'; {horizon!r} was given.")
+        dynamic = bool(self.panel is not None and self.panel.dynamic)
+        if horizon == "long":
+            if not dynamic:
+                raise ModelSpecificationError(
+                    "long-run effects need a dynamic panel (dynamic='time' or 'spacetime'); "
+                    f"this {self.kind} is static, where short and long run coincide.")
+            unknown = set(kwargs) - {"level", "method", "trace_method"}
+            if unknown:
+                raise InputError(f"long-run effects accept level, method and trace_method; "
+                                 f"{sorted(unknown)} were given.")
+            return dynamic_effects(self.params, self.cov, self.W,
+                                   exog_names=list(self.exog_names),
+                                   lagged_names=list(self.lagged_names), horizon="long",
+                                   bounds=self.bounds, n_draws=n_draws, seed=seed, **kwargs)
+        frame = compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+        if dynamic:
+            frame.attrs["horizon"] = "short"
+        return frame
+
+    def effects_view(self, n_draws: int = 1000, seed: int | None = 0, *, digits: int = 3,
+                     **kwargs):
+        """Direct, indirect and total effects as a readable table (stars, SEs in parentheses).
+
+        The same numbers as :meth:`effects` (same ``n_draws``, ``seed`` and options); the wide
+        frame stays available as ``.frame``. See :func:`spatialflow.views.effects_view`.
+        """
+        return _effects_view(self.effects(n_draws=n_draws, seed=seed, **kwargs), digits=digits)
+
+    def unit_effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
+        """Per-unit (e.g. per-county) total, direct and indirect effects, for mapping.
+
+        Returns a long DataFrame with columns ``id``, ``variable``, ``direct``, ``indirect``,
+        ``total``, their ``*_se`` and interval bounds ``*_lower``/``*_upper``. ``direction``
+        chooses the effects received by each unit (row sums of :math:`S_k`, the default) or
+        emitted by it (column sums). To map one regressor's effects on the county layer::
+
+            u = res.unit_effects()
+            counties.join(u[u["variable"] == "labour_flow"].set_index("id")).plot("total")
+
+        See :func:`spatialflow.models.results.effects.compute_unit_effects` for all options.
+        """
+        return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+
+    # --------------------------------------------------------------- prediction
+    def predict(self, data: pd.DataFrame | None = None, *, type: str = "reduced") -> pd.Series:
+        """In-sample predictions (``type`` = "reduced", "trend", "fitted", "bp") or the
+        trend / reduced form at new regressors of the same units.
+
+        See :func:`spatialflow.models.results.prediction.predict`.
+        """
+        return _prediction.predict(self, data, type=type)
+
+    def scenario(self, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | None = 0,
+                 level: float = 0.95):
+        """Change of every unit's expected outcome when chosen units' regressors change by
+        ``delta`` (a frame by unit and variable), with simulated bands; ``.by(partition)``
+        summarises it by group. See :func:`spatialflow.models.results.prediction.scenario`."""
+        return _prediction.scenario(self, delta, n_draws=n_draws, seed=seed, level=level)
+
+    # ------------------------------------------------------------------ summary
+    def summary(self, **kwargs):
+        """A :class:`~spatialflow.models.results.summary.Summary` with text/Markdown/LaTeX/HTML."""
+        return make_summary(self, **kwargs)
+
+    def _repr_html_(self) -> str:
+        return self.summary(include_effects=False).as_html()
+
+    def __repr__(self) -> str:
+        sp_txt = ("" if self.spatial_param is None
+                  else f", {self.spatial_param}={self.spatial:.4f}")
+        return (f"<SpatialResults {self.kind} n={self.nobs} k={len(self.params)}"
+                f"{sp_txt}, logL={self.llf:.4f}>")
