@@ -65,7 +65,8 @@ def _dense_2sls(df, w, durbin, robust=None):
 def test_lag_2sls_matches_dense_and_spreg(data, durbin, robust):
     df, shuffled, w = data
     cls = sf.SDM if durbin else sf.SAR
-    res = cls.from_formula(FORMULA, data=shuffled, w=w).fit(method="gmm", robust=robust)
+    res = cls.from_formula(FORMULA, data=shuffled, w=w).fit(
+        method="gmm", cov_type="classic" if robust is None else robust)
     delta, V = _dense_2sls(df, w, durbin, robust)
     names = (["Intercept", "INC", "HOVAL"] + (["W_INC", "W_HOVAL"] if durbin else [])
              + ["rho"])
@@ -85,7 +86,7 @@ def test_hac_matches_spreg(data):
     rng = np.random.default_rng(0)
     coords = pd.DataFrame(rng.uniform(size=(len(df), 2)), index=df.index, columns=["x", "y"])
     res = sf.SAR.from_formula(FORMULA, data=shuffled, w=w).fit(
-        method="gmm", robust="hac", coords=coords.sample(frac=1.0, random_state=1), k=10)
+        method="gmm", cov_type="hac", coords=coords.sample(frac=1.0, random_state=1), k=10)
     gwk = libpysal.weights.Kernel(coords.to_numpy(), k=10, fixed=False,
                                   function="triangular", diagonal=True)
     ref = _spreg(spreg.GM_Lag, df, w, robust="hac", gwk=gwk)
@@ -107,7 +108,7 @@ def test_hac_matches_spreg(data):
     np.testing.assert_allclose(res.cov.to_numpy(), V, rtol=1e-8)
     assert np.abs(ref.vm - ref.vm.T).max() > 0  # spreg's is not symmetric
     fixed = sf.SAR.from_formula(FORMULA, data=df, w=w).fit(
-        method="gmm", robust="hac", coords=coords, bandwidth=0.4, kernel="quadratic")
+        method="gmm", cov_type="hac", coords=coords, bandwidth=0.4, kernel="quadratic")
     gwk = libpysal.weights.Kernel(coords.to_numpy(), bandwidth=0.4, fixed=True,
                                   function="quadratic", diagonal=True)
     ref = _spreg(spreg.GM_Lag, df, w, robust="hac", gwk=gwk)
@@ -167,16 +168,19 @@ def test_gmm_bad_input(columbus):
         model.fit(method="gm")
     with pytest.raises(InputError, match=r"unknown option\(s\) \['robustness'\]"):
         model.fit(method="gmm", robustness="white")
-    with pytest.raises(InputError, match="robust must be None, 'white' or 'hac'"):
-        model.fit(method="gmm", robust="HC1")
+    with pytest.raises(InputError, match=r"cov_type for method='gmm' must be one of "
+                       r"\['classic', 'white', 'hac'\]; 'HC1' was given"):
+        model.fit(method="gmm", cov_type="HC1")
     with pytest.raises(InputError, match="needs coords="):
-        model.fit(method="gmm", robust="hac")
-    with pytest.raises(ModelSpecificationError, match="GMM chooses its standard errors"):
+        model.fit(method="gmm", cov_type="hac")
+    with pytest.raises(InputError, match="cov_type for method='gmm' must be one of"):
         model.fit(method="gmm", cov_type="nonnormal")
+    with pytest.raises(InputError, match=r"'white' and 'hac' are GMM covariances"):
+        model.fit(cov_type="white")
     with pytest.raises(InputError, match="apply to method='gmm'"):
         model.fit(w_lags=2)
     with pytest.raises(ModelSpecificationError, match="already use heteroskedasticity-robust"):
-        sf.SEM.from_formula(FORMULA, data=df, w=w).fit(method="gmm", robust="white")
+        sf.SEM.from_formula(FORMULA, data=df, w=w).fit(method="gmm", cov_type="white")
     with pytest.raises(ModelSpecificationError, match="least squares is already"):
         sf.SLX.from_formula(FORMULA, data=df, w=w).fit(method="gmm")
 
@@ -206,3 +210,18 @@ def test_sac_and_gns_models(columbus):
     with pytest.raises(ModelSpecificationError, match="type='bp' is implemented for lag or"):
         ml.predict(type="bp")
     assert ml.predict(type="reduced").shape == (len(df),)
+
+
+def test_gmm_robust_is_the_old_name_of_cov_type(columbus):
+    """Issue 26: cov_type is the one covariance switch; spreg's robust= still works, warns
+    with the new spelling and gives the same fit."""
+    from spatialflow.exceptions import RenamedOptionWarning
+    df, w = columbus
+    model = sf.SAR.from_formula(FORMULA, data=df, w=w)
+    new = model.fit(method="gmm", cov_type="white")
+    with pytest.warns(RenamedOptionWarning, match=r"spelled cov_type='white'"):
+        old = model.fit(method="gmm", robust="white")
+    pd.testing.assert_series_equal(old.params, new.params)
+    pd.testing.assert_frame_equal(old.cov, new.cov)
+    with pytest.raises(InputError, match="give the covariance once"):
+        model.fit(method="gmm", robust="white", cov_type="hac")

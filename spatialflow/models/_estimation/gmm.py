@@ -21,8 +21,8 @@ Spatial 2SLS (Kelejian and Prucha 1998): with :math:`Z = [X, Wy]` and
     \hat\delta = (Z'P_HZ)^{-1}Z'P_Hy,\qquad
     \hat V = \hat\sigma^2 (Z'P_HZ)^{-1},\ \hat\sigma^2 = \hat u'\hat u / n;
 
-``robust="white"`` replaces :math:`\hat\sigma^2 Z'P_HZ` by
-:math:`\hat Z'\mathrm{diag}(\hat u^2)\hat Z` (:math:`\hat Z = P_HZ`), ``robust="hac"`` by
+``cov_type="white"`` replaces :math:`\hat\sigma^2 Z'P_HZ` by
+:math:`\hat Z'\mathrm{diag}(\hat u^2)\hat Z` (:math:`\hat Z = P_HZ`), ``cov_type="hac"`` by
 Kelejian and Prucha's (2007) spatial HAC :math:`\hat Z'(\hat u\hat u' \circ K)\hat Z` with
 kernel weights :math:`K_{ij} = k(d_{ij}/h_i)` from the units' coordinates (``kernel``,
 ``bandwidth`` fixed, or an adaptive bandwidth: the distance to the ``k``-th nearest unit).
@@ -50,7 +50,7 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> df = pd.DataFrame({"x": rng.normal(size=36)}, index=w.id_order)
 >>> df["y"] = 1 + df["x"] + rng.normal(size=36)
->>> res = sf.SAR.from_formula("y ~ x", data=df, w=w).fit(method="gmm", robust="white")
+>>> res = sf.SAR.from_formula("y ~ x", data=df, w=w).fit(method="gmm", cov_type="white")
 >>> list(res.params.index), res.extra["cov_label"]
 (['Intercept', 'x', 'rho'], 'GMM, White heteroskedasticity-robust')
 """
@@ -88,7 +88,7 @@ _KERNELS = ("triangular", "uniform", "quadratic", "quartic", "gaussian")
 def _hac_weights(model, ids, coords, kernel, bandwidth, k):
 
     if coords is None:
-        raise InputError("robust='hac' needs coords= (a DataFrame with two coordinate "
+        raise InputError("cov_type='hac' needs coords= (a DataFrame with two coordinate "
                          "columns, or a GeoSeries/GeoDataFrame of the units, indexed by unit "
                          "id) to build the kernel weights.")
     if kernel not in _KERNELS:
@@ -146,8 +146,8 @@ def fit_gmm(model, *, w_lags: int = 1, robust: str | None = None, sarar: bool = 
     if robust is not None and (not lag or sarar):
         raise ModelSpecificationError(
             "the GM error and SARAR estimators (GM_Error_Het, GM_Combo_Het) already use "
-            "heteroskedasticity-robust moments and covariance; robust= applies to the "
-            "spatial 2SLS of SAR/SDM.")
+            "heteroskedasticity-robust moments and covariance; cov_type='white'/'hac' applies "
+            "to the spatial 2SLS of SAR/SDM.")
     if isinstance(w_lags, bool) or not isinstance(w_lags, (int, np.integer)) or w_lags < 1:
         raise InputError(f"w_lags must be a positive integer; {w_lags!r} was given.")
     exog = list(f.exog_names)

@@ -376,8 +376,8 @@ def with_covariance(results, cov_type: str = "classic", *, lags: int | None = No
         return results
     if results.extra.get("method", "ml") != "ml":
         raise ModelSpecificationError(
-            f"cov_type={cov_type!r} applies to maximum-likelihood fits; GMM fits choose "
-            "their standard errors with robust= / hac= options.")
+            f"cov_type={cov_type!r} applies to maximum-likelihood fits; a GMM fit takes "
+            "its covariance at the fit: fit(method='gmm', cov_type='classic'|'white'|'hac').")
     if results.extra.get("cov_type", "classic") != "classic":
         raise ModelSpecificationError(
             f"these results already carry a {results.extra['cov_type']!r} covariance; "
