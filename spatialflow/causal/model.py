@@ -152,13 +152,10 @@ class SpatialDiD:
 
         Examples
         --------
-        >>> import spatialflow as sf
-        >>> from spatialflow.causal import SpatialDiD
-        >>> from spatialflow.causal.simulate import simulate_spatial_did
-        >>> from spatialflow.datasets import load_guangdong_counties
-        >>> from spatialflow.weights import build
-        >>> w = build(load_guangdong_counties(), kind="queen", islands="knn")
-        >>> sim = simulate_spatial_did(w, seed=1)          # SYNTHETIC programme
+        >>> from libpysal.weights import lat2W
+        >>> from spatialflow.causal import SpatialDiD, simulate_spatial_did
+        >>> w = lat2W(6, 6); w.transform = "r"
+        >>> sim = simulate_spatial_did(w, T=8, seed=1)     # SYNTHETIC programme
         >>> res = SpatialDiD.from_formula("y ~ x", sim.data, w, id="id", time="year",
         ...                               treatment="D").fit()
         >>> eff = res.effects(method="delta")
