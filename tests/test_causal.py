@@ -9,7 +9,7 @@ from libpysal.weights import lat2W
 from spatialflow.causal import SpatialDiD, SpatialDiDSimulator
 from spatialflow.causal.kernel import DiDKernel
 from spatialflow.causal.treatment import event_dummies
-from spatialflow.exceptions import ModelSpecificationError, TreatmentError
+from spatialflow.exceptions import InputError, ModelSpecificationError, TreatmentError
 
 #: the permutation kernel and the package's fit maximise the same likelihood with the same
 #: bounded optimiser (xatol 1e-12); they agree to well below this
@@ -214,3 +214,25 @@ def test_user_data_untouched(panel, lattice):
     SpatialDiD.from_formula("y ~ x", panel, lattice, id="id", time="year",
                             treatment="D").fit().event_study(leads=2, lags=1, method="delta")
     pd.testing.assert_frame_equal(panel, before)
+
+
+def test_event_study_plot(sdm):
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from spatialflow.plot import event_study_plot
+    es = sdm.event_study(leads=3, lags=2, method="delta")
+    ax = Figure().add_subplot()
+    assert es.plot(ax=ax, effects=("direct", "indirect")) is ax
+    lines = [c.lines[0] for c in ax.containers]  # the data line of each errorbar
+    assert len(lines) == 2 and all(len(ln.get_xdata()) == 6 for ln in lines)  # 5 + ref
+    direct = es.table[es.table["effect"] == "direct"].sort_values("event_time")
+    # the reference period -1 is drawn at zero; the others at their estimates
+    x, y = lines[0].get_xdata(), lines[0].get_ydata()
+    ref = np.argmin(np.abs(x - (-1 + (x[0] - np.round(x[0])))))
+    assert y[ref] == 0.0
+    np.testing.assert_allclose(np.delete(y, ref), direct["estimate"], rtol=1e-12)
+    assert f"p = {es.pretrend.pvalue:.3f}" in ax.get_title()
+    with pytest.raises(InputError, match="effects must be a non-empty subset"):
+        event_study_plot(es, ax=ax, effects=("spill",))
