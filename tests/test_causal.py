@@ -236,3 +236,19 @@ def test_event_study_plot(sdm):
     assert f"p = {es.pretrend.pvalue:.3f}" in ax.get_title()
     with pytest.raises(InputError, match="effects must be a non-empty subset"):
         event_study_plot(es, ax=ax, effects=("spill",))
+
+
+def test_cohort_effects_and_homogeneity(sdm, sim, lattice):
+    ce = sdm.cohort_effects(method="delta")
+    cohorts = sorted(sim.cohorts.dropna().unique())
+    assert sorted(ce.table["cohort"].unique()) == cohorts
+    # the cohorts' indicators add up to D: their coefficients and lags, 2 per extra cohort
+    assert ce.homogeneity.df == 2 * (len(cohorts) - 1)
+    assert ce.homogeneity.pvalue > 0.01   # simulated with one effect for every cohort
+    # a cohort with twice the effect is detected
+    data = sim.draw(seed=6).data.copy()
+    late = data["cohort"] == cohorts[-1]
+    data.loc[late & (data["D"] == 1), "y"] += 2.0
+    res = SpatialDiD.from_formula("y ~ x", data, lattice, id="id", time="year",
+                                  treatment="D").fit()
+    assert res.cohort_effects(method="delta").homogeneity.pvalue < 1e-3

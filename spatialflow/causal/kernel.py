@@ -31,9 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ..exceptions import ModelSpecificationError
 from ._bridge import lag_panel, within
 
 __all__ = ["DiDKernel"]
+
+#: Largest n for which the kernel computes the eigenvalues of W densely (O(n^3) once).
+_DENSE_EIGEN_MAX_N = 5000
 
 
 def _resid(Q: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -68,6 +72,11 @@ class DiDKernel:
         lagged = [c for c in pdata.lagged_names if c != treatment]
         lag_ctrl = lag_panel(pdata.W, pdata.X[lagged].to_numpy(float), n, T) if lagged \
             else np.empty((n * T, 0))
+        if n > _DENSE_EIGEN_MAX_N:
+            raise ModelSpecificationError(
+                f"randomisation inference re-estimates the model from W's dense eigenvalues; "
+                f"n = {n} exceeds {_DENSE_EIGEN_MAX_N}. Use the analytic standard errors "
+                "(cov_type='cluster' or 'conley') at this size.")
         eig = np.linalg.eigvals(W.toarray())
         real = eig.real[np.abs(eig.imag) < 1e-10]
         bounds = (1.0 / real.min(), 1.0 / real.max())

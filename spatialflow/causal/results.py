@@ -9,6 +9,8 @@ rings) and reads the policy quantities off it:
 * :meth:`~SpatialDiDResults.pretrend_test` and :meth:`~SpatialDiDResults.event_study` --
   leads and lags of adoption, with a joint Wald test that every lead (and its spatial lag) is
   zero;
+* :meth:`~SpatialDiDResults.cohort_effects` -- effects by adoption cohort with a test of
+  equality;
 * :meth:`~SpatialDiDResults.permutation_test` -- randomisation inference: the treatment
   paths are permuted across units (within strata if given), the model is re-estimated for
   every permutation (:class:`spatialflow.causal.kernel.DiDKernel`), and the two-sided
@@ -31,7 +33,8 @@ from ._bridge import TestResult, row_scores
 from .conley import conley_meat, pairwise_distance, spatial_kernel, unit_coordinates
 from .treatment import event_dummies
 
-__all__ = ["SpatialDiDResults", "EventStudy", "PermutationTest", "fit_did", "with_conley"]
+__all__ = ["SpatialDiDResults", "EventStudy", "CohortEffects", "PermutationTest", "fit_did",
+           "with_conley"]
 
 _ROWS = ["direct", "indirect", "total"]
 _COV_TYPES = ("classic", "cluster", "driscoll-kraay", "conley")
@@ -217,6 +220,50 @@ class SpatialDiDResults:
         fit = self._refit_with(ev)
         return _wald_leads(fit, leads_cols)
 
+    def cohort_effects(self, *, method: str = "simulation", n_draws: int = 1000,
+                       seed: int | None = 0, level: float = 0.95) -> "CohortEffects":
+        r"""Effects by adoption cohort, and a test that they are equal.
+
+        :math:`D` is split into :math:`D^{[g]}_{it} = D_{it}\,\mathbb 1\{g_i = g\}`, one
+        indicator per cohort (with its spatial lag in SDM/SDEM); the cohort x period structure
+        then lets every cohort have its own direct, indirect and total effect (the effect of
+        treating that cohort's units). ``homogeneity`` is the Wald test that the cohorts'
+        coefficients (and their spatial lags) are equal -- the assumption under which the
+        static :meth:`effects` is the ATT.
+        """
+        self._spatial_only("cohort_effects")
+        level = check_level(level)
+        paths, treatment = self.model.paths, self.model.treatment
+        firsts = [p for p in np.unique(paths.first) if p < paths.T]
+        if len(firsts) < 2:
+            raise ModelSpecificationError("cohort effects need at least two adoption cohorts; "
+                                          f"the panel has one ({paths.times[firsts[0]]!r}).")
+        cols = {}
+        for p in firsts:
+            name = f"{treatment}_c{paths.times[p]}"
+            cols[name] = (paths.D * (paths.first == p)[None, :]).reshape(-1)
+        fit = self._refit_with(pd.DataFrame(cols))
+        tab = fit.effects(n_draws=n_draws, seed=seed, method=method, level=level)
+        rows = []
+        for p, name in zip(firsts, cols):
+            for eff, r in _effects_rows(tab, name).iterrows():
+                rows.append({"cohort": paths.times[p], "effect": eff, **r.to_dict()})
+        names = list(fit.params.index)
+        R = []
+        first, others = list(cols)[0], list(cols)[1:]
+        for prefix in ("", "W_"):
+            if f"{prefix}{first}" not in names:
+                continue
+            for other in others:
+                row = np.zeros(len(names))
+                row[names.index(f"{prefix}{first}")] = 1.0
+                row[names.index(f"{prefix}{other}")] = -1.0
+                R.append(row)
+        test = fit.wald_test(np.array(R), np.zeros(len(R)))
+        homogeneity = TestResult(f"equal cohort effects: {len(R)} restriction(s)",
+                                 test.statistic, test.df, test.pvalue, test.distribution)
+        return CohortEffects(table=pd.DataFrame(rows), homogeneity=homogeneity, fit=fit)
+
     def _spatial_only(self, what: str):
         if self.model.kind == "rings":
             raise ModelSpecificationError(
@@ -231,18 +278,18 @@ class SpatialDiDResults:
         pdata = base.panel_options.data
         clash = [c for c in stacked.columns if c in did._controls.columns]
         if clash:
-            raise InputError(f"event-study columns {clash} clash with controls of the same "
-                             "name; rename the treatment column.")
+            raise InputError(f"the treatment's indicator columns {clash} clash with controls "
+                             "of the same name; rename the treatment column.")
         cols = {c: pdata.to_user_rows(stacked[c].to_numpy(), c) for c in stacked.columns}
         X = pd.concat([did._controls.loc[pdata.row_labels], pd.DataFrame(cols)], axis=1)
         y = did._y.loc[pdata.row_labels]
         from .model import _model_class
         options = {}
         if did.kind in ("SDM", "SDEM") and did.lagged is not None:
+            # the treatment's lag, if asked for, becomes the lags of its replacements
             lagged = [c for c in did.lagged if c != did.treatment]
             if did.treatment in did.lagged:
-                lagged += [c for c in stacked.columns if c != did.treatment] + \
-                    ([did.treatment] if did.treatment in stacked.columns else [])
+                lagged += list(stacked.columns)
             options["lagged"] = lagged
         model = _model_class(did.kind)(y, X, did.w, data=did.data.loc[pdata.row_labels],
                                        id=did.id, time=did.time, effects="twoway",
@@ -363,6 +410,25 @@ class PermutationTest:
     @property
     def pvalues(self) -> pd.Series:
         return self.table["p_value"]
+
+
+@dataclass(frozen=True)
+class CohortEffects:
+    """Effects of each adoption cohort's treatment.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Long: ``cohort``, ``effect``, ``estimate``, ``se``, ``z``, ``p``, ``lower``, ``upper``.
+    homogeneity : TestResult
+        Wald test that the cohorts' coefficients (and spatial lags) are equal.
+    fit : SpatialResults
+        The model with one treatment indicator per cohort.
+    """
+
+    table: pd.DataFrame
+    homogeneity: TestResult
+    fit: object
 
 
 @dataclass(frozen=True)
