@@ -190,14 +190,6 @@ class SpatialDiD:
                        lag_cutoff=lag_cutoff, kernel=kernel, bias_correction=bias_correction,
                        estimator=estimator)
 
-    def with_treatment(self, data: pd.DataFrame) -> "SpatialDiD":
-        """The same specification on other data (e.g. another treatment column's values)."""
-        return SpatialDiD(self.formula, data, self.w, id=self.id, time=self.time,
-                          treatment=self.treatment, model=self.kind, rings=self.rings,
-                          coords=self.coords, absorbing=self.absorbing,
-                          require_never_treated=self.require_never_treated,
-                          lagged=self.lagged, metric=self.metric)
-
     def __repr__(self) -> str:
         return f"SpatialDiD({self.kind}: {self.formula} + {self.treatment})"
 

@@ -61,8 +61,9 @@ def fit_did(did, *, cov_type="classic", clusters=None, lags=None, cutoff=None, l
 def _fit_spatial(did, model, options: dict):
     cov_type = options["cov_type"]
     if cov_type != "conley":
-        if any(options[k] is not None for k in ("cutoff",)) or options["lag_cutoff"]:
-            raise InputError("cutoff= and lag_cutoff= apply to cov_type='conley'; "
+        if options["cutoff"] is not None or options["lag_cutoff"] \
+                or options["kernel"] != "bartlett":
+            raise InputError("cutoff=, lag_cutoff= and kernel= apply to cov_type='conley'; "
                              f"cov_type={cov_type!r} was given.")
         return model.fit(cov_type=cov_type, clusters=options["clusters"], lags=options["lags"],
                          bias_correction=options["bias_correction"])

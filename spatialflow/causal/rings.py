@@ -167,7 +167,7 @@ class RingsDesign:
         post = self.paths.D.reshape(-1) > 0
         periods = np.repeat(np.arange(self.paths.T), self.paths.n)
         adopted = np.unique(periods[post])
-        missing = [self.times[t] for t in adopted if not clean[periods == t].any()]
+        missing = self.times[[t for t in adopted if not clean[periods == t].any()]].tolist()
         if missing:
             raise ExposureError(
                 f"in period(s) {missing} every untreated unit lies within the outermost ring "

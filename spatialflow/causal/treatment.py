@@ -72,7 +72,7 @@ class TreatmentPaths:
         rows = []
         for pos in np.unique(self.first):
             units = self.first == pos
-            label = "never" if pos == self.T else self.times[pos]
+            label = "never" if pos == self.T else self.times[[pos]].tolist()[0]
             rows.append({"cohort": label, "n_units": int(units.sum()),
                          "treated_periods": 0 if pos == self.T else int(self.T - pos),
                          "treated_rows": int(self.D[:, units].sum())})
@@ -158,7 +158,8 @@ def treatment_paths(data: pd.DataFrame, treatment: str, id, time, ids: pd.Index,
     always = ids[D[0] > 0]
     if len(always):
         raise TreatmentError(
-            f"{len(always)} unit(s) are treated already in the first period {times[0]!r}, so "
+            f"{len(always)} unit(s) are treated already in the first period "
+            f"{times[[0]].tolist()[0]!r}, so "
             "their unit fixed effect absorbs the treatment and no before/after comparison "
             f"exists for them: {format_ids(always)}. Drop them or add earlier periods.")
     switching = np.diff(D, axis=0).min(axis=0) < 0 if T > 1 else np.zeros(n, bool)
@@ -167,14 +168,14 @@ def treatment_paths(data: pd.DataFrame, treatment: str, id, time, ids: pd.Index,
         detail = []
         for j in np.flatnonzero(switching)[:10]:
             off = np.flatnonzero(np.diff(D[:, j]) < 0)
-            detail.append(f"{ids[j]!r}: off in {times[off[0] + 1]!r}")
+            detail.append(f"{ids[[j]].tolist()[0]!r}: off in {times[[off[0] + 1]].tolist()[0]!r}")
         raise TreatmentError(
             f"staggered adoption needs a treatment that never switches off, but {len(bad)} "
             f"unit(s) go from 1 back to 0: {format_ids(bad)} ({'; '.join(detail)}). Fix the "
             "column, or pass absorbing=False for an on/off treatment (no event study then).")
     never = ~ever
     if require_never_treated and not never.any():
-        cohorts = sorted({times[p] for p in first})
+        cohorts = sorted(set(times[np.unique(first)].tolist()))
         raise TreatmentError(
             f"every unit is treated at some point (cohorts {cohorts}), so no never-treated unit "
             "is left as a comparison group and the last cohort's effect rests on the time "
