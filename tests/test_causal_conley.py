@@ -98,7 +98,7 @@ def test_bad_options(design):
     with pytest.raises(InputError, match="kernel must be 'bartlett' or 'uniform'"):
         spatial_kernel(pairwise_distance(coords), 10.0, "parzen")
     K = np.eye(n)
-    with pytest.raises(InputError, match=r"lag_cutoff must be an integer with 0 <= lag_cutoff < T = 5"):
+    with pytest.raises(InputError, match=r"0 <= lag_cutoff < T = 5; 5 was given"):
         conley_meat(scores, K, n, T, 5)
 
 

@@ -26,24 +26,21 @@ Econometrics* 92(1), 1-45.
 from __future__ import annotations
 
 import warnings
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
+from .._typing import ConleyKernel, DistanceMetric
 from ..exceptions import ConleyWarning, IdMismatchError, InputError, format_ids
 
-__all__ = ["EARTH_RADIUS_KM", "ConleyKernel", "pairwise_distance", "unit_coordinates",
+__all__ = ["EARTH_RADIUS_KM", "pairwise_distance", "unit_coordinates",
            "spatial_kernel", "conley_meat"]
 
 #: Mean Earth radius of R conleyreg's haversine distance (km).
 EARTH_RADIUS_KM = 6371.01
 
-ConleyKernel = Literal["bartlett", "uniform"]
-ConleyMetric = Literal["haversine", "euclidean"]
 
 
-def pairwise_distance(coords: np.ndarray, metric: ConleyMetric = "haversine") -> np.ndarray:
+def pairwise_distance(coords: np.ndarray, metric: DistanceMetric = "haversine") -> np.ndarray:
     r"""Distances between all pairs of points, (n, n).
 
     ``"haversine"``: ``coords`` are (lat, lon) in degrees,

@@ -35,18 +35,16 @@ two-stage DiD with exposure rings).
 """
 from __future__ import annotations
 
-from typing import Literal
-
-import numpy as np
 import pandas as pd
 
+from .._typing import (ConleyKernel, DiDCovType, DiDModel, DistanceMetric, RingEstimator,
+                       check_option)
 from ..exceptions import InputError, ModelSpecificationError
 from ._bridge import formula_matrices
 from .treatment import check_treatment_values, treatment_paths
 
-__all__ = ["SpatialDiD", "DiDModel"]
+__all__ = ["SpatialDiD"]
 
-DiDModel = Literal["SDM", "SAR", "SDEM", "rings"]
 _SPATIAL = ("SDM", "SAR", "SDEM")
 
 
@@ -91,10 +89,9 @@ class SpatialDiD:
     def __init__(self, formula: str, data: pd.DataFrame, w, *, id: str, time: str,
                  treatment: str, model: DiDModel = "SDM", rings=None, coords=None,
                  absorbing: bool = True, require_never_treated: bool = True,
-                 lagged=None, metric: str = "haversine"):
-        if model not in _SPATIAL + ("rings",):
-            raise InputError(f"model must be one of {list(_SPATIAL + ('rings',))}; {model!r} "
-                             "was given.")
+                 lagged=None, metric: DistanceMetric = "haversine"):
+        check_option(model, DiDModel, "model")
+        check_option(metric, DistanceMetric, "metric")
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"data must be a pandas DataFrame (the long panel); "
                              f"{type(data).__name__} was given.")
@@ -165,9 +162,9 @@ class SpatialDiD:
         return cls(formula, data, w, id=id, time=time, treatment=treatment, model=model,
                    rings=rings, **options)
 
-    def fit(self, *, cov_type: str = "classic", clusters=None, lags: int | None = None,
-            cutoff: float | None = None, lag_cutoff: int = 0, kernel: str = "bartlett",
-            bias_correction="lee-yu", estimator: str = "twfe"):
+    def fit(self, *, cov_type: DiDCovType = "classic", clusters=None, lags: int | None = None,
+            cutoff: float | None = None, lag_cutoff: int = 0, kernel: ConleyKernel = "bartlett",
+            bias_correction="lee-yu", estimator: RingEstimator = "twfe"):
         """Estimate; returns :class:`~spatialflow.causal.results.SpatialDiDResults`.
 
         Parameters
@@ -185,6 +182,9 @@ class SpatialDiD:
             the same rings by ``diff-diff``'s ``SpilloverDiD`` (heterogeneity-robust under
             staggered adoption).
         """
+        check_option(cov_type, DiDCovType, "cov_type")
+        check_option(kernel, ConleyKernel, "kernel")
+        check_option(estimator, RingEstimator, "estimator")
         from .results import fit_did
         return fit_did(self, cov_type=cov_type, clusters=clusters, lags=lags, cutoff=cutoff,
                        lag_cutoff=lag_cutoff, kernel=kernel, bias_correction=bias_correction,
