@@ -116,3 +116,26 @@ def test_ring_errors():
                                   model="rings", rings=1).fit()
     with pytest.raises(ModelSpecificationError, match="implemented for the SDM/SAR/SDEM-DID"):
         res.event_study()
+
+
+def test_conley_errors_of_the_ring_fit_match_diff_diff_solve_ols():
+    """The same regression (two-way demeaned D and rings) through diff-diff's OLS with its
+    Conley covariance (no small-sample factor in either): identical standard errors."""
+    from diff_diff.linalg import solve_ols
+
+    from spatialflow.causal._bridge import within
+    df, w = _panel(staggered=False)
+    model = SpatialDiD.from_formula("y ~ 1", df, w, id="u", time="t", treatment="D",
+                                    model="rings", rings=[0, 12, 25], coords=("lat", "lon"))
+    ours = model.fit(cov_type="conley", cutoff=20.0, lag_cutoff=2)
+    design = model.rings_design
+    n, T = design.paths.n, design.paths.T
+    Z = within(np.column_stack([design.paths.stacked(), design.exposure()]), n, T, "twoway")
+    unit, time = np.tile(np.arange(n), T), np.repeat(np.arange(T), n)
+    coef, _, vcov = solve_ols(Z, within(design.y, n, T, "twoway"), vcov_type="conley",
+                              conley_coords=design.coords[unit], conley_cutoff_km=20.0,
+                              conley_metric="haversine", conley_kernel="bartlett",
+                              conley_time=time, conley_unit=unit, conley_lag_cutoff=2)
+    np.testing.assert_allclose(ours.params.to_numpy(), coef, rtol=1e-10)
+    np.testing.assert_allclose(ours.fit.cov.to_numpy(), vcov, rtol=1e-10,
+                               atol=1e-12 * np.abs(vcov).max())
