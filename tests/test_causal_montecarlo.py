@@ -45,9 +45,10 @@ def test_small_monte_carlo_on_a_lattice():
 def test_monte_carlo_guangdong_periphery_programme():
     """1,000 replications on the Guangdong county W (124 x 12, queen, Nan'ao linked by knn):
     the periphery's counties adopt in three waves (North 2019, East 2021, West 2023), the
-    Pearl River Delta never; true direct 1.0 and indirect 0.4 (SDM, rho = 0.3). About 200 s on
-    two processes. Measured (seed 1): direct 1.0074 (MC SE 0.0072), indirect 0.3915 (0.0093),
-    coverage 0.953 / 0.960, plain two-way FE DID 1.282 (0.004)."""
+    Pearl River Delta never; true direct 1.0 and indirect 0.4 (SDM, rho = 0.3). Measured
+    (seed 1): direct 1.0074 (MC SE 0.0072), indirect 0.3915 (0.0093), coverage 0.953 / 0.960,
+    plain two-way FE DID 1.282 (0.004). 196 s on two processes on a quiet machine, 434 s
+    at load average 13."""
     from spatialflow.datasets import load_guangdong_counties
     from spatialflow.weights import build
     layer = load_guangdong_counties()
