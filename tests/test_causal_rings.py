@@ -139,3 +139,22 @@ def test_conley_errors_of_the_ring_fit_match_diff_diff_solve_ols():
     np.testing.assert_allclose(ours.params.to_numpy(), coef, rtol=1e-10)
     np.testing.assert_allclose(ours.fit.cov.to_numpy(), vcov, rtol=1e-10,
                                atol=1e-12 * np.abs(vcov).max())
+
+
+def test_ring_permutation_test():
+    from spatialflow.causal.rings import RingsKernel
+    df, w = _panel(staggered=True)
+    model = SpatialDiD.from_formula("y ~ 1", df, w, id="u", time="t", treatment="D",
+                                    model="rings", rings=[0, 12, 25], coords=("lat", "lon"))
+    res = model.fit()
+    # the re-estimator reproduces the fit on the observed paths
+    observed = RingsKernel(model.rings_design).effects_of(model.paths)
+    eff = res.effects()["estimate"]
+    np.testing.assert_allclose([observed["direct"], observed["indirect"]],
+                               eff[["direct", "indirect"]], rtol=1e-10)
+    perm = res.permutation_test(n=9, seed=2, executor="serial")
+    assert perm.table.loc["direct", "n_permutations"] == 9
+    assert 0 < perm.table.loc["direct", "p_value"] <= 1
+    assert np.isnan(perm.table.loc["total", "p_value"])
+    with pytest.raises(ModelSpecificationError, match="estimator='twfe'"):
+        model.fit(estimator="gardner").permutation_test(n=2, executor="serial")

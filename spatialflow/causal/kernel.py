@@ -162,6 +162,10 @@ class DiDKernel:
         theta = float(coef[jW]) if jW is not None else 0.0
         return beta, theta, r
 
+    def effects_of(self, paths) -> dict:
+        """:meth:`effects` of a :class:`~spatialflow.causal.treatment.TreatmentPaths`."""
+        return self.effects(paths.stacked())
+
     def effects(self, d: np.ndarray) -> dict:
         """Direct, indirect and total effects of D (module docstring) for assignment ``d``."""
         beta, theta, r = self.params(d)

@@ -13,7 +13,8 @@ rings) and reads the policy quantities off it:
   equality;
 * :meth:`~SpatialDiDResults.permutation_test` -- randomisation inference: the treatment
   paths are permuted across units (within strata if given), the model is re-estimated for
-  every permutation (:class:`spatialflow.causal.kernel.DiDKernel`), and the two-sided
+  every permutation (:class:`spatialflow.causal.kernel.DiDKernel`;
+  :class:`spatialflow.causal.rings.RingsKernel`), and the two-sided
   p-value is :math:`p = (1 + \#\{b: |\hat\tau_b| \ge |\hat\tau|\}) / (1 + B)`, exact under
   the sharp null of no direct and no spillover effect for any unit.
 
@@ -305,7 +306,9 @@ class SpatialDiDResults:
 
         Unit :math:`i` receives the whole treatment path (cohort) of unit :math:`\pi(i)`,
         :math:`\pi` a uniform permutation (within the groups of ``strata`` if given); the
-        model is re-estimated and the direct, indirect and total effects recorded. Draw
+        model is re-estimated and the direct, indirect and total effects recorded (rings:
+        the one-step regression with the exposures rebuilt from the permuted paths; no total,
+        so its p-value is NaN). Draw
         :math:`b` uses its own generator ``SeedSequence(seed).spawn(n)[b]``
         (:func:`spatialflow.grid.run_grid`), so results do not depend on the executor or the
         number of workers.
@@ -323,15 +326,13 @@ class SpatialDiDResults:
             treatment is permuted within each stratum only.
         """
         from ..grid import run_grid
-        from .kernel import DiDKernel
-        self._spatial_only("permutation_test")
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise InputError(f"n must be a positive integer; {n!r} was given.")
-        pdata = self.fit.model.panel_options.data
-        kernel = DiDKernel.from_results(self.fit, self.model.treatment, pdata.W)
-        groups = self._strata_codes(strata, pdata.ids)
-        observed = kernel.effects(self.model.paths.stacked())
-        draw = _PermutationDraw(kernel, self.model.paths, groups)
+        kernel = self._kernel()
+        paths = self.model.paths
+        groups = self._strata_codes(strata, paths.ids)
+        observed = kernel.effects_of(paths)
+        draw = _PermutationDraw(kernel, paths, groups)
         rows = run_grid(draw, list(range(int(n))), seed=seed, scheduler=scheduler,
                         executor=executor, max_workers=max_workers, progress=progress,
                         desc="permutations")
@@ -341,11 +342,24 @@ class SpatialDiDResults:
                                           strata=None if strata is None else str(
                                               getattr(strata, "name", strata)))
 
+    def _kernel(self):
+        """The re-estimator of the point effects for any treatment paths."""
+        if self.model.kind == "rings":
+            from .rings import RingsKernel
+            if self._options["estimator"] != "twfe":
+                raise ModelSpecificationError(
+                    "permutation_test re-estimates the one-step ring regression; fit with "
+                    "estimator='twfe' (Gardner's two-stage fit is not re-run per draw).")
+            return RingsKernel(self.model.rings_design)
+        from .kernel import DiDKernel
+        return DiDKernel.from_results(self.fit, self.model.treatment,
+                                      self.fit.model.panel_options.data.W)
+
     def _strata_codes(self, strata, ids: pd.Index) -> np.ndarray:
         if strata is None:
             return np.zeros(len(ids), dtype=int)
         if isinstance(strata, str):
-            labels = self.fit.model.unit_attribute(strata)
+            labels = _unit_attribute(self.model, strata)
         elif isinstance(strata, pd.Series):
             missing = ids.difference(strata.index)
             if len(missing):
@@ -375,7 +389,7 @@ class _PermutationDraw:
         return order
 
     def __call__(self, task, rng: np.random.Generator) -> dict:
-        return self.kernel.effects(self.paths.permuted(self.order(rng)).stacked())
+        return self.kernel.effects_of(self.paths.permuted(self.order(rng)))
 
 
 @dataclass(frozen=True)
@@ -398,11 +412,12 @@ class PermutationTest:
     @classmethod
     def from_draws(cls, observed: pd.Series, draws: pd.DataFrame, strata=None):
         B = len(draws)
+        obs = observed.to_numpy(dtype=float)
         # ties within round-off count as extreme (conservative)
-        tol = 1e-10 * np.maximum(1.0, np.abs(observed.to_numpy()))
-        exceed = (np.abs(draws.to_numpy()) >= np.abs(observed.to_numpy()) - tol).sum(axis=0)
-        table = pd.DataFrame({"observed": observed.to_numpy(),
-                              "p_value": (1.0 + exceed) / (1.0 + B),
+        tol = 1e-10 * np.maximum(1.0, np.abs(obs))
+        exceed = (np.abs(draws.to_numpy(dtype=float)) >= np.abs(obs) - tol).sum(axis=0)
+        p = np.where(np.isnan(obs), np.nan, (1.0 + exceed) / (1.0 + B))  # rings: no total
+        table = pd.DataFrame({"observed": obs, "p_value": p,
                               "n_permutations": B,
                               "mean": draws.mean().to_numpy(), "sd": draws.std(ddof=1).to_numpy()},
                              index=pd.Index(_ROWS, name="effect"))
@@ -475,6 +490,21 @@ def _effects_rows(tab: pd.DataFrame, name: str) -> pd.DataFrame:
         "upper": [row[f"{e}_upper"] for e in _ROWS],
     }, index=pd.Index(_ROWS, name="effect")).astype(float)
     return out
+
+
+def _unit_attribute(did, column: str) -> pd.Series:
+    """A column of the long data that is constant within units, by unit id."""
+    data = did.data
+    if column not in data.columns:
+        raise InputError(f"{column!r} is not a column of the data; columns: "
+                         f"{list(data.columns)}.")
+    groups = data.groupby(did.id, sort=False)[column]
+    varying = groups.nunique(dropna=False)
+    varying = varying[varying > 1]
+    if len(varying):
+        raise InputError(f"strata column {column!r} must be constant within units; it changes "
+                         f"over time for {format_ids(varying.index)}.")
+    return groups.first().rename(column)
 
 
 def _event_k(name: str, treatment: str) -> int:

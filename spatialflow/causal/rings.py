@@ -50,7 +50,8 @@ from ..exceptions import ExposureError, InputError, ModelSpecificationError
 from .conley import conley_meat, pairwise_distance, spatial_kernel, unit_coordinates
 from .treatment import treatment_paths
 
-__all__ = ["RingsDesign", "RingsFit", "ring_exposure", "contiguity_orders", "fit_rings"]
+__all__ = ["RingsDesign", "RingsFit", "RingsKernel", "ring_exposure", "contiguity_orders",
+           "fit_rings"]
 
 
 def contiguity_orders(W) -> np.ndarray:
@@ -173,6 +174,30 @@ class RingsDesign:
                 f"in period(s) {missing} every untreated unit lies within the outermost ring "
                 f"({self.breakpoints[-1]:g}); no far-away comparison is left (Butts 2023, "
                 "Assumption 5). Use a smaller outermost ring.")
+
+
+class RingsKernel:
+    """Point effects of the one-step ring regression for any treatment paths (randomisation
+    inference): the exposures are rebuilt from the permuted paths, the two-way demeaned
+    regression refitted; ``direct`` = tau, ``indirect`` = the exposure-weighted mean ring
+    spillover, ``total`` = NaN (as :meth:`RingsFit.effects`)."""
+
+    def __init__(self, design: RingsDesign):
+        from ._bridge import within
+        self.dist, self.breakpoints = design.dist, design.breakpoints
+        self.n, self.T = design.paths.n, design.paths.T
+        self.yt = within(design.y, self.n, self.T, "twoway")
+        self.Ct = within(design.controls.to_numpy(float), self.n, self.T, "twoway")
+        self._within = within
+
+    def effects_of(self, paths) -> dict:
+        R = ring_exposure(paths.D, self.dist, self.breakpoints).reshape(self.n * self.T, -1)
+        Z = self._within(np.column_stack([paths.stacked(), R]), self.n, self.T, "twoway")
+        coef, *_ = np.linalg.lstsq(np.column_stack([Z, self.Ct]), self.yt, rcond=None)
+        counts = R.sum(axis=0)
+        indirect = float(coef[1:1 + R.shape[1]] @ counts / counts.sum()) if counts.sum() \
+            else np.nan
+        return {"direct": float(coef[0]), "indirect": indirect, "total": np.nan}
 
 
 @dataclass(frozen=True)
