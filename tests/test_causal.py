@@ -145,7 +145,7 @@ def test_permutation_is_reproducible_and_respects_strata(sdm):
 
 
 def _one_permutation(sdm, strata):
-    from spatialflow.causal.results import _PermutationDraw
+    from spatialflow.causal.permutation import _PermutationDraw
     groups = sdm._strata_codes(strata, sdm.model.paths.ids)
     order = _PermutationDraw(None, sdm.model.paths, groups).order(np.random.default_rng(0))
     assert sorted(order) == list(range(sdm.model.paths.n))   # a permutation

@@ -11,8 +11,9 @@
 * simulated programmes with known effects (:mod:`spatialflow.causal.simulate`).
 """
 from .model import SpatialDiD
-from .results import EventStudy, PermutationTest, SpatialDiDResults
+from .permutation import PermutationTest
+from .results import CohortEffects, EventStudy, SpatialDiDResults
 from .simulate import DiDSimulation, SpatialDiDSimulator, simulate_spatial_did
 
-__all__ = ["SpatialDiD", "SpatialDiDResults", "EventStudy", "PermutationTest",
+__all__ = ["SpatialDiD", "SpatialDiDResults", "EventStudy", "CohortEffects", "PermutationTest",
            "SpatialDiDSimulator", "DiDSimulation", "simulate_spatial_did"]

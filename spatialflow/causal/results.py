@@ -34,8 +34,7 @@ from ._bridge import TestResult, row_scores
 from .conley import conley_meat, pairwise_distance, spatial_kernel, unit_coordinates
 from .treatment import event_dummies
 
-__all__ = ["SpatialDiDResults", "EventStudy", "CohortEffects", "PermutationTest", "fit_did",
-           "with_conley"]
+__all__ = ["SpatialDiDResults", "EventStudy", "CohortEffects", "fit_did", "with_conley"]
 
 _ROWS = ["direct", "indirect", "total"]
 _COV_TYPES = ("classic", "cluster", "driscoll-kraay", "conley")
@@ -301,7 +300,7 @@ class SpatialDiDResults:
     # ------------------------------------------------------------------ permutation
     def permutation_test(self, n: int = 999, seed: int = 0, scheduler=None, *, strata=None,
                          executor: str = "processes", max_workers: int | None = None,
-                         progress: bool = False) -> "PermutationTest":
+                         progress: bool = False):
         r"""Randomisation inference: permute the units' treatment paths ``n`` times.
 
         Unit :math:`i` receives the whole treatment path (cohort) of unit :math:`\pi(i)`,
@@ -325,22 +324,14 @@ class SpatialDiDResults:
             A unit-level column of the data (e.g. ``"region"``) or labels by unit id:
             treatment is permuted within each stratum only.
         """
-        from ..grid import run_grid
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise InputError(f"n must be a positive integer; {n!r} was given.")
+        from .permutation import run_permutations
         kernel = self._kernel()
         paths = self.model.paths
         groups = self._strata_codes(strata, paths.ids)
-        observed = kernel.effects_of(paths)
-        draw = _PermutationDraw(kernel, paths, groups)
-        rows = run_grid(draw, list(range(int(n))), seed=seed, scheduler=scheduler,
-                        executor=executor, max_workers=max_workers, progress=progress,
-                        desc="permutations")
-        draws = pd.DataFrame(rows, columns=_ROWS)
-        draws.index.name = "draw"
-        return PermutationTest.from_draws(pd.Series(observed)[_ROWS], draws,
-                                          strata=None if strata is None else str(
-                                              getattr(strata, "name", strata)))
+        return run_permutations(kernel, paths, groups, n=n, seed=seed, scheduler=scheduler,
+                                executor=executor, max_workers=max_workers, progress=progress,
+                                strata=None if strata is None else str(
+                                    getattr(strata, "name", strata)))
 
     def _kernel(self):
         """The re-estimator of the point effects for any treatment paths."""
@@ -372,60 +363,6 @@ class SpatialDiDResults:
             raise InputError(f"strata labels are missing for units "
                              f"{format_ids(ids[labels.isna().to_numpy()])}.")
         return pd.factorize(labels.reindex(ids))[0]
-
-
-class _PermutationDraw:
-    """One permutation (picklable for process pools and Dask)."""
-
-    def __init__(self, kernel, paths, groups: np.ndarray):
-        self.kernel, self.paths, self.groups = kernel, paths, groups
-
-    def order(self, rng: np.random.Generator) -> np.ndarray:
-        """Unit i receives the path of unit order[i]; units are shuffled within groups."""
-        order = np.arange(self.paths.n)
-        for g in np.unique(self.groups):
-            members = np.flatnonzero(self.groups == g)
-            order[members] = rng.permutation(members)
-        return order
-
-    def __call__(self, task, rng: np.random.Generator) -> dict:
-        return self.kernel.effects_of(self.paths.permuted(self.order(rng)))
-
-
-@dataclass(frozen=True)
-class PermutationTest:
-    """Randomisation inference for the direct, indirect and total effects.
-
-    Attributes
-    ----------
-    table : DataFrame
-        Indexed ``direct, indirect, total``: ``observed``, ``p_value`` (two-sided),
-        ``n_permutations``, and the ``mean``/``sd`` of the permutation distribution.
-    draws : DataFrame
-        One row per permutation.
-    """
-
-    table: pd.DataFrame
-    draws: pd.DataFrame
-    strata: str | None = None
-
-    @classmethod
-    def from_draws(cls, observed: pd.Series, draws: pd.DataFrame, strata=None):
-        B = len(draws)
-        obs = observed.to_numpy(dtype=float)
-        # ties within round-off count as extreme (conservative)
-        tol = 1e-10 * np.maximum(1.0, np.abs(obs))
-        exceed = (np.abs(draws.to_numpy(dtype=float)) >= np.abs(obs) - tol).sum(axis=0)
-        p = np.where(np.isnan(obs), np.nan, (1.0 + exceed) / (1.0 + B))  # rings: no total
-        table = pd.DataFrame({"observed": obs, "p_value": p,
-                              "n_permutations": B,
-                              "mean": draws.mean().to_numpy(), "sd": draws.std(ddof=1).to_numpy()},
-                             index=pd.Index(_ROWS, name="effect"))
-        return cls(table=table, draws=draws, strata=strata)
-
-    @property
-    def pvalues(self) -> pd.Series:
-        return self.table["p_value"]
 
 
 @dataclass(frozen=True)
