@@ -58,3 +58,10 @@ def check_option(value: Any, option_type, name: str) -> Any:
             expected = f"one of {list(allowed)}"
         raise InputError(f"{name} must be {expected}; {value!r} was given.")
     return value
+
+# spatialflow.causal (issue 24)
+DiDModel = Literal["SDM", "SAR", "SDEM", "rings"]
+DiDCovType = Literal["classic", "cluster", "driscoll-kraay", "conley"]
+ConleyKernel = Literal["bartlett", "uniform"]
+DistanceMetric = Literal["haversine", "euclidean"]
+RingEstimator = Literal["twfe", "gardner"]

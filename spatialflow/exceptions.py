@@ -366,3 +366,24 @@ class NumericalError(SpatialflowError):
     matrix, a factorisation that broke down, an optimiser that produced no finite value. The
     message says which quantity failed and what usually causes it."""
 __all__ += ["RenamedOptionWarning", "NumericalError"]
+
+
+class TreatmentError(InputError):
+    """The treatment column of a difference-in-differences is unusable: values other than
+    0/1 (or missing), a treatment that switches off when adoption must be absorbing, no
+    never-treated (or no treated) units, units treated in every period. The message names
+    the (id, time) rows or the ids at fault."""
+
+
+class ExposureError(InputError):
+    """Spillover exposure rings cannot be built: breakpoints not increasing, no coordinates
+    or weights to measure the distance, no unexposed untreated rows left to identify the
+    counterfactual. The message names the rings, columns or periods at fault."""
+
+
+class ConleyWarning(SpatialflowWarning):
+    """A Conley spatial-HAC meat has a materially negative eigenvalue: its kernel (radial
+    Bartlett or uniform) does not guarantee a positive semi-definite covariance."""
+
+
+__all__ += ["TreatmentError", "ExposureError", "ConleyWarning"]

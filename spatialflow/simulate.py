@@ -924,3 +924,6 @@ def simulate(model: str, w, **options) -> Simulation:
     (2.5, 1.117)
     """
     return Simulator(model, w, **options).draw()
+
+
+from .causal.simulate import SpatialDiDSimulator, simulate_spatial_did  # noqa: E402,F401  (issue 24)

@@ -22,7 +22,8 @@ ROOT = Path(__file__).parents[1]
 PUBLIC_MODULES = ["spatialflow", "spatialflow.models", "spatialflow.simulate",
                   "spatialflow.montecarlo", "spatialflow.grid", "spatialflow.views",
                   "spatialflow.weights", "spatialflow.datasets", "spatialflow.measures",
-                  "spatialflow.report", "spatialflow.pipeline", "spatialflow.exceptions"]
+                  "spatialflow.report", "spatialflow.pipeline", "spatialflow.exceptions",
+                  "spatialflow.causal"]
 
 
 @pytest.fixture(scope="module")

@@ -20,3 +20,4 @@ from .palettes import LISA_COLOURS, THREE_COLOUR
 __all__ = ["choropleth", "lisa_map", "effects_map", "residual_map", "shock_map",
            "warning_map", "categorical_map", "lisa_clusters", "shock_response",
            "class_labels", "scheme_name", "THREE_COLOUR", "LISA_COLOURS"]
+from .event_study import event_study_plot  # noqa: E402,F401  (issue 24: spatialflow.causal event studies)
