@@ -7,6 +7,9 @@ Run: ``python benchmarks/bench_config.py [--repeat 7] [--source DIR]``.
 - import: the median over ``--repeat`` fresh interpreters of the cumulative ``-X importtime``
   of ``spatialflow.pipeline.config`` (its own imports included; the package's ``__init__``,
   which loads the runner, is not);
+- the first check: the wall time of the first ``load_config(data/example.toml)`` in a fresh
+  interpreter, after the import (pydantic builds its validators on first use), median over
+  ``--repeat`` interpreters;
 - loading: the median wall time of ``load_config(data/example.toml)`` (read, parse, check;
   the whole example), of ``load_config`` of the shipped census config and of
   ``make_config({})`` (the defaults), each over 200 calls after one warm-up.
@@ -39,6 +42,13 @@ def median_ms(f, n=200):
     return 1e3 * statistics.median(times)
 print(median_ms(lambda: load_config(example)), median_ms(lambda: load_config(census)),
       median_ms(lambda: make_config({})))
+"""
+
+
+_FIRST = r"""
+import sys, time
+from spatialflow.pipeline import load_config
+t = time.perf_counter(); load_config(sys.argv[1]); print(time.perf_counter() - t)
 """
 
 
@@ -81,6 +91,12 @@ def main():
     imports = [import_us(source) for _ in range(args.repeat)]
     print(f"import spatialflow.pipeline.config (cumulative, median of {args.repeat}): "
           f"{statistics.median(imports) / 1e3:.1f} ms")
+    first = [float(subprocess.run(
+        [sys.executable, "-c", _FIRST, str(ROOT / "data" / "example.toml")],
+        capture_output=True, text=True, env=_env(source), check=True,
+        cwd=tempfile.gettempdir()).stdout) for _ in range(args.repeat)]
+    print(f"first load_config(example.toml) in a fresh process (median of {args.repeat}): "
+          f"{1e3 * statistics.median(first):.1f} ms")
     out = subprocess.run([sys.executable, "-c", _TIMING, str(ROOT / "data" / "example.toml")],
                          capture_output=True, text=True, env=_env(source), check=True,
                          cwd=tempfile.gettempdir()).stdout.split()

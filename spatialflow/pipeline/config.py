@@ -162,44 +162,44 @@ def _section_error(name: str, model: type[BaseModel], value) -> ConfigError:
 
 def _translate(error: ValidationError, values: dict, moved: dict) -> ConfigError:
     """The first of pydantic's errors as a ConfigError: the key (dotted, and where a flat key
-    now lives), what the schema says it expects, the value given, or the closest valid key."""
+    now lives), what the schema says it expects and the value given; or the closest valid
+    key to an unknown one; or, for a rule across keys, the rule's own message."""
     first = error.errors(include_url=False)[0]
     cause = (first.get("ctx") or {}).get("error")
-    if isinstance(cause, ConfigError):  # a rule across keys, worded where it is checked
+    if isinstance(cause, ConfigError):  # a model validator's message, worded where checked
         return cause
+    # Walk the error's location down the models: ("weights", 1, "k") is the key k of the
+    # second [[weights]] table; the walk stops at the first field that is a key.
     loc, model, names, value, where, i = first["loc"], Config, [], values, None, 0
-    while i < len(loc):
+    while True:
         part = loc[i]
-        if part not in model.model_fields:  # only extra_forbidden stops on a non-field
-            label = "the top level" if not names else where or f"[{'.'.join(names)}]"
+        if part not in model.model_fields:  # extra_forbidden: the one error on a non-field
+            label = where or (f"[{'.'.join(names)}]" if names else "the top level")
             return _unknown(str(part), label, model.model_fields)
         info = model.model_fields[part]
         names.append(part)
         value = value.get(part) if isinstance(value, dict) else None
         inner = _model_of(info.annotation)
         if model is Config and part == "weights" and i + 1 < len(loc):
-            # [[weights]]: a list of tables; one table alone stands for a list of one
-            if i + 2 == len(loc):  # an entry that is not a table: show them all
-                return ConfigError(f"config key 'weights' expects {_doc(info).expects}; "
-                                   f"{_given(value)}.")
-            index = loc[i + 1]
+            if i + 2 == len(loc):  # an entry that is not a table: show the whole list
+                break
+            index, i = loc[i + 1], i + 1   # one table alone stands for a list of one
             value = ([value] if isinstance(value, dict) else value)[index]
-            inner, where, i = _schema.Weights, f"[[weights]] #{index + 1}", i + 1
-        doc = _doc(info)
-        if inner is None or (i == len(loc) - 1 and doc is not None):
-            break  # a key, or a sub-table with its own wording (a factor of the flows)
-        if i == len(loc) - 1:
+            inner, where = _schema.Weights, f"[[weights]] #{index + 1}"
+        last = i == len(loc) - 1
+        if inner is None or (last and _doc(info) is not None):
+            break  # a key, or a sub-table worded as a key (a factor of [measures.flows])
+        if last:
             return _section_error(".".join(names), inner, value)
         model, i = inner, i + 1
-    name = ".".join(map(str, names))
-    sub = tuple(loc[i + 1:])
-    expects = doc.explain(sub, value) if doc.explain else doc.expects
+    doc = _doc(info)
+    expects = doc.explain(tuple(loc[i + 1:]), value) if doc.explain else doc.expects
     if tuple(names) in moved:
         section, key = names
-        name = f"{moved[tuple(names)]}' (flat key, now [{section}] {key})"
-        return ConfigError(f"config key '{name} expects {expects}; {_given(value)}.")
-    at = f" in {where}" if where else ""
-    return ConfigError(f"config key {name!r}{at} expects {expects}; {_given(value)}.")
+        label = f"{moved[section, key]!r} (flat key, now [{section}] {key})"
+    else:
+        label = repr(".".join(names)) + (f" in {where}" if where else "")
+    return ConfigError(f"config key {label} expects {expects}; {_given(value)}.")
 
 
 # ----------------------------------------------------------------------------- the config
