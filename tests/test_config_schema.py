@@ -54,6 +54,15 @@ def test_model_kinds_are_the_one_list_of_naming():
         make_config({"models": {"kinds": ["SARMA"]}})
 
 
+def test_factors_and_scales_are_those_of_the_measures_and_the_report():
+    from spatialflow.measures import FACTORS
+    from spatialflow.pipeline.config import FACTORS as CONFIG_FACTORS
+    from spatialflow.pipeline.config import INDICATOR_SCALES
+    from spatialflow.report.indicators import SCALES
+
+    assert CONFIG_FACTORS == tuple(FACTORS) and INDICATOR_SCALES == tuple(SCALES)
+
+
 def test_a_sac_and_gns_config_plans_its_models():
     from spatialflow.pipeline import plan
 

@@ -26,6 +26,8 @@ __all__ = ["Config", "Doc", "MODEL_KINDS", "WEIGHTS_KINDS", "FACTORS", "INDICATO
 #: Model kinds a config may ask for: the one list of :mod:`spatialflow.models.naming`.
 MODEL_KINDS = tuple(_MODEL_KINDS)
 WEIGHTS_KINDS = ("queen", "rook", "knn", "distance_band", "inverse_distance", "file")
+# Equal to spatialflow.measures.FACTORS and spatialflow.report.indicators.SCALES (a test
+# checks): written out so that checking a config imports neither the measures nor the report.
 FACTORS = ("labour", "land", "capital", "technology", "data", "ecology")
 #: How an indicator's values read (issue 19): levels, logs, an index or a share.
 INDICATOR_SCALES = ("level", "log", "index", "share")
@@ -92,12 +94,9 @@ def _ordered(years: tuple) -> tuple:
     return years
 
 
-def _as_list(value):
-    return [value] if isinstance(value, str) else value
-
-
 def _upper_list(value):
-    value = _as_list(value)
+    """``"sdm"`` -> ``["SDM"]``; a list's strings upper-cased (anything else left to fail)."""
+    value = [value] if isinstance(value, str) else value
     return [v.upper() if isinstance(v, str) else v for v in value] \
         if isinstance(value, list) else value
 
