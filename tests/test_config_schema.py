@@ -202,6 +202,27 @@ def test_any_value_of_any_key_is_accepted_or_refused_as_a_config_error(section, 
                 (section, key, value, str(err))
 
 
+@pytest.mark.parametrize("path", [("seed",), ("data",), ("derive",), ("layer",), ("measures",),
+                                  ("measures", "flows"), ("measures", "tfp"),
+                                  ("measures", "flows", "labour"), ("models",), ("weights",),
+                                  ("effects",), ("report",), ("report", "indicators", "x"),
+                                  ("output",), ("out",), ("formula",)],
+                         ids=lambda p: ".".join(p))
+def test_any_value_of_a_section_or_flat_key_is_accepted_or_refused_as_a_config_error(path):
+    for value in ODD + [[{}], [{"a": 1}], [[1]]]:
+        values = {"data": dict(D)} if path[0] != "data" else {}
+        table = values
+        for part in path[:-1]:
+            table = table.setdefault(part, {})
+        table[path[-1]] = value
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConfigKeyWarning)
+            try:
+                make_config(values)
+            except ConfigError as err:
+                assert err.__cause__ is None, (path, value)
+
+
 def test_a_file_error_names_the_file_and_an_override_error_does_not(tmp_path):
     path = tmp_path / "run.toml"
     path.write_text("[effects]\nn_draws = \"100\"\n", encoding="utf-8")
