@@ -20,7 +20,8 @@ import numpy as np
 from .exceptions import InputError, SeedError
 
 __all__ = ["check_seed", "check_count", "is_real_number", "check_flag", "check_level",
-           "MAGNITUDE_LIMIT", "check_magnitude", "check_option", "literal_values", "seeded_global_rng"]
+           "MAGNITUDE_LIMIT", "check_magnitude", "check_option", "literal_values",
+           "seeded_global_rng"]
 
 
 @contextmanager

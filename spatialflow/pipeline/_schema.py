@@ -118,6 +118,9 @@ Kinds = Annotated[list[Literal[MODEL_KINDS]], BeforeValidator(_upper_list), Fiel
                   Doc("[str]", f"a list of model kinds among {list(MODEL_KINDS)}")]
 Title = Annotated[Union[Text, Annotated[dict[Literal["en", "zh"], Text], Field(min_length=1)]],
                   Doc("str or table", "a title string or a table {en = \"...\", zh = \"...\"}")]
+ColumnNames = Names()
+NonNegativeInt, PositiveInt = Int(0), Int(1)
+PositiveNumber, UnitInterval = Number(0), Number(0, 1)
 
 
 def _explain_indicator(sub: tuple, value) -> str:
@@ -154,6 +157,9 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
+MissingPolicy = Choice("raise", "drop-units", "interpolate")
+
+
 class Data(_Table):
     path: Optional[Text] = Field(None, description=(
         "The panel file: CSV (UTF-8 or GBK), Excel (.xlsx) or Parquet, relative to the config "
@@ -163,8 +169,8 @@ class Data(_Table):
     name: Optional[Text] = Field(None, description=(
         "Optional unit-name column, used to suggest codes for unknown ids."))
     columns: Optional[StrTable] = Field(None, description=(
-        "Header mapping, file header -> name, e.g. {\"年份\" = \"year\", \"地区生产总值（万元）\" "
-        "= \"gdp\"}."))
+        "Header mapping, file header -> name, e.g. {\"年份\" = \"year\", "
+        "\"地区生产总值（万元）\" = \"gdp\"}."))
     sheet: Optional[Annotated[Union[Text, StrictInt],
                               Doc("str or int", "a sheet name or a 0-based sheet number")]] = \
         Field(None, description="Excel sheet (default the first).")
@@ -172,7 +178,7 @@ class Data(_Table):
         "CSV encoding (default UTF-8, then GB18030)."))
     years: Optional[Years] = Field(None, description=(
         "First and last period kept (inclusive)."))
-    missing: Choice("raise", "drop-units", "interpolate") = Field("raise", description=(
+    missing: MissingPolicy = Field("raise", description=(
         "Missing cells in the columns used: \"raise\" lists them; \"drop-units\" drops those "
         "units (and their polygons); \"interpolate\" fills interior gaps linearly in time "
         "(never extrapolates). What was done is written to missing_cells.csv."))
@@ -198,6 +204,9 @@ class Data(_Table):
         "Source note printed under the report's figures and tables."))
 
 
+LayerUnits = Choice("all", "data")
+
+
 class Layer(_Table):
     source: Text = Field("guangdong", description=(
         "\"guangdong\" (embedded 124 units), \"guangdong-census\" (the 116 units comparable "
@@ -213,7 +222,7 @@ class Layer(_Table):
     core: Text = Field("PRD", description="The core group's label in `group`.")
     regions: Optional[StrTable] = Field(None, description=(
         "Guangdong only: city code -> region overrides, e.g. {\"4453\" = \"West\"}."))
-    units: Choice("all", "data") = Field("all", description=(
+    units: LayerUnits = Field("all", description=(
         "\"all\": every layer unit must be in the data; \"data\": keep only the units in the "
         "data."))
 
@@ -224,8 +233,8 @@ _FLOW_TABLE = "a table {urban_to_rural = [...], rural_to_urban = [...]}"
 class FlowFactor(_Table):
     """The indicators of one factor, by direction (at least one direction)."""
 
-    urban_to_rural: Optional[Names()] = None
-    rural_to_urban: Optional[Names()] = None
+    urban_to_rural: Optional[ColumnNames] = None
+    rural_to_urban: Optional[ColumnNames] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -245,8 +254,11 @@ def _factor(name: str):
 _Factor = Annotated[FlowFactor, Doc("table", _FLOW_TABLE)]
 
 
+EntropyPer = Choice("pooled", "period")
+
+
 class Flows(_Table):
-    per: Choice("pooled", "period") = Field("pooled", description=(
+    per: EntropyPer = Field("pooled", description=(
         "Entropy weights over all unit-periods (\"pooled\") or per period."))
     labour: Optional[_Factor] = _factor("labour")
     land: Optional[_Factor] = _factor("land")
@@ -269,8 +281,11 @@ def _require(table: BaseModel, keys: list, section: str, why: str) -> None:
         raise ConfigError(f"[{section}] with {why} needs key(s) {missing}; given: {given}.")
 
 
+TfpMethod = Choice("column", "solow", "malmquist")
+
+
 class Tfp(_Table):
-    method: Optional[Choice("column", "solow", "malmquist")] = Field(None, description=(
+    method: Optional[TfpMethod] = Field(None, description=(
         "\"column\" (TFP given), \"solow\" (Solow residual, capital by perpetual inventory "
         "when `investment` is given) or \"malmquist\" (cumulative DEA-Malmquist index). The "
         "outcome is `tfp` (log TFP)."))
@@ -284,10 +299,10 @@ class Tfp(_Table):
         "Investment column (> 0): capital by perpetual inventory."))
     deflator: Optional[Text] = Field(None, description=(
         "Investment price index column (base year = 1)."))
-    delta: Number(0, 1) = Field(0.096, description=(
+    delta: UnitInterval = Field(0.096, description=(
         "Depreciation rate (Zhang Jun et al. 2004: 9.6%)."))
     labour: Optional[Text] = Field(None, description="Employment column (> 0).")
-    alpha: Optional[Number(0, 1)] = Field(None, description=(
+    alpha: Optional[UnitInterval] = Field(None, description=(
         "Capital elasticity; estimated by pooled OLS when absent."))
 
     @model_validator(mode="after")
@@ -303,8 +318,11 @@ class Tfp(_Table):
         return self
 
 
+GapMethod = Choice("column", "ratio", "theil")
+
+
 class IncomeGap(_Table):
-    method: Optional[Choice("column", "ratio", "theil")] = Field(None, description=(
+    method: Optional[GapMethod] = Field(None, description=(
         "\"ratio\" (urban / rural per-capita income), \"theil\" (needs populations) or "
         "\"column\"."))
     column: Optional[Text] = Field(None, description=(
@@ -338,17 +356,20 @@ class Measures(_Table):
                 "income_gap": None if self.income_gap is None else self.income_gap.model_dump()}
 
 
+PanelEffects = Choice("unit", "time", "twoway", "random", "none")
+
+
 class Models(_Table):
-    outcomes: Names() = Field(["tfp", "income_gap"], description=(
+    outcomes: ColumnNames = Field(["tfp", "income_gap"], description=(
         "Outcome columns, each fitted with every kind and weights."))
-    regressors: Optional[Names()] = Field(None, description=(
+    regressors: Optional[ColumnNames] = Field(None, description=(
         "Regressors (default: the factor-flow columns)."))
     formulas: Optional[StrTable] = Field(None, description=(
         "Outcome -> formula (formulaic), overriding `regressors` for that outcome, e.g. "
         "{tfp = \"tfp ~ labour_flow + capital_flow\"}."))
     kinds: Kinds = Field(["SAR", "SEM", "SDM"], description=(
         f"Model kinds among {list(MODEL_KINDS)}."))
-    effects: Choice("unit", "time", "twoway", "random", "none") = Field("twoway", description=(
+    effects: PanelEffects = Field("twoway", description=(
         "Panel effects (\"none\": pooled)."))
     bias_correction: Annotated[Literal["lee-yu", "none"], BeforeValidator(_lower),
                                AfterValidator(_bias), Doc("str", "'lee-yu' or 'none'")] = \
@@ -374,26 +395,31 @@ class Models(_Table):
         return self
 
 
+WeightsKind = Choice(*WEIGHTS_KINDS)
+IslandPolicy = Choice("knn", "keep", "raise")
+Transform = Choice("r", "b", "none")
+
+
 class Weights(_Table):
-    kind: Choice(*WEIGHTS_KINDS) = Field("queen", description=(
+    kind: WeightsKind = Field("queen", description=(
         f"One of {list(WEIGHTS_KINDS)}."))
     name: Optional[Text] = Field(None, description=(
         "Label in tables (default: the kind, with k)."))
-    k: Optional[Int(1)] = Field(None, description="knn: number of neighbours (required).")
-    threshold_km: Optional[Number(0)] = Field(None, description=(
+    k: Optional[PositiveInt] = Field(None, description="knn: number of neighbours (required).")
+    threshold_km: Optional[PositiveNumber] = Field(None, description=(
         "distance_band (required) and inverse_distance (optional) cut-off in km."))
-    power: Optional[Number(0)] = Field(None, description=(
+    power: Optional[PositiveNumber] = Field(None, description=(
         "inverse_distance: w = d^-power (default 1)."))
     binary: Optional[Flag] = Field(None, description=(
         "distance_band: weight 1 (true) or d^-power."))
-    islands: Choice("knn", "keep", "raise") = Field("knn", description=(
+    islands: IslandPolicy = Field("knn", description=(
         "Units without neighbours (e.g. Nan'ao): linked to their nearest units, kept with "
         "zero rows, or refused."))
-    k_islands: Int(1) = Field(1, description="Neighbours given to each island.")
+    k_islands: PositiveInt = Field(1, description="Neighbours given to each island.")
     path: Optional[Text] = Field(None, description=(
         "kind = \"file\": a GAL file or an edge-list CSV (columns focal, neighbor[, weight]) "
         "keyed by the data's ids."))
-    transform: Choice("r", "b", "none") = Field("r", description=(
+    transform: Transform = Field("r", description=(
         "\"r\" row-standardised (default), \"b\" binary, \"none\" raw."))
 
     def as_config(self) -> dict:
@@ -439,9 +465,12 @@ WeightsList = Annotated[list[Weights], BeforeValidator(_one_or_more), Field(min_
                         Doc("tables", "one or more tables, e.g. [[weights]] kind = \"queen\"")]
 
 
+EffectsMethod = Choice("simulation", "delta")
+
+
 class Effects(_Table):
-    n_draws: Int(1) = Field(1000, description="Simulation draws for effects inference.")
-    method: Choice("simulation", "delta") = Field("simulation", description=(
+    n_draws: PositiveInt = Field(1000, description="Simulation draws for effects inference.")
+    method: EffectsMethod = Field("simulation", description=(
         "Effects inference."))
 
 
@@ -456,11 +485,16 @@ class Indicator(_Table):
     unit_zh: Optional[StrictStr] = None
 
 
+Lang = Choice("en", "zh")
+Notes = Names("strings")
+Formats = Names("'html', 'markdown', 'latex'", Choice("html", "markdown", "latex"))
+
+
 class Report(_Table):
-    lang: Choice("en", "zh") = Field("en", description="Language of the report.")
+    lang: Lang = Field("en", description="Language of the report.")
     title: Optional[Title] = Field(None, description=(
         "Report title, or one per language: {en = \"...\", zh = \"...\"}."))
-    notes: Optional[Names("strings")] = Field(None, description=(
+    notes: Optional[Notes] = Field(None, description=(
         "Notes of your own (caveats of the data, definitions), printed with the run's notes: "
         "stdout, README.txt, manifest.json and the report's notes."))
     indicators: Optional[Annotated[dict[StrictStr, Indicator], Doc(
@@ -469,7 +503,7 @@ class Report(_Table):
             "*_flow are known): [report.indicators.my_outcome] higher_is_better = true and "
             "scale = \"level\", \"log\", \"index\" or \"share\" (both required, never guessed: "
             "see data/README.md), label, label_zh, unit, unit_zh."))
-    formats: Names("'html', 'markdown', 'latex'", Choice("html", "markdown", "latex")) = Field(
+    formats: Formats = Field(
         ["html"], description="Report formats: report.html, report_md/, report_tex/.")
 
     def as_config(self) -> dict:
@@ -499,7 +533,7 @@ _DERIVE_DOC = ("A derived column: name = \"expression\" over data columns and ea
 class Config(_Table):
     """A whole config file. Field order is the order of the key reference."""
 
-    seed: Int(0) = Field(0, description=(
+    seed: NonNegativeInt = Field(0, description=(
         "Seed of every random step (synthetic panel, effects draws, report simulations)."))
     data: Data = Field(default_factory=Data)
     # Checked by spatialflow.pipeline.derive.parse_derive (expressions parsed node by node).
