@@ -69,7 +69,11 @@ def _doc(info) -> Doc | None:
 
 
 def _key(info) -> Key:
-    return Key(_doc(info).type, info.get_default(call_default_factory=True), info.description)
+    doc = _doc(info)
+    if doc is None or not info.description:  # a contributor's slip, caught at import
+        raise TypeError(f"config key of type {info.annotation} needs a Doc (use the types of "
+                        "spatialflow.pipeline._schema) and a description.")
+    return Key(doc.type, info.get_default(call_default_factory=True), info.description)
 
 
 def _keys(model: type[BaseModel]) -> dict[str, Key]:
