@@ -1,5 +1,8 @@
 """Validators of scalar arguments shared by every module (a leaf: imports only exceptions).
 
+Options (``missing="drop"``, ``method="delta"``) are checked by :func:`check_option`, against a
+``Literal`` type of :mod:`spatialflow._typing` or a tuple of values, with one wording.
+
 Randomness enters spatialflow in several places (simulated effects inference, the synthetic
 panel, Moran permutations, stochastic traces, the pipeline). Each checks its seed and its
 counts here, so that ``seed=1.5``, ``seed=-1``, ``seed="x"`` or ``n_draws=2.5`` fail the same
@@ -9,13 +12,74 @@ accepts others, e.g. ``True`` as the seed 1).
 from __future__ import annotations
 
 import numbers
+from contextlib import contextmanager
+from typing import Any, Iterator, Literal, Union, get_args, get_origin
 
 import numpy as np
 
 from .exceptions import InputError, SeedError
 
 __all__ = ["check_seed", "check_count", "is_real_number", "check_flag", "check_level",
-           "MAGNITUDE_LIMIT", "check_magnitude"]
+           "MAGNITUDE_LIMIT", "check_magnitude", "check_option", "literal_values",
+           "seeded_global_rng"]
+
+
+@contextmanager
+def seeded_global_rng(seed: int | None) -> Iterator[None]:
+    """Seed numpy's global RNG for the block, then restore its previous state.
+
+    For wrapped libraries that draw from the global generator and take no ``rng=`` (esda's
+    Moran permutations, giddy's tie breaks between neighbours' classes): the same seed gives
+    the same draws, and the caller's own global stream is left as it was. ``None`` leaves the
+    generator alone (the library's draws are then not reproducible).
+    """
+    if seed is None:
+        yield
+        return
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def literal_values(option_type) -> tuple:
+    """The values a ``Literal`` (or a ``Union`` of Literals and None) admits, in order."""
+    if get_origin(option_type) is Literal:
+        return tuple(get_args(option_type))
+    values: list = []
+    for arg in get_args(option_type):
+        if arg is type(None):
+            values.append(None)
+        else:
+            values.extend(literal_values(arg))
+    return tuple(values)
+
+
+def check_option(value: Any, allowed, name: str) -> Any:
+    """Return ``value`` if ``allowed`` admits it, else raise :class:`InputError`.
+
+    ``allowed`` is a ``Literal`` type (or a ``Union`` of Literals and None) from
+    :mod:`spatialflow._typing`, or the admitted values themselves (a tuple).
+
+    >>> check_option("drop", Literal["raise", "drop"], "missing")
+    'drop'
+    >>> check_option("skip", ("raise", "drop"), "missing")
+    Traceback (most recent call last):
+    ...
+    spatialflow.exceptions.InputError: missing must be 'raise' or 'drop'; 'skip' was given.
+    """
+    options = literal_values(allowed) if get_origin(allowed) in (Literal, Union) \
+        else tuple(allowed)
+    # `is` first: None, and no 1 == True or numpy-scalar surprises; strings by value
+    if not any(value is a or (isinstance(value, str) and value == a) for a in options):
+        if len(options) == 2:
+            expected = f"{options[0]!r} or {options[1]!r}"
+        else:
+            expected = f"one of {list(options)}"
+        raise InputError(f"{name} must be {expected}; {value!r} was given.")
+    return value
 
 
 def _is_integer(value) -> bool:

@@ -127,8 +127,9 @@ def test_config_errors_are_one_line_with_status_2(tmp_path, capsys):
                                      "\"my_panel.csv\")",
         "[extra]\npartition = \"region\"\n": "unknown key 'extra' in the top level.",
         "[data]\npth = \"x.csv\"\n": "unknown key 'pth' in [data]; did you mean 'path'?",
-        "[models]\nkinds = [\"SDM\", \"GNS\"]\n": "config key 'models.kinds' expects a list of "
-                                                 "model kinds among",
+        # GNS and SAC are kinds since the list comes from spatialflow.models._design.naming
+        "[models]\nkinds = [\"SDM\", \"SARMA\"]\n": "config key 'models.kinds' expects a list "
+                                                   "of model kinds among",
         "[[weights]]\nkind = \"knn\"\n": "kind = \"knn\" needs k",
         "seed = \n": "is not valid TOML",
         "[models]\noutcomes = [\"tfp\"]\nformulas = {tfp = \"tfp ~ labour_flw\"}\n":
@@ -197,8 +198,9 @@ def test_subprocess_error_line_and_exit_status(tmp_path):
     proc = _cli("run", "--config", str(bad))
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 2
-    assert err == ("spatialflow: error: config key 'output.folder' expects a non-empty "
-                   "string; 3 (int) was given.\n")
+    # the message names the file it comes from (issue 26, item 7)
+    assert err == (f"spatialflow: error: config file {str(bad)!r}: config key 'output.folder' "
+                   "expects a non-empty string; 3 (int) was given.\n")
 
 
 # The signal tests hold the run at a known point instead of racing it: the child process

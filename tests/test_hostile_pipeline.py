@@ -364,7 +364,7 @@ def test_a_kill_between_the_renames_restores_the_previous_output(tmp_path):
 def test_ctrl_c_during_the_renames_waits_until_they_are_done(tmp_path, monkeypatch):
     import signal
 
-    import spatialflow.pipeline.output as output
+    import spatialflow._io as output  # the one atomic-folder writer (issue 26)
     from spatialflow.pipeline.output import sha256_file
 
     target = tmp_path / "out"

@@ -79,7 +79,9 @@ def test_bad_input():
         coupling_coordination(pd.DataFrame({"a": [0.2, np.nan], "b": [0.1, 0.3]}))
     with pytest.raises(InputError, match="summing to 1"):
         coupling_coordination(pd.DataFrame({"a": [0.2], "b": [0.1]}), weights=[0.5, 0.6])
-    with pytest.raises(InputError, match="'method' needs to be one of"):
+    # one check_option for the package (issue 26): the wording of the models' options
+    with pytest.raises(InputError, match="method must be 'standard' or 'wang2021'; 'fan' was "
+                                         "given"):
         coupling_coordination(pd.DataFrame({"a": [0.2], "b": [0.1]}), method="fan")
 
 

@@ -23,18 +23,10 @@ __all__ = [
     "missing_cells",
     "check_nonnegative",
     "check_positive",
-    "check_option",
     "check_panel_keys",
     "as_series",
     "match_index",
 ]
-
-
-def check_option(name: str, value, allowed: Iterable) -> None:
-    """Raise if ``value`` is not one of ``allowed``, in libpysal's wording."""
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise InputError(f"'{name}' needs to be one of {allowed}. {value!r} was given instead.")
 
 
 def column_list(columns, *, name: str) -> list:

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
-from .._validation import check_count, check_seed
+from .._validation import check_count, check_seed, seeded_global_rng
 from ..exceptions import ConstantVariableWarning, InputError, format_ids
 from ._validation import check_panel_keys, numeric_block, raise_if_missing
 
@@ -46,20 +44,6 @@ def _check_options(permutations, seed, transformation) -> tuple[int, int | None]
                          f"variance stabilising, 'o' original); {transformation!r} was given.")
     return (check_count(permutations, "permutations", minimum=0),
             check_seed(seed, "seed", allow_none=True))
-
-
-@contextmanager
-def _seeded_global_rng(seed: int | None) -> Iterator[None]:
-    """esda.Moran draws permutations from numpy's global RNG: seed it, then restore it."""
-    if seed is None:
-        yield
-        return
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
 
 
 def _periods(frame, value, w, id, time):
@@ -158,7 +142,7 @@ def moran_by_period(
                          "z_norm": np.nan, "p_norm": np.nan, "z_sim": np.nan,
                          "p_sim": np.nan, "n": len(ids)})
             continue
-        with _seeded_global_rng(seed):
+        with seeded_global_rng(seed):  # esda permutes with numpy's global RNG
             m = esda.Moran(y, graph, transformation=transformation, permutations=permutations)
         rows.append({
             "period": period, "I": float(m.I), "EI": float(m.EI), "z_norm": float(m.z_norm),

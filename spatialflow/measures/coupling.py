@@ -6,9 +6,9 @@ from typing import Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._validation import is_real_number
+from .._validation import check_option, is_real_number
 from ..exceptions import InputError, format_ids
-from ._validation import as_series, check_option, column_list, numeric_block, raise_if_missing
+from ._validation import as_series, column_list, numeric_block, raise_if_missing
 
 __all__ = ["COORDINATION_GRADES", "coupling_coordination", "coordination_grade"]
 
@@ -170,7 +170,7 @@ def coupling_coordination(
     >>> round(float(out["C"].iloc[0]), 6)  # sqrt(0.8 * 0.4 / 0.6)
     0.730297
     """
-    check_option("method", method, ("standard", "wang2021"))
+    check_option(method, ("standard", "wang2021"), "method")
     if subsystems is None:
         if not isinstance(frame, pd.DataFrame):
             raise InputError(f"frame must be a pandas DataFrame; {type(frame).__name__} was given.")

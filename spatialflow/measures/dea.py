@@ -10,8 +10,8 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from ..exceptions import ConvergenceWarning, InputError, UnbalancedPanelError, format_ids
+from .._validation import check_option
 from ._validation import (
-    check_option,
     check_panel_keys,
     check_positive,
     column_list,
@@ -162,8 +162,8 @@ def dea_efficiency(
     >>> dea_efficiency(df, inputs=["x"], outputs=["y"]).tolist()
     [1.0, 0.5]
     """
-    check_option("returns", returns, ("crs", "vrs"))
-    check_option("orientation", orientation, ("input", "output"))
+    check_option(returns, ("crs", "vrs"), "returns")
+    check_option(orientation, ("input", "output"), "orientation")
     x, y = _blocks(frame, inputs, outputs)
     eff = _farrell_batch(x, y, x, y, vrs=returns == "vrs", orientation=orientation)
     # The LP optimum is 1 up to HiGHS' tolerance for frontier units; clip the 1 + 1e-9 noise.
@@ -227,8 +227,8 @@ def malmquist(
     PanelError, InputError, MissingDataError
         Duplicated keys, fewer than 2 periods, non-positive or missing values.
     """
-    check_option("returns", returns, ("crs", "vrs"))
-    check_option("orientation", orientation, ("input", "output"))
+    check_option(returns, ("crs", "vrs"), "returns")
+    check_option(orientation, ("input", "output"), "orientation")
     check_panel_keys(frame, id, time)
     x_all, y_all = _blocks(frame, inputs, outputs)
     periods = np.sort(pd.unique(frame[time]))

@@ -8,10 +8,9 @@ from typing import Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._validation import is_real_number
+from .._validation import check_option, is_real_number
 from ..exceptions import InputError, MissingValueWarning, ZeroRangeWarning, format_ids
 from ._validation import (
-    check_option,
     check_panel_keys,
     column_list,
     numeric_block,
@@ -225,9 +224,9 @@ def entropy_weights(
     >>> bool(res.weights["b"] > res.weights["a"])
     True
     """
-    check_option("per", per, ("pooled", "period"))
-    check_option("zero_range", zero_range, ("raise", "zero"))
-    check_option("missing", missing, ("raise", "drop"))
+    check_option(per, ("pooled", "period"), "per")
+    check_option(zero_range, ("raise", "zero"), "zero_range")
+    check_option(missing, ("raise", "drop"), "missing")
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"frame must be a pandas DataFrame; {type(frame).__name__} was given.")
     if per == "period" and time is None:

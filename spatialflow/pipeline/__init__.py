@@ -7,9 +7,9 @@ SEM and SDM (two-way fixed effects, Lee-Yu) on queen weights, the report and the
 :func:`spatialflow.datasets.read_county_panel`, building the measures from raw indicators
 and fitting every outcome x model kind x weights specification.
 
-Modules: :mod:`.config` (keys, checks, :func:`config_reference`), :mod:`.inputs` (layer,
-data, measures, weights), :mod:`.run` (planning, fitting, tables, report),
-:mod:`.output` (atomic folder, hashes).
+Modules: :mod:`._schema` (every key, as pydantic models), :mod:`.config` (checks, errors,
+:func:`config_reference`), :mod:`.inputs` (layer, data, measures, weights), :mod:`.run`
+(planning, fitting, tables, report), :mod:`.output` (atomic folder, hashes).
 
 >>> from spatialflow.pipeline import make_config
 >>> make_config({"seed": 1.5})

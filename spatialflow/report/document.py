@@ -2,8 +2,9 @@
 
 ``to_html`` writes ONE self-contained file: figures are embedded as base64 PNG data URIs, the
 style sheet is inline, nothing refers to a network address. Every file is written
-atomically: into a temporary file (or folder) next to the target, renamed into place only
-when complete, so an interrupted run never leaves a report that looks finished.
+atomically: into a temporary file (or folder, :class:`spatialflow._io.AtomicFolder`) next to
+the target, renamed into place only when complete, so an interrupted run never leaves a
+report that looks finished.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._io import AtomicFolder
 from .._render import _HTML_STYLE as _TABLE_STYLE
 from . import _tables, latex
 from ._text import t
@@ -247,7 +249,7 @@ class Report:
     def _write_folder(self, folder, fmt: str) -> Path:
         folder = Path(folder)
         ext = {"markdown": "md", "latex": "tex"}[fmt]
-        with _atomic_folder(folder) as tmp:
+        with AtomicFolder(folder) as tmp:
             (tmp / "tables").mkdir()
             (tmp / "figures").mkdir()
             foot = self._table_notes()
@@ -390,33 +392,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-class _atomic_folder:
-    """Context manager: build a folder under a temporary name, swap it in on success."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def __enter__(self) -> Path:
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.", suffix=".tmp",
-                                         dir=self.folder.parent))
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return False
-        old = None
-        if self.folder.exists():
-            old = self.folder.with_name(f".{self.folder.name}.old-{os.getpid()}")
-            os.replace(self.folder, old)
-        os.chmod(self.tmp, 0o777 & ~_umask())  # mkdtemp makes it 0700
-        os.replace(self.tmp, self.folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return False
 
 
 _OPEN_ROWS = 40

@@ -35,11 +35,12 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, SpatialflowError
+from ..models._design.naming import MODEL_KINDS
 
 __all__ = ["choose_leads", "ALPHA", "EFFECT_KINDS"]
 
 ALPHA = 0.05
-EFFECT_KINDS = ("SLX", "SAR", "SDM", "SDEM", "SAC")
+EFFECT_KINDS = tuple(k for k, f in MODEL_KINDS.items() if f.has_effects)
 
 
 def _same_w(a, b) -> bool:

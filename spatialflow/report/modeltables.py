@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SpatialflowError
+from ..models._design.naming import MODEL_KINDS
 from ._data import PERIPHERY
 from ._tables import format_value
 from ._text import t
@@ -17,7 +18,8 @@ from ._text import t
 __all__ = ["fit_table", "comparison_table", "effects_tables", "robustness_table", "headline"]
 
 SPATIAL_KINDS = ("SLX", "SAR", "SEM", "SDM", "SDEM")
-EFFECT_KINDS = ("SLX", "SAR", "SDM", "SDEM", "SAC")
+#: Kinds whose effects differ from their coefficients (W in y or in X).
+EFFECT_KINDS = tuple(k for k, f in MODEL_KINDS.items() if f.has_effects)
 
 
 def headline(models: dict) -> str | None:

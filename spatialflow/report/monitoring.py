@@ -30,12 +30,12 @@ Markov, ``giddy.markov.Spatial_Markov`` with ``discrete=True``).
 from __future__ import annotations
 
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .._validation import seeded_global_rng
 from ..exceptions import InputError
 from ._data import ReportData
 
@@ -235,17 +235,6 @@ def group_colours(data: ReportData, rule: ColourRule, z: pd.DataFrame) -> pd.Dat
     return out.reset_index(drop=True)
 
 
-@contextmanager
-def _seeded(seed):
-    # giddy breaks ties of the neighbours' modal class with numpy's global RNG.
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
-
-
 def colour_transitions(data: ReportData, rule: ColourRule, z: pd.DataFrame, w, *,
                        seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Markov and spatial Markov transition probabilities of the overall colour.
@@ -275,7 +264,7 @@ def colour_transitions(data: ReportData, rule: ColourRule, z: pd.DataFrame, w, *
         # giddy warns about classes without transitions; the zero rows are shown as such.
         warnings.simplefilter("ignore", RuntimeWarning)
         m = Markov(y, classes=np.arange(3), summary=False)
-        with _seeded(seed):
+        with seeded_global_rng(seed):  # giddy breaks ties with numpy's global RNG
             sm = Spatial_Markov(y, wobj, discrete=True)
     markov = _long(m.transitions, np.asarray(m.p))
     # Spatial_Markov relabels the observed classes 0..k-1: map them back to colours.

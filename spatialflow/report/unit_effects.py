@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from ..models._design.naming import lag_name
+from ..models._design.naming import MODEL_KINDS, lag_name
 
 __all__ = ["unit_effects", "MAX_UNITS", "has_spread"]
 
 MAX_UNITS = 4000
-LAG_KINDS = ("SAR", "SDM", "SAC")
+LAG_KINDS = tuple(k for k, f in MODEL_KINDS.items() if f.lag_y)
 
 
 def unit_effects(results, unit_group: pd.Series) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ...exceptions import (CollinearityError, IdMismatchError, InputError, MissingDataError,
                           ModelSpecificationError, format_ids)
-from ..._validation import check_count, check_seed
+from ..._validation import check_count, check_seed, seeded_global_rng
 from ...weights.align import as_sparse
 from .hypotheses import _chi2_result, test_frame
 from .._design.naming import MODEL_KINDS, kind_flags
@@ -177,13 +177,9 @@ def moran_residuals(
         W = as_sparse(W, ids)
     W = _as_sparse_square(W, n)
     graph = libpysal.graph.Graph.from_sparse(W, ids=np.asarray(ids))
-    state = np.random.get_state()  # esda permutes with the global generator
-    np.random.seed(seed)
-    try:
+    with seeded_global_rng(seed):  # esda permutes with the global generator
         mi = esda.Moran(values, graph, transformation="O", permutations=permutations,
                         two_tailed=False)
-    finally:
-        np.random.set_state(state)
     z = float(mi.z_rand)
     if alternative == "greater":
         p = stats.norm.sf(z)
