@@ -925,5 +925,3 @@ def simulate(model: str, w, **options) -> Simulation:
     """
     return Simulator(model, w, **options).draw()
 
-
-from .causal.simulate import SpatialDiDSimulator, simulate_spatial_did  # noqa: E402,F401  (issue 24)
