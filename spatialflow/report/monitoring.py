@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._random import as_int_seed
 from ..exceptions import InputError
 from ._data import ReportData
 
@@ -236,8 +237,10 @@ def group_colours(data: ReportData, rule: ColourRule, z: pd.DataFrame) -> pd.Dat
 
 
 @contextmanager
-def _seeded(seed):
-    # giddy breaks ties of the neighbours' modal class with numpy's global RNG.
+def _seeded(seed: int):
+    # giddy 2.3 breaks ties of the neighbours' modal class with numpy's global RNG
+    # (libpysal.weights.lag_categorical) and takes no seed or Generator: the one place the
+    # package seeds the global RNG, scoped, with the caller's state restored afterwards.
     state = np.random.get_state()
     np.random.seed(seed)
     try:
@@ -247,8 +250,11 @@ def _seeded(seed):
 
 
 def colour_transitions(data: ReportData, rule: ColourRule, z: pd.DataFrame, w, *,
-                       seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+                       rng=0, seed=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Markov and spatial Markov transition probabilities of the overall colour.
+
+    ``rng`` (alias ``seed``): an integer seed or a Generator (which gives one) for the
+    random tie-breaks of the neighbours' modal colour.
 
     Returns
     -------
@@ -275,7 +281,7 @@ def colour_transitions(data: ReportData, rule: ColourRule, z: pd.DataFrame, w, *
         # giddy warns about classes without transitions; the zero rows are shown as such.
         warnings.simplefilter("ignore", RuntimeWarning)
         m = Markov(y, classes=np.arange(3), summary=False)
-        with _seeded(seed):
+        with _seeded(as_int_seed(rng, seed)):
             sm = Spatial_Markov(y, wobj, discrete=True)
     markov = _long(m.transitions, np.asarray(m.p))
     # Spatial_Markov relabels the observed classes 0..k-1: map them back to colours.
