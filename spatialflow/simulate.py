@@ -358,6 +358,8 @@ class Simulator:
         Seeds the regressors, fixed effects and the first draw's errors.
     y_name, id_name, time_name : str
         Column names of the outcome, the unit id and the period (panels).
+    rng : int or numpy Generator, optional
+        The same as ``seed`` (Scientific Python SPEC 7 name; give one of them).
 
     Raises
     ------
