@@ -20,8 +20,8 @@ the core's means: :math:`\delta_g = \bar x_{\text{core}} - \bar x_g` (1 x K, mea
 units in the **last period** of the panel; a cross-section's only period), i.e.
 :math:`\Delta X = \sum_g D_g`, with :math:`D_g = 1_g\delta_g` (rows of group :math:`g`).
 The response to group :math:`g`'s shift is
-:math:`\Delta y^{(g)} = (I-\rho W)^{-1}(D_g\beta + W D_g\theta)`, computed by the library's scenario
-solves (no dense inverse).
+:math:`\Delta y^{(g)} = (I-\rho W)^{-1}(D_g\beta + W D_g\theta)`, computed by the library's
+scenario (sparse solves, no dense inverse).
 
 Decomposition for group :math:`h` with outcome direction :math:`s` (+1 higher is better):
 
@@ -61,7 +61,8 @@ seed, so they share one set of parameter draws and the statistics above combine 
 by draw; the report's numbers are therefore those of ``res.scenario`` for the same seed
 (``closed`` is the difference of the all-groups scenario's group means, ``own`` the group's
 own scenario's mean over its units). The scenario draws the parameters on the correlation
-scale (exact for covariances spanning many orders of magnitude), redraws :math:`\rho`
+scale (so that covariances spanning many orders of magnitude keep their small-variance
+directions), redraws :math:`\rho`
 outside its admissible interval, and solves with sparse LU or, above 2,000 units, the
 power series.
 
@@ -141,7 +142,8 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
     """
     kind = results.kind
     if kind not in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC"):
-        raise InputError(f"counterfactual needs an OLS/SLX/SAR/SEM/SDM/SDEM fit; kind {kind!r}.")
+        raise InputError(f"counterfactual needs an OLS/SLX/SAR/SEM/SDM/SDEM/SAC fit; kind "
+                         f"{kind!r} was given.")
     seed = as_int_seed(rng, seed)
     variables = [v for v in results.exog_names if v != "Intercept"]
     ids = pd.Index(results.ids)
