@@ -56,7 +56,7 @@ def sdm():
 
 def test_counterfactual_is_the_scenario_for_the_same_seed(sdm):
     res, X, y, labels = sdm
-    cf = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=300,
+    cf = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=120,
                         seed=5).set_index("group")
     x_core = X[labels == "core"].mean()
     deltas = {}
@@ -66,7 +66,7 @@ def test_counterfactual_is_the_scenario_for_the_same_seed(sdm):
         deltas[g] = pd.DataFrame([shift] * int((labels == g).sum()),
                                  index=X.index[labels == g])
     for g, delta in deltas.items():
-        sc = res.scenario(delta, n_draws=300, seed=5)
+        sc = res.scenario(delta, n_draws=120, seed=5)
         by = sc.by(labels, how="mean")
         # the group's own part: its own scenario's mean change over its units, exactly
         assert cf.loc[g, "own"] == by.loc[g, "change"]
@@ -76,7 +76,7 @@ def test_counterfactual_is_the_scenario_for_the_same_seed(sdm):
                                    rtol=RTOL_LINEAR)
     # the gap closed: the all-groups scenario, mean over g minus mean over the core
     both = pd.concat(deltas.values())
-    sc = res.scenario(both, n_draws=300, seed=5)
+    sc = res.scenario(both, n_draws=120, seed=5)
     by, draws = sc.by(labels, how="mean"), sc.by_draws(labels, how="mean")
     for g in ("A", "B"):
         np.testing.assert_allclose(cf.loc[g, "closed"],
@@ -86,7 +86,7 @@ def test_counterfactual_is_the_scenario_for_the_same_seed(sdm):
                                    (draws[g] - draws["core"]).std(ddof=1), rtol=RTOL_LINEAR)
     # rng= and its alias seed= are one argument; a Generator works too
     by_rng = counterfactual(res, X, y, labels, core="core", higher_is_better=True,
-                            n_draws=300, rng=5).set_index("group")
+                            n_draws=120, rng=5).set_index("group")
     pd.testing.assert_frame_equal(by_rng, cf)
     gen = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=50,
                          rng=np.random.default_rng(1))
