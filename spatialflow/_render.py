@@ -115,8 +115,9 @@ def format_pvalue(p: float, *, compact: bool = False) -> str:
     ``compact=True`` as a paper prints it, 3 decimals and ``<0.001`` below 0.001. Missing
     values are blank.
 
-    >>> format_pvalue(0.00049), format_pvalue(0.00049, compact=True), format_pvalue(0.0123, compact=True)
-    ('0.0005', '<0.001', '0.012')
+    >>> [format_pvalue(0.00049), format_pvalue(0.00049, compact=True),
+    ...  format_pvalue(0.0123, compact=True)]
+    ['0.0005', '<0.001', '0.012']
     """
     if p is None or p is pd.NA or (isinstance(p, Real) and math.isnan(float(p))):
         return ""

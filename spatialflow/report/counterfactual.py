@@ -149,7 +149,8 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
     ids = pd.Index(results.ids)
     missing = ids.difference(X.index)
     if len(missing):
-        raise InputError(f"counterfactual: no regressor values for model units {format_ids(missing)}.")
+        raise InputError("counterfactual: no regressor values for model units "
+                         f"{format_ids(missing)}.")
     Xm = X.reindex(ids)[variables].to_numpy(dtype=float)
     ym = y.reindex(ids).to_numpy(dtype=float)
     lab = labels.reindex(ids).to_numpy()
