@@ -20,6 +20,11 @@ non-zero magnitude 4 significant digits, when that is at most 6 decimals and not
 Text tables count display width, not code points: a Chinese character (East Asian wide or
 full-width, :func:`unicodedata.east_asian_width`) takes two columns of a terminal, so
 ``"广州市"`` is padded as six columns wide (:func:`display_width`).
+
+This module is the package's ONE place for significance stars (:func:`significance_stars`),
+number and p-value formats, LaTeX escaping (:func:`latex_escape`) and the table style sheet
+(:data:`TABLE_CSS`): model summaries, :mod:`spatialflow.views`, ``weights.describe`` and the
+report render through it.
 """
 from __future__ import annotations
 
@@ -38,9 +43,9 @@ import pandas as pd
 
 from .exceptions import InputError
 
-__all__ = ["format_number", "format_pvalue", "significance_stars", "format_column",
-           "display_width", "render_frame", "render_blocks", "Block", "Renderable",
-           "STAR_LEVELS", "STARS_NOTE", "TableFormat"]
+__all__ = ["format_number", "format_pvalue", "format_fixed", "significance_stars",
+           "format_column", "display_width", "latex_escape", "render_frame", "render_blocks",
+           "Block", "Renderable", "STAR_LEVELS", "STARS_NOTE", "TABLE_CSS", "TableFormat"]
 
 TableFormat = Literal["text", "markdown", "latex", "html"]
 
@@ -59,20 +64,18 @@ _SUFFIX = re.compile(r"^(.*?)([*)]*)$", re.DOTALL)
 # U+2007 FIGURE SPACE pads Markdown cells: GFM trims ASCII spaces at the cell ends, not it.
 _FIGURE_SPACE = "\u2007"
 
+# LaTeX's special characters, and symbols the Latin Modern text fonts lack (typeset in math
+# mode), so that a name such as "W_x", a note with "ρ ≤ 1" or a figure space compiles.
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    "≤": r"$\le$", "≥": r"$\ge$", "→": r"$\to$", "←": r"$\leftarrow$", "×": r"$\times$",
+    "−": r"$-$", "±": r"$\pm$", "≈": r"$\approx$", "≠": r"$\ne$", "·": r"$\cdot$",
+    "θ": r"$\theta$", "ρ": r"$\rho$", "β": r"$\beta$", "λ": r"$\lambda$", "σ": r"$\sigma$",
+    "χ": r"$\chi$", "μ": r"$\mu$", "α": r"$\alpha$", "Δ": r"$\Delta$", "⁻": r"$^{-}$",
+    "¹": r"$^{1}$", "²": r"$^2$", "³": r"$^{3}$", "√": r"$\surd$", "∑": r"$\sum$",
+    "∞": r"$\infty$", "\u2009": r"\,", "\u2007": "~",
 }
 
 
@@ -107,11 +110,35 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
-def format_pvalue(p: float) -> str:
-    """Format a p-value with 4 fixed decimals (``0.0000`` for p < 0.00005)."""
-    if p is None or (isinstance(p, Real) and math.isnan(float(p))):
+def format_pvalue(p: float, *, compact: bool = False) -> str:
+    """Format a p-value: 4 fixed decimals (``0.0000`` for p < 0.00005), or with
+    ``compact=True`` as a paper prints it, 3 decimals and ``<0.001`` below 0.001. Missing
+    values are blank.
+
+    >>> [format_pvalue(0.00049), format_pvalue(0.00049, compact=True),
+    ...  format_pvalue(0.0123, compact=True)]
+    ['0.0005', '<0.001', '0.012']
+    """
+    if p is None or p is pd.NA or (isinstance(p, Real) and math.isnan(float(p))):
         return ""
-    return f"{float(p):.{_DECIMALS}f}"
+    p = float(p)
+    if compact:
+        return "<0.001" if p < 0.001 else f"{p:.3f}"
+    return f"{p:.{_DECIMALS}f}"
+
+
+def format_fixed(value: Any, digits: int) -> str:
+    """``value`` with exactly ``digits`` decimals; blank when missing or not finite.
+
+    >>> format_fixed(0.5, 3), format_fixed(float("nan"), 3)
+    ('0.500', '')
+    """
+    if value is None or value is pd.NA:
+        return ""
+    x = float(value)
+    if not math.isfinite(x):
+        return ""
+    return f"{x:.{int(digits)}f}"
 
 
 def significance_stars(p: float) -> str:
@@ -131,7 +158,7 @@ def significance_stars(p: float) -> str:
     >>> [significance_stars(p) for p in (0.009, 0.04, 0.09, 0.2)]
     ['***', '**', '*', '']
     """
-    if p is None or math.isnan(float(p)):
+    if p is None or not math.isfinite(float(p)):
         return ""
     for threshold, stars in STAR_LEVELS:
         if p < threshold:
@@ -212,8 +239,17 @@ def _center(text: str, width: int) -> str:
     return " " * left + text + " " * (spare - left)
 
 
-def _latex_escape(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+def latex_escape(text: Any) -> str:
+    r"""LaTeX-escape ``text``: the special characters, and symbols outside the text fonts
+    in math mode.
+
+    >>> print(latex_escape("W_x & 5% (ρ ≤ 1)"))
+    W\_x \& 5\% ($\rho$ $\le$ 1)
+    """
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+_latex_escape = latex_escape
 
 
 def _markdown_escape(text: str) -> str:
@@ -428,7 +464,7 @@ def _latex(blocks: Sequence[Block], title: str, notes: Sequence[str],
 # (.rendered_html table) give tables `table-layout: fixed` and auto side margins, which make
 # a 100%-wide table fill the whole output area: the layout and margins are reset here with
 # a selector of higher specificity (.sf-summary table.sf-table) so the tables stay compact.
-_HTML_STYLE = """<style>
+TABLE_CSS = """<style>
 .sf-summary {display: inline-block; width: fit-content; max-width: 100%; font-size: 13px;
   line-height: 1.35}
 .sf-summary h4 {margin: 0.2em 0 0.4em 0; text-align: center}
@@ -451,12 +487,13 @@ _HTML_STYLE = """<style>
   color: #8a1c00; border: 1px solid #8a1c00; background: #fff4ef}
 .sf-summary .sf-note, .sf-summary .sf-synthetic {width: 0; min-width: calc(100% - 18px)}
 </style>"""
+_HTML_STYLE = TABLE_CSS
 
 
 def _html(blocks: Sequence[Block], title: str, notes: Sequence[str], css_class: str,
           warnings: Sequence[str] = ()) -> str:
     esc = html.escape
-    out = [f'<div class="sf-summary {css_class}">', _HTML_STYLE]
+    out = [f'<div class="sf-summary {css_class}">', TABLE_CSS]
     if title:
         out.append(f"<h4>{esc(title)}</h4>")
     for warning in warnings:

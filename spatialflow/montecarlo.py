@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ._random import rng_alias
 from .exceptions import InputError, ModelSpecificationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -321,7 +322,7 @@ class _Replication:
 def run_monte_carlo(simulator: "Simulator", estimators, reps: int, *, seed=0, scheduler=None,
                     executor: str = "serial", max_workers: int | None = None,
                     level: float = 0.95, effects: bool = True, effects_method: str = "delta",
-                    fit_options: Mapping | None = None, progress: bool = True
+                    fit_options: Mapping | None = None, progress: bool = True, rng=None
                     ) -> MonteCarloResult:
     """Fit ``estimators`` to ``reps`` draws of ``simulator`` (what :meth:`Simulator.monte_carlo` runs).
 
@@ -331,6 +332,9 @@ def run_monte_carlo(simulator: "Simulator", estimators, reps: int, *, seed=0, sc
         A cross-sectional data-generating process.
     estimators, reps, seed, scheduler, executor, max_workers, level, effects, effects_method, fit_options, progress
         As in :meth:`spatialflow.simulate.Simulator.monte_carlo`.
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator, optional
+        The same as ``seed`` (Scientific Python SPEC 7 name; give one of them). A
+        Generator's ``SeedSequence`` spawns the root of the replications' seeds.
 
     Returns
     -------
@@ -338,6 +342,10 @@ def run_monte_carlo(simulator: "Simulator", estimators, reps: int, *, seed=0, sc
     """
     from .grid import _is_int, run_grid
 
+    seed = rng_alias(rng, seed)
+    if isinstance(seed, np.random.Generator):
+        # the grid takes a root SeedSequence: the Generator's own, spawned (advanced per call)
+        seed = seed.bit_generator.seed_seq.spawn(1)[0]
     if simulator.panel:
         raise ModelSpecificationError("monte_carlo fits cross-sectional models; this "
                                       f"simulator draws a panel of T={simulator.T} periods.")

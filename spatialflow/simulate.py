@@ -52,6 +52,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ._random import rng_alias
 from ._validation import check_count, check_seed
 from .exceptions import InputError, ModelSpecificationError, PanelError
 from .models._linalg.operator import SpatialOperator
@@ -358,6 +359,8 @@ class Simulator:
         Seeds the regressors, fixed effects and the first draw's errors.
     y_name, id_name, time_name : str
         Column names of the outcome, the unit id and the period (panels).
+    rng : int or numpy Generator, optional
+        The same as ``seed`` (Scientific Python SPEC 7 name; give one of them).
 
     Raises
     ------
@@ -375,7 +378,7 @@ class Simulator:
                  effects_sd: float = 1.0, x_effect_corr: float = 0.0,
                  errors: ErrorDistribution = "normal", df: float | None = None,
                  heteroskedastic=None, epsilon=None, seed=0, y_name: str = "y",
-                 id_name: str = "id", time_name: str = "time"):
+                 id_name: str = "id", time_name: str = "time", rng=None):
         model = str(model).upper()
         if model not in MODELS:
             raise ModelSpecificationError(f"model must be one of {list(MODELS)}; {model!r} was "
@@ -385,7 +388,7 @@ class Simulator:
         self.W, self.ids = _weights(w, ids)
         n = self.W.shape[0]
         self.n = n
-        seed = check_seed(seed, "seed", allow_generator=True)
+        seed = check_seed(rng_alias(rng, seed), "seed", allow_generator=True)
         self._seed = seed
         rng = np.random.default_rng(seed)
 
@@ -528,7 +531,7 @@ class Simulator:
                     executor: Literal["serial", "threads", "processes"] = "serial",
                     max_workers: int | None = None, level: float = 0.95, effects: bool = True,
                     effects_method: Literal["delta", "simulation"] = "delta",
-                    fit_options: Mapping | None = None, progress: bool = True):
+                    fit_options: Mapping | None = None, progress: bool = True, rng=None):
         r"""Fit ``estimators`` to ``reps`` draws and compare every estimate with the truth.
 
         Each replication draws new errors (the regressors stay fixed), fits every estimator
@@ -548,6 +551,9 @@ class Simulator:
         seed : int or numpy.random.SeedSequence
             Root seed: replication ``r`` uses ``SeedSequence(seed).spawn(reps)[r]``
             (:func:`spatialflow.grid.run_grid`), so the table is the same on every executor.
+        rng : int, numpy.random.SeedSequence or numpy.random.Generator, optional
+            The same as ``seed`` (Scientific Python SPEC 7 name; give one of them); a
+            Generator's own ``SeedSequence`` spawns the root (a new one on each call).
         scheduler : dask.distributed.Client or str, optional
             Run the replications on a Dask cluster (:mod:`spatialflow.grid`).
         executor : {"serial", "threads", "processes"}
@@ -592,7 +598,7 @@ class Simulator:
         """
         from .montecarlo import run_monte_carlo
 
-        return run_monte_carlo(self, estimators, reps, seed=seed, scheduler=scheduler,
+        return run_monte_carlo(self, estimators, reps, seed=seed, rng=rng, scheduler=scheduler,
                                executor=executor, max_workers=max_workers, level=level,
                                effects=effects, effects_method=effects_method,
                                fit_options=fit_options, progress=progress)
@@ -750,7 +756,7 @@ class Simulator:
                            "(spatialflow.simulate); not observations of any real place."})
         return data, epsilon
 
-    def draw(self, seed=None) -> Simulation:
+    def draw(self, seed=None, *, rng=None) -> Simulation:
         """One draw of the outcome (new errors; the regressors and fixed effects are fixed).
 
         Parameters
@@ -758,8 +764,11 @@ class Simulator:
         seed : int or Generator, optional
             Seed of this draw's errors. ``None`` continues the simulator's own generator
             (the first call after construction uses ``epsilon`` if it was given).
+        rng : int or Generator, optional
+            The same as ``seed`` (Scientific Python SPEC 7 name; give one of them).
         """
-        seed = check_seed(seed, "seed", allow_none=True, allow_generator=True)
+        seed = check_seed(rng_alias(rng, seed, seed_default=None), "seed", allow_none=True,
+                          allow_generator=True)
         if seed is None:
             if self._first_epsilon is not None:
                 eps, self._first_epsilon = self._first_epsilon, None
@@ -774,7 +783,7 @@ class Simulator:
         return Simulation(data=data, truth=self.truth, epsilon=epsilon, W=self.W, ids=self.ids,
                           simulator=self)
 
-    def draws(self, n_draws: int, *, seed=0) -> Iterator[Simulation]:
+    def draws(self, n_draws: int, *, seed=0, rng=None) -> Iterator[Simulation]:
         """``n_draws`` independent draws (for a Monte Carlo study), reproducible from ``seed``.
 
         Each draw gets its own child seed (``numpy.random.SeedSequence(seed).spawn``), so
@@ -786,6 +795,9 @@ class Simulator:
             Number of draws (``>= 1``).
         seed : int or numpy.random.SeedSequence
             Root of the draws' seeds.
+        rng : int, numpy.random.SeedSequence or numpy.random.Generator, optional
+            The same as ``seed`` (SPEC 7 name; give one of them); a Generator spawns the
+            draws' generators (``Generator.spawn``).
 
         Yields
         ------
@@ -794,9 +806,13 @@ class Simulator:
         """
         # checked here, at the call (a generator body would run only at the first next())
         n_draws = check_count(n_draws, "n_draws")
-        seed = check_seed(seed, "seed")
-        return (self.draw(seed=np.random.default_rng(child))
-                for child in np.random.SeedSequence(seed).spawn(n_draws))
+        seed = rng_alias(rng, seed)
+        if isinstance(seed, np.random.Generator):
+            return (self.draw(seed=child) for child in seed.spawn(n_draws))
+        if not isinstance(seed, np.random.SeedSequence):
+            seed = check_seed(seed, "seed")
+        root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        return (self.draw(seed=np.random.default_rng(child)) for child in root.spawn(n_draws))
 
     # ---- the truth as effects ----
     def _effect_operator_diag(self, block: int = 256) -> tuple[np.ndarray, np.ndarray]:

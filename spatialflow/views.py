@@ -7,40 +7,30 @@ error in parentheses beneath. The wide frame stays available as ``.frame``.
 """
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
 import pandas as pd
-from . import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
+from . import _stats as stats  # scipy.stats kernels without its 0.5 s import
+from ._render import STAR_LEVELS, Block, Renderable, format_fixed, significance_stars
 from .exceptions import InputError
 
 __all__ = ["EffectsView", "effects_view", "stars"]
 
 _PARTS = ("direct", "indirect", "total")
-#: Significance thresholds of the stars, the economics convention.
-STAR_LEVELS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
+_HEADER = ("variable", "Direct", "Indirect", "Total")
+
+#: ``***`` for p < 0.01, ``**`` for p < 0.05, ``*`` for p < 0.10 (the package's one rule,
+#: :func:`spatialflow._render.significance_stars`; thresholds in ``STAR_LEVELS``).
+stars = significance_stars
 
 
-def stars(p: float) -> str:
-    """``***`` for p < 0.01, ``**`` for p < 0.05, ``*`` for p < 0.10, else ``""``."""
-    if p is None or not np.isfinite(p):
-        return ""
-    for level, mark in STAR_LEVELS:
-        if p < level:
-            return mark
-    return ""
-
-
-def _fmt(x: float, digits: int) -> str:
-    if x is None or not np.isfinite(x):
-        return ""
-    return f"{float(x):.{digits}f}"
-
-
-class EffectsView:
+class EffectsView(Renderable):
     """A compact, paper-style view of an effects frame (see :func:`effects_view`).
+
+    Rendered by the package's one table renderer (:mod:`spatialflow._render`): ``as_text``,
+    ``as_markdown``, ``as_latex``, ``as_html`` and ``_repr_html_`` in notebooks.
 
     Attributes
     ----------
@@ -50,6 +40,8 @@ class EffectsView:
         The displayed strings: two rows per variable (estimate with stars; ``(SE)``),
         columns ``Direct``, ``Indirect``, ``Total``.
     """
+
+    _css_class = "spatialflow-effects"
 
     def __init__(self, frame: pd.DataFrame, *, digits: int = 3, title: str | None = None):
         missing = [c for c in _PARTS if c not in frame.columns]
@@ -65,7 +57,8 @@ class EffectsView:
         self.title = title or (f"Effects of the {kind} model (LeSage-Pace)" if kind
                                else "Effects (LeSage-Pace)")
         self.table = self._table()
-        self.notes = self._notes()
+        self.notes = tuple(self._notes())
+        self._blocks = (self._block(),)
 
     def _p(self, row: pd.Series, part: str) -> float:
         if f"{part}_p" in row.index:
@@ -79,17 +72,20 @@ class EffectsView:
         rows, index = [], []
         has_se = any(f"{p}_se" in self.frame.columns for p in _PARTS)
         for name, row in self.frame.iterrows():
-            rows.append([_fmt(row[p], self.digits) + stars(self._p(row, p)) for p in _PARTS])
+            rows.append([format_fixed(row[p], self.digits) + stars(self._p(row, p))
+                         if np.isfinite(row[p]) else "" for p in _PARTS])
             index.append(str(name))
             if has_se:
-                rows.append([f"({_fmt(row.get(f'{p}_se', np.nan), self.digits)})"
+                rows.append([f"({format_fixed(row.get(f'{p}_se', np.nan), self.digits)})"
                              if np.isfinite(row.get(f"{p}_se", np.nan)) else "" for p in _PARTS])
                 index.append("")
         return pd.DataFrame(rows, index=pd.Index(index, name="variable"),
                             columns=["Direct", "Indirect", "Total"])
 
     def _notes(self) -> list[str]:
-        notes = ["*** p<0.01, ** p<0.05, * p<0.1; standard errors in parentheses."]
+        notes = ["Significance: " + ", ".join(f"{mark} p < {level:.2f}"
+                                              for level, mark in STAR_LEVELS)
+                 + "; standard errors in parentheses."]
         a = self.frame.attrs
         if a.get("method") == "simulation" and a.get("n_draws"):
             notes.append(f"Inference: {a['n_draws']} simulation draws of the parameters "
@@ -100,60 +96,13 @@ class EffectsView:
                      "from the other units; total = direct + indirect.")
         return notes
 
-    # ---- renderers ----
-    def as_text(self) -> str:
-        """Fixed-width plain text."""
-        t = self.table
-        w0 = max([len("variable")] + [len(i) for i in t.index])
-        widths = [max(len(c), *(len(v) for v in t[c])) for c in t.columns]
-        line = "-" * (w0 + sum(w + 2 for w in widths))
-        out = [self.title, line,
-               "variable".ljust(w0) + "".join(c.rjust(w + 2) for c, w in zip(t.columns, widths)),
-               line]
-        for name, row in t.iterrows():
-            out.append(name.ljust(w0) + "".join(v.rjust(w + 2) for v, w in zip(row, widths)))
-        out.append(line)
-        out += self.notes
-        return "\n".join(out)
-
-    def as_markdown(self) -> str:
-        """A GitHub-flavoured Markdown pipe table with the notes beneath."""
-        t = self.table
-        out = [f"**{self.title}**", "", "| variable | Direct | Indirect | Total |",
-               "|:--|--:|--:|--:|"]
-        for name, row in t.iterrows():
-            cells = [v.replace("*", r"\*") for v in row]
-            out.append(f"| {name} | " + " | ".join(cells) + " |")
-        out += [""] + [n.replace("*", r"\*") for n in self.notes]
-        return "\n".join(out) + "\n"
-
-    def as_html(self) -> str:
-        """An HTML fragment sized to its content (not stretched to the page width)."""
-        esc = html.escape
-        style = ("<style>.sf-effects table{width:auto;border-collapse:collapse;margin:0}"
-                 ".sf-effects th,.sf-effects td{padding:2px 10px;text-align:right;"
-                 "font-variant-numeric:tabular-nums;white-space:nowrap}"
-                 ".sf-effects th:first-child,.sf-effects td:first-child{text-align:left}"
-                 ".sf-effects thead th{border-bottom:1px solid #444}"
-                 ".sf-effects tbody tr.se td{color:#555;padding-bottom:6px}"
-                 ".sf-effects caption{text-align:left;font-weight:bold;padding-bottom:4px}"
-                 ".sf-effects p{font-size:85%;margin:2px 0;color:#444}</style>")
-        head = "".join(f"<th>{esc(c)}</th>" for c in ["variable", *self.table.columns])
-        body = []
-        for name, row in self.table.iterrows():
-            cls = ' class="se"' if name == "" else ""
-            body.append(f"<tr{cls}><td>{esc(name)}</td>"
-                        + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>")
-        notes = "".join(f"<p>{esc(n)}</p>" for n in self.notes)
-        return (f'<div class="sf-effects">{style}<table><caption>{esc(self.title)}</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-                f"{notes}</div>")
-
-    def _repr_html_(self) -> str:
-        return self.as_html()
-
-    def __str__(self) -> str:
-        return self.as_text()
+    def _block(self) -> Block:
+        """The table as one block of the package renderer: estimate rows and (SE) rows."""
+        rows = tuple((name, *row) for name, row in zip(self.table.index, self.table.to_numpy()))
+        se_rows = [i for i, name in enumerate(self.table.index) if name == ""]
+        # a rule under each variable's (SE) row except the last groups estimate with its SE
+        rules = tuple(i for i in se_rows[:-1])
+        return Block(title="", columns=_HEADER, rows=rows, rules_after=rules)
 
     def __repr__(self) -> str:
         return self.as_text()
@@ -186,15 +135,15 @@ def effects_view(frame: pd.DataFrame, *, digits: int = 3, title: str | None = No
     >>> frame = pd.DataFrame({"direct": [0.5], "indirect": [0.25], "total": [0.75],
     ...                       "direct_se": [0.1], "indirect_se": [0.2], "total_se": [0.25]},
     ...                      index=pd.Index(["x"], name="variable"))
-    >>> print(effects_view(frame))
-    Effects (LeSage-Pace)
-    --------------------------------------
-    variable    Direct  Indirect     Total
-    --------------------------------------
-    x         0.500***     0.250  0.750***
-               (0.100)   (0.200)   (0.250)
-    --------------------------------------
-    *** p<0.01, ** p<0.05, * p<0.1; standard errors in parentheses.
+    >>> print(effects_view(frame))  # doctest: +NORMALIZE_WHITESPACE
+             Effects (LeSage-Pace)
+    ========================================
+    variable     Direct  Indirect      Total
+    ----------------------------------------
+    x          0.500***    0.250    0.750***
+              (0.100)     (0.200)  (0.250)
+    ========================================
+    Significance: *** p < 0.01, ** p < 0.05, * p < 0.10; standard errors in parentheses.
     Direct: own-unit effect averaged over units; indirect: spillovers to and from the other units; total = direct + indirect.
     """
     return EffectsView(frame, digits=digits, title=title)

@@ -118,9 +118,11 @@ def test_constant_cross_section_warns_without_a_period(path):
 @pytest.mark.parametrize("seed", [1.5, -1, "x", True])
 def test_seed_must_be_a_non_negative_integer(path, seed):
     df, w = path
-    with pytest.raises(InputError, match=r"seed must be a non-negative integer or None; "):
+    # rng= (alias seed=) also takes a numpy Generator, which the message names
+    message = r"seed must be a non-negative integer or None or a numpy\.random\.Generator; "
+    with pytest.raises(InputError, match=message):
         moran_by_period(df, "v", w=w, id="county", time="year", seed=seed)
-    with pytest.raises(InputError, match=r"seed must be a non-negative integer or None; "):
+    with pytest.raises(InputError, match=message):
         local_moran_by_period(df, "v", w=w, id="county", time="year", seed=seed)
 
 

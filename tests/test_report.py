@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import io
 import warnings
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 
 from spatialflow.datasets import load_guangdong_counties, synthetic_panel
 from spatialflow.exceptions import (CJKFontWarning, DuplicateIdError, EmptyInputError,
@@ -225,30 +223,33 @@ def _lattice(k=4):
     return A / A.sum(axis=1, keepdims=True)
 
 
-def _fake_results(kind, W, ids, params, cov):
-    return SimpleNamespace(kind=kind, params=params, cov=cov, W=sp.csr_matrix(W),
-                           ids=pd.Index(ids), exog_names=["Intercept", "x1", "x2"],
-                           bounds=(-1.0, 1.0))
+def _fit(kind, k=4, *, labels, seed=4, core_shift=0.0):
+    """A real fit of ``kind`` (y ~ x1 + x2) on a k x k rook lattice, with its data."""
+    import spatialflow as sf
+    from libpysal.weights import full2W
+
+    W = _lattice(k)
+    n = W.shape[0]
+    ids = [f"u{i:02d}" for i in range(n)]
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 2)), index=ids, columns=["x1", "x2"])
+    lab = pd.Series(np.asarray(labels), index=ids)
+    X.loc[lab == "core"] += core_shift
+    y = pd.Series(0.1 + X @ np.array([0.5, -0.2]) + rng.normal(size=n), index=ids, name="y")
+    w = full2W(W, ids=ids)
+    res = getattr(sf, kind).from_formula("y ~ x1 + x2", data=X.assign(y=y), w=w).fit()
+    return res, W, X, y, lab
 
 
 def test_counterfactual_matches_dense_inverse():
-    W = _lattice()
+    res, W, X, y, labels = _fit("SDM", labels=["core"] * 6 + ["A"] * 5 + ["B"] * 5,
+                                core_shift=1.0)
     n = W.shape[0]
-    ids = [f"u{i:02d}" for i in range(n)]
-    rng = np.random.default_rng(4)
-    X = pd.DataFrame(rng.normal(size=(n, 2)), index=ids, columns=["x1", "x2"])
-    labels = pd.Series(np.array(["core"] * 6 + ["A"] * 5 + ["B"] * 5), index=ids)
-    X.loc[labels == "core"] += 1.0
-    y = pd.Series(rng.normal(size=n), index=ids)
-    names = ["Intercept", "x1", "x2", "W_x1", "W_x2", "rho"]
-    params = pd.Series([0.1, 0.5, -0.2, 0.3, 0.1, 0.4], index=names)
-    cov = pd.DataFrame(np.diag([0.01, 0.002, 0.002, 0.003, 0.003, 0.001]), index=names,
-                       columns=names)
-    res = _fake_results("SDM", W, ids, params, cov)
     got = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=0)
-    # brute force: dense inverse, group by group
-    S = np.linalg.inv(np.eye(n) - 0.4 * W)
-    beta, theta = np.array([0.5, -0.2]), np.array([0.3, 0.1])
+    # brute force: dense inverse, group by group, at the fit's estimates
+    p = res.params
+    S = np.linalg.inv(np.eye(n) - p["rho"] * W)
+    beta, theta = p[["x1", "x2"]].to_numpy(), p[["W_x1", "W_x2"]].to_numpy()
     core = (labels == "core").to_numpy()
     xc = X.to_numpy()[core].mean(axis=0)
     dy = {}
@@ -267,6 +268,7 @@ def test_counterfactual_matches_dense_inverse():
         deficit = y[core].mean() - y[m].mean()
         np.testing.assert_allclose(row["deficit"], deficit, rtol=RTOL_EXACT)
         np.testing.assert_allclose(row["share"], row["closed"] / deficit, rtol=RTOL_EXACT)
+        assert np.isnan(row["closed_se"])          # n_draws=0: no standard errors
     # lower is better flips every sign
     flip = counterfactual(res, X, y, labels, core="core", higher_is_better=False, n_draws=0)
     np.testing.assert_allclose(flip["closed"], -got["closed"], rtol=RTOL_EXACT)
@@ -274,18 +276,8 @@ def test_counterfactual_matches_dense_inverse():
 
 def test_counterfactual_simulated_se_matches_exact_linear_case():
     # SLX: the counterfactual is linear in (beta, theta), so its exact SE is sqrt(a'Va).
-    W = _lattice()
+    res, W, X, y, labels = _fit("SLX", labels=["core"] * 6 + ["A"] * 10, seed=5)
     n = W.shape[0]
-    ids = [f"u{i:02d}" for i in range(n)]
-    rng = np.random.default_rng(5)
-    X = pd.DataFrame(rng.normal(size=(n, 2)), index=ids, columns=["x1", "x2"])
-    labels = pd.Series(np.array(["core"] * 6 + ["A"] * 10), index=ids)
-    y = pd.Series(rng.normal(size=n), index=ids)
-    names = ["Intercept", "x1", "x2", "W_x1", "W_x2"]
-    params = pd.Series([0.1, 0.5, -0.2, 0.3, 0.1], index=names)
-    L = rng.normal(size=(5, 5)) * 0.05
-    cov = pd.DataFrame(L @ L.T + np.eye(5) * 1e-3, index=names, columns=names)
-    res = _fake_results("SLX", W, ids, params, cov)
     got = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=4000,
                          seed=2).iloc[0]
     m = (labels == "A").to_numpy()
@@ -294,9 +286,12 @@ def test_counterfactual_simulated_se_matches_exact_linear_case():
     D[m] = X.to_numpy()[core].mean(axis=0) - X.to_numpy()[m].mean(axis=0)
     # closed = mean_A(dy) - mean_core(dy), dy = D beta + W D theta
     wa = np.where(m, 1 / m.sum(), 0) - np.where(core, 1 / core.sum(), 0)
+    names = ["Intercept", "x1", "x2", "W_x1", "W_x2"]
     a = np.r_[0.0, wa @ D, wa @ (W @ D)]
-    np.testing.assert_allclose(got["closed"], a @ params.to_numpy(), rtol=RTOL_EXACT)
-    np.testing.assert_allclose(got["closed_se"], np.sqrt(a @ cov.to_numpy() @ a), rtol=RTOL_MC)
+    np.testing.assert_allclose(got["closed"], a @ res.params[names].to_numpy(),
+                               rtol=RTOL_EXACT)
+    V = res.cov.loc[names, names].to_numpy()
+    np.testing.assert_allclose(got["closed_se"], np.sqrt(a @ V @ a), rtol=RTOL_MC)
 
 
 # --------------------------------------------------------------------------- fonts
@@ -350,33 +345,6 @@ def test_missing_cjk_font_falls_back_to_english(gd, panel, monkeypatch):
     texts = [t.get_text() for ax in fig.axes for t in [ax.title]]
     assert "TFP" in texts
     assert _glyph_warnings(fig) == []
-
-
-def test_counterfactual_series_and_lu_draws_agree(monkeypatch):
-    """Method parity: the power-series path of the draws equals sparse LU solves."""
-    import importlib
-
-    # the package exports the function under the module's name: fetch the module itself
-    cfmod = importlib.import_module("spatialflow.report.counterfactual")
-
-    W = _lattice(5)
-    n = W.shape[0]
-    ids = [f"u{i:02d}" for i in range(n)]
-    rng = np.random.default_rng(6)
-    X = pd.DataFrame(rng.normal(size=(n, 2)), index=ids, columns=["x1", "x2"])
-    labels = pd.Series(np.array(["core"] * 9 + ["A"] * 8 + ["B"] * 8), index=ids)
-    y = pd.Series(rng.normal(size=n), index=ids)
-    names = ["Intercept", "x1", "x2", "W_x1", "W_x2", "rho"]
-    params = pd.Series([0.1, 0.5, -0.2, 0.3, 0.1, 0.6], index=names)
-    cov = pd.DataFrame(np.diag([0.01, 0.002, 0.002, 0.003, 0.003, 0.004]), index=names,
-                       columns=names)
-    res = _fake_results("SDM", W, ids, params, cov)
-    fast = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=200,
-                          seed=9)
-    monkeypatch.setattr(cfmod._SeriesMeans, "build", classmethod(lambda *a, **k: None))
-    slow = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=200,
-                          seed=9)
-    pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-9)
 
 
 def test_id_types_must_match_and_group_may_come_from_panel(gd, panel):

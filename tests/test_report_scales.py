@@ -267,24 +267,19 @@ def test_counterfactual_split_matches_dense_inverse():
                 if 0 <= i + di < k and 0 <= j + dj < k:
                     A[i * k + j, (i + di) * k + j + dj] = 1
     W = A / A.sum(axis=1, keepdims=True)
-    import scipy.sparse as sp
-    from types import SimpleNamespace
+    import spatialflow as sf
+    from libpysal.weights import full2W
 
     ids = [f"u{i:02d}" for i in range(n)]
     rng = np.random.default_rng(4)
     X = pd.DataFrame(rng.normal(size=(n, 2)), index=ids, columns=["x1", "x2"])
     labels = pd.Series(np.array(["core"] * 6 + ["A"] * 5 + ["B"] * 5), index=ids)
-    y = pd.Series(rng.normal(size=n), index=ids)
-    names = ["Intercept", "x1", "x2", "W_x1", "W_x2", "rho"]
-    params = pd.Series([0.1, 0.5, -0.2, 0.3, 0.1, 0.4], index=names)
-    cov = pd.DataFrame(np.diag([0.01, 0.002, 0.002, 0.003, 0.003, 0.001]), index=names,
-                       columns=names)
-    res = SimpleNamespace(kind="SDM", params=params, cov=cov, W=sp.csr_matrix(W),
-                          ids=pd.Index(ids), exog_names=["Intercept", "x1", "x2"],
-                          bounds=(-1.0, 1.0))
+    y = pd.Series(0.1 + X @ np.array([0.5, -0.2]) + rng.normal(size=n), index=ids)
+    res = sf.SDM.from_formula("y ~ x1 + x2", data=X.assign(y=y), w=full2W(W, ids=ids)).fit()
+    p = res.params
     got = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=200)
-    M = np.linalg.inv(np.eye(n) - 0.4 * W)
-    S = [0.5 * M + 0.3 * M @ W, -0.2 * M + 0.1 * M @ W]
+    M = np.linalg.inv(np.eye(n) - p["rho"] * W)
+    S = [p[x] * M + p[f"W_{x}"] * M @ W for x in ("x1", "x2")]
     xc = X.to_numpy()[:6].mean(axis=0)
     for g in ("A", "B"):
         m = (labels == g).to_numpy()

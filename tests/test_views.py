@@ -42,7 +42,10 @@ def test_effects_view_shows_estimates_stars_and_ses(effects):
             assert est == f"{effects.loc[name, part]:.3f}" + stars(effects.loc[name, f"{part}_p"])
             assert t.iloc[2 * i + 1][col] == f"({effects.loc[name, f'{part}_se']:.3f})"
     html = view._repr_html_()
-    assert "width:auto" in html and "SDM" in html and "(" in html
+    # the package's one table renderer and style sheet (this pinned the view's own CSS)
+    from spatialflow._render import TABLE_CSS
+    assert TABLE_CSS in html and 'class="sf-table"' in html
+    assert "SDM" in html and "(" in html and "<style>.sf-effects" not in html
     text = str(view)
     assert "x1" in text and "standard errors in parentheses" in text
     assert "200 simulation draws" in text

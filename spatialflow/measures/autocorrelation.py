@@ -6,7 +6,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .._validation import check_count, check_seed, seeded_global_rng
+from .._random import as_generator, as_int_seed, resolve_rng
+from .._validation import check_count
 from ..exceptions import ConstantVariableWarning, InputError, format_ids
 from ._validation import check_panel_keys, numeric_block, raise_if_missing
 
@@ -37,13 +38,46 @@ def _warn_constant(value: str, periods: list, stacklevel: int = 3) -> None:
 _TRANSFORMATIONS = ("r", "b", "d", "v", "o")
 
 
-def _check_options(permutations, seed, transformation) -> tuple[int, int | None]:
+def _check_options(permutations, rng, seed, transformation):
     if not (isinstance(transformation, str) and transformation.lower() in _TRANSFORMATIONS):
         raise InputError(f"transformation must be one of {list(_TRANSFORMATIONS)} (any case: "
                          "'r' row-standardised, 'b' binary, 'd' doubly standardised, 'v' "
                          f"variance stabilising, 'o' original); {transformation!r} was given.")
     return (check_count(permutations, "permutations", minimum=0),
-            check_seed(seed, "seed", allow_none=True))
+            resolve_rng(rng, seed))
+
+
+def _permutation_inference(m, rng: np.random.Generator, permutations: int) -> dict:
+    r"""Pseudo p-value and z of a global Moran's I from ``permutations`` random
+    permutations of :math:`z` drawn from ``rng`` (esda.Moran draws them from numpy's global
+    RNG, which we never seed): the same statistic as esda's ``sim``,
+
+    .. math::
+
+        I^{(r)} = \frac{n}{S_0}\frac{z^{(r)\prime} W z^{(r)}}{z'z},\qquad
+        p = \frac{\min(L, R - L) + 1}{R + 1},\qquad
+        z_{sim} = \frac{I - \overline{I^{(r)}}}{\operatorname{sd}(I^{(r)})},
+
+    with :math:`L` the number of :math:`I^{(r)} \ge I` (esda's folded convention).
+    """
+    z = np.asarray(m.y, dtype=float) - float(np.mean(m.y))
+    perms = rng.permuted(np.tile(z, (permutations, 1)), axis=1)
+    return _from_permutations(m, perms)
+
+
+def _from_permutations(m, perms: np.ndarray) -> dict:
+    """``_permutation_inference`` for given permuted vectors (rows of ``perms``)."""
+    import scipy.sparse as sp
+
+    W = sp.csr_matrix(m.w.sparse)
+    z = np.asarray(m.y, dtype=float) - float(np.mean(m.y))
+    sim = m.n / W.sum() * np.einsum("ri,ri->r", perms, (W @ perms.T).T) / float(z @ z)
+    R = len(sim)
+    larger = int((sim >= m.I).sum())
+    larger = min(larger, R - larger)
+    with np.errstate(divide="ignore"):
+        z_sim = (m.I - sim.mean()) / sim.std()
+    return {"sim": sim, "p_sim": (larger + 1.0) / (R + 1.0), "z_sim": float(z_sim)}
 
 
 def _periods(frame, value, w, id, time):
@@ -84,7 +118,8 @@ def moran_by_period(
     time: str | None = None,
     transformation: str = "r",
     permutations: int = 999,
-    seed: int | None = 0,
+    rng=0,
+    seed=None,
 ) -> pd.DataFrame:
     r"""Global Moran's I of ``value`` in each period (esda.Moran), one tidy row per period.
 
@@ -111,9 +146,10 @@ def moran_by_period(
         esda transformation of the weights ("r" row-standardised, "b" binary, ...).
     permutations : int
         Random permutations for the pseudo p-value (0 to skip).
-    seed : int or None
-        Seed of the permutations, a non-negative integer (numpy's global RNG is restored
-        afterwards); None draws from numpy's global RNG as it stands.
+    rng : int, numpy.random.Generator or None
+        Seed of the permutations (Scientific Python SPEC 7): an integer >= 0 (reproducible),
+        a Generator (its stream is used) or None (fresh entropy). numpy's global RNG is
+        never touched. ``seed`` is its alias (give one of them).
 
     Returns
     -------
@@ -133,7 +169,8 @@ def moran_by_period(
     """
     import esda
 
-    permutations, seed = _check_options(permutations, seed, transformation)
+    permutations, rng = _check_options(permutations, rng, seed, transformation)
+    gen = as_generator(rng, default=None)
     rows, constant = [], []
     for period, y, graph, ids in _periods(frame, value, w, id, time):
         if _is_constant(y):
@@ -142,14 +179,13 @@ def moran_by_period(
                          "z_norm": np.nan, "p_norm": np.nan, "z_sim": np.nan,
                          "p_sim": np.nan, "n": len(ids)})
             continue
-        with seeded_global_rng(seed):  # esda permutes with numpy's global RNG
-            m = esda.Moran(y, graph, transformation=transformation, permutations=permutations)
+        m = esda.Moran(y, graph, transformation=transformation, permutations=0)
+        sim = (_permutation_inference(m, gen, permutations) if permutations
+               else {"z_sim": np.nan, "p_sim": np.nan})
         rows.append({
             "period": period, "I": float(m.I), "EI": float(m.EI), "z_norm": float(m.z_norm),
-            "p_norm": float(m.p_norm),
-            "z_sim": float(m.z_sim) if permutations else np.nan,
-            "p_sim": float(m.p_sim) if permutations else np.nan,
-            "n": len(ids),
+            "p_norm": float(m.p_norm), "z_sim": float(sim["z_sim"]),
+            "p_sim": float(sim["p_sim"]), "n": len(ids),
         })
     _warn_constant(value, constant)
     return pd.DataFrame(rows)
@@ -164,7 +200,8 @@ def local_moran_by_period(
     time: str | None = None,
     transformation: str = "r",
     permutations: int = 999,
-    seed: int | None = 0,
+    rng=0,
+    seed=None,
 ) -> pd.DataFrame:
     r"""Local Moran's I (LISA, esda.Moran_Local) of ``value`` per unit and period.
 
@@ -179,13 +216,16 @@ def local_moran_by_period(
     pandas.DataFrame
         Tidy: ``id``, ``period``, ``Is``, ``quadrant`` ("HH", "LH", "LL", "HL": the unit's
         value high/low and its neighbours' lag high/low), ``p_sim``.
-        Other parameters as in :func:`moran_by_period`. In a period where ``value`` is
+        Other parameters as in :func:`moran_by_period`; esda's conditional permutations
+        take an integer seed: a Generator gives one (``integers``), once per call, and
+        every period uses it. In a period where ``value`` is
         constant there is no high or low: ``Is``, ``quadrant`` and ``p_sim`` are NaN, with a
         :class:`~spatialflow.exceptions.ConstantVariableWarning` naming the periods.
     """
     import esda
 
-    permutations, seed = _check_options(permutations, seed, transformation)
+    permutations, rng = _check_options(permutations, rng, seed, transformation)
+    seed = as_int_seed(rng, default=None)
     parts, constant = [], []
     for period, y, graph, ids in _periods(frame, value, w, id, time):
         if _is_constant(y):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._random import rng_alias
 from ..exceptions import InputError
 from .maps import _check_layer, _tx, _values, categorical_map
 from .palettes import LISA_COLOURS
@@ -12,14 +13,18 @@ __all__ = ["lisa_clusters", "lisa_map"]
 
 
 def lisa_clusters(y: pd.Series, w, *, alpha: float = 0.05, fdr: float | None = None,
-                  permutations: int = 999, seed: int = 0) -> tuple[pd.DataFrame, float]:
+                  permutations: int = 999, seed: int = 0,
+                  rng=None) -> tuple[pd.DataFrame, float]:
     """Local Moran clusters of ``y`` (by id): frame ``Is, quadrant, p_sim, cluster`` and the
     p-value cutoff used (``alpha``, or :func:`esda.fdr`'s Benjamini–Hochberg cutoff at level
-    ``fdr``); a unit is in its quadrant's cluster when ``p_sim <= cutoff``, else "ns"."""
+    ``fdr``); a unit is in its quadrant's cluster when ``p_sim <= cutoff``, else "ns".
+    Computed by :func:`spatialflow.measures.local_moran_by_period` (``rng``: SPEC 7 name of
+    ``seed``, an integer or a Generator; give one of them)."""
     from ..report.lisa import local_moran
     from ..weights.align import weights_on
     y = y.dropna()
-    lm = local_moran(y, weights_on(w, y.index), permutations=permutations, seed=seed)
+    lm = local_moran(y, weights_on(w, y.index), permutations=permutations,
+                     rng=rng_alias(rng, seed))
     if fdr is not None:
         if not 0 < fdr < 1:
             raise InputError(f"fdr must be a level in (0, 1); {fdr!r} was given.")
@@ -33,11 +38,13 @@ def lisa_clusters(y: pd.Series, w, *, alpha: float = 0.05, fdr: float | None = N
 
 def lisa_map(y, w, layer, *, fdr: float | None = None, alpha: float = 0.05,
              permutations: int = 999, seed: int = 0, lang: str = "en", ax=None,
-             title: str | None = None, scale_bar: bool = True, north_arrow: bool = True):
+             title: str | None = None, scale_bar: bool = True, north_arrow: bool = True,
+             rng=None):
     """LISA cluster map of ``y`` (a column of ``layer`` or a Series by id) under weights ``w``.
 
-    Local Moran's I with conditional-permutation pseudo p-values (as ``esda.Moran_Local``,
-    seeded); significance at ``alpha`` (p < alpha) or, with ``fdr=q``, at the
+    Local Moran's I with conditional-permutation pseudo p-values (``esda.Moran_Local``
+    through :func:`spatialflow.measures.local_moran_by_period`, seeded by ``seed`` or its
+    SPEC 7 name ``rng``); significance at ``alpha`` (p < alpha) or, with ``fdr=q``, at the
     Benjamini–Hochberg cutoff of :func:`esda.fdr` (p <= cutoff). Units without a value are
     drawn as "no data". Returns the Axes.
 
@@ -48,7 +55,7 @@ def lisa_map(y, w, layer, *, fdr: float | None = None, alpha: float = 0.05,
     _check_layer(layer)
     values = _values(layer, y, "y")
     clusters, cut = lisa_clusters(values, w, alpha=alpha, fdr=fdr,
-                                  permutations=permutations, seed=seed)
+                                  permutations=permutations, seed=seed, rng=rng)
     names = {c: (_tx(lang, "ns") if c == "ns" else c) for c in LISA_COLOURS}
     head = (_tx(lang, "fdr", alpha=fdr, cut=cut) if fdr is not None
             else _tx(lang, "p", alpha=alpha))

@@ -14,17 +14,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._render import format_number, render_frame
+from .._render import format_number, format_pvalue, render_frame
 
 __all__ = ["render", "format_value", "format_p"]
 
 Format = Literal["markdown", "latex", "html"]
-
-# LaTeX escapes for text the report writes around the tables (captions in report.tex).
-_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-          "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-          "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}"}
-
 
 def format_value(value) -> str:
     """One number by the package's rule (missing values blank, no "-0")."""
@@ -44,11 +38,9 @@ def _is_pvalue_column(name) -> bool:
 
 
 def format_p(p) -> str:
-    """A p-value as a paper prints it: 3 decimals, ``<0.001`` below 0.001, blank if missing."""
-    if p is None or (isinstance(p, float) and np.isnan(p)):
-        return ""
-    p = float(p)
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    """A p-value as a paper prints it: 3 decimals, ``<0.001`` below 0.001, blank if missing
+    (:func:`spatialflow._render.format_pvalue` with ``compact=True``)."""
+    return format_pvalue(p, compact=True)
 
 
 def render(df: pd.DataFrame, fmt: Format, *, title: str | None = None,

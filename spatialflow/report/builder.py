@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .._random import as_int_seed, rng_alias
 from ..exceptions import InputError, ReportWarning
 from . import counterfactual as _cf
 from . import decompositions as _dec
@@ -144,7 +145,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
           group="region", core="PRD", lang="en", synthetic=False, source=None, title=None,
           n_draws=1000, seed=0, tests=None, rule=None, font=None, permutations=999,
           figures=True, lead="auto", weight_by=None, unit_type="unit_type",
-          notes=None, lisa_fdr=None) -> Report:
+          notes=None, lisa_fdr=None, rng=None) -> Report:
     """Build the core-periphery deficit report.
 
     Parameters
@@ -194,6 +195,9 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     n_draws, seed : int
         Simulation draws (effects, blocks, counterfactual standard errors, LISA
         permutations' seed) and their seed: an integer >= 2 and a non-negative integer.
+    rng : int or numpy.random.Generator, optional
+        The same as ``seed`` (Scientific Python SPEC 7 name; give one of them). A Generator
+        gives the one integer seed every step of the report uses (``Generator.integers``).
     tests : dict label -> DataFrame, optional
         Specification-test tables to include as they are.
     rule : ColourRule, optional
@@ -261,6 +265,9 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     rule = ColourRule() if rule is None else rule
     if not isinstance(rule, ColourRule):
         raise InputError(f"rule must be a ColourRule; a {type(rule).__name__} was given.")
+    seed = rng_alias(rng, seed)
+    if isinstance(seed, np.random.Generator):
+        seed = as_int_seed(seed)
     check_run_options(n_draws=n_draws, seed=seed, permutations=permutations)
     if not (isinstance(lead, str) and (lead == "auto" or lead in models)):
         raise InputError(f"lead must be 'auto' or the label of one of the models; {lead!r} "

@@ -20,8 +20,8 @@ the core's means: :math:`\delta_g = \bar x_{\text{core}} - \bar x_g` (1 x K, mea
 units in the **last period** of the panel; a cross-section's only period), i.e.
 :math:`\Delta X = \sum_g D_g`, with :math:`D_g = 1_g\delta_g` (rows of group :math:`g`).
 The response to group :math:`g`'s shift is
-:math:`\Delta y^{(g)} = (I-\rho W)^{-1}(D_g\beta + W D_g\theta)`, computed by sparse LU
-solves (no dense inverse).
+:math:`\Delta y^{(g)} = (I-\rho W)^{-1}(D_g\beta + W D_g\theta)`, computed by the library's
+scenario (sparse solves, no dense inverse).
 
 Decomposition for group :math:`h` with outcome direction :math:`s` (+1 higher is better):
 
@@ -53,22 +53,31 @@ for up to 2,000 units (beyond that the split is left out, NaN). The share is rep
 for a group **behind** the core (:math:`D_h > 0`); for a group level with or ahead of the
 core a share of its "deficit" means nothing (NaN).
 
-Standard errors: :math:`R` parameter vectors are drawn from :math:`N(\hat\vartheta,
-\hat V)` (the model's covariance of :math:`\beta, \theta, \rho`), with draws of
-:math:`\rho` outside the model's admissible interval redrawn; each statistic's SE is the SD
-over the draws and the 95% interval their 2.5 and 97.5 percentiles. Per draw only group
-means are needed: they come from the power series
-:math:`\sum_j\rho^j W^j` (sparse products computed once, cut at a remainder below
-1e-12 relative) when it converges quickly, otherwise from one sparse LU solve per draw. The point estimate is
-at :math:`\hat\vartheta`. The observed deficit :math:`D_h` is treated as fixed.
+Computation: the library's own scenario. Each group's shift :math:`D_g` is one
+:func:`spatialflow.models.results.prediction.scenario` (``results.scenario(delta_g, seed=...)``),
+and the group means :math:`\overline{\Delta y^{(g)}}_h` are its ``by(labels, how="mean")``
+(point) and ``by_draws`` (simulated). All groups' scenarios are drawn with the **same**
+seed, so they share one set of parameter draws and the statistics above combine them draw
+by draw; the report's numbers are therefore those of ``res.scenario`` for the same seed
+(``closed`` is the difference of the all-groups scenario's group means, ``own`` the group's
+own scenario's mean over its units). The scenario draws the parameters on the correlation
+scale (so that covariances spanning many orders of magnitude keep their small-variance
+directions), redraws :math:`\rho`
+outside its admissible interval, and solves with sparse LU or, above 2,000 units, the
+power series.
+
+Standard errors: :math:`R` parameter vectors from :math:`N(\hat\vartheta, \hat V)`; each
+statistic's SE is the SD over the draws and the 95% interval their 2.5 and 97.5 percentiles.
+The point estimate is at :math:`\hat\vartheta`. The observed deficit :math:`D_h` is treated
+as fixed.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
+from .._random import as_int_seed
 from ..exceptions import InputError, format_ids
 
 __all__ = ["counterfactual", "LAG_KINDS"]
@@ -86,35 +95,25 @@ def _coefficients(params: pd.Series, variables: list[str], kind: str):
     return beta, theta, rho
 
 
-def responses(W: sp.csr_matrix, D: np.ndarray, beta, theta, rho) -> np.ndarray:
-    r"""Responses :math:`\Delta y^{(g)}` (n x G) to the shifts ``D`` (G x n x K)."""
-    rhs = np.einsum("gik,k->ig", D, beta) + W @ np.einsum("gik,k->ig", D, theta)
-    if rho == 0.0:
-        return rhs
-    A = (sp.identity(W.shape[0], format="csc") - rho * W.tocsc()).tocsc()
-    return spla.splu(A).solve(np.ascontiguousarray(rhs))
-
-
-def _statistics(dy: np.ndarray, masks: dict, core_mask: np.ndarray, groups: list, s: int):
-    core_total = dy[core_mask].sum(axis=1).mean()
-    out = []
-    for g_pos, h in enumerate(groups):
-        rows = masks[h]
-        own = dy[rows, g_pos].mean()
-        spill = dy[rows].sum(axis=1).mean() - own
-        out.append((s * own, s * spill, -s * core_total))
-    return np.array(out)  # G x 3
+def _statistics(means: np.ndarray, groups: list, s: int) -> np.ndarray:
+    r"""(own, spillover, core response) of every group from the group means
+    ``means[..., g, h]`` of :math:`\Delta y^{(g)}` over group ``h`` (the core last)."""
+    own = np.stack([means[..., g, g] for g in range(len(groups))], axis=-1)
+    spill = means[..., :, :-1].sum(axis=-2) - own
+    core = -means[..., :, -1].sum(axis=-1)
+    return s * np.stack([own, spill, np.broadcast_to(core[..., None], own.shape)], axis=-1)
 
 
 def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *, core,
-                   higher_is_better: bool, n_draws: int = 1000, seed: int = 0) -> pd.DataFrame:
+                   higher_is_better: bool, n_draws: int = 1000, rng=0,
+                   seed=None) -> pd.DataFrame:
     """The counterfactual decomposition of every peripheral group's deficit (module docs).
 
     Parameters
     ----------
     results : SpatialResults
-        A fitted model; uses ``kind``, ``params``, ``cov``, ``W``, ``ids``, ``exog_names``,
-        ``bounds``.
+        A fitted model (``kind``, ``params``, ``W``, ``ids``, ``exog_names`` and its
+        ``scenario`` method).
     X : pandas.DataFrame
         The regressors (columns named as in ``results.exog_names``) of the period used,
         indexed by unit id.
@@ -126,8 +125,11 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
         The core group's label.
     higher_is_better : bool
         Direction of the outcome.
-    n_draws, seed : int
-        Simulation draws for the standard errors and their seed (0 draws: no SEs).
+    n_draws : int
+        Simulation draws for the standard errors (0: no SEs).
+    rng : int, numpy.random.Generator or None
+        Seed of the draws (SPEC 7); every group's scenario uses the same integer seed
+        (drawn from a Generator once). ``seed`` is its alias.
 
     Returns
     -------
@@ -136,15 +138,19 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
         ``closed, closed_se, share, share_se`` (NaN unless behind), ``own, own_se,
         own_direct, own_direct_se, within_group, within_group_se, spillover, spillover_se,
         core_response, core_response_se, closed_lower, closed_upper``.
+        ``attrs["seed"]`` is the integer seed of the scenarios.
     """
     kind = results.kind
     if kind not in ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC"):
-        raise InputError(f"counterfactual needs an OLS/SLX/SAR/SEM/SDM/SDEM fit; kind {kind!r}.")
+        raise InputError(f"counterfactual needs an OLS/SLX/SAR/SEM/SDM/SDEM/SAC fit; kind "
+                         f"{kind!r} was given.")
+    seed = as_int_seed(rng, seed)
     variables = [v for v in results.exog_names if v != "Intercept"]
     ids = pd.Index(results.ids)
     missing = ids.difference(X.index)
     if len(missing):
-        raise InputError(f"counterfactual: no regressor values for model units {format_ids(missing)}.")
+        raise InputError("counterfactual: no regressor values for model units "
+                         f"{format_ids(missing)}.")
     Xm = X.reindex(ids)[variables].to_numpy(dtype=float)
     ym = y.reindex(ids).to_numpy(dtype=float)
     lab = labels.reindex(ids).to_numpy()
@@ -156,49 +162,48 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
     groups = [g for g in pd.unique(lab) if g != core]
     masks = {g: lab == g for g in groups}
     x_core = Xm[core_mask].mean(axis=0)
+    shift = {g: x_core - Xm[masks[g]].mean(axis=0) for g in groups}
+    partition = pd.Series(lab, index=ids)
+    order = [*groups, core]
+    # one scenario per group's shift, all with the same seed: the same parameter draws
+    points, draws, params = [], [], None
+    for g in groups:
+        delta = pd.DataFrame(np.tile(shift[g], (int(masks[g].sum()), 1)),
+                             index=ids[masks[g]], columns=variables)
+        sc = results.scenario(delta, n_draws=max(int(n_draws), 2), seed=seed)
+        points.append(sc.by(partition, how="mean")["change"].reindex(order).to_numpy())
+        draws.append(sc.by_draws(partition, how="mean")[order].to_numpy())
+        params = sc.param_draws
+    point = _statistics(np.array(points), groups, s)                 # (G, 3)
+    draws = (_statistics(np.stack(draws, axis=1), groups, s) if n_draws
+             else np.full((0, len(groups), 3), np.nan))             # (R, G, 3)
+    W = None if results.W is None else sp.csr_matrix(results.W, dtype=float)
     n = len(ids)
-    D = np.zeros((len(groups), n, len(variables)))
-    for g_pos, g in enumerate(groups):
-        D[g_pos, masks[g]] = x_core - Xm[masks[g]].mean(axis=0)
-    # OLS keeps no W: its response has no spatial part (an empty W gives exactly that).
-    W = sp.csr_matrix((n, n)) if results.W is None else sp.csr_matrix(results.W)
-    params = results.params
-    point = _statistics(responses(W, D, *_coefficients(params, variables, kind)), masks,
-                        core_mask, groups, s)
-    diag = _Diagonal.build(W, D, masks, groups, rho=kind in LAG_KINDS)
-    direct_point = (s * diag.direct(*_coefficients(params, variables, kind)) if diag is not None
-                    else np.full(len(groups), np.nan))
+    diag = _Diagonal.build(sp.csr_matrix((n, n)) if W is None else W,
+                           np.array([shift[g] for g in groups]), masks, groups,
+                           rho=kind in LAG_KINDS)
+    direct_point = (s * diag.direct(*_coefficients(results.params, variables, kind))
+                    if diag is not None else np.full(len(groups), np.nan))
     y_core = np.nanmean(ym[core_mask])
     deficit = np.array([s * (y_core - np.nanmean(ym[masks[g]])) for g in groups])
 
-    draws = np.full((0, len(groups), 3), np.nan)
-    if n_draws:
-        names = list(params.index)
-        draws_p = _draw(params.to_numpy(float), results.cov.loc[names, names].to_numpy(float),
-                        n_draws, np.random.default_rng(seed),
-                        names.index("rho") if kind in LAG_KINDS else None,
-                        results.bounds if kind in LAG_KINDS else None)
-        coefs = [_coefficients(pd.Series(p, index=names), variables, kind) for p in draws_p]
-        series = _SeriesMeans.build(W, D, masks, core_mask, groups,
-                                    max(abs(c[2]) for c in coefs))
-        if series is not None:
-            draws = np.stack([series.statistics(*c, s) for c in coefs])
-        else:
-            draws = np.stack([_statistics(responses(W, D, *c), masks, core_mask, groups, s)
-                              for c in coefs])
-        if diag is not None:
-            direct_draws = np.stack([s * diag.direct(*c) for c in coefs])
-    closed_draws = draws.sum(axis=2)
-    if len(draws) > 1 and diag is not None:
-        direct_se = direct_draws.std(axis=0, ddof=1)
-        within_se = (draws[:, :, 0] - direct_draws).std(axis=0, ddof=1)
-    else:
-        direct_se = within_se = np.full(len(groups), np.nan)
-    se = draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full((len(groups), 3), np.nan)
+    nan = np.full(len(groups), np.nan)
     closed = point.sum(axis=1)
-    closed_se = closed_draws.std(axis=0, ddof=1) if len(draws) > 1 else np.full(len(groups), np.nan)
-    lo, hi = (np.percentile(closed_draws, [2.5, 97.5], axis=0) if len(draws) > 1
-              else (np.full(len(groups), np.nan),) * 2)
+    if len(draws) > 1:
+        se = draws.std(axis=0, ddof=1)
+        closed_draws = draws.sum(axis=2)
+        closed_se = closed_draws.std(axis=0, ddof=1)
+        lo, hi = np.percentile(closed_draws, [2.5, 97.5], axis=0)
+        if diag is not None:
+            direct_draws = np.stack([s * diag.direct(*_coefficients(row, variables, kind))
+                                     for _, row in params.iterrows()])
+            direct_se = direct_draws.std(axis=0, ddof=1)
+            within_se = (draws[:, :, 0] - direct_draws).std(axis=0, ddof=1)
+        else:
+            direct_se = within_se = nan
+    else:
+        se = np.full((len(groups), 3), np.nan)
+        closed_se = lo = hi = direct_se = within_se = nan
     within = point[:, 0] - direct_point
     # a group of one unit has no within-group spillover: 0, not round-off
     within = np.where(np.abs(within) <= 1e-10 * np.abs(point[:, 0]), 0.0, within)
@@ -218,8 +223,7 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
         "spillover_se": se[:, 1], "core_response": point[:, 2], "core_response_se": se[:, 2],
         "closed_lower": lo, "closed_upper": hi})
     out.attrs.update(variables=variables, kind=kind, n_draws=n_draws, seed=seed,
-                     shift={g: dict(zip(variables, D[k][masks[g]][0]))
-                            for k, g in enumerate(groups)})
+                     shift={g: dict(zip(variables, shift[g])) for g in groups})
     return out
 
 
@@ -240,10 +244,9 @@ class _Diagonal:
         self.dw = dw            # diag(W) (without a lag)
 
     @classmethod
-    def build(cls, W, D, masks, groups, *, rho: bool):
+    def build(cls, W, delta, masks, groups, *, rho: bool):
+        """``delta`` (G x K): each group's shift of its units' regressors."""
         n = W.shape[0]
-        delta = np.array([D[g_pos][masks[g]][0] if masks[g].any() else np.zeros(D.shape[2])
-                          for g_pos, g in enumerate(groups)])
         if not rho or W.nnz == 0:
             # no lag: diag(S_k) = beta_k + theta_k diag(W), and diag(W) = 0 for a W
             # without self-neighbours; computed directly
@@ -273,71 +276,3 @@ class _Diagonal:
             a = np.real(self.c @ f)
             b = np.real(self.c @ (self.lam * f))
         return self.delta @ beta * a + self.delta @ theta * b
-
-
-class _SeriesMeans:
-    r"""Group means of :math:`\Delta y^{(g)}` for many draws of :math:`(\beta,\theta,\rho)`.
-
-    :math:`(I-\rho W)^{-1} = \sum_{j\ge0}\rho^j W^j` when :math:`|\rho|\,\|W\|_\infty < 1`,
-    so the group means are :math:`\sum_j \rho^j\sum_k(\beta_k a_{jk} + \theta_k a_{j+1,k})`
-    with :math:`a_{jk} = M W^j D_{\cdot k}` (M averages over groups). The terms are built
-    once with sparse products; the series is cut where the remainder bound
-    :math:`(|\rho|\|W\|_\infty)^{J+1}/(1-|\rho|\|W\|_\infty)` times the largest shift is
-    below ``tol`` relative to it. Not used (None) when the series would be long or diverge:
-    the draws then use sparse LU solves.
-    """
-
-    def __init__(self, A, groups, core_index):
-        self.A = A                    # (J+2, K, H, G): means over H receiving sets
-        self.groups = groups
-        self.core_index = core_index
-
-    @classmethod
-    def build(cls, W, D, masks, core_mask, groups, rho_max, tol=1e-12, max_terms=600):
-        norm = float(abs(W).sum(axis=1).max()) if W.nnz else 0.0
-        q = rho_max * norm
-        if q >= 0.98:
-            return None
-        terms = 1 if q == 0 else int(np.ceil(np.log(tol * (1 - q)) / np.log(q)))
-        if terms > max_terms:
-            return None
-        G, n, K = D.shape
-        sets = [masks[g] for g in groups] + [core_mask]
-        M = np.zeros((len(sets), n))
-        for h, m in enumerate(sets):
-            M[h, m] = 1.0 / m.sum()
-        V = D.transpose(1, 2, 0).reshape(n, K * G)    # columns (k, g)
-        A = np.empty((terms + 2, K, len(sets), G))
-        for j in range(terms + 2):
-            A[j] = (M @ V).reshape(len(sets), K, G).transpose(1, 0, 2)
-            V = W @ V
-        return cls(A, groups, len(sets) - 1)
-
-    def statistics(self, beta, theta, rho, s):
-        J = self.A.shape[0] - 2
-        powers = rho ** np.arange(J + 1)
-        base = np.einsum("j,jkhg->khg", powers, self.A[:-1])
-        lagged = np.einsum("j,jkhg->khg", powers, self.A[1:])
-        means = np.einsum("k,khg->hg", beta, base) + np.einsum("k,khg->hg", theta, lagged)
-        core_total = means[self.core_index].sum()
-        out = []
-        for g_pos in range(len(self.groups)):
-            own = means[g_pos, g_pos]
-            out.append((s * own, s * (means[g_pos].sum() - own), -s * core_total))
-        return np.array(out)
-
-
-def _draw(mean, cov, n_draws, rng, rho_pos, bounds, max_rounds: int = 100):
-    """Multivariate normal draws; draws of rho outside ``bounds`` are redrawn."""
-    cov = (cov + cov.T) / 2
-    out = rng.multivariate_normal(mean, cov, size=n_draws, method="eigh")
-    if rho_pos is None or bounds is None:
-        return out
-    lo, hi = bounds
-    for _ in range(max_rounds):
-        bad = (out[:, rho_pos] <= lo) | (out[:, rho_pos] >= hi)
-        if not bad.any():
-            return out
-        out[bad] = rng.multivariate_normal(mean, cov, size=int(bad.sum()), method="eigh")
-    raise InputError("counterfactual: could not draw rho inside its admissible interval "
-                     f"{bounds} (estimate {mean[rho_pos]:.4f}); the covariance is too wide.")

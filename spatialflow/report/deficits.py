@@ -128,13 +128,15 @@ def deficits(data: ReportData, levels: pd.DataFrame | None = None) -> pd.DataFra
 
 
 def ols_trend(t: np.ndarray, d: np.ndarray) -> dict:
-    r"""OLS of :math:`d = a + b t + e`: slope, classical SE, two-sided t-test p-value and
-    95% interval (:math:`m - 2` degrees of freedom); NaN with fewer than 3 points.
+    r"""OLS of :math:`d = a + b t + e` (:func:`scipy.stats.linregress`): slope, classical SE,
+    two-sided t-test p-value and 95% interval (:math:`m - 2` degrees of freedom); NaN with
+    fewer than 3 points or no spread in :math:`t`.
 
     .. math::
 
         b = \frac{\sum (t-\bar t)(d-\bar d)}{\sum (t-\bar t)^2},\qquad
-        \mathrm{se}(b) = \sqrt{\frac{\sum e^2/(m-2)}{\sum (t-\bar t)^2}}
+        \mathrm{se}(b) = \sqrt{\frac{\sum e^2/(m-2)}{\sum (t-\bar t)^2}},\qquad
+        b \pm t_{0.975,\,m-2}\,\mathrm{se}(b)
     """
     from scipy import stats
 
@@ -142,23 +144,17 @@ def ols_trend(t: np.ndarray, d: np.ndarray) -> dict:
     d = np.asarray(d, dtype=float)
     m = len(d)
     out = {"slope": np.nan, "se": np.nan, "p": np.nan, "lower": np.nan, "upper": np.nan}
-    if m < 3 or not np.isfinite(t).all():
-        return out
-    tc = t - t.mean()
-    sxx = float(tc @ tc)
-    if sxx == 0:
+    if m < 3 or not np.isfinite(t).all() or np.ptp(t) == 0:
         return out
     if np.ptp(d) <= 1e-9 * max(1.0, float(np.abs(d).max())):
         # A flat series (up to round-off): its slope is 0 and there is no evidence of a
         # trend; a t statistic of round-off over round-off would be noise.
         out.update(slope=0.0, se=0.0, p=1.0, lower=0.0, upper=0.0)
         return out
-    b = float(tc @ (d - d.mean())) / sxx
-    resid = d - d.mean() - b * tc
-    se = float(np.sqrt((resid @ resid) / (m - 2) / sxx))
+    fit = stats.linregress(t, d)
+    b, se = float(fit.slope), float(fit.stderr)
     q = stats.t.ppf(0.975, m - 2)
-    p = 2 * stats.t.sf(abs(b / se), m - 2) if se > 0 else 0.0
-    out.update(slope=b, se=se, p=float(p), lower=b - q * se, upper=b + q * se)
+    out.update(slope=b, se=se, p=float(fit.pvalue), lower=b - q * se, upper=b + q * se)
     return out
 
 

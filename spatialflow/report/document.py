@@ -9,7 +9,7 @@ report that looks finished.
 from __future__ import annotations
 
 import base64
-import html
+import functools
 import io
 import os
 import shutil
@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from markupsafe import Markup
+
 from .._io import AtomicFolder
-from .._render import _HTML_STYLE as _TABLE_STYLE
+from .._render import TABLE_CSS
 from . import _tables, latex
 from ._text import t
 
@@ -113,77 +115,42 @@ class Report:
 
     # --------------------------------------------------------------------- HTML
     def as_html(self) -> str:
-        """The report as one self-contained HTML document (a string)."""
+        """The report as one self-contained HTML document (a string), from the page
+        template ``templates/report.html`` (jinja2, autoescaped)."""
         lang = self.lang
-        e = html.escape
-        parts = [f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">',
-                 '<head><meta charset="utf-8">',
-                 '<meta name="viewport" content="width=device-width, initial-scale=1">',
-                 f"<title>{e(self.title)}</title><style>{_CSS}</style>",
-                 _TABLE_STYLE, _PRINT_SCRIPT, "</head><body>"]
-        if self.synthetic:
-            parts.append(f'<div class="sf-banner">{e(t("synthetic", lang))}</div>')
-        parts.append(f'<main class="sf-report"><h1>{e(self.title)}</h1>')
-        # Summary first: each statement links to the tables that hold its numbers.
-        parts.append(f'<section id="summary"><h2>{e(t("summary", lang))}</h2><ul class="sf-findings">')
-        for text, keys in self.summary:
-            refs = ", ".join(f'<a href="#tab-{e(k)}">{e(t("table", lang))} '
-                             f'{self._number("table", k)}</a>' for k in keys)
-            suffix = f' <span class="sf-ref">({e(t("see", lang))} {refs})</span>' if refs else ""
-            parts.append(f"<li>{e(text)}{suffix}</li>")
-        parts.append("</ul>")
-        if self.notes:
-            parts.append(f'<div class="sf-notes"><h3>{e(t("notes", lang))}</h3><ul>'
-                         + "".join(f"<li>{e(n)}</li>" for n in self.notes) + "</ul></div>")
-        parts.append("</section>")
-        parts.append(f'<nav class="sf-toc"><h2>{e(t("contents", lang))}</h2><ol>'
-                     + "".join(f'<li><a href="#sec-{e(s.key)}">{e(s.title)}</a></li>'
-                               for s in self.sections) + "</ol></nav>")
-        parts.append(f'<h2 class="sf-evidence">{e(t("evidence", lang))}</h2>')
         foot = self._table_notes()
+        sections = []
         for s in self.sections:
-            parts.append(f'<section id="sec-{e(s.key)}"><h2>{e(s.title)}</h2>')
-            if s.lead:
-                parts.append(f'<p class="sf-lead">{e(s.lead)}</p>')
-            grid_open = False
+            blocks: list[dict] = []
             for what, key in s.items:
                 if what == "figure":
-                    if not grid_open:
-                        parts.append('<div class="sf-figures">')
-                        grid_open = True
-                    data = base64.b64encode(self.png(key)).decode("ascii")
+                    if not blocks or blocks[-1]["kind"] != "figures":
+                        blocks.append({"kind": "figures", "figures": []})
                     cap = f'{t("figure", lang)} {self._number("figure", key)}. {self._caption(key)}'
-                    parts.append(f'<figure id="fig-{e(key)}"><img alt="{e(cap)}" '
-                                 f'src="data:image/png;base64,{data}"><figcaption>{e(cap)}'
-                                 "</figcaption></figure>")
-                    continue
-                if grid_open:
-                    parts.append("</div>")
-                    grid_open = False
-                if what == "table":
+                    blocks[-1]["figures"].append({
+                        "key": key, "caption": cap,
+                        "data": base64.b64encode(self.png(key)).decode("ascii")})
+                elif what == "table":
                     cap = f'{t("table", lang)} {self._number("table", key)}. {self._caption(key)}'
                     frame = self._shown(key)
-                    parts.append(f'<div class="sf-table-wrap" id="tab-{e(key)}">')
                     body = _tables.render(frame, "html", title=cap, notes=foot, index=False)
-                    body = body.replace(_TABLE_STYLE, "")  # the head holds it once
-                    if len(frame) > _OPEN_ROWS:
-                        # Long tables fold away so the page stays readable; every row is
-                        # still in the file (and printed: see the print style).
-                        parts.append(f'<details><summary>{e(cap)} <span class="sf-ref">('
-                                     f'{len(frame)} {e(t("rows", lang))})</span></summary>'
-                                     f"{body}</details>")
-                    else:
-                        parts.append(body)
-                    parts.append("</div>")
+                    # the page's head holds the table style once
+                    body = Markup(body.replace(TABLE_CSS, ""))  # noqa: S704 (escaped by _render)
+                    blocks.append({"kind": "table", "key": key, "caption": cap, "body": body,
+                                   "rows": len(frame), "folded": len(frame) > _OPEN_ROWS})
                 else:
-                    parts.append(f"<p>{e(key)}</p>")
-            if grid_open:
-                parts.append("</div>")
-            parts.append("</section>")
-        parts.append(f'<footer>{e(t("generated", lang))}'
-                     + (f' · {e(t("synthetic_short", lang))}' if self.synthetic else "")
-                     + "</footer></main></body></html>\n")
-        return "\n".join(parts)
+                    blocks.append({"kind": "text", "text": key})
+            sections.append({"key": s.key, "title": s.title, "lead": s.lead, "blocks": blocks})
+        summary = [{"text": text, "refs": [{"key": k, "number": self._number("table", k)}
+                                           for k in keys]}
+                   for text, keys in self.summary]
+        words = ("summary", "see", "table", "notes", "contents", "evidence", "rows",
+                 "generated", "synthetic", "synthetic_short")
+        return _template("report.html").render(
+            html_lang="zh-CN" if lang == "zh" else "en", title=self.title,
+            table_style=Markup(TABLE_CSS), synthetic=self.synthetic,  # noqa: S704
+            tx={w: t(w, lang) for w in words}, summary=summary, notes=self.notes,
+            sections=sections)
 
     def _repr_html_(self) -> str:
         return self.as_html()
@@ -399,70 +366,14 @@ _OPEN_ROWS = 40
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome",
             "msedge")
 
-# Printing opens every folded table (and closes again those the reader had closed).
-_PRINT_SCRIPT = """<script>
-addEventListener("beforeprint", () => document.querySelectorAll("details:not([open])")
-  .forEach(d => { d.open = true; d.dataset.sfFolded = "1"; }));
-addEventListener("afterprint", () => document.querySelectorAll("details[data-sf-folded]")
-  .forEach(d => { d.open = false; delete d.dataset.sfFolded; }));
-</script>"""
 
-_CSS = """
-:root { --ink:#1d2530; --muted:#5b6675; --rule:#d5dbe3; --accent:#1f5f99; }
-* { box-sizing: border-box; }
-body { margin:0; font-family: "Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",
-  "PingFang SC","Helvetica Neue",Arial,sans-serif; color:var(--ink); background:#fff;
-  line-height:1.45; }
-.sf-banner { background:#b3261e; color:#fff; font-weight:700; padding:.6rem 2rem;
-  position:sticky; top:0; z-index:5; }
-.sf-report { width:100%; max-width:1500px; margin:0 auto; padding:1rem 2rem 3rem; }
-h1 { font-size:1.9rem; margin:.6rem 0 1rem; }
-h2 { font-size:1.4rem; border-bottom:2px solid var(--rule); padding-bottom:.2rem;
-  margin-top:2.2rem; }
-.sf-findings li { margin:.35rem 0; font-size:1.05rem; }
-.sf-ref { color:var(--muted); font-size:.92rem; }
-a { color:var(--accent); }
-.sf-notes { background:#fff8e1; border-left:4px solid #f0b400; padding:.4rem 1rem;
-  margin-top:1rem; }
-.sf-toc ol { columns:2; }
-.sf-lead { max-width:110ch; }
-.sf-figures { display:flex; flex-direction:column; gap:1.2rem; margin:1rem 0; }
-figure { margin:0; border:1px solid var(--rule); padding:.5rem; background:#fff;
-  width:fit-content; max-width:100%; }
-figure img { max-width:100%; height:auto; display:block; }
-figcaption { color:var(--muted); font-size:.9rem; margin-top:.3rem; }
-.sf-table-wrap { overflow-x:auto; margin:1rem 0 1.6rem; }
-/* The package renderer's tables, widened for the report (its own style keeps them compact
-   for notebooks). */
-.sf-report .sf-summary { display:block; width:100%; font-size:.9rem; }
-.sf-report .sf-summary h4 { text-align:left; font-size:1rem; margin:.2rem 0 .4rem; }
-.sf-report .sf-summary table.sf-table td, .sf-report .sf-summary table.sf-table th {
-  padding:.2rem .6rem; white-space:nowrap; }
-.sf-report .sf-summary table.sf-table tbody tr:nth-child(even) { background:#f7f9fb; }
-details > summary { cursor:pointer; font-weight:600; padding:.3rem 0; }
-.sf-note { color:var(--muted); font-size:.85rem; margin:.2rem 0; }
-footer { margin-top:3rem; color:var(--muted); font-size:.85rem; }
-@page { size:A4; margin:1.2cm; }
-@media print {
-  .sf-banner { position:static; }
-  .sf-report { max-width:none; padding:0; }
-  .sf-toc { display:none; }
-  a { color:inherit; text-decoration:none; }
-  /* Every folded table prints: Chromium hides a closed <details>' content in its own slot,
-     which ::details-content opens without script; the beforeprint script also sets open. */
-  details::details-content { content-visibility:visible; display:contents; }
-  details > summary { display:none; }
-  /* No column is lost: tables fit the page width, cells wrap, headers repeat per page. */
-  .sf-table-wrap { overflow:visible; }
-  .sf-report .sf-summary, .sf-report .sf-summary table.sf-table { width:100%; }
-  .sf-report .sf-summary table.sf-table { font-size:7pt; table-layout:auto; }
-  .sf-report .sf-summary table.sf-table td, .sf-report .sf-summary table.sf-table th {
-    white-space:normal; overflow-wrap:break-word; padding:1px 3px; }
-  thead { display:table-header-group; }
-  table.sf-table tr { break-inside:avoid; }
-  /* a figure stays with its caption */
-  figure { break-inside:avoid; page-break-inside:avoid; border:none; }
-  figure img { max-height:24cm; }
-  h2, h3, h4 { break-after:avoid; }
-}
-"""
+@functools.lru_cache(maxsize=None)
+def _template(name: str):
+    """A page template of ``spatialflow/report/templates`` (jinja2, HTML-autoescaped;
+    ``trim_blocks``/``lstrip_blocks`` so that block tags leave no blank lines)."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("spatialflow.report", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return env.get_template(name)

@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import plot
+from .._render import significance_stars
 from ..plot.maps import value_scale
 from ..plot.palettes import LISA_COLOURS, THREE_COLOUR, lightness
 from ._data import PERIPHERY, REGION_ZH
@@ -295,7 +296,7 @@ def block_heatmaps(ctx: FigureContext, blocks: pd.DataFrame, model: str,
         for i in range(len(groups)):
             for j in range(len(groups)):
                 val, p = mat.iat[i, j], pv.iat[i, j]
-                stars = "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+                stars = significance_stars(p)
                 # text in white on dark cells (CIE L* of the cell's colour below 50)
                 dark = np.isfinite(val) and lightness(cmap(norm(val))) < 50
                 ax.text(j, i, f"{val:.3f}{stars}", ha="center", va="center", fontsize=8.5,

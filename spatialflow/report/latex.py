@@ -20,7 +20,7 @@ import re
 
 import pandas as pd
 
-from .._render import _is_number_cell, format_column, format_number
+from .._render import _is_number_cell, format_column, format_number, latex_escape
 from ._tables import _is_pvalue_column, format_p
 
 __all__ = ["table", "figure", "preamble", "escape", "LONG_ROWS", "PACKAGES"]
@@ -37,25 +37,14 @@ KEY_COLUMNS = 2         # columns every part repeats (code, name)
 SFFIT = (r"\providecommand{\sffit}[1]{\sbox0{#1}\ifdim\wd0>\linewidth"
          r"\resizebox{\linewidth}{!}{\usebox0}\else\usebox0\fi}")
 
-_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-            "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
-            "|": r"\textbar{}",
-            # symbols the Latin Modern text fonts lack: typeset in math mode
-            "≤": r"$\le$", "≥": r"$\ge$", "→": r"$\to$", "←": r"$\leftarrow$",
-            "×": r"$\times$", "−": r"$-$", "±": r"$\pm$", "≈": r"$\approx$",
-            "≠": r"$\ne$", "·": r"$\cdot$", "θ": r"$\theta$", "ρ": r"$\rho$",
-            "β": r"$\beta$", "λ": r"$\lambda$", "σ": r"$\sigma$", "χ": r"$\chi$",
-            "μ": r"$\mu$", "⁻": r"$^{-}$", "¹": r"$^{1}$", "³": r"$^{3}$", "α": r"$\alpha$", "Δ": r"$\Delta$", "²": r"$^2$", "√": r"$\surd$",
-            "∑": r"$\sum$", "∞": r"$\infty$", "\u2009": r"\,", "\u2007": "~"}
 _TEXT = {"en": {"continued": "continued", "next": "continued on the next page"},
          "zh": {"continued": "续", "next": "接下页"}}
 _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
-def escape(text) -> str:
-    """LaTeX-escape ``text`` (special characters, and symbols outside the text fonts)."""
-    return "".join(_SPECIAL.get(ch, ch) for ch in str(text))
+#: LaTeX-escape ``text`` (special characters, and symbols outside the text fonts): the
+#: package's one escape, :func:`spatialflow._render.latex_escape`.
+escape = latex_escape
 
 
 def has_cjk(text: str) -> bool:

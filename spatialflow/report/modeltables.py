@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._render import significance_stars
 from ..exceptions import SpatialflowError
 from ..models._design.naming import MODEL_KINDS
 from ._data import PERIPHERY
@@ -118,7 +119,7 @@ def robustness_table(effects: pd.DataFrame) -> pd.DataFrame:
     """Total effects (SE) with stars, regressors by models: the robustness panel."""
     def cell(row) -> str:
         p = row["total_p"]
-        stars = "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+        stars = significance_stars(p)
         return f"{format_value(float(row['total']))}{stars} ({format_value(float(row['total_se']))})"
 
     frame = effects.assign(cell=effects.apply(cell, axis=1))

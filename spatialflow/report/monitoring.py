@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._random import as_int_seed
 from .._validation import seeded_global_rng
 from ..exceptions import InputError
 from ._data import ReportData
@@ -236,8 +237,11 @@ def group_colours(data: ReportData, rule: ColourRule, z: pd.DataFrame) -> pd.Dat
 
 
 def colour_transitions(data: ReportData, rule: ColourRule, z: pd.DataFrame, w, *,
-                       seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+                       rng=0, seed=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Markov and spatial Markov transition probabilities of the overall colour.
+
+    ``rng`` (alias ``seed``): an integer seed or a Generator (which gives one) for the
+    random tie-breaks of the neighbours' modal colour.
 
     Returns
     -------
@@ -264,7 +268,7 @@ def colour_transitions(data: ReportData, rule: ColourRule, z: pd.DataFrame, w, *
         # giddy warns about classes without transitions; the zero rows are shown as such.
         warnings.simplefilter("ignore", RuntimeWarning)
         m = Markov(y, classes=np.arange(3), summary=False)
-        with seeded_global_rng(seed):  # giddy breaks ties with numpy's global RNG
+        with seeded_global_rng(as_int_seed(rng, seed)):  # giddy breaks ties with numpy's global RNG
             sm = Spatial_Markov(y, wobj, discrete=True)
     markov = _long(m.transitions, np.asarray(m.p))
     # Spatial_Markov relabels the observed classes 0..k-1: map them back to colours.

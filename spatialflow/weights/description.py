@@ -1,7 +1,6 @@
 """A compact description of a spatial weights object."""
 from __future__ import annotations
 
-import html
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -9,6 +8,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from .._render import Block, render_blocks
 from ..exceptions import EmptyInputError
 from .align import weights_ids
 
@@ -80,12 +80,25 @@ class WeightsDescription:
         lines += [f"{k.ljust(width)}  {v}" for k, v in rows]
         return "\n".join(lines)
 
+    def _block(self) -> Block:
+        return Block(title="", columns=("property", "value"), rows=tuple(self._rows()),
+                     show_header=False, kv_header=("property", "value"))
+
+    def as_markdown(self) -> str:
+        """A Markdown property/value table (the package's table renderer)."""
+        return render_blocks([self._block()], "markdown", title="Spatial weights")
+
+    def as_latex(self) -> str:
+        """A ``booktabs`` LaTeX table (the package's table renderer, text escaped)."""
+        return render_blocks([self._block()], "latex", title="Spatial weights")
+
+    def as_html(self) -> str:
+        """An HTML table with the package's one table style (notebooks, reports)."""
+        return render_blocks([self._block()], "html", title="Spatial weights",
+                             css_class="spatialflow-weights")
+
     def _repr_html_(self) -> str:
-        esc = html.escape
-        body = "".join(f"<tr><th style='text-align:left;font-weight:normal'>{esc(k)}</th>"
-                       f"<td style='text-align:right'>{esc(v)}</td></tr>" for k, v in self._rows())
-        return ("<table class='sf-weights' style='width:auto'><caption style='text-align:left;"
-                f"font-weight:bold'>Spatial weights</caption><tbody>{body}</tbody></table>")
+        return self.as_html()
 
 
 _TRANSFORMS = {"R": "R (row-standardised)", "B": "B (binary)", "O": "O (original values)",

@@ -330,6 +330,8 @@ class ScenarioResult:
         regressors changed).
     draws : ndarray (n_draws, n)
         Simulated changes (for other summaries).
+    param_draws : DataFrame (n_draws, p)
+        The simulated parameters behind ``draws``.
     """
 
     units: pd.DataFrame
@@ -339,10 +341,22 @@ class ScenarioResult:
     level: float
     results: object
     rejected_draws: int = 0
+    param_draws: pd.DataFrame | None = None
 
     def by(self, partition, *, how: str = "sum") -> pd.DataFrame:
         """Sum (``how="sum"``) or mean (``"mean"``) of the changes within each group of a
         partition (a Series by unit id, or a column of the model's data), with bands."""
+        pt, dr, index, sizes = self._grouped(partition, how)
+        return self._table(pt, dr, index, sizes=sizes)
+
+    def by_draws(self, partition, *, how: str = "sum") -> pd.DataFrame:
+        """The simulated group sums or means behind :meth:`by`: one row per draw, one
+        column per group (for statistics that combine groups or scenarios drawn with the
+        same seed, whose draws of the parameters are then the same)."""
+        _, dr, index, _ = self._grouped(partition, how)
+        return pd.DataFrame(dr, columns=index)
+
+    def _grouped(self, partition, how: str):
         if how not in ("sum", "mean"):
             raise InputError(f"how must be 'sum' or 'mean'; {how!r} was given.")
         labels = _without_dropped_units(self.results,
@@ -352,9 +366,7 @@ class ScenarioResult:
         Ind[np.arange(len(self.ids)), codes] = 1.0
         if how == "mean":
             Ind = Ind / sizes
-        pt = self.point @ Ind
-        dr = self.draws @ Ind
-        return self._table(pt, dr, pd.Index(groups, name="group"), sizes=sizes)
+        return self.point @ Ind, self.draws @ Ind, pd.Index(groups, name="group"), sizes
 
     def total(self, *, how: str = "sum") -> pd.Series:
         """Sum or mean of the change over all units, with its band."""
@@ -531,4 +543,5 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
                           "upper": np.quantile(draws, 1 - a, axis=0),
                           "changed": changed}, index=results.ids)
     return ScenarioResult(units=units, draws=draws, point=point, ids=results.ids,
-                          level=level, results=results, rejected_draws=rejected)
+                          level=level, results=results, rejected_draws=rejected,
+                          param_draws=pd.DataFrame(P, columns=names))
