@@ -301,7 +301,7 @@ class EffectsKernel:
             warnings.warn(
                 f"the {tr.method} series of order {tr.order} bounds the truncation error of "
                 f"tr(I - rho W)^-1 / n by {bound:.3g} > tol = {self.tol:g} at the simulated rho; "
-                "raise the order (make_logdet(..., order=)) or use trace_method='exact'.",
+                "raise the series order (the logdet option order=) or use trace_method='exact'.",
                 ApproximationWarning, stacklevel=4)
         self.order, self.truncation_bound = tr.order, bound
         return a_d, b_d
