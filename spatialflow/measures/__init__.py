@@ -6,6 +6,7 @@ urban-rural income gap, Dagum Gini and Theil decompositions, and Moran's I over 
 Pandas in, pandas out; the formula of each measure is in its docstring.
 """
 from .autocorrelation import local_moran_by_period, moran_by_period
+from .convergence import BetaConvergence, beta_convergence, speed_and_half_life
 from .coupling import COORDINATION_GRADES, coordination_grade, coupling_coordination
 from .dea import dea_efficiency, malmquist
 from .entropy import EntropyResult, entropy_weights
@@ -24,6 +25,7 @@ from .inequality import (
 from .tfp import DEFAULT_DEPRECIATION, SolowResult, capital_stock, solow_tfp
 
 __all__ = [
+    "BetaConvergence",
     "COORDINATION_GRADES",
     "DEFAULT_DEPRECIATION",
     "DagumGini",
@@ -33,6 +35,7 @@ __all__ = [
     "FactorFlowIndex",
     "SolowResult",
     "TheilDecomposition",
+    "beta_convergence",
     "capital_stock",
     "coordination_grade",
     "coupling_coordination",
@@ -49,6 +52,7 @@ __all__ = [
     "malmquist",
     "moran_by_period",
     "solow_tfp",
+    "speed_and_half_life",
     "theil",
     "theil_by",
 ]
