@@ -6,6 +6,7 @@ urban-rural income gap, Dagum Gini and Theil decompositions, and Moran's I over 
 Pandas in, pandas out; the formula of each measure is in its docstring.
 """
 from .autocorrelation import local_moran_by_period, moran_by_period
+from .clubs import ConvergenceClubs, LogTTest, convergence_clubs, log_t_test
 from .convergence import BetaConvergence, beta_convergence, speed_and_half_life
 from .coupling import COORDINATION_GRADES, coordination_grade, coupling_coordination
 from .dea import dea_efficiency, malmquist
@@ -27,6 +28,8 @@ from .tfp import DEFAULT_DEPRECIATION, SolowResult, capital_stock, solow_tfp
 __all__ = [
     "BetaConvergence",
     "COORDINATION_GRADES",
+    "ConvergenceClubs",
+    "LogTTest",
     "DEFAULT_DEPRECIATION",
     "DagumGini",
     "EntropyResult",
@@ -37,6 +40,7 @@ __all__ = [
     "TheilDecomposition",
     "beta_convergence",
     "capital_stock",
+    "convergence_clubs",
     "coordination_grade",
     "coupling_coordination",
     "dagum_gini",
@@ -49,6 +53,7 @@ __all__ = [
     "gravity_matrix",
     "income_gap",
     "local_moran_by_period",
+    "log_t_test",
     "malmquist",
     "moran_by_period",
     "solow_tfp",
