@@ -10,6 +10,13 @@ from .clubs import ConvergenceClubs, LogTTest, convergence_clubs, log_t_test
 from .convergence import BetaConvergence, beta_convergence, speed_and_half_life
 from .coupling import COORDINATION_GRADES, coordination_grade, coupling_coordination
 from .dea import dea_efficiency, malmquist
+from .dynamics import (
+    KernelDensities,
+    StochasticKernel,
+    kernel_densities,
+    relative_levels,
+    stochastic_kernel,
+)
 from .entropy import EntropyResult, entropy_weights
 from .flows import FACTORS, FLOW_DIRECTIONS, FactorFlowIndex, factor_flow_index
 from .gravity import gravity_flows, gravity_matrix
@@ -23,9 +30,19 @@ from .inequality import (
     theil,
     theil_by,
 )
+from .markov import MarkovChain, SpatialMarkov, markov_chain, spatial_markov
 from .tfp import DEFAULT_DEPRECIATION, SolowResult, capital_stock, solow_tfp
 
 __all__ = [
+    "stochastic_kernel",
+    "spatial_markov",
+    "relative_levels",
+    "markov_chain",
+    "kernel_densities",
+    "StochasticKernel",
+    "SpatialMarkov",
+    "MarkovChain",
+    "KernelDensities",
     "BetaConvergence",
     "COORDINATION_GRADES",
     "ConvergenceClubs",
