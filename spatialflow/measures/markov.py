@@ -69,14 +69,25 @@ def long_run(P: np.ndarray, labels) -> tuple[pd.Series, pd.DataFrame]:
     from giddy.ergodic import mfpt, steady_state
 
     P = np.asarray(P, dtype=float)
+    k = P.shape[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        pi = np.asarray(steady_state(P, fill_empty_classes=True), dtype=float)
-        M = np.asarray(mfpt(P, fill_empty_classes=True), dtype=float)
+        try:
+            pi = np.asarray(steady_state(P, fill_empty_classes=True), dtype=float)
+        except np.linalg.LinAlgError:
+            pi = np.full((2, k), np.nan)
+        try:
+            M = np.asarray(mfpt(P, fill_empty_classes=True), dtype=float)
+        except np.linalg.LinAlgError:
+            # a class that is never left (absorbing, e.g. observed once): passage times to
+            # and from it are not all finite and giddy's solve is singular
+            warnings.warn("mean first passage times not computed: the chain has an absorbing "
+                          "class (singular system).", ThinDataWarning, stacklevel=3)
+            M = np.full((k, k), np.nan)
     if pi.ndim == 2:
-        warnings.warn(f"the chain is reducible ({pi.shape[0]} recurrent classes): no single "
-                      "steady state.", ThinDataWarning, stacklevel=3)
-        pi = np.full(P.shape[0], np.nan)
+        warnings.warn(f"the chain is reducible ({pi.shape[0]} recurrent classes or more): no "
+                      "single steady state.", ThinDataWarning, stacklevel=3)
+        pi = np.full(k, np.nan)
     labels = list(labels)
     return (pd.Series(pi, index=labels, name="steady_state"),
             pd.DataFrame(M, index=labels, columns=labels))
