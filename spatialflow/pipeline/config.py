@@ -351,6 +351,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "formats": _k(_list_of(_choice("html", "markdown", "latex"), "'html', 'markdown', "
                                "'latex'"), ["html"], "[str]",
                       "Report formats: report.html, report_md/, report_tex/."),
+        "sections": _k(_list_of(_choice("convergence", "dynamics"), "'convergence', "
+                                "'dynamics'", min_len=0), ["convergence", "dynamics"], "[str]",
+                       "Optional report sections: \"convergence\" (beta-convergence by group "
+                       "with speed and half-life, sigma of log levels, Phillips-Sul clubs from "
+                       "10 periods) and \"dynamics\" (kernel densities by period, stochastic "
+                       "kernels, Markov chains); [] for neither. See docs/convergence.md."),
     },
     "output": {
         "folder": _k(_str, "spatialflow-output", "str", "Output folder, relative to the "

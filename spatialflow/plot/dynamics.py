@@ -69,7 +69,8 @@ def convergence_scatter(result, *, groups: pd.Series | None = None, names: dict 
         x = np.linspace(g["log_initial"].min(), g["log_initial"].max(), 50)
         a = float(result.model.params.get("Intercept", 0.0))
         label = _tx(lang, "fit", beta=result.beta)
-        if np.isfinite(result.half_life):
+        # a half-life only for a beta significantly below zero
+        if np.isfinite(result.half_life) and result.beta < 0 and result.p_value < 0.05:
             label += _tx(lang, "half", h=result.half_life)
         if not result.controls:
             ax.plot(x, a + result.beta * x, color="#222222", linewidth=1.4, label=label)
@@ -89,6 +90,10 @@ def density_plot(densities, *, lang: str = "en", ax=None, periods=None, linestyl
         ax.plot(densities.grid, densities.density[p], linestyle=linestyle, linewidth=1.5,
                 label=f"{p} ({_tx(lang, 'bandwidth', h=densities.bandwidth[p])})")
     ax.axvline(1.0, color="#888888", linewidth=0.8, linestyle=":")
+    # the grid runs 5 bandwidths beyond the data; 2 show the tails
+    h = float(densities.bandwidth.max())
+    ax.set_xlim(float(densities.levels.min().min()) - 2 * h,
+                float(densities.levels.max().max()) + 2 * h)
     ax.set_xlabel(_tx(lang, f"relative_{densities.relative}"))
     ax.set_ylabel(_tx(lang, "density"))
     ax.grid(color="#eeeeee")

@@ -845,8 +845,10 @@ class _Builder:
             self.notes.append(t("note_dyn_thin", self.lang, periods=len(d.periods),
                                 steps=steps, per_cell=_conv.MIN_PER_CELL))
             self.titles["markov_classes"] += (
-                "（仅描述观测到的转移，非预测）" if self.zh() else
-                " (descriptive of the observed transitions, not a forecast)")
+                ("（每个单元仅一次转移：不计算稳态）" if steps < 2 else "（仅描述观测到的转移，非预测）")
+                if self.zh() else
+                (" (one transition per unit: no steady state computed)" if steps < 2 else
+                 " (descriptive of the observed transitions, not a forecast)"))
         self._section("dynamics").lead = (
             "相对水平 = 单元水平 / 当期全体均值（或 / 邻居均值，即空间条件化，Quah 1996）。"
             "核密度采用高斯核与Scott带宽（表中列出）；随机核为 t+1 期相对水平在 t 期给定时的条件密度，"
@@ -866,7 +868,10 @@ class _Builder:
                 if rows.empty:
                     continue
                 lo, hi = rows.iloc[0], rows.iloc[-1]
-                if np.isfinite(lo["steady_state"]):
+                if steps < 2:
+                    tail = ("每个单元仅一次转移，不外推稳态" if self.zh() else
+                            "with one transition per unit no steady state is extrapolated")
+                elif np.isfinite(lo["steady_state"]):
                     tail = (f"按观测转移的稳态为 {100 * lo['steady_state']:.0f}%，最高类C5稳态 "
                             f"{100 * hi['steady_state']:.0f}%（描述性）" if self.zh() else
                             f"repeated, the observed transitions would lead to "

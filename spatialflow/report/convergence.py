@@ -20,9 +20,10 @@ Phillips–Sul clubs need a time series: computed from :data:`MIN_PERIODS_CLUBS`
 Distribution dynamics (all periods, balanced units): kernel densities of the level relative
 to the period's mean and to the neighbours' mean; the stochastic kernel one period ahead;
 Markov chains of the relative level in :data:`K_CLASSES` pooled-quantile classes, and the
-spatial Markov homogeneity tests. With few transitions (two censuses: one per unit) the chain
-is reported as descriptive and the spatial Markov tests, whose :math:`\chi^2` approximation
-needs several transitions per cell, are not computed: the table says why.
+spatial Markov homogeneity tests. With two periods (two censuses: one transition per unit)
+only the class shares of the two periods are shown, not the steady state (it would extrapolate
+a few moves per class to the long run), and the spatial Markov tests, whose :math:`\chi^2`
+approximation needs several transitions per cell, are not computed: the tables say why.
 """
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ MIN_PERIODS_CLUBS = 10
 K_CLASSES = 5
 #: spatial Markov tests: at least this many transitions per cell of the m x k x k table
 MIN_PER_CELL = 5
+#: the Markov steady state is reported from this many periods on (two transition steps)
+MIN_PERIODS_STEADY = 3
 
 
 def _eligible(data: ReportData, notes: list, key: str, t, lang) -> list:
@@ -201,12 +204,15 @@ def dynamics_tables(data: ReportData, w, notes: list, lang: str, t) -> dict:
             sm = spatial_markov(frame, "level", W, id="id", time="_t", k=K_CLASSES)
         obj["markov"] = mc
         objects[ind.column] = obj
+        # one transition per unit (two periods): the steady state would extrapolate a
+        # handful of moves per class to the long run; only the observed shares are shown
+        long_run = len(periods) >= MIN_PERIODS_STEADY
         for j, c in enumerate(mc.P.index):
             classes.append({"indicator": ind.column, "class": c,
                             "upper_bound": float(mc.bins[j]),
                             "share_first": float(mc.initial[c]),
                             "share_last": float(mc.final[c]),
-                            "steady_state": float(mc.steady_state[c])})
+                            "steady_state": float(mc.steady_state[c]) if long_run else np.nan})
         n_trans = int(sum(T.to_numpy().sum() for T in sm.transitions.values()))
         cells = len(sm.transitions) * K_CLASSES * K_CLASSES
         row = {"indicator": ind.column, "units": len(ids), "transitions": n_trans,
