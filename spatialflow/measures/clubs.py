@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._stats import norm
 from ..exceptions import InputError, MissingDataError, NonPositiveLevelError, format_ids
 from ._validation import check_option, check_panel_keys, require_columns
 
@@ -204,7 +204,7 @@ def log_t_test(data: pd.DataFrame, column: str, *, id: str = "code", time: str =
     X = _matrix(data, column, id, time, transform)
     _check_trim(trim, X.shape[1])
     b, se, t = _log_t(X.to_numpy(), trim)
-    return LogTTest(b=b, se=se, t=t, p_value=float(stats.norm.cdf(t)), n=X.shape[0],
+    return LogTTest(b=b, se=se, t=t, p_value=float(norm.cdf(t)), n=X.shape[0],
                     periods=X.shape[1])
 
 
@@ -269,7 +269,7 @@ def convergence_clubs(data: pd.DataFrame, column: str, *, id: str = "code",
     values = X.to_numpy()
     ids = X.index
     b, se, t = _log_t(values, trim)
-    overall = LogTTest(b=b, se=se, t=t, p_value=float(stats.norm.cdf(t)), n=len(ids),
+    overall = LogTTest(b=b, se=se, t=t, p_value=float(norm.cdf(t)), n=len(ids),
                        periods=values.shape[1])
     # highest last value first; a stable sort keeps the data's order among ties (as R)
     order = np.argsort(-values[:, -1], kind="stable")

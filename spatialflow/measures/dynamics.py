@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.integrate import trapezoid
 
 from ..exceptions import InputError, MissingDataError, NonPositiveLevelError, format_ids
 from ._validation import check_option, check_panel_keys, require_columns
@@ -156,6 +154,8 @@ class KernelDensities:
     def integrals(self) -> pd.Series:
         """Trapezoidal integral of each density over the grid (1 up to the tails beyond
         5 bandwidths)."""
+        from scipy.integrate import trapezoid
+
         return self.density.apply(lambda c: trapezoid(c.to_numpy(), self.grid))
 
     def summary(self) -> pd.DataFrame:
@@ -207,6 +207,8 @@ def kernel_densities(data: pd.DataFrame, column: str, *, id: str = "code",
     """
     if not (isinstance(n_grid, (int, np.integer)) and n_grid >= 16):
         raise InputError(f"n_grid must be an integer >= 16; {n_grid!r} was given.")
+    from scipy import stats   # on first use: scipy.stats costs ~0.5 s to import
+
     R = relative_levels(data, column, id=id, time=time, w=w, relative=relative)
     if len(R) < 3:
         raise InputError(f"a kernel density needs at least 3 units; {len(R)} given.")
@@ -239,7 +241,7 @@ class StochasticKernel:
         :math:`f(r_t, r_{t+s})`, rows = :math:`r_t` (grid), columns = :math:`r_{t+s}`.
     conditional : numpy.ndarray
         :math:`f(r_{t+s} \\mid r_t)`, rows = :math:`r_t`; NaN where :math:`f(r_t)` is below
-        1e-6 of its maximum (no data there to condition on).
+        1e-3 of its maximum (too few data there to condition on).
     marginal : numpy.ndarray
         :math:`f(r_t)` on the grid (the joint integrated over :math:`r_{t+s}`).
     bandwidth : numpy.ndarray
@@ -284,6 +286,9 @@ def stochastic_kernel(data: pd.DataFrame, column: str, *, id: str = "code",
         raise InputError(f"step must be a positive integer; {step!r} was given.")
     if not (isinstance(n_grid, (int, np.integer)) and n_grid >= 16):
         raise InputError(f"n_grid must be an integer >= 16; {n_grid!r} was given.")
+    from scipy import stats
+    from scipy.integrate import trapezoid
+
     R = relative_levels(data, column, id=id, time=time, w=w, relative=relative)
     periods = list(R.columns)
     if len(periods) <= step:
@@ -307,6 +312,6 @@ def stochastic_kernel(data: pd.DataFrame, column: str, *, id: str = "code",
     marginal = trapezoid(joint, grid, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         cond = joint / marginal[:, None]
-    cond[marginal < 1e-6 * marginal.max()] = np.nan
+    cond[marginal < 1e-3 * marginal.max()] = np.nan
     return StochasticKernel(grid=grid, joint=joint, conditional=cond, marginal=marginal,
                             bandwidth=H, pairs=pairs, step=int(step), relative=relative)

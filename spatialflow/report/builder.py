@@ -871,7 +871,7 @@ class _Builder:
                 if steps < 2:
                     tail = ("每个单元仅一次转移，不外推稳态" if self.zh() else
                             "with one transition per unit no steady state is extrapolated")
-                elif np.isfinite(lo["steady_state"]):
+                elif np.isfinite(lo.get("steady_state", np.nan)):
                     tail = (f"按观测转移的稳态为 {100 * lo['steady_state']:.0f}%，最高类C5稳态 "
                             f"{100 * hi['steady_state']:.0f}%（描述性）" if self.zh() else
                             f"repeated, the observed transitions would lead to "

@@ -208,11 +208,11 @@ def dynamics_tables(data: ReportData, w, notes: list, lang: str, t) -> dict:
         # handful of moves per class to the long run; only the observed shares are shown
         long_run = len(periods) >= MIN_PERIODS_STEADY
         for j, c in enumerate(mc.P.index):
-            classes.append({"indicator": ind.column, "class": c,
-                            "upper_bound": float(mc.bins[j]),
-                            "share_first": float(mc.initial[c]),
-                            "share_last": float(mc.final[c]),
-                            "steady_state": float(mc.steady_state[c]) if long_run else np.nan})
+            row = {"indicator": ind.column, "class": c, "upper_bound": float(mc.bins[j]),
+                   "share_first": float(mc.initial[c]), "share_last": float(mc.final[c])}
+            if long_run:
+                row["steady_state"] = float(mc.steady_state[c])
+            classes.append(row)
         n_trans = int(sum(T.to_numpy().sum() for T in sm.transitions.values()))
         cells = len(sm.transitions) * K_CLASSES * K_CLASSES
         row = {"indicator": ind.column, "units": len(ids), "transitions": n_trans,
