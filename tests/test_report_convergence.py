@@ -51,6 +51,9 @@ def test_sections_and_numbers_equal_the_measures(report, panel):
                                [ref.beta, ref.beta_se, ref.speed], rtol=RTOL_SAME)
     assert set(beta["model"]) == {"OLS", "SAR", "SEM", "SDM"}
     assert set(beta.loc[beta["model"] != "OLS", "group"]) == {"All"}
+    glance = report.tables["beta_summary"]
+    assert set(zip(glance["group"], glance["model"])) == {("All", "OLS"), ("All", "SDM"),
+                                                         ("PRD", "OLS"), ("Periphery", "OLS")}
     # half-lives only where beta is significantly negative
     shown = beta["half_life"].notna()
     assert (beta.loc[shown, "direction"] == "converging").all()

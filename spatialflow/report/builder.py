@@ -85,6 +85,11 @@ _TITLES = {
                        "基于各被解释变量主导模型简化式的反事实分解：若各外围组要素流动达到核心区均值可缩小的差距，"
                        "分为本组直接效应、组内溢出、其他外围组溢出与核心区响应（标准误来自参数模拟抽样；"
                        "仅对落后于核心区的组计算占差距比例）"),
+    "beta_summary": ("Beta-convergence at a glance: all units (OLS and SDM), the core and the "
+                     "periphery; speed per year, half-life in years (only where beta is "
+                     "significantly negative)",
+                     "β收敛概览：全部单元（OLS与SDM）、核心区与外围区；收敛速度（每年）与半衰期（年，"
+                     "仅在β显著为负时列出）"),
     "beta": ("Beta-convergence: growth per year from the first to the last period on the initial "
              "log level, by group (OLS) and for all units (SAR, SEM, SDM under the report's "
              "weights); speed = -log(1 + beta T)/T per year and half-life = log 2 / speed in "
@@ -774,6 +779,19 @@ class _Builder:
             return
         self.conv_objects["fits"] = out["_fits"]
         items = self._section_items("convergence")
+        # the rows a reader looks for first (all units, OLS and SDM; core; periphery),
+        # open; the full table by group and model below it, folded when long
+        b = out["beta"]
+        heads = [("All", "OLS"), ("All", "SDM"), (d.core, "OLS"), (PERIPHERY, "OLS")]
+        if len(d.peripheral) == 1:
+            heads[-1] = (d.peripheral[0], "OLS")
+        keep = np.zeros(len(b), dtype=bool)
+        for grp, kind in heads:
+            keep |= ((b["group"] == grp) & (b["model"] == kind)).to_numpy()
+        self.add("beta_summary", b.loc[keep, ["indicator", "group", "model", "n", "beta",
+                                              "beta_se", "speed", "half_life",
+                                              "direction"]].reset_index(drop=True))
+        items.append(("table", "beta_summary"))
         for key in ("beta", "sigma_log", "clubs"):
             if key in out and len(out[key]):
                 self.add(key, out[key])
@@ -825,7 +843,7 @@ class _Builder:
                     if self.zh() else
                     f"Beta-convergence of {ind.text(self.lang)}, {d.first}–{d.last}: "
                     + "; ".join(parts) + ".")
-            self.summary.append((text, ["beta", "sigma_log"]))
+            self.summary.append((text, ["beta_summary", "beta", "sigma_log"]))
 
     def _dynamics(self, w):
         """Section "dynamics" (:mod:`spatialflow.report.convergence`)."""
