@@ -177,7 +177,9 @@ def markov_chain(data: pd.DataFrame, column: str, *, id: str = "code", time: str
         m = Markov(ids, classes=np.arange(k), fill_empty_classes=True, summary=False)
     pi, M = long_run(np.asarray(m.p), labels)
     thin = _thin(np.asarray(m.transitions), R.shape[1], "Markov chain")
-    share = lambda col: pd.Series(np.bincount(col, minlength=k) / len(col), index=labels)  # noqa: E731
+    def share(col):
+        return pd.Series(np.bincount(col, minlength=k) / len(col), index=labels)
+
     return MarkovChain(
         P=pd.DataFrame(np.asarray(m.p), index=labels, columns=labels),
         transitions=pd.DataFrame(np.asarray(m.transitions), index=labels, columns=labels),
