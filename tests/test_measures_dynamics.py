@@ -144,6 +144,9 @@ def test_errors(panel, lattice):
         stochastic_kernel(panel, "y", step=6)
     with pytest.raises(InputError, match="'relative' needs to be one of"):
         kernel_densities(panel, "y", relative="median")
+    flat = panel.assign(y=np.where(panel["code"] < 32, 1.0, 2.0))
+    with pytest.raises(InputError, match="k=5 classes need at least 5 distinct values"):
+        markov_chain(flat, "y", k=5)
     island = libpysal.weights.W({0: [1], 1: [0], 2: []}, silence_warnings=True)
     small = pd.DataFrame({"code": [0, 1, 2] * 2, "year": [1] * 3 + [2] * 3,
                           "y": [1.0, 2.0, 3.0, 2.0, 3.0, 4.0]})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from spatialflow.datasets import load_guangdong_counties, synthetic_panel
@@ -118,3 +119,25 @@ def test_pipeline_key(tmp_path):
     assert make_config({}, base=tmp_path).report["sections"] == ["convergence", "dynamics"]
     with pytest.raises(ConfigError, match="sections"):
         make_config({"report": {"sections": ["clubs"]}}, base=tmp_path)
+
+
+def test_degenerate_levels_become_notes_not_failures(gd):
+    from spatialflow.exceptions import SpatialflowWarning
+    from spatialflow.report import Indicator
+
+    v = np.exp(np.random.default_rng(0).normal(size=len(gd)))
+    n = len(gd)
+    panel = pd.DataFrame({"code": np.tile(gd.index, 2), "year": np.repeat([2010, 2020], n),
+                          "v": np.concatenate([v, 2 * v]),       # every unit grows alike
+                          "c": np.r_[np.ones(n), 2 * np.ones(n)]})  # no spread at all
+    inds = [Indicator("v", higher_is_better=True, scale="level"),
+            Indicator("c", higher_is_better=True, scale="level")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rep = build(panel, gd, indicators=inds, figures=False, permutations=0)
+    assert all(issubclass(w.category, SpatialflowWarning) for w in caught), \
+        [(w.category.__name__, str(w.message)) for w in caught]
+    failed = [n for n in rep.notes if n.startswith("beta-convergence of")]
+    assert len(failed) == 2 and all("is constant" in n for n in failed)   # one per indicator
+    assert any(n.startswith("Kernel density of c") for n in rep.notes)
+    assert "beta" not in rep.tables

@@ -302,7 +302,11 @@ def stochastic_kernel(data: pd.DataFrame, column: str, *, id: str = "code",
     xy = pairs[["r_from", "r_to"]].to_numpy().T
     if len(pairs) < 4:
         raise InputError(f"a stochastic kernel needs at least 4 pairs; {len(pairs)} given.")
-    kde = stats.gaussian_kde(xy)
+    try:
+        kde = stats.gaussian_kde(xy)
+    except np.linalg.LinAlgError:
+        raise InputError("the pairs (r_t, r_t+step) lie on a line (e.g. relative levels "
+                         "unchanged between periods): they have no bivariate density.") from None
     H = kde.covariance
     h = float(np.sqrt(max(H[0, 0], H[1, 1])))
     lo, hi = float(xy.min()) - CUT * h, float(xy.max()) + CUT * h

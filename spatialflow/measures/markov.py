@@ -60,6 +60,11 @@ def _check_k(k, R):
     if R.shape[1] < 2:
         raise InputError(f"a Markov chain needs at least 2 periods; the data have "
                          f"{R.shape[1]}.")
+    distinct = np.unique(R.to_numpy()).size
+    if distinct < k:
+        # mapclassify would silently use fewer classes
+        raise InputError(f"k={k} classes need at least {k} distinct values of the (relative) "
+                         f"level; the data have {distinct}.")
 
 
 def long_run(P: np.ndarray, labels) -> tuple[pd.Series, pd.DataFrame]:

@@ -34,6 +34,8 @@ TEXT = {
         "note_dyn_dropped": ("Distribution dynamics of {name}: {k} unit(s) without a positive "
                              "level in every period are left out: {units}."),
         "note_dyn_failed": "Kernel density of {name} (relative to the {what}) not computed: {error}",
+        "note_dyn_part_failed": "{what} of {name} not computed: {error}",
+        "word_kernel": "Stochastic kernel", "word_markov": "Markov chains",
         "note_dyn_thin": ("Distribution dynamics with {periods} periods: each unit makes "
                           "{steps} transition(s), so the Markov probabilities describe the "
                           "observed moves, not a long-run forecast (with one transition per unit "
@@ -147,6 +149,8 @@ TEXT = {
         "note_dyn_index": "{columns}：声明尺度为“index”（零点任意），不计算相对水平、核密度与马尔可夫链。",
         "note_dyn_dropped": "{name}的分布动态：{k}个单元并非各期均有正的水平值，未参与计算：{units}。",
         "note_dyn_failed": "{name}的核密度（相对于{what}）未计算：{error}",
+        "note_dyn_part_failed": "{name}的{what}未计算：{error}",
+        "word_kernel": "随机核", "word_markov": "马尔可夫链",
         "note_dyn_thin": ("分布动态仅有{periods}期：每个单元只有{steps}次转移，马尔可夫转移概率"
                           "仅描述观测到的变动，不是长期预测（每个单元仅一次转移时不计算稳态）；空间马尔可夫检验要求每个单元格至少{per_cell}次转移，"
                           "不足时不予计算。"),

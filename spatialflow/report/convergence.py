@@ -113,8 +113,9 @@ def convergence_tables(data: ReportData, w, notes: list, lang: str, t) -> dict:
                            units=", ".join(map(str, dropped[:10]))
                            + (" ..." if len(dropped) > 10 else "")))
         ids = pd.Index(pd.unique(frame["id"]))
+        failed_all = False
         for label, members in _group_sets(data, ids):
-            if len(members) < 5:
+            if len(members) < 5 or failed_all:
                 continue
             part = frame[frame["id"].isin(members)]
             models = ["OLS"] + (["SAR", "SEM", "SDM"] if label == "All" else [])
@@ -130,6 +131,11 @@ def convergence_tables(data: ReportData, w, notes: list, lang: str, t) -> dict:
                 except InputError as err:
                     notes.append(t("note_conv_failed", lang, name=ind.text(lang), model=kind,
                                    group=label, error=err))
+                    # all units by OLS failed (e.g. a constant growth rate): the groups and
+                    # spatial models would fail alike; one note says it
+                    failed_all = label == "All" and kind == "OLS"
+                    if failed_all:
+                        break
                     continue
                 if label == "All" and kind == "OLS":
                     fits[ind.column] = res
@@ -143,6 +149,8 @@ def convergence_tables(data: ReportData, w, notes: list, lang: str, t) -> dict:
                              "speed": res.speed, "speed_se": res.speed_se,
                              "half_life": half[0], "half_life_se": half[1],
                              "direction": direction})
+            if failed_all:
+                break
             logs = np.log(part.pivot(index="id", columns="_t", values="level"))
             sd0, sd1 = float(logs[first].std(ddof=1)), float(logs[last].std(ddof=1))
             sig.append({"indicator": ind.column, "group": label, "n": len(members),
@@ -197,11 +205,23 @@ def dynamics_tables(data: ReportData, w, notes: list, lang: str, t) -> dict:
             s.insert(0, "relative", relative)
             s.insert(0, "indicator", ind.column)
             dens.append(s)
-        obj["kernel"] = stochastic_kernel(frame, "level", id="id", time="_t")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ThinDataWarning)   # said in the tables instead
-            mc = markov_chain(frame, "level", id="id", time="_t", k=K_CLASSES)
-            sm = spatial_markov(frame, "level", W, id="id", time="_t", k=K_CLASSES)
+        try:
+            obj["kernel"] = stochastic_kernel(frame, "level", id="id", time="_t")
+        except InputError as err:
+            notes.append(t("note_dyn_part_failed", lang, name=ind.text(lang),
+                           what=t("word_kernel", lang), error=err))
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", ThinDataWarning)   # said in the tables
+                mc = markov_chain(frame, "level", id="id", time="_t", k=K_CLASSES)
+                sm = spatial_markov(frame, "level", W, id="id", time="_t", k=K_CLASSES)
+        except Exception as err:  # noqa: BLE001 - giddy / mapclassify raise many kinds
+            # e.g. fewer distinct values than classes; the section goes on without the chain
+            notes.append(t("note_dyn_part_failed", lang, name=ind.text(lang),
+                           what=t("word_markov", lang), error=f"{type(err).__name__}: {err}"))
+            if obj:
+                objects[ind.column] = obj
+            continue
         obj["markov"] = mc
         objects[ind.column] = obj
         # one transition per unit (two periods): the steady state would extrapolate a

@@ -464,7 +464,7 @@ def density_panels(ctx: FigureContext, objects: dict, indicators) -> Figure:
 def kernel_contours(ctx: FigureContext, objects: dict, indicators) -> Figure:
     """Per indicator: the stochastic kernel's conditional density as contours
     (:func:`spatialflow.plot.stochastic_kernel_plot`)."""
-    inds = [i for i in indicators if i.column in objects]
+    inds = [i for i in indicators if "kernel" in objects.get(i.column, {})]
     nrows, ncols = _grid(max(len(inds), 1), 3)
     fig = Figure(figsize=(4.6 * ncols, 4.2 * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
