@@ -387,3 +387,29 @@ class ConleyWarning(SpatialflowWarning):
 
 
 __all__ += ["TreatmentError", "ExposureError", "ConleyWarning"]
+
+
+class NonPositiveLevelError(InputError):
+    """A level whose logarithm is needed (growth rates, β-convergence, relative levels of a
+    distribution) is zero or negative; the message names the units and periods."""
+
+
+class PeriodNotFoundError(PanelError):
+    """A period the analysis needs (the start or end year of a growth rate) is not in the
+    data, or some units have no row in it; the message names the period and the units."""
+
+
+class UndefinedSpeedWarning(SpatialflowWarning):
+    """The convergence speed -log(1 + βT)/T is not a speed of convergence: β >= 0 (no
+    convergence, the speed is <= 0 and the half-life is undefined) or 1 + βT <= 0 (the log
+    is undefined: overshooting)."""
+
+
+class ThinDataWarning(SpatialflowWarning):
+    """A distribution-dynamics estimate rests on very few observations (e.g. a Markov chain
+    with one transition per unit, a class never observed as an origin): read it as
+    descriptive, not as a long-run forecast."""
+
+
+__all__ += ["NonPositiveLevelError", "PeriodNotFoundError", "UndefinedSpeedWarning",
+            "ThinDataWarning"]

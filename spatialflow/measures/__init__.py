@@ -6,8 +6,17 @@ urban-rural income gap, Dagum Gini and Theil decompositions, and Moran's I over 
 Pandas in, pandas out; the formula of each measure is in its docstring.
 """
 from .autocorrelation import local_moran_by_period, moran_by_period
+from .clubs import ConvergenceClubs, LogTTest, convergence_clubs, log_t_test
+from .convergence import BetaConvergence, beta_convergence, speed_and_half_life
 from .coupling import COORDINATION_GRADES, coordination_grade, coupling_coordination
 from .dea import dea_efficiency, malmquist
+from .dynamics import (
+    KernelDensities,
+    StochasticKernel,
+    kernel_densities,
+    relative_levels,
+    stochastic_kernel,
+)
 from .entropy import EntropyResult, entropy_weights
 from .flows import FACTORS, FLOW_DIRECTIONS, FactorFlowIndex, factor_flow_index
 from .gravity import gravity_flows, gravity_matrix
@@ -21,10 +30,23 @@ from .inequality import (
     theil,
     theil_by,
 )
+from .markov import MarkovChain, SpatialMarkov, markov_chain, spatial_markov
 from .tfp import DEFAULT_DEPRECIATION, SolowResult, capital_stock, solow_tfp
 
 __all__ = [
+    "stochastic_kernel",
+    "spatial_markov",
+    "relative_levels",
+    "markov_chain",
+    "kernel_densities",
+    "StochasticKernel",
+    "SpatialMarkov",
+    "MarkovChain",
+    "KernelDensities",
+    "BetaConvergence",
     "COORDINATION_GRADES",
+    "ConvergenceClubs",
+    "LogTTest",
     "DEFAULT_DEPRECIATION",
     "DagumGini",
     "EntropyResult",
@@ -33,7 +55,9 @@ __all__ = [
     "FactorFlowIndex",
     "SolowResult",
     "TheilDecomposition",
+    "beta_convergence",
     "capital_stock",
+    "convergence_clubs",
     "coordination_grade",
     "coupling_coordination",
     "dagum_gini",
@@ -46,9 +70,11 @@ __all__ = [
     "gravity_matrix",
     "income_gap",
     "local_moran_by_period",
+    "log_t_test",
     "malmquist",
     "moran_by_period",
     "solow_tfp",
+    "speed_and_half_life",
     "theil",
     "theil_by",
 ]

@@ -488,6 +488,9 @@ class Indicator(_Table):
 Lang = Choice("en", "zh")
 Notes = Names("strings")
 Formats = Names("'html', 'markdown', 'latex'", Choice("html", "markdown", "latex"))
+#: The report's optional sections (report.builder.OPTIONAL_SECTIONS); [] for none.
+Sections = Annotated[list[Choice("convergence", "dynamics")],
+                     Doc("[str]", "a list of 'convergence', 'dynamics' (may be empty)")]
 
 
 class Report(_Table):
@@ -505,6 +508,11 @@ class Report(_Table):
             "see data/README.md), label, label_zh, unit, unit_zh."))
     formats: Formats = Field(
         ["html"], description="Report formats: report.html, report_md/, report_tex/.")
+    sections: Sections = Field(["convergence", "dynamics"], description=(
+        "Optional report sections: \"convergence\" (beta-convergence by group with speed and "
+        "half-life, sigma of log levels, Phillips-Sul clubs from 10 periods) and \"dynamics\" "
+        "(kernel densities by period, stochastic kernels, Markov chains); [] for neither. See "
+        "docs/convergence.md."))
 
     def as_config(self) -> dict:
         out = self.model_dump()

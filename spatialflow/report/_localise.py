@@ -44,6 +44,15 @@ HEADERS_ZH = {
     "observed_share": "最后一期占比", "steady_state_share": "稳态占比",
     "mfpt_to_green": "首次转为绿色的平均期数", "indirect_sent": "发出的间接效应",
     "received_from_other_groups": "从本组以外接收的效应", "on": "计算对象",
+    # convergence and distribution dynamics
+    "beta": "β", "p_value": "p值", "speed": "收敛速度（每年）", "half_life": "半衰期（年）",
+    "start": "起始期", "end": "结束期", "direction": "方向", "sd_log_first": "首期对数标准差",
+    "sd_log_last": "末期对数标准差", "sd_log_change": "对数标准差变化", "relative": "参照",
+    "bandwidth": "带宽", "mode": "众数", "peaks": "峰数", "class": "类别",
+    "upper_bound": "类别上限", "share_first": "首期占比", "share_last": "末期占比",
+    "steady_state": "稳态占比", "units": "单元数", "cells": "单元格数", "Q": "Q统计量",
+    "Q_p_value": "Q p值", "LR": "LR统计量", "LR_p_value": "LR p值", "dof": "自由度",
+    "club": "俱乐部", "b": "b（log t）", "t": "t值",
 }
 _SUFFIX = {"_se": "标准误", "_p": " p值", "_lower": " 95%下限", "_upper": " 95%上限",
            "_change": "变化", "_share": "占比"}
@@ -51,7 +60,9 @@ VALUES_ZH = {"green": "绿", "yellow": "黄", "red": "红", "All": "全部", "ns
              PERIPHERY: "外围区", "overall": "综合", "district": "市辖区", "county": "县",
              "county-level city": "县级市", "autonomous county": "自治县",
              "city": "地级市（不设区）", "exp(value)": "水平值 exp(value)", "value": "原值",
-             "deficit": "差距", "deficit_pct": "差距（%）"}
+             "deficit": "差距", "deficit_pct": "差距（%）", "converging": "收敛",
+             "diverging": "发散", "not significant": "不显著", "mean": "全体均值",
+             "neighbours": "邻居均值", "OLS": "OLS", "SAR": "SAR", "SEM": "SEM", "SDM": "SDM"}
 # Phrases of the model_choice table's readings (the numbers in them stay as they are).
 _READING = (("both restrictions of the SDM are rejected at", "SDM的两个约束均在以下水平被拒绝："),
             ("lowest AIC among such SDMs", "此类SDM中AIC最小"),
@@ -74,7 +85,11 @@ _READING = (("both restrictions of the SDM are rejected at", "SDM的两个约束
             ("candidate", "候选"), ("not rejected at", "未被拒绝，水平"),
             ("rejected at", "被拒绝，水平"), ("among", "共"),
             ("fits with the same W", "个同一W的模型"), ("not applicable", "不适用"),
-            ("not computed", "未计算"))
+            ("not computed", "未计算"),
+            ("transitions depend on the neighbours' class", "转移概率依赖于邻居的类别"),
+            ("no evidence that neighbours matter", "无证据表明邻居类别影响转移"),
+            ("not tested: ", "未检验："), (" transitions for ", "次转移，"),
+            (" cells (fewer than ", "个单元格（每格少于"), (" per cell)", "次）"))
 _GROUP_COLUMNS = ("group", "from", "to", "group_a", "group_b")
 _VERDICT = {"closing": "缩小", "widening": "扩大", "converging": "收敛", "diverging": "发散"}
 
@@ -117,6 +132,16 @@ HEADERS_EN = {
     "mfpt_to_green": "Mean periods to green", "indirect_sent": "Indirect effect sent",
     "received_from_other_groups": "Received from other groups", "on": "Computed on",
     "llf": "Log-likelihood", "aic": "AIC", "bic": "BIC", "logL": "Log-likelihood",
+    # convergence and distribution dynamics
+    "beta": "β", "p_value": "p", "speed": "Speed (per year)", "half_life": "Half-life (years)",
+    "start": "Start", "end": "End", "direction": "Direction",
+    "sd_log_first": "SD of log, first period", "sd_log_last": "SD of log, last period",
+    "sd_log_change": "SD of log, change", "relative": "Relative to", "bandwidth": "Bandwidth",
+    "mode": "Mode", "peaks": "Peaks", "class": "Class", "upper_bound": "Upper bound",
+    "share_first": "Share, first period", "share_last": "Share, last period",
+    "steady_state": "Steady-state share", "units": "Units", "cells": "Cells", "Q": "Q",
+    "Q_p_value": "Q p", "LR": "LR", "LR_p_value": "LR p", "dof": "df", "club": "Club",
+    "b": "b (log t)", "t": "t",
 }
 _SUFFIX_EN = {"_se": " SE", "_p": " p", "_lower": ", 95% lower", "_upper": ", 95% upper",
               "_change": " change", "_share": " share"}

@@ -19,6 +19,31 @@ TEXT = {
         "spillovers": "Spillover blocks and effects",
         "models": "Models and robustness",
         "maps": "Maps",
+        "convergence": "Convergence: beta, sigma and clubs",
+        "dynamics": "Distribution dynamics",
+        "note_conv_periods": ("Convergence not computed: the periods of {time!r} are not "
+                              "numeric years (growth rates divide by end - start)."),
+        "note_conv_index": ("{columns}: declared scale 'index' (arbitrary zero): no "
+                            "beta-convergence (its log is not defined by the scale)."),
+        "note_conv_dropped": ("beta-convergence of {name}: {k} unit(s) without a positive level "
+                              "in the first and last period are left out: {units}."),
+        "note_conv_failed": "beta-convergence of {name} ({model}, {group}) not computed: {error}",
+        "note_clubs_failed": "Phillips-Sul clubs of {name} not computed: {error}",
+        "note_dyn_index": ("{columns}: declared scale 'index' (arbitrary zero): no relative "
+                           "levels, densities or Markov chains."),
+        "note_dyn_dropped": ("Distribution dynamics of {name}: {k} unit(s) without a positive "
+                             "level in every period are left out: {units}."),
+        "note_dyn_failed": "Kernel density of {name} (relative to the {what}) not computed: {error}",
+        "note_dyn_part_failed": "{what} of {name} not computed: {error}",
+        "word_kernel": "Stochastic kernel", "word_markov": "Markov chains",
+        "note_dyn_thin": ("Distribution dynamics with {periods} periods: each unit makes "
+                          "{steps} transition(s), so the Markov probabilities describe the "
+                          "observed moves, not a long-run forecast (with one transition per unit "
+                          "no steady state is computed); "
+                          "the spatial Markov tests need at least {per_cell} transitions per "
+                          "cell and are not computed where there are fewer."),
+        "note_sections_one_period": ("The convergence and distribution-dynamics sections need "
+                                     "at least two periods; this report has one."),
         "see": "see",
         "rows": "rows, click to show",
         "table": "Table",
@@ -114,6 +139,22 @@ TEXT = {
         "spillovers": "溢出分块与效应",
         "models": "模型与稳健性",
         "maps": "地图",
+        "convergence": "收敛：β、σ与俱乐部",
+        "dynamics": "分布动态",
+        "note_conv_periods": "未计算收敛：时间列“{time}”的取值不是数值年份（增长率需除以期末与期初之差）。",
+        "note_conv_index": "{columns}：声明尺度为“index”（零点任意），不计算β收敛（对数无意义）。",
+        "note_conv_dropped": "{name}的β收敛：{k}个单元在首期或末期没有正的水平值，未参与计算：{units}。",
+        "note_conv_failed": "{name}的β收敛（{model}，{group}）未计算：{error}",
+        "note_clubs_failed": "{name}的Phillips-Sul俱乐部收敛未计算：{error}",
+        "note_dyn_index": "{columns}：声明尺度为“index”（零点任意），不计算相对水平、核密度与马尔可夫链。",
+        "note_dyn_dropped": "{name}的分布动态：{k}个单元并非各期均有正的水平值，未参与计算：{units}。",
+        "note_dyn_failed": "{name}的核密度（相对于{what}）未计算：{error}",
+        "note_dyn_part_failed": "{name}的{what}未计算：{error}",
+        "word_kernel": "随机核", "word_markov": "马尔可夫链",
+        "note_dyn_thin": ("分布动态仅有{periods}期：每个单元只有{steps}次转移，马尔可夫转移概率"
+                          "仅描述观测到的变动，不是长期预测（每个单元仅一次转移时不计算稳态）；空间马尔可夫检验要求每个单元格至少{per_cell}次转移，"
+                          "不足时不予计算。"),
+        "note_sections_one_period": "收敛与分布动态两节至少需要两期数据；本报告只有一期。",
         "see": "见",
         "rows": "行，点击展开",
         "table": "表",

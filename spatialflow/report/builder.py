@@ -9,6 +9,7 @@ import pandas as pd
 
 from .._random import as_int_seed, rng_alias
 from ..exceptions import InputError, ReportWarning
+from . import convergence as _conv
 from . import counterfactual as _cf
 from . import decompositions as _dec
 from . import deficits as _def
@@ -20,9 +21,11 @@ from ._text import t
 from .document import Report, Section
 from .fonts import figure_fonts, resolve_lang
 
-__all__ = ["build"]
+__all__ = ["build", "OPTIONAL_SECTIONS"]
 
 _LANGS = ("en", "zh")
+#: Sections a caller can leave out (``build(sections=...)``, ``[report] sections``).
+OPTIONAL_SECTIONS = ("convergence", "dynamics")
 
 # Table captions (English, Chinese).
 _TITLES = {
@@ -83,6 +86,35 @@ _TITLES = {
                        "基于各被解释变量主导模型简化式的反事实分解：若各外围组要素流动达到核心区均值可缩小的差距，"
                        "分为本组直接效应、组内溢出、其他外围组溢出与核心区响应（标准误来自参数模拟抽样；"
                        "仅对落后于核心区的组计算占差距比例）"),
+    "beta_summary": ("Beta-convergence at a glance: all units (OLS and SDM), the core and the "
+                     "periphery; speed per year, half-life in years (only where beta is "
+                     "significantly negative)",
+                     "β收敛概览：全部单元（OLS与SDM）、核心区与外围区；收敛速度（每年）与半衰期（年，"
+                     "仅在β显著为负时列出）"),
+    "beta": ("Beta-convergence: growth per year from the first to the last period on the initial "
+             "log level, by group (OLS) and for all units (SAR, SEM, SDM under the report's "
+             "weights); speed = -log(1 + beta T)/T per year and half-life = log 2 / speed in "
+             "years, delta-method SEs; 'direction' only when beta is significant at 5%",
+             "β收敛：首期至末期的年均增长率对初始水平对数的回归，分组（OLS）及全部单元（SAR、SEM、SDM，"
+             "采用报告的权重矩阵）；收敛速度 = −log(1 + βT)/T（每年），半衰期 = log 2 / 速度（年），"
+             "标准误由delta方法计算；仅在β于5%水平显著时判断方向"),
+    "sigma_log": ("Sigma-convergence beside beta: cross-unit SD of the log level in the first and "
+                  "last period, by group (descriptive)",
+                  "与β收敛并列的σ收敛：各组首期与末期水平对数的单元间标准差（描述性）"),
+    "clubs": ("Phillips-Sul club convergence: log t test of each club (b, HAC SE, t; club 0 = "
+              "divergent units)", "Phillips-Sul俱乐部收敛：各俱乐部的log t检验（b、HAC标准误、t；"
+              "俱乐部0为发散单元）"),
+    "densities": ("Kernel densities of the relative level: per period and reference (all units' "
+                  "mean or the neighbours' mean), the Gaussian kernel's bandwidth h (Scott's "
+                  "rule), the SD, the mode and the number of peaks",
+                  "相对水平的核密度：各期、各参照（全体均值或邻居均值）的高斯核带宽 h（Scott规则）、"
+                  "标准差、众数与峰数"),
+    "markov_classes": ("Markov chain of the relative level in pooled quintile classes: upper bound, "
+                       "shares in the first and last period and the steady state (giddy)",
+                       "相对水平的马尔可夫链（按全部观测的五分位分类）：类别上限、首期与末期占比及稳态占比（giddy）"),
+    "spatial_markov_tests": ("Spatial Markov: do transitions depend on the neighbours' class? Q and "
+                             "LR homogeneity tests (Bickenbach-Bode, giddy)",
+                             "空间马尔可夫：转移是否依赖于邻居的类别？Q与LR同质性检验（Bickenbach-Bode，giddy）"),
     "models_fit": ("Fitted models: fit statistics and convergence", "模型拟合统计与收敛情况"),
     "models_compare": ("Model comparison (estimates, SE in parentheses)",
                        "模型比较（估计值，括号内为标准误）"),
@@ -145,7 +177,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
           group="region", core="PRD", lang="en", synthetic=False, source=None, title=None,
           n_draws=1000, seed=0, tests=None, rule=None, font=None, permutations=999,
           figures=True, lead="auto", weight_by=None, unit_type="unit_type",
-          notes=None, lisa_fdr=None, rng=None) -> Report:
+          notes=None, lisa_fdr=None, rng=None, sections=OPTIONAL_SECTIONS) -> Report:
     """Build the core-periphery deficit report.
 
     Parameters
@@ -233,6 +265,13 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         why, islands linked, cells interpolated, one period. Each is a ``str`` (shown as it
         is in both languages) or a mapping ``{"en": ..., "zh": ...}`` (the report's
         language is shown). They open the report's notes box, before its own notes.
+    sections : sequence of str
+        Optional sections to include, among :data:`OPTIONAL_SECTIONS`: ``"convergence"``
+        (β-convergence by group and model with speed and half-life, σ of log levels,
+        Phillips–Sul clubs from 10 periods on) and ``"dynamics"`` (kernel densities by
+        period, stochastic kernels, Markov and spatial Markov chains); see
+        :mod:`spatialflow.report.convergence`. Both by default; ``()`` for neither. They
+        need at least two periods (a note says so otherwise).
 
     Returns
     -------
@@ -275,6 +314,13 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     if lisa_fdr is not None and not (isinstance(lisa_fdr, (int, float))
                                      and 0 < float(lisa_fdr) < 1):
         raise InputError(f"lisa_fdr must be None or a level in (0, 1); {lisa_fdr!r} was given.")
+    if isinstance(sections, str) or not all(isinstance(x, str) for x in sections):
+        raise InputError(f"sections must be a list of section names among "
+                         f"{list(OPTIONAL_SECTIONS)}; {sections!r} was given.")
+    unknown = [x for x in sections if x not in OPTIONAL_SECTIONS]
+    if unknown:
+        raise InputError(f"unknown section(s) {unknown}; the optional sections are "
+                         f"{list(OPTIONAL_SECTIONS)}.")
     external = _external_notes(notes, lang)
     synthetic = bool(synthetic or getattr(panel, "attrs", {}).get("synthetic", False))
     data = prepare(panel, layer, indicators=indicators, id=id, time=time, group=group,
@@ -282,7 +328,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     data.notes[0:0] = external
     builder = _Builder(data, lang=lang, synthetic=synthetic, source=source, rule=rule,
                        n_draws=n_draws, seed=seed, permutations=permutations, lead=lead,
-                       lisa_fdr=lisa_fdr)
+                       lisa_fdr=lisa_fdr, sections=tuple(sections))
     return builder.run(w=w, models=dict(models), tests=tests or {}, font=font,
                        figures=figures, title=title)
 
@@ -317,8 +363,10 @@ def _external_notes(notes, lang: str) -> list[str]:
 
 class _Builder:
     def __init__(self, data: ReportData, *, lang, synthetic, source, rule, n_draws, seed,
-                 permutations, lead="auto", lisa_fdr=None):
+                 permutations, lead="auto", lisa_fdr=None, sections=()):
         self.d = data
+        self.optional = sections
+        self.conv_objects: dict = {}
         self.lisa_fdr = lisa_fdr
         self.lead_arg = lead
         self.head = None
@@ -375,6 +423,13 @@ class _Builder:
         self._deficits()
         self._monitoring(w)
         self._decompositions()
+        if self.optional and not d.is_panel:
+            self.notes.append(t("note_sections_one_period", self.lang))
+        elif self.optional:
+            if "convergence" in self.optional:
+                self._convergence(w)
+            if "dynamics" in self.optional:
+                self._dynamics(w)
         self._models(models)
         for label, frame in tests.items():
             key = f"test_{_slug(label)}"
@@ -455,8 +510,8 @@ class _Builder:
         return self._section(key).items
 
     def _order_sections(self):
-        order = ["deficits", "monitoring", "decomposition", "counterfactual", "spillovers",
-                 "models", "maps"]
+        order = ["deficits", "monitoring", "decomposition", "convergence", "dynamics",
+                 "counterfactual", "spillovers", "models", "maps"]
         self.sections.sort(key=lambda s: order.index(s.key) if s.key in order else 99)
         self.sections = [s for s in self.sections if s.items]
 
@@ -722,6 +777,142 @@ class _Builder:
                         else f"Dagum Gini{self.when_en()}: " + "; ".join(parts) + ".")
                 self.summary.append((text, ["dagum"]))
 
+    # -------------------------------------------- convergence and dynamics
+    def _convergence(self, w):
+        """Section "convergence" (:mod:`spatialflow.report.convergence`)."""
+        d = self.d
+        out = _conv.convergence_tables(d, w, self.notes, self.lang, t)
+        if not out or out["beta"].empty:
+            return
+        self.conv_objects["fits"] = out["_fits"]
+        items = self._section_items("convergence")
+        # the rows a reader looks for first (all units, OLS and SDM; core; periphery),
+        # open; the full table by group and model below it, folded when long
+        b = out["beta"]
+        heads = [("All", "OLS"), ("All", "SDM"), (d.core, "OLS"), (PERIPHERY, "OLS")]
+        if len(d.peripheral) == 1:
+            heads[-1] = (d.peripheral[0], "OLS")
+        keep = np.zeros(len(b), dtype=bool)
+        for grp, kind in heads:
+            keep |= ((b["group"] == grp) & (b["model"] == kind)).to_numpy()
+        self.add("beta_summary", b.loc[keep, ["indicator", "group", "model", "n", "beta",
+                                              "beta_se", "speed", "half_life",
+                                              "direction"]].reset_index(drop=True))
+        items.append(("table", "beta_summary"))
+        for key in ("beta", "sigma_log", "clubs"):
+            if key in out and len(out[key]):
+                self.add(key, out[key])
+                items.append(("table", key))
+        T = d.last - d.first
+        clubs = ("" if "clubs" in out else
+                 (f"Phillips–Sul clubs need a time series (at least "
+                  f"{_conv.MIN_PERIODS_CLUBS} periods) and are not computed with "
+                  f"{len(d.periods)}." if not self.zh() else
+                  f"Phillips–Sul俱乐部收敛需要时间序列（至少{_conv.MIN_PERIODS_CLUBS}期），"
+                  f"本报告只有{len(d.periods)}期，未计算。"))
+        self._section("convergence").lead = (
+            f"β收敛为{d.first}—{d.last}年（T = {T:g}）的一个截面：各单元年均增长率 "
+            "(log y_末 − log y_初)/T 对 log y_初 回归；β < 0 且显著即为收敛，速度 λ = −log(1 + βT)/T，"
+            "半衰期 log 2/λ（差距缩小一半所需年数）。空间模型（SAR、SEM、SDM）使用β系数本身"
+            "（Rey & Montouri 1999；Arbia, Le Gallo & Piras 2008），SAR/SDM中其直接效应另见模型效应。"
+            "σ收敛为对数水平标准差的变化。" + clubs if self.zh() else
+            f"Beta-convergence is one cross-section from {d.first} to {d.last} (T = {T:g}): each "
+            "unit's growth per year (log y_end − log y_start)/T regressed on log y_start; "
+            "beta < 0 and significant means convergence, at the speed λ = −log(1 + βT)/T with "
+            "half-life log 2/λ (years for half of a gap to close). The spatial models (SAR, "
+            "SEM, SDM) use the coefficient β itself (Rey & Montouri 1999; Arbia, Le Gallo & "
+            "Piras 2008). Sigma-convergence: the change of the SD of the log level. " + clubs)
+        beta = out["beta"]
+        for ind in d.indicators:
+            rows = beta[(beta["indicator"] == ind.column) & (beta["model"] == "OLS")]
+            if rows.empty:
+                continue
+            parts = []
+            for _, r in rows.iterrows():
+                if r["group"] not in ("All", d.core, PERIPHERY):
+                    continue
+                finite = np.isfinite(r["half_life"])
+                hl = ((f"，半衰期 {r['half_life']:.0f} 年" if self.zh() else
+                       f", half-life {r['half_life']:.0f} years") if finite else "")
+                word = {"converging": ("converging", "收敛"), "diverging": ("diverging", "发散"),
+                        "not significant": ("not significant", "不显著")}[r["direction"]]
+                parts.append(
+                    f"{self.gname(r['group']) if r['group'] != 'All' else ('全部' if self.zh() else 'all units')} "
+                    + (f"β = {r['beta']:.3g}（SE {r['beta_se']:.2g}，{word[1]}{hl}）"
+                       if self.zh() else
+                       f"β = {r['beta']:.3g} (SE {r['beta_se']:.2g}, {word[0]}{hl})"))
+            sdm = beta[(beta["indicator"] == ind.column) & (beta["model"] == "SDM")]
+            if len(sdm):
+                r = sdm.iloc[0]
+                parts.append(f"SDM β = {r['beta']:.3g}（SE {r['beta_se']:.2g}）" if self.zh()
+                             else f"SDM β = {r['beta']:.3g} (SE {r['beta_se']:.2g})")
+            text = ((f"{ind.text(self.lang)}的β收敛（{d.first}—{d.last}年）：" + "；".join(parts) + "。")
+                    if self.zh() else
+                    f"Beta-convergence of {ind.text(self.lang)}, {d.first}–{d.last}: "
+                    + "; ".join(parts) + ".")
+            self.summary.append((text, ["beta_summary", "beta", "sigma_log"]))
+
+    def _dynamics(self, w):
+        """Section "dynamics" (:mod:`spatialflow.report.convergence`)."""
+        d = self.d
+        out = _conv.dynamics_tables(d, w, self.notes, self.lang, t)
+        if not out.get("_objects"):
+            return
+        self.conv_objects["dynamics"] = out["_objects"]
+        items = self._section_items("dynamics")
+        for key in ("densities", "markov_classes", "spatial_markov_tests"):
+            if key in out and len(out[key]):
+                self.add(key, out[key])
+                items.append(("table", key))
+        steps = len(d.periods) - 1
+        tests = out.get("spatial_markov_tests")
+        if steps < 2 or (tests is not None and tests["Q"].isna().any()):
+            self.notes.append(t("note_dyn_thin", self.lang, periods=len(d.periods),
+                                steps=steps, per_cell=_conv.MIN_PER_CELL))
+            self.titles["markov_classes"] += (
+                ("（每个单元仅一次转移：不计算稳态）" if steps < 2 else "（仅描述观测到的转移，非预测）")
+                if self.zh() else
+                (" (one transition per unit: no steady state computed)" if steps < 2 else
+                 " (descriptive of the observed transitions, not a forecast)"))
+        self._section("dynamics").lead = (
+            "相对水平 = 单元水平 / 当期全体均值（或 / 邻居均值，即空间条件化，Quah 1996）。"
+            "核密度采用高斯核与Scott带宽（表中列出）；随机核为 t+1 期相对水平在 t 期给定时的条件密度，"
+            "质量集中在45°线上表示持续，转向1表示收敛。马尔可夫链按全部观测的五分位将相对水平分为5类"
+            f"（C1最低）；本报告每个单元有{steps}次转移。" if self.zh() else
+            "Relative level = a unit's level / the period's mean over all units (or / its "
+            "neighbours' mean: the spatially conditioned distribution, Quah 1996). Densities: "
+            "Gaussian kernel with Scott's bandwidth (stated in the table). The stochastic "
+            "kernel is the density of the relative level one period ahead given today's: mass "
+            "on the 45° line is persistence, mass turned towards 1 is convergence. Markov "
+            "chains: the relative level in 5 classes by pooled quintiles (C1 lowest); each unit "
+            f"makes {steps} transition(s) here.")
+        mk = out.get("markov_classes")
+        if mk is not None:
+            for ind in d.indicators:
+                rows = mk[mk["indicator"] == ind.column]
+                if rows.empty:
+                    continue
+                lo, hi = rows.iloc[0], rows.iloc[-1]
+                if steps < 2:
+                    tail = ("每个单元仅一次转移，不外推稳态" if self.zh() else
+                            "with one transition per unit no steady state is extrapolated")
+                elif np.isfinite(lo.get("steady_state", np.nan)):
+                    tail = (f"按观测转移的稳态为 {100 * lo['steady_state']:.0f}%，最高类C5稳态 "
+                            f"{100 * hi['steady_state']:.0f}%（描述性）" if self.zh() else
+                            f"repeated, the observed transitions would lead to "
+                            f"{100 * lo['steady_state']:.0f}% (C5: "
+                            f"{100 * hi['steady_state']:.0f}%; descriptive)")
+                else:
+                    tail = ("观测到的转移把类别分成互不相通的部分，没有唯一稳态" if self.zh() else
+                            "the observed transitions split the classes into parts that do not "
+                            "communicate: no single steady state")
+                text = (f"{ind.text(self.lang)}：最低类C1占比由 {100 * lo['share_first']:.0f}% 变为 "
+                        f"{100 * lo['share_last']:.0f}%；{tail}。" if self.zh() else
+                        f"{ind.text(self.lang)}: the lowest class C1 holds "
+                        f"{100 * lo['share_first']:.0f}% of units in {d.first} and "
+                        f"{100 * lo['share_last']:.0f}% in {d.last}; {tail}.")
+                self.summary.append((text, ["markov_classes", "densities"]))
+
     # --------------------------------------------------------------- models
     def _models(self, models: dict):
         if not models:
@@ -972,6 +1163,22 @@ class _Builder:
             put("dagum", F.dagum_bars(ctx, self.tables["dagum"], d.indicators),
                 "Dagum Gini decomposition by period", "Dagum基尼系数分解")
             self._section_items("decomposition").insert(0, ("figure", "dagum"))
+        if self.conv_objects.get("fits"):
+            put("convergence", F.convergence_scatters(ctx, self.conv_objects["fits"],
+                                                      d.unit_group, d.indicators),
+                "Beta-convergence: growth against the initial log level, by group",
+                "β收敛：增长率与初始水平对数（分组）")
+            self._section_items("convergence").insert(0, ("figure", "convergence"))
+        if self.conv_objects.get("dynamics"):
+            objs = self.conv_objects["dynamics"]
+            put("densities", F.density_panels(ctx, objs, d.indicators),
+                "Kernel densities of the relative level by period",
+                "各期相对水平的核密度")
+            put("stochastic_kernel", F.kernel_contours(ctx, objs, d.indicators),
+                "Stochastic kernels (contours of the conditional density; dashed: no change)",
+                "随机核（条件密度等值线；虚线：不变）")
+            self._section_items("dynamics")[0:0] = [("figure", "densities"),
+                                                    ("figure", "stochastic_kernel")]
         # three-colour maps
         colours = self.colours.set_index(d.id)
         label = d.last if d.time is not None else None

@@ -62,6 +62,12 @@ FIG_TEXT = {
         "own_direct": "own direct effects", "within_group": "spillovers within the group",
         "pct_levels": "% of the core's level",
         "direct": "direct", "indirect": "indirect", "total": "total", "km": "km",
+        "conv_title": "Beta-convergence: growth per year against the initial log level",
+        "dens_title": ("Kernel densities of the relative level by period (Gaussian kernel, "
+                       "Scott's bandwidth h)"),
+        "dens_mean": "{label}: relative to the mean", "dens_nb": "{label}: relative to neighbours",
+        "kernel_title": ("Stochastic kernels: density of the relative level {step} period(s) "
+                         "ahead given today's"),
     },
     "zh": {
         "level": "{period}年", "change": "{first}—{last}年变化",
@@ -94,6 +100,10 @@ FIG_TEXT = {
         "own_direct": "本组直接效应", "within_group": "组内溢出",
         "pct_levels": "占核心区水平的%",
         "direct": "直接", "indirect": "间接", "total": "总", "km": "公里",
+        "conv_title": "β收敛：年均增长率与初始水平对数",
+        "dens_title": "各期相对水平的核密度（高斯核，Scott带宽 h）",
+        "dens_mean": "{label}：相对于全体均值", "dens_nb": "{label}：相对于邻居均值",
+        "kernel_title": "随机核：给定当期相对水平时{step}期后相对水平的条件密度",
     },
 }
 
@@ -414,3 +424,57 @@ def counterfactual_bars(ctx: FigureContext, cf: pd.DataFrame, model: str, unit: 
     ax.legend(fontsize=8, loc="upper center", ncol=3)
     ax.grid(axis="y", color="#eeeeee")
     return ctx.finish(fig, ctx.tx("cf_title", model=model))
+
+
+# ------------------------------------------------------- convergence and dynamics
+def convergence_scatters(ctx: FigureContext, fits: dict, unit_group: pd.Series,
+                         indicators) -> Figure:
+    """One scatter per indicator: growth against the initial log level by group, with the
+    all-units OLS line (:func:`spatialflow.plot.convergence_scatter`)."""
+    inds = [i for i in indicators if i.column in fits]
+    nrows, ncols = _grid(max(len(inds), 1), 3)
+    fig = Figure(figsize=(4.6 * ncols, 3.8 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    names = {g: ctx.gname(g) for g in ctx.groups}
+    for ax, ind in zip(axes, inds):
+        plot.convergence_scatter(fits[ind.column], groups=unit_group, names=names,
+                                 lang=ctx.lang, ax=ax)
+        ax.set_title(ind.text(ctx.lang), fontsize=10)
+    for ax in axes[len(inds):]:
+        ax.set_visible(False)
+    return ctx.finish(fig, ctx.tx("conv_title"))
+
+
+def density_panels(ctx: FigureContext, objects: dict, indicators) -> Figure:
+    """Per indicator: the densities of the level relative to the mean and to the
+    neighbours' mean, one line per period (:func:`spatialflow.plot.density_plot`)."""
+    inds = [i for i in indicators if i.column in objects]
+    fig = Figure(figsize=(10.0, 3.3 * max(len(inds), 1)), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(max(len(inds), 1), 2, squeeze=False))
+    for row, ind in zip(axes, inds):
+        for ax, rel, key in ((row[0], "mean", "dens_mean"), (row[1], "neighbours", "dens_nb")):
+            kd = objects[ind.column].get(rel)
+            if kd is None:
+                ax.set_visible(False)
+                continue
+            plot.density_plot(kd, lang=ctx.lang, ax=ax)
+            ax.set_title(ctx.tx(key, label=ind.text(ctx.lang)), fontsize=10)
+    return ctx.finish(fig, ctx.tx("dens_title"))
+
+
+def kernel_contours(ctx: FigureContext, objects: dict, indicators) -> Figure:
+    """Per indicator: the stochastic kernel's conditional density as contours
+    (:func:`spatialflow.plot.stochastic_kernel_plot`)."""
+    inds = [i for i in indicators if "kernel" in objects.get(i.column, {})]
+    nrows, ncols = _grid(max(len(inds), 1), 3)
+    fig = Figure(figsize=(4.6 * ncols, 4.2 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    step = 1
+    for ax, ind in zip(axes, inds):
+        sk = objects[ind.column]["kernel"]
+        step = sk.step
+        plot.stochastic_kernel_plot(sk, lang=ctx.lang, ax=ax)
+        ax.set_title(ind.text(ctx.lang), fontsize=10)
+    for ax in axes[len(inds):]:
+        ax.set_visible(False)
+    return ctx.finish(fig, ctx.tx("kernel_title", step=step))
