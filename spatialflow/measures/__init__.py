@@ -2,14 +2,29 @@
 
 Entropy weights and composite factor-flow indices, coupling coordination, gravity flows
 (for flow-based weights), capital stock and TFP (Solow residual, DEA-Malmquist), the
-urban-rural income gap, Dagum Gini and Theil decompositions, and Moran's I over time.
+urban-rural income gap, Dagum Gini and Theil decompositions, Moran's I over time, and the
+drivers of a spatial pattern: Geodetector q-statistics (with optimal discretisation).
 Pandas in, pandas out; the formula of each measure is in its docstring.
 """
 from .autocorrelation import local_moran_by_period, moran_by_period
 from .coupling import COORDINATION_GRADES, coordination_grade, coupling_coordination
 from .dea import dea_efficiency, malmquist
+from .discretise import (
+    DISCRETISATION_METHODS,
+    OptimalDiscretisation,
+    discretise,
+    optimal_discretisation,
+)
 from .entropy import EntropyResult, entropy_weights
 from .flows import FACTORS, FLOW_DIRECTIONS, FactorFlowIndex, factor_flow_index
+from .geodetector import (
+    INTERACTION_TYPES,
+    ecological_detector,
+    factor_detector,
+    geodetector,
+    interaction_detector,
+    risk_detector,
+)
 from .gravity import gravity_flows, gravity_matrix
 from .income import income_gap
 from .inequality import (
@@ -26,11 +41,14 @@ from .tfp import DEFAULT_DEPRECIATION, SolowResult, capital_stock, solow_tfp
 __all__ = [
     "COORDINATION_GRADES",
     "DEFAULT_DEPRECIATION",
+    "DISCRETISATION_METHODS",
     "DagumGini",
     "EntropyResult",
     "FACTORS",
     "FLOW_DIRECTIONS",
     "FactorFlowIndex",
+    "INTERACTION_TYPES",
+    "OptimalDiscretisation",
     "SolowResult",
     "TheilDecomposition",
     "capital_stock",
@@ -39,15 +57,22 @@ __all__ = [
     "dagum_gini",
     "dagum_gini_by",
     "dea_efficiency",
+    "discretise",
+    "ecological_detector",
     "entropy_weights",
+    "factor_detector",
     "factor_flow_index",
+    "geodetector",
     "gini",
     "gravity_flows",
     "gravity_matrix",
     "income_gap",
+    "interaction_detector",
     "local_moran_by_period",
     "malmquist",
     "moran_by_period",
+    "optimal_discretisation",
+    "risk_detector",
     "solow_tfp",
     "theil",
     "theil_by",
