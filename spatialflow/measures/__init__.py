@@ -3,7 +3,8 @@
 Entropy weights and composite factor-flow indices, coupling coordination, gravity flows
 (for flow-based weights), capital stock and TFP (Solow residual, DEA-Malmquist), the
 urban-rural income gap, Dagum Gini and Theil decompositions, Moran's I over time, and the
-drivers of a spatial pattern: Geodetector q-statistics (with optimal discretisation).
+drivers of a spatial pattern: Geodetector q-statistics (with optimal discretisation) and
+local regressions (GWR, MGWR with prediction at new locations).
 Pandas in, pandas out; the formula of each measure is in its docstring.
 """
 from .autocorrelation import local_moran_by_period, moran_by_period
@@ -27,6 +28,7 @@ from .geodetector import (
 )
 from .gravity import gravity_flows, gravity_matrix
 from .income import income_gap
+from .local_regression import LocalRegressionResults, gwr, mgwr
 from .inequality import (
     DagumGini,
     TheilDecomposition,
@@ -48,6 +50,7 @@ __all__ = [
     "FLOW_DIRECTIONS",
     "FactorFlowIndex",
     "INTERACTION_TYPES",
+    "LocalRegressionResults",
     "OptimalDiscretisation",
     "SolowResult",
     "TheilDecomposition",
@@ -65,11 +68,13 @@ __all__ = [
     "geodetector",
     "gini",
     "gravity_flows",
+    "gwr",
     "gravity_matrix",
     "income_gap",
     "interaction_detector",
     "local_moran_by_period",
     "malmquist",
+    "mgwr",
     "moran_by_period",
     "optimal_discretisation",
     "risk_detector",

@@ -270,7 +270,7 @@ def geodetector(y, factors, *, interaction: bool = False,
     >>> import pandas as pd
     >>> y = pd.Series([1.0, 2.0, 3.0, 7.0, 8.0, 9.0])
     >>> X = pd.DataFrame({"zone": list("aaabbb")})
-    >>> round(geodetector(y, X).loc["zone", "q"], 6)  # SSW = 4, SST = 58
+    >>> print(f"{geodetector(y, X).loc['zone', 'q']:.6f}")  # 1 - SSW/SST = 1 - 4/58
     0.931034
     """
     table = factor_detector(y, factors, variance=variance)[["q", "p_value"]]
