@@ -4,7 +4,8 @@ Entropy weights and composite factor-flow indices, coupling coordination, gravit
 (for flow-based weights), capital stock and TFP (Solow residual, DEA-Malmquist), the
 urban-rural income gap, Dagum Gini and Theil decompositions, Moran's I over time, and the
 drivers of a spatial pattern: Geodetector q-statistics (with optimal discretisation) and
-local regressions (GWR, MGWR with prediction at new locations).
+local regressions (GWR, MGWR with prediction at new locations), local Moran and Getis-Ord
+Gi* hot spots with a false-discovery-rate cutoff.
 Pandas in, pandas out; the formula of each measure is in its docstring.
 """
 from .autocorrelation import local_moran_by_period, moran_by_period
@@ -29,6 +30,7 @@ from .geodetector import (
 from .gravity import gravity_flows, gravity_matrix
 from .income import income_gap
 from .local_regression import LocalRegressionResults, gwr, mgwr
+from .local_statistics import getis_ord, local_moran
 from .inequality import (
     DagumGini,
     TheilDecomposition,
@@ -66,12 +68,14 @@ __all__ = [
     "factor_detector",
     "factor_flow_index",
     "geodetector",
+    "getis_ord",
     "gini",
     "gravity_flows",
     "gwr",
     "gravity_matrix",
     "income_gap",
     "interaction_detector",
+    "local_moran",
     "local_moran_by_period",
     "malmquist",
     "mgwr",

@@ -1017,28 +1017,23 @@ class _Builder:
             maps.append(("figure", key))
         maps.append(("table", "unit_values"))
         # LISA (last period), each indicator on the units observed
-        from ..weights.align import weights_ids, weights_on
-        from .lisa import local_moran
+        from ..measures.local_statistics import local_moran
+        from ..weights.align import weights_ids
 
         lisa = []
         n_units = len(weights_ids(self.w))
         for ind in d.indicators:
             y = d.values(ind.column).dropna()
             try:
-                lm = local_moran(y, weights_on(self.w, y.index), permutations=self.permutations,
-                                 seed=self.seed)
+                lm = local_moran(y, self.w, permutations=self.permutations, seed=self.seed,
+                                 fdr=self.lisa_fdr)
             except InputError as err:
                 self.fail("note_lisa_failed", column=ind.column, error=err)
                 continue
             if len(y) < n_units:
                 self.notes.append(t("note_lisa_subset", self.lang, column=ind.column,
                                     k=len(y), n=n_units))
-            if self.lisa_fdr is not None:
-                import esda
-                cut = float(esda.fdr(lm["p_sim"].to_numpy(), self.lisa_fdr))
-                cluster = np.where(lm["p_sim"] <= cut, lm["quadrant"], "ns")
-            else:
-                cluster = np.where(lm["p_sim"] < 0.05, lm["quadrant"], "ns")
+            cluster = lm["cluster"].to_numpy()
             lisa.append(pd.DataFrame({"id": lm.index, "indicator": ind.column,
                                       "Is": lm["Is"].to_numpy(), "quadrant": lm["quadrant"].to_numpy(),
                                       "p_sim": lm["p_sim"].to_numpy(), "cluster": cluster}))
