@@ -351,6 +351,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "formats": _k(_list_of(_choice("html", "markdown", "latex"), "'html', 'markdown', "
                                "'latex'"), ["html"], "[str]",
                       "Report formats: report.html, report_md/, report_tex/."),
+        "drivers": _k(_bool, False, "bool", "Add the drivers section: Geodetector q of each "
+                      "outcome's regressors and GWR/MGWR bandwidths with local-estimate maps "
+                      "(last period; MGWR takes about a minute per outcome)."),
     },
     "output": {
         "folder": _k(_str, "spatialflow-output", "str", "Output folder, relative to the "

@@ -457,7 +457,8 @@ def _report(p: Plan, results: dict, *, lang: str):
                      group=cfg.layer["group"], core=cfg.layer["core"], lang=lang,
                      synthetic=p.inputs.synthetic, source=cfg.data["source"],
                      title=_title(cfg.report["title"], lang), n_draws=cfg.effects["n_draws"],
-                     seed=cfg.seed, notes=list(p.inputs.notes))
+                     seed=cfg.seed, notes=list(p.inputs.notes),
+                     drivers=cfg.report["drivers"])
 
 
 def _title(title, lang):

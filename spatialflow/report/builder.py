@@ -106,6 +106,24 @@ _TITLES = {
                      "以及从本组以外各县接收的效应（其他组各列的行和）"),
     "lisa": ("Local Moran (LISA) cluster of every unit and indicator, last period",
              "各单元各指标的局部莫兰（LISA）集聚类型，最后一期"),
+    "drivers_q": ("Geodetector factor detector, last period: q = 1 - SSW/SST of each outcome "
+                  "stratified by each regressor (discretised by the optimal-parameter rule: "
+                  "method and number of classes with the largest q, Song et al. 2020), with "
+                  "the noncentral-F p-value of Wang, Zhang & Fu (2016)",
+                  "地理探测器因子探测（最后一期）：各被解释变量按各解释变量分层的 q = 1 − SSW/SST"
+                  "（解释变量按最优参数离散化：取 q 最大的方法与分类数，Song 等 2020），p值为 Wang、Zhang"
+                  " 与 Fu（2016）的非中心F检验"),
+    "drivers_interaction": ("Geodetector interaction detector: q of each pair of regressors' "
+                            "strata crossed, and the interaction type (Wang et al. 2010)",
+                            "地理探测器交互作用探测：两解释变量分层交叉后的 q 值及交互类型（Wang 等 2010）"),
+    "drivers_bandwidths": ("GWR and MGWR of the standardised outcome on the standardised "
+                           "regressors, last period (adaptive bisquare kernel, bandwidths in "
+                           "nearest neighbours by AICc; mgwr): the GWR bandwidth, each term's "
+                           "MGWR bandwidth (small = local, close to the number of units = "
+                           "global) and the spread of its MGWR local estimates",
+                           "标准化被解释变量对标准化解释变量的GWR与MGWR（最后一期；自适应bisquare核，"
+                           "带宽为近邻数，按AICc选择；mgwr）：GWR带宽、各项的MGWR带宽（小 = 局部，接近单元数 = "
+                           "全局）及其MGWR局部估计的分布"),
 }
 
 
@@ -144,7 +162,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
           group="region", core="PRD", lang="en", synthetic=False, source=None, title=None,
           n_draws=1000, seed=0, tests=None, rule=None, font=None, permutations=999,
           figures=True, lead="auto", weight_by=None, unit_type="unit_type",
-          notes=None, lisa_fdr=None) -> Report:
+          notes=None, lisa_fdr=None, drivers=False) -> Report:
     """Build the core-periphery deficit report.
 
     Parameters
@@ -230,6 +248,14 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         is in both languages) or a mapping ``{"en": ..., "zh": ...}`` (the report's
         language is shown). They open the report's notes box, before its own notes.
 
+    drivers : bool
+        Add the drivers section (:mod:`spatialflow.report.drivers`): for each outcome of
+        ``models``, on the last period, the Geodetector q of its regressors (optimal
+        discretisation, factor and interaction detectors) and the GWR and MGWR bandwidths
+        with maps of the MGWR local estimates. Needs ``models`` and at least
+        :data:`~spatialflow.report.drivers.MIN_UNITS` units; MGWR's bandwidth search takes
+        about a minute per outcome for ~100 units.
+
     Returns
     -------
     Report
@@ -268,6 +294,8 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     if lisa_fdr is not None and not (isinstance(lisa_fdr, (int, float))
                                      and 0 < float(lisa_fdr) < 1):
         raise InputError(f"lisa_fdr must be None or a level in (0, 1); {lisa_fdr!r} was given.")
+    if not isinstance(drivers, bool):
+        raise InputError(f"drivers must be True or False; {drivers!r} was given.")
     external = _external_notes(notes, lang)
     synthetic = bool(synthetic or getattr(panel, "attrs", {}).get("synthetic", False))
     data = prepare(panel, layer, indicators=indicators, id=id, time=time, group=group,
@@ -275,7 +303,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     data.notes[0:0] = external
     builder = _Builder(data, lang=lang, synthetic=synthetic, source=source, rule=rule,
                        n_draws=n_draws, seed=seed, permutations=permutations, lead=lead,
-                       lisa_fdr=lisa_fdr)
+                       lisa_fdr=lisa_fdr, drivers=drivers)
     return builder.run(w=w, models=dict(models), tests=tests or {}, font=font,
                        figures=figures, title=title)
 
@@ -310,8 +338,10 @@ def _external_notes(notes, lang: str) -> list[str]:
 
 class _Builder:
     def __init__(self, data: ReportData, *, lang, synthetic, source, rule, n_draws, seed,
-                 permutations, lead="auto", lisa_fdr=None):
+                 permutations, lead="auto", lisa_fdr=None, drivers=False):
         self.d = data
+        self.drivers_on = drivers
+        self.drivers = None
         self.lisa_fdr = lisa_fdr
         self.lead_arg = lead
         self.head = None
@@ -369,6 +399,8 @@ class _Builder:
         self._monitoring(w)
         self._decompositions()
         self._models(models)
+        if self.drivers_on:
+            self._drivers(models)
         for label, frame in tests.items():
             key = f"test_{_slug(label)}"
             self.add(key, frame.reset_index() if frame.index.name or isinstance(
@@ -449,7 +481,7 @@ class _Builder:
 
     def _order_sections(self):
         order = ["deficits", "monitoring", "decomposition", "counterfactual", "spillovers",
-                 "models", "maps"]
+                 "models", "drivers", "maps"]
         self.sections.sort(key=lambda s: order.index(s.key) if s.key in order else 99)
         self.sections = [s for s in self.sections if s.items]
 
@@ -942,6 +974,55 @@ class _Builder:
                 f"flows) at the core's means, the {name} deficit would close by: "
                 + "; ".join(parts) + ".")
 
+    # -------------------------------------------------------------- drivers
+    def _drivers(self, models: dict):
+        """Geodetector q and GWR/MGWR bandwidths of each outcome (report.drivers)."""
+        from . import drivers as _drv
+
+        if not models:
+            self.notes.append(t("note_drivers_no_models", self.lang))
+            return
+        specs = _drv.specs_from_models(models, self.d.panel.columns)
+        try:
+            out = _drv.drivers(self.d, specs)
+        except InputError as err:
+            self.fail("note_drivers_failed", error=err)
+            return
+        for outcome, why in out["skipped"].items():
+            self.notes.append(t("note_drivers_skipped", self.lang, outcome=outcome, why=why))
+        if out["q"].empty:
+            return
+        self.drivers = out
+        sec = self._section("drivers")
+        self.add("drivers_q", out["q"])
+        sec.items.append(("table", "drivers_q"))
+        if not out["interaction"].empty:
+            self.add("drivers_interaction", out["interaction"])
+            sec.items.append(("table", "drivers_interaction"))
+        if "bandwidths" in out and not out["bandwidths"].empty:
+            self.add("drivers_bandwidths", out["bandwidths"])
+            sec.items.append(("table", "drivers_bandwidths"))
+        sec.lead = t("drivers_lead", self.lang)
+        names = {i.column: i.text(self.lang) for i in self.d.indicators}
+        for outcome, part in out["q"].groupby("outcome", sort=False):
+            top = part.sort_values("q", ascending=False).iloc[0]
+            bws = out.get("bandwidths")
+            bw = bws[bws["outcome"] == outcome] if bws is not None and len(bws) else None
+            local = ""
+            if bw is not None and len(bw):
+                n = int(round(float(bw["mgwr_bandwidth"].iloc[0] / bw["share_of_units"].iloc[0])))
+                terms = [r for _, r in bw.iterrows() if r["term"] != "Intercept"]
+                most = min(terms, key=lambda r: r["mgwr_bandwidth"])
+                local = t("drivers_summary_local", self.lang,
+                          term=names.get(most["term"], most["term"]),
+                          bw=f"{most['mgwr_bandwidth']:g}", n=n)
+            self.summary.append((t("drivers_summary", self.lang,
+                                   outcome=names.get(outcome, outcome),
+                                   factor=names.get(top["factor"], top["factor"]),
+                                   q=_g(top["q"], 2), p=_g(top["p_value"], 2)) + local,
+                                 ["drivers_q", "drivers_bandwidths"]
+                                 if local else ["drivers_q"]))
+
     # -------------------------------------------------------------- figures
     def _figures(self, fig_lang: str, models: dict):
         from . import figures as F
@@ -1072,7 +1153,54 @@ class _Builder:
                 f"Counterfactual decomposition of the deficit ({model})",
                 f"差距的反事实分解（{model}）")
             self._section_items("counterfactual").insert(0, ("figure", "counterfactual"))
+        if self.drivers is not None:
+            self._drivers_figures(ctx, put)
         del titles
+
+    def _drivers_figures(self, ctx, put):
+        from ..plot.drivers import geodetector_bars, local_estimate_maps
+        from ..plot.maps import _fonts
+
+        q = self.drivers["q"]
+        names = {i.column: i.text(ctx.lang) for i in self.d.indicators}
+        outcomes = list(pd.unique(q["outcome"]))
+        from matplotlib.figure import Figure
+        fig = Figure(figsize=(6.4 * min(2, len(outcomes)), 0.5 + 0.55 * q.groupby(
+            "outcome").size().max() + 1.2), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(1, min(2, len(outcomes)), squeeze=False)).ravel()
+        for ax, outcome in zip(axes, outcomes[:2]):
+            part = q[q["outcome"] == outcome].set_index("factor")
+            geodetector_bars(part, labels=names, lang=ctx.lang, ax=ax,
+                             title=names.get(outcome, outcome))
+        sec = self._section_items("drivers")
+        put("drivers_q", ctx.finish(fig, F_TEXT[ctx.lang]["drivers_q"]),
+            F_TEXT["en"]["drivers_q"], F_TEXT["zh"]["drivers_q"])
+        sec.insert(0, ("figure", "drivers_q"))
+        pos = 1
+        for outcome, res in self.drivers["fits"].items():
+            terms = [c for c in res.params.columns if c != "Intercept"]
+            with _fonts(ctx.lang):
+                fig = local_estimate_maps(res, ctx.layer.loc[res.params.index], terms=terms,
+                                          labels=names, lang=ctx.lang, scale_bar=ctx.metric)
+            for ax in fig.axes:
+                if ax.get_visible() and ax.get_title():
+                    ctx.base(ax, labels=False)
+            key = f"drivers_mgwr_{_slug(outcome)}"
+            caption = {lang: F_TEXT[lang]["drivers_mgwr"].format(outcome=next(
+                (i.text(lang) for i in self.d.indicators if i.column == outcome), outcome))
+                for lang in ("en", "zh")}
+            put(key, ctx.finish(fig, caption[ctx.lang]), caption["en"], caption["zh"])
+            sec.insert(pos, ("figure", key))
+            pos += 1
+
+
+#: Figure titles of the drivers section (en, zh).
+F_TEXT = {
+    "en": {"drivers_q": "Geodetector q of each regressor (last period; * p < 0.05)",
+           "drivers_mgwr": "MGWR local estimates, standardised: {outcome}"},
+    "zh": {"drivers_q": "各解释变量的地理探测器 q 值（最后一期；* p < 0.05）",
+           "drivers_mgwr": "MGWR局部估计（标准化）：{outcome}"},
+}
 
 
 def _unit_effect_maps(b: _Builder, ctx, F, head, sp) -> None:
