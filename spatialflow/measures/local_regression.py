@@ -34,6 +34,8 @@ only when y and X are standardised (as in ``mgwr``'s examples): do that before f
 from __future__ import annotations
 
 import copy
+import functools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -47,6 +49,25 @@ __all__ = ["gwr", "mgwr", "LocalRegressionResults", "KERNELS"]
 
 KERNELS = ("bisquare", "gaussian", "exponential")
 _CONST = "Intercept"
+
+
+@contextmanager
+def _quiet():
+    """mgwr draws tqdm progress bars on stderr (bandwidth search, backfitting, inference,
+    Monte Carlo); a library call does not print, so they are disabled for its duration."""
+    try:
+        import tqdm.auto
+        import tqdm.autonotebook
+    except ImportError:  # mgwr then passes its ranges through
+        yield
+        return
+    saved = tqdm.auto.tqdm, tqdm.autonotebook.tqdm
+    tqdm.auto.tqdm = functools.partial(saved[0], disable=True)
+    tqdm.autonotebook.tqdm = functools.partial(saved[1], disable=True)
+    try:
+        yield
+    finally:
+        tqdm.auto.tqdm, tqdm.autonotebook.tqdm = saved
 
 
 # ------------------------------------------------------------------ inputs
@@ -275,8 +296,9 @@ class LocalRegressionResults:
         seed = check_seed(seed, "seed")
         state = np.random.get_state()
         try:
-            p = self.model.spatial_variability(copy.deepcopy(self.selector), n_iters=n_iters,
-                                               seed=seed)
+            with _quiet():
+                p = self.model.spatial_variability(copy.deepcopy(self.selector),
+                                                   n_iters=n_iters, seed=seed)
         finally:
             np.random.set_state(state)
         return pd.Series(np.asarray(p, dtype=float).ravel(), index=self.params.columns,
@@ -331,10 +353,11 @@ def gwr(y, X, coords, *, bw: float | None = None,
     Y, Xa = yy.to_numpy().reshape(-1, 1), block.to_numpy()
     selector = Sel_BW(pts, Y, Xa, kernel=kernel, fixed=fixed, spherical=spherical,
                       n_jobs=n_jobs)
-    if bw is None:
-        bw = float(selector.search(criterion=criterion))
-    res = GWR(pts, Y, Xa, bw, kernel=kernel, fixed=fixed, spherical=spherical,
-              n_jobs=n_jobs).fit()
+    with _quiet():
+        if bw is None:
+            bw = float(selector.search(criterion=criterion))
+        res = GWR(pts, Y, Xa, bw, kernel=kernel, fixed=fixed, spherical=spherical,
+                  n_jobs=n_jobs).fit()
     names = [_CONST, *block.columns]
     return LocalRegressionResults(
         kind="GWR", _params=_frame(res.params, block.index, names),
@@ -401,9 +424,10 @@ def mgwr(y, X, coords, *, bws=None,
     Y, Xa = yy.to_numpy().reshape(-1, 1), block.to_numpy()
     selector = Sel_BW(pts, Y, Xa, multi=True, kernel=kernel, fixed=fixed,
                       spherical=spherical, n_jobs=n_jobs)
-    selector.search(**options)
-    res = MGWR(pts, Y, Xa, selector, kernel=kernel, fixed=fixed, spherical=spherical,
-               n_jobs=n_jobs).fit()
+    with _quiet():
+        selector.search(**options)
+        res = MGWR(pts, Y, Xa, selector, kernel=kernel, fixed=fixed, spherical=spherical,
+                   n_jobs=n_jobs).fit()
     return LocalRegressionResults(
         kind="MGWR", _params=_frame(res.params, block.index, names),
         _bse=_frame(res.bse, block.index, names), _tvalues=_frame(res.tvalues, block.index, names),

@@ -11,7 +11,10 @@ The report's maps are drawn by the same functions.
 - :func:`residual_map` -- a model's residuals by unit.
 - :func:`warning_map`, :func:`categorical_map` -- the three-colour warning and any fixed
   categories, with a colour-blind-safe palette ordered by lightness (optional hatching).
+- :func:`geodetector_bars`, :func:`local_estimate_maps` -- Geodetector q by factor, and the
+  local estimates of a GWR/MGWR fit with each term's bandwidth.
 """
+from .drivers import geodetector_bars, local_estimate_maps
 from .lisa import lisa_clusters, lisa_map
 from .maps import categorical_map, choropleth, class_labels, scheme_name, warning_map
 from .results_maps import effects_map, residual_map, shock_map, shock_response
@@ -19,4 +22,5 @@ from .palettes import LISA_COLOURS, THREE_COLOUR
 
 __all__ = ["choropleth", "lisa_map", "effects_map", "residual_map", "shock_map",
            "warning_map", "categorical_map", "lisa_clusters", "shock_response",
-           "class_labels", "scheme_name", "THREE_COLOUR", "LISA_COLOURS"]
+           "class_labels", "scheme_name", "THREE_COLOUR", "LISA_COLOURS", "geodetector_bars",
+           "local_estimate_maps"]

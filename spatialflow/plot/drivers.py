@@ -2,6 +2,8 @@
 estimate maps (one map per term, its bandwidth in the title)."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -11,10 +13,10 @@ from .maps import _check_layer, _fonts, _new_ax, choropleth
 __all__ = ["geodetector_bars", "local_estimate_maps"]
 
 _TEXT = {
-    "en": {"q": "q-statistic (share of variance explained by the strata)",
+    "en": {"q": "q: share of the variance between strata",
            "bw_adaptive": "{term} (bandwidth {bw:g} neighbours)",
            "bw_fixed": "{term} (bandwidth {bw:.3g})", "sig": "* p < 0.05"},
-    "zh": {"q": "q统计量（分层解释的方差比例）",
+    "zh": {"q": "q：层间方差占比",
            "bw_adaptive": "{term}（带宽 {bw:g} 个近邻）",
            "bw_fixed": "{term}（带宽 {bw:.3g}）", "sig": "* p < 0.05"},
 }
@@ -45,7 +47,7 @@ def geodetector_bars(table: pd.DataFrame, *, labels: dict | None = None, lang: s
                                                            + bar.get_height() / 2),
                         xytext=(3, 0), textcoords="offset points", va="center", fontsize=9)
         ax.set_xlim(0, max(1.0, float(part["q"].max()) * 1.15))
-        ax.set_xlabel(_TEXT[lang]["q"] + "   " + _TEXT[lang]["sig"])
+        ax.set_xlabel(f"{_TEXT[lang]['q']}; {_TEXT[lang]['sig']}", fontsize=9)
         ax.spines[["top", "right"]].set_visible(False)
         if title:
             ax.set_title(title)
@@ -93,8 +95,10 @@ def local_estimate_maps(results, layer, *, terms=None, labels: dict | None = Non
     for ax, term in zip(axes, terms):
         choropleth(layer, params[term], scheme=None, diverging="auto", lang=lang, ax=ax,
                    scale_bar=scale_bar)
-        ax.set_title(_TEXT[lang][key].format(term=(labels or {}).get(term, term),
-                                             bw=float(bws[term])))
+        # long indicator labels: wrapped, so that a title never runs off its panel
+        ax.set_title(textwrap.fill(_TEXT[lang][key].format(
+            term=(labels or {}).get(term, term), bw=float(bws[term])),
+            width=24 if lang == "zh" else 48), fontsize=10)
     for ax in axes[len(terms):]:
         ax.set_visible(False)
     return fig

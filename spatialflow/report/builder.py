@@ -1173,9 +1173,10 @@ class _Builder:
             geodetector_bars(part, labels=names, lang=ctx.lang, ax=ax,
                              title=names.get(outcome, outcome))
         sec = self._section_items("drivers")
-        put("drivers_q", ctx.finish(fig, F_TEXT[ctx.lang]["drivers_q"]),
+        # figures and tables share the titles: the figure's key differs from the table's
+        put("drivers_q_bars", ctx.finish(fig, F_TEXT[ctx.lang]["drivers_q"]),
             F_TEXT["en"]["drivers_q"], F_TEXT["zh"]["drivers_q"])
-        sec.insert(0, ("figure", "drivers_q"))
+        sec.insert(0, ("figure", "drivers_q_bars"))
         pos = 1
         for outcome, res in self.drivers["fits"].items():
             terms = [c for c in res.params.columns if c != "Intercept"]
