@@ -110,3 +110,21 @@ def test_local_statistics_bad_inputs(grid):
         local_moran(y.rename(index={"c00": "zz"}), w)
     with pytest.raises(InputError, match="pandas Series"):
         getis_ord(y.to_numpy(), w)
+
+
+@pytest.mark.parametrize("transformation", ["r", "b"])
+def test_local_moran_by_period_is_the_same_computation(grid, transformation):
+    import esda
+
+    from spatialflow.measures import local_moran_by_period
+    _, w, y = grid
+    frame = pd.DataFrame({"code": y.index, "v": y.to_numpy()})
+    out = local_moran_by_period(frame, "v", w=w, id="code", transformation=transformation,
+                                permutations=R, seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ref = esda.Moran_Local(y.to_numpy(), w, transformation=transformation, permutations=0)
+    np.testing.assert_allclose(out["Is"].to_numpy(), ref.Is, rtol=EXACT_RTOL)
+    if transformation == "r":
+        same = local_moran(y, w, permutations=R, seed=5)
+        np.testing.assert_array_equal(out["p_sim"].to_numpy(), same["p_sim"].to_numpy())

@@ -86,12 +86,15 @@ def _csr_without_diagonal(W) -> sp.csr_matrix:
     return W
 
 
-def lisa(y: pd.Series, W, *, permutations: int = 999, seed=0) -> pd.DataFrame:
+def lisa(y: pd.Series, W, *, permutations: int = 999, seed=0,
+         row_standardise: bool = True) -> pd.DataFrame:
     """Local Moran of ``y`` (indexed by unit id, ordered like the rows of the matrix ``W``).
 
     The array-level computation behind :func:`local_moran` (which aligns libpysal weights
-    to ``y`` by id). ``W`` is row-standardised here (rows of islands stay zero: their lag
-    is 0).
+    to ``y`` by id), the report's LISA and
+    :func:`~spatialflow.measures.local_moran_by_period`. ``W`` is row-standardised here
+    (rows of islands stay zero: their lag is 0) unless ``row_standardise=False`` (weights
+    already transformed by the caller).
 
     Returns
     -------
@@ -104,9 +107,10 @@ def lisa(y: pd.Series, W, *, permutations: int = 999, seed=0) -> pd.DataFrame:
         raise InputError(f"LISA needs at least 3 finite values; {n} values, "
                          f"{int((~np.isfinite(values)).sum())} not finite.")
     W = sp.csr_matrix(W, dtype=float)
-    rows = np.asarray(W.sum(axis=1)).ravel()
-    W = sp.csr_matrix(sp.diags(np.where(rows > 0, 1.0 / np.where(rows > 0, rows, 1.0), 0.0))
-                      @ W)
+    if row_standardise:
+        rows = np.asarray(W.sum(axis=1)).ravel()
+        W = sp.csr_matrix(sp.diags(np.where(rows > 0, 1.0 / np.where(rows > 0, rows, 1.0),
+                                            0.0)) @ W)
     W.sort_indices()
     z = values - values.mean()
     ss = float(z @ z)
