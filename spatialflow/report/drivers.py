@@ -115,9 +115,10 @@ def drivers(d: ReportData, specs: dict[str, list[str]], *, local: bool = True
         n = len(data)
         summary = m.summary_table()
         for term, r in summary.iterrows():
+            # adaptive kernel: bandwidths are whole numbers of neighbours
             bw_rows.append({"outcome": outcome, "term": term,
-                            "gwr_bandwidth": float(g.bandwidths[term]),
-                            "mgwr_bandwidth": float(r["bandwidth"]),
+                            "gwr_bandwidth": int(round(g.bandwidths[term])),
+                            "mgwr_bandwidth": int(round(r["bandwidth"])),
                             "share_of_units": float(r["bandwidth"]) / n,
                             "mean": r["mean"], "sd": r["sd"], "min": r["min"], "max": r["max"]})
     out = {"q": pd.DataFrame(q_rows), "interaction": pd.DataFrame(inter_rows),
