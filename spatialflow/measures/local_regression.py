@@ -184,7 +184,10 @@ class LocalRegressionResults:
 
     def __post_init__(self):
         for a in ("_coords", "_y", "_X"):
-            getattr(self, a).setflags(write=False)
+            # own read-only copies: never a flag set on an array the caller passed in
+            arr = np.array(getattr(self, a), dtype=float, copy=True)
+            arr.setflags(write=False)
+            object.__setattr__(self, a, arr)
 
     # fresh copies on every access: the results cannot be edited through them
     @property
