@@ -2,7 +2,10 @@
 
 Entropy weights and composite factor-flow indices, coupling coordination, gravity flows
 (for flow-based weights), capital stock and TFP (Solow residual, DEA-Malmquist), the
-urban-rural income gap, Dagum Gini and Theil decompositions, and Moran's I over time.
+urban-rural income gap, Dagum Gini and Theil decompositions, Moran's I over time, and the
+drivers of a spatial pattern: Geodetector q-statistics (with optimal discretisation) and
+local regressions (GWR, MGWR with prediction at new locations), local Moran and Getis-Ord
+Gi* hot spots with a false-discovery-rate cutoff.
 Pandas in, pandas out; the formula of each measure is in its docstring.
 """
 from .autocorrelation import local_moran_by_period, moran_by_period
@@ -17,10 +20,26 @@ from .dynamics import (
     relative_levels,
     stochastic_kernel,
 )
+from .discretise import (
+    DISCRETISATION_METHODS,
+    OptimalDiscretisation,
+    discretise,
+    optimal_discretisation,
+)
 from .entropy import EntropyResult, entropy_weights
 from .flows import FACTORS, FLOW_DIRECTIONS, FactorFlowIndex, factor_flow_index
+from .geodetector import (
+    INTERACTION_TYPES,
+    ecological_detector,
+    factor_detector,
+    geodetector,
+    interaction_detector,
+    risk_detector,
+)
 from .gravity import gravity_flows, gravity_matrix
 from .income import income_gap
+from .local_regression import LocalRegressionResults, gwr, mgwr
+from .local_statistics import getis_ord, local_moran
 from .inequality import (
     DagumGini,
     TheilDecomposition,
@@ -48,11 +67,15 @@ __all__ = [
     "ConvergenceClubs",
     "LogTTest",
     "DEFAULT_DEPRECIATION",
+    "DISCRETISATION_METHODS",
     "DagumGini",
     "EntropyResult",
     "FACTORS",
     "FLOW_DIRECTIONS",
     "FactorFlowIndex",
+    "INTERACTION_TYPES",
+    "LocalRegressionResults",
+    "OptimalDiscretisation",
     "SolowResult",
     "TheilDecomposition",
     "beta_convergence",
@@ -63,16 +86,27 @@ __all__ = [
     "dagum_gini",
     "dagum_gini_by",
     "dea_efficiency",
+    "discretise",
+    "ecological_detector",
     "entropy_weights",
+    "factor_detector",
     "factor_flow_index",
+    "geodetector",
+    "getis_ord",
     "gini",
     "gravity_flows",
+    "gwr",
     "gravity_matrix",
     "income_gap",
+    "interaction_detector",
+    "local_moran",
     "local_moran_by_period",
     "log_t_test",
     "malmquist",
+    "mgwr",
     "moran_by_period",
+    "optimal_discretisation",
+    "risk_detector",
     "solow_tfp",
     "speed_and_half_life",
     "theil",

@@ -13,8 +13,6 @@ from ._validation import check_panel_keys, numeric_block, raise_if_missing
 
 __all__ = ["moran_by_period", "local_moran_by_period"]
 
-_QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
-
 #: A period's values count as constant when their range is at most this share of their
 #: largest magnitude: below it, deviations from the mean are rounding noise and I is 0/0.
 _CONSTANT_RTOL = 1e-12
@@ -203,7 +201,10 @@ def local_moran_by_period(
     rng=0,
     seed=None,
 ) -> pd.DataFrame:
-    r"""Local Moran's I (LISA, esda.Moran_Local) of ``value`` per unit and period.
+    r"""Local Moran's I (LISA) of ``value`` per unit and period: esda.Moran_Local's statistic
+    and conventions, computed by the package's one LISA routine
+    (:func:`spatialflow.measures.local_statistics.lisa`: conditional permutations from a
+    seeded :class:`numpy.random.Generator`, as in the report and the plots).
 
     .. math::
 
@@ -222,7 +223,7 @@ def local_moran_by_period(
         constant there is no high or low: ``Is``, ``quadrant`` and ``p_sim`` are NaN, with a
         :class:`~spatialflow.exceptions.ConstantVariableWarning` naming the periods.
     """
-    import esda
+    from .local_statistics import lisa
 
     permutations, rng = _check_options(permutations, rng, seed, transformation)
     seed = as_int_seed(rng, default=None)
@@ -235,17 +236,15 @@ def local_moran_by_period(
                                                              dtype=object),
                                        "p_sim": np.nan}))
             continue
-        with warnings.catch_warnings():
-            # esda announces a future change of its default alternative hypothesis; our
-            # signature does not expose that option, so the notice is not actionable here.
-            warnings.filterwarnings("ignore", message="The alternative hypothesis",
-                                    category=DeprecationWarning)
-            m = esda.Moran_Local(y, graph, transformation=transformation,
-                                 permutations=max(permutations, 1), seed=seed)
+        # the package's one LISA computation (seeded numpy Generator, no numba compile), on
+        # the weights transformed as esda would transform them
+        code = transformation.upper()
+        W = graph.sparse if code == "O" else graph.transform(code).sparse
+        m = lisa(pd.Series(y, index=ids), W, permutations=permutations, seed=seed,
+                 row_standardise=False)
         parts.append(pd.DataFrame({
-            "id": ids.to_numpy(), "period": period, "Is": m.Is,
-            "quadrant": [_QUADRANTS.get(int(q), "") for q in m.q],
-            "p_sim": m.p_sim if permutations else np.nan,
+            "id": ids.to_numpy(), "period": period, "Is": m["Is"].to_numpy(),
+            "quadrant": m["quadrant"].to_numpy(), "p_sim": m["p_sim"].to_numpy(),
         }))
     _warn_constant(value, constant)
     return pd.concat(parts, ignore_index=True)

@@ -41,7 +41,8 @@ import pandas as pd
 
 from .._stats import norm
 from ..exceptions import InputError, MissingDataError, NonPositiveLevelError, format_ids
-from ._validation import check_option, check_panel_keys, require_columns
+from .._validation import check_option
+from ._validation import check_panel_keys, require_columns
 
 __all__ = ["LogTTest", "ConvergenceClubs", "log_t_test", "convergence_clubs"]
 
@@ -145,7 +146,7 @@ def _matrix(data, column, id, time, transform) -> pd.DataFrame:
                          f"{type(data).__name__} was given.")
     require_columns(data, [id, time, column])
     check_panel_keys(data, id, time)
-    check_option("transform", transform, ("log", "none"))
+    check_option(transform, ("log", "none"), "transform")
     X = data.pivot(index=id, columns=time, values=column).reindex(pd.unique(data[id]))
     X = X[sorted(X.columns)]
     bad = X.isna()

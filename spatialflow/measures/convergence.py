@@ -63,7 +63,8 @@ from ..exceptions import (
     UndefinedSpeedWarning,
     format_ids,
 )
-from ._validation import check_option, check_panel_keys, column_list, require_columns
+from .._validation import check_option
+from ._validation import check_panel_keys, column_list, require_columns
 
 __all__ = ["BetaConvergence", "beta_convergence", "speed_and_half_life", "growth_rates"]
 
@@ -350,8 +351,8 @@ def beta_convergence(data: pd.DataFrame, column: str, *, id: str = "code",
     >>> round(r.beta, 10), round(r.speed, 6), round(r.half_life, 3)
     (-0.02, 0.022314, 31.063)
     """
-    check_option("model", model, MODELS)
-    check_option("effects", effects, PANEL_EFFECTS)
+    check_option(model, MODELS, "model")
+    check_option(effects, PANEL_EFFECTS, "effects")
     if model != "OLS" and w is None:
         raise ModelSpecificationError(f"model={model!r} is spatial and needs w= (weights over "
                                       "the ids); none was given.")

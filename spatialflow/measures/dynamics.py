@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, MissingDataError, NonPositiveLevelError, format_ids
-from ._validation import check_option, check_panel_keys, require_columns
+from .._validation import check_option
+from ._validation import check_panel_keys, require_columns
 
 __all__ = ["relative_levels", "kernel_densities", "stochastic_kernel", "KernelDensities",
            "StochasticKernel", "wide_panel"]
@@ -103,7 +104,7 @@ def relative_levels(data: pd.DataFrame, column: str, *, id: str = "code",
         Ratio to the period's cross-sectional mean, or to the neighbours' mean under ``w``
         (row-standardised here whatever its transform).
     """
-    check_option("relative", relative, RELATIVE)
+    check_option(relative, RELATIVE, "relative")
     X = wide_panel(data, column, id=id, time=time)
     if relative == "mean":
         return X / X.mean(axis=0)
@@ -115,7 +116,7 @@ def relative_levels(data: pd.DataFrame, column: str, *, id: str = "code",
 
 def _bandwidth_method(bandwidth, values: np.ndarray):
     if isinstance(bandwidth, str):
-        check_option("bandwidth", bandwidth, ("scott", "silverman"))
+        check_option(bandwidth, ("scott", "silverman"), "bandwidth")
         return bandwidth
     if not (isinstance(bandwidth, (int, float)) and bandwidth > 0):
         raise InputError(f"bandwidth must be 'scott', 'silverman' or a positive number; "

@@ -489,8 +489,8 @@ Lang = Choice("en", "zh")
 Notes = Names("strings")
 Formats = Names("'html', 'markdown', 'latex'", Choice("html", "markdown", "latex"))
 #: The report's optional sections (report.builder.OPTIONAL_SECTIONS); [] for none.
-Sections = Annotated[list[Choice("convergence", "dynamics")],
-                     Doc("[str]", "a list of 'convergence', 'dynamics' (may be empty)")]
+Sections = Annotated[list[Choice("convergence", "dynamics", "drivers")],
+                     Doc("[str]", "a list of 'convergence', 'dynamics', 'drivers' (may be empty)")]
 
 
 class Report(_Table):
@@ -511,8 +511,10 @@ class Report(_Table):
     sections: Sections = Field(["convergence", "dynamics"], description=(
         "Optional report sections: \"convergence\" (beta-convergence by group with speed and "
         "half-life, sigma of log levels, Phillips-Sul clubs from 10 periods) and \"dynamics\" "
-        "(kernel densities by period, stochastic kernels, Markov chains); [] for neither. See "
-        "docs/convergence.md."))
+        "(kernel densities by period, stochastic kernels, Markov chains) by default; "
+        "\"drivers\" (Geodetector q and GWR/MGWR bandwidths of each outcome, last period; "
+        "MGWR takes about a minute per outcome) on request; [] for none. See "
+        "docs/convergence.md and docs/drivers.md."))
 
     def as_config(self) -> dict:
         out = self.model_dump()

@@ -1,7 +1,6 @@
 """LISA cluster maps: Local Moran's I by unit, at p < alpha or an FDR cutoff (esda)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .._random import rng_alias
@@ -18,22 +17,15 @@ def lisa_clusters(y: pd.Series, w, *, alpha: float = 0.05, fdr: float | None = N
     """Local Moran clusters of ``y`` (by id): frame ``Is, quadrant, p_sim, cluster`` and the
     p-value cutoff used (``alpha``, or :func:`esda.fdr`'s Benjamini–Hochberg cutoff at level
     ``fdr``); a unit is in its quadrant's cluster when ``p_sim <= cutoff``, else "ns".
-    Computed by :func:`spatialflow.measures.local_moran_by_period` (``rng``: SPEC 7 name of
-    ``seed``, an integer or a Generator; give one of them)."""
-    from ..report.lisa import local_moran
-    from ..weights.align import weights_on
+    Computed by :func:`spatialflow.measures.local_moran` (``rng``: SPEC 7 name of ``seed``, an
+    integer or a Generator; give one of them)."""
+    from ..measures.local_statistics import local_moran
     y = y.dropna()
-    lm = local_moran(y, weights_on(w, y.index), permutations=permutations,
-                     rng=rng_alias(rng, seed))
-    if fdr is not None:
-        if not 0 < fdr < 1:
-            raise InputError(f"fdr must be a level in (0, 1); {fdr!r} was given.")
-        import esda
-        cut = float(esda.fdr(lm["p_sim"].to_numpy(), fdr))
-    else:
-        cut = float(alpha)
-    sig = lm["p_sim"].to_numpy() <= cut if fdr is not None else lm["p_sim"].to_numpy() < cut
-    return lm.assign(cluster=np.where(sig, lm["quadrant"], "ns")), cut
+    if fdr is not None and not (isinstance(fdr, (int, float)) and 0 < fdr < 1):
+        raise InputError(f"fdr must be a level in (0, 1); {fdr!r} was given.")
+    lm = local_moran(y, w, permutations=permutations, seed=rng_alias(rng, seed),
+                     alpha=alpha, fdr=fdr)
+    return lm, float(lm.attrs["cutoff"])
 
 
 def lisa_map(y, w, layer, *, fdr: float | None = None, alpha: float = 0.05,

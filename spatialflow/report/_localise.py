@@ -53,6 +53,11 @@ HEADERS_ZH = {
     "steady_state": "稳态占比", "units": "单元数", "cells": "单元格数", "Q": "Q统计量",
     "Q_p_value": "Q p值", "LR": "LR统计量", "LR_p_value": "LR p值", "dof": "自由度",
     "club": "俱乐部", "b": "b（log t）", "t": "t值",
+    "factor": "因子", "method": "离散化方法", "classes": "分类数", "q": "q值", "p_value": "p值",
+    "factor_1": "因子1", "factor_2": "因子2", "q_1": "因子1 q值", "q_2": "因子2 q值",
+    "interaction": "交互类型", "term": "项", "gwr_bandwidth": "GWR带宽（近邻数）",
+    "mgwr_bandwidth": "MGWR带宽（近邻数）", "share_of_units": "带宽占单元数比例",
+    "min": "最小值", "max": "最大值",
 }
 _SUFFIX = {"_se": "标准误", "_p": " p值", "_lower": " 95%下限", "_upper": " 95%上限",
            "_change": "变化", "_share": "占比"}
@@ -62,7 +67,12 @@ VALUES_ZH = {"green": "绿", "yellow": "黄", "red": "红", "All": "全部", "ns
              "city": "地级市（不设区）", "exp(value)": "水平值 exp(value)", "value": "原值",
              "deficit": "差距", "deficit_pct": "差距（%）", "converging": "收敛",
              "diverging": "发散", "not significant": "不显著", "mean": "全体均值",
-             "neighbours": "邻居均值", "OLS": "OLS", "SAR": "SAR", "SEM": "SEM", "SDM": "SDM"}
+             "neighbours": "邻居均值", "OLS": "OLS", "SAR": "SAR", "SEM": "SEM", "SDM": "SDM",
+             "deficit": "差距", "deficit_pct": "差距（%）",
+             # Geodetector: discretisation methods and interaction types
+             "equal": "等间距", "natural": "自然断点", "quantile": "分位数", "geometric": "几何间隔",
+             "weaken, nonlinear": "非线性减弱", "weaken, uni-": "单因子非线性减弱",
+             "enhance, bi-": "双因子增强", "independent": "独立", "enhance, nonlinear": "非线性增强"}
 # Phrases of the model_choice table's readings (the numbers in them stay as they are).
 _READING = (("both restrictions of the SDM are rejected at", "SDM的两个约束均在以下水平被拒绝："),
             ("lowest AIC among such SDMs", "此类SDM中AIC最小"),
@@ -142,6 +152,11 @@ HEADERS_EN = {
     "steady_state": "Steady-state share", "units": "Units", "cells": "Cells", "Q": "Q",
     "Q_p_value": "Q p", "LR": "LR", "LR_p_value": "LR p", "dof": "df", "club": "Club",
     "b": "b (log t)", "t": "t",
+    "factor": "Factor", "method": "Discretisation", "classes": "Classes", "q": "q",
+    "p_value": "p", "factor_1": "Factor 1", "factor_2": "Factor 2", "q_1": "q, factor 1",
+    "q_2": "q, factor 2", "interaction": "Interaction", "term": "Term",
+    "gwr_bandwidth": "GWR bandwidth (neighbours)", "mgwr_bandwidth": "MGWR bandwidth (neighbours)",
+    "share_of_units": "Bandwidth / units", "min": "Min", "max": "Max",
 }
 _SUFFIX_EN = {"_se": " SE", "_p": " p", "_lower": ", 95% lower", "_upper": ", 95% upper",
               "_change": " change", "_share": " share"}
@@ -230,7 +245,7 @@ def localise(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
             continue
         if col in _GROUP_COLUMNS or col == "neighbours":
             out[col] = out[col].map(names)
-        elif col == "indicator":
+        elif col in ("indicator", "factor", "factor_1", "factor_2", "term"):
             out[col] = out[col].map(lambda v: indicators.get(v, VALUES_ZH.get(v, v)))
         elif col in ("verdict",):
             out[col] = out[col].map(_verdict)

@@ -44,6 +44,26 @@ TEXT = {
                           "cell and are not computed where there are fewer."),
         "note_sections_one_period": ("The convergence and distribution-dynamics sections need "
                                      "at least two periods; this report has one."),
+        "drivers": "Drivers: Geodetector and local regressions",
+        "drivers_lead": ("What explains the spatial pattern of each outcome in the last period. "
+                         "Geodetector q (Wang et al. 2010) is the share of the outcome's "
+                         "variance between the strata of a regressor (0: none, 1: all), each "
+                         "regressor cut into the classes that maximise q (Song et al. 2020), "
+                         "so q is an upper-end, descriptive measure; its p-value is the "
+                         "noncentral F test of Wang, Zhang & Fu (2016). GWR and MGWR "
+                         "(Fotheringham, Yang & Kang 2017) let each coefficient vary over "
+                         "space: an MGWR bandwidth close to the number of units means the "
+                         "relation is global, a small one that it is local. Cross-section "
+                         "statistics, not causal effects; the spatial models above are the "
+                         "estimates of record."),
+        "drivers_summary": ("Drivers of {outcome} (last period): {factor} stratifies it most "
+                            "(Geodetector q = {q}, p = {p})."),
+        "drivers_summary_local": (" The most local MGWR relation is {term}'s (bandwidth {bw} "
+                                  "of {n} units)."),
+        "note_drivers_no_models": ("The drivers section needs fitted models (their outcomes "
+                                   "and regressors): it is left out."),
+        "note_drivers_failed": "The drivers section could not be computed: {error}",
+        "note_drivers_skipped": "Drivers of {outcome!r} not computed: {why}.",
         "see": "see",
         "rows": "rows, click to show",
         "table": "Table",
@@ -155,6 +175,18 @@ TEXT = {
                           "仅描述观测到的变动，不是长期预测（每个单元仅一次转移时不计算稳态）；空间马尔可夫检验要求每个单元格至少{per_cell}次转移，"
                           "不足时不予计算。"),
         "note_sections_one_period": "收敛与分布动态两节至少需要两期数据；本报告只有一期。",
+        "drivers": "驱动因素：地理探测器与局部回归",
+        "drivers_lead": ("解释最后一期各被解释变量空间格局的因素。地理探测器 q 值（Wang 等 2010）为"
+                         "被解释变量方差中位于某解释变量各分层之间的比例（0：无，1：全部）；各解释变量按使"
+                         " q 最大的分类离散化（Song 等 2020），因此 q 为偏上限的描述性度量；p值为 Wang、"
+                         "Zhang 与 Fu（2016）的非中心F检验。GWR与MGWR（Fotheringham、Yang 与 Kang 2017）"
+                         "允许各系数随空间变化：MGWR带宽接近单元数表示关系为全局性的，带宽小则为局部性的。"
+                         "以上为截面统计，并非因果效应；前文空间计量模型的估计为正式结果。"),
+        "drivers_summary": "{outcome}的驱动因素（最后一期）：{factor}的分层解释力最强（地理探测器 q = {q}，p = {p}）。",
+        "drivers_summary_local": "MGWR中局部性最强的关系为{term}（带宽 {bw}，共 {n} 个单元）。",
+        "note_drivers_no_models": "驱动因素部分需要已拟合的模型（其被解释变量与解释变量）：未包含该部分。",
+        "note_drivers_failed": "驱动因素部分无法计算：{error}",
+        "note_drivers_skipped": "{outcome!r} 的驱动因素未计算：{why}。",
         "see": "见",
         "rows": "行，点击展开",
         "table": "表",

@@ -21,11 +21,13 @@ from ._text import t
 from .document import Report, Section
 from .fonts import figure_fonts, resolve_lang
 
-__all__ = ["build", "OPTIONAL_SECTIONS"]
+__all__ = ["build", "OPTIONAL_SECTIONS", "DEFAULT_SECTIONS"]
 
 _LANGS = ("en", "zh")
 #: Sections a caller can leave out (``build(sections=...)``, ``[report] sections``).
-OPTIONAL_SECTIONS = ("convergence", "dynamics")
+OPTIONAL_SECTIONS = ("convergence", "dynamics", "drivers")
+#: The optional sections a report has unless told otherwise (drivers fit GWR/MGWR: asked for).
+DEFAULT_SECTIONS = ("convergence", "dynamics")
 
 # Table captions (English, Chinese).
 _TITLES = {
@@ -139,6 +141,24 @@ _TITLES = {
                      "以及从本组以外各县接收的效应（其他组各列的行和）"),
     "lisa": ("Local Moran (LISA) cluster of every unit and indicator, last period",
              "各单元各指标的局部莫兰（LISA）集聚类型，最后一期"),
+    "drivers_q": ("Geodetector factor detector, last period: q = 1 - SSW/SST of each outcome "
+                  "stratified by each regressor (discretised by the optimal-parameter rule: "
+                  "method and number of classes with the largest q, Song et al. 2020), with "
+                  "the noncentral-F p-value of Wang, Zhang & Fu (2016)",
+                  "地理探测器因子探测（最后一期）：各被解释变量按各解释变量分层的 q = 1 − SSW/SST"
+                  "（解释变量按最优参数离散化：取 q 最大的方法与分类数，Song 等 2020），p值为 Wang、Zhang"
+                  " 与 Fu（2016）的非中心F检验"),
+    "drivers_interaction": ("Geodetector interaction detector: q of each pair of regressors' "
+                            "strata crossed, and the interaction type (Wang et al. 2010)",
+                            "地理探测器交互作用探测：两解释变量分层交叉后的 q 值及交互类型（Wang 等 2010）"),
+    "drivers_bandwidths": ("GWR and MGWR of the standardised outcome on the standardised "
+                           "regressors, last period (adaptive bisquare kernel, bandwidths in "
+                           "nearest neighbours by AICc; mgwr): the GWR bandwidth, each term's "
+                           "MGWR bandwidth (small = local, close to the number of units = "
+                           "global) and the spread of its MGWR local estimates",
+                           "标准化被解释变量对标准化解释变量的GWR与MGWR（最后一期；自适应bisquare核，"
+                           "带宽为近邻数，按AICc选择；mgwr）：GWR带宽、各项的MGWR带宽（小 = 局部，接近单元数 = "
+                           "全局）及其MGWR局部估计的分布"),
 }
 
 
@@ -177,7 +197,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
           group="region", core="PRD", lang="en", synthetic=False, source=None, title=None,
           n_draws=1000, seed=0, tests=None, rule=None, font=None, permutations=999,
           figures=True, lead="auto", weight_by=None, unit_type="unit_type",
-          notes=None, lisa_fdr=None, rng=None, sections=OPTIONAL_SECTIONS) -> Report:
+          notes=None, lisa_fdr=None, rng=None, sections=DEFAULT_SECTIONS) -> Report:
     """Build the core-periphery deficit report.
 
     Parameters
@@ -271,7 +291,13 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         Phillips–Sul clubs from 10 periods on) and ``"dynamics"`` (kernel densities by
         period, stochastic kernels, Markov and spatial Markov chains); see
         :mod:`spatialflow.report.convergence`. Both by default; ``()`` for neither. They
-        need at least two periods (a note says so otherwise).
+        need at least two periods (a note says so otherwise). ``"drivers"`` (not by
+        default) adds the drivers section (:mod:`spatialflow.report.drivers`): for each
+        outcome of ``models``, on the last period, the Geodetector q of its regressors (optimal
+        discretisation, factor and interaction detectors) and the GWR and MGWR bandwidths
+        with maps of the MGWR local estimates. Needs ``models`` and at least
+        :data:`~spatialflow.report.drivers.MIN_UNITS` units; MGWR's bandwidth search takes
+        about a minute per outcome for ~100 units.
 
     Returns
     -------
@@ -367,6 +393,7 @@ class _Builder:
         self.d = data
         self.optional = sections
         self.conv_objects: dict = {}
+        self.drivers = None
         self.lisa_fdr = lisa_fdr
         self.lead_arg = lead
         self.head = None
@@ -423,14 +450,17 @@ class _Builder:
         self._deficits()
         self._monitoring(w)
         self._decompositions()
-        if self.optional and not d.is_panel:
+        over_time = [x for x in self.optional if x in ("convergence", "dynamics")]
+        if over_time and not d.is_panel:
             self.notes.append(t("note_sections_one_period", self.lang))
-        elif self.optional:
+        elif over_time:
             if "convergence" in self.optional:
                 self._convergence(w)
             if "dynamics" in self.optional:
                 self._dynamics(w)
         self._models(models)
+        if "drivers" in self.optional:
+            self._drivers(models)
         for label, frame in tests.items():
             key = f"test_{_slug(label)}"
             self.add(key, frame.reset_index() if frame.index.name or isinstance(
@@ -511,7 +541,7 @@ class _Builder:
 
     def _order_sections(self):
         order = ["deficits", "monitoring", "decomposition", "convergence", "dynamics",
-                 "counterfactual", "spillovers", "models", "maps"]
+                 "counterfactual", "spillovers", "models", "drivers", "maps"]
         self.sections.sort(key=lambda s: order.index(s.key) if s.key in order else 99)
         self.sections = [s for s in self.sections if s.items]
 
@@ -1140,6 +1170,55 @@ class _Builder:
                 f"flows) at the core's means, the {name} deficit would close by: "
                 + "; ".join(parts) + ".")
 
+    # -------------------------------------------------------------- drivers
+    def _drivers(self, models: dict):
+        """Geodetector q and GWR/MGWR bandwidths of each outcome (report.drivers)."""
+        from . import drivers as _drv
+
+        if not models:
+            self.notes.append(t("note_drivers_no_models", self.lang))
+            return
+        specs = _drv.specs_from_models(models, self.d.panel.columns)
+        try:
+            out = _drv.drivers(self.d, specs)
+        except InputError as err:
+            self.fail("note_drivers_failed", error=err)
+            return
+        for outcome, why in out["skipped"].items():
+            self.notes.append(t("note_drivers_skipped", self.lang, outcome=outcome, why=why))
+        if out["q"].empty:
+            return
+        self.drivers = out
+        sec = self._section("drivers")
+        self.add("drivers_q", out["q"])
+        sec.items.append(("table", "drivers_q"))
+        if not out["interaction"].empty:
+            self.add("drivers_interaction", out["interaction"])
+            sec.items.append(("table", "drivers_interaction"))
+        if "bandwidths" in out and not out["bandwidths"].empty:
+            self.add("drivers_bandwidths", out["bandwidths"])
+            sec.items.append(("table", "drivers_bandwidths"))
+        sec.lead = t("drivers_lead", self.lang)
+        names = {i.column: i.text(self.lang) for i in self.d.indicators}
+        for outcome, part in out["q"].groupby("outcome", sort=False):
+            top = part.sort_values("q", ascending=False).iloc[0]
+            bws = out.get("bandwidths")
+            bw = bws[bws["outcome"] == outcome] if bws is not None and len(bws) else None
+            local = ""
+            if bw is not None and len(bw):
+                n = int(round(float(bw["mgwr_bandwidth"].iloc[0] / bw["share_of_units"].iloc[0])))
+                terms = [r for _, r in bw.iterrows() if r["term"] != "Intercept"]
+                most = min(terms, key=lambda r: r["mgwr_bandwidth"])
+                local = t("drivers_summary_local", self.lang,
+                          term=names.get(most["term"], most["term"]),
+                          bw=f"{most['mgwr_bandwidth']:g}", n=n)
+            self.summary.append((t("drivers_summary", self.lang,
+                                   outcome=names.get(outcome, outcome),
+                                   factor=names.get(top["factor"], top["factor"]),
+                                   q=_g(top["q"], 2), p=_g(top["p_value"], 2)) + local,
+                                 ["drivers_q", "drivers_bandwidths"]
+                                 if local else ["drivers_q"]))
+
     # -------------------------------------------------------------- figures
     def _figures(self, fig_lang: str, models: dict):
         from . import figures as F
@@ -1231,28 +1310,23 @@ class _Builder:
             maps.append(("figure", key))
         maps.append(("table", "unit_values"))
         # LISA (last period), each indicator on the units observed
-        from ..weights.align import weights_ids, weights_on
-        from .lisa import local_moran
+        from ..measures.local_statistics import local_moran
+        from ..weights.align import weights_ids
 
         lisa = []
         n_units = len(weights_ids(self.w))
         for ind in d.indicators:
             y = d.values(ind.column).dropna()
             try:
-                lm = local_moran(y, weights_on(self.w, y.index), permutations=self.permutations,
-                                 seed=self.seed)
+                lm = local_moran(y, self.w, permutations=self.permutations, seed=self.seed,
+                                 fdr=self.lisa_fdr)
             except InputError as err:
                 self.fail("note_lisa_failed", column=ind.column, error=err)
                 continue
             if len(y) < n_units:
                 self.notes.append(t("note_lisa_subset", self.lang, column=ind.column,
                                     k=len(y), n=n_units))
-            if self.lisa_fdr is not None:
-                import esda
-                cut = float(esda.fdr(lm["p_sim"].to_numpy(), self.lisa_fdr))
-                cluster = np.where(lm["p_sim"] <= cut, lm["quadrant"], "ns")
-            else:
-                cluster = np.where(lm["p_sim"] < 0.05, lm["quadrant"], "ns")
+            cluster = lm["cluster"].to_numpy()
             lisa.append(pd.DataFrame({"id": lm.index, "indicator": ind.column,
                                       "Is": lm["Is"].to_numpy(), "quadrant": lm["quadrant"].to_numpy(),
                                       "p_sim": lm["p_sim"].to_numpy(), "cluster": cluster}))
@@ -1291,7 +1365,55 @@ class _Builder:
                 f"Counterfactual decomposition of the deficit ({model})",
                 f"差距的反事实分解（{model}）")
             self._section_items("counterfactual").insert(0, ("figure", "counterfactual"))
+        if self.drivers is not None:
+            self._drivers_figures(ctx, put)
         del titles
+
+    def _drivers_figures(self, ctx, put):
+        from ..plot.drivers import geodetector_bars, local_estimate_maps
+        from ..plot.maps import _fonts
+
+        q = self.drivers["q"]
+        names = {i.column: i.text(ctx.lang) for i in self.d.indicators}
+        outcomes = list(pd.unique(q["outcome"]))
+        from matplotlib.figure import Figure
+        fig = Figure(figsize=(6.4 * min(2, len(outcomes)), 0.5 + 0.55 * q.groupby(
+            "outcome").size().max() + 1.2), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(1, min(2, len(outcomes)), squeeze=False)).ravel()
+        for ax, outcome in zip(axes, outcomes[:2]):
+            part = q[q["outcome"] == outcome].set_index("factor")
+            geodetector_bars(part, labels=names, lang=ctx.lang, ax=ax,
+                             title=names.get(outcome, outcome))
+        sec = self._section_items("drivers")
+        # figures and tables share the titles: the figure's key differs from the table's
+        put("drivers_q_bars", ctx.finish(fig, F_TEXT[ctx.lang]["drivers_q"]),
+            F_TEXT["en"]["drivers_q"], F_TEXT["zh"]["drivers_q"])
+        sec.insert(0, ("figure", "drivers_q_bars"))
+        pos = 1
+        for outcome, res in self.drivers["fits"].items():
+            terms = [c for c in res.params.columns if c != "Intercept"]
+            with _fonts(ctx.lang):
+                fig = local_estimate_maps(res, ctx.layer.loc[res.params.index], terms=terms,
+                                          labels=names, lang=ctx.lang, scale_bar=ctx.metric)
+            for ax in fig.axes:
+                if ax.get_visible() and ax.get_title():
+                    ctx.base(ax, labels=False)
+            key = f"drivers_mgwr_{_slug(outcome)}"
+            caption = {lang: F_TEXT[lang]["drivers_mgwr"].format(outcome=next(
+                (i.text(lang) for i in self.d.indicators if i.column == outcome), outcome))
+                for lang in ("en", "zh")}
+            put(key, ctx.finish(fig, caption[ctx.lang]), caption["en"], caption["zh"])
+            sec.insert(pos, ("figure", key))
+            pos += 1
+
+
+#: Figure titles of the drivers section (en, zh).
+F_TEXT = {
+    "en": {"drivers_q": "Geodetector q of each regressor (last period; * p < 0.05)",
+           "drivers_mgwr": "MGWR local estimates, standardised: {outcome}"},
+    "zh": {"drivers_q": "各解释变量的地理探测器 q 值（最后一期；* p < 0.05）",
+           "drivers_mgwr": "MGWR局部估计（标准化）：{outcome}"},
+}
 
 
 def _unit_effect_maps(b: _Builder, ctx, F, head, sp) -> None:
