@@ -9,7 +9,8 @@ arrays are non-writeable, and the panel and fit information are the frozen datac
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
@@ -25,7 +26,7 @@ from ...views import effects_view as _effects_view
 from . import inference as _inference
 from . import prediction as _prediction
 from .dynamic_effects import dynamic_effects
-from .effects import compute_effects, compute_unit_effects
+from .effects import _warn_shared_variables, compute_effects, compute_unit_effects
 from .summary import make_summary
 
 __all__ = ["SpatialResults", "PanelInfo", "FitInfo"]
@@ -71,6 +72,39 @@ def _fresh(obj):
 
 
 _NO_DEFAULT = object()
+
+
+def _cache_key(func: Callable, arguments: dict) -> tuple | None:
+    """The full argument tuple of ``func(results, **arguments)``, defaults filled in, or None
+    when the call must not be cached.
+
+    Each value enters with its type, so ``seed=True`` (refused by the computation) never
+    meets the entry of ``seed=1``. Not cached: a seed that is not an integer (None draws
+    fresh entropy, a Generator has state), unhashable options (a partition given as a
+    Series or dict) and arguments ``func`` does not accept (its own error is raised).
+    """
+    seed = arguments.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        return None
+    try:
+        bound = inspect.signature(func).bind(None, **arguments)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    items = []
+    for name, value in bound.arguments.items():
+        if name == "results":
+            continue
+        if isinstance(value, dict):  # **kernel_options
+            items.extend((k, type(v), v) for k, v in sorted(value.items()))
+        else:
+            items.append((name, type(value), value))
+    key = (func.__name__, tuple(items))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 class _Labelled:
@@ -336,8 +370,35 @@ class SpatialResults:
             object.__setattr__(self, "panel", PanelInfo(**self.panel))
 
     def __reduce__(self):
-        # through the constructor: read-only again after pickling or copy.deepcopy
+        # through the constructor: read-only again after pickling or copy.deepcopy (and
+        # without the cache of derived quantities, which the copy recomputes on demand)
         return _rebuild, (type(self), _pickle_state(self))
+
+    # Expensive derived quantities (the effects' 1,000 simulation draws, which every
+    # summary() asks for) depend only on the fit and the arguments -- the results are
+    # immutable and the model keeps its own copy of the data -- so they are computed once per
+    # full argument tuple (_cache_key). Every call gets a fresh copy (values and attrs): an
+    # in-place edit never reaches the cache. The cache is not pickled (__reduce__).
+    def _from_cache(self, key: tuple | None) -> pd.DataFrame | None:
+        """A fresh copy of the cached frame under ``key``, or None (not computed yet).
+
+        A hit re-issues the interpretation warning the computation gives (same stack depth
+        as from :func:`compute_effects`); the approximation warnings come with the
+        computation only, its stated error stays in ``attrs["approximation"]``.
+        """
+        frame = None if key is None else self.__dict__.get("_derived_cache", {}).get(key)
+        if frame is None:
+            return None
+        if key[0] == compute_effects.__name__:
+            _warn_shared_variables(self)
+        return frame.copy(deep=True)
+
+    def _to_cache(self, key: tuple | None, frame: pd.DataFrame) -> pd.DataFrame:
+        """Keep ``frame`` under ``key`` (None: not cacheable) and return a copy of it."""
+        if key is None:
+            return frame
+        self.__dict__.setdefault("_derived_cache", {})[key] = frame
+        return frame.copy(deep=True)
 
     @property
     def approximation(self) -> dict | None:
@@ -535,7 +596,11 @@ class SpatialResults:
                                    exog_names=list(self.exog_names),
                                    lagged_names=list(self.lagged_names), horizon="long",
                                    bounds=self.bounds, n_draws=n_draws, seed=seed, **kwargs)
-        frame = compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+        arguments = dict(n_draws=n_draws, seed=seed, **kwargs)
+        key = _cache_key(compute_effects, arguments)
+        frame = self._from_cache(key)
+        if frame is None:
+            frame = self._to_cache(key, compute_effects(self, **arguments))
         if dynamic:
             frame.attrs["horizon"] = "short"
         return frame
