@@ -12,6 +12,10 @@ import importlib
 import inspect
 from collections.abc import Iterator
 
+#: Documented on the API pages beyond the ``__all__`` lists (the options of ``effects()``).
+DOCUMENTED = ("spatialflow.models.results.effects.compute_effects",
+              "spatialflow.models.results.effects.compute_unit_effects")
+
 MODULES = ("spatialflow", "spatialflow.models", "spatialflow.weights", "spatialflow.measures",
            "spatialflow.simulate", "spatialflow.grid", "spatialflow.montecarlo")
 
@@ -51,8 +55,7 @@ def public_callables() -> dict[str, object]:
             if inspect.isclass(obj):
                 for member_name, member in _members(obj):
                     found.setdefault(member_name, member)
+    for dotted in DOCUMENTED:
+        module_name, name = dotted.rsplit(".", 1)
+        found.setdefault(dotted, getattr(importlib.import_module(module_name), name))
     return found
-
-
-def is_property(obj) -> bool:
-    return isinstance(obj, property)

@@ -624,12 +624,12 @@ class SpatialResults:  # numpydoc ignore=PR01
 
     @property
     def aic(self) -> float:
-        """Akaike's information criterion :math:`-2\,llf + 2k`."""
+        r"""Akaike's information criterion :math:`-2\,llf + 2k`."""
         return -2.0 * self.llf + 2.0 * self.k
 
     @property
     def bic(self) -> float:
-        """Schwarz's criterion :math:`-2\,llf + \ln(nobs)\,k`."""
+        r"""Schwarz's criterion :math:`-2\,llf + \ln(nobs)\,k`."""
         return -2.0 * self.llf + np.log(self.nobs) * self.k
 
     @property
