@@ -90,7 +90,10 @@ def test_uncacheable_calls_are_computed_each_time(fit, calls):
     res.effects(n_draws=100, seed=1, partition=part)
     res.effects(n_draws=100, seed=None)                     # fresh entropy each call
     res.effects(n_draws=100, seed=None)
-    assert len(calls) == 4
+    labels = dict(zip(res.ids, np.repeat(["a", "b"], 18)))
+    res.effects(n_draws=100, seed=1, partition=labels)      # a dict: unhashable too
+    res.effects(n_draws=100, seed=1, partition=labels)
+    assert len(calls) == 6
 
 
 def test_bad_arguments_still_raise_after_a_hit(fit):

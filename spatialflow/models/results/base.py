@@ -94,16 +94,18 @@ def _cache_key(func: Callable, arguments: dict) -> tuple | None:
     seed = arguments.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         return None
+    signature = inspect.signature(func)
     try:
-        bound = inspect.signature(func).bind(None, **arguments)
+        bound = signature.bind(None, **arguments)
     except TypeError:
         return None
     bound.apply_defaults()
     items = []
     for name, value in bound.arguments.items():
+        kind = signature.parameters[name].kind
         if name == "results":
             continue
-        if isinstance(value, dict):  # **kernel_options
+        if kind is inspect.Parameter.VAR_KEYWORD:  # **kernel_options, by name
             items.extend((k, type(v), v) for k, v in sorted(value.items()))
         else:
             items.append((name, type(value), value))
