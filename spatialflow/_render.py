@@ -541,25 +541,59 @@ class Renderable:
     _css_class = "spatialflow"
 
     def as_text(self) -> str:
-        """Plain-text rendering (fixed-width columns)."""
+        """Plain-text rendering (fixed-width columns).
+
+        Returns
+        -------
+        str
+            The title, the tables and the notes.
+        """
         return _text(self._blocks, self.title, self.notes, self.warnings)
 
     def as_markdown(self) -> str:
-        """GitHub-flavoured Markdown (pipe tables)."""
+        """GitHub-flavoured Markdown (pipe tables).
+
+        Returns
+        -------
+        str
+            The title as a heading, one pipe table per block, the notes.
+        """
         return _markdown(self._blocks, self.title, self.notes, self.warnings)
 
     def as_latex(self) -> str:
-        """LaTeX ``tabular`` environments using ``booktabs`` rules; special characters escaped."""
+        """LaTeX ``tabular`` environments using ``booktabs`` rules; special characters escaped.
+
+        Returns
+        -------
+        str
+            One ``tabular`` per block (needs ``\\usepackage{booktabs}``).
+        """
         return _latex(self._blocks, self.title, self.notes, self.warnings)
 
     def as_html(self) -> str:
-        """HTML fragment for notebooks: a ``<div>`` with a scoped ``<style>`` and one
-        ``<table>`` per block; text is HTML-escaped. See :meth:`as_html_document` for a file."""
+        """HTML fragment for notebooks; see :meth:`as_html_document` for a file.
+
+        Returns
+        -------
+        str
+            A ``<div>`` with a scoped ``<style>`` and one ``<table>`` per block; text is
+            HTML-escaped.
+        """
         return _html(self._blocks, self.title, self.notes, self._css_class, self.warnings)
 
     def as_html_document(self, *, preface: Sequence[str] = ()) -> str:
-        """A standalone UTF-8 HTML page: ``preface`` paragraphs (plain text, e.g. a data
-        notice), then :meth:`as_html`."""
+        """A standalone UTF-8 HTML page.
+
+        Parameters
+        ----------
+        preface : sequence of str
+            Paragraphs (plain text, e.g. a data notice) shown above the tables.
+
+        Returns
+        -------
+        str
+            The page: the preface, then :meth:`as_html`.
+        """
         esc = html.escape
         body = "".join(f'<p class="sf-preface"><strong>{esc(p)}</strong></p>\n' for p in preface)
         return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -33,13 +33,16 @@ import itertools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .exceptions import (GridTaskError, InputError, OptionalDependencyError,
                          SchedulerUnreachableError)
+
+if TYPE_CHECKING:  # an annotation only: Dask is an optional dependency
+    from distributed import Client
 
 __all__ = ["run_grid", "monte_carlo", "specification_grid", "task_rngs"]
 
@@ -61,7 +64,7 @@ def _seed_sequences(seed, n_tasks: int) -> list[np.random.SeedSequence]:
     return ss.spawn(int(n_tasks))
 
 
-def task_rngs(seed, n_tasks: int) -> list[np.random.Generator]:
+def task_rngs(seed: int | np.random.SeedSequence, n_tasks: int) -> list[np.random.Generator]:
     """One independent generator per task, from ``SeedSequence(seed).spawn(n_tasks)``.
 
     Parameters
@@ -156,9 +159,10 @@ def _progress(total: int, show: bool, desc: str):
     return tqdm(total=total, disable=not show, desc=desc, unit="task")
 
 
-def run_grid(fn: Callable[[Any, np.random.Generator], Any], tasks: Sequence, *, seed,
+def run_grid(fn: Callable[[Any, np.random.Generator], Any], tasks: Sequence, *,
+             seed: int | np.random.SeedSequence,
              executor: GridExecutor = "processes", max_workers: int | None = None,
-             scheduler=None, timeout: float = 10.0, progress: bool = True,
+             scheduler: Client | str | None = None, timeout: float = 10.0, progress: bool = True,
              desc: str = "grid") -> list:
     """Run ``fn(task, rng)`` on every task; results in task order.
 
@@ -307,8 +311,9 @@ def _run_dask(fn, tasks, rngs, seeds, scheduler, timeout, progress, desc) -> lis
             client.close()
 
 
-def monte_carlo(fn: Callable[[Any, np.random.Generator], Mapping], n_reps: int, *, seed,
-                design: Any = None, **options) -> pd.DataFrame:
+def monte_carlo(fn: Callable[[Any, np.random.Generator], Mapping], n_reps: int, *,
+                seed: int | np.random.SeedSequence, design: Any = None,
+                **options: Any) -> pd.DataFrame:
     """``n_reps`` replications of ``fn(design, rng)``, one row per replication.
 
     For a study of spatialflow's estimators against a known truth, with bias, RMSE and
@@ -367,8 +372,9 @@ class _Replicate:
         return dict(self.fn(design, rng))
 
 
-def specification_grid(fn: Callable[[Mapping, np.random.Generator], Mapping], *, seed,
-                       options: Mapping[str, Iterable], **run_options) -> pd.DataFrame:
+def specification_grid(fn: Callable[[Mapping, np.random.Generator], Mapping], *,
+                       seed: int | np.random.SeedSequence, options: Mapping[str, Iterable],
+                       **run_options: Any) -> pd.DataFrame:
     """Run ``fn(spec, rng)`` on every combination of ``options`` (a Cartesian product).
 
     Parameters

@@ -48,7 +48,9 @@ from ._random import rng_alias
 from .exceptions import InputError, ModelSpecificationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .simulate import Simulator
+    from distributed import Client
+
+    from .simulate import Estimators, Simulator
 
 __all__ = ["MonteCarloResult", "summarise_draws", "run_monte_carlo", "DRAW_COLUMNS",
            "TABLE_COLUMNS"]
@@ -62,8 +64,10 @@ TABLE_COLUMNS = ["estimator", "parameter", "truth", "reps", "mean", "bias", "sd"
 _MODEL_NAMES = ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS")
 
 
+# A result, built by run_monte_carlo, never by users: the fields are documented under
+# Attributes (tests/test_docstrings.py checks that every field is), not as parameters.
 @dataclass(frozen=True)
-class MonteCarloResult:
+class MonteCarloResult:  # numpydoc ignore=PR01
     """The outcome of :meth:`Simulator.monte_carlo`.
 
     Attributes
@@ -319,7 +323,9 @@ class _Replication:
         return rows
 
 
-def run_monte_carlo(simulator: "Simulator", estimators, reps: int, *, seed=0, scheduler=None,
+def run_monte_carlo(simulator: Simulator, estimators: Estimators, reps: int, *,
+                    seed: int | np.random.SeedSequence = 0,
+                    scheduler: Client | str | None = None,
                     executor: str = "serial", max_workers: int | None = None,
                     level: float = 0.95, effects: bool = True, effects_method: str = "delta",
                     fit_options: Mapping | None = None, progress: bool = True, rng=None

@@ -45,7 +45,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Hashable, Iterator, Literal, Mapping, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,22 @@ from ._random import rng_alias
 from ._validation import check_count, check_seed
 from .exceptions import InputError, ModelSpecificationError, PanelError
 from .models._linalg.operator import SpatialOperator
+
+if TYPE_CHECKING:  # annotations only
+    from distributed import Client
+    from numpy.typing import ArrayLike
+
+    from ._typing import WeightsLike
+    from .models import SpatialModel
+    from .montecarlo import MonteCarloResult
+
+#: Weights as the simulator takes them: libpysal, or a square matrix used as given.
+WeightsInput = Union["WeightsLike", sp.spmatrix, np.ndarray]
+#: Coefficients by name (a mapping or Series), or a sequence named x1, x2, ...
+Coefficients = Union[Mapping[str, float], pd.Series, Sequence[float]]
+#: Estimators of a Monte Carlo study: model classes or names, or a mapping label -> either.
+Estimators = Union[Sequence[Union[type["SpatialModel"], str]],
+                   Mapping[str, Union[type["SpatialModel"], str]]]
 
 __all__ = ["simulate", "Simulator", "Simulation", "Truth", "MODELS", "admissible_interval"]
 
@@ -82,8 +98,10 @@ _DENSE_EIGEN_MAX_N = 1500
 # --------------------------------------------------------------------------------------
 # The truth
 # --------------------------------------------------------------------------------------
+# A result, built by the simulator, never by users: the fields are documented under
+# Attributes (tests/test_docstrings.py checks that every field is), not as parameters.
 @dataclass(frozen=True)
-class Truth:
+class Truth:  # numpydoc ignore=PR01
     """The parameters that produced a draw.
 
     Attributes
@@ -97,7 +115,9 @@ class Truth:
         Average error variance :math:`\\sigma^2`.
     errors : str
         Error distribution (``"normal"``, ``"t"`` or ``"chi2"``, each scaled to variance
-        :math:`\\sigma^2`), ``df`` its degrees of freedom (None for normal).
+        :math:`\\sigma^2`).
+    df : float or None
+        Its degrees of freedom (None for normal).
     heteroskedastic : bool
         Whether error variances differ across observations.
     unit_effects, time_effects : pandas.Series or None
@@ -124,7 +144,14 @@ class Truth:
         return float(self.params["lambda"]) if "lambda" in self.params.index else None
 
     def to_dict(self) -> dict:
-        """Plain Python values (for ``DataFrame.attrs`` and JSON)."""
+        """Plain Python values (for ``DataFrame.attrs`` and JSON).
+
+        Returns
+        -------
+        dict
+            ``model``, ``params`` (name -> float), ``sigma2``, ``errors``, ``df``,
+            ``heteroskedastic`` and, for panels, ``unit_effects`` / ``time_effects``.
+        """
         out = {"model": self.model, "params": {k: float(v) for k, v in self.params.items()},
                "sigma2": float(self.sigma2), "errors": self.errors, "df": self.df,
                "heteroskedastic": self.heteroskedastic}
@@ -135,8 +162,10 @@ class Truth:
         return out
 
 
+# A result, built by the simulator, never by users: the fields are documented under
+# Attributes (tests/test_docstrings.py checks that every field is), not as parameters.
 @dataclass(frozen=True)
-class Simulation:
+class Simulation:  # numpydoc ignore=PR01
     """One draw: the data, the truth, and the errors that were drawn.
 
     Attributes
@@ -153,6 +182,8 @@ class Simulation:
         The weights, rows and columns in the order of ``ids``.
     ids : pandas.Index
         The units.
+    simulator : Simulator
+        The process that drew it (its truth answers :meth:`true_effects`, :meth:`shock`).
     """
 
     data: pd.DataFrame
@@ -163,11 +194,33 @@ class Simulation:
     simulator: "Simulator" = field(repr=False, compare=False)
 
     def true_effects(self) -> pd.DataFrame:
-        """The true LeSage--Pace effects of this draw's parameters (see :meth:`Simulator.true_effects`)."""
+        """The true LeSage--Pace effects of this draw's parameters.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``direct``, ``indirect``, ``total`` by regressor (see
+            :meth:`Simulator.true_effects`).
+        """
         return self.simulator.true_effects()
 
-    def shock(self, unit, variable: str, size: float = 1.0) -> pd.Series:
-        """Response of every unit to a change in one unit's regressor (see :meth:`Simulator.shock`)."""
+    def shock(self, unit: Hashable, variable: str, size: float = 1.0) -> pd.Series:
+        """Response of every unit to a change in one unit's regressor.
+
+        Parameters
+        ----------
+        unit : object
+            Id of the unit whose regressor changes.
+        variable : str
+            The regressor that changes.
+        size : float
+            The change (default 1).
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by the ids of ``W`` (see :meth:`Simulator.shock`).
+        """
         return self.simulator.shock(unit, variable, size=size)
 
 
@@ -202,7 +255,7 @@ def _weights(w, ids) -> tuple[sp.csr_matrix, pd.Index]:
     return matrix.tocsr(), ids
 
 
-def admissible_interval(W) -> tuple[float, float]:
+def admissible_interval(W: sp.spmatrix | np.ndarray) -> tuple[float, float]:
     r"""The interval :math:`(1/\omega_{\min}, 1/\omega_{\max})` of :math:`\rho` (or :math:`\lambda`).
 
     :math:`\omega` are the real eigenvalues of ``W``; :math:`I-\rho W` is non-singular, with
@@ -371,14 +424,20 @@ class Simulator:
         not match ``W``, ``T < 1``.
     """
 
-    def __init__(self, model: str, w, *, beta, theta=None, rho: float | None = None,
-                 lam: float | None = None, sigma2: float = 1.0, X=None, ids=None,
+    def __init__(self, model: str, w: WeightsInput, *, beta: Coefficients,
+                 theta: Coefficients | None = None, rho: float | None = None,
+                 lam: float | None = None, sigma2: float = 1.0,
+                 X: pd.DataFrame | np.ndarray | None = None,
+                 ids: Sequence | pd.Index | None = None,
                  T: int | None = None, periods: Sequence | None = None,
-                 effects: FixedEffects = None, unit_effects=None, time_effects=None,
+                 effects: FixedEffects = None, unit_effects: ArrayLike | pd.Series | None = None,
+                 time_effects: ArrayLike | pd.Series | None = None,
                  effects_sd: float = 1.0, x_effect_corr: float = 0.0,
                  errors: ErrorDistribution = "normal", df: float | None = None,
-                 heteroskedastic=None, epsilon=None, seed=0, y_name: str = "y",
-                 id_name: str = "id", time_name: str = "time", rng=None):
+                 heteroskedastic: float | ArrayLike | None = None,
+                 epsilon: ArrayLike | None = None, seed: int | np.random.Generator = 0,
+                 y_name: str = "y", id_name: str = "id", time_name: str = "time",
+                 rng: int | np.random.Generator | None = None) -> None:
         model = str(model).upper()
         if model not in MODELS:
             raise ModelSpecificationError(f"model must be one of {list(MODELS)}; {model!r} was "
@@ -527,11 +586,14 @@ class Simulator:
         self._lu_rho = op.factor(self.rho) if self.rho is not None else None
         self._lu_lam = op.factor(self.lam) if self.lam is not None else None
 
-    def monte_carlo(self, estimators, reps: int, seed=0, scheduler=None, *,
+    def monte_carlo(self, estimators: Estimators, reps: int,
+                    seed: int | np.random.SeedSequence = 0,
+                    scheduler: Client | str | None = None, *,
                     executor: Literal["serial", "threads", "processes"] = "serial",
                     max_workers: int | None = None, level: float = 0.95, effects: bool = True,
                     effects_method: Literal["delta", "simulation"] = "delta",
-                    fit_options: Mapping | None = None, progress: bool = True, rng=None):
+                    fit_options: Mapping | None = None, progress: bool = True,
+                    rng: int | np.random.Generator | None = None) -> MonteCarloResult:
         r"""Fit ``estimators`` to ``reps`` draws and compare every estimate with the truth.
 
         Each replication draws new errors (the regressors stay fixed), fits every estimator
@@ -756,7 +818,8 @@ class Simulator:
                            "(spatialflow.simulate); not observations of any real place."})
         return data, epsilon
 
-    def draw(self, seed=None, *, rng=None) -> Simulation:
+    def draw(self, seed: int | np.random.Generator | None = None, *,
+             rng: int | np.random.Generator | None = None) -> Simulation:
         """One draw of the outcome (new errors; the regressors and fixed effects are fixed).
 
         Parameters
@@ -766,6 +829,11 @@ class Simulator:
             (the first call after construction uses ``epsilon`` if it was given).
         rng : int or Generator, optional
             The same as ``seed`` (Scientific Python SPEC 7 name; give one of them).
+
+        Returns
+        -------
+        Simulation
+            The data, the truth and the errors drawn.
         """
         seed = check_seed(rng_alias(rng, seed, seed_default=None), "seed", allow_none=True,
                           allow_generator=True)
@@ -783,7 +851,8 @@ class Simulator:
         return Simulation(data=data, truth=self.truth, epsilon=epsilon, W=self.W, ids=self.ids,
                           simulator=self)
 
-    def draws(self, n_draws: int, *, seed=0, rng=None) -> Iterator[Simulation]:
+    def draws(self, n_draws: int, *, seed: int | np.random.SeedSequence = 0,
+              rng: int | np.random.Generator | None = None) -> Iterator[Simulation]:
         """``n_draws`` independent draws (for a Monte Carlo study), reproducible from ``seed``.
 
         Each draw gets its own child seed (``numpy.random.SeedSequence(seed).spawn``), so
@@ -799,10 +868,11 @@ class Simulator:
             The same as ``seed`` (SPEC 7 name; give one of them); a Generator spawns the
             draws' generators (``Generator.spawn``).
 
-        Yields
-        ------
-        Simulation
-            One draw at a time (same regressors, new errors).
+        Returns
+        -------
+        iterator of Simulation
+            One draw at a time (same regressors, new errors); the arguments are checked at
+            the call, not at the first ``next()``.
         """
         # checked here, at the call (a generator body would run only at the first next())
         n_draws = check_count(n_draws, "n_draws")
@@ -858,7 +928,7 @@ class Simulator:
         return pd.DataFrame({"direct": direct, "indirect": total - direct, "total": total},
                             index=pd.Index(self.names, name="variable"))
 
-    def shock(self, unit, variable: str, size: float = 1.0) -> pd.Series:
+    def shock(self, unit: Hashable, variable: str, size: float = 1.0) -> pd.Series:
         r"""How every unit's expected outcome moves when one unit's regressor rises by ``size``.
 
         Column ``j`` of :math:`S_k = (I-\rho W)^{-1}(\beta_k I + \theta_k W)` times ``size``:
@@ -905,7 +975,7 @@ def _raise_len(what, got, want):
                      "were given.")
 
 
-def simulate(model: str, w, **options) -> Simulation:
+def simulate(model: str, w: WeightsInput, **options: Any) -> Simulation:
     """Draw one data set with known truth (shorthand for ``Simulator(model, w, ...).draw()``).
 
     Use :class:`Simulator` and its :meth:`~Simulator.draws` or :meth:`~Simulator.monte_carlo`

@@ -88,8 +88,9 @@ def _check_replication(ns):
     assert len(comparison) == 2 * (4 + 6 + 4 + 6) + 4 * 3
     assert comparison[["R spatialreg", "spatialflow"]].notna().all().all()
     est = comparison[comparison["quantity"] != "std err"]
-    assert est["relative"].max() < 1e-5, est.sort_values("relative").tail()
-    assert comparison.loc[comparison["quantity"] == "std err", "relative"].max() < 1e-3
+    # what the notebook states: R's 7 printed digits, as tests/test_models_columbus.py asserts
+    assert est["relative"].max() < 5e-7, est.sort_values("relative").tail()
+    assert comparison.loc[comparison["quantity"] == "std err", "relative"].max() < 5e-7
     assert effects["relative difference"].max() < 1e-5
     assert lm["relative difference"].max() < 1e-4
 

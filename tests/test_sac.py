@@ -117,8 +117,8 @@ def test_lr_tests_gns_against_nested_models_match_r(columbus, fits):
               "SAC": fits["SAC"]}
     for name, res in nested.items():
         test = sf.models.lr_test(res, gns)
-        np.testing.assert_allclose(test.statistic, REF[("LR", "GNS_vs", name)], rtol=1e-4,
-                                   atol=1e-7)
+        # the README's claim (< 1e-5); measured 2.2e-12 (differences of stationary logLs)
+        np.testing.assert_allclose(test.statistic, REF[("LR", "GNS_vs", name)], rtol=COEF_RTOL)
         assert test.df == len(gns.params) - len(res.params)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,9 @@ from .._random import as_generator, as_int_seed, resolve_rng
 from .._validation import check_count
 from ..exceptions import ConstantVariableWarning, InputError, format_ids
 from ._validation import check_panel_keys, numeric_block, raise_if_missing
+
+if TYPE_CHECKING:  # an annotation only: importing libpysal costs more than a second
+    from .._typing import WeightsLike
 
 __all__ = ["moran_by_period", "local_moran_by_period"]
 
@@ -111,7 +115,7 @@ def moran_by_period(
     frame: pd.DataFrame,
     value: str,
     *,
-    w,
+    w: WeightsLike,
     id: str | None = None,
     time: str | None = None,
     transformation: str = "r",
@@ -193,7 +197,7 @@ def local_moran_by_period(
     frame: pd.DataFrame,
     value: str,
     *,
-    w,
+    w: WeightsLike,
     id: str | None = None,
     time: str | None = None,
     transformation: str = "r",
@@ -211,6 +215,24 @@ def local_moran_by_period(
         I_i = \frac{z_i}{m_2}\sum_j w_{ij} z_j,\qquad m_2 = \frac{1}{n-1}\sum_i z_i^2
 
     (esda's convention: :math:`n-1` in :math:`m_2`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long frame with ``id``, ``time`` and ``value``. Not modified.
+    value : str
+        Variable to map.
+    w : libpysal.graph.Graph or libpysal.weights.W
+        Weights over the unit ids, matched to each period's units by id.
+    id, time : str
+        Key columns, as in :func:`moran_by_period`.
+    transformation : str
+        esda transformation of the weights ("r" row-standardised, "b" binary, ...).
+    permutations : int
+        Random permutations for the pseudo p-values.
+    seed : int or None
+        Seed of the permutations (numpy's global RNG is restored afterwards); None draws
+        from numpy's global RNG as it stands.
 
     Returns
     -------

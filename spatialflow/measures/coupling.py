@@ -1,7 +1,7 @@
 """Coupling coordination degree of 2..n subsystems, standard and corrected (Wang et al. 2021)."""
 from __future__ import annotations
 
-from typing import Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -9,6 +9,9 @@ import pandas as pd
 from .._validation import check_option, is_real_number
 from ..exceptions import InputError, format_ids
 from ._validation import as_series, column_list, numeric_block, raise_if_missing
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
 
 __all__ = ["COORDINATION_GRADES", "coupling_coordination", "coordination_grade"]
 
@@ -34,11 +37,21 @@ COORDINATION_GRADES = pd.DataFrame(
 )
 
 
-def coordination_grade(d) -> pd.Series:
+def coordination_grade(d: float | ArrayLike | pd.Series) -> pd.Series:
     """Map coordination degrees ``D`` in [0, 1] to the ten grades (an ordered categorical).
 
     Intervals are ``[0, 0.1), [0.1, 0.2), ..., [0.9, 1]``: the last one is closed so that
     ``D = 1`` is "high-quality coordination". A missing ``D`` (NaN) gets a missing grade.
+
+    Parameters
+    ----------
+    d : float, array-like or pandas.Series
+        Coordination degrees (a Series keeps its index).
+
+    Returns
+    -------
+    pandas.Series
+        The grades, an ordered categorical of :data:`COORDINATION_GRADES`.
 
     Raises
     ------

@@ -23,8 +23,10 @@ _POSITIVE = {"+", "positive", "pos", "benefit", 1, 1.0}
 _NEGATIVE = {"-", "negative", "neg", "cost", -1, -1.0}
 
 
+# A result, built by the function that returns it, never by users: the fields are documented
+# under Attributes (tests/test_docstrings.py checks that every field is), not as parameters.
 @dataclass(frozen=True)
-class EntropyResult:
+class EntropyResult:  # numpydoc ignore=PR01
     """Weights, scores and entropies of the entropy weight method.
 
     Attributes

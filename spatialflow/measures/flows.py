@@ -18,8 +18,10 @@ FACTORS = ("labour", "land", "capital", "technology", "data", "ecology")
 FLOW_DIRECTIONS = ("urban_to_rural", "rural_to_urban")
 
 
+# A result, built by the function that returns it, never by users: the fields are documented
+# under Attributes (tests/test_docstrings.py checks that every field is), not as parameters.
 @dataclass(frozen=True)
-class FactorFlowIndex:
+class FactorFlowIndex:  # numpydoc ignore=PR01
     """Result of :func:`factor_flow_index`.
 
     Attributes

@@ -61,7 +61,7 @@ def _aligned_inputs(
 
 
 def gravity_matrix(
-    population, gdp, distance: pd.DataFrame, *, exponent: float = 2.0
+    population: pd.Series, gdp: pd.Series, distance: pd.DataFrame, *, exponent: float = 2.0
 ) -> pd.DataFrame:
     r"""Gravity flow intensity between every ordered pair of units.
 
@@ -122,13 +122,25 @@ def gravity_matrix(
 
 
 def gravity_flows(
-    population, gdp, distance: pd.DataFrame, *, exponent: float = 2.0, min_flow: float = 0.0
+    population: pd.Series, gdp: pd.Series, distance: pd.DataFrame, *, exponent: float = 2.0, min_flow: float = 0.0
 ) -> pd.DataFrame:
     r"""Gravity flows as a tidy origin-destination table, for flow-based spatial weights.
 
     Same model as :func:`gravity_matrix`; pairs ``i != j`` with ``F_ij > min_flow`` are kept.
     Hand the table to ``spatialflow.weights.build(gdf, kind="flow", flows=table)`` to get a
     libpysal Graph (then row-standardise as usual).
+
+    Parameters
+    ----------
+    population, gdp : pandas.Series
+        Indexed by unit id (same ids, any order). Must be positive.
+    distance : pandas.DataFrame
+        Square matrix of distances in km labelled by the unit ids (see
+        :func:`gravity_matrix`).
+    exponent : float
+        Distance decay :math:`b` > 0.
+    min_flow : float, default 0
+        Pairs with a flow at or below it are left out.
 
     Returns
     -------

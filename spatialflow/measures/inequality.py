@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import EmptyInputError, InputError, MissingDataError, format_ids
 from ._validation import as_series, check_nonnegative, match_index, raise_if_missing
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
 
 __all__ = ["DagumGini", "TheilDecomposition", "dagum_gini", "theil", "gini",
            "dagum_gini_by", "theil_by"]
@@ -68,8 +72,19 @@ def _pos_part_sum(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(a * k - cum[k]))
 
 
-def gini(values) -> float:
-    r"""Ordinary Gini coefficient :math:`G = \sum_i\sum_r |y_i - y_r| / (2 n^2 \mu)`."""
+def gini(values: ArrayLike | pd.Series) -> float:
+    r"""Ordinary Gini coefficient :math:`G = \sum_i\sum_r |y_i - y_r| / (2 n^2 \mu)`.
+
+    Parameters
+    ----------
+    values : array-like or pandas.Series
+        Finite, non-negative values with a positive sum.
+
+    Returns
+    -------
+    float
+        G, in [0, 1 - 1/n].
+    """
     series = as_series(values, name="values")
     y = series.to_numpy()
     if y.size == 0:
@@ -84,8 +99,10 @@ def gini(values) -> float:
     return _abs_diff_sum(y, y) / (2.0 * y.size**2 * y.mean())
 
 
+# A result, built by the function above, never by users: the fields are documented under
+# Attributes (tests/test_docstrings.py checks that every field is), not as parameters.
 @dataclass(frozen=True)
-class DagumGini:
+class DagumGini:  # numpydoc ignore=PR01
     """Dagum (1997) decomposition of the Gini coefficient by group.
 
     Attributes
@@ -122,14 +139,21 @@ class DagumGini:
         return parts / self.total
 
     def to_frame(self) -> pd.DataFrame:
-        """One tidy row: total, the three components and their shares."""
+        """One tidy row: total, the three components and their shares.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``total``, ``within``, ``net_between``, ``transvariation`` and their
+            ``*_share``.
+        """
         row = {"total": self.total, "within": self.within, "net_between": self.net_between,
                "transvariation": self.transvariation}
         row.update({f"{k}_share": v for k, v in self.contributions.items()})
         return pd.DataFrame([row])
 
 
-def dagum_gini(values, groups) -> DagumGini:
+def dagum_gini(values: ArrayLike | pd.Series, groups: ArrayLike | pd.Series) -> DagumGini:
     r"""Dagum (1997) Gini decomposition into within, net between and transvariation parts.
 
     With k groups ordered so that :math:`\mu_1 \ge \dots \ge \mu_k`, :math:`p_j = n_j/n`,
@@ -234,8 +258,10 @@ def dagum_gini(values, groups) -> DagumGini:
     )
 
 
+# A result, built by the function above, never by users: the fields are documented under
+# Attributes (tests/test_docstrings.py checks that every field is), not as parameters.
 @dataclass(frozen=True)
-class TheilDecomposition:
+class TheilDecomposition:  # numpydoc ignore=PR01
     """Theil T index split into between-group and within-group parts.
 
     Attributes
@@ -261,7 +287,14 @@ class TheilDecomposition:
         return pd.Series({"between": self.between, "within": self.within}) / self.total
 
     def to_frame(self) -> pd.DataFrame:
-        """One tidy row: total, between, within and their shares."""
+        """One tidy row: total, between, within and their shares.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``total``, ``between``, ``within``, ``between_share``,
+            ``within_share``.
+        """
         row = {"total": self.total, "between": self.between, "within": self.within}
         row.update({f"{k}_share": v for k, v in self.contributions.items()})
         return pd.DataFrame([row])
@@ -276,7 +309,8 @@ def _theil_core(y: np.ndarray, w: np.ndarray) -> float:
     return float(terms.sum())
 
 
-def theil(values, groups, *, weights=None) -> TheilDecomposition:
+def theil(values: ArrayLike | pd.Series, groups: ArrayLike | pd.Series, *,
+          weights: ArrayLike | pd.Series | None = None) -> TheilDecomposition:
     r"""Theil T index and its exact between/within-group decomposition.
 
     With unit weights :math:`w_i` (population; 1 by default), income shares
@@ -361,6 +395,18 @@ def _by(frame, value, group, time, fn, weights: str | None = None) -> pd.DataFra
 def dagum_gini_by(frame: pd.DataFrame, *, value: str, group: str, time: str) -> pd.DataFrame:
     """:func:`dagum_gini` per period of a long panel, as a tidy frame (one row per period).
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A long panel.
+    value, group, time : str
+        Its columns of the values, the group labels and the periods.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: the period, then the columns of :meth:`DagumGini.to_frame`.
+
     Raises
     ------
     MissingDataError
@@ -372,6 +418,21 @@ def dagum_gini_by(frame: pd.DataFrame, *, value: str, group: str, time: str) -> 
 def theil_by(frame: pd.DataFrame, *, value: str, group: str, time: str,
              weights: str | None = None) -> pd.DataFrame:
     """:func:`theil` per period of a long panel, as a tidy frame (one row per period).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A long panel.
+    value, group, time : str
+        Its columns of the values, the group labels and the periods.
+    weights : str, optional
+        Its column of unit weights (e.g. population).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: the period, then the columns of
+        :meth:`TheilDecomposition.to_frame`.
 
     Raises
     ------

@@ -164,8 +164,10 @@ def capital_stock(
     return capital.reindex(frame.index)
 
 
+# A result, built by the function that returns it, never by users: the fields are documented
+# under Attributes (tests/test_docstrings.py checks that every field is), not as parameters.
 @dataclass(frozen=True)
-class SolowResult:
+class SolowResult:  # numpydoc ignore=PR01
     """Solow-residual TFP.
 
     Attributes

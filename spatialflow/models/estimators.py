@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 
-from typing import ClassVar, Sequence
+from typing import Any, ClassVar, Literal, Sequence
 
 import numpy as np
 import pandas as pd
@@ -104,7 +104,15 @@ _PARAMETERS = """
         (params ``tau``, ``eta``); estimated by the bias-corrected QML of Yu, de Jong and
         Lee (2008) / Lee and Yu (2010) (see :mod:`spatialflow.models._estimation.dynamic`); needs
         T >= 3 consecutive periods. ``results.effects(horizon="short" | "long")``.
+    data : pandas DataFrame, optional
+        The frame the model was built from (``from_formula`` passes it): kept, as a
+        copy, to look up partition, regime and cluster columns by name.
+    formula : str, optional
+        The formula the model was built from (``from_formula`` passes it), shown in
+        ``repr``.
+"""
 
+_EXAMPLES = """
     Examples
     --------
     >>> import spatialflow as sf
@@ -122,7 +130,7 @@ _PARAMETERS = """
 
 class SpatialModel:
     __doc__ = ("Common machinery of the model classes; use one of OLS, SLX, SAR, SEM, SDM, "
-               "SDEM, SAC, GNS.\n" + _PARAMETERS)
+               "SDEM, SAC, GNS.\n" + _PARAMETERS + _EXAMPLES)
 
     kind: ClassVar[str] = ""
     # Where W enters (see spatialflow.models._design.naming.MODEL_KINDS, the one table of them):
@@ -131,19 +139,21 @@ class SpatialModel:
     error: ClassVar[bool] = False
     durbin: ClassVar[bool] = False
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.kind:
             flags = MODEL_KINDS[cls.kind]
             cls.lag_y, cls.error, cls.durbin = flags.lag_y, flags.error, flags.durbin
 
-    def __init__(self, y, X, w: WeightsLike | None = None, *,
-                 lagged: Sequence[str] | None = None, add_constant: bool = True,
-                 regimes=None, regime_vars: Sequence[str] | None = None,
-                 missing: MissingPolicy = "raise", logdet: LogDetMethod = "auto", id=None,
-                 time=None, effects: PanelEffects = None, balance: BalancePolicy = "raise",
-                 dynamic: DynamicOption = None,
-                 data: pd.DataFrame | None = None, formula: str | None = None):
+    def __init__(self, y: pd.Series | np.ndarray, X: pd.DataFrame | np.ndarray,
+                 w: WeightsLike | None = None, *,
+                 lagged: str | Sequence[str] | None = None, add_constant: bool = True,
+                 regimes: str | pd.Series | np.ndarray | None = None,
+                 regime_vars: Sequence[str] | None = None,
+                 missing: MissingPolicy = "raise", logdet: LogDetMethod = "auto",
+                 id: str | None = None, time: str | None = None, effects: PanelEffects = None,
+                 balance: BalancePolicy = "raise", dynamic: DynamicOption = None,
+                 data: pd.DataFrame | None = None, formula: str | None = None) -> None:
         if not isinstance(X, pd.DataFrame):
             X = np.asarray(X, dtype=float)
             if X.ndim == 1:
@@ -208,11 +218,28 @@ class SpatialModel:
             endog_name=str(y.name) if y.name is not None else "y")
 
     @classmethod
-    def from_formula(cls, formula: str, data: pd.DataFrame, w=None, **kwargs):
+    def from_formula(cls, formula: str, data: pd.DataFrame, w: WeightsLike | None = None,
+                     **kwargs: Any) -> SpatialModel:
         """Build the model from a formulaic formula, e.g. ``"tfp ~ labour_flow + capital_flow"``.
 
-        ``data`` is indexed by unit id (cross-section) or holds ``id``/``time`` columns
-        (panel); ``w`` is keyed by the unit ids. Keyword arguments as in the class.
+        Parameters
+        ----------
+        formula : str
+            ``"y ~ x1 + x2"`` in formulaic's syntax (``- 1`` drops the intercept,
+            ``C(region)`` adds dummies, ``x1:x2`` interactions, ``np.log(x)`` transforms).
+        data : pandas DataFrame
+            Indexed by unit id (cross-section) or holding the ``id``/``time`` columns
+            (panel).
+        w : libpysal Graph or W, optional
+            Spatial weights keyed by the unit ids (optional for OLS only).
+        **kwargs
+            The other options of the class (``lagged``, ``missing``, ``logdet``, ``id``,
+            ``time``, ``effects``, ``regimes`` ...).
+
+        Returns
+        -------
+        SpatialModel
+            An instance of the class it is called on (``SDM.from_formula`` gives an SDM).
         """
         y, X = formula_matrices(formula, data)
         kwargs.setdefault("add_constant", False)  # formulaic decides (use "- 1" to drop it)
@@ -224,8 +251,8 @@ class SpatialModel:
     def fit(self, *, bias_correction: BiasCorrection = _UNSET,
             logdet: LogDetMethod | None = None,
             information: InformationMatrix | None = None, cov_type: CovType = "classic",
-            lags: int | None = None, clusters=None, method: str = "ml",
-            **gmm_options) -> SpatialResults:
+            lags: int | None = None, clusters: str | pd.Series | None = None,
+            method: Literal["ml", "gmm"] = "ml", **gmm_options: Any) -> SpatialResults:
         """Estimate by (concentrated) maximum likelihood (OLS and SLX: least squares).
 
         Parameters
@@ -268,6 +295,12 @@ class SpatialModel:
             ``method="gmm"`` only: ``w_lags`` (powers of W in the instruments, default 1),
             ``sarar``, and for ``cov_type="hac"`` ``coords``, ``kernel``, ``bandwidth`` or
             ``k``.
+
+        Returns
+        -------
+        SpatialResults
+            The immutable, labelled results (``params``, ``bse``, ``cov``, ``effects()``,
+            ``summary()`` ...).
         """
         if method not in ("ml", "gmm"):
             raise InputError(f"method must be 'ml' or 'gmm'; {method!r} was given.")
@@ -367,8 +400,16 @@ class SpatialModel:
     def unit_attribute(self, column: str) -> pd.Series:
         """A column of the model's data as one label per unit id (e.g. an effects partition).
 
-        Panels: the column must be constant within units (see
-        :meth:`spatialflow.models._estimation.panel.PanelSpec.unit_attribute`).
+        Parameters
+        ----------
+        column : str
+            A column of the data the model was built from.
+
+        Returns
+        -------
+        pandas.Series
+            The column indexed by unit id. Panels: the column must be constant within
+            units (see :meth:`spatialflow.models._estimation.panel.PanelSpec.unit_attribute`).
         """
         if self.panel_options is not None:
             return self.panel_options.unit_attribute(column)
@@ -445,5 +486,5 @@ class GNS(SpatialModel):
 
 # The concrete classes are what users open with help(): give each the full parameter list.
 for _cls in (OLS, SLX, SAR, SEM, SDM, SDEM, SAC, GNS):
-    _cls.__doc__ = _cls.__doc__ + "\n" + _PARAMETERS
+    _cls.__doc__ = _cls.__doc__ + "\n" + _PARAMETERS + _EXAMPLES
 del _cls

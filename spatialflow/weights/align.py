@@ -1,7 +1,7 @@
 """Meeting data and weights by id, never by row position."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,9 @@ from ..exceptions import (
     MissingDataError,
     format_ids,
 )
+
+if TYPE_CHECKING:  # an annotation only: importing libpysal costs more than a second
+    from .._typing import WeightsLike
 
 __all__ = ["weights_ids", "as_sparse", "weights_on", "check_weights_values", "check_ids_present",
            "check_weights_scale", "WEIGHTS_SCALE_LIMITS"]
@@ -37,8 +40,19 @@ def check_ids_present(ids: pd.Index, what: str) -> None:
             "complete id column, e.g. df.set_index('code')).")
 
 
-def weights_ids(w) -> pd.Index:
-    """The ids of a libpysal ``Graph`` or ``W``, in the order of its sparse matrix."""
+def weights_ids(w: WeightsLike) -> pd.Index:
+    """The ids of a libpysal ``Graph`` or ``W``, in the order of its sparse matrix.
+
+    Parameters
+    ----------
+    w : libpysal.graph.Graph or libpysal.weights.W
+        Spatial weights.
+
+    Returns
+    -------
+    pandas.Index
+        ``Graph.unique_ids`` or ``W.id_order``: the row and column order of ``w.sparse``.
+    """
     # Graph keeps its ids in ``unique_ids``; W in ``id_order`` (both index ``.sparse``).
     if hasattr(w, "unique_ids"):
         return pd.Index(w.unique_ids)
@@ -50,7 +64,7 @@ def weights_ids(w) -> pd.Index:
     )
 
 
-def as_sparse(w, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
+def as_sparse(w: WeightsLike, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
               allow_negative: bool = False) -> sp.csr_matrix:
     """Return the weights as a CSR matrix whose rows and columns follow ``ids``.
 

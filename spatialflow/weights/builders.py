@@ -6,7 +6,9 @@ import pandas as pd
 import scipy.sparse as sp
 from libpysal.graph import Graph
 
-from .._typing import WeightsKind
+from typing import Any
+
+from .._typing import IslandPolicy, WeightsKind
 from .._validation import check_count, check_flag
 from ..exceptions import InputError, WeightsKindError
 from ._checks import check_frame, check_geometries
@@ -52,7 +54,10 @@ TRANSFORMS = (None, "r", "b", "d", "v")
 _GEO_KINDS = ("queen", "rook", "knn", "distance_band", "inverse_distance")
 
 
-def build(frame, kind: WeightsKind = "queen", **options) -> Graph:
+def build(frame: pd.DataFrame, kind: WeightsKind = "queen", *,
+          transform: str | None = _COMMON["transform"],
+          islands: IslandPolicy = _COMMON["islands"], k_islands: int = _COMMON["k_islands"],
+          **options: Any) -> Graph:
     r"""Build spatial weights over the units of ``frame`` (keyed by its index).
 
     Parameters
@@ -72,6 +77,7 @@ def build(frame, kind: WeightsKind = "queen", **options) -> Graph:
         kind's distance weight); "keep" keeps a zero row with an
         :class:`~spatialflow.exceptions.IslandWarning`.
     k_islands : int, default 1
+        Nearest units linked to each island with ``islands="knn"``.
     **options
         Kind-specific options:
 
@@ -125,6 +131,7 @@ def build(frame, kind: WeightsKind = "queen", **options) -> Graph:
     >>> sorted(w.neighbors["e"]), float(w.sparse[4].sum())
     (['a', 'b', 'c', 'd', 'f', 'g', 'h', 'i'], 1.0)
     """
+    options = {"transform": transform, "islands": islands, "k_islands": k_islands, **options}
     opts = _resolve_options(kind, options)
     transform = _normalise_transform(opts.pop("transform"))
     check_frame(frame, need_geometry=kind not in ("economic", "flow"), kind=kind)

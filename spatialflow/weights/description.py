@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,12 +13,43 @@ from .._render import Block, render_blocks
 from ..exceptions import EmptyInputError
 from .align import weights_ids
 
+if TYPE_CHECKING:  # an annotation only: importing libpysal costs more than a second
+    from .._typing import WeightsLike
+
 __all__ = ["WeightsDescription", "describe"]
 
 
+# Built by describe(), never by users: the fields are documented under Attributes
+# (tests/test_docstrings.py checks that every field is), not as constructor parameters.
 @dataclass(frozen=True)
-class WeightsDescription:
-    """Summary of spatial weights (see :func:`describe`)."""
+class WeightsDescription:  # numpydoc ignore=PR01
+    """Summary of spatial weights (see :func:`describe`).
+
+    Attributes
+    ----------
+    n : int
+        Units.
+    n_links : int
+        Non-zero off-diagonal weights (directed: a symmetric pair counts twice).
+    islands : tuple
+        Ids of the units without neighbours.
+    n_components : int
+        Weakly connected components.
+    neighbours_min, neighbours_mean, neighbours_median, neighbours_max : int or float
+        Neighbours per unit.
+    symmetric : bool
+        Whether the neighbour relation is symmetric (j is a neighbour of i iff i is of j).
+    asymmetric_share : float
+        Share of links whose reverse link is absent.
+    transform : str
+        The libpysal transformation code ("O" original, "R" row-standardised, "B" binary...).
+    n_self_loops : int
+        Units with a non-zero diagonal weight.
+    self_loops : tuple
+        Their ids.
+    n_negative, n_nonfinite : int
+        Negative and non-finite (NaN, inf) weights.
+    """
 
     n: int
     n_links: int
@@ -36,11 +68,23 @@ class WeightsDescription:
     n_nonfinite: int = 0
 
     def to_series(self) -> pd.Series:
-        """The description as a pandas Series (islands as a tuple of ids)."""
+        """The description as a pandas Series.
+
+        Returns
+        -------
+        pandas.Series
+            One entry per attribute (islands as a tuple of ids), object dtype.
+        """
         return pd.Series(asdict(self), dtype=object)
 
     def to_frame(self) -> pd.DataFrame:
-        """The description as a two-column table of readable labels and formatted values."""
+        """The description as a table of readable labels and formatted values.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``property`` (readable labels), with the formatted ``value``.
+        """
         return pd.DataFrame(self._rows(), columns=["property", "value"]).set_index("property")
 
     def _rows(self) -> list[tuple[str, str]]:
@@ -105,11 +149,16 @@ _TRANSFORMS = {"R": "R (row-standardised)", "B": "B (binary)", "O": "O (original
                "D": "D (doubly standardised)", "V": "V (variance stabilising)"}
 
 
-def describe(w) -> WeightsDescription:
+def describe(w: WeightsLike) -> WeightsDescription:
     """Describe a libpysal ``Graph`` or ``W``.
 
     In a notebook the result shows as a table; ``print`` gives the same as text, and the
     attributes below stay available (``.to_series()``, ``.to_frame()``).
+
+    Parameters
+    ----------
+    w : libpysal.graph.Graph or libpysal.weights.W
+        Spatial weights.
 
     Returns
     -------

@@ -8,9 +8,14 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist, squareform
 
+from typing import TYPE_CHECKING
+
 from .._crs import metre_factor, to_metric
 from ..exceptions import GeometryError, InputError, InvalidWeightsError, format_ids
 from ._checks import check_finite_centroids, check_frame, check_geometries
+
+if TYPE_CHECKING:  # annotations only
+    from pyproj import CRS
 
 __all__ = [
     "centroids_km", "knn_matrix", "distance_band_matrix", "inverse_distance_matrix",
@@ -173,7 +178,7 @@ def pairwise_km(xy: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
 
 
 
-def distance_matrix_km(gdf: gpd.GeoDataFrame, project=False) -> pd.DataFrame:
+def distance_matrix_km(gdf: gpd.GeoDataFrame, project: bool | str | CRS = False) -> pd.DataFrame:
     """Centroid-to-centroid distances in km, labelled by the frame's index on both axes.
 
     Centroids are taken in a metric CRS (see :func:`centroids_km`). As in :func:`build` for
@@ -183,6 +188,19 @@ def distance_matrix_km(gdf: gpd.GeoDataFrame, project=False) -> pd.DataFrame:
     the conversion is always visible in the calling code. Dense (n x n): meant for
     county-sized problems such as gravity flows
     (:func:`spatialflow.measures.gravity_matrix`), not for n in the tens of thousands.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        One geometry per unit, indexed by unit id.
+    project : bool, str or pyproj.CRS, default False
+        ``True`` projects a frame in degrees to the Albers equal-area conic, a CRS to
+        that CRS; ``False`` requires a metric CRS.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The n x n distances in km, indexed and labelled by ``gdf.index``.
 
     Examples
     --------

@@ -15,7 +15,7 @@ Pure functions of results objects: this module fits nothing (the multi-fit proce
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from ..results.testing import TestResult, _chi2_result, _frame, _restriction_mat
 
 if TYPE_CHECKING:  # an annotation only: regimes builds designs, it is not needed here
     from .._design.regimes import RegimeInfo
+    from ..results.base import SpatialResults
 
 __all__ = ["TestResult", "check_comparable", "lr_test", "wald_test", "common_factor_test",
            "common_factor_lr", "chow_test", "hausman_test", "test_frame"]
@@ -114,7 +115,7 @@ def check_comparable(first, second, *, labels=("restricted", "unrestricted"),
                 + _fix_hint(key, pa[key], pb[key]))
 
 
-def lr_test(restricted, unrestricted, *, name: str | None = None) -> TestResult:
+def lr_test(restricted: SpatialResults, unrestricted: SpatialResults, *, name: str | None = None) -> TestResult:
     r"""Likelihood-ratio test of a restricted model against the model nesting it.
 
     .. math::
@@ -213,7 +214,7 @@ def _lagged_pairs(results) -> list[tuple[str, str]]:
     return pairs
 
 
-def common_factor_test(sdm_results) -> TestResult:
+def common_factor_test(sdm_results: SpatialResults) -> TestResult:
     r"""Wald test of the common factor restrictions of an SDM (SDM reducible to SEM).
 
     For the SDM :math:`y = \rho Wy + X\beta + WX\theta + \varepsilon`, the SEM is the
@@ -255,12 +256,22 @@ def common_factor_test(sdm_results) -> TestResult:
     return _wald(g, G @ cov @ G.T, "Wald common factor (SDM vs SEM)")
 
 
-def common_factor_lr(sdm_results, sem_results) -> TestResult:
+def common_factor_lr(sdm_results: SpatialResults, sem_results: SpatialResults) -> TestResult:
     r"""LR version of the common factor test: SDM against the SEM it nests.
 
     .. math::
 
         LR = 2(\ell_{SDM} - \ell_{SEM}) \sim \chi^2(K_\theta).
+
+    Parameters
+    ----------
+    sdm_results, sem_results : SpatialResults
+        An SDM and an SEM fitted on the same observations.
+
+    Returns
+    -------
+    TestResult
+        The LR statistic, :math:`K_\theta` degrees of freedom and the p-value.
     """
     kinds = (getattr(sdm_results, "kind", None), getattr(sem_results, "kind", None))
     if kinds != ("SDM", "SEM"):
@@ -273,7 +284,7 @@ def common_factor_lr(sdm_results, sem_results) -> TestResult:
 test_frame = _frame  # the tests as a frame (statistic, df, pvalue), by name
 
 
-def chow_test(results, info: RegimeInfo | None = None) -> pd.DataFrame:
+def chow_test(results: SpatialResults, info: RegimeInfo | None = None) -> pd.DataFrame:
     r"""Chow-type Wald tests that the regime coefficients are equal.
 
     For each varying variable :math:`x` with coefficients
@@ -344,7 +355,8 @@ def chow_test(results, info: RegimeInfo | None = None) -> pd.DataFrame:
     return out
 
 
-def hausman_test(fe, re, *, names=None) -> TestResult:
+def hausman_test(fe: SpatialResults, re: SpatialResults, *,
+                 names: Sequence[str] | None = None) -> TestResult:
     r"""Hausman test of random against fixed (unit) effects on their common coefficients.
 
     .. math::

@@ -11,7 +11,7 @@ r"""Lagrange multiplier tests and Moran's I of residuals (cross-section and pane
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import lazy_loader as lazy
 import numpy as np
@@ -26,6 +26,13 @@ from ...weights.align import as_sparse
 from .hypotheses import _chi2_result, test_frame
 from .._design.naming import MODEL_KINDS, kind_flags
 from .._estimation.panel import panel_design, spec_of
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+
+    from ..._typing import WeightsLike
+    from ..estimators import SpatialModel
+    from ..results.base import SpatialResults
 
 esda = lazy.load("esda")          # Moran's I of residuals: loaded on first use
 libpysal = lazy.load("libpysal")
@@ -102,8 +109,8 @@ def _finite_vector(v, name: str, index: pd.Index | None = None) -> np.ndarray:
 
 
 def moran_residuals(
-    resid,
-    W=None,
+    resid: ArrayLike | pd.Series | SpatialResults,
+    W: sp.spmatrix | np.ndarray | WeightsLike | None = None,
     ids: Sequence | pd.Index | None = None,
     permutations: int = 0,
     *,
@@ -219,7 +226,9 @@ def _trace_T(W: sp.csr_matrix) -> float:
     return float(W.multiply(W).sum() + W.multiply(W.T).sum())
 
 
-def lm_tests(y, X=None, W=None) -> pd.DataFrame:
+def lm_tests(y: ArrayLike | pd.Series | SpatialResults,
+             X: ArrayLike | pd.DataFrame | None = None,
+             W: sp.spmatrix | np.ndarray | WeightsLike | None = None) -> pd.DataFrame:
     r"""Lagrange multiplier tests for spatial dependence in an OLS regression.
 
     With OLS residuals :math:`e`, :math:`\hat\sigma^2 = e'e/n`, :math:`M = I - X(X'X)^{-1}X'`
@@ -369,7 +378,7 @@ def _lm_inputs_from_results(res, X, W):
     return y, X, W, pd.Index(frame.ids)
 
 
-def panel_lm_tests(obj) -> pd.DataFrame:
+def panel_lm_tests(obj: SpatialModel | SpatialResults) -> pd.DataFrame:
     r"""LM tests for a spatial lag or spatial error in a panel regression.
 
     The non-spatial model with the same regressors (lags ``W_<x>`` included for Durbin
@@ -390,6 +399,7 @@ def panel_lm_tests(obj) -> pd.DataFrame:
     Parameters
     ----------
     obj : panel model or SpatialResults
+        A panel model (or its results): its regressors, effects and W are used.
 
     Returns
     -------

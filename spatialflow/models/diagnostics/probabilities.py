@@ -45,6 +45,7 @@ LeSage's practice); they are comparable across models fitted to the same y and s
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,11 @@ from ...weights.align import is_row_standardised
 from .. import estimators as base
 from .._linalg.operator import SpatialOperator
 from .._estimation.panel import panel_design
+
+if TYPE_CHECKING:  # annotations only
+    from ..._typing import WeightsLike
+    from ..estimators import SpatialModel
+    from ..results.base import SpatialResults
 
 __all__ = ["model_probabilities", "log_marginal"]
 
@@ -229,8 +235,10 @@ def _check_comparable(models) -> None:
                 f"sample and W; {first!r} and {m!r} cannot be compared: {what}.")
 
 
-def model_probabilities(formula: str | None = None, data: pd.DataFrame | None = None, w=None,
-                        *, models=_DEFAULT, **model_options) -> pd.DataFrame:
+def model_probabilities(formula: str | None = None, data: pd.DataFrame | None = None,
+                        w: WeightsLike | None = None, *,
+                        models: str | Sequence[str | SpatialModel | SpatialResults] = _DEFAULT,
+                        **model_options: Any) -> pd.DataFrame:
     r"""Log-marginal likelihoods and posterior probabilities of spatial models.
 
     Parameters
@@ -244,6 +252,9 @@ def model_probabilities(formula: str | None = None, data: pd.DataFrame | None = 
         ones), or model objects / fitted results (then formula, data and w are not needed).
         All must share the outcome, the sample and W
         (:class:`~spatialflow.exceptions.IncomparableModelsError` otherwise).
+    **model_options
+        Passed to every ``from_formula`` (``id``, ``time``, ``effects`` for panels,
+        ``lagged``, ``missing`` ...).
 
     Returns
     -------

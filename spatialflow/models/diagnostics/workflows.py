@@ -15,7 +15,7 @@ The tests themselves are in :mod:`~spatialflow.models.diagnostics.hypotheses` an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,11 @@ from .hypotheses import (TestResult, _chi2_result, check_comparable, common_fact
 from .lm import lm_tests
 from .._design.naming import lag_name
 from .._estimation.panel import spec_of
+
+if TYPE_CHECKING:  # annotations only
+    from ..._typing import WeightsLike
+    from ..estimators import SpatialModel
+    from ..results.base import SpatialResults
 
 __all__ = ["SpecificationSearch", "specification_search", "refit", "effects_lr_tests",
            "durbin_tests"]
@@ -87,11 +92,11 @@ def _lm_direction(lm: pd.DataFrame, alpha: float) -> str:
 def specification_search(
     formula: str,
     data: pd.DataFrame,
-    w,
+    w: WeightsLike,
     *,
     alpha: float = 0.05,
     criterion: Literal["lr", "wald"] = "lr",
-    **model_options,
+    **model_options: Any,
 ) -> SpecificationSearch:
     r"""Choose among OLS, SLX, SAR, SEM and SDM by Elhorst's testing sequence (SDEM, SAC and
     GNS are fitted and tested as well).
@@ -301,7 +306,7 @@ def refit(obj, kind: str | None = None, *, effects="__same__", bias_correction="
     return new.fit(bias_correction=bias_correction)
 
 
-def effects_lr_tests(obj) -> pd.DataFrame:
+def effects_lr_tests(obj: SpatialResults | SpatialModel) -> pd.DataFrame:
     r"""LR tests of the joint significance of the unit and the time fixed effects.
 
     With the within log-likelihoods (``bias_correction=None``, all fixed effects as
@@ -311,6 +316,12 @@ def effects_lr_tests(obj) -> pd.DataFrame:
     .. math::
         LR_\mu = 2(\ell_{twoway} - \ell_{time}) \sim \chi^2(n-1),\qquad
         LR_\lambda = 2(\ell_{twoway} - \ell_{unit}) \sim \chi^2(T-1).
+
+    Parameters
+    ----------
+    obj : SpatialResults or SpatialModel
+        A panel model or its results: the same data are refitted with two-way, unit and
+        time effects.
 
     Returns
     -------
@@ -335,12 +346,17 @@ def effects_lr_tests(obj) -> pd.DataFrame:
     return test_frame(rows)
 
 
-def durbin_tests(sdm) -> pd.DataFrame:
+def durbin_tests(sdm: SpatialResults) -> pd.DataFrame:
     r"""LR and Wald tests of SDM -> SAR and SDM -> SEM for a fitted panel SDM.
 
     SAR: :math:`\theta = 0` (Wald on the ``W_<x>`` coefficients; LR against the SAR refitted
     with the same effects and correction). SEM: :math:`\theta + \rho\beta = 0` (the common
     factor Wald test; LR against the refitted SEM).
+
+    Parameters
+    ----------
+    sdm : SpatialResults
+        The results of a panel SDM.
 
     Returns
     -------

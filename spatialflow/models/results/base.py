@@ -9,10 +9,11 @@ arrays are non-writeable, and the panel and fit information are the frozen datac
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,16 @@ from ...views import effects_view as _effects_view
 from . import inference as _inference
 from . import prediction as _prediction
 from .dynamic_effects import dynamic_effects
-from .effects import compute_effects, compute_unit_effects
-from .summary import make_summary
+from .effects import _warn_shared_variables, compute_effects, compute_unit_effects
+from .summary import Summary, make_summary
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+
+    from ...views import EffectsView
+    from .inference import Restrictions
+    from .prediction import ScenarioResult
+    from .testing import TestResult
 
 __all__ = ["SpatialResults", "PanelInfo", "FitInfo"]
 
@@ -71,6 +80,41 @@ def _fresh(obj):
 
 
 _NO_DEFAULT = object()
+
+
+def _cache_key(func: Callable, arguments: dict) -> tuple | None:
+    """The full argument tuple of ``func(results, **arguments)``, defaults filled in, or None
+    when the call must not be cached.
+
+    Each value enters with its type, so ``seed=True`` (refused by the computation) never
+    meets the entry of ``seed=1``. Not cached: a seed that is not an integer (None draws
+    fresh entropy, a Generator has state), unhashable options (a partition given as a
+    Series or dict) and arguments ``func`` does not accept (its own error is raised).
+    """
+    seed = arguments.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        return None
+    signature = inspect.signature(func)
+    try:
+        bound = signature.bind(None, **arguments)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    items = []
+    for name, value in bound.arguments.items():
+        kind = signature.parameters[name].kind
+        if name == "results":
+            continue
+        if kind is inspect.Parameter.VAR_KEYWORD:  # **kernel_options, by name
+            items.extend((k, type(v), v) for k, v in sorted(value.items()))
+        else:
+            items.append((name, type(value), value))
+    key = (func.__name__, tuple(items))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 class _Labelled:
@@ -283,8 +327,10 @@ class FitInfo(_FrozenMapping):
         return f"FitInfo({', '.join(self)})"
 
 
+# Built by the estimators, never by users: the fields are documented under Attributes
+# (tests/test_docstrings.py checks that every field is), not as constructor parameters.
 @dataclass(frozen=True, eq=False)
-class SpatialResults:
+class SpatialResults:  # numpydoc ignore=PR01
     """Results of an OLS, SLX, SAR, SEM, SDM, SDEM, SAC or GNS fit (cross-section or panel).
 
     Every vector is a labelled pandas object: ``params`` holds ``Intercept``, the regressors,
@@ -292,7 +338,58 @@ class SpatialResults:
     the covariance of ``params``; ``cov_full`` adds ``sigma2``. Nothing here can be mutated
     after construction (read-only arrays, tuples, a read-only copy of ``W``, the frozen
     :class:`PanelInfo` in ``panel`` and :class:`FitInfo` in ``extra``): another covariance or
-    inference method gives a new object.
+    inference method gives a new object. Expensive derived quantities (the simulated
+    effects, which every ``summary()`` shows) are computed once per argument tuple and
+    handed out as fresh copies.
+
+    Attributes
+    ----------
+    kind : str
+        ``"OLS"``, ``"SLX"``, ``"SAR"``, ``"SEM"``, ``"SDM"``, ``"SDEM"``, ``"SAC"`` or
+        ``"GNS"``.
+    params : pandas.Series
+        The estimates, labelled (``sigma2`` is not among them).
+    cov_full : pandas.DataFrame
+        Covariance of ``params`` and ``sigma2`` (``cov`` leaves ``sigma2`` out).
+    sigma2 : float
+        The error variance.
+    llf : float
+        The maximised log-likelihood (NaN for GMM).
+    nobs : int
+        Observations (nT for panels).
+    resid, fitted : pandas.Series
+        Residuals and fitted values by unit id.
+    ids : pandas.Index
+        The unit ids (for panels: the n unit ids).
+    W : scipy.sparse.csr_matrix or None
+        A read-only copy of the weights, aligned to ``ids``.
+    exog_names, lagged_names : tuple of str
+        The columns of X (with ``Intercept``) and those whose spatial lags enter.
+    spatial_param : {"rho", "lambda", None}
+        The spatial parameter of the model (``"rho"`` for SAC and GNS, whose ``params``
+        hold both).
+    bounds : tuple of float or None
+        The admissible interval of the spatial parameter.
+    converged : bool
+        Whether the optimiser converged.
+    model : SpatialModel
+        The model that produced the results.
+    endog_name : str
+        The name of y.
+    use_t : bool
+        t rather than normal inference (OLS, SLX).
+    df_resid : int or None
+        Residual degrees of freedom (t inference).
+    information : {"expected", "observed", "ols"}
+        The information matrix behind the classic covariance.
+    at_bound : bool
+        The spatial parameter lies at a bound of its admissible interval.
+    panel : PanelInfo or None
+        How a panel was estimated (None for a cross-section).
+    regime_info : object
+        The regimes of a regimes model (None otherwise).
+    extra : FitInfo
+        What else the fit produced (optimiser report, log-determinant, dropped units ...).
     """
 
     kind: str
@@ -336,8 +433,35 @@ class SpatialResults:
             object.__setattr__(self, "panel", PanelInfo(**self.panel))
 
     def __reduce__(self):
-        # through the constructor: read-only again after pickling or copy.deepcopy
+        # through the constructor: read-only again after pickling or copy.deepcopy (and
+        # without the cache of derived quantities, which the copy recomputes on demand)
         return _rebuild, (type(self), _pickle_state(self))
+
+    # Expensive derived quantities (the effects' 1,000 simulation draws, which every
+    # summary() asks for) depend only on the fit and the arguments -- the results are
+    # immutable and the model keeps its own copy of the data -- so they are computed once per
+    # full argument tuple (_cache_key). Every call gets a fresh copy (values and attrs): an
+    # in-place edit never reaches the cache. The cache is not pickled (__reduce__).
+    def _from_cache(self, key: tuple | None) -> pd.DataFrame | None:
+        """A fresh copy of the cached frame under ``key``, or None (not computed yet).
+
+        A hit re-issues the interpretation warning the computation gives (same stack depth
+        as from :func:`compute_effects`); the approximation warnings come with the
+        computation only, its stated error stays in ``attrs["approximation"]``.
+        """
+        frame = None if key is None else self.__dict__.get("_derived_cache", {}).get(key)
+        if frame is None:
+            return None
+        if key[0] == compute_effects.__name__:
+            _warn_shared_variables(self)
+        return frame.copy(deep=True)
+
+    def _to_cache(self, key: tuple | None, frame: pd.DataFrame) -> pd.DataFrame:
+        """Keep ``frame`` under ``key`` (None: not cacheable) and return a copy of it."""
+        if key is None:
+            return frame
+        self.__dict__.setdefault("_derived_cache", {})[key] = frame
+        return frame.copy(deep=True)
 
     @property
     def approximation(self) -> dict | None:
@@ -355,15 +479,19 @@ class SpatialResults:
 
     @property
     def bse(self) -> pd.Series:
+        """Standard errors of ``params``: the square roots of the diagonal of ``cov``."""
         return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index,
                          name="bse")
 
     @property
     def tvalues(self) -> pd.Series:
+        """The z (or t) statistics ``params / bse``."""
         return (self.params / self.bse).rename("tvalues")
 
     @property
     def pvalues(self) -> pd.Series:
+        """Two-sided p-values of ``tvalues`` (normal; Student's t with ``df_resid`` if
+        ``use_t``)."""
         t = np.abs(self.tvalues.to_numpy())
         if self.use_t:
             p = 2 * stats.t.sf(t, self.df_resid)
@@ -372,7 +500,19 @@ class SpatialResults:
         return pd.Series(p, index=self.params.index, name="pvalues")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals with columns ``lower`` and ``upper``."""
+        r"""Confidence intervals of ``params``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage, in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper``: :math:`\hat\theta \pm q_{(1+level)/2}\,
+            \mathrm{se}`, with the normal quantile (Student's t if ``use_t``).
+        """
         level = check_level(level)
         q = (stats.t.ppf((1 + level) / 2, self.df_resid) if self.use_t
              else stats.norm.ppf((1 + level) / 2))
@@ -386,14 +526,47 @@ class SpatialResults:
         return self.extra.get("cov_type", "classic")
 
     # ------------------------------------------------------------------ tests
-    def wald_test(self, restrictions, r=None, *, name: str = "Wald"):
-        """Wald test of linear restrictions, e.g. ``"INC = HOVAL, W_INC = 0"`` (see
-        :mod:`spatialflow.models.results.inference`), with the covariance these results carry."""
+    def wald_test(self, restrictions: Restrictions, r: ArrayLike | None = None, *,
+                  name: str = "Wald") -> TestResult:
+        """Wald test of linear restrictions with the covariance these results carry.
+
+        Parameters
+        ----------
+        restrictions : str, list of str, DataFrame or array
+            E.g. ``"INC = HOVAL, W_INC = 0"`` (see
+            :mod:`spatialflow.models.results.inference`), names tested as zero, or the
+            matrix R (a DataFrame with parameter columns or an array).
+        r : array-like, optional
+            The right-hand side with an array or DataFrame ``restrictions`` (default 0).
+        name : str, default "Wald"
+            The name of the test in the result.
+
+        Returns
+        -------
+        TestResult
+            The chi-squared statistic, its degrees of freedom and p-value.
+        """
         return _inference.wald_test(self, restrictions, r, name=name)
 
-    def t_test(self, restrictions, r=None, *, level: float = 0.95) -> pd.DataFrame:
-        """One t/z test per linear restriction (estimate, std_error, statistic, p_value,
-        lower, upper)."""
+    def t_test(self, restrictions: Restrictions, r: ArrayLike | None = None, *,
+               level: float = 0.95) -> pd.DataFrame:
+        """One t (or z) test per linear restriction.
+
+        Parameters
+        ----------
+        restrictions : str, list of str, DataFrame or array
+            As in :meth:`wald_test`.
+        r : array-like, optional
+            The right-hand side with an array or DataFrame ``restrictions`` (default 0).
+        level : float, default 0.95
+            Coverage of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate``, ``std_error``, ``statistic``, ``p_value``, ``lower``, ``upper``,
+            indexed by the restriction written out.
+        """
         return _inference.t_test(self, restrictions, r, level=level)
 
     def tidy(self, *, level: float = 0.95) -> pd.DataFrame:
@@ -430,7 +603,19 @@ class SpatialResults:
         return _inference.tidy(self, level=level)
 
     def pseudo_r2(self, *, predictor: str = "reduced") -> pd.Series:
-        """Pseudo-R2: squared correlation of y and a predictor, and the variance ratio."""
+        """Pseudo-R2: squared correlation of y and a predictor, and the variance ratio.
+
+        Parameters
+        ----------
+        predictor : {"reduced", "fitted", "trend"}
+            The in-sample predictor (see
+            :func:`spatialflow.models.results.inference.pseudo_r2`).
+
+        Returns
+        -------
+        pandas.Series
+            ``squared_corr`` and ``variance_ratio``.
+        """
         return _inference.pseudo_r2(self, predictor=predictor)
 
     # ------------------------------------------------------------ information criteria
@@ -441,10 +626,12 @@ class SpatialResults:
 
     @property
     def aic(self) -> float:
+        r"""Akaike's information criterion :math:`-2\,llf + 2k`."""
         return -2.0 * self.llf + 2.0 * self.k
 
     @property
     def bic(self) -> float:
+        r"""Schwarz's criterion :math:`-2\,llf + \ln(nobs)\,k`."""
         return -2.0 * self.llf + np.log(self.nobs) * self.k
 
     @property
@@ -454,7 +641,8 @@ class SpatialResults:
 
     # ------------------------------------------------------------------- effects
     def effects(self, n_draws: int = 1000, seed: int | None = 0, *,
-                horizon: str | None = None, **kwargs) -> pd.DataFrame:
+                horizon: Literal["short", "long"] | None = None,
+                **kwargs: Any) -> pd.DataFrame:
         r"""LeSage-Pace direct, indirect and total effects with inference.
 
         For regressor :math:`k` of a lag model, :math:`S_k(W)=(I-\rho W)^{-1}(\beta_k I +
@@ -535,54 +723,124 @@ class SpatialResults:
                                    exog_names=list(self.exog_names),
                                    lagged_names=list(self.lagged_names), horizon="long",
                                    bounds=self.bounds, n_draws=n_draws, seed=seed, **kwargs)
-        frame = compute_effects(self, n_draws=n_draws, seed=seed, **kwargs)
+        arguments = dict(n_draws=n_draws, seed=seed, **kwargs)
+        key = _cache_key(compute_effects, arguments)
+        frame = self._from_cache(key)
+        if frame is None:
+            frame = self._to_cache(key, compute_effects(self, **arguments))
         if dynamic:
             frame.attrs["horizon"] = "short"
         return frame
 
     def effects_view(self, n_draws: int = 1000, seed: int | None = 0, *, digits: int = 3,
-                     **kwargs):
+                     **kwargs: Any) -> EffectsView:
         """Direct, indirect and total effects as a readable table (stars, SEs in parentheses).
 
-        The same numbers as :meth:`effects` (same ``n_draws``, ``seed`` and options); the wide
-        frame stays available as ``.frame``. See :func:`spatialflow.views.effects_view`.
+        Parameters
+        ----------
+        n_draws : int, default 1000
+            As in :meth:`effects`.
+        seed : int, default 0
+            As in :meth:`effects`.
+        digits : int, default 3
+            Decimals shown.
+        **kwargs
+            The other options of :meth:`effects`.
+
+        Returns
+        -------
+        EffectsView
+            The same numbers as :meth:`effects`; the wide frame stays available as
+            ``.frame``. See :func:`spatialflow.views.effects_view`.
         """
         return _effects_view(self.effects(n_draws=n_draws, seed=seed, **kwargs), digits=digits)
 
-    def unit_effects(self, n_draws: int = 1000, seed: int | None = 0, **kwargs) -> pd.DataFrame:
+    def unit_effects(self, n_draws: int = 1000, seed: int | None = 0,
+                     **kwargs: Any) -> pd.DataFrame:
         """Per-unit (e.g. per-county) total, direct and indirect effects, for mapping.
 
-        Returns a long DataFrame with columns ``id``, ``variable``, ``direct``, ``indirect``,
-        ``total``, their ``*_se`` and interval bounds ``*_lower``/``*_upper``. ``direction``
-        chooses the effects received by each unit (row sums of :math:`S_k`, the default) or
-        emitted by it (column sums). To map one regressor's effects on the county layer::
+        To map one regressor's effects on the county layer::
 
             u = res.unit_effects()
             counties.join(u[u["variable"] == "labour_flow"].set_index("id")).plot("total")
 
-        See :func:`spatialflow.models.results.effects.compute_unit_effects` for all options.
+        Parameters
+        ----------
+        n_draws : int, default 1000
+            Simulation draws, as in :meth:`effects`.
+        seed : int, default 0
+            Seed of the draws.
+        **kwargs
+            ``method``, ``trace_method``, ``level`` and ``direction``: the effects received
+            by each unit (row sums of :math:`S_k`, the default) or emitted by it (column
+            sums); see :func:`spatialflow.models.results.effects.compute_unit_effects`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long form with columns ``id``, ``variable``, ``direct``, ``indirect``,
+            ``total``, their ``*_se`` and interval bounds ``*_lower``/``*_upper``.
         """
         return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
 
     # --------------------------------------------------------------- prediction
-    def predict(self, data: pd.DataFrame | None = None, *, type: str = "reduced") -> pd.Series:
-        """In-sample predictions (``type`` = "reduced", "trend", "fitted", "bp") or the
-        trend / reduced form at new regressors of the same units.
+    def predict(self, data: pd.DataFrame | None = None, *,
+                type: Literal["reduced", "trend", "fitted", "bp"] = "reduced") -> pd.Series:
+        """In-sample predictions, or the trend / reduced form at new regressors.
 
-        See :func:`spatialflow.models.results.prediction.predict`.
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            New regressors of the same units (None: in sample).
+        type : {"reduced", "trend", "fitted", "bp"}
+            The predictor (see :func:`spatialflow.models.results.prediction.predict`).
+
+        Returns
+        -------
+        pandas.Series
+            The predictions by unit id (panels: by id and period).
         """
         return _prediction.predict(self, data, type=type)
 
     def scenario(self, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | None = 0,
-                 level: float = 0.95):
-        """Change of every unit's expected outcome when chosen units' regressors change by
-        ``delta`` (a frame by unit and variable), with simulated bands; ``.by(partition)``
-        summarises it by group. See :func:`spatialflow.models.results.prediction.scenario`."""
+                 level: float = 0.95) -> ScenarioResult:
+        """Change of every unit's expected outcome when chosen units' regressors change.
+
+        Parameters
+        ----------
+        delta : pandas.DataFrame
+            The change of the regressors, by unit (rows) and variable (columns).
+        n_draws : int, default 1000
+            Simulation draws of the parameters for the bands.
+        seed : int, default 0
+            Seed of the draws.
+        level : float, default 0.95
+            Coverage of the bands.
+
+        Returns
+        -------
+        ScenarioResult
+            ``.units`` per unit with simulated bands; ``.by(partition)`` summarises it by
+            group. See :func:`spatialflow.models.results.prediction.scenario`.
+        """
         return _prediction.scenario(self, delta, n_draws=n_draws, seed=seed, level=level)
 
     # ------------------------------------------------------------------ summary
-    def summary(self, **kwargs):
-        """A :class:`~spatialflow.models.results.summary.Summary` with text/Markdown/LaTeX/HTML."""
+    def summary(self, **kwargs: Any) -> Summary:
+        """The coefficient table, fit statistics and (lag models) effects, in one object.
+
+        Parameters
+        ----------
+        **kwargs
+            ``include_effects``, ``level``, ``n_draws``, ``seed`` of
+            :func:`~spatialflow.models.results.summary.make_summary`. The effects are
+            computed once per setting (a second ``summary()`` draws nothing).
+
+        Returns
+        -------
+        Summary
+            With ``as_text``, ``as_markdown``, ``as_latex`` and ``as_html``.
+        """
         return make_summary(self, **kwargs)
 
     def _repr_html_(self) -> str:

@@ -77,6 +77,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -104,6 +105,9 @@ from .._linalg.logdet_approx import TraceLogDet
 from .._linalg.memory import check_draws_memory, check_memory
 from .._linalg.operator import SpatialOperator
 from .._design.naming import MODEL_KINDS, is_lag_name, kind_flags, lag_name, parse_lag_name
+
+if TYPE_CHECKING:  # an annotation only
+    from .base import SpatialResults
 
 __all__ = [
     "EXACT_MAX_N",
@@ -965,9 +969,12 @@ def _fit_traces(results, seed, n_probes=None):
         return None
 
 
-def compute_effects(results, *, n_draws: int = 1000, seed=0, method: EffectsInference = "simulation",
-                    partition=None, trace_method: TraceMethod = "auto", level: float = 0.95,
-                    normalize: BlockNormalization = "total", **kernel_options) -> pd.DataFrame:
+def compute_effects(results: SpatialResults, *, n_draws: int = 1000, seed: int | None = 0,
+                    method: EffectsInference = "simulation",
+                    partition: pd.Series | Mapping | str | None = None,
+                    trace_method: TraceMethod = "auto", level: float = 0.95,
+                    normalize: BlockNormalization = "total",
+                    **kernel_options: Any) -> pd.DataFrame:
     r"""LeSage--Pace effects of a fitted model (what ``results.effects(...)`` returns).
 
     Parameters
@@ -1016,10 +1023,44 @@ def compute_effects(results, *, n_draws: int = 1000, seed=0, method: EffectsInfe
     return effects_blocks(**inputs, labels=labels, ids=results.ids, normalize=normalize, **common)
 
 
-def compute_unit_effects(results, *, n_draws: int = 1000, seed=0, method: EffectsInference = "simulation",
+def compute_unit_effects(results: SpatialResults, *, n_draws: int = 1000, seed: int | None = 0,
+                         method: EffectsInference = "simulation",
                          trace_method: TraceMethod = "auto", level: float = 0.95,
-                         direction: EffectsDirection = "received", **kernel_options) -> pd.DataFrame:
-    """Per-unit effects of a fitted model (see :func:`effects_units`)."""
+                         direction: EffectsDirection = "received",
+                         **kernel_options: Any) -> pd.DataFrame:
+    r"""Per-unit effects of a fitted model (what ``results.unit_effects(...)`` returns).
+
+    For unit :math:`i`: direct :math:`S_k[i, i]`, total :math:`\sum_j S_k[i, j]` (received)
+    or :math:`\sum_j S_k[j, i]` (emitted), indirect their difference; see
+    :func:`effects_units`.
+
+    Parameters
+    ----------
+    results : SpatialResults
+        Uses ``kind``, ``params``, ``cov``, ``W``, ``ids``, ``bounds``, ``exog_names``,
+        ``lagged_names``.
+    n_draws : int, default 1000
+        Simulation draws (``method="simulation"``).
+    seed : int, default 0
+        Seed of the draws.
+    method : {"simulation", "delta"}
+        Inference by simulated draws or the delta method.
+    trace_method : {"auto", "exact", "power"}
+        How :math:`S_k` is evaluated.
+    level : float, default 0.95
+        Level of the intervals.
+    direction : {"received", "emitted"}
+        Row sums (the effect on each unit of raising :math:`x_k` everywhere) or column sums
+        (the effect of each unit's :math:`x_k` on all units).
+    **kernel_options
+        ``tol``, ``max_order``, ``n_probes`` of :class:`EffectsKernel`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long form: ``id``, ``variable``, ``direct``, ``indirect``, ``total``, their ``*_se``
+        and ``*_lower`` / ``*_upper``.
+    """
     _check_kernel_options(kernel_options)
     return effects_units(**_results_inputs(results), ids=results.ids, n_draws=n_draws,
                          seed=seed, method=method, trace_method=trace_method, level=level,

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Sequence
+from typing import TYPE_CHECKING, Literal, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,16 @@ from ..._validation import check_level
 from ...exceptions import InputError, ModelSpecificationError
 from .testing import _restriction_matrix, _wald
 from .prediction import predict
+
+if TYPE_CHECKING:  # annotations only
+    from numpy.typing import ArrayLike
+
+    from .base import SpatialResults
+    from .testing import TestResult
+
+#: What ``wald_test`` and ``t_test`` accept as restrictions: text (``"x = z, W_x = 0"``),
+#: names tested as zero, or the matrix R (a DataFrame with parameter columns, or an array).
+Restrictions = Union[str, Sequence[str], pd.DataFrame, np.ndarray]
 
 __all__ = ["parse_restrictions", "wald_test", "t_test", "tidy", "pseudo_r2"]
 
@@ -183,13 +193,28 @@ def _restriction_arrays(results, restrictions, r):
     return R, rv
 
 
-def wald_test(results, restrictions, r=None, *, name: str = "Wald"):
-    """Wald test of linear restrictions (text, a list of names tested as zero, a DataFrame
-    with parameter columns, or an array with ``r``). Uses the covariance the results carry.
+def wald_test(results: SpatialResults, restrictions: Restrictions,
+              r: ArrayLike | None = None, *, name: str = "Wald") -> TestResult:
+    r"""Wald test of linear restrictions, with the covariance the results carry.
+
+    :math:`W = (R\hat\theta - r)'(R\hat VR')^{-1}(R\hat\theta - r) \sim \chi^2_q`.
+
+    Parameters
+    ----------
+    results : SpatialResults
+        A fit.
+    restrictions : str, list of str, DataFrame or array
+        Text (``"INC = HOVAL, W_INC = 0"``), a list of names tested as zero, a DataFrame
+        with parameter columns, or an array (with ``r``).
+    r : array-like, optional
+        The right-hand side with an array or DataFrame ``restrictions`` (default 0).
+    name : str, default "Wald"
+        The name of the test in the result.
 
     Returns
     -------
     TestResult
+        The statistic, its degrees of freedom q and p-value.
     """
     R, rv = _restriction_arrays(results, restrictions, r)
     theta = results.params.to_numpy(dtype=float)
@@ -214,10 +239,27 @@ def _labels(R, rv, names) -> list[str]:
     return out
 
 
-def t_test(results, restrictions, r=None, *, level: float = 0.95) -> pd.DataFrame:
-    """One t (or z) test per restriction: ``estimate`` (:math:`R\\hat\\theta - r`),
-    ``std_error``, ``statistic``, ``p_value``, ``lower``, ``upper``, indexed by the
-    restriction written out."""
+def t_test(results: SpatialResults, restrictions: Restrictions, r: ArrayLike | None = None,
+           *, level: float = 0.95) -> pd.DataFrame:
+    """One t (or z) test per restriction.
+
+    Parameters
+    ----------
+    results : SpatialResults
+        A fit.
+    restrictions : str, list of str, DataFrame or array
+        As in :func:`wald_test`.
+    r : array-like, optional
+        The right-hand side with an array or DataFrame ``restrictions`` (default 0).
+    level : float, default 0.95
+        Coverage of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``estimate`` (:math:`R\\hat\\theta - r`), ``std_error``, ``statistic``,
+        ``p_value``, ``lower``, ``upper``, indexed by the restriction written out.
+    """
     level = check_level(level)
     R, rv = _restriction_arrays(results, restrictions, r)
     theta = results.params.to_numpy(dtype=float)
@@ -234,10 +276,22 @@ def t_test(results, restrictions, r=None, *, level: float = 0.95) -> pd.DataFram
                                        name="restriction"))
 
 
-def tidy(results, *, level: float = 0.95) -> pd.DataFrame:
-    """The coefficient table as a plain frame: ``term``, ``estimate``, ``std_error``,
-    ``statistic``, ``p_value``, ``lower``, ``upper`` (one row per parameter; the covariance
-    the results carry)."""
+def tidy(results: SpatialResults, *, level: float = 0.95) -> pd.DataFrame:
+    """The coefficient table as a plain frame, one row per parameter.
+
+    Parameters
+    ----------
+    results : SpatialResults
+        A fit.
+    level : float, default 0.95
+        Coverage of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term``, ``estimate``, ``std_error``, ``statistic``, ``p_value``, ``lower``,
+        ``upper``, from the covariance the results carry.
+    """
     ci = results.conf_int(level=level)
     return pd.DataFrame({"term": list(results.params.index),
                          "estimate": results.params.to_numpy(),
@@ -247,7 +301,8 @@ def tidy(results, *, level: float = 0.95) -> pd.DataFrame:
                          "lower": ci["lower"].to_numpy(), "upper": ci["upper"].to_numpy()})
 
 
-def pseudo_r2(results, *, predictor: str = "reduced") -> pd.Series:
+def pseudo_r2(results: SpatialResults, *,
+              predictor: Literal["reduced", "fitted", "trend"] = "reduced") -> pd.Series:
     """Squared correlation of y with a predictor, and the variance ratio (module docstring).
 
     Parameters

@@ -273,6 +273,17 @@ def _synthetic_notes(results_list: Sequence[Any], names: Sequence[str] | None = 
 class Summary(Renderable):
     """Summary of one fitted spatial model, built by :func:`make_summary`.
 
+    Parameters
+    ----------
+    title : str
+        The heading.
+    tables : sequence of pandas.DataFrame
+        The numeric tables (see ``tables`` below).
+    blocks : sequence of Block
+        The same tables as formatted blocks, what the renderers show.
+    notes, warnings : sequence of str
+        Footnotes, and data notices shown under the title.
+
     Attributes
     ----------
     title : str
@@ -571,6 +582,20 @@ def _select(names: list[str], keep, drop, order) -> list[str]:
 class Comparison(Renderable):
     """Several fitted models side by side, built by :func:`compare`.
 
+    Parameters
+    ----------
+    title : str
+        The heading.
+    table : pandas.DataFrame
+        The displayed table as strings (see ``table`` below).
+    numeric : dict of str to pandas.DataFrame or None
+        ``params``, ``bse``, ``pvalues``, ``stats``, ``effects`` and ``settings`` as
+        numbers (see below).
+    blocks : sequence of Block
+        The formatted blocks the renderers show.
+    notes, warnings : sequence of str
+        Footnotes, and data notices shown under the title.
+
     Attributes
     ----------
     table : pandas.DataFrame
@@ -610,26 +635,32 @@ class Comparison(Renderable):
 
     @property
     def table(self) -> pd.DataFrame:
+        """The displayed table as strings (a copy)."""
         return self._table.copy()
 
     @property
     def params(self) -> pd.DataFrame:
+        """Estimates, parameters by models (NaN where absent)."""
         return self._numeric["params"].copy()
 
     @property
     def bse(self) -> pd.DataFrame:
+        """Standard errors, parameters by models (NaN where absent)."""
         return self._numeric["bse"].copy()
 
     @property
     def pvalues(self) -> pd.DataFrame:
+        """p-values, parameters by models (NaN where absent)."""
         return self._numeric["pvalues"].copy()
 
     @property
     def stats(self) -> pd.DataFrame:
+        """Fit statistics, statistics by models."""
         return self._numeric["stats"].copy()
 
     @property
     def effects(self) -> pd.DataFrame | None:
+        """Long effects table indexed by (model, variable, effect); None unless requested."""
         eff = self._numeric["effects"]
         return None if eff is None else eff.copy()
 
@@ -652,9 +683,9 @@ def compare(
     n_draws: int = 1000,
     seed: int = 0,
     rename: Mapping[str, str] | None = None,
-    keep=None,
-    drop=None,
-    order=None,
+    keep: str | Sequence[str] | None = None,
+    drop: str | Sequence[str] | None = None,
+    order: str | Sequence[str] | None = None,
     digits: int | None = None,
     stats: Sequence[str] | None = None,
     dep_var: bool = False,
