@@ -171,5 +171,5 @@ def test_errors_name_the_culprits(panel, lattice):
     uneven = panel[panel["year"] != 2004]
     with pytest.raises(InputError, match="equally spaced"):
         beta_convergence(uneven, "income", w=lattice, effects="unit")
-    with pytest.raises(InputError, match="'model' needs to be one of"):
+    with pytest.raises(InputError, match="model must be one of"):
         beta_convergence(panel, "income", model="GWR")

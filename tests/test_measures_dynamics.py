@@ -142,7 +142,7 @@ def test_errors(panel, lattice):
         relative_levels(panel, "y", relative="neighbours")
     with pytest.raises(InputError, match="step=6 needs more than 6 periods"):
         stochastic_kernel(panel, "y", step=6)
-    with pytest.raises(InputError, match="'relative' needs to be one of"):
+    with pytest.raises(InputError, match="relative must be 'mean' or 'neighbours'"):
         kernel_densities(panel, "y", relative="median")
     flat = panel.assign(y=np.where(panel["code"] < 32, 1.0, 2.0))
     with pytest.raises(InputError, match="k=5 classes need at least 5 distinct values"):

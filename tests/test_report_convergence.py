@@ -102,8 +102,8 @@ def test_sections_can_be_switched_off_and_names_are_checked(gd, panel):
         rep = build(panel, gd, indicators=DEFAULT_INDICATORS[:1], figures=False,
                     permutations=0, sections=())
         assert not {"beta", "densities"} & set(rep.tables)
-        with pytest.raises(InputError, match=r"unknown section\(s\) \['drivers'\]"):
-            build(panel, gd, indicators=DEFAULT_INDICATORS[:1], sections=["drivers"])
+        with pytest.raises(InputError, match=r"unknown section\(s\) \['hotspots'\]"):
+            build(panel, gd, indicators=DEFAULT_INDICATORS[:1], sections=["hotspots"])
         cross = panel[panel["year"] == 2022].drop(columns="year")
         rep = build(cross, gd, indicators=DEFAULT_INDICATORS[:1], time=None, figures=False,
                     permutations=0)
