@@ -354,3 +354,22 @@ __all__ += ["DroppedNeighboursWarning"]
 class PrintToPDFError(SpatialflowError, RuntimeError):
     """The headless browser that prints a report to PDF failed or wrote no file; the message
     names the browser and ends with its own error output."""
+
+
+# ---- origin-destination flow models (spatialflow.flows) -------------------------------------
+class FlowDataError(InputError):
+    """A table of origin-destination pairs is malformed: unknown node ids, duplicated pairs,
+    missing pairs under ``missing="raise"``, or intra-regional pairs against the ``intra``
+    option. The message names the pairs at fault."""
+
+
+class FlowFormulaError(ModelSpecificationError):
+    """A flow formula is malformed: a term outside ``O_()``, ``D_()``, ``I_()``, ``P_()``,
+    a variable absent from the node or pair table, or an unknown model variant."""
+
+
+class NotYetImplementedError(SpatialflowError, NotImplementedError):
+    """A documented option whose implementation is planned but not yet available."""
+
+
+__all__ += ["FlowDataError", "FlowFormulaError", "NotYetImplementedError"]
