@@ -923,3 +923,4 @@ def simulate(model: str, w, **options) -> Simulation:
     (2.5, 1.117)
     """
     return Simulator(model, w, **options).draw()
+from .flows.simulate import simulate_flows, FlowSimulation  # OD flows (spatialflow.flows)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Spectrum", "spectrum"]
+__all__ = ["Spectrum", "TaylorSpectrum", "spectrum"]
 
 
 class Spectrum:
@@ -54,6 +54,24 @@ class Spectrum:
         """The ``n x n`` grid of :math:`1 - \\rho_d\\lambda_j - \\rho_o\\lambda_i - \\rho_w\\lambda_i\\lambda_j`."""
         rd, ro, rw = (float(r) for r in rho)
         return 1.0 - rd * self._lj - ro * self._li - rw * self._lw
+
+    V = None
+    Vinv = None
+
+    def solve(self, M: np.ndarray, rho) -> np.ndarray:
+        """:math:`A(\\rho)^{-1}` applied to the flows of the ``n x n`` matrix ``M``: the ``Y``
+        with :math:`Y - \\rho_d Y W' - \\rho_o W Y - \\rho_w W Y W' = M`, as
+        :math:`Y = V [(V^{-1} M V^{-T}) \\oslash G] V^T` with ``G`` the grid of
+        :meth:`factors` (``O(n^3)``; needs ``vectors=True`` in :func:`spectrum`). ``M`` may
+        be ``n x n x k`` (several right-hand sides)."""
+        if self.V is None:
+            raise ValueError("this spectrum holds no eigenvectors; build it with vectors=True")
+        G = self.factors(rho)
+        Vi, V = self.Vinv, self.V
+        Mt = np.einsum("ia,ab...,jb->ij...", Vi, M, Vi, optimize=True)
+        Mt = Mt / G.reshape(G.shape + (1,) * (Mt.ndim - 2))
+        out = np.einsum("ia,ab...,jb->ij...", V, Mt, V, optimize=True)
+        return out.real if np.iscomplexobj(out) else out
 
     def admissible(self, rho, margin: float = 0.0) -> bool:
         """True if ``rho = (rho_d, rho_o, rho_w)`` is in the admissible region (see module)."""
@@ -94,6 +112,50 @@ class Spectrum:
         return value, grad, hess
 
 
+class TaylorSpectrum(Spectrum):
+    r"""The order-``m`` power series of the log-determinant, as R spflow's
+    ``logdet_approx_order = m`` computes it (for comparison only):
+
+    .. math::
+
+        \log|A| \approx -\sum_{k=1}^{m} \frac{\operatorname{tr}(B^k)}{k}
+        = -\sum_{k=1}^{m} \frac{1}{k} \sum_{i,j} b_{ij}^k ,\qquad
+        b_{ij} = \rho_d\lambda_j + \rho_o\lambda_i + \rho_w\lambda_i\lambda_j ,
+
+    with :math:`B = \rho_d W_d + \rho_o W_o + \rho_w W_w` (its traces are the power sums of
+    the :math:`b_{ij}`). spflow's default is ``m = 2``.
+    """
+
+    def __init__(self, eigenvalues: np.ndarray, order: int):
+        super().__init__(eigenvalues)
+        self.order = int(order)
+
+    def logdet(self, rho) -> float:
+        if not self.admissible(rho):
+            return -np.inf
+        return self.logdet_derivatives(rho)[0]
+
+    def logdet_derivatives(self, rho):
+        b = 1.0 - self.factors(rho)
+        a = (np.broadcast_to(self._lj, b.shape), np.broadcast_to(self._li, b.shape), self._lw)
+        value, s1, s2 = 0.0, np.zeros(b.shape, dtype=b.dtype), np.zeros(b.shape, dtype=b.dtype)
+        pw_km2 = np.ones_like(b)  # b^(k-2)
+        pw_km1 = np.ones_like(b)  # b^(k-1)
+        for k in range(1, self.order + 1):
+            pw_k = pw_km1 * b
+            value -= np.sum(pw_k).real / k
+            s1 = s1 + pw_km1
+            if k >= 2:
+                s2 = s2 + (k - 1) * pw_km2
+            pw_km2, pw_km1 = pw_km1, pw_k
+        grad = np.array([-np.sum(ak * s1).real for ak in a])
+        hess = np.empty((3, 3))
+        for k in range(3):
+            for m in range(k, 3):
+                hess[k, m] = hess[m, k] = -np.sum(a[k] * a[m] * s2).real
+        return float(value), grad, hess
+
+
 def _symmetrisable(W: sp.csr_matrix) -> np.ndarray | None:
     """A diagonal ``q`` with ``diag(q) W`` symmetric, if ``W`` is a row-standardised binary
     (or symmetric) matrix; then ``W`` is similar to a symmetric matrix and its eigenvalues
@@ -116,14 +178,32 @@ def _symmetrisable(W: sp.csr_matrix) -> np.ndarray | None:
     return None
 
 
-def spectrum(W: sp.csr_matrix) -> Spectrum:
-    """The :class:`Spectrum` of ``W``: ``eigvalsh`` of :math:`D^{1/2} W D^{-1/2}` when ``W`` is
-    similar to a symmetric matrix (row-standardised contiguity), else ``numpy.linalg.eigvals``."""
+def spectrum(W: sp.csr_matrix, *, vectors: bool = False) -> Spectrum:
+    """The :class:`Spectrum` of ``W``: ``eigh`` of :math:`D^{1/2} W D^{-1/2}` when ``W`` is
+    similar to a symmetric matrix (row-standardised contiguity), else ``numpy.linalg.eig``.
+
+    With ``vectors=True`` the spectrum also holds ``V`` and ``V^{-1}`` (``W = V diag(lam)
+    V^{-1}``), used by :meth:`Spectrum.solve`.
+    """
     q = _symmetrisable(W)
     dense = sp.csr_matrix(W).toarray()
     if q is not None:
         s = np.sqrt(q)
         sym = (s[:, None] * dense) / s[None, :]
         sym = 0.5 * (sym + sym.T)
-        return Spectrum(np.linalg.eigvalsh(sym))
-    return Spectrum(np.linalg.eigvals(dense))
+        if not vectors:
+            return Spectrum(np.linalg.eigvalsh(sym))
+        lam, Q = np.linalg.eigh(sym)
+        out = Spectrum(lam)
+        out.V, out.Vinv = Q / s[:, None], Q.T * s[None, :]
+        return out
+    if not vectors:
+        return Spectrum(np.linalg.eigvals(dense))
+    lam, V = np.linalg.eig(dense)
+    out = Spectrum(lam)
+    out.lam = lam  # keep complex, matching V
+    out.is_real = not np.iscomplexobj(lam) or np.max(np.abs(lam.imag)) == 0
+    out._li, out._lj = lam[:, None], lam[None, :]
+    out._lw = out._li * out._lj
+    out.V, out.Vinv = V, np.linalg.inv(V)
+    return out

@@ -23,7 +23,7 @@ from .data import FlowData
 from .design import Design, SampleSums, Term, gram, intra_instruments, lag_pair, node_terms, pair_instruments
 from .estimation import Moments, fit_ml, fit_ols, fit_s2sls
 from .formula import FlowFormula, node_matrix, pair_matrices, parse_flow_formula
-from .logdet import spectrum
+from .logdet import TaylorSpectrum, spectrum
 from .variants import variant
 
 __all__ = ["FlowModel"]
@@ -161,7 +161,7 @@ class FlowModel:
         return m
 
     # -- fit ----------------------------------------------------------------------------------
-    def fit(self, method: FitMethod = "ml"):
+    def fit(self, method: FitMethod = "ml", *, logdet_order: int | None = None):
         """Estimate the model.
 
         Parameters
@@ -171,6 +171,11 @@ class FlowModel:
             ``W``; Cartesian designs); ``"s2sls"``: spatial two-stage least squares with
             spflow's instruments; ``"ols"``: least squares ignoring the lags (the ML of
             model_1). ``model_1`` is always fitted by OLS. ``"mcmc"`` is planned.
+        logdet_order : int, optional
+            ML only. None (default): the exact log-determinant. An integer ``m >= 2``: the
+            order-``m`` power series R spflow uses (``logdet_approx_order``), to reproduce
+            its estimates; not an approximation to use for inference (docs/flows.md gives
+            its error).
 
         Returns
         -------
@@ -201,7 +206,14 @@ class FlowModel:
                     "exact ML of a non-Cartesian sample (a subset of the pairs, or intra=False)"
                     " is planned but not yet implemented: its log-determinant has no "
                     "Kronecker structure. Use method='s2sls', or a Cartesian sample.")
-            out = fit_ml(self.moments(), var, self.spectrum)
+            spec = self.spectrum
+            if logdet_order is not None:
+                if isinstance(logdet_order, bool) or not isinstance(logdet_order, (int, np.integer)) \
+                        or logdet_order < 2:
+                    raise InputError("logdet_order must be None (exact) or an integer >= 2; "
+                                     f"{logdet_order!r} was given.")
+                spec = TaylorSpectrum(spec.lam, int(logdet_order))
+            out = fit_ml(self.moments(), var, spec)
             used = "ml"
         return FlowResults(self, out, method=used)
 
@@ -211,3 +223,10 @@ class FlowModel:
         if getattr(self, "_spectrum", None) is None:
             self._spectrum = spectrum(self.data.W)
         return self._spectrum
+
+    @property
+    def eigen(self):
+        """Eigenvalues and eigenvectors of ``W`` (for effects and simulation), cached."""
+        if getattr(self, "_eigen", None) is None:
+            self._eigen = spectrum(self.data.W, vectors=True)
+        return self._eigen
