@@ -90,7 +90,8 @@ def node_matrix(inner: str, nodes: pd.DataFrame, part: str) -> pd.DataFrame:
     from formulaic.errors import FormulaicError
 
     try:
-        mm = model_matrix(inner, nodes, na_action="ignore")
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) etc. is named below
+            mm = model_matrix(inner, nodes, na_action="ignore")
     except (FormulaicError, NameError, KeyError, ValueError) as exc:
         raise FlowFormulaError(f"{part}({inner}) cannot be evaluated on the node table "
                                f"(columns {list(nodes.columns)}): {exc}") from exc
@@ -117,8 +118,9 @@ def pair_matrices(expr: str, frame: pd.DataFrame, mask: np.ndarray, n: int,
     from formulaic.errors import FormulaicError
 
     try:
-        mm = model_matrix(f"0 + {expr}" if what == "response" else expr, frame,
-                          na_action="ignore")
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) etc. is named below
+            mm = model_matrix(f"0 + {expr}" if what == "response" else expr, frame,
+                              na_action="ignore")
     except (FormulaicError, NameError, KeyError, ValueError) as exc:
         raise FlowFormulaError(f"{expr!r} cannot be evaluated on the pair table (columns "
                                f"{list(frame.columns)}): {exc}") from exc

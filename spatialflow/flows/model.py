@@ -31,6 +31,16 @@ __all__ = ["FlowModel"]
 FitMethod = Literal["ml", "s2sls", "mcmc", "ols"]
 
 
+def _pair_columns(spec: FlowFormula, pairs: pd.DataFrame, orig: str, dest: str) -> list:
+    """The pair columns the formula uses (the response and ``P_()``): only they are checked
+    for missing values, so an unused column with gaps does not shrink the sample."""
+    from formulaic import Formula
+
+    rhs = spec.parts.get("P_", "1")
+    used = Formula(f"{spec.response} ~ {rhs}").required_variables
+    return [c for c in pairs.columns if c in used and c not in (orig, dest)]
+
+
 class FlowModel:
     """A spatial econometric interaction model of origin-destination flows.
 
@@ -98,7 +108,7 @@ class FlowModel:
         """
         spec = parse_flow_formula(formula)
         data = FlowData.from_frames(nodes, pairs, w, orig=orig, dest=dest, missing=missing,
-                                    intra=intra)
+                                    intra=intra, columns=_pair_columns(spec, pairs, orig, dest))
         if not intra and "I_" in spec.parts:
             raise FlowFormulaError("I_() needs intra-regional pairs; it cannot be used with "
                                    "intra=False.")
