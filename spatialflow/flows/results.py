@@ -24,10 +24,10 @@ class FlowSummary(Renderable):
 
 
 class FlowResults:
-    """A fitted flow model.
+    """A fitted flow model (pandas attributes are fresh copies on every access).
 
-    Attributes (fresh pandas objects on every access)
-    -------------------------------------------------
+    Attributes
+    ----------
     params : pandas.Series
         ``rho_d``, ``rho_o``, ``rho_w`` (those of the variant) then the coefficients, named
         as spflow names them (``(Intercept)``, ``(Intra)``, ``D_x``, ``D_x.lag1``, ...).
