@@ -20,7 +20,7 @@ _MODELS = frozenset(__all__) - {"__version__"}
 
 
 _SUBPACKAGES = frozenset({"models", "weights", "datasets", "measures", "exceptions", "cli", "plot",
-                          "pipeline"})
+                          "pipeline", "flows"})
 
 
 def __getattr__(name: str):
