@@ -48,12 +48,14 @@ class Spectrum:
         self.n = lam.size
         self._li = lam[:, None]  # origin index i
         self._lj = lam[None, :]  # destination index j
-        self._lw = self._li * self._lj
 
     def factors(self, rho) -> np.ndarray:
-        """The ``n x n`` grid of :math:`1 - \\rho_d\\lambda_j - \\rho_o\\lambda_i - \\rho_w\\lambda_i\\lambda_j`."""
+        """The ``n x n`` grid of :math:`1 - \\rho_d\\lambda_j - \\rho_o\\lambda_i - \\rho_w\\lambda_i\\lambda_j`
+        (rows ``i``: origins, columns ``j``: destinations)."""
         rd, ro, rw = (float(r) for r in rho)
-        return 1.0 - rd * self._lj - ro * self._li - rw * self._lw
+        lam = self.lam
+        # 1 - ro l_i - (rd + rw l_i) l_j: one outer product, no n^2 temporaries beyond it
+        return (1.0 - ro * lam)[:, None] - np.outer(rd + rw * lam, lam)
 
     V = None
     Vinv = None
@@ -62,15 +64,11 @@ class Spectrum:
         """:math:`A(\\rho)^{-1}` applied to the flows of the ``n x n`` matrix ``M``: the ``Y``
         with :math:`Y - \\rho_d Y W' - \\rho_o W Y - \\rho_w W Y W' = M`, as
         :math:`Y = V [(V^{-1} M V^{-T}) \\oslash G] V^T` with ``G`` the grid of
-        :meth:`factors` (``O(n^3)``; needs ``vectors=True`` in :func:`spectrum`). ``M`` may
-        be ``n x n x k`` (several right-hand sides)."""
+        :meth:`factors` (``O(n^3)``; needs ``vectors=True`` in :func:`spectrum`)."""
         if self.V is None:
             raise ValueError("this spectrum holds no eigenvectors; build it with vectors=True")
-        G = self.factors(rho)
-        Vi, V = self.Vinv, self.V
-        Mt = np.einsum("ia,ab...,jb->ij...", Vi, M, Vi, optimize=True)
-        Mt = Mt / G.reshape(G.shape + (1,) * (Mt.ndim - 2))
-        out = np.einsum("ia,ab...,jb->ij...", V, Mt, V, optimize=True)
+        Mt = (self.Vinv @ M @ self.Vinv.T) / self.factors(rho)
+        out = self.V @ Mt @ self.V.T
         return out.real if np.iscomplexobj(out) else out
 
     def admissible(self, rho, margin: float = 0.0) -> bool:
@@ -91,24 +89,37 @@ class Spectrum:
         if not self.admissible(rho):
             return -np.inf
         z = self.factors(rho)
-        return float(np.sum(np.log(np.abs(z))))
+        # real spectrum: every factor is positive inside the region
+        return float(np.sum(np.log(z if self.is_real else np.abs(z))))
 
     def logdet_derivatives(self, rho) -> tuple[float, np.ndarray, np.ndarray]:
         """Value, gradient (3,) and Hessian (3, 3) of :math:`\\log|A|` in
         :math:`(\\rho_d, \\rho_o, \\rho_w)`:
         :math:`\\partial/\\partial\\rho_k = -\\sum a_k / z`,
         :math:`\\partial^2/\\partial\\rho_k\\partial\\rho_l = -\\sum a_k a_l / z^2`, with
-        :math:`a = (\\lambda_j, \\lambda_i, \\lambda_i\\lambda_j)` (real parts of the sums)."""
+        :math:`a = (\\lambda_j, \\lambda_i, \\lambda_i\\lambda_j)` (real parts of the sums).
+
+        Each sum is a bilinear form :math:`u' Z^{-1} v` in powers of the eigenvalues, so the
+        ``n^2`` grid is traversed a handful of times (matrix-vector products do the rest).
+        """
         z = self.factors(rho)
-        value = float(np.sum(np.log(np.abs(z))))
-        inv = 1.0 / z
-        inv2 = inv * inv
-        a = (np.broadcast_to(self._lj, z.shape), np.broadcast_to(self._li, z.shape), self._lw)
-        grad = np.array([-np.sum(ak * inv).real for ak in a])
-        hess = np.empty((3, 3))
-        for k in range(3):
-            for m in range(k, 3):
-                hess[k, m] = hess[m, k] = -np.sum(a[k] * a[m] * inv2).real
+        if self.is_real:
+            value = float(np.sum(np.log(np.abs(z))))
+        else:
+            value = float(0.5 * np.sum(np.log(z.real ** 2 + z.imag ** 2)))
+        inv = np.reciprocal(z, out=z)
+        lam = self.lam
+        one = np.ones_like(lam)
+        l2 = lam * lam
+
+        def form(M, u, v):  # u' M v with u over origins (rows), v over destinations
+            return (u @ (M @ v)).real
+
+        grad = -np.array([form(inv, one, lam), form(inv, lam, one), form(inv, lam, lam)])
+        inv2 = np.multiply(inv, inv, out=inv)
+        hdd, hoo, hww = form(inv2, one, l2), form(inv2, l2, one), form(inv2, l2, l2)
+        hdo, hdw, how = form(inv2, lam, lam), form(inv2, lam, l2), form(inv2, l2, lam)
+        hess = -np.array([[hdd, hdo, hdw], [hdo, hoo, how], [hdw, how, hww]])
         return value, grad, hess
 
 
@@ -137,7 +148,8 @@ class TaylorSpectrum(Spectrum):
 
     def logdet_derivatives(self, rho):
         b = 1.0 - self.factors(rho)
-        a = (np.broadcast_to(self._lj, b.shape), np.broadcast_to(self._li, b.shape), self._lw)
+        a = (np.broadcast_to(self._lj, b.shape), np.broadcast_to(self._li, b.shape),
+             self._li * self._lj)
         value, s1, s2 = 0.0, np.zeros(b.shape, dtype=b.dtype), np.zeros(b.shape, dtype=b.dtype)
         pw_km2 = np.ones_like(b)  # b^(k-2)
         pw_km1 = np.ones_like(b)  # b^(k-1)
@@ -204,6 +216,5 @@ def spectrum(W: sp.csr_matrix, *, vectors: bool = False) -> Spectrum:
     out.lam = lam  # keep complex, matching V
     out.is_real = not np.iscomplexobj(lam) or np.max(np.abs(lam.imag)) == 0
     out._li, out._lj = lam[:, None], lam[None, :]
-    out._lw = out._li * out._lj
     out.V, out.Vinv = V, np.linalg.inv(V)
     return out
