@@ -24,22 +24,15 @@ class FlowSummary(Renderable):
 
 
 class FlowResults:
-    """A fitted flow model (pandas attributes are fresh copies on every access).
+    """A fitted flow model; pandas attributes are fresh copies on every access.
 
-    Attributes
-    ----------
-    params : pandas.Series
-        ``rho_d``, ``rho_o``, ``rho_w`` (those of the variant) then the coefficients, named
-        as spflow names them (``(Intercept)``, ``(Intra)``, ``D_x``, ``D_x.lag1``, ...).
-    bse : pandas.Series
-        Standard errors (ML: analytic observed information; S2SLS/OLS: see
-        :mod:`spatialflow.flows.estimation`).
-    cov : pandas.DataFrame
-    llf : float
-        Log-likelihood (NaN for S2SLS).
-    sigma2 : float
-    nobs : int
-        Number of flows in the sample.
+    ``params`` holds ``rho_d``, ``rho_o``, ``rho_w`` (those of the variant; ``rho_od``,
+    ``rho_odw`` for models 5 and 6) and then the coefficients, named as spflow names them
+    (``(Intercept)``, ``(Intra)``, ``D_x``, ``D_x.lag1``, ``O_x``, ``I_x``, ``P_g``); ``bse``
+    their standard errors (ML: analytic observed information; S2SLS, OLS: see
+    :mod:`spatialflow.flows.estimation`); ``cov`` the labelled covariance; ``llf`` the
+    log-likelihood (NaN for S2SLS); ``sigma2``; ``nobs`` the number of flows in the sample;
+    ``rho`` the implied :math:`(\\rho_d, \\rho_o, \\rho_w)`.
     """
 
     def __init__(self, model, out: dict, *, method: str):
