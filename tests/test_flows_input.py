@@ -133,8 +133,8 @@ def test_unknown_variant_and_method(case):
     m = FlowModel.from_formula(F, nodes, pairs, w)
     with pytest.raises(InputError, match="'gmm'"):
         m.fit("gmm")
-    with pytest.raises(NotYetImplementedError, match="mcmc.*planned"):
-        m.fit("mcmc")
+    with pytest.raises(InputError, match="draws"):
+        m.fit("mcmc", draws=0)
     with pytest.raises(InputError, match="logdet_order"):
         m.fit("ml", logdet_order=1)
     with pytest.raises(ModelSpecificationError, match="model_8"):

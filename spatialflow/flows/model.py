@@ -171,7 +171,8 @@ class FlowModel:
         return m
 
     # -- fit ----------------------------------------------------------------------------------
-    def fit(self, method: FitMethod = "ml", *, logdet_order: int | None = None):
+    def fit(self, method: FitMethod = "ml", *, logdet_order: int | None = None,
+            draws: int = 5000, burn_in: int = 1000, seed=None):
         """Estimate the model.
 
         Parameters
@@ -180,12 +181,16 @@ class FlowModel:
             ``"ml"``: exact maximum likelihood (log-determinant from the eigenvalues of
             ``W``; Cartesian designs); ``"s2sls"``: spatial two-stage least squares with
             spflow's instruments; ``"ols"``: least squares ignoring the lags (the ML of
-            model_1). ``model_1`` is always fitted by OLS. ``"mcmc"`` is planned.
+            model_1). ``model_1`` is always fitted by OLS. ``"mcmc"``: Bayesian
+            posterior by MCMC on the exact log-determinant (:mod:`.mcmc`); ``params`` are
+            posterior means, ``bse`` posterior standard deviations, ``samples`` the draws.
         logdet_order : int, optional
             ML only. None (default): the exact log-determinant. An integer ``m >= 2``: the
             order-``m`` power series R spflow uses (``logdet_approx_order``), to reproduce
             its estimates; not an approximation to use for inference (docs/flows.md gives
             its error).
+        draws, burn_in, seed
+            MCMC only: kept draws, discarded draws, and the seed of the sampler.
 
         Returns
         -------
@@ -196,11 +201,25 @@ class FlowModel:
         if method not in ("ml", "s2sls", "mcmc", "ols"):
             raise InputError(f"method must be one of ['ml', 's2sls', 'mcmc', 'ols']; "
                              f"{method!r} was given.")
-        if method == "mcmc":
-            raise NotYetImplementedError(
-                "fit(method='mcmc') (Bayesian MCMC as in spflow) is planned but not yet "
-                "implemented; use method='ml' (exact) or 's2sls'.")
         var = self.variant
+        if method == "mcmc":
+            if var.name == "model_1":
+                raise ModelSpecificationError("model_1 has no autoregressive parameter; "
+                                              "fit it by OLS.")
+            if not self.data.is_cartesian:
+                raise NotYetImplementedError(
+                    "MCMC of a non-Cartesian sample needs its log-determinant, which is planned "
+                    "but not yet implemented; use method='s2sls'.")
+            for name, value, low in (("draws", draws, 1), ("burn_in", burn_in, 0)):
+                if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                        or value < low:
+                    raise InputError(f"{name} must be an integer >= {low}; {value!r} was given.")
+            from .._validation import check_seed
+            from .mcmc import fit_mcmc
+
+            out = fit_mcmc(self.moments(), var, self.spectrum, draws=int(draws),
+                           burn_in=int(burn_in), seed=check_seed(seed, allow_none=True))
+            return FlowResults(self, out, method="mcmc")
         if var.name == "model_1" or method == "ols":
             out = fit_ols(self.moments())
             used = "ols"

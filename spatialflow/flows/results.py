@@ -47,6 +47,15 @@ class FlowResults:
         self.nobs = int(model.data.n_pairs)
         self.df_model = int(out["n_free"])
         self.converged = bool(out.get("converged", True))
+        self._samples = out.get("samples")
+        self.acceptance = out.get("acceptance")
+
+    @property
+    def samples(self) -> pd.DataFrame | None:
+        """MCMC only: the kept posterior draws (parameters and ``sigma2``), one row each."""
+        if self._samples is None:
+            return None
+        return pd.DataFrame(self._samples.copy(), columns=self._names + ["sigma2"])
 
     @property
     def params(self) -> pd.Series:
@@ -113,6 +122,9 @@ class FlowResults:
         coefs = Block(title="", columns=("", "coef", "std err", "z", "P>|z|", "[0.025",
                                          "0.975]"), rows=coef_rows)
         notes = [f"Formula: {self.model.formula_text}"]
+        if self.method == "mcmc":
+            notes.append(f"Posterior means and standard deviations of {len(self._samples)} "
+                         f"MCMC draws (acceptance {self.acceptance:.2f}); flat priors.")
         if self.method == "ml":
             notes.append("Exact log-determinant from the eigenvalues of W; standard errors "
                          "from the analytic observed information.")
