@@ -179,3 +179,11 @@ def test_pairs_from_matrices_round_trip(case):
     pd.testing.assert_series_equal(a, b)
     with pytest.raises(InputError, match="square"):
         pairs_from_matrices(y=Y.iloc[:, :3])
+
+
+def test_lags_and_constants_follow_the_formula(case):
+    nodes, pairs, w = case
+    names = FlowModel.from_formula(F, nodes, pairs, w, lags=False).design().names
+    assert names == ["(Intercept)", "(Intra)", "D_x", "O_x", "I_x", "P_dist"]
+    names = FlowModel.from_formula("y ~ O_(x) + I_(0 + x) - 1", nodes, pairs, w).design().names
+    assert names == ["O_x", "O_x.lag1", "I_x"]
