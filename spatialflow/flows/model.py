@@ -206,10 +206,6 @@ class FlowModel:
             if var.name == "model_1":
                 raise ModelSpecificationError("model_1 has no autoregressive parameter; "
                                               "fit it by OLS.")
-            if not self.data.is_cartesian:
-                raise NotYetImplementedError(
-                    "MCMC of a non-Cartesian sample needs its log-determinant, which is planned "
-                    "but not yet implemented; use method='s2sls'.")
             for name, value, low in (("draws", draws, 1), ("burn_in", burn_in, 0)):
                 if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
                         or value < low:
@@ -217,7 +213,8 @@ class FlowModel:
             from .._validation import check_seed
             from .mcmc import fit_mcmc
 
-            out = fit_mcmc(self.moments(), var, self.spectrum, draws=int(draws),
+            spec = self.spectrum if self.data.is_cartesian else self.subset_spectrum
+            out = fit_mcmc(self.moments(), var, spec, draws=int(draws),
                            burn_in=int(burn_in), seed=check_seed(seed, allow_none=True))
             return FlowResults(self, out, method="mcmc")
         if var.name == "model_1" or method == "ols":
@@ -230,13 +227,11 @@ class FlowModel:
             out = fit_s2sls(self.moments(instruments=True), var)
             used = "s2sls"
         else:
-            if not self.data.is_cartesian:
-                raise NotYetImplementedError(
-                    "exact ML of a non-Cartesian sample (a subset of the pairs, or intra=False)"
-                    " is planned but not yet implemented: its log-determinant has no "
-                    "Kronecker structure. Use method='s2sls', or a Cartesian sample.")
-            spec = self.spectrum
+            spec = self.spectrum if self.data.is_cartesian else self.subset_spectrum
             if logdet_order is not None:
+                if not self.data.is_cartesian:
+                    raise InputError("logdet_order (spflow's series) is available for "
+                                     "Cartesian samples only.")
                 if isinstance(logdet_order, bool) or not isinstance(logdet_order, (int, np.integer)) \
                         or logdet_order < 2:
                     raise InputError("logdet_order must be None (exact) or an integer >= 2; "
@@ -259,3 +254,12 @@ class FlowModel:
         if getattr(self, "_eigen", None) is None:
             self._eigen = spectrum(self.data.W, vectors=True)
         return self._eigen
+
+    @property
+    def subset_spectrum(self):
+        """The exact log-determinant of a non-Cartesian sample (:mod:`.subset`), cached."""
+        if getattr(self, "_subset", None) is None:
+            from .subset import SubsetSpectrum
+
+            self._subset = SubsetSpectrum(self.eigen, self.data.W, self.data.mask)
+        return self._subset
