@@ -179,8 +179,8 @@ class FlowModel:
         ----------
         method : {"ml", "s2sls", "mcmc", "ols"}
             ``"ml"``: exact maximum likelihood (log-determinant from the eigenvalues of
-            ``W``; Cartesian designs); ``"s2sls"``: spatial two-stage least squares with
-            spflow's instruments; ``"ols"``: least squares ignoring the lags (the ML of
+            ``W``; for a non-Cartesian sample see :mod:`.subset`); ``"s2sls"``: spatial
+            two-stage least squares with spflow's instruments; ``"ols"``: least squares ignoring the lags (the ML of
             model_1). ``model_1`` is always fitted by OLS. ``"mcmc"``: Bayesian
             posterior by MCMC on the exact log-determinant (:mod:`.mcmc`); ``params`` are
             posterior means, ``bse`` posterior standard deviations, ``samples`` the draws.
