@@ -1,4 +1,5 @@
-"""Origin-destination flow models (issue 23): exact ML at 124, 1,000 and 2,875 nodes, R spflow beside.
+"""Origin-destination flow models (issue 23): exact ML at 124, 1,000 and 2,875 nodes, R spflow
+beside.
 
 For each size: flows drawn from model_9 (rho_d = 0.4, rho_o = 0.3, rho_w = -0.1) on a
 row-standardised rook lattice (124 = the Guangdong counties' count, on a 31 x 4 lattice; 1,000 =
@@ -51,7 +52,8 @@ CHILD = textwrap.dedent("""
         import scipy.sparse as sp
         W = sp.coo_matrix(w.sparse)
         import pandas as pd
-        pd.DataFrame({{"i": W.row + 1, "j": W.col + 1, "x": W.data}}).to_csv(out + "_W.csv", index=False)
+        pd.DataFrame({{"i": W.row + 1, "j": W.col + 1, "x": W.data}}).to_csv(
+            out + "_W.csv", index=False)
     print(json.dumps({{"n": r * c, "prepare": t1 - t0, "fit": t2 - t1,
                       "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
                       "rho": res.params.iloc[:3].round(5).tolist()}}))

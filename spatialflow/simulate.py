@@ -54,6 +54,7 @@ import scipy.sparse.linalg as spla
 
 from ._validation import check_count, check_seed
 from .exceptions import InputError, ModelSpecificationError, PanelError
+from .flows.simulate import FlowSimulation, simulate_flows  # noqa: F401  (OD flows, spatialflow.flows)
 
 __all__ = ["simulate", "Simulator", "Simulation", "Truth", "MODELS", "admissible_interval"]
 
@@ -923,4 +924,3 @@ def simulate(model: str, w, **options) -> Simulation:
     (2.5, 1.117)
     """
     return Simulator(model, w, **options).draw()
-from .flows.simulate import simulate_flows, FlowSimulation  # OD flows (spatialflow.flows)

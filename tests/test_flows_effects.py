@@ -7,7 +7,8 @@ import pytest
 import scipy.linalg
 from libpysal.weights import lat2W
 
-from spatialflow.exceptions import IdMismatchError, InadmissibleEstimateError, InputError, ModelSpecificationError
+from spatialflow.exceptions import (IdMismatchError, InadmissibleEstimateError, InputError,
+                                    ModelSpecificationError)
 from spatialflow.flows import FlowModel
 from spatialflow.flows.effects import PARTS, flow_change
 from spatialflow.flows.simulate import simulate_flows

@@ -9,7 +9,6 @@ of a finite-difference Hessian of the dense log-likelihood to ``RTOL_SE = 1e-5``
 difference scheme's error).
 """
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.optimize as so
 import scipy.sparse as sp

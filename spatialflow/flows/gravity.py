@@ -40,7 +40,8 @@ class GravityResults:
 
 
 def gravity(pairs: pd.DataFrame, flow: str, pair_vars, *, orig: str = "orig",
-            dest: str = "dest", method: str = "ppml", engine: str = "statsmodels") -> GravityResults:
+            dest: str = "dest", method: str = "ppml",
+            engine: str = "statsmodels") -> GravityResults:
     """Fit a gravity model of ``flow`` on ``pair_vars`` with origin and destination effects.
 
     Parameters

@@ -9,7 +9,8 @@ For a Cartesian sample the filter of the ``n^2`` flows is
 .. math::
 
     \\log|A| = \\sum_{i=1}^n \\sum_{j=1}^n
-        \\log\\lvert 1 - \\rho_d \\lambda_j - \\rho_o \\lambda_i - \\rho_w \\lambda_i \\lambda_j \\rvert ,
+        \\log\\lvert 1 - \\rho_d \\lambda_j - \\rho_o \\lambda_i
+                        - \\rho_w \\lambda_i \\lambda_j \\rvert ,
 
 exact, from ``n`` eigenvalues: ``O(n^3)`` once for the spectrum and ``O(n^2)`` per
 evaluation; the ``n^2 x n^2`` matrix is never formed. Complex eigenvalues come in conjugate
@@ -41,7 +42,8 @@ class Spectrum:
 
     def __init__(self, eigenvalues: np.ndarray):
         lam = np.asarray(eigenvalues)
-        if np.iscomplexobj(lam) and np.max(np.abs(lam.imag)) <= 1e-10 * max(1.0, np.max(np.abs(lam))):
+        scale = max(1.0, float(np.max(np.abs(lam))))
+        if np.iscomplexobj(lam) and np.max(np.abs(lam.imag)) <= 1e-10 * scale:
             lam = lam.real
         self.lam = lam
         self.is_real = not np.iscomplexobj(lam)
@@ -50,7 +52,8 @@ class Spectrum:
         self._lj = lam[None, :]  # destination index j
 
     def factors(self, rho) -> np.ndarray:
-        """The ``n x n`` grid of :math:`1 - \\rho_d\\lambda_j - \\rho_o\\lambda_i - \\rho_w\\lambda_i\\lambda_j`
+        """The ``n x n`` grid of factors
+        :math:`1 - \\rho_d\\lambda_j - \\rho_o\\lambda_i - \\rho_w\\lambda_i\\lambda_j`
         (rows ``i``: origins, columns ``j``: destinations)."""
         rd, ro, rw = (float(r) for r in rho)
         lam = self.lam

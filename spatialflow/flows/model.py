@@ -18,9 +18,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..exceptions import FlowFormulaError, InputError, ModelSpecificationError, NotYetImplementedError
+from ..exceptions import FlowFormulaError, InputError, ModelSpecificationError
 from .data import FlowData
-from .design import Design, SampleSums, Term, gram, intra_instruments, lag_pair, node_terms, pair_instruments
+from .design import (Design, SampleSums, Term, gram, intra_instruments, lag_pair, node_terms,
+                     pair_instruments)
 from .estimation import Moments, fit_ml, fit_ols, fit_s2sls
 from .formula import FlowFormula, node_matrix, pair_matrices, parse_flow_formula
 from .logdet import TaylorSpectrum, spectrum
@@ -180,7 +181,8 @@ class FlowModel:
         method : {"ml", "s2sls", "mcmc", "ols"}
             ``"ml"``: exact maximum likelihood (log-determinant from the eigenvalues of
             ``W``; for a non-Cartesian sample see :mod:`.subset`); ``"s2sls"``: spatial
-            two-stage least squares with spflow's instruments; ``"ols"``: least squares ignoring the lags (the ML of
+            two-stage least squares with spflow's instruments; ``"ols"``: least squares
+            ignoring the lags (the ML of
             model_1). ``model_1`` is always fitted by OLS. ``"mcmc"``: Bayesian
             posterior by MCMC on the exact log-determinant (:mod:`.mcmc`); ``params`` are
             posterior means, ``bse`` posterior standard deviations, ``samples`` the draws.
@@ -232,8 +234,8 @@ class FlowModel:
                 if not self.data.is_cartesian:
                     raise InputError("logdet_order (spflow's series) is available for "
                                      "Cartesian samples only.")
-                if isinstance(logdet_order, bool) or not isinstance(logdet_order, (int, np.integer)) \
-                        or logdet_order < 2:
+                if isinstance(logdet_order, bool) \
+                        or not isinstance(logdet_order, (int, np.integer)) or logdet_order < 2:
                     raise InputError("logdet_order must be None (exact) or an integer >= 2; "
                                      f"{logdet_order!r} was given.")
                 spec = TaylorSpectrum(spec.lam, int(logdet_order))

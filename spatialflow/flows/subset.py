@@ -115,5 +115,6 @@ class SubsetSpectrum:
         for k in range(3):
             e = np.zeros(3)
             e[k] = step
-            h[k] = (self.gradient(np.asarray(rho) + e) - self.gradient(np.asarray(rho) - e)) / (2 * step)
+            rho_arr = np.asarray(rho, dtype=float)
+            h[k] = (self.gradient(rho_arr + e) - self.gradient(rho_arr - e)) / (2 * step)
         return value, g, 0.5 * (h + h.T)

@@ -12,12 +12,15 @@ model_1   none                 :math:`\\rho_d = \\rho_o = \\rho_w = 0` (OLS)
 model_2   rho_d                :math:`\\rho_o = \\rho_w = 0`
 model_3   rho_o                :math:`\\rho_d = \\rho_w = 0`
 model_4   rho_w                :math:`\\rho_d = \\rho_o = 0`
-model_5   rho_od               lag :math:`(W_d + W_o) y / 2`: :math:`\\rho_d = \\rho_o = \\rho_{od}/2`, :math:`\\rho_w = 0`
-model_6   rho_odw              lag :math:`(W_d + W_o + W_w) y / 3`: all three :math:`= \\rho_{odw}/3`
+model_5   rho_od               one lag :math:`(W_d + W_o) y / 2`
+model_6   rho_odw              one lag :math:`(W_d + W_o + W_w) y / 3`
 model_7   rho_d, rho_o         :math:`\\rho_w = 0`
 model_8   rho_d, rho_o         :math:`\\rho_w = -\\rho_d \\rho_o` (separable filter; ML only)
 model_9   rho_d, rho_o, rho_w  none
 ========  ===================  ==========================================================
+
+So model_5 is :math:`\\rho_d = \\rho_o = \\rho_{od}/2, \\rho_w = 0` and model_6 is
+:math:`\\rho_d = \\rho_o = \\rho_w = \\rho_{odw}/3` in the general model.
 """
 from __future__ import annotations
 
@@ -58,7 +61,8 @@ class Variant:
         return self.A
 
     def curvature(self, grad_rho) -> np.ndarray:
-        """:math:`\\sum_k g_k \\partial^2 \\rho_k / \\partial\\theta^2` for a gradient ``g`` in rho."""
+        """:math:`\\sum_k g_k \\partial^2 \\rho_k / \\partial\\theta^2` for a gradient ``g``
+        in rho."""
         if self.name == "model_8":
             return np.array([[0.0, -grad_rho[2]], [-grad_rho[2], 0.0]])
         return np.zeros((self.k, self.k))
