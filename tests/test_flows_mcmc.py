@@ -42,3 +42,11 @@ def test_posterior_mean_matches_ml_within_mc_error(variant):
     z = (mc.params.to_numpy() - ml.params.to_numpy()) / mc_se
     assert np.max(np.abs(z)) < 4
     np.testing.assert_allclose(mc.bse.to_numpy()[:3], ml.bse.to_numpy()[:3], rtol=0.10)
+
+
+def test_effects_of_an_mcmc_fit_use_the_posterior_draws():
+    m = _model(3, 3, 1)
+    res = m.fit("mcmc", draws=300, burn_in=50, seed=4)
+    eff = res.effects("x", draws=100)
+    assert eff.table.attrs["draws_kept"] == 100
+    assert (eff.table["std err"] > 0).all()

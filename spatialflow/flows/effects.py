@@ -19,8 +19,9 @@ of rank at most three, every part is a bilinear form
 factors of :mod:`.logdet`), so all ``n`` nodes cost ``O(n^3)`` together; nothing of size
 ``n^2 x n^2`` (or ``n`` solves) is formed.
 
-Inference by simulation: parameters are drawn from :math:`N(\\hat\\mu, \\widehat{Var})`,
-draws outside the admissible region are discarded, and the effects recomputed.
+Inference by simulation: parameters are drawn from :math:`N(\\hat\\mu, \\widehat{Var})`
+(for an MCMC fit: the posterior draws), draws outside the admissible region are discarded,
+and the effects recomputed.
 
 A *change* in ``x`` at a set of nodes (``flow_change``) gives the whole matrix of flow
 changes, summed by blocks of a node grouping (core/periphery: flows from the periphery to
@@ -228,8 +229,13 @@ def flow_effects(results, variable: str, *, draws: int = 500, level: float = 0.9
         blocks.index.name = "x rises by 1 in"
     if draws:
         rng = np.random.default_rng(check_seed(seed, allow_none=True))
-        cov = results.cov.to_numpy()
-        sims = rng.multivariate_normal(p_hat, cov, size=draws, method="eigh")
+        posterior = results.samples
+        if posterior is not None:  # MCMC: the posterior draws themselves, evenly thinned
+            kept = posterior.to_numpy()[:, :-1]
+            sims = kept[np.linspace(0, len(kept) - 1, min(draws, len(kept))).astype(int)]
+        else:
+            sims = rng.multivariate_normal(p_hat, results.cov.to_numpy(), size=draws,
+                                           method="eigh")
         out = []
         for p in sims:
             rho = _rho(results, p)
