@@ -8,8 +8,12 @@ R spflow's numbering, exact ML (log-determinant from the eigenvalues of ``W``), 
 (:func:`spatialflow.flows.simulate.simulate_flows`). See ``docs/flows.md``.
 """
 from .data import FlowData, pairs_from_matrices
+from .effects import flow_change, flow_effects
 from .model import FlowModel
 from .results import FlowResults
+from .simulate import simulate_flows
 from .variants import MODELS
 
-__all__ = ["FlowModel", "FlowResults", "FlowData", "pairs_from_matrices", "MODELS"]
+__all__ = ["FlowModel", "FlowResults", "FlowData", "pairs_from_matrices", "MODELS",
+           "flow_effects", "flow_change", "simulate_flows"]
+# gravity() stays in spatialflow.flows.gravity: re-exporting it here would shadow its module
