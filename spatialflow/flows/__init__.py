@@ -4,7 +4,8 @@
 the LeSage & Pace (2008) model of the ``n^2`` flows between ``n`` nodes in its matrix form
 (moments, log-determinant and effects from ``n x n`` objects), with the nine variants in
 R spflow's numbering, exact ML (log-determinant from the eigenvalues of ``W``), spatial
-2SLS, OLS and MCMC; a gravity baseline (:func:`gravity`) and a simulator
+2SLS, OLS and MCMC; a gravity baseline
+(:func:`spatialflow.flows.gravity.gravity`) and a simulator
 (:func:`spatialflow.flows.simulate.simulate_flows`). See ``docs/flows.md``.
 """
 from .data import FlowData, pairs_from_matrices
