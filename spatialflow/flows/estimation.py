@@ -137,7 +137,9 @@ class _Concentrated:
         Rt = self.R @ tau
         dq = -2 * Rt[1:]
         d2q = 2 * self.R[1:, 1:]
-        _, g_ld, h_ld = self.spec.logdet_derivatives(rho)
+        # a non-Cartesian spectrum may offer cheaper derivatives for the steps (subset.py)
+        derivs = getattr(self.spec, "optimisation_derivatives", self.spec.logdet_derivatives)
+        _, g_ld, h_ld = derivs(rho)
         N = self.m.N
         g_rho = N / (2 * q) * dq - g_ld
         h_rho = N / (2 * q) * d2q - N / (2 * q * q) * np.outer(dq, dq) - h_ld
