@@ -187,3 +187,13 @@ def test_lags_and_constants_follow_the_formula(case):
     assert names == ["(Intercept)", "(Intra)", "D_x", "O_x", "I_x", "P_dist"]
     names = FlowModel.from_formula("y ~ O_(x) + I_(0 + x) - 1", nodes, pairs, w).design().names
     assert names == ["O_x", "O_x.lag1", "I_x"]
+
+
+def test_flags_and_simulator_options_are_checked(case):
+    nodes, pairs, w = case
+    with pytest.raises(InputError, match="lags must be True or False"):
+        FlowModel.from_formula(F, nodes, pairs, w, lags="no")
+    with pytest.raises(InputError, match=r"coords must be .* \(9, 2\)"):
+        simulate_flows(w, coords=np.zeros((3, 2)), seed=1)
+    with pytest.raises(InputError, match="sigma"):
+        simulate_flows(w, sigma=0, seed=1)

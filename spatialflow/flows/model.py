@@ -107,6 +107,10 @@ class FlowModel:
             Absent pairs or missing values: raise, naming them, or keep the observed pairs
             (non-Cartesian design).
         """
+        from .._validation import check_flag
+
+        check_flag(lags, "lags")
+        check_flag(intra, "intra")
         spec = parse_flow_formula(formula)
         data = FlowData.from_frames(nodes, pairs, w, orig=orig, dest=dest, missing=missing,
                                     intra=intra, columns=_pair_columns(spec, pairs, orig, dest))

@@ -94,7 +94,7 @@ def simulate_flows(w, *, model: str = "model_9", rho=None, coefficients: dict | 
     W = as_sparse(w, ids)
     n = len(ids)
     rng = np.random.default_rng(check_seed(seed, allow_none=True))
-    if not (isinstance(sigma, (int, float)) and sigma > 0):
+    if isinstance(sigma, bool) or not (isinstance(sigma, (int, float)) and sigma > 0):
         raise InputError(f"sigma must be a positive number; {sigma!r} was given.")
     if rho is None:
         theta = np.array([DEFAULT_RHO[k] for k in var.names[:var.k]])
@@ -122,7 +122,13 @@ def simulate_flows(w, *, model: str = "model_9", rho=None, coefficients: dict | 
         raise InadmissibleEstimateError(
             f"rho {dict(zip(var.names, theta))} is outside the admissible region of this W.")
     x = rng.normal(size=n)
-    xy = rng.uniform(size=(n, 2)) if coords is None else np.asarray(coords, dtype=float)
+    if coords is None:
+        xy = rng.uniform(size=(n, 2))
+    else:
+        xy = np.asarray(coords, dtype=float)
+        if xy.shape != (n, 2) or not np.isfinite(xy).all():
+            raise InputError(f"coords must be a finite array of shape ({n}, 2), one row per node "
+                             f"of w; shape {xy.shape} was given.")
     dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     Wx = np.asarray(W @ x)
     one = np.ones(n)
