@@ -178,7 +178,6 @@ class FlowData:
         expected = np.ones((n, n), dtype=bool)
         if not intra:
             np.fill_diagonal(expected, False)
-        absent = expected.ravel() & ~observed
         absent_by_table = expected.ravel().copy()
         absent_by_table[flat] = False
         if absent_by_table.any() and missing == "raise":
@@ -198,7 +197,6 @@ class FlowData:
         for col in values:
             values[col] = np.where(mask.reshape(n, n), values[col], np.nan)
         mask = None if mask.all() else mask.reshape(n, n)
-        del absent
         nodes = nodes.copy()
         return cls(nodes=nodes, pairs=values, mask=mask, W=W)
 
