@@ -14,7 +14,6 @@ from spatialflow.exceptions import (
     InputError,
     MissingDataError,
     ModelSpecificationError,
-    NotYetImplementedError,
 )
 from spatialflow.flows import FlowModel, pairs_from_matrices
 from spatialflow.flows.simulate import simulate_flows
@@ -66,8 +65,6 @@ def test_missing_pairs_raise_by_default_and_subset_is_non_cartesian(case):
     m = FlowModel.from_formula(F, nodes, part, w, missing="subset")
     assert not m.data.is_cartesian and m.data.n_pairs == 79
     assert np.isfinite(m.fit("s2sls").params).all()
-    with pytest.raises(NotYetImplementedError, match="non-Cartesian"):
-        m.fit("ml").effects("x")
 
 
 def test_missing_intra_pairs_suggest_intra_false(case):

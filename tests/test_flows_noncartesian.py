@@ -94,3 +94,27 @@ def test_noncartesian_ml_is_the_dense_maximum(kind):
             H[i, j] = H[j, i] = (ll(x0 + ei + ej) - ll(x0 + ei - ej) - ll(x0 - ei + ej)
                                  + ll(x0 - ei - ej)) / (4 * h[i] * h[j])
     np.testing.assert_allclose(res.bse, np.sqrt(np.diag(np.linalg.inv(-H)))[:-1], rtol=RTOL_SE)
+
+
+@pytest.mark.parametrize("kind", ["no-intra", "subset"])
+def test_noncartesian_effects_equal_dense_solves(kind):
+    m = _case(kind)
+    res = m.fit("ml")
+    n = m.data.n
+    obs = m.data.mask.ravel()
+    W = m.data.W.toarray()
+    p = res.params
+    Ainv = np.linalg.inv(_dense_A(m, res.rho))
+    want = []
+    for r in range(n):
+        e = np.eye(n)[r]
+        u = p["O_x"] * e + p["O_x.lag1"] * W[:, r]
+        v = p["D_x"] * e + p["D_x.lag1"] * W[:, r]
+        M = np.outer(u, np.ones(n)) + np.outer(np.ones(n), v) + np.diag(p.get("I_x", 0.0) * e)
+        D = np.zeros(n * n)
+        D[obs] = Ainv @ M.ravel()[obs]
+        D = D.reshape(n, n)
+        intra, row, col, tot = D[r, r], D[r].sum(), D[:, r].sum(), D.sum()
+        want.append([row - intra, col - intra, intra, tot - row - col + intra, tot])
+    got = res.effects("x", draws=0).by_node.to_numpy()
+    np.testing.assert_allclose(got, np.array(want), rtol=RTOL_ALGEBRA, atol=1e-10)

@@ -69,6 +69,27 @@ class SubsetSpectrum:
                        sp.kron(Ws, Ws, format="csr")[obs][:, obs]]
             self.N = N
 
+    def solve(self, M: np.ndarray, rho) -> np.ndarray:
+        """:math:`A_S^{-1}` applied to the flows of ``M`` on the sample (zero elsewhere): by
+        the block inverse :math:`A_S^{-1} = (A^{-1})_{SS} - (A^{-1})_{SM} B^{-1} (A^{-1})_{MS}`,
+        :math:`B = (A^{-1})_{MM}` (two Cartesian solves), or densely."""
+        mask = self.mask
+        v = np.where(mask, M, 0.0)
+        if self.method == "dense":
+            A = np.asarray((sp.identity(self.N) - sum(r * Wk for r, Wk in zip(rho, self.Wk)))
+                           .toarray())
+            out = np.zeros(mask.shape)
+            out[mask] = np.linalg.solve(A, v[mask])
+            return out
+        u = self.full.solve(v, rho)
+        B, _ = self._B(rho)
+        x = np.linalg.solve(B, u[~mask])
+        E = np.zeros(mask.shape, dtype=x.dtype)
+        E[~mask] = x
+        out = u - self.full.solve(E, rho)
+        out = out.real if np.iscomplexobj(out) else out
+        return np.where(mask, out, 0.0)
+
     # the optimiser's interface (as Spectrum)
     def admissible(self, rho, margin: float = 0.0) -> bool:
         return self.full.admissible(rho, margin)
