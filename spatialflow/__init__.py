@@ -18,7 +18,7 @@ DISTRIBUTION = "spatialflow-econ"
 
 #: The public subpackages and modules.
 SUBPACKAGES = ["models", "weights", "datasets", "measures", "exceptions", "plot", "pipeline",
-               "report", "simulate", "grid", "montecarlo", "causal", "cli"]
+               "report", "simulate", "grid", "montecarlo", "causal", "flows", "cli"]
 #: The estimators and the functions used most, at the top level.
 MODEL_NAMES = ["OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS", "SpatialResults",
                "compare", "specification_search", "lm_tests", "chow_test",

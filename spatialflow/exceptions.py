@@ -413,3 +413,22 @@ class ThinDataWarning(SpatialflowWarning):
 
 __all__ += ["NonPositiveLevelError", "PeriodNotFoundError", "UndefinedSpeedWarning",
             "ThinDataWarning"]
+
+
+# ---- origin-destination flow models (spatialflow.flows) -------------------------------------
+class FlowDataError(InputError):
+    """A table of origin-destination pairs is malformed: unknown node ids, duplicated pairs,
+    missing pairs under ``missing="raise"``, or intra-regional pairs against the ``intra``
+    option. The message names the pairs at fault."""
+
+
+class FlowFormulaError(ModelSpecificationError):
+    """A flow formula is malformed: a term outside ``O_()``, ``D_()``, ``I_()``, ``P_()``,
+    a variable absent from the node or pair table, or an unknown model variant."""
+
+
+class NotYetImplementedError(SpatialflowError, NotImplementedError):
+    """A documented option whose implementation is planned but not yet available."""
+
+
+__all__ += ["FlowDataError", "FlowFormulaError", "NotYetImplementedError"]

@@ -56,6 +56,7 @@ from ._random import rng_alias
 from ._validation import check_count, check_seed
 from .exceptions import InputError, ModelSpecificationError, PanelError
 from .models._linalg.operator import SpatialOperator
+from .flows.simulate import FlowSimulation, simulate_flows  # noqa: F401  (OD flows, spatialflow.flows)
 
 if TYPE_CHECKING:  # annotations only
     from distributed import Client
