@@ -246,7 +246,8 @@ def kernel_densities(data: pd.DataFrame, column: str, *, id: str = "code",
         :math:`\hat\sigma_t (3 n_t / 4)^{-1/5}`), or one fixed :math:`h` > 0 for every
         period.
     n_grid : int
-        Grid points (at least 16), spanning the data plus 5 bandwidths on each side.
+        Grid points (at least 16), spanning the data plus 5 times the largest bandwidth
+        on each side.
 
     Returns
     -------

@@ -155,7 +155,8 @@ def _check_strata(factors: pd.DataFrame) -> None:
                              "Discretise it (optimal_discretisation).")
 
 
-def factor_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *, variance: Literal["population", "sample"] = "population"
+def factor_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *,
+                    variance: Literal["population", "sample"] = "population"
                     ) -> pd.DataFrame:
     """q-statistic of each factor with its noncentral F test (module docstring).
 
@@ -163,9 +164,10 @@ def factor_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series,
     ----------
     y : pandas.Series or array-like
         The variable to explain; a Series is matched to ``factors`` by index.
-    factors : pandas.DataFrame
-        One column of categorical strata per factor (any labels; continuous variables must be
-        discretised first, e.g. with :func:`optimal_discretisation`). Not modified.
+    factors : pandas.DataFrame or pandas.Series
+        One column of categorical strata per factor (a Series: one factor; any labels;
+        continuous variables must be discretised first, e.g. with
+        :func:`optimal_discretisation`). Not modified.
     variance : {"population", "sample"}
         The :math:`\\sigma^2` in the noncentrality parameter (module docstring).
 
@@ -252,7 +254,8 @@ def interaction_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Se
     return out
 
 
-def geodetector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *, interaction: bool = False,
+def geodetector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *,
+                interaction: bool = False,
                 variance: Literal["population", "sample"] = "population") -> pd.DataFrame:
     """Geodetector q of each factor for ``y`` (factor detector), optionally with interactions.
 
@@ -261,8 +264,8 @@ def geodetector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *, 
     y : pandas.Series or array-like
         The variable to explain; a Series is matched to ``factors`` by index (ids that differ
         raise :class:`~spatialflow.exceptions.IdMismatchError`).
-    factors : pandas.DataFrame
-        Categorical strata, one column per factor. Not modified.
+    factors : pandas.DataFrame or pandas.Series
+        Categorical strata, one column per factor (a Series: one factor). Not modified.
     interaction : bool
         Add one row per pair of factors, indexed ``"a:b"``, with the q of the crossed strata
         and its test, and a column ``interaction`` naming its type (module docstring; empty
@@ -315,8 +318,8 @@ def risk_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *
     ----------
     y : pandas.Series or array-like
         The variable to explain; a Series is matched to ``factors`` by index.
-    factors : pandas.DataFrame
-        Categorical strata, one column per factor. Not modified.
+    factors : pandas.DataFrame or pandas.Series
+        Categorical strata, one column per factor (a Series: one factor). Not modified.
     alpha : float
         Level in (0, 1) of the ``significant`` column.
 
