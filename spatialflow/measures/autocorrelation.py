@@ -120,8 +120,8 @@ def moran_by_period(
     time: str | None = None,
     transformation: str = "r",
     permutations: int = 999,
-    rng=0,
-    seed=None,
+    rng: int | np.random.Generator | None = 0,
+    seed: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     r"""Global Moran's I of ``value`` in each period (esda.Moran), one tidy row per period.
 
@@ -151,7 +151,9 @@ def moran_by_period(
     rng : int, numpy.random.Generator or None
         Seed of the permutations (Scientific Python SPEC 7): an integer >= 0 (reproducible),
         a Generator (its stream is used) or None (fresh entropy). numpy's global RNG is
-        never touched. ``seed`` is its alias (give one of them).
+        never touched.
+    seed : int, numpy.random.Generator or None
+        Alias of ``rng`` (its older name): give one of them, not both.
 
     Returns
     -------
@@ -202,8 +204,8 @@ def local_moran_by_period(
     time: str | None = None,
     transformation: str = "r",
     permutations: int = 999,
-    rng=0,
-    seed=None,
+    rng: int | np.random.Generator | None = 0,
+    seed: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     r"""Local Moran's I (LISA) of ``value`` per unit and period: esda.Moran_Local's statistic
     and conventions, computed by the package's one LISA routine
@@ -230,18 +232,19 @@ def local_moran_by_period(
         esda transformation of the weights ("r" row-standardised, "b" binary, ...).
     permutations : int
         Random permutations for the pseudo p-values.
-    seed : int or None
-        Seed of the permutations (numpy's global RNG is restored afterwards); None draws
-        from numpy's global RNG as it stands.
+    rng : int, numpy.random.Generator or None
+        Seed of the conditional permutations: an integer >= 0 (reproducible), a Generator
+        (one integer seed is drawn from it, once per call, and every period uses it) or
+        None (fresh entropy). numpy's global RNG is never touched.
+    seed : int, numpy.random.Generator or None
+        Alias of ``rng`` (its older name): give one of them, not both.
 
     Returns
     -------
     pandas.DataFrame
         Tidy: ``id``, ``period``, ``Is``, ``quadrant`` ("HH", "LH", "LL", "HL": the unit's
-        value high/low and its neighbours' lag high/low), ``p_sim``.
-        Other parameters as in :func:`moran_by_period`; esda's conditional permutations
-        take an integer seed: a Generator gives one (``integers``), once per call, and
-        every period uses it. In a period where ``value`` is
+        value high/low and its neighbours' lag high/low), ``p_sim``. In a period where
+        ``value`` is
         constant there is no high or low: ``Is``, ``quadrant`` and ``p_sim`` are NaN, with a
         :class:`~spatialflow.exceptions.ConstantVariableWarning` naming the periods.
     """

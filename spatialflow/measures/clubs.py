@@ -35,6 +35,7 @@ ConvergenceClubs 2.2.5 on its own data (152 countries, Phillips & Sul 2009).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -50,10 +51,30 @@ __all__ = ["LogTTest", "ConvergenceClubs", "log_t_test", "convergence_clubs"]
 CRITICAL = -1.65
 
 
+# Built by log_t_test() and convergence_clubs(), never by users: the fields are documented
+# under Attributes (tests/test_docstrings.py checks that every field is).
 @dataclass(frozen=True)
-class LogTTest:
+class LogTTest:  # numpydoc ignore=PR01
     """Result of the log t test: the slope ``b``, its HAC standard error, ``t`` and the
-    one-sided p-value :math:`\\Phi(t)` (small: convergence rejected)."""
+    one-sided p-value :math:`\\Phi(t)` (small: convergence rejected).
+
+    Attributes
+    ----------
+    b : float
+        Slope :math:`b` of :math:`\\ln(H_1/H_t) - 2\\ln\\ln t` on :math:`\\ln t` (module
+        docstring); :math:`b \\ge 0` is consistent with convergence.
+    se : float
+        Its standard error (quadratic-spectral HAC, Andrews' AR(1) bandwidth).
+    t : float
+        :math:`t_b = b / \\operatorname{se}(b)`; convergence is rejected at 5% when
+        :math:`t_b < -1.65`.
+    p_value : float
+        One-sided :math:`\\Phi(t_b)`.
+    n : int
+        Units in the test.
+    periods : int
+        Periods :math:`T` in the panel (before the first fraction ``trim`` is discarded).
+    """
 
     b: float
     se: float
@@ -73,8 +94,9 @@ class LogTTest:
         return self.b / 2.0
 
 
+# Built by convergence_clubs(), never by users (fields documented under Attributes).
 @dataclass(frozen=True)
-class ConvergenceClubs:
+class ConvergenceClubs:  # numpydoc ignore=PR01
     """Result of :func:`convergence_clubs`.
 
     Attributes
@@ -86,6 +108,12 @@ class ConvergenceClubs:
         One row per club: ``club, n, b, se, t, cstar``.
     overall : LogTTest
         The log t test on all units.
+    trim : float
+        Fraction of the first periods discarded in every log t regression.
+    cstar : float
+        Sieve threshold :math:`c^*` used.
+    order : list
+        The unit ids ordered by their last value, highest first (the clustering's order).
     """
 
     membership: pd.Series
@@ -97,10 +125,14 @@ class ConvergenceClubs:
 
     @property
     def n_clubs(self) -> int:
+        """Number of convergence clubs found (numbered 1, 2, ...; divergent units are not a
+        club)."""
         return int((self.tests["club"] > 0).sum())
 
     @property
     def divergent(self) -> list:
+        """Ids of the divergent units (club 0) in the data's order; empty when every unit is
+        in a club."""
         return self.membership.index[self.membership == 0].tolist()
 
 
@@ -184,7 +216,7 @@ def _check_trim(trim, T):
 
 
 def log_t_test(data: pd.DataFrame, column: str, *, id: str = "code", time: str = "year",
-               trim: float = 1 / 3, transform: str = "log") -> LogTTest:
+               trim: float = 1 / 3, transform: Literal["log", "none"] = "log") -> LogTTest:
     r"""The Phillips–Sul log t convergence test (module docstring).
 
     Parameters
@@ -194,8 +226,14 @@ def log_t_test(data: pd.DataFrame, column: str, *, id: str = "code", time: str =
     column : str
         Level (``transform="log"``: its log is taken) or a log already
         (``transform="none"``), ideally with the cycle filtered out.
+    id, time : str
+        Unit and period columns.
     trim : float
-        Fraction of the first periods discarded (default 1/3).
+        Fraction of the first periods discarded (default 1/3): the regression runs over
+        :math:`t = [rT] + 1, \dots, T`.
+    transform : {"log", "none"}
+        ``"log"``: :math:`x_{it} = \ln y_{it}` (``column`` strictly positive); ``"none"``:
+        ``column`` is :math:`x_{it}` already.
 
     Returns
     -------
@@ -236,7 +274,7 @@ def _core(X: np.ndarray, trim: float) -> list | None:
 
 def convergence_clubs(data: pd.DataFrame, column: str, *, id: str = "code",
                       time: str = "year", trim: float = 1 / 3, cstar: float = 0.0,
-                      transform: str = "log") -> ConvergenceClubs:
+                      transform: Literal["log", "none"] = "log") -> ConvergenceClubs:
     r"""Phillips–Sul clustering into convergence clubs (module docstring).
 
     Parameters

@@ -49,7 +49,9 @@ common one.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -65,6 +67,9 @@ from ..exceptions import (
 )
 from .._validation import check_option
 from ._validation import check_panel_keys, column_list, require_columns
+
+if TYPE_CHECKING:  # an annotation only: importing libpysal costs more than a second
+    from .._typing import WeightsLike
 
 __all__ = ["BetaConvergence", "beta_convergence", "speed_and_half_life", "growth_rates"]
 
@@ -83,6 +88,26 @@ def speed_and_half_life(beta: float, se: float, T: float) -> dict:
     the speed when :math:`1 + \beta T \le 0`, the half-life when :math:`\lambda \le 0`
     (:math:`\beta \ge 0`: no convergence).
 
+    Parameters
+    ----------
+    beta : float
+        Coefficient :math:`\beta` of the initial log level in the growth regression.
+    se : float
+        Its standard error :math:`\operatorname{se}(\beta)`.
+    T : float
+        Length of the growth interval :math:`T` (units of time, e.g. years).
+
+    Returns
+    -------
+    dict
+        ``speed`` :math:`\lambda`, ``speed_se``
+        :math:`\operatorname{se}(\beta) / |1 + \beta T|`, ``half_life``
+        :math:`h = \ln 2 / \lambda` and ``half_life_se``
+        :math:`\ln 2\, \operatorname{se}(\lambda) / \lambda^2`, all floats (NaN where
+        undefined).
+
+    Examples
+    --------
     >>> r = speed_and_half_life(-0.02, 0.005, 10)
     >>> round(r["speed"], 6), round(r["half_life"], 3)
     (0.022314, 31.063)
@@ -107,8 +132,10 @@ def speed_and_half_life(beta: float, se: float, T: float) -> dict:
     return out
 
 
+# Built by beta_convergence(), never by users: the fields are documented under Attributes
+# (tests/test_docstrings.py checks that every field is), not as constructor parameters.
 @dataclass(frozen=True)
-class BetaConvergence:
+class BetaConvergence:  # numpydoc ignore=PR01
     """Result of :func:`beta_convergence`.
 
     Attributes
@@ -168,7 +195,15 @@ class BetaConvergence:
         return int(g.index.nunique()) if self.effects is None else int(g.iloc[:, 0].nunique())
 
     def to_frame(self) -> pd.DataFrame:
-        """One row: model, span, n, beta, se, p, speed, half-life and their SEs."""
+        """The result as a one-row table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row with columns ``model``, ``effects``, ``start``, ``end``, ``span``,
+            ``n``, ``conditional``, ``beta``, ``beta_se``, ``p_value``, ``speed``,
+            ``speed_se``, ``half_life`` and ``half_life_se``.
+        """
         return pd.DataFrame([{
             "model": self.kind, "effects": self.effects or "none", "start": self.start,
             "end": self.end, "span": self.span, "n": self.n,
@@ -296,8 +331,10 @@ def growth_rates(data: pd.DataFrame, column: str, *, id: str = "code", time: str
 
 
 def beta_convergence(data: pd.DataFrame, column: str, *, id: str = "code",
-                     time: str = "year", w=None, model: str = "OLS", controls=None,
-                     start=None, end=None, effects: str | None = None) -> BetaConvergence:
+                     time: str = "year", w: WeightsLike | None = None, model: str = "OLS",
+                     controls: str | Sequence[str] | None = None,
+                     start: int | float | None = None, end: int | float | None = None,
+                     effects: str | None = None) -> BetaConvergence:
     r"""β-convergence of ``column``: growth on the initial log level (module docstring).
 
     Parameters
@@ -308,7 +345,7 @@ def beta_convergence(data: pd.DataFrame, column: str, *, id: str = "code",
         The level (strictly positive: its log is taken), e.g. per-capita income.
     id, time : str
         Key columns; ``time`` numeric (years).
-    w : libpysal W or Graph, optional
+    w : libpysal.graph.Graph or libpysal.weights.W, optional
         Weights over the ids; required for ``"SAR"``, ``"SEM"``, ``"SDM"`` and for panels
         (whose OLS is the package's panel model, which takes W for its diagnostics).
     model : {"OLS", "SAR", "SEM", "SDM"}
@@ -317,8 +354,8 @@ def beta_convergence(data: pd.DataFrame, column: str, *, id: str = "code",
     controls : str or list of str, optional
         Conditioning variables (conditional convergence), taken at the start of each growth
         interval. None: absolute convergence.
-    start, end : optional
-        First and last period (default: the data's first and last).
+    start, end : int or float, optional
+        First and last period, values of ``time`` (default: the data's first and last).
     effects : {None, "unit", "twoway"}
         None: one cross-section of growth from ``start`` to ``end``. ``"unit"`` /
         ``"twoway"``: panel of growth over consecutive periods with unit (and time) fixed

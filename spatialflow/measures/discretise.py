@@ -27,13 +27,16 @@ the range of k is a modelling choice to state: the default 3–8 is gdverse's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, format_ids
 from ._validation import as_series, match_index
+
+if TYPE_CHECKING:  # an annotation only
+    from numpy.typing import ArrayLike
 
 __all__ = ["discretise", "optimal_discretisation", "OptimalDiscretisation",
            "DISCRETISATION_METHODS"]
@@ -67,8 +70,23 @@ def _classes(x: np.ndarray, breaks: np.ndarray) -> np.ndarray:
     return np.searchsorted(breaks, x, side="left") + 1
 
 
-def discretise(x, method: str = "natural", k: int = 5) -> tuple[pd.Series, np.ndarray]:
+def discretise(x: pd.Series | ArrayLike,
+               method: Literal["equal", "natural", "quantile", "geometric"] = "natural",
+               k: int = 5) -> tuple[pd.Series, np.ndarray]:
     """Classes of ``x`` by ``method`` into ``k`` classes (module docstring).
+
+    Class :math:`j` is the interval :math:`(b_{j-1}, b_j]` of the breaks :math:`b`, the first
+    closed at the minimum.
+
+    Parameters
+    ----------
+    x : pandas.Series or array-like
+        The continuous variable (finite, not constant). Not modified.
+    method : {"equal", "natural", "quantile", "geometric"}
+        Equal-width intervals, Fisher–Jenks natural breaks, equal-count classes, or breaks
+        in geometric progression :math:`b_j = \\min x\\, r^j` (positive ``x`` only).
+    k : int
+        Number of classes asked for (>= 2); ties can give fewer distinct classes.
 
     Returns
     -------
@@ -96,8 +114,10 @@ def _check_x(xs: pd.Series) -> None:
         raise InputError("x is constant: it cannot be discretised.")
 
 
+# Built by optimal_discretisation(), never by users: the fields are documented under
+# Attributes (tests/test_docstrings.py checks that every field is).
 @dataclass(frozen=True)
-class OptimalDiscretisation:
+class OptimalDiscretisation:  # numpydoc ignore=PR01
     """The chosen discretisation of a continuous factor (OPGD) and every candidate's q.
 
     Attributes
@@ -123,7 +143,8 @@ class OptimalDiscretisation:
     table: pd.DataFrame = field(repr=False)
 
 
-def optimal_discretisation(y, x, *, methods: Sequence[str] = DISCRETISATION_METHODS,
+def optimal_discretisation(y: pd.Series | ArrayLike, x: pd.Series | ArrayLike, *,
+                           methods: Sequence[str] = DISCRETISATION_METHODS,
                            k: Sequence[int] = range(3, 9)) -> OptimalDiscretisation:
     """The method and number of classes of ``x`` that maximise the q of ``y`` (Song et al.
     2020; module docstring).
@@ -142,6 +163,7 @@ def optimal_discretisation(y, x, *, methods: Sequence[str] = DISCRETISATION_METH
     Returns
     -------
     OptimalDiscretisation
+        The chosen method, k, q, breaks and strata, and the q of every candidate.
 
     Examples
     --------

@@ -31,6 +31,7 @@ persistence; mass turned towards 1: convergence.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ import pandas as pd
 from ..exceptions import InputError, MissingDataError, NonPositiveLevelError, format_ids
 from .._validation import check_option
 from ._validation import check_panel_keys, require_columns
+
+if TYPE_CHECKING:  # an annotation only: importing libpysal costs more than a second
+    from .._typing import WeightsLike
 
 __all__ = ["relative_levels", "kernel_densities", "stochastic_kernel", "KernelDensities",
            "StochasticKernel", "wide_panel"]
@@ -95,14 +99,42 @@ def _neighbour_matrix(w, ids: pd.Index):
 
 
 def relative_levels(data: pd.DataFrame, column: str, *, id: str = "code",
-                    time: str = "year", w=None, relative: str = "mean") -> pd.DataFrame:
+                    time: str = "year", w: WeightsLike | None = None,
+                    relative: Literal["mean", "neighbours"] = "mean") -> pd.DataFrame:
     r"""Relative levels :math:`r_{it}` (module docstring) as units x periods.
+
+    .. math::
+
+        r_{it} = \frac{y_{it}}{N^{-1}\sum_j y_{jt}} \qquad\text{or}\qquad
+        r_{it} = \frac{y_{it}}{\sum_j m_{ij} y_{jt}},\quad
+        m_{ij} = \frac{w_{ij}}{\sum_k w_{ik}} .
 
     Parameters
     ----------
+    data : pandas.DataFrame
+        Long balanced panel, one row per (``id``, ``time``), without gaps (not modified).
+    column : str
+        The level :math:`y_{it}`; strictly positive (a ratio to a mean is taken).
+    id, time : str
+        Unit and period columns.
+    w : libpysal.graph.Graph or libpysal.weights.W, optional
+        Weights over the ids (aligned by id); needed for ``relative="neighbours"``, ignored
+        otherwise.
     relative : {"mean", "neighbours"}
         Ratio to the period's cross-sectional mean, or to the neighbours' mean under ``w``
         (row-standardised here whatever its transform).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :math:`r_{it}`: units (rows, in the data's order) x periods (columns, sorted).
+
+    Raises
+    ------
+    InputError
+        ``relative="neighbours"`` without ``w``, or units without neighbours in ``w``.
+    MissingDataError, NonPositiveLevelError
+        Missing cells or levels <= 0 (naming the (id, period) cells).
     """
     check_option(relative, RELATIVE, "relative")
     X = wide_panel(data, column, id=id, time=time)
@@ -125,8 +157,10 @@ def _bandwidth_method(bandwidth, values: np.ndarray):
     return float(bandwidth) / sd
 
 
+# Built by kernel_densities(), never by users: the fields are documented under Attributes
+# (tests/test_docstrings.py checks that every field is), not as constructor parameters.
 @dataclass(frozen=True)
-class KernelDensities:
+class KernelDensities:  # numpydoc ignore=PR01
     """Result of :func:`kernel_densities`.
 
     Attributes
@@ -139,6 +173,7 @@ class KernelDensities:
         The Gaussian kernel's standard deviation :math:`h_t` per period (relative-level
         units).
     relative : str
+        ``"mean"`` or ``"neighbours"``: what the levels are relative to.
     rule : str
         ``"scott"``, ``"silverman"`` or ``"fixed"``.
     levels : pandas.DataFrame
@@ -153,15 +188,28 @@ class KernelDensities:
     levels: pd.DataFrame = field(repr=False)
 
     def integrals(self) -> pd.Series:
-        """Trapezoidal integral of each density over the grid (1 up to the tails beyond
-        5 bandwidths)."""
+        r"""Trapezoidal integral of each density over the grid.
+
+        Returns
+        -------
+        pandas.Series
+            One value per period: :math:`\int f_t(r)\,dr` by the trapezoidal rule on
+            ``grid``, 1 up to the Gaussian tails beyond 5 bandwidths and the rule's error.
+        """
         from scipy.integrate import trapezoid
 
         return self.density.apply(lambda c: trapezoid(c.to_numpy(), self.grid))
 
     def summary(self) -> pd.DataFrame:
-        """Per period: ``n``, ``bandwidth``, ``sd`` of the relative level, ``mode`` (the
-        highest peak) and ``peaks`` (number of local maxima above 10% of the highest)."""
+        """One row per period describing its density.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``period``, ``n`` (units), ``bandwidth`` (:math:`h_t`), ``sd`` of the
+            relative level (``ddof=1``), ``mode`` (grid point of the highest peak) and
+            ``peaks`` (number of local maxima above 10% of the highest).
+        """
         rows = []
         for p in self.density.columns:
             d = self.density[p].to_numpy()
@@ -175,8 +223,10 @@ class KernelDensities:
 
 
 def kernel_densities(data: pd.DataFrame, column: str, *, id: str = "code",
-                     time: str = "year", w=None, relative: str = "mean",
-                     bandwidth="scott", n_grid: int = 512) -> KernelDensities:
+                     time: str = "year", w: WeightsLike | None = None,
+                     relative: Literal["mean", "neighbours"] = "mean",
+                     bandwidth: Literal["scott", "silverman"] | float = "scott",
+                     n_grid: int = 512) -> KernelDensities:
     r"""Gaussian kernel densities of the relative level per period (module docstring).
 
     Parameters
@@ -185,17 +235,24 @@ def kernel_densities(data: pd.DataFrame, column: str, *, id: str = "code",
         Long balanced panel (not modified).
     column : str
         Strictly positive level.
-    w : libpysal W or Graph, optional
+    id, time : str
+        Unit and period columns.
+    w : libpysal.graph.Graph or libpysal.weights.W, optional
         Needed for ``relative="neighbours"``.
     relative : {"mean", "neighbours"}
+        What the levels are relative to (:func:`relative_levels`).
     bandwidth : {"scott", "silverman"} or float
-        Rule per period, or one fixed :math:`h` for every period.
+        Rule per period (Scott: :math:`h_t = \hat\sigma_t n_t^{-1/5}`; Silverman:
+        :math:`\hat\sigma_t (3 n_t / 4)^{-1/5}`), or one fixed :math:`h` > 0 for every
+        period.
     n_grid : int
-        Grid points.
+        Grid points (at least 16), spanning the data plus 5 times the largest bandwidth
+        on each side.
 
     Returns
     -------
     KernelDensities
+        The densities per period on one common grid, their bandwidths and the levels.
 
     Examples
     --------
@@ -230,8 +287,9 @@ def kernel_densities(data: pd.DataFrame, column: str, *, id: str = "code",
                            relative=relative, rule=rule, levels=R)
 
 
+# Built by stochastic_kernel(), never by users (fields documented under Attributes).
 @dataclass(frozen=True)
-class StochasticKernel:
+class StochasticKernel:  # numpydoc ignore=PR01
     """Result of :func:`stochastic_kernel`.
 
     Attributes
@@ -251,6 +309,8 @@ class StochasticKernel:
         ``id, from_period, to_period, r_from, r_to``.
     step : int
         :math:`s`, periods ahead.
+    relative : str
+        ``"mean"`` or ``"neighbours"``: what the levels are relative to.
     """
 
     grid: np.ndarray
@@ -264,15 +324,24 @@ class StochasticKernel:
 
 
 def stochastic_kernel(data: pd.DataFrame, column: str, *, id: str = "code",
-                      time: str = "year", step: int = 1, w=None, relative: str = "mean",
+                      time: str = "year", step: int = 1, w: WeightsLike | None = None,
+                      relative: Literal["mean", "neighbours"] = "mean",
                       n_grid: int = 100) -> StochasticKernel:
     r"""Stochastic kernel: density of the relative level ``step`` periods ahead conditional
     on today's (module docstring).
 
     Parameters
     ----------
+    data : pandas.DataFrame
+        Long balanced panel, one row per (``id``, ``time``), without gaps (not modified).
+    column : str
+        Strictly positive level.
+    id, time : str
+        Unit and period columns.
     step : int
         Periods ahead (1: consecutive observed periods).
+    w : libpysal.graph.Graph or libpysal.weights.W, optional
+        Weights over the ids; needed for ``relative="neighbours"``.
     relative : {"mean", "neighbours"}
         Relative to the cross-sectional mean or (spatially conditioned) to the neighbours'
         mean under ``w``.
@@ -282,6 +351,8 @@ def stochastic_kernel(data: pd.DataFrame, column: str, *, id: str = "code",
     Returns
     -------
     StochasticKernel
+        Joint, marginal and conditional densities on the grid, and the pooled pairs
+        :math:`(r_{it}, r_{i,t+s})`.
     """
     if not (isinstance(step, (int, np.integer)) and step >= 1):
         raise InputError(f"step must be a positive integer; {step!r} was given.")

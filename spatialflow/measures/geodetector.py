@@ -47,7 +47,7 @@ Ecological Indicators 67, 250–256.
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,9 @@ from scipy import stats
 
 from ..exceptions import InputError, MissingDataError, format_ids
 from ._validation import as_series, match_index
+
+if TYPE_CHECKING:  # an annotation only
+    from numpy.typing import ArrayLike
 
 __all__ = ["geodetector", "factor_detector", "interaction_detector", "risk_detector",
            "ecological_detector", "interaction_type", "INDEPENDENT_RTOL", "INTERACTION_TYPES"]
@@ -152,7 +155,8 @@ def _check_strata(factors: pd.DataFrame) -> None:
                              "Discretise it (optimal_discretisation).")
 
 
-def factor_detector(y, factors, *, variance: Literal["population", "sample"] = "population"
+def factor_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *,
+                    variance: Literal["population", "sample"] = "population"
                     ) -> pd.DataFrame:
     """q-statistic of each factor with its noncentral F test (module docstring).
 
@@ -160,9 +164,10 @@ def factor_detector(y, factors, *, variance: Literal["population", "sample"] = "
     ----------
     y : pandas.Series or array-like
         The variable to explain; a Series is matched to ``factors`` by index.
-    factors : pandas.DataFrame
-        One column of categorical strata per factor (any labels; continuous variables must be
-        discretised first, e.g. with :func:`optimal_discretisation`). Not modified.
+    factors : pandas.DataFrame or pandas.Series
+        One column of categorical strata per factor (a Series: one factor; any labels;
+        continuous variables must be discretised first, e.g. with
+        :func:`optimal_discretisation`). Not modified.
     variance : {"population", "sample"}
         The :math:`\\sigma^2` in the noncentrality parameter (module docstring).
 
@@ -202,10 +207,24 @@ def _crossed(a: pd.Series, b: pd.Series) -> np.ndarray:
     return pd.factorize(pd.MultiIndex.from_arrays([_codes(a), _codes(b)]), sort=True)[0]
 
 
-def interaction_detector(y, factors, *,
+def interaction_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *,
                          variance: Literal["population", "sample"] = "population"
                          ) -> pd.DataFrame:
     """q of every pair of factors crossed, and the type of their interaction.
+
+    The strata of two factors crossed (every observed pair of levels) give
+    :math:`q(X_1 \\cap X_2) = 1 - SSW/SST`, compared with :math:`q_1` and :math:`q_2`
+    (module docstring, Wang et al. 2010, table 1).
+
+    Parameters
+    ----------
+    y : pandas.Series or array-like
+        The variable to explain; a Series is matched to ``factors`` by index.
+    factors : pandas.DataFrame
+        Categorical strata, at least two columns (one per factor). Not modified.
+    variance : {"population", "sample"}
+        The :math:`\\sigma^2` in the noncentrality parameter of the F test (module
+        docstring).
 
     Returns
     -------
@@ -235,7 +254,8 @@ def interaction_detector(y, factors, *,
     return out
 
 
-def geodetector(y, factors, *, interaction: bool = False,
+def geodetector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *,
+                interaction: bool = False,
                 variance: Literal["population", "sample"] = "population") -> pd.DataFrame:
     """Geodetector q of each factor for ``y`` (factor detector), optionally with interactions.
 
@@ -244,8 +264,8 @@ def geodetector(y, factors, *, interaction: bool = False,
     y : pandas.Series or array-like
         The variable to explain; a Series is matched to ``factors`` by index (ids that differ
         raise :class:`~spatialflow.exceptions.IdMismatchError`).
-    factors : pandas.DataFrame
-        Categorical strata, one column per factor. Not modified.
+    factors : pandas.DataFrame or pandas.Series
+        Categorical strata, one column per factor (a Series: one factor). Not modified.
     interaction : bool
         Add one row per pair of factors, indexed ``"a:b"``, with the q of the crossed strata
         and its test, and a column ``interaction`` naming its type (module docstring; empty
@@ -281,7 +301,8 @@ def geodetector(y, factors, *, interaction: bool = False,
     return pd.concat([table, pairs[["q", "p_value", "interaction"]]])
 
 
-def risk_detector(y, factors, *, alpha: float = 0.05) -> pd.DataFrame:
+def risk_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *,
+                  alpha: float = 0.05) -> pd.DataFrame:
     r"""Risk detector: Welch's t test between the means of ``y`` in each pair of strata.
 
     .. math::
@@ -292,6 +313,15 @@ def risk_detector(y, factors, *, alpha: float = 0.05) -> pd.DataFrame:
     ``equal_var=False``). A pair with a one-unit stratum has no variance: t, df and p are NaN.
     The R package ``geodetector`` rounds the degrees of freedom and reports only
     ``|t| > t_{0.975}``; here df is not rounded.
+
+    Parameters
+    ----------
+    y : pandas.Series or array-like
+        The variable to explain; a Series is matched to ``factors`` by index.
+    factors : pandas.DataFrame or pandas.Series
+        Categorical strata, one column per factor (a Series: one factor). Not modified.
+    alpha : float
+        Level in (0, 1) of the ``significant`` column.
 
     Returns
     -------
@@ -318,8 +348,9 @@ def risk_detector(y, factors, *, alpha: float = 0.05) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ecological_detector(y, factors, *, alpha: float = 0.05) -> pd.DataFrame:
-    r"""Ecological detector: do two factors explain ``y`` to a different degree?
+def ecological_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *,
+                        alpha: float = 0.05) -> pd.DataFrame:
+    r"""Ecological detector: whether two factors explain ``y`` to a different degree.
 
     .. math::
 
@@ -327,6 +358,15 @@ def ecological_detector(y, factors, *, alpha: float = 0.05) -> pd.DataFrame:
 
     (Wang et al. 2010, eq. 5, both factors on the same N units), with the two-sided p-value
     :math:`2\min\{P(F' \le F), P(F' \ge F)\}`.
+
+    Parameters
+    ----------
+    y : pandas.Series or array-like
+        The variable to explain; a Series is matched to ``factors`` by index.
+    factors : pandas.DataFrame
+        Categorical strata, at least two columns (one per factor). Not modified.
+    alpha : float
+        Level in (0, 1) of the ``significant`` column.
 
     Returns
     -------

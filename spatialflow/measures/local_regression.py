@@ -36,14 +36,19 @@ from __future__ import annotations
 import copy
 import functools
 from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import CRSError, IdMismatchError, InputError, MissingDataError, format_ids
 from ._validation import as_series, match_index, numeric_block, raise_if_missing
+
+if TYPE_CHECKING:  # annotations only: importing geopandas costs about a second
+    import geopandas as gpd
+    from numpy.typing import ArrayLike
 
 __all__ = ["gwr", "mgwr", "LocalRegressionResults", "KERNELS"]
 
@@ -148,8 +153,10 @@ def _options(kernel, criterion, n_jobs):
 
 
 # ------------------------------------------------------------------ results
+# Built by gwr() and mgwr(), never by users: the fields are documented under Attributes
+# (tests/test_docstrings.py checks that every field is), not as constructor parameters.
 @dataclass(frozen=True)
-class LocalRegressionResults:
+class LocalRegressionResults:  # numpydoc ignore=PR01
     """A fitted GWR or MGWR: local estimates by unit, bandwidths, prediction.
 
     Attributes
@@ -162,8 +169,23 @@ class LocalRegressionResults:
         Bandwidth per term (GWR: the same for every term).
     aicc, r2 : float
         Corrected AIC and R² of the fit (``mgwr``'s).
+    kernel : {"bisquare", "gaussian", "exponential"}
+        The kernel function :math:`K`.
+    fixed : bool
+        Fixed (distance) bandwidths, or adaptive ones (nearest neighbours).
+    spherical : bool
+        Great-circle distances (km) between longitude/latitude coordinates.
     model : mgwr GWRResults or MGWRResults
         The underlying ``mgwr`` results, for everything not mirrored here.
+    selector : mgwr.sel_bw.Sel_BW
+        The bandwidth selector of the fit (:meth:`spatial_variability` searches again with a
+        copy).
+    coords, y, X : numpy.ndarray
+        Read-only copies of the fit's locations (n, 2), response (n,) and design (n, k,
+        ``Intercept`` column first), kept for :meth:`predict` (private fields ``_coords``,
+        ``_y``, ``_X``).
+    n : int
+        Number of units of the fit.
     """
 
     kind: str
@@ -192,36 +214,49 @@ class LocalRegressionResults:
     # fresh copies on every access: the results cannot be edited through them
     @property
     def params(self) -> pd.DataFrame:
+        """Local estimates :math:`\\hat\\beta_j(u_i)`: units x terms (a fresh copy)."""
         return self._params.copy()
 
     @property
     def bse(self) -> pd.DataFrame:
+        """Standard errors of the local estimates: units x terms (a fresh copy)."""
         return self._bse.copy()
 
     @property
     def tvalues(self) -> pd.DataFrame:
+        """t-values of the local estimates (``params / bse``): units x terms (a fresh copy)."""
         return self._tvalues.copy()
 
     @property
     def bandwidths(self) -> pd.Series:
+        """Bandwidth of each term (GWR: one value repeated; a fresh copy)."""
         return self._bandwidths.copy()
 
     @property
     def n(self) -> int:
+        """Number of units of the fit."""
         return len(self._y)
 
     def summary_table(self) -> pd.DataFrame:
-        """Per term: bandwidth and the mean, SD, min, median and max of its local estimate."""
+        """Per term: bandwidth and the distribution of its local estimate over the units.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by term: ``bandwidth``, ``mean``, ``sd`` (``ddof=0``), ``min``,
+            ``median``, ``max`` of the column of :attr:`params`.
+        """
         p = self.params
         return pd.DataFrame({"bandwidth": self.bandwidths, "mean": p.mean(), "sd": p.std(ddof=0),
                              "min": p.min(), "median": p.median(), "max": p.max()})
 
-    def predict(self, coords, X) -> pd.DataFrame:
+    def predict(self, coords: gpd.GeoSeries | gpd.GeoDataFrame | pd.DataFrame | ArrayLike,
+                X: pd.DataFrame) -> pd.DataFrame:
         """Local estimates and predictions of ``y`` at new locations (module docstring).
 
         Parameters
         ----------
-        coords
+        coords : GeoSeries, GeoDataFrame, DataFrame or array
             New locations, as for the fit (GeoSeries/GeoDataFrame in the same CRS, DataFrame
             or (m, 2) array), matched to ``X`` by index.
         X : pandas.DataFrame
@@ -288,6 +323,13 @@ class LocalRegressionResults:
         the fit). Slow: ``n_iters`` full refits. ``mgwr`` draws from numpy's global RNG; it is seeded
         with ``seed`` and restored afterwards.
 
+        Parameters
+        ----------
+        n_iters : int
+            Permutations of the locations (each a full refit), at least 1.
+        seed : int
+            Seed of numpy's global RNG during the test (a non-negative integer).
+
         Returns
         -------
         pandas.Series
@@ -313,7 +355,9 @@ def _frame(values, ids, names) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ fitting
-def gwr(y, X, coords, *, bw: float | None = None,
+def gwr(y: pd.Series | ArrayLike, X: pd.DataFrame,
+        coords: gpd.GeoSeries | gpd.GeoDataFrame | pd.DataFrame | ArrayLike, *,
+        bw: float | None = None,
         kernel: Literal["bisquare", "gaussian", "exponential"] = "bisquare",
         fixed: bool = False, criterion: Literal["AICc", "AIC", "BIC", "CV"] = "AICc",
         spherical: bool = False, n_jobs: int = 1) -> LocalRegressionResults:
@@ -384,25 +428,44 @@ def _check_bw(bw, fixed, n):
     return bw
 
 
-def mgwr(y, X, coords, *, bws=None,
+def mgwr(y: pd.Series | ArrayLike, X: pd.DataFrame,
+         coords: gpd.GeoSeries | gpd.GeoDataFrame | pd.DataFrame | ArrayLike, *,
+         bws: Sequence[float] | None = None,
          kernel: Literal["bisquare", "gaussian", "exponential"] = "bisquare",
          fixed: bool = False, criterion: Literal["AICc", "AIC", "BIC", "CV"] = "AICc",
          spherical: bool = False, n_jobs: int = 1,
          tol: float = 1e-5, max_iter: int = 200) -> LocalRegressionResults:
     """Multiscale GWR of ``y`` on ``X`` (``mgwr.gwr.MGWR``): one bandwidth per term.
 
+    Standardise ``y`` and ``X`` first for bandwidths comparable across terms. Backfitting
+    refits one GWR per term and iteration: slow beyond a few hundred units.
+
     Parameters
     ----------
+    y : pandas.Series or array-like
+        Response; a Series is matched to ``X`` by index.
+    X : pandas.DataFrame
+        Covariates indexed by unit id (an intercept is added). Not modified.
+    coords : GeoSeries, GeoDataFrame, DataFrame or array
+        Unit locations, as in :func:`gwr`.
     bws : sequence of float, optional
         Bandwidths of ``Intercept`` and each column of ``X``; default: searched by
         backfitting on ``criterion`` (``Sel_BW(multi=True)``). Given, they are held fixed
         and only the surfaces are backfitted.
-    tol, max_iter
-        Backfitting convergence (``mgwr``'s ``tol_multi``, ``max_iter_multi``).
-
-    Other parameters as in :func:`gwr`. Standardise ``y`` and ``X`` first for bandwidths
-    comparable across terms. Backfitting refits one GWR per term and iteration: slow
-    beyond a few hundred units.
+    kernel : {"bisquare", "gaussian", "exponential"}
+        Kernel function, shared by every term (module docstring).
+    fixed : bool
+        Fixed (distance) bandwidths instead of adaptive ones (nearest neighbours).
+    criterion : {"AICc", "AIC", "BIC", "CV"}
+        What the bandwidth search minimises.
+    spherical : bool
+        Great-circle distances (km) between longitude/latitude coordinates.
+    n_jobs : int
+        Processes for ``mgwr`` (1: none; -1: every core).
+    tol : float
+        Backfitting convergence tolerance (``mgwr``'s ``tol_multi``).
+    max_iter : int
+        Maximum backfitting iterations (``mgwr``'s ``max_iter_multi``).
 
     Returns
     -------

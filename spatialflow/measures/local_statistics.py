@@ -34,13 +34,16 @@ at the Benjamini–Hochberg cutoff of :func:`esda.fdr` (:math:`p \le` cutoff): w
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from ..exceptions import InputError, format_ids
+
+if TYPE_CHECKING:  # an annotation only: importing libpysal costs more than a second
+    from .._typing import WeightsLike
 
 __all__ = ["local_moran", "getis_ord", "lisa", "significance_cutoff", "QUADRANTS"]
 
@@ -163,7 +166,8 @@ def _aligned(y, w) -> tuple[pd.Series, sp.csr_matrix]:
     return y, weights_on(w, y.index)
 
 
-def local_moran(y: pd.Series, w, *, permutations: int = 999, seed=0, alpha: float = 0.05,
+def local_moran(y: pd.Series, w: WeightsLike, *, permutations: int = 999,
+                seed: int | np.random.Generator | None = 0, alpha: float = 0.05,
                 fdr: float | None = None) -> pd.DataFrame:
     """Local Moran's I of ``y`` under weights ``w`` with LISA clusters (module docstring).
 
@@ -176,8 +180,8 @@ def local_moran(y: pd.Series, w, *, permutations: int = 999, seed=0, alpha: floa
         Spatial weights over the unit ids.
     permutations : int
         Conditional permutations for ``p_sim`` (0: none, every unit "ns").
-    seed : int or numpy.random.Generator
-        Seed of the permutations.
+    seed : int, numpy.random.Generator or None
+        Seed of the permutations (:func:`numpy.random.default_rng`; None: fresh entropy).
     alpha, fdr : float
         Significance unit by unit at ``alpha``, or the Benjamini–Hochberg cutoff at FDR
         level ``fdr``.
@@ -196,14 +200,31 @@ def local_moran(y: pd.Series, w, *, permutations: int = 999, seed=0, alpha: floa
     return out
 
 
-def getis_ord(y: pd.Series, w, *, permutations: int = 999, seed=0, alpha: float = 0.05,
+def getis_ord(y: pd.Series, w: WeightsLike, *, permutations: int = 999,
+              seed: int | np.random.Generator | None = 0, alpha: float = 0.05,
               fdr: float | None = None) -> pd.DataFrame:
     """Getis–Ord :math:`G_i^*` hot and cold spots of ``y`` under weights ``w`` (module
     docstring: esda's statistic and z-score, seeded conditional permutations).
 
     The weights are used as binary (any positive weight is a neighbour) with each unit its
-    own neighbour, the usual :math:`G_i^*`. Parameters as in :func:`local_moran`; with
-    ``permutations=0`` significance uses the normal ``p_norm``.
+    own neighbour, the usual :math:`G_i^*`.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Non-negative values by unit id; the units are a subset of ``w``'s (the weights are
+        restricted to them).
+    w : libpysal.graph.Graph or libpysal.weights.W
+        Spatial weights over the unit ids (used as binary, with :math:`w_{ii} = 1`).
+    permutations : int
+        Conditional permutations for ``p_sim``; with 0, significance uses the normal
+        ``p_norm``.
+    seed : int, numpy.random.Generator or None
+        Seed of the permutations (:func:`numpy.random.default_rng`; None: fresh entropy).
+    alpha : float
+        Significance level unit by unit (:math:`p <` alpha), when ``fdr`` is None.
+    fdr : float, optional
+        False discovery rate: significance at the Benjamini–Hochberg cutoff instead.
 
     Returns
     -------

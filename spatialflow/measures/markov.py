@@ -32,12 +32,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, ThinDataWarning
 from .dynamics import wide_panel
+
+if TYPE_CHECKING:  # an annotation only: importing libpysal costs more than a second
+    from .._typing import WeightsLike
 
 __all__ = ["MarkovChain", "SpatialMarkov", "markov_chain", "spatial_markov", "long_run"]
 
@@ -113,8 +117,10 @@ def _thin(T: np.ndarray, n_periods: int, what: str) -> bool:
     return thin
 
 
+# Built by markov_chain(), never by users: the fields are documented under Attributes
+# (tests/test_docstrings.py checks that every field is), not as constructor parameters.
 @dataclass(frozen=True)
-class MarkovChain:
+class MarkovChain:  # numpydoc ignore=PR01
     """Result of :func:`markov_chain`.
 
     Attributes
@@ -133,6 +139,8 @@ class MarkovChain:
         Share of units per class in the first and last period.
     thin : bool
         Too few transitions to read as a forecast (module docstring).
+    classes : pandas.DataFrame
+        Class id (0 = C1, the lowest) of every unit (rows) in every period (columns).
     """
 
     P: pd.DataFrame
@@ -152,7 +160,7 @@ def _labels(k):
 
 def markov_chain(data: pd.DataFrame, column: str, *, id: str = "code", time: str = "year",
                  k: int = 5, relative: bool = True) -> MarkovChain:
-    """Discrete Markov chain of the relative level in ``k`` pooled-quantile classes
+    r"""Discrete Markov chain of the relative level in ``k`` pooled-quantile classes
     (module docstring; ``giddy.markov.Markov``).
 
     Parameters
@@ -161,6 +169,8 @@ def markov_chain(data: pd.DataFrame, column: str, *, id: str = "code", time: str
         Long balanced panel (not modified).
     column : str
         The level (strictly positive when ``relative``).
+    id, time : str
+        Unit and period columns.
     k : int
         Number of classes (C1 lowest).
     relative : bool
@@ -169,6 +179,8 @@ def markov_chain(data: pd.DataFrame, column: str, *, id: str = "code", time: str
     Returns
     -------
     MarkovChain
+        Transition probabilities :math:`\hat p_{ij} = n_{ij} / \sum_j n_{ij}`, counts,
+        steady state and mean first passage times.
     """
     from giddy.markov import Markov
 
@@ -192,25 +204,35 @@ def markov_chain(data: pd.DataFrame, column: str, *, id: str = "code", time: str
         thin=thin, classes=pd.DataFrame(ids, index=R.index, columns=R.columns))
 
 
+# Built by spatial_markov(), never by users (fields documented under Attributes).
 @dataclass(frozen=True)
-class SpatialMarkov:
-    """Result of :func:`spatial_markov`.
+class SpatialMarkov:  # numpydoc ignore=PR01
+    r"""Result of :func:`spatial_markov`.
 
     Attributes
     ----------
     Q, Q_p_value, LR, LR_p_value : float
-        Homogeneity tests across lag classes (module docstring), and ``dof`` their degrees
-        of freedom.
+        Homogeneity tests across lag classes (module docstring) and their
+        :math:`\chi^2` p-values.
+    dof : int
+        Degrees of freedom of both tests (as giddy counts them).
     steady_state : pandas.DataFrame
         Steady state of each lag class's chain: rows = neighbours' class, columns = own class
         (NaN row: reducible).
     P : dict
-        Lag class -> transition matrix (DataFrame); ``transitions`` the counts.
+        Lag class (``"L1"``, ...) -> transition matrix :math:`P(l)` (DataFrame).
+    transitions : dict
+        Lag class -> transition counts :math:`n_{l,ij}` (DataFrame).
     chain : MarkovChain
         The chain without conditioning (same classes).
+    bins : numpy.ndarray
+        Upper bounds of the classes of the (relative) level.
     lag_bins : numpy.ndarray
         Upper bounds of the lag classes.
     thin : bool
+        Too few transitions to read as a forecast (module docstring).
+    giddy : giddy.markov.Spatial_Markov
+        The underlying giddy object, for everything not mirrored here.
     """
 
     Q: float
@@ -228,7 +250,15 @@ class SpatialMarkov:
     giddy: object = field(repr=False, default=None)
 
     def long_table(self) -> pd.DataFrame:
-        """One row per (neighbours' class, origin class): transitions and probabilities."""
+        r"""The conditional transition matrices as one long table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (neighbours' class, origin class): ``neighbours``, ``from``,
+            ``transitions`` (count of transitions out of the origin) and one column
+            ``to C<j>`` per destination class with :math:`\hat p_{l,ij}`.
+        """
         rows = []
         for lag, P in self.P.items():
             T = self.transitions[lag]
@@ -239,7 +269,7 @@ class SpatialMarkov:
         return pd.DataFrame(rows)
 
 
-def spatial_markov(data: pd.DataFrame, column: str, w, *, id: str = "code",
+def spatial_markov(data: pd.DataFrame, column: str, w: WeightsLike, *, id: str = "code",
                    time: str = "year", k: int = 5, relative: bool = True) -> SpatialMarkov:
     """Spatial Markov chain with the Q and LR homogeneity tests (module docstring;
     ``giddy.markov.Spatial_Markov`` with ``fixed=True``, ``k = m``).
@@ -250,8 +280,10 @@ def spatial_markov(data: pd.DataFrame, column: str, w, *, id: str = "code",
         Long balanced panel (not modified).
     column : str
         The level (strictly positive when ``relative``).
-    w : libpysal W or Graph
+    w : libpysal.graph.Graph or libpysal.weights.W
         Weights over the ids (aligned by id; row-standardised by giddy's lag as given).
+    id, time : str
+        Unit and period columns.
     k : int
         Classes of the level and of its spatial lag.
     relative : bool

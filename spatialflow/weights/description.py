@@ -129,15 +129,34 @@ class WeightsDescription:  # numpydoc ignore=PR01
                      show_header=False, kv_header=("property", "value"))
 
     def as_markdown(self) -> str:
-        """A Markdown property/value table (the package's table renderer)."""
+        """A Markdown property/value table (the package's table renderer).
+
+        Returns
+        -------
+        str
+            The rows of :meth:`to_frame` as a Markdown table titled "Spatial weights".
+        """
         return render_blocks([self._block()], "markdown", title="Spatial weights")
 
     def as_latex(self) -> str:
-        """A ``booktabs`` LaTeX table (the package's table renderer, text escaped)."""
+        """A ``booktabs`` LaTeX table (the package's table renderer, text escaped).
+
+        Returns
+        -------
+        str
+            The rows of :meth:`to_frame` as LaTeX source (needs ``\\usepackage{booktabs}``).
+        """
         return render_blocks([self._block()], "latex", title="Spatial weights")
 
     def as_html(self) -> str:
-        """An HTML table with the package's one table style (notebooks, reports)."""
+        """An HTML table with the package's one table style (notebooks, reports).
+
+        Returns
+        -------
+        str
+            The rows of :meth:`to_frame` as an HTML fragment (CSS class
+            ``spatialflow-weights``).
+        """
         return render_blocks([self._block()], "html", title="Spatial weights",
                              css_class="spatialflow-weights")
 
