@@ -349,8 +349,9 @@ only units with a pseudo p-value below 0.05 are coloured."""),
                    .set_index("period")[["I", "z_norm", "p_sim"]]
                    for v in [OUTCOME, *REGRESSORS]})
 moran.round(3)"""),
-    ("code", """# The report's numpy LISA: esda.Moran_Local's statistic and conditional permutations,
-# without numba's minute-long compilation on first use (local_moran_by_period wraps esda).
+    ("code", """# The package's one LISA (measures.local_statistics): esda.Moran_Local's statistic with
+# conditional permutations from a seeded numpy Generator; the report, the maps and
+# measures.local_moran give the same p-values for the same seed (and no numba compile).
 from spatialflow.report.lisa import local_moran
 from spatialflow.weights import as_sparse
 
