@@ -41,6 +41,7 @@ def site(tmp_path_factory):
     return proc, out
 
 
+@pytest.mark.slow
 def test_docs_build_without_warnings(site):
     proc, out = site
     assert proc.returncode == 0, proc.stderr[-5000:]
@@ -90,6 +91,7 @@ def _documented(out: Path) -> tuple[set, set]:
     return ids, objects
 
 
+@pytest.mark.slow
 def test_every_public_name_is_on_the_api_pages(site):
     proc, out = site
     assert proc.returncode == 0, proc.stderr[-2000:]

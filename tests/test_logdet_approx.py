@@ -134,6 +134,7 @@ def test_unstandardised_symmetric_w_uses_affine_map():
         assert err <= ap.truncation_bound(rho) + Z_MC * ap.logdet_se(rho), rho
 
 
+@pytest.mark.slow
 def test_sdm_rho_matches_exact_path():
     W, lam = torus(70, 72)                  # n = 5,040
     n = W.shape[0]

@@ -44,6 +44,7 @@ def _check(estimates, ses, truth, unbiased):
     return mean, sd
 
 
+@pytest.mark.slow
 def test_sdm_recovers_rho_beta_theta(W):
     n = W.shape[0]
     rng = np.random.default_rng(SEED)
@@ -63,6 +64,7 @@ def test_sdm_recovers_rho_beta_theta(W):
     assert abs(mean[-1] - rho) < 0.5 * sd[-1]
 
 
+@pytest.mark.slow
 def test_sdm_rho_bias_shrinks_with_n():
     """The small-sample bias of rho-hat is O(1/n): a 30 x 30 lattice has a third of the
     bias of an 11 x 11 one (same design, 150 replications each)."""
@@ -88,6 +90,7 @@ def test_sdm_rho_bias_shrinks_with_n():
     assert biases[0] < 0 and abs(biases[1]) < abs(biases[0]) / 3, biases
 
 
+@pytest.mark.slow
 def test_sem_recovers_lambda_and_beta(W):
     n = W.shape[0]
     rng = np.random.default_rng(SEED + 1)

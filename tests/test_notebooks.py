@@ -191,7 +191,13 @@ CHECKS = {"quickstart.ipynb": _check_quickstart, "policy_spillovers.ipynb": _che
           "lab_3_search_and_shocks.ipynb": _check_lab_3}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+#: Notebooks that fit the whole census pipeline (tens of seconds): run with -m slow (CI does).
+SLOW_NOTEBOOKS = {"guangdong_core_periphery.ipynb"}
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow)
+                                  if p.name in SLOW_NOTEBOOKS else p for p in NOTEBOOKS],
+                         ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_draws_figures_and_shows_numbers(path, monkeypatch):
     nb = json.loads(path.read_text(encoding="utf-8"))
     first = nb["cells"][0]

@@ -34,6 +34,7 @@ def default_run(tmp_path_factory):
                             "effects": {"n_draws": 50}, "output": {"folder": str(out)}}))
 
 
+@pytest.mark.slow
 def test_default_run_writes_the_report_tables_and_manifest(default_run):
     folder = default_run.folder
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -60,6 +61,7 @@ def test_default_run_writes_the_report_tables_and_manifest(default_run):
     assert layer["units"].sum() == 124
 
 
+@pytest.mark.slow
 def test_recovery_compares_each_outcome_with_its_own_truth(default_run):
     rec = default_run.recovery
     truth = default_run.plan.inputs.truth
@@ -79,6 +81,7 @@ def test_recovery_compares_each_outcome_with_its_own_truth(default_run):
     assert np.all(np.abs(rec["z"]) < 4), rec
 
 
+@pytest.mark.slow
 def test_effects_and_robustness_tables(default_run):
     t = default_run.tables
     assert set(t["effects"]["model"]) == {k for k in default_run.results
@@ -91,6 +94,7 @@ def test_effects_and_robustness_tables(default_run):
     assert robust.loc[robust["parameter"] == "lambda", "SAR · queen"].tolist() == ["", ""]
 
 
+@pytest.mark.slow
 def test_rerun_gives_identical_output_hashes(tmp_path):
     a = run(_small(tmp_path / "a"))
     b = run(_small(tmp_path / "b"))
@@ -216,6 +220,7 @@ def test_example_config_plans_three_kinds_times_two_weights_per_outcome(example_
     np.testing.assert_allclose(merged.loc[ok, "income_gap"], ratio[ok], rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_example_config_runs_end_to_end(tmp_path):
     res = run(EXAMPLE_TOML, **{"output.folder": str(tmp_path / "ex"),
                                "effects.n_draws": 20})
@@ -403,6 +408,7 @@ def test_national_layer_filtered_to_a_province(tmp_path, monkeypatch):
                      "layer": {"source": "china", "regions": {"4453": "West"}}})
 
 
+@pytest.mark.slow
 def test_one_period_gives_cross_section_models(tmp_path):
     layer, panel = _user_frame()
     one = panel[panel["year"] == 2020].drop(columns=["region", "core"])

@@ -1,12 +1,14 @@
 """The README's notebook example runs as written (a user's first contact with the API)."""
 from __future__ import annotations
 
+import pytest
 import re
 from pathlib import Path
 
 README = Path(__file__).parents[1] / "README.md"
 
 
+@pytest.mark.slow
 def test_readme_python_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the examples write files (report.html): keep them out of the tree
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)

@@ -217,6 +217,7 @@ def test_interrupted_write_leaves_nothing(setup, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_main_pipeline_writes_the_report_with_library_numbers(tmp_path):
     """`spatialflow run`'s pipeline on the embedded data: report.html is written, and the
     report's numbers are the library's (group means of the run's panel, blocks = totals)."""

@@ -223,6 +223,7 @@ def test_unit_effects_vary_and_average_to_the_lesage_effects(gd, fitted):
                                    rtol=1e-8)
 
 
+@pytest.mark.slow
 def test_cross_section_has_no_period_zero_and_no_trend(gd, fitted):
     last = fitted["last"].reset_index(drop=True).drop(columns="year")
     rep = build(last, gd, fitted["w"], indicators=DEFAULT_INDICATORS[:2],

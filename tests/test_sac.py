@@ -496,6 +496,7 @@ def test_expected_information_beyond_the_dense_size():
     np.testing.assert_allclose(res.bse, obs.bse, rtol=0.1)
 
 
+@pytest.mark.slow
 def test_expected_information_on_the_approximate_path_follows_the_exact_one():
     """n > 5,000 runs the Chebyshev strategy: the SAC traces are then probe estimates, and the
     SEs follow those of the exact sparse path to their Monte Carlo accuracy."""
