@@ -94,6 +94,9 @@ TEXT = {
         "note_markov_longrun_failed": "Long-run reading of the colour chain not computed: {error}",
         "note_cross_section": ("Cross-section (one period): levels only; no trends, changes or "
                                "transitions are estimated."),
+        "note_heatmap_as_table": ("The spillover blocks between the {n} groups are given as a "
+                                  "table only: a heatmap of more than {limit} groups has cells "
+                                  "too small to read."),
         "note_no_cjk_font": ("no installed font with Chinese glyphs was found (tried {tried}, "
                              "...): the figures use English labels. Install one (e.g. Debian's "
                              "fonts-noto-cjk) or pass font='/path/to/font.ttf'."),
@@ -166,6 +169,7 @@ TEXT = {
         "note_lead": "主导模型“{label}”：{reason}。",
         "note_markov_longrun_failed": "颜色马尔可夫链的长期状态未能计算：{error}",
         "note_cross_section": "截面数据（仅一期）：只报告水平值，不估计趋势、变化或转移。",
+        "note_heatmap_as_table": "{n} 个组之间的溢出分块仅以表格列示：超过 {limit} 个组的热力图单元格过小，无法阅读。",
         "note_no_cjk_font": ("未找到含中文字形的已安装字体（已尝试 {tried} 等）：图中改用英文标签。"
                              "请安装中文字体（如 Debian 的 fonts-noto-cjk），或传入 "
                              "font='/path/to/font.ttf'。"),

@@ -18,6 +18,7 @@ from ._text import join as _join
 from ._text import t
 from .document import Report, Section
 from .fonts import figure_fonts, resolve_lang
+from .groups import HEATMAP_GROUPS, more_groups, rank_groups
 
 __all__ = ["build"]
 
@@ -516,6 +517,9 @@ class _Builder:
             rows = last[(last["indicator"] == ind.column) & last["deficit"].notna()]
             if rows.empty:
                 continue
+            # many groups: the largest deficits are named, the rest are in the table
+            named, n_more = rank_groups(zip(rows["group"], rows["deficit"]), keep={PERIPHERY})
+            rows = rows.set_index("group", drop=False).loc[named]
             parts = []
             for _, r in rows.iterrows():
                 verdict = ""
@@ -535,10 +539,12 @@ class _Builder:
                           f" [group means weighted by {d.weight_by!r}]")
             if self.zh():
                 text = (f"{what}{scale}，{self.when_zh()}各组与核心区"
-                        f"（{self.gname(d.core)}）的差距：" + "；".join(parts) + "。")
+                        f"（{self.gname(d.core)}）的差距：" + "；".join(parts)
+                        + more_groups(n_more, self.lang) + "。")
             else:
                 text = (f"{what}{scale}, deficit against the core "
-                        f"({self.gname(d.core)}){self.when_en()}: " + "; ".join(parts) + ".")
+                        f"({self.gname(d.core)}){self.when_en()}: " + "; ".join(parts)
+                        + more_groups(n_more, self.lang) + ".")
             del unit
             self.summary.append((text, ["deficit_summary", "deficits"]
                                  + (["trends"] if trends is not None else [])))
@@ -626,8 +632,13 @@ class _Builder:
         last = counts[counts["group"] == "All"].iloc[0]
         total = int(last[list(_mon.COLOURS)].sum())
         per = {g: counts[counts["group"] == g].iloc[0] for g in d.groups}
-        red_by = ("；" if self.zh() else "; ").join(f"{self.gname(g)} {int(per[g]['red'])}/{int(per[g][list(_mon.COLOURS)].sum())}"
-                           for g in d.groups)
+        sizes = {g: int(per[g][list(_mon.COLOURS)].sum()) for g in d.groups}
+        # many groups: those with the largest red shares are named, the rest are in the table
+        named, n_more = rank_groups((g, per[g]["red"] / sizes[g] if sizes[g] else np.nan)
+                                    for g in d.groups)
+        red_by = ("；" if self.zh() else "; ").join(
+            f"{self.gname(g)} {int(per[g]['red'])}/{sizes[g]}" for g in named) \
+            + more_groups(n_more, self.lang)
         if self.zh():
             text = (f"{self.when_zh()}综合三色：{int(last['green'])} 个单元为绿、{int(last['yellow'])} 个为黄、"
                     f"{int(last['red'])} 个为红（共 {total} 个）；各组红色单元：{red_by}。")
@@ -901,6 +912,9 @@ class _Builder:
 
     def _cf_text(self, model, head) -> str:
         parts = []
+        # many groups: the largest gaps closed are named, the rest are in the table
+        named, n_more = rank_groups(zip(head["group"], head["closed"]))
+        head = head.set_index("group", drop=False).loc[named]
         for _, r in head.iterrows():
             g = self.gname(r["group"])
             if not r["behind"]:
@@ -937,10 +951,10 @@ class _Builder:
         ind = next((i for i in self.d.indicators if i.column == outcome), None)
         name = ind.text(self.lang) if ind is not None else outcome
         return ((f"反事实（{model}）：若各外围组的解释变量（要素流动）取核心区均值，{name} 差距可缩小："
-                 + "；".join(parts) + "。") if self.zh() else
+                 + "；".join(parts) + more_groups(n_more, self.lang) + "。") if self.zh() else
                 f"Counterfactual ({model}): with each peripheral group's regressors (its "
                 f"flows) at the core's means, the {name} deficit would close by: "
-                + "; ".join(parts) + ".")
+                + "; ".join(parts) + more_groups(n_more, self.lang) + ".")
 
     # -------------------------------------------------------------- figures
     def _figures(self, fig_lang: str, models: dict):
@@ -1057,16 +1071,22 @@ class _Builder:
                 "各模型的直接、间接与总效应（95%区间）")
             bg = eff["blocks_groups"]
             head = self.head if self.head in set(bg["model"]) else bg["model"].iloc[0]
-            put("blocks_heatmap", F.block_heatmaps(ctx, bg[bg["model"] == head], head),
-                f"Spillover blocks between groups ({head})", f"组间溢出分块（{head}）")
+            n_groups = len(set(bg["from"]) | set(bg["to"]))
+            if n_groups <= HEATMAP_GROUPS:
+                put("blocks_heatmap", F.block_heatmaps(ctx, bg[bg["model"] == head], head),
+                    f"Spillover blocks between groups ({head})", f"组间溢出分块（{head}）")
+            else:
+                # n x n cells of a few pixels each: the table carries the numbers
+                self.notes.append(t("note_heatmap_as_table", self.lang, n=n_groups,
+                                    limit=HEATMAP_GROUPS))
             bcp = eff["blocks_cp"]
             put("blocks_cp_heatmap", F.block_heatmaps(ctx, bcp[bcp["model"] == head], head,
                                                       groups=[d.core, PERIPHERY]),
                 f"Spillover blocks, core and periphery ({head})",
                 f"核心区与外围区溢出分块（{head}）")
             sp = self._section_items("spillovers")
-            sp[0:0] = [("figure", "blocks_cp_heatmap"), ("figure", "blocks_heatmap"),
-                       ("figure", "forest")]
+            sp[0:0] = [("figure", k) for k in ("blocks_cp_heatmap", "blocks_heatmap", "forest")
+                       if k in self.figures]
             _unit_effect_maps(self, ctx, F, head, sp)
         if "counterfactual" in self.tables:
             cf = self.tables["counterfactual"]
@@ -1086,7 +1106,8 @@ def _unit_effect_maps(b: _Builder, ctx, F, head, sp) -> None:
     if "unit_effects" not in b.tables:
         return
     units = b.tables["unit_effects"].rename(columns={b.d.id: "id"})
-    pos = 3
+    # after the section's leading figures (heatmaps, forest plot)
+    pos = next((i for i, (what, _) in enumerate(sp) if what != "figure"), len(sp))
     for column in ("indirect_sent", "received_from_other_groups"):
         if column not in units.columns:
             continue

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .. import plot
+from ..plot.labels import label_places
 from ..plot.maps import value_scale
-from ..plot.palettes import LISA_COLOURS, THREE_COLOUR, lightness
+from ..plot.palettes import LISA_COLOURS, MUTED, QUALITATIVE, THREE_COLOUR, lightness
 from ._data import PERIPHERY, REGION_ZH
 from ._text import t
+from .groups import LINE_GROUPS, LINE_HIGHLIGHT, rank_groups
 
 __all__ = ["FigureContext"]
 
@@ -61,6 +64,7 @@ FIG_TEXT = {
         "own_direct": "own direct effects", "within_group": "spillovers within the group",
         "pct_levels": "% of the core's level",
         "direct": "direct", "indirect": "indirect", "total": "total", "km": "km",
+        "largest": "{k} of {n} groups with the largest |deficit| (others grey)",
     },
     "zh": {
         "level": "{period}年", "change": "{first}—{last}年变化",
@@ -93,6 +97,7 @@ FIG_TEXT = {
         "own_direct": "本组直接效应", "within_group": "组内溢出",
         "pct_levels": "占核心区水平的%",
         "direct": "直接", "indirect": "间接", "total": "总", "km": "公里",
+        "largest": "{n} 组中差距绝对值最大的 {k} 组（其余为灰色）",
     },
 }
 
@@ -157,12 +162,11 @@ class FigureContext:
     def base(self, ax, *, labels: bool = True) -> None:
         self.outlines.boundary.plot(ax=ax, color="#222222", linewidth=1.1)
         if labels:
-            for label, geom in self.outlines.geometry.items():
-                p = geom.representative_point()
-                ax.annotate(self.gname(label), (p.x, p.y), ha="center", va="center",
-                            fontsize=9, fontweight="bold", color="#111111",
-                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none",
-                                      alpha=0.75))
+            # with many groups (21 prefectures) names would collide: the larger group's
+            # name wins, the other is left to the tables (spatialflow.plot.labels)
+            points = [(p.x, p.y) for p in self.outlines.geometry.representative_point()]
+            label_places(ax, points, [self.gname(g) for g in self.outlines.index],
+                         priority=self.outlines.geometry.area.to_numpy())
 
     def choropleth(self, ax, values: pd.Series, *, title: str, unit: str, diverging: bool,
                    reverse: bool = False) -> None:
@@ -339,24 +343,49 @@ def forest_plot(ctx: FigureContext, effects: pd.DataFrame) -> Figure:
 
 
 def deficit_lines(ctx: FigureContext, deficits: pd.DataFrame, indicators) -> Figure:
+    """Deficit of each group over time, one panel per indicator. Beyond ``LINE_GROUPS``
+    groups each panel colours the ``LINE_HIGHLIGHT`` largest last-period deficits (and the
+    whole periphery) and draws the other groups thin and grey, with its own legend."""
     nrows, ncols = _grid(len(indicators), 3)
-    fig = Figure(figsize=(4.4 * ncols, 3.3 * nrows), layout="constrained")
+    groups = list(pd.unique(deficits["group"]))
+    n_groups = len([g for g in groups if g != PERIPHERY])
+    many = n_groups > LINE_GROUPS
+    fig = Figure(figsize=(4.4 * ncols, (4.2 if many else 3.3) * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, ind in zip(axes, indicators):
         part = deficits[deficits["indicator"] == ind.column]
         # a log indicator's deficit is read in levels: the percent shortfall, whose trend
         # the trends table tests
         column = "deficit_pct" if ind.scale == "log" else "deficit"
+        if many:
+            last = part[part["period"] == part["period"].max()]
+            shown, _ = rank_groups(zip(last["group"], last[column]), limit=LINE_HIGHLIGHT,
+                                   keep={PERIPHERY})
+        else:
+            shown = groups
+        colour = iter(QUALITATIVE)
         for grp, rows in part.groupby("group", sort=False):
+            if grp not in shown:
+                ax.plot(rows["period"], rows[column], color=MUTED, linewidth=0.8, zorder=1)
+                continue
             ax.plot(rows["period"], rows[column], marker="o", ms=3,
                     linestyle="--" if grp == PERIPHERY else "-",
-                    linewidth=2.2 if grp == PERIPHERY else 1.4, label=ctx.gname(grp))
+                    color="#333333" if grp == PERIPHERY else next(colour, None),
+                    linewidth=2.2 if grp == PERIPHERY else 1.4, label=ctx.gname(grp), zorder=2)
         ax.axhline(0, color="#555555", linewidth=0.8)
         unit = ctx.tx("pct_levels") if ind.scale == "log" else ind.unit_text(ctx.lang)
         ax.set_title(ind.text(ctx.lang))
         ax.set_ylabel(unit)
         ax.grid(color="#eeeeee")
-    axes[0].legend(fontsize=8)
+        if pd.api.types.is_integer_dtype(part["period"]):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, never "2018.5"
+        if many:
+            # each panel names its own largest deficits, below the plot
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2,
+                      title=ctx.tx("largest", k=LINE_HIGHLIGHT, n=n_groups),
+                      title_fontsize=7, frameon=False)
+    if not many:
+        axes[0].legend(fontsize=8)
     for ax in axes[len(indicators):]:
         ax.set_visible(False)
     return ctx.finish(fig, ctx.tx("deficit_title"))
@@ -387,7 +416,8 @@ def dagum_bars(ctx: FigureContext, dagum: pd.DataFrame, indicators) -> Figure:
 
 
 def counterfactual_bars(ctx: FigureContext, cf: pd.DataFrame, model: str, unit: str) -> Figure:
-    fig = Figure(figsize=(8.5, 4.6), layout="constrained")
+    # many groups: wider, and the names slanted so that they do not run into each other
+    fig = Figure(figsize=(max(8.5, 2.0 + 0.55 * len(cf)), 4.6), layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(cf))
     ax.bar(x - 0.2, cf["deficit"], width=0.36, color="#9e9e9e", label=ctx.tx("observed"))
@@ -406,7 +436,9 @@ def counterfactual_bars(ctx: FigureContext, cf: pd.DataFrame, model: str, unit: 
     ax.errorbar(x + 0.2, closed, yerr=[closed - cf["closed_lower"], cf["closed_upper"] - closed],
                 fmt="D", color="black", ms=5, capsize=3, label=ctx.tx("closed"))
     ax.axhline(0, color="#555555", linewidth=0.8)
-    ax.set_xticks(x, [ctx.gname(g) for g in cf["group"]])
+    slant = len(cf) > LINE_GROUPS
+    ax.set_xticks(x, [ctx.gname(g) for g in cf["group"]], rotation=40 if slant else 0,
+                  ha="right" if slant else "center", rotation_mode="anchor")
     ax.set_ylabel(unit)
     top = float(np.nanmax(np.r_[cf["deficit"].to_numpy(dtype=float), cf["closed_upper"].to_numpy(dtype=float), bottom_pos]))
     ax.set_ylim(top=top * 1.45 if top > 0 else None)  # room for the legend above the bars
