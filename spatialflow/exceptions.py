@@ -354,3 +354,11 @@ __all__ += ["DroppedNeighboursWarning"]
 class PrintToPDFError(SpatialflowError, RuntimeError):
     """The headless browser that prints a report to PDF failed or wrote no file; the message
     names the browser and ends with its own error output."""
+
+
+class ReducibleChainError(InputError):
+    """A Markov chain of classes (e.g. the three colours) is reducible: it has several
+    steady states, so no single long-run distribution exists to report."""
+
+
+__all__ += ["ReducibleChainError"]

@@ -162,7 +162,7 @@ def _title(v):
     if (isinstance(v, dict) and v and set(v) <= {"en", "zh"}
             and all(isinstance(x, str) and x.strip() for x in v.values())):
         return dict(v)
-    raise _Bad("a title string or a table {en = \"...\", zh = \"...\"}")
+    raise _Bad("a string or a table {en = \"...\", zh = \"...\"}")
 
 
 def _optional_bias(v):
@@ -237,8 +237,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
                     "periods; stated in the run's notes)."),
         "synthetic": _k(_bool, False, "bool", "The data are synthetic: every output and "
                         "report page says so."),
-        "source": _k(_str, None, "str", "Source note printed under the report's figures and "
-                     "tables."),
+        "source": _k(_title, None, "str or table", "Source note printed under the report's "
+                     "figures and tables, or one per language: {en = \"...\", zh = \"...\"}."),
     },
     "derive": {
         "<name>": _k(None, None, "str or table", "A derived column: name = \"expression\" over "

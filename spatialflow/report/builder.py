@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError, ReportWarning
+from ..exceptions import InputError, ReducibleChainError, ReportWarning
 from . import counterfactual as _cf
 from . import decompositions as _dec
 from . import deficits as _def
@@ -19,6 +19,7 @@ from ._text import t
 from .document import Report, Section
 from .fonts import figure_fonts, resolve_lang
 from .groups import HEATMAP_GROUPS, more_groups, rank_groups
+from .vocabulary import Vocabulary, check_labels
 
 __all__ = ["build"]
 
@@ -36,7 +37,7 @@ _TITLES = {
     "trends": ("Trend of each deficit: OLS slope per period with standard error and 95% interval "
                "(column 'of': the percent deficit in levels for a log indicator, else the "
                "deficit); a direction is named only when significant at 5%",
-               "差距的趋势：OLS斜率（每期）、标准误与95%区间（“of”列：对数指标为水平值上的百分比差距，"
+               "差距的趋势：OLS斜率（每期）、标准误与95%区间（“趋势对象”列：对数指标为水平值上的百分比差距，"
                "其余为差距）；仅在5%水平显著时判断缩小或扩大"),
     "deficits_by_type": ("Deficit of each group's units of one type (district / county / "
                          "county-level city) against the whole core, last period: the "
@@ -63,7 +64,7 @@ _TITLES = {
                        "空间马尔可夫：以邻居众数颜色为条件的转移概率（giddy.Spatial_Markov）"),
     "dagum": ("Dagum Gini decomposition by period: G = within + net between + transvariation "
               "(column 'on': exp(value) = on the levels of a log indicator)",
-              "Dagum基尼系数分解：G = 组内 + 净组间 + 超变密度（“on”列为 exp(value) 时按对数指标的水平值计算）"),
+              "Dagum基尼系数分解：G = 组内 + 净组间 + 超变密度（“计算对象”列为水平值 exp(原值) 时按对数指标的水平值计算）"),
     "dagum_pairs": ("Between-group Gini G_jh and relative affluence D_jh of each pair of groups",
                     "各组对之间的组间基尼系数 G_jh 与相对经济富裕程度 D_jh"),
     "dagum_groups": ("Within-group Gini, mean and size of each group",
@@ -72,7 +73,7 @@ _TITLES = {
               "indicator)", "泰尔指数分解：T = 组间 + 组内（对数指标按水平值计算）"),
     "sigma": ("Sigma-convergence: cross-unit SD and coefficient of variation by group and period "
               "(on the levels exp(value) of a log indicator; no CV for an index)",
-              "σ收敛：各组各期单元间标准差与变异系数（对数指标按水平值 exp(value) 计算；指数不计算变异系数）"),
+              "σ收敛：各组各期单元间标准差与变异系数（对数指标按水平值 exp(原值) 计算；指数不计算变异系数）"),
     "sigma_trend": ("Trend of the cross-unit SD (converging / diverging only when significant at "
                     "5%)", "标准差的趋势（仅在5%水平显著时判断收敛或发散）"),
     "counterfactual": ("Counterfactual decomposition through each outcome's lead model: deficit "
@@ -145,7 +146,7 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
           group="region", core="PRD", lang="en", synthetic=False, source=None, title=None,
           n_draws=1000, seed=0, tests=None, rule=None, font=None, permutations=999,
           figures=True, lead="auto", weight_by=None, unit_type="unit_type",
-          notes=None, lisa_fdr=None) -> Report:
+          notes=None, lisa_fdr=None, labels=None) -> Report:
     """Build the core-periphery deficit report.
 
     Parameters
@@ -230,6 +231,14 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         why, islands linked, cells interpolated, one period. Each is a ``str`` (shown as it
         is in both languages) or a mapping ``{"en": ..., "zh": ...}`` (the report's
         language is shown). They open the report's notes box, before its own notes.
+    labels : mapping, optional
+        Words for variables, weights and models the report cannot know: ``{code: "中文"}``
+        or ``{code: {"en": ..., "zh": ...}}`` (e.g. ``{"pop": "常住人口"}``). With
+        ``lang="zh"`` every variable, weights kind, model label (``"SDM · queen · y"`` ->
+        ``"SDM · 后相邻 · <y's label>"``), statistic and setting is shown in Chinese, from
+        these labels, the indicators' ``label_zh`` and
+        :mod:`spatialflow.report.vocabulary`; a code none of them knows is shown as it is.
+        The models' labels in ``Report.tables`` and ``Report.lead`` are the shown ones.
 
     Returns
     -------
@@ -270,13 +279,19 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
                                      and 0 < float(lisa_fdr) < 1):
         raise InputError(f"lisa_fdr must be None or a level in (0, 1); {lisa_fdr!r} was given.")
     external = _external_notes(notes, lang)
+    labels = check_labels(labels)
     synthetic = bool(synthetic or getattr(panel, "attrs", {}).get("synthetic", False))
     data = prepare(panel, layer, indicators=indicators, id=id, time=time, group=group,
                    core=core, lang=lang, weight_by=weight_by, unit_type=unit_type)
     data.notes[0:0] = external
+    vocab = Vocabulary(lang, data.indicators, labels)
+    # the models under the labels a reader sees (Chinese words in a Chinese report)
+    shown = vocab.models(models)
+    models = {shown[k]: v for k, v in models.items()}
+    lead = shown.get(lead, lead)
     builder = _Builder(data, lang=lang, synthetic=synthetic, source=source, rule=rule,
                        n_draws=n_draws, seed=seed, permutations=permutations, lead=lead,
-                       lisa_fdr=lisa_fdr)
+                       lisa_fdr=lisa_fdr, vocab=vocab)
     return builder.run(w=w, models=dict(models), tests=tests or {}, font=font,
                        figures=figures, title=title)
 
@@ -311,8 +326,9 @@ def _external_notes(notes, lang: str) -> list[str]:
 
 class _Builder:
     def __init__(self, data: ReportData, *, lang, synthetic, source, rule, n_draws, seed,
-                 permutations, lead="auto", lisa_fdr=None):
+                 permutations, lead="auto", lisa_fdr=None, vocab=None):
         self.d = data
+        self.vocab = vocab if vocab is not None else Vocabulary(lang, data.indicators)
         self.lisa_fdr = lisa_fdr
         self.lead_arg = lead
         self.head = None
@@ -396,7 +412,7 @@ class _Builder:
         if self.zh():
             from ._localise import localise
             labels = {i.column: i.text("zh") for i in d.indicators}
-            display = {k: localise(v, labels) for k, v in self.tables.items()
+            display = {k: localise(v, labels, self.vocab) for k, v in self.tables.items()
                        if not k.startswith("test_")}
             if "model_choice" in display:
                 # the lead's reason in Chinese, as the summary gives it
@@ -407,6 +423,9 @@ class _Builder:
                     if zh:
                         shown.iloc[i, list(mc.columns).index("reading")] = zh
                 display["model_choice"] = shown
+            # the id column's header (the user's key, e.g. "code")
+            display = {k: v.rename(columns={d.id: "代码"}) if d.id in v.columns else v
+                       for k, v in display.items()}
         else:
             from ._localise import english_headers
             labels = {i.column: i.text("en") for i in d.indicators}
@@ -655,6 +674,10 @@ class _Builder:
         share "shrinks" or "grows" only by more than one unit's share (100/n %)."""
         try:
             lr = _mon.long_run(markov, last_colours.dropna())
+        except ReducibleChainError:
+            # a property of the data, not a failure: said in the report's language
+            self.notes.append(t("note_markov_reducible", self.lang))
+            return
         except Exception as err:  # noqa: BLE001 - giddy / numpy raise many kinds
             self.fail("note_markov_longrun_failed", error=f"{type(err).__name__}: {err}")
             return
@@ -792,7 +815,8 @@ class _Builder:
             return
         reason = choice.attrs.get("reasons", {}).get(self.head, ("", ""))[1 if self.zh() else 0]
         self.notes.append(t("note_lead", self.lang, label=self.head, reason=reason))
-        others = [f"{o}: {lab}" for o, lab in self.leads.items() if lab != self.head]
+        others = [f"{self.vocab.var(o)}: {lab}" for o, lab in self.leads.items()
+                  if lab != self.head]
         if self.zh():
             text = (f"主导模型：{self.head}（{models[self.head].kind}），依据：{reason}。"
                     "摘要、溢出分块、分县效应和反事实均来自主导模型"
@@ -831,7 +855,7 @@ class _Builder:
                     f"is {share:.0f}% of the total effect for every regressor alike (the same by "
                     "construction in this model, not a finding per regressor).")
         else:
-            parts = [f"{v} {shares[v]:.0f}%" + (f"（每个外围单元 {per_unit[v]:.3g}）" if self.zh()
+            parts = [f"{self.vocab.var(v)} {shares[v]:.0f}%" + (f"（每个外围单元 {per_unit[v]:.3g}）" if self.zh()
                                                else f" (per peripheral unit {per_unit[v]:.3g})")
                      for v in shares if v in per_unit]
             text = ((f"{self.head}：核心区要素变化溢出到外围区的分块总量占总效应的比例："
@@ -929,7 +953,7 @@ class _Builder:
                 else False
             spill_share = 100 * spill / r["closed"] if split and sig else np.nan
             if self.zh():
-                txt = (f"{g} {_g(r['closed'])}（SE {_g(r['closed_se'], 2)}，占差距 "
+                txt = (f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_se'], 2)}，占差距 "
                        f"{100 * r['share']:.0f}%；")
                 txt += (f"本组直接 {_g(r['own_direct'])}，组内溢出 {_g(r['within_group'])}，"
                         if split else f"本组 {_g(r['own'])}，")
@@ -962,7 +986,8 @@ class _Builder:
 
         d = self.d
         ctx = F.FigureContext(layer=d.layer, groups=d.groups, core=d.core, lang=fig_lang,
-                              synthetic=self.synthetic, source=self.source)
+                              synthetic=self.synthetic, source=self.source,
+                              vocab=Vocabulary(fig_lang, d.indicators, self.vocab._labels))
         titles = {}
 
         def put(key, fig, en, zh):

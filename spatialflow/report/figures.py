@@ -64,6 +64,7 @@ FIG_TEXT = {
         "own_direct": "own direct effects", "within_group": "spillovers within the group",
         "pct_levels": "% of the core's level",
         "direct": "direct", "indirect": "indirect", "total": "total", "km": "km",
+        "gini": "Gini",
         "largest": "{k} of {n} groups with the largest |deficit| (others grey)",
     },
     "zh": {
@@ -97,6 +98,7 @@ FIG_TEXT = {
         "own_direct": "本组直接效应", "within_group": "组内溢出",
         "pct_levels": "占核心区水平的%",
         "direct": "直接", "indirect": "间接", "total": "总", "km": "公里",
+        "gini": "基尼系数",
         "largest": "{n} 组中差距绝对值最大的 {k} 组（其余为灰色）",
     },
 }
@@ -112,6 +114,7 @@ class FigureContext:
     lang: str = "en"
     synthetic: bool = False
     source: str | None = None
+    vocab: object = None   # spatialflow.report.vocabulary.Vocabulary (variables' words)
 
     def __post_init__(self):
         layer = self.layer
@@ -125,6 +128,13 @@ class FigureContext:
                 self.metric = True
         self.layer = layer
         self.outlines = layer[["_group", "geometry"]].dissolve(by="_group")
+        if self.vocab is None:
+            from .vocabulary import Vocabulary
+            self.vocab = Vocabulary(self.lang)
+
+    def var(self, name) -> str:
+        """A variable's (or parameter's) words in the figure's language."""
+        return self.vocab.term(name)
 
     # ------------------------------------------------------------------ text
     def tx(self, key: str, **kw) -> str:
@@ -271,7 +281,7 @@ def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: 
         plot.choropleth(ctx.layer, values, scheme="quantiles", k=5, unit=unit or None,
                         lang=ctx.lang, ax=ax, scale_bar=ctx.metric)
         ctx.base(ax)
-        ax.set_title(v)
+        ax.set_title(ctx.var(v))
     for ax in axes[len(variables):]:
         ax.set_visible(False)
     return ctx.finish(fig, ctx.tx(title, model=model))
@@ -309,7 +319,7 @@ def block_heatmaps(ctx: FigureContext, blocks: pd.DataFrame, model: str,
         ax.set_yticks(range(len(groups)), names)
         ax.set_xlabel(ctx.tx("from"))
         ax.set_ylabel(ctx.tx("to"))
-        ax.set_title(v)
+        ax.set_title(ctx.var(v))
         fig.colorbar(im, ax=ax, shrink=0.8)
     for ax in axes[len(variables):]:
         ax.set_visible(False)
@@ -336,7 +346,7 @@ def forest_plot(ctx: FigureContext, effects: pd.DataFrame) -> Figure:
         ax.axvline(0, color="#555555", linewidth=0.8)
         ax.set_title(ctx.tx(kind))
         ax.grid(axis="x", color="#e5e5e5")
-    axes[0].set_yticks(range(len(variables)), variables)
+    axes[0].set_yticks(range(len(variables)), [ctx.var(v) for v in variables])
     axes[0].invert_yaxis()
     axes[-1].legend(loc="best", fontsize=8)
     return ctx.finish(fig, ctx.tx("forest_title"))
@@ -407,7 +417,7 @@ def dagum_bars(ctx: FigureContext, dagum: pd.DataFrame, indicators) -> Figure:
             bottom += vals
         ax.set_xticks(x, [str(p) for p in part["period"]], rotation=45, fontsize=8)
         ax.set_title(ind.text(ctx.lang))
-        ax.set_ylabel("Gini")
+        ax.set_ylabel(ctx.tx("gini"))
     if inds:
         axes[0].legend(fontsize=8)
     for ax in axes[len(inds):]:
