@@ -8,8 +8,8 @@ its blocks from results and renders them here; the report renders generic DataFr
 Number format, one cell (:func:`format_number`): magnitudes from 0.01 up to 1e6 with 4
 decimals (``-1.0316``); non-zero magnitudes below 0.01 with 4 significant digits
 (``0.0003912``; below 1e-4 in scientific notation, ``3.912e-05``); magnitudes at or above 1e6
-in scientific notation with 4 decimals (``1.2346e+07``). P-values use 4 decimals
-(``0.0000`` means p < 0.00005). Counts are integers; missing values are blank.
+in scientific notation with 4 decimals (``1.2346e+07``). P-values use 3 decimals and
+``<0.001`` below 0.001 (:func:`format_pvalue`). Counts are integers; missing values are blank.
 
 Number format, one column (:func:`format_column`): the cells of a column share one format,
 so that ``0.004898`` never stands beside ``4.004e-05``: 4 decimals when every non-zero
@@ -38,7 +38,7 @@ import pandas as pd
 
 from .exceptions import InputError
 
-__all__ = ["format_number", "format_pvalue", "significance_stars", "format_column",
+__all__ = ["format_number", "format_pvalue", "p_text", "significance_stars", "format_column",
            "display_width", "render_frame", "render_blocks", "Block", "Renderable",
            "STAR_LEVELS", "STARS_NOTE", "TableFormat"]
 
@@ -107,11 +107,30 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
+# P-values as papers print them: 3 decimals, and "<0.001" below 0.001 (never "0.0000").
+_P_DECIMALS = 3
+_P_FLOOR = 10.0 ** -_P_DECIMALS
+
+
 def format_pvalue(p: float) -> str:
-    """Format a p-value with 4 fixed decimals (``0.0000`` for p < 0.00005)."""
+    """The package's ONE p-value format: 3 decimals, ``<0.001`` below 0.001, blank if
+    missing (summary, effects, tests, compare and the report all use it).
+
+    Examples
+    --------
+    >>> [format_pvalue(p) for p in (0.0, 0.00049, 0.001, 0.0123, 0.04999, 0.5, float("nan"))]
+    ['<0.001', '<0.001', '0.001', '0.012', '0.050', '0.500', '']
+    """
     if p is None or (isinstance(p, Real) and math.isnan(float(p))):
         return ""
-    return f"{float(p):.{_DECIMALS}f}"
+    p = float(p)
+    return f"<{_P_FLOOR:.{_P_DECIMALS}f}" if p < _P_FLOOR else f"{p:.{_P_DECIMALS}f}"
+
+
+def p_text(p: float) -> str:
+    """A p-value in running text: ``p = 0.012`` or ``p < 0.001`` (:func:`format_pvalue`)."""
+    cell = format_pvalue(p)
+    return f"p {cell[0]} {cell[1:]}" if cell.startswith("<") else f"p = {cell or 'nan'}"
 
 
 def significance_stars(p: float) -> str:

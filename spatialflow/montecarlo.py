@@ -321,7 +321,7 @@ class _Replication:
 def run_monte_carlo(simulator: "Simulator", estimators, reps: int, *, seed=0, scheduler=None,
                     executor: str = "serial", max_workers: int | None = None,
                     level: float = 0.95, effects: bool = True, effects_method: str = "delta",
-                    fit_options: Mapping | None = None, progress: bool = True
+                    fit_options: Mapping | None = None, progress: bool | None = None
                     ) -> MonteCarloResult:
     """Fit ``estimators`` to ``reps`` draws of ``simulator`` (what :meth:`Simulator.monte_carlo` runs).
 

@@ -183,8 +183,9 @@ def test_format_number_rule():
     assert format_number(np.int64(49)) == "49"
     assert format_number(float("nan")) == ""
     assert format_number(True) == "yes"
-    assert format_pvalue(1e-9) == "0.0000"
-    assert format_pvalue(0.04999) == "0.0500"
+    # one p-value format (issue 20): 3 decimals, "<0.001" below 0.001
+    assert format_pvalue(1e-9) == "<0.001"
+    assert format_pvalue(0.04999) == "0.050"
 
 
 @pytest.mark.parametrize("p, expected", [(0.009, "***"), (0.04, "**"), (0.09, "*"), (0.2, ""),

@@ -169,7 +169,7 @@ def _verdict(text):
     out = text
     for en, zh in _VERDICT.items():
         out = out.replace(en, zh)
-    out = re.sub(r"no significant trend \(p = ([^)]*)\)", r"无显著趋势（p = \1）", out)
+    out = re.sub(r"no significant trend \(p ([=<]) ([^)]*)\)", r"无显著趋势（p \1 \2）", out)
     return (out.replace(" (significant at 5%)", "（5%水平显著）")
             .replace(" (not significant)", "（不显著）")
             .replace(", two periods, no test", "，两期比较，未检验）").replace(" to ", "至")

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._render import format_number, render_frame
+from .._render import format_number, format_pvalue, render_frame
 
 __all__ = ["render", "format_value", "format_p"]
 
@@ -43,12 +43,8 @@ def _is_pvalue_column(name) -> bool:
             or name.endswith(" p值") or name.endswith(" p"))
 
 
-def format_p(p) -> str:
-    """A p-value as a paper prints it: 3 decimals, ``<0.001`` below 0.001, blank if missing."""
-    if p is None or (isinstance(p, float) and np.isnan(p)):
-        return ""
-    p = float(p)
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+# The package's one p-value format (3 decimals, "<0.001"), under the report's name.
+format_p = format_pvalue
 
 
 def render(df: pd.DataFrame, fmt: Format, *, title: str | None = None,
