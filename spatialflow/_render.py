@@ -240,8 +240,9 @@ def _markdown_escape(text: str) -> str:
 
 
 def _is_number_cell(text: str) -> bool:
-    """Right-align cells that look numeric (incl. ``(0.1234)`` and starred values)."""
-    core = text.strip("()*")
+    """Right-align cells that look numeric (incl. ``(0.1234)``, starred values and the
+    p-value floor ``<0.001``)."""
+    core = text.strip("()*").removeprefix("<")
     try:
         float(core)
     except ValueError:

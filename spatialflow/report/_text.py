@@ -114,7 +114,7 @@ TEXT = {
         "notes": "说明与警告",
         "contents": "目录",
         "deficits": "与核心区的差距",
-        "monitoring": "三色监测",
+        "monitoring": "三色预警",
         "decomposition": "不平等分解",
         "counterfactual": "反事实：外围区要素流动达到核心区水平",
         "spillovers": "溢出分块与效应",

@@ -291,7 +291,8 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
     lead = shown.get(lead, lead)
     builder = _Builder(data, lang=lang, synthetic=synthetic, source=source, rule=rule,
                        n_draws=n_draws, seed=seed, permutations=permutations, lead=lead,
-                       lisa_fdr=lisa_fdr, vocab=vocab)
+                       lisa_fdr=lisa_fdr, vocab=vocab,
+                       given={v: k for k, v in shown.items()})
     return builder.run(w=w, models=dict(models), tests=tests or {}, font=font,
                        figures=figures, title=title)
 
@@ -326,8 +327,9 @@ def _external_notes(notes, lang: str) -> list[str]:
 
 class _Builder:
     def __init__(self, data: ReportData, *, lang, synthetic, source, rule, n_draws, seed,
-                 permutations, lead="auto", lisa_fdr=None, vocab=None):
+                 permutations, lead="auto", lisa_fdr=None, vocab=None, given=None):
         self.d = data
+        self.given = dict(given or {})   # shown model label -> the caller's label
         self.vocab = vocab if vocab is not None else Vocabulary(lang, data.indicators)
         self.lisa_fdr = lisa_fdr
         self.lead_arg = lead
@@ -454,7 +456,9 @@ class _Builder:
         """A part of the report could not be computed: a note in the report's language and
         a warning (in English, like every warning and error of the package)."""
         self.notes.append(t(key, self.lang, **values))
-        warnings.warn(t(key, "en", **values), ReportWarning, stacklevel=4)
+        # the warning names the model as the caller labelled it
+        en = {k: self.given.get(v, v) if k == "label" else v for k, v in values.items()}
+        warnings.warn(t(key, "en", **en), ReportWarning, stacklevel=4)
 
     def _section(self, key: str) -> Section:
         for s in self.sections:
@@ -987,7 +991,7 @@ class _Builder:
         d = self.d
         ctx = F.FigureContext(layer=d.layer, groups=d.groups, core=d.core, lang=fig_lang,
                               synthetic=self.synthetic, source=self.source,
-                              vocab=Vocabulary(fig_lang, d.indicators, self.vocab._labels))
+                              vocab=self.vocab.in_lang(fig_lang))
         titles = {}
 
         def put(key, fig, en, zh):
@@ -1011,9 +1015,9 @@ class _Builder:
                                          d.is_panel),
             "Three-colour monitoring: overall colour and its change" if d.is_panel else
             "Three-colour monitoring: overall colour",
-            "三色监测：综合颜色及其变化" if d.is_panel else "三色监测：综合颜色")
+            "三色预警：综合颜色及其变化" if d.is_panel else "三色预警：综合颜色")
         put("colours_by_indicator", F.colour_maps_by_indicator(ctx, colours, d.indicators, label),
-            "Three-colour monitoring by indicator", "分指标三色监测")
+            "Three-colour monitoring by indicator", "分指标三色预警")
         mon = self._section_items("monitoring")
         mon[0:0] = [("figure", "colours_map"), ("figure", "colours_by_indicator")]
         # indicator maps; their numbers are the table "unit_values"

@@ -81,6 +81,13 @@ class Vocabulary:
         self._indicators = {i.column: i for i in DEFAULT_INDICATORS}
         self._indicators.update({i.column: i for i in indicators})
 
+    def in_lang(self, lang: str) -> "Vocabulary":
+        """The same words in another language (figures fall back to English without a
+        Chinese font)."""
+        out = Vocabulary.__new__(Vocabulary)
+        out.lang, out._labels, out._indicators = lang, self._labels, self._indicators
+        return out
+
     # ---------------------------------------------------------------- variables
     def var(self, name) -> str:
         """A variable's words; a spatial lag ``W_x`` reads ``W·<x's words>``."""
