@@ -297,6 +297,9 @@ def choose_leads(models: dict, lead="auto") -> tuple[str | None, dict, pd.DataFr
     table = (pd.concat(frames, ignore_index=True) if frames else
              pd.DataFrame(columns=["outcome", "model", "kind", "evidence", "value", "df", "p",
                                    "reading"]))
+    df = pd.to_numeric(table["df"], errors="coerce")
+    if df.notna().any() and (df.dropna() % 1 == 0).all():
+        table["df"] = df.astype("Int64")   # degrees of freedom are counts: 3, not "3.0000"
     table.attrs["reasons"] = reasons
     if lead != "auto":
         chosen = lead
