@@ -8,8 +8,8 @@ its blocks from results and renders them here; the report renders generic DataFr
 Number format, one cell (:func:`format_number`): magnitudes from 0.01 up to 1e6 with 4
 decimals (``-1.0316``); non-zero magnitudes below 0.01 with 4 significant digits
 (``0.0003912``; below 1e-4 in scientific notation, ``3.912e-05``); magnitudes at or above 1e6
-in scientific notation with 4 decimals (``1.2346e+07``). P-values use 4 decimals
-(``0.0000`` means p < 0.00005). Counts are integers; missing values are blank.
+in scientific notation with 4 decimals (``1.2346e+07``). P-values use 3 decimals and
+``<0.001`` below 0.001 (:func:`format_pvalue`). Counts are integers; missing values are blank.
 
 Number format, one column (:func:`format_column`): the cells of a column share one format,
 so that ``0.004898`` never stands beside ``4.004e-05``: 4 decimals when every non-zero
@@ -43,7 +43,7 @@ import pandas as pd
 
 from .exceptions import InputError
 
-__all__ = ["format_number", "format_pvalue", "format_fixed", "significance_stars",
+__all__ = ["format_number", "format_pvalue", "p_text", "format_fixed", "significance_stars",
            "format_column", "display_width", "latex_escape", "render_frame", "render_blocks",
            "Block", "Renderable", "STAR_LEVELS", "STARS_NOTE", "TABLE_CSS", "TableFormat"]
 
@@ -110,21 +110,30 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
-def format_pvalue(p: float, *, compact: bool = False) -> str:
-    """Format a p-value: 4 fixed decimals (``0.0000`` for p < 0.00005), or with
-    ``compact=True`` as a paper prints it, 3 decimals and ``<0.001`` below 0.001. Missing
-    values are blank.
+# P-values as papers print them: 3 decimals, and "<0.001" below 0.001 (never "0.0000").
+_P_DECIMALS = 3
+_P_FLOOR = 10.0 ** -_P_DECIMALS
 
-    >>> [format_pvalue(0.00049), format_pvalue(0.00049, compact=True),
-    ...  format_pvalue(0.0123, compact=True)]
-    ['0.0005', '<0.001', '0.012']
+
+def format_pvalue(p: float) -> str:
+    """The package's ONE p-value format: 3 decimals, ``<0.001`` below 0.001, blank if
+    missing (summary, effects, tests, compare and the report all use it).
+
+    Examples
+    --------
+    >>> [format_pvalue(p) for p in (0.0, 0.00049, 0.001, 0.0123, 0.04999, 0.5, float("nan"))]
+    ['<0.001', '<0.001', '0.001', '0.012', '0.050', '0.500', '']
     """
-    if p is None or p is pd.NA or (isinstance(p, Real) and math.isnan(float(p))):
+    if p is None or (isinstance(p, Real) and math.isnan(float(p))):
         return ""
     p = float(p)
-    if compact:
-        return "<0.001" if p < 0.001 else f"{p:.3f}"
-    return f"{p:.{_DECIMALS}f}"
+    return f"<{_P_FLOOR:.{_P_DECIMALS}f}" if p < _P_FLOOR else f"{p:.{_P_DECIMALS}f}"
+
+
+def p_text(p: float) -> str:
+    """A p-value in running text: ``p = 0.012`` or ``p < 0.001`` (:func:`format_pvalue`)."""
+    cell = format_pvalue(p)
+    return f"p {cell[0]} {cell[1:]}" if cell.startswith("<") else f"p = {cell or 'nan'}"
 
 
 def format_fixed(value: Any, digits: int) -> str:
@@ -257,8 +266,9 @@ def _markdown_escape(text: str) -> str:
 
 
 def _is_number_cell(text: str) -> bool:
-    """Right-align cells that look numeric (incl. ``(0.1234)`` and starred values)."""
-    core = text.strip("()*")
+    """Right-align cells that look numeric (incl. ``(0.1234)``, starred values and the
+    p-value floor ``<0.001``)."""
+    core = text.strip("()*").removeprefix("<")
     try:
         float(core)
     except ValueError:

@@ -432,3 +432,11 @@ class NotYetImplementedError(SpatialflowError, NotImplementedError):
 
 
 __all__ += ["FlowDataError", "FlowFormulaError", "NotYetImplementedError"]
+
+
+class ReducibleChainError(InputError):
+    """A Markov chain of classes (e.g. the three colours) is reducible: it has several
+    steady states, so no single long-run distribution exists to report."""
+
+
+__all__ += ["ReducibleChainError"]

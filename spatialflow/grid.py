@@ -154,15 +154,15 @@ def _connect(scheduler, timeout: float):
             "or run without scheduler= to use local processes.") from exc
 
 
-def _progress(total: int, show: bool, desc: str):
-    from tqdm.auto import tqdm
-    return tqdm(total=total, disable=not show, desc=desc, unit="task")
+def _progress(total: int, show: bool | None, desc: str):
+    from ._progress import progress_bar
+    return progress_bar(total=total, progress=show, desc=desc, unit="task")
 
 
 def run_grid(fn: Callable[[Any, np.random.Generator], Any], tasks: Sequence, *,
              seed: int | np.random.SeedSequence,
              executor: GridExecutor = "processes", max_workers: int | None = None,
-             scheduler: Client | str | None = None, timeout: float = 10.0, progress: bool = True,
+             scheduler: Client | str | None = None, timeout: float = 10.0, progress: bool | None = None,
              desc: str = "grid") -> list:
     """Run ``fn(task, rng)`` on every task; results in task order.
 
@@ -183,8 +183,10 @@ def run_grid(fn: Callable[[Any, np.random.Generator], Any], tasks: Sequence, *,
         Run on this Dask cluster instead.
     timeout : float
         Seconds to wait for a scheduler address to answer.
-    progress : bool
-        Show a tqdm progress bar.
+    progress : bool, optional
+        Show a tqdm progress bar (``tqdm.auto``: a widget in Jupyter). Default: only where
+        someone watches (a terminal, or a Jupyter kernel with ipywidgets), never in logs,
+        tests or headless notebook runs.
     desc : str
         Label of the progress bar.
 

@@ -328,7 +328,7 @@ def run_monte_carlo(simulator: Simulator, estimators: Estimators, reps: int, *,
                     scheduler: Client | str | None = None,
                     executor: str = "serial", max_workers: int | None = None,
                     level: float = 0.95, effects: bool = True, effects_method: str = "delta",
-                    fit_options: Mapping | None = None, progress: bool = True,
+                    fit_options: Mapping | None = None, progress: bool | None = None,
                     rng: int | np.random.SeedSequence | np.random.Generator | None = None
                     ) -> MonteCarloResult:
     """Fit ``estimators`` to ``reps`` draws of ``simulator`` (what :meth:`Simulator.monte_carlo` runs).

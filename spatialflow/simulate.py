@@ -593,7 +593,7 @@ class Simulator:
                     executor: Literal["serial", "threads", "processes"] = "serial",
                     max_workers: int | None = None, level: float = 0.95, effects: bool = True,
                     effects_method: Literal["delta", "simulation"] = "delta",
-                    fit_options: Mapping | None = None, progress: bool = True,
+                    fit_options: Mapping | None = None, progress: bool | None = None,
                     rng: int | np.random.Generator | None = None) -> MonteCarloResult:
         r"""Fit ``estimators`` to ``reps`` draws and compare every estimate with the truth.
 
@@ -631,8 +631,9 @@ class Simulator:
             Inference for the effects (delta method: fast and deterministic).
         fit_options : mapping, optional
             Passed to every ``fit`` (e.g. ``{"information": "observed"}``).
-        progress : bool
-            Show a progress bar.
+        progress : bool, optional
+            Show a progress bar (``tqdm.auto``). Default: only where someone watches (a
+            terminal, or a Jupyter kernel with ipywidgets); ``True`` / ``False`` force it.
 
         Returns
         -------

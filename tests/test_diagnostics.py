@@ -199,7 +199,7 @@ def test_testresult_is_frozen_and_readable():
     t = TestResult("LR SDM vs SAR", 1.993833, 2, 0.369, "chi2")
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign"):
         t.statistic = 0.0
-    assert repr(t) == "TestResult(LR SDM vs SAR: statistic=1.99383, chi2(df=2), p=0.369)"
+    assert repr(t) == "TestResult(LR SDM vs SAR: statistic=1.99383, chi2(df=2), p = 0.369)"
     assert t.to_series()["df"] == 2
 
 
@@ -350,6 +350,7 @@ def test_specification_search_columbus(columbus):
                                3.973916, rtol=5e-7)
     assert s.tests.loc["LR SDM vs SAR", "decision"] == "not rejected"
     assert set(s.tests.columns) == {"hypothesis", "statistic", "df", "pvalue", "decision"}
+    assert s.tests["df"].dtype.kind == "i"   # counts: 1, never "1.0" (issue 20)
     # ranking: R's AIC of SAR 374.7809 and SDM 376.787 (7 significant digits printed)
     assert list(s.ranking.columns[:4]) == ["logL", "k", "aic", "bic"]
     np.testing.assert_allclose(s.ranking.loc[["SAR", "SDM"], "aic"], [374.7809, 376.787],

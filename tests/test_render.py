@@ -29,10 +29,10 @@ def test_format_column_never_mixes_fixed_and_scientific():
     assert format_column([1.25, -0.5, 12, None, np.nan]) == ["1.2500", "-0.5000", "12", "", ""]
     assert format_column([1.5e7, 2.0]) == ["1.500e+07", "2.000e+00"]
     assert format_column([0.0, 0.0]) == ["0.0000", "0.0000"]
-    assert format_column([0.04, 1e-9], pvalue=True) == ["0.0400", "0.0000"]
+    assert format_column([0.04, 1e-9], pvalue=True) == ["0.040", "<0.001"]
     # the one-value rule is unchanged
     assert format_number(0.004898) == "0.004898" and format_number(4.004e-05) == "4.004e-05"
-    assert format_pvalue(0.5) == "0.5000" and significance_stars(0.04) == "**"
+    assert format_pvalue(0.5) == "0.500" and significance_stars(0.04) == "**"
 
 
 def test_display_width_counts_wide_characters_twice():

@@ -167,7 +167,8 @@ def test_effects_failure_keeps_the_error_verbatim(case):
     err = str(info.value)
     assert f"Effects of model 'SDM · queen' could not be computed: {err}" \
         in case["reps"]["en"].notes
-    assert f"模型“SDM · queen”的效应未能计算：{err}" in case["reps"]["zh"].notes
+    # the Chinese note names the model in Chinese (issue 20), the error stays verbatim
+    assert f"模型“SDM · 后相邻”的效应未能计算：{err}" in case["reps"]["zh"].notes
 
 
 def test_warnings_stay_english_while_notes_are_chinese(case):
@@ -177,7 +178,7 @@ def test_warnings_stay_english_while_notes_are_chinese(case):
     assert any(m.startswith("Counterfactual for model 'SDM · queen' not computed: ")
                for m in zh)
     assert not any(CJK.search(m) for m in zh)
-    cf = [n for n in case["reps"]["zh"].notes if n.startswith("模型“SDM · queen”的反事实未计算：")]
+    cf = [n for n in case["reps"]["zh"].notes if n.startswith("模型“SDM · 后相邻”的反事实未计算：")]
     assert len(cf) == 1
     assert cf[0].split("：", 1)[1] == next(
         m for m in zh if m.startswith("Counterfactual for model 'SDM · queen'")).split(": ", 1)[1]

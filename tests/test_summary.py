@@ -1,7 +1,7 @@
 """Tests of spatialflow.models.results.summary: Summary renderers and compare().
 
-Numbers shown must equal the results' numbers to the shown precision (4 decimals), so the
-tests parse the rendered text/markdown/LaTeX/HTML back and compare with the source values
+Numbers shown must equal the results' numbers to the shown precision (4 decimals; p-values 3,
+or "<0.001"), so the tests parse the rendered text/markdown/LaTeX/HTML back and compare with the source values
 within half a unit of the last shown decimal (``SHOWN_ATOL``).
 
 The rendering tests use real fits on Columbus (old columns; ``columbus`` fixture of
@@ -156,8 +156,24 @@ def _numbers(line):
     return [float(x) for x in re.findall(NUM, line)]
 
 
-def _assert_row_matches(numbers, expected):
-    np.testing.assert_allclose(numbers, expected, rtol=0, atol=SHOWN_ATOL)
+def _cell(text):
+    """A shown number; the p-value floor ``<0.001`` (LaTeX ``\\textless{}0.001``) as 0.001."""
+    return float(text.replace(r"\textless{}", "").removeprefix("<"))
+
+
+# P-values print with 3 decimals, and "<0.001" below 0.001 (issue 20: one p-value format).
+PVALUE_ATOL = 0.5e-3 + 1e-12
+
+
+def _assert_row_matches(numbers, expected, p_at=3):
+    """Estimate, SE, statistic and interval within half a unit of their 4th decimal; the
+    p-value (position ``p_at``) within half a unit of its 3rd, or below the 0.001 floor."""
+    keep = [i for i in range(len(expected)) if i != p_at]
+    np.testing.assert_allclose([numbers[i] for i in keep], [expected[i] for i in keep],
+                               rtol=0, atol=SHOWN_ATOL)
+    shown, p = numbers[p_at], expected[p_at]
+    if not (shown == 0.001 and p < 0.001):
+        assert abs(shown - p) <= PVALUE_ATOL, (shown, p)
 
 
 def _coef_expected(res, name):
@@ -183,8 +199,9 @@ def test_format_number_rule():
     assert format_number(np.int64(49)) == "49"
     assert format_number(float("nan")) == ""
     assert format_number(True) == "yes"
-    assert format_pvalue(1e-9) == "0.0000"
-    assert format_pvalue(0.04999) == "0.0500"
+    # one p-value format (issue 20): 3 decimals, "<0.001" below 0.001
+    assert format_pvalue(1e-9) == "<0.001"
+    assert format_pvalue(0.04999) == "0.050"
 
 
 @pytest.mark.parametrize("p, expected", [(0.009, "***"), (0.04, "**"), (0.09, "*"), (0.2, ""),
@@ -362,7 +379,7 @@ def test_summary_markdown_values(fits):
             cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
             rows[cells[0]] = cells[1:]
     for name in res.params.index:
-        _assert_row_matches([float(c) for c in rows[name]], _coef_expected(res, name))
+        _assert_row_matches([_cell(c) for c in rows[name]], _coef_expected(res, name))
     assert r"P>\|z\|" in md  # pipes inside cells are escaped
 
 
@@ -374,7 +391,7 @@ def test_summary_latex_escapes_and_values(fits):
     assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 2
     line = next(l for l in tex.splitlines() if l.startswith(r"W\_INC &"))
     cells = [c.strip() for c in line.rstrip(r"\ ").split("&")[1:]]
-    _assert_row_matches([float(c) for c in cells], _coef_expected(res, "W_INC"))
+    _assert_row_matches([_cell(c) for c in cells], _coef_expected(res, "W_INC"))
 
 
 def test_summary_html_well_formed_and_values(fits):
@@ -390,7 +407,7 @@ def test_summary_html_well_formed_and_values(fits):
         if cells and cells[0]:
             rows[cells[0]] = cells[1:]
     for name in res.params.index:
-        _assert_row_matches([float(c) for c in rows[name]], _coef_expected(res, name))
+        _assert_row_matches([_cell(c) for c in rows[name]], _coef_expected(res, name))
     assert "P&gt;|z|" in html_text
 
 

@@ -117,7 +117,7 @@ Kinds = Annotated[list[Literal[MODEL_KINDS]], BeforeValidator(_upper_list), Fiel
                   AfterValidator(_unique),
                   Doc("[str]", f"a list of model kinds among {list(MODEL_KINDS)}")]
 Title = Annotated[Union[Text, Annotated[dict[Literal["en", "zh"], Text], Field(min_length=1)]],
-                  Doc("str or table", "a title string or a table {en = \"...\", zh = \"...\"}")]
+                  Doc("str or table", "a string or a table {en = \"...\", zh = \"...\"}")]
 ColumnNames = Names()
 NonNegativeInt, PositiveInt = Int(0), Int(1)
 PositiveNumber, UnitInterval = Number(0), Number(0, 1)
@@ -200,8 +200,9 @@ class Data(_Table):
             "(before `years` keeps periods; stated in the run's notes)."))
     synthetic: Flag = Field(False, description=(
         "The data are synthetic: every output and report page says so."))
-    source: Optional[Text] = Field(None, description=(
-        "Source note printed under the report's figures and tables."))
+    source: Optional[Title] = Field(None, description=(
+        "Source note printed under the report's figures and tables, or one per language: "
+        "{en = \"...\", zh = \"...\"}."))
 
 
 LayerUnits = Choice("all", "data")

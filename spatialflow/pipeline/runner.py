@@ -455,10 +455,23 @@ def _report(p: Plan, results: dict, *, lang: str):
                      models=results, id=p.inputs.id,
                      time=None if one_period else p.inputs.time,
                      group=cfg.layer["group"], core=cfg.layer["core"], lang=lang,
-                     synthetic=p.inputs.synthetic, source=cfg.data["source"],
+                     synthetic=p.inputs.synthetic, source=_title(cfg.data["source"], lang),
                      title=_title(cfg.report["title"], lang), n_draws=cfg.effects["n_draws"],
                      seed=cfg.seed, notes=list(p.inputs.notes),
-                     sections=tuple(cfg.report["sections"]))
+                     sections=tuple(cfg.report["sections"]),
+                     labels=_labels(cfg))
+
+
+def _labels(cfg) -> dict:
+    """The [derive] tables' labels, for variables the report shows but does not report on
+    as indicators (e.g. a regressor): ``{column: {"en": label, "zh": label_zh}}``."""
+    out = {}
+    for column, spec in cfg.derive.items():
+        words = {lang: getattr(spec, key) for lang, key in (("en", "label"), ("zh", "label_zh"))
+                 if getattr(spec, key, None)}
+        if words:
+            out[column] = words
+    return out
 
 
 def _title(title, lang):

@@ -19,7 +19,8 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 __all__ = ["THREE_COLOUR", "THREE_COLOUR_HATCH", "LISA_COLOURS", "NO_DATA", "SEQUENTIAL",
-           "DIVERGING", "lightness", "simulate_deuteranopia", "MIN_LIGHTNESS_GAP"]
+           "DIVERGING", "lightness", "simulate_deuteranopia", "MIN_LIGHTNESS_GAP",
+           "QUALITATIVE", "MUTED"]
 
 #: Three-colour warning (三色预警): light green, mid amber, dark red (L* 87, 62, 26).
 THREE_COLOUR = {"green": "#c2e699", "yellow": "#cc8800", "red": "#800026"}
@@ -34,6 +35,11 @@ NO_DATA = {"color": "#f7f7f7", "edgecolor": "#999999", "hatch": "xxx"}
 SEQUENTIAL = "viridis"
 DIVERGING = "RdBu"
 MIN_LIGHTNESS_GAP = 20.0
+#: Groups and models told apart by colour: Okabe & Ito (2008), distinguishable under the
+#: common colour-vision deficiencies (their yellow left out: unreadable on white).
+QUALITATIVE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+#: The groups a chart does not highlight (many groups: the rest, behind the highlighted).
+MUTED = "#c8c8c8"
 
 # Machado et al. (2009), deuteranopia, severity 1.0; rows give simulated linear R, G, B.
 _DEUTERANOPIA = np.array([[0.367322, 0.860646, -0.227968],

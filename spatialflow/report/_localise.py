@@ -58,13 +58,14 @@ HEADERS_ZH = {
     "interaction": "交互类型", "term": "项", "gwr_bandwidth": "GWR带宽（近邻数）",
     "mgwr_bandwidth": "MGWR带宽（近邻数）", "share_of_units": "带宽占单元数比例",
     "min": "最小值", "max": "最大值",
+    "logL": "对数似然值", "llf": "对数似然值", "T": "期数", "name_en": "名称", "city_en": "所属市",
 }
 _SUFFIX = {"_se": "标准误", "_p": " p值", "_lower": " 95%下限", "_upper": " 95%上限",
            "_change": "变化", "_share": "占比"}
 VALUES_ZH = {"green": "绿", "yellow": "黄", "red": "红", "All": "全部", "ns": "不显著",
              PERIPHERY: "外围区", "overall": "综合", "district": "市辖区", "county": "县",
              "county-level city": "县级市", "autonomous county": "自治县",
-             "city": "地级市（不设区）", "exp(value)": "水平值 exp(value)", "value": "原值",
+             "city": "地级市（不设区）", "exp(value)": "水平值 exp(原值)", "value": "原值",
              "deficit": "差距", "deficit_pct": "差距（%）", "converging": "收敛",
              "diverging": "发散", "not significant": "不显著", "mean": "全体均值",
              "neighbours": "邻居均值", "OLS": "OLS", "SAR": "SAR", "SEM": "SEM", "SDM": "SDM",
@@ -188,8 +189,18 @@ def _header(col: str, indicators: dict) -> str:
     for suffix, word in _SUFFIX.items():
         if col.endswith(suffix):
             base = col[: -len(suffix)]
-            return _header(base, indicators) + word if base else col
+            words = _header(base, indicators) if base else base
+            # only a known code takes the suffix's word: "x_share" of an unknown x (or a
+            # model's label) is a name, shown as it is
+            return words + word if words != base else col
     return col
+
+
+def _unit_type(value):
+    """``district+county`` (a unit merged from two types) -> 市辖区+县."""
+    if not isinstance(value, str):
+        return value
+    return "+".join(VALUES_ZH.get(part, part) for part in value.split("+"))
 
 
 def _verdict(text):
@@ -198,7 +209,7 @@ def _verdict(text):
     out = text
     for en, zh in _VERDICT.items():
         out = out.replace(en, zh)
-    out = re.sub(r"no significant trend \(p = ([^)]*)\)", r"无显著趋势（p = \1）", out)
+    out = re.sub(r"no significant trend \(p ([=<]) ([^)]*)\)", r"无显著趋势（p \1 \2）", out)
     return (out.replace(" (significant at 5%)", "（5%水平显著）")
             .replace(" (not significant)", "（不显著）")
             .replace(", two periods, no test", "，两期比较，未检验）").replace(" to ", "至")
@@ -231,9 +242,17 @@ def _reading(text):
     return text
 
 
-def localise(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
-    """A Chinese display copy of ``frame`` (``indicators``: column -> Chinese label)."""
+def localise(frame: pd.DataFrame, indicators: dict, vocab=None) -> pd.DataFrame:
+    """A Chinese display copy of ``frame`` (``indicators``: column -> Chinese label;
+    ``vocab``: a :class:`~spatialflow.report.vocabulary.Vocabulary` for variables,
+    parameters, statistics and settings)."""
+    from .vocabulary import SETTINGS_ZH, Vocabulary
+
+    vocab = vocab if vocab is not None else Vocabulary("zh")
     out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map(vocab.setting)   # yes / no -> 是 / 否
 
     def names(v):
         if isinstance(v, str):
@@ -253,9 +272,20 @@ def localise(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
             out[col] = out[col].map(_reading)
         elif col == "evidence":
             out[col] = out[col].map(_evidence)
+        elif col in ("variable", "parameter"):
+            out[col] = out[col].map(vocab.term)
+        elif col == "outcome":
+            out[col] = out[col].map(vocab.var)
+        elif col == "unit_type":
+            out[col] = out[col].map(_unit_type)
         else:
-            values = set(out[col].dropna().unique())
+            values = set(v for v in out[col].dropna().unique() if v != "")
             if values and values <= set(VALUES_ZH) | {"HH", "HL", "LH", "LL"}:
                 out[col] = out[col].map(lambda v: VALUES_ZH.get(v, v))
+            elif values and values <= set(SETTINGS_ZH) | {True, False}:
+                out[col] = out[col].map(vocab.setting)   # panel effects, bias correction
+            elif values and all(isinstance(v, str) for v in values):
+                # a comparison's cells: settings rows (twoway, lee-yu, yes) among numbers
+                out[col] = out[col].map(lambda v: SETTINGS_ZH.get(v, v))
     out.columns = [_header(str(c), indicators) for c in out.columns]
     return out

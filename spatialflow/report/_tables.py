@@ -37,10 +37,8 @@ def _is_pvalue_column(name) -> bool:
             or name.endswith(" p值") or name.endswith(" p"))
 
 
-def format_p(p) -> str:
-    """A p-value as a paper prints it: 3 decimals, ``<0.001`` below 0.001, blank if missing
-    (:func:`spatialflow._render.format_pvalue` with ``compact=True``)."""
-    return format_pvalue(p, compact=True)
+# The package's one p-value format (3 decimals, "<0.001"), under the report's name.
+format_p = format_pvalue
 
 
 def render(df: pd.DataFrame, fmt: Format, *, title: str | None = None,

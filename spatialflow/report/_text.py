@@ -136,9 +136,15 @@ TEXT = {
                             "(I - rho W)^-1); they are reported once, not as findings per "
                             "regressor."),
         "note_lead": "Lead model {label!r}: {reason}.",
+        "note_markov_reducible": ("Long-run reading of the colour chain not computed: the "
+                                  "chain is reducible (several steady states), so there is no "
+                                  "single long-run distribution."),
         "note_markov_longrun_failed": "Long-run reading of the colour chain not computed: {error}",
         "note_cross_section": ("Cross-section (one period): levels only; no trends, changes or "
                                "transitions are estimated."),
+        "note_heatmap_as_table": ("The spillover blocks between the {n} groups are given as a "
+                                  "table only: a heatmap of more than {limit} groups has cells "
+                                  "too small to read."),
         "note_no_cjk_font": ("no installed font with Chinese glyphs was found (tried {tried}, "
                              "...): the figures use English labels. Install one (e.g. Debian's "
                              "fonts-noto-cjk) or pass font='/path/to/font.ttf'."),
@@ -153,7 +159,7 @@ TEXT = {
         "notes": "说明与警告",
         "contents": "目录",
         "deficits": "与核心区的差距",
-        "monitoring": "三色监测",
+        "monitoring": "三色预警",
         "decomposition": "不平等分解",
         "counterfactual": "反事实：外围区要素流动达到核心区水平",
         "spillovers": "溢出分块与效应",
@@ -200,7 +206,7 @@ TEXT = {
                              "计算（表中留空，趋势估计不含这些时期）。"),
         "note_some_missing": ("指标“{column}”存在缺失值（时期：缺失个数）：{detail}；各组均值仅以"
                               "有观测值的单元计算。"),
-        "note_default_weights": ("LISA集聚图与空间马尔可夫链所用的权重矩阵：行标准化的Queen邻接矩阵，"
+        "note_default_weights": ("LISA集聚图与空间马尔可夫链所用的权重矩阵：行标准化的后相邻（共边或共点）矩阵，"
                                  "孤岛单元与其最近邻相连（可通过参数 w= 另行指定）。"),
         "note_periods_not_numeric": "时间列“{time}”的取值不是数值：未估计差距趋势。",
         "note_markov_failed": "综合颜色的马尔可夫转移概率未能估计：{error}",
@@ -224,11 +230,11 @@ TEXT = {
                                "空间权重限于这些单元（原为行标准化的，重新行标准化）。"),
         "note_unit_effects_failed": "模型“{label}”的分县效应图未绘制：{error}",
         "weighted_caption": "各组均值以“{column}”加权。",
-        "note_index_no_percent": ("{columns}：声明尺度为“index”（零点任意），不计算百分比差距和变异系数"
+        "note_index_no_percent": ("{columns}：声明尺度为指数（零点任意），不计算百分比差距和变异系数"
                                   "（以任意零点为基准的百分比没有意义）；差距以指数自身单位表示。"),
-        "note_index_no_inequality": "{columns} 未计算Dagum基尼系数与泰尔指数（尺度为“index”，二者需要真实零点）。",
-        "note_log_levels": ("{columns}：声明尺度为“log”，百分比差距为水平值上的短缺 100(1 − exp(−差距))，"
-                            "基尼系数、泰尔指数与σ按水平值 exp(value) 计算。"),
+        "note_index_no_inequality": "{columns} 未计算Dagum基尼系数与泰尔指数（尺度为指数，二者需要真实零点）。",
+        "note_log_levels": ("{columns}：声明尺度为对数，百分比差距为水平值上的短缺 100(1 − exp(−差距))，"
+                            "基尼系数、泰尔指数与σ按水平值 exp(原值) 计算。"),
         "note_cf_ahead": "反事实（{label}）：{groups} 在“{outcome}”上不落后于核心区，不列示其占差距比例（—）。",
         "note_cf_no_split": "反事实（{label}）：本组直接效应与组内溢出的拆分仅对不超过2000个单元计算。",
         "note_no_spread": ("模型“{label}”的分县{what}在各县之间没有差异（极差 {spread}，舍入误差）："
@@ -237,8 +243,10 @@ TEXT = {
         "note_sar_shares": ("模型“{label}”为 {kind}：各解释变量的间接/总效应之比与分块占比在构造上相同"
                             "（S_k = β_k (I − ρW)⁻¹），只报告一次，不作为分变量的发现。"),
         "note_lead": "主导模型“{label}”：{reason}。",
+        "note_markov_reducible": "颜色马尔可夫链的长期状态未计算：该链可约（存在多个稳态），没有唯一的长期分布。",
         "note_markov_longrun_failed": "颜色马尔可夫链的长期状态未能计算：{error}",
         "note_cross_section": "截面数据（仅一期）：只报告水平值，不估计趋势、变化或转移。",
+        "note_heatmap_as_table": "{n} 个组之间的溢出分块仅以表格列示：超过 {limit} 个组的热力图单元格过小，无法阅读。",
         "note_no_cjk_font": ("未找到含中文字形的已安装字体（已尝试 {tried} 等）：图中改用英文标签。"
                              "请安装中文字体（如 Debian 的 fonts-noto-cjk），或传入 "
                              "font='/path/to/font.ttf'。"),

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._random import as_int_seed, rng_alias
-from ..exceptions import InputError, ReportWarning
+from ..exceptions import InputError, ReducibleChainError, ReportWarning
 from . import convergence as _conv
 from . import counterfactual as _cf
 from . import decompositions as _dec
@@ -20,6 +20,8 @@ from ._text import join as _join
 from ._text import t
 from .document import Report, Section
 from .fonts import figure_fonts, resolve_lang
+from .groups import HEATMAP_GROUPS, more_groups, rank_groups
+from .vocabulary import Vocabulary, check_labels
 
 __all__ = ["build", "OPTIONAL_SECTIONS", "DEFAULT_SECTIONS"]
 
@@ -41,7 +43,7 @@ _TITLES = {
     "trends": ("Trend of each deficit: OLS slope per period with standard error and 95% interval "
                "(column 'of': the percent deficit in levels for a log indicator, else the "
                "deficit); a direction is named only when significant at 5%",
-               "差距的趋势：OLS斜率（每期）、标准误与95%区间（“of”列：对数指标为水平值上的百分比差距，"
+               "差距的趋势：OLS斜率（每期）、标准误与95%区间（“趋势对象”列：对数指标为水平值上的百分比差距，"
                "其余为差距）；仅在5%水平显著时判断缩小或扩大"),
     "deficits_by_type": ("Deficit of each group's units of one type (district / county / "
                          "county-level city) against the whole core, last period: the "
@@ -68,7 +70,7 @@ _TITLES = {
                        "空间马尔可夫：以邻居众数颜色为条件的转移概率（giddy.Spatial_Markov）"),
     "dagum": ("Dagum Gini decomposition by period: G = within + net between + transvariation "
               "(column 'on': exp(value) = on the levels of a log indicator)",
-              "Dagum基尼系数分解：G = 组内 + 净组间 + 超变密度（“on”列为 exp(value) 时按对数指标的水平值计算）"),
+              "Dagum基尼系数分解：G = 组内 + 净组间 + 超变密度（“计算对象”列为水平值 exp(原值) 时按对数指标的水平值计算）"),
     "dagum_pairs": ("Between-group Gini G_jh and relative affluence D_jh of each pair of groups",
                     "各组对之间的组间基尼系数 G_jh 与相对经济富裕程度 D_jh"),
     "dagum_groups": ("Within-group Gini, mean and size of each group",
@@ -77,7 +79,7 @@ _TITLES = {
               "indicator)", "泰尔指数分解：T = 组间 + 组内（对数指标按水平值计算）"),
     "sigma": ("Sigma-convergence: cross-unit SD and coefficient of variation by group and period "
               "(on the levels exp(value) of a log indicator; no CV for an index)",
-              "σ收敛：各组各期单元间标准差与变异系数（对数指标按水平值 exp(value) 计算；指数不计算变异系数）"),
+              "σ收敛：各组各期单元间标准差与变异系数（对数指标按水平值 exp(原值) 计算；指数不计算变异系数）"),
     "sigma_trend": ("Trend of the cross-unit SD (converging / diverging only when significant at "
                     "5%)", "标准差的趋势（仅在5%水平显著时判断收敛或发散）"),
     "counterfactual": ("Counterfactual decomposition through each outcome's lead model: deficit "
@@ -197,7 +199,8 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
           group="region", core="PRD", lang="en", synthetic=False, source=None, title=None,
           n_draws=1000, seed=0, tests=None, rule=None, font=None, permutations=999,
           figures=True, lead="auto", weight_by=None, unit_type="unit_type",
-          notes=None, lisa_fdr=None, rng=None, sections=DEFAULT_SECTIONS) -> Report:
+          notes=None, lisa_fdr=None, rng=None, sections=DEFAULT_SECTIONS,
+          labels=None) -> Report:
     """Build the core-periphery deficit report.
 
     Parameters
@@ -298,6 +301,14 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         with maps of the MGWR local estimates. Needs ``models`` and at least
         :data:`~spatialflow.report.drivers.MIN_UNITS` units; MGWR's bandwidth search takes
         about a minute per outcome for ~100 units.
+    labels : mapping, optional
+        Words for variables, weights and models the report cannot know: ``{code: "中文"}``
+        or ``{code: {"en": ..., "zh": ...}}`` (e.g. ``{"pop": "常住人口"}``). With
+        ``lang="zh"`` every variable, weights kind, model label (``"SDM · queen · y"`` ->
+        ``"SDM · 后相邻 · <y's label>"``), statistic and setting is shown in Chinese, from
+        these labels, the indicators' ``label_zh`` and
+        :mod:`spatialflow.report.vocabulary`; a code none of them knows is shown as it is.
+        The models' labels in ``Report.tables`` and ``Report.lead`` are the shown ones.
 
     Returns
     -------
@@ -348,13 +359,20 @@ def build(panel, layer, w=None, *, indicators, models=None, id="code", time="yea
         raise InputError(f"unknown section(s) {unknown}; the optional sections are "
                          f"{list(OPTIONAL_SECTIONS)}.")
     external = _external_notes(notes, lang)
+    labels = check_labels(labels)
     synthetic = bool(synthetic or getattr(panel, "attrs", {}).get("synthetic", False))
     data = prepare(panel, layer, indicators=indicators, id=id, time=time, group=group,
                    core=core, lang=lang, weight_by=weight_by, unit_type=unit_type)
     data.notes[0:0] = external
+    vocab = Vocabulary(lang, data.indicators, labels)
+    # the models under the labels a reader sees (Chinese words in a Chinese report)
+    shown = vocab.models(models)
+    models = {shown[k]: v for k, v in models.items()}
+    lead = shown.get(lead, lead)
     builder = _Builder(data, lang=lang, synthetic=synthetic, source=source, rule=rule,
                        n_draws=n_draws, seed=seed, permutations=permutations, lead=lead,
-                       lisa_fdr=lisa_fdr, sections=tuple(sections))
+                       lisa_fdr=lisa_fdr, sections=tuple(sections), vocab=vocab,
+                       given={v: k for k, v in shown.items()})
     return builder.run(w=w, models=dict(models), tests=tests or {}, font=font,
                        figures=figures, title=title)
 
@@ -389,11 +407,13 @@ def _external_notes(notes, lang: str) -> list[str]:
 
 class _Builder:
     def __init__(self, data: ReportData, *, lang, synthetic, source, rule, n_draws, seed,
-                 permutations, lead="auto", lisa_fdr=None, sections=()):
+                 permutations, lead="auto", lisa_fdr=None, sections=(), vocab=None, given=None):
         self.d = data
         self.optional = sections
         self.conv_objects: dict = {}
         self.drivers = None
+        self.given = dict(given or {})   # shown model label -> the caller's label
+        self.vocab = vocab if vocab is not None else Vocabulary(lang, data.indicators)
         self.lisa_fdr = lisa_fdr
         self.lead_arg = lead
         self.head = None
@@ -487,7 +507,7 @@ class _Builder:
         if self.zh():
             from ._localise import localise
             labels = {i.column: i.text("zh") for i in d.indicators}
-            display = {k: localise(v, labels) for k, v in self.tables.items()
+            display = {k: localise(v, labels, self.vocab) for k, v in self.tables.items()
                        if not k.startswith("test_")}
             if "model_choice" in display:
                 # the lead's reason in Chinese, as the summary gives it
@@ -498,6 +518,9 @@ class _Builder:
                     if zh:
                         shown.iloc[i, list(mc.columns).index("reading")] = zh
                 display["model_choice"] = shown
+            # the id column's header (the user's key, e.g. "code")
+            display = {k: v.rename(columns={d.id: "代码"}) if d.id in v.columns else v
+                       for k, v in display.items()}
         else:
             from ._localise import english_headers
             labels = {i.column: i.text("en") for i in d.indicators}
@@ -526,7 +549,9 @@ class _Builder:
         """A part of the report could not be computed: a note in the report's language and
         a warning (in English, like every warning and error of the package)."""
         self.notes.append(t(key, self.lang, **values))
-        warnings.warn(t(key, "en", **values), ReportWarning, stacklevel=4)
+        # the warning names the model as the caller labelled it
+        en = {k: self.given.get(v, v) if k == "label" else v for k, v in values.items()}
+        warnings.warn(t(key, "en", **en), ReportWarning, stacklevel=4)
 
     def _section(self, key: str) -> Section:
         for s in self.sections:
@@ -608,6 +633,9 @@ class _Builder:
             rows = last[(last["indicator"] == ind.column) & last["deficit"].notna()]
             if rows.empty:
                 continue
+            # many groups: the largest deficits are named, the rest are in the table
+            named, n_more = rank_groups(zip(rows["group"], rows["deficit"]), keep={PERIPHERY})
+            rows = rows.set_index("group", drop=False).loc[named]
             parts = []
             for _, r in rows.iterrows():
                 verdict = ""
@@ -627,10 +655,12 @@ class _Builder:
                           f" [group means weighted by {d.weight_by!r}]")
             if self.zh():
                 text = (f"{what}{scale}，{self.when_zh()}各组与核心区"
-                        f"（{self.gname(d.core)}）的差距：" + "；".join(parts) + "。")
+                        f"（{self.gname(d.core)}）的差距：" + "；".join(parts)
+                        + more_groups(n_more, self.lang) + "。")
             else:
                 text = (f"{what}{scale}, deficit against the core "
-                        f"({self.gname(d.core)}){self.when_en()}: " + "; ".join(parts) + ".")
+                        f"({self.gname(d.core)}){self.when_en()}: " + "; ".join(parts)
+                        + more_groups(n_more, self.lang) + ".")
             del unit
             self.summary.append((text, ["deficit_summary", "deficits"]
                                  + (["trends"] if trends is not None else [])))
@@ -718,8 +748,13 @@ class _Builder:
         last = counts[counts["group"] == "All"].iloc[0]
         total = int(last[list(_mon.COLOURS)].sum())
         per = {g: counts[counts["group"] == g].iloc[0] for g in d.groups}
-        red_by = ("；" if self.zh() else "; ").join(f"{self.gname(g)} {int(per[g]['red'])}/{int(per[g][list(_mon.COLOURS)].sum())}"
-                           for g in d.groups)
+        sizes = {g: int(per[g][list(_mon.COLOURS)].sum()) for g in d.groups}
+        # many groups: those with the largest red shares are named, the rest are in the table
+        named, n_more = rank_groups((g, per[g]["red"] / sizes[g] if sizes[g] else np.nan)
+                                    for g in d.groups)
+        red_by = ("；" if self.zh() else "; ").join(
+            f"{self.gname(g)} {int(per[g]['red'])}/{sizes[g]}" for g in named) \
+            + more_groups(n_more, self.lang)
         if self.zh():
             text = (f"{self.when_zh()}综合三色：{int(last['green'])} 个单元为绿、{int(last['yellow'])} 个为黄、"
                     f"{int(last['red'])} 个为红（共 {total} 个）；各组红色单元：{red_by}。")
@@ -736,6 +771,10 @@ class _Builder:
         share "shrinks" or "grows" only by more than one unit's share (100/n %)."""
         try:
             lr = _mon.long_run(markov, last_colours.dropna())
+        except ReducibleChainError:
+            # a property of the data, not a failure: said in the report's language
+            self.notes.append(t("note_markov_reducible", self.lang))
+            return
         except Exception as err:  # noqa: BLE001 - giddy / numpy raise many kinds
             self.fail("note_markov_longrun_failed", error=f"{type(err).__name__}: {err}")
             return
@@ -1009,7 +1048,8 @@ class _Builder:
             return
         reason = choice.attrs.get("reasons", {}).get(self.head, ("", ""))[1 if self.zh() else 0]
         self.notes.append(t("note_lead", self.lang, label=self.head, reason=reason))
-        others = [f"{o}: {lab}" for o, lab in self.leads.items() if lab != self.head]
+        others = [f"{self.vocab.var(o)}: {lab}" for o, lab in self.leads.items()
+                  if lab != self.head]
         if self.zh():
             text = (f"主导模型：{self.head}（{models[self.head].kind}），依据：{reason}。"
                     "摘要、溢出分块、分县效应和反事实均来自主导模型"
@@ -1048,7 +1088,7 @@ class _Builder:
                     f"is {share:.0f}% of the total effect for every regressor alike (the same by "
                     "construction in this model, not a finding per regressor).")
         else:
-            parts = [f"{v} {shares[v]:.0f}%" + (f"（每个外围单元 {per_unit[v]:.3g}）" if self.zh()
+            parts = [f"{self.vocab.var(v)} {shares[v]:.0f}%" + (f"（每个外围单元 {per_unit[v]:.3g}）" if self.zh()
                                                else f" (per peripheral unit {per_unit[v]:.3g})")
                      for v in shares if v in per_unit]
             text = ((f"{self.head}：核心区要素变化溢出到外围区的分块总量占总效应的比例："
@@ -1129,6 +1169,9 @@ class _Builder:
 
     def _cf_text(self, model, head) -> str:
         parts = []
+        # many groups: the largest gaps closed are named, the rest are in the table
+        named, n_more = rank_groups(zip(head["group"], head["closed"]))
+        head = head.set_index("group", drop=False).loc[named]
         for _, r in head.iterrows():
             g = self.gname(r["group"])
             if not r["behind"]:
@@ -1143,7 +1186,7 @@ class _Builder:
                 else False
             spill_share = 100 * spill / r["closed"] if split and sig else np.nan
             if self.zh():
-                txt = (f"{g} {_g(r['closed'])}（SE {_g(r['closed_se'], 2)}，占差距 "
+                txt = (f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_se'], 2)}，占差距 "
                        f"{100 * r['share']:.0f}%；")
                 txt += (f"本组直接 {_g(r['own_direct'])}，组内溢出 {_g(r['within_group'])}，"
                         if split else f"本组 {_g(r['own'])}，")
@@ -1165,10 +1208,10 @@ class _Builder:
         ind = next((i for i in self.d.indicators if i.column == outcome), None)
         name = ind.text(self.lang) if ind is not None else outcome
         return ((f"反事实（{model}）：若各外围组的解释变量（要素流动）取核心区均值，{name} 差距可缩小："
-                 + "；".join(parts) + "。") if self.zh() else
+                 + "；".join(parts) + more_groups(n_more, self.lang) + "。") if self.zh() else
                 f"Counterfactual ({model}): with each peripheral group's regressors (its "
                 f"flows) at the core's means, the {name} deficit would close by: "
-                + "; ".join(parts) + ".")
+                + "; ".join(parts) + more_groups(n_more, self.lang) + ".")
 
     # -------------------------------------------------------------- drivers
     def _drivers(self, models: dict):
@@ -1225,7 +1268,8 @@ class _Builder:
 
         d = self.d
         ctx = F.FigureContext(layer=d.layer, groups=d.groups, core=d.core, lang=fig_lang,
-                              synthetic=self.synthetic, source=self.source)
+                              synthetic=self.synthetic, source=self.source,
+                              vocab=self.vocab.in_lang(fig_lang))
         titles = {}
 
         def put(key, fig, en, zh):
@@ -1265,9 +1309,9 @@ class _Builder:
                                          d.is_panel),
             "Three-colour monitoring: overall colour and its change" if d.is_panel else
             "Three-colour monitoring: overall colour",
-            "三色监测：综合颜色及其变化" if d.is_panel else "三色监测：综合颜色")
+            "三色预警：综合颜色及其变化" if d.is_panel else "三色预警：综合颜色")
         put("colours_by_indicator", F.colour_maps_by_indicator(ctx, colours, d.indicators, label),
-            "Three-colour monitoring by indicator", "分指标三色监测")
+            "Three-colour monitoring by indicator", "分指标三色预警")
         mon = self._section_items("monitoring")
         mon[0:0] = [("figure", "colours_map"), ("figure", "colours_by_indicator")]
         # indicator maps; their numbers are the table "unit_values"
@@ -1345,16 +1389,22 @@ class _Builder:
                 "各模型的直接、间接与总效应（95%区间）")
             bg = eff["blocks_groups"]
             head = self.head if self.head in set(bg["model"]) else bg["model"].iloc[0]
-            put("blocks_heatmap", F.block_heatmaps(ctx, bg[bg["model"] == head], head),
-                f"Spillover blocks between groups ({head})", f"组间溢出分块（{head}）")
+            n_groups = len(set(bg["from"]) | set(bg["to"]))
+            if n_groups <= HEATMAP_GROUPS:
+                put("blocks_heatmap", F.block_heatmaps(ctx, bg[bg["model"] == head], head),
+                    f"Spillover blocks between groups ({head})", f"组间溢出分块（{head}）")
+            else:
+                # n x n cells of a few pixels each: the table carries the numbers
+                self.notes.append(t("note_heatmap_as_table", self.lang, n=n_groups,
+                                    limit=HEATMAP_GROUPS))
             bcp = eff["blocks_cp"]
             put("blocks_cp_heatmap", F.block_heatmaps(ctx, bcp[bcp["model"] == head], head,
                                                       groups=[d.core, PERIPHERY]),
                 f"Spillover blocks, core and periphery ({head})",
                 f"核心区与外围区溢出分块（{head}）")
             sp = self._section_items("spillovers")
-            sp[0:0] = [("figure", "blocks_cp_heatmap"), ("figure", "blocks_heatmap"),
-                       ("figure", "forest")]
+            sp[0:0] = [("figure", k) for k in ("blocks_cp_heatmap", "blocks_heatmap", "forest")
+                       if k in self.figures]
             _unit_effect_maps(self, ctx, F, head, sp)
         if "counterfactual" in self.tables:
             cf = self.tables["counterfactual"]
@@ -1422,7 +1472,8 @@ def _unit_effect_maps(b: _Builder, ctx, F, head, sp) -> None:
     if "unit_effects" not in b.tables:
         return
     units = b.tables["unit_effects"].rename(columns={b.d.id: "id"})
-    pos = 3
+    # after the section's leading figures (heatmaps, forest plot)
+    pos = next((i for i, (what, _) in enumerate(sp) if what != "figure"), len(sp))
     for column in ("indirect_sent", "received_from_other_groups"):
         if column not in units.columns:
             continue

@@ -162,13 +162,13 @@ def trend_verdict(slope: float, p: float, *, down: str = "closing", up: str = "w
                   alpha: float = ALPHA) -> str:
     """A direction only when the slope is significant at ``alpha``; otherwise
     ``"no significant trend (p = ...)"``."""
-    from ._tables import format_value
+    from .._render import p_text
 
     if np.isnan(slope):
         return "no trend (fewer than 3 numeric periods)"
     if p < alpha:
         return f"{down if slope < 0 else up} (significant at {100 * alpha:g}%)"
-    return f"no significant trend (p = {format_value(float(p))})"
+    return f"no significant trend ({p_text(p)})"
 
 
 def deficit_trends(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:

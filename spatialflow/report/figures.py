@@ -14,13 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .. import plot
 from .._render import significance_stars
+from ..plot.labels import label_places
 from ..plot.maps import value_scale
-from ..plot.palettes import LISA_COLOURS, THREE_COLOUR, lightness
+from ..plot.palettes import LISA_COLOURS, MUTED, QUALITATIVE, THREE_COLOUR, lightness
 from ._data import PERIPHERY, REGION_ZH
 from ._text import t
+from .groups import LINE_GROUPS, LINE_HIGHLIGHT, rank_groups
 
 __all__ = ["FigureContext"]
 
@@ -68,18 +71,20 @@ FIG_TEXT = {
         "dens_mean": "{label}: relative to the mean", "dens_nb": "{label}: relative to neighbours",
         "kernel_title": ("Stochastic kernels: density of the relative level {step} period(s) "
                          "ahead given today's"),
+        "gini": "Gini",
+        "largest": "{k} of {n} groups with the largest |deficit| (others grey)",
     },
     "zh": {
         "level": "{period}年", "change": "{first}—{last}年变化",
         "map_title": "{label}：各县水平与变化",
-        "colours_title": "三色监测：全部指标（{period}年）",
+        "colours_title": "三色预警：全部指标（{period}年）",
         "colours_overall": "综合，{period}年", "colours_change": "综合变化 {first}—{last}年",
-        "colours_ind_title": "分指标三色监测（{period}年）",
+        "colours_ind_title": "分指标三色预警（{period}年）",
         "green": "绿", "yellow": "黄", "red": "红",
         "change_green": "追赶", "change_yellow": "基本持平", "change_red": "落后扩大",
         "lisa_title": "各指标LISA集聚（{period}年；置换检验 p < 0.05）",
-        "level_cs": "水平", "colours_title_cs": "三色监测：全部指标",
-        "colours_overall_cs": "综合", "colours_ind_title_cs": "分指标三色监测",
+        "level_cs": "水平", "colours_title_cs": "三色预警：全部指标",
+        "colours_overall_cs": "综合", "colours_ind_title_cs": "分指标三色预警",
         "lisa_title_cs": "各指标LISA集聚（置换检验 p < 0.05）",
         "lisa_title_fdr": "各指标LISA集聚（{period}年；错误发现率 q = {q:g}）",
         "lisa_title_fdr_cs": "各指标LISA集聚（错误发现率 q = {q:g}）",
@@ -104,6 +109,8 @@ FIG_TEXT = {
         "dens_title": "各期相对水平的核密度（高斯核，Scott带宽 h）",
         "dens_mean": "{label}：相对于全体均值", "dens_nb": "{label}：相对于邻居均值",
         "kernel_title": "随机核：给定当期相对水平时{step}期后相对水平的条件密度",
+        "gini": "基尼系数",
+        "largest": "{n} 组中差距绝对值最大的 {k} 组（其余为灰色）",
     },
 }
 
@@ -118,6 +125,7 @@ class FigureContext:
     lang: str = "en"
     synthetic: bool = False
     source: str | None = None
+    vocab: object = None   # spatialflow.report.vocabulary.Vocabulary (variables' words)
 
     def __post_init__(self):
         layer = self.layer
@@ -131,6 +139,13 @@ class FigureContext:
                 self.metric = True
         self.layer = layer
         self.outlines = layer[["_group", "geometry"]].dissolve(by="_group")
+        if self.vocab is None:
+            from .vocabulary import Vocabulary
+            self.vocab = Vocabulary(self.lang)
+
+    def var(self, name) -> str:
+        """A variable's (or parameter's) words in the figure's language."""
+        return self.vocab.term(name)
 
     # ------------------------------------------------------------------ text
     def tx(self, key: str, **kw) -> str:
@@ -168,12 +183,11 @@ class FigureContext:
     def base(self, ax, *, labels: bool = True) -> None:
         self.outlines.boundary.plot(ax=ax, color="#222222", linewidth=1.1)
         if labels:
-            for label, geom in self.outlines.geometry.items():
-                p = geom.representative_point()
-                ax.annotate(self.gname(label), (p.x, p.y), ha="center", va="center",
-                            fontsize=9, fontweight="bold", color="#111111",
-                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none",
-                                      alpha=0.75))
+            # with many groups (21 prefectures) names would collide: the larger group's
+            # name wins, the other is left to the tables (spatialflow.plot.labels)
+            points = [(p.x, p.y) for p in self.outlines.geometry.representative_point()]
+            label_places(ax, points, [self.gname(g) for g in self.outlines.index],
+                         priority=self.outlines.geometry.area.to_numpy())
 
     def choropleth(self, ax, values: pd.Series, *, title: str, unit: str, diverging: bool,
                    reverse: bool = False) -> None:
@@ -278,7 +292,7 @@ def unit_effect_maps(ctx: FigureContext, units: pd.DataFrame, model: str, unit: 
         plot.choropleth(ctx.layer, values, scheme="quantiles", k=5, unit=unit or None,
                         lang=ctx.lang, ax=ax, scale_bar=ctx.metric)
         ctx.base(ax)
-        ax.set_title(v)
+        ax.set_title(ctx.var(v))
     for ax in axes[len(variables):]:
         ax.set_visible(False)
     return ctx.finish(fig, ctx.tx(title, model=model))
@@ -316,7 +330,7 @@ def block_heatmaps(ctx: FigureContext, blocks: pd.DataFrame, model: str,
         ax.set_yticks(range(len(groups)), names)
         ax.set_xlabel(ctx.tx("from"))
         ax.set_ylabel(ctx.tx("to"))
-        ax.set_title(v)
+        ax.set_title(ctx.var(v))
         fig.colorbar(im, ax=ax, shrink=0.8)
     for ax in axes[len(variables):]:
         ax.set_visible(False)
@@ -343,31 +357,56 @@ def forest_plot(ctx: FigureContext, effects: pd.DataFrame) -> Figure:
         ax.axvline(0, color="#555555", linewidth=0.8)
         ax.set_title(ctx.tx(kind))
         ax.grid(axis="x", color="#e5e5e5")
-    axes[0].set_yticks(range(len(variables)), variables)
+    axes[0].set_yticks(range(len(variables)), [ctx.var(v) for v in variables])
     axes[0].invert_yaxis()
     axes[-1].legend(loc="best", fontsize=8)
     return ctx.finish(fig, ctx.tx("forest_title"))
 
 
 def deficit_lines(ctx: FigureContext, deficits: pd.DataFrame, indicators) -> Figure:
+    """Deficit of each group over time, one panel per indicator. Beyond ``LINE_GROUPS``
+    groups each panel colours the ``LINE_HIGHLIGHT`` largest last-period deficits (and the
+    whole periphery) and draws the other groups thin and grey, with its own legend."""
     nrows, ncols = _grid(len(indicators), 3)
-    fig = Figure(figsize=(4.4 * ncols, 3.3 * nrows), layout="constrained")
+    groups = list(pd.unique(deficits["group"]))
+    n_groups = len([g for g in groups if g != PERIPHERY])
+    many = n_groups > LINE_GROUPS
+    fig = Figure(figsize=(4.4 * ncols, (4.2 if many else 3.3) * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, ind in zip(axes, indicators):
         part = deficits[deficits["indicator"] == ind.column]
         # a log indicator's deficit is read in levels: the percent shortfall, whose trend
         # the trends table tests
         column = "deficit_pct" if ind.scale == "log" else "deficit"
+        if many:
+            last = part[part["period"] == part["period"].max()]
+            shown, _ = rank_groups(zip(last["group"], last[column]), limit=LINE_HIGHLIGHT,
+                                   keep={PERIPHERY})
+        else:
+            shown = groups
+        colour = iter(QUALITATIVE)
         for grp, rows in part.groupby("group", sort=False):
+            if grp not in shown:
+                ax.plot(rows["period"], rows[column], color=MUTED, linewidth=0.8, zorder=1)
+                continue
             ax.plot(rows["period"], rows[column], marker="o", ms=3,
                     linestyle="--" if grp == PERIPHERY else "-",
-                    linewidth=2.2 if grp == PERIPHERY else 1.4, label=ctx.gname(grp))
+                    color="#333333" if grp == PERIPHERY else next(colour, None),
+                    linewidth=2.2 if grp == PERIPHERY else 1.4, label=ctx.gname(grp), zorder=2)
         ax.axhline(0, color="#555555", linewidth=0.8)
         unit = ctx.tx("pct_levels") if ind.scale == "log" else ind.unit_text(ctx.lang)
         ax.set_title(ind.text(ctx.lang))
         ax.set_ylabel(unit)
         ax.grid(color="#eeeeee")
-    axes[0].legend(fontsize=8)
+        if pd.api.types.is_integer_dtype(part["period"]):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, never "2018.5"
+        if many:
+            # each panel names its own largest deficits, below the plot
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2,
+                      title=ctx.tx("largest", k=LINE_HIGHLIGHT, n=n_groups),
+                      title_fontsize=7, frameon=False)
+    if not many:
+        axes[0].legend(fontsize=8)
     for ax in axes[len(indicators):]:
         ax.set_visible(False)
     return ctx.finish(fig, ctx.tx("deficit_title"))
@@ -389,7 +428,7 @@ def dagum_bars(ctx: FigureContext, dagum: pd.DataFrame, indicators) -> Figure:
             bottom += vals
         ax.set_xticks(x, [str(p) for p in part["period"]], rotation=45, fontsize=8)
         ax.set_title(ind.text(ctx.lang))
-        ax.set_ylabel("Gini")
+        ax.set_ylabel(ctx.tx("gini"))
     if inds:
         axes[0].legend(fontsize=8)
     for ax in axes[len(inds):]:
@@ -398,7 +437,8 @@ def dagum_bars(ctx: FigureContext, dagum: pd.DataFrame, indicators) -> Figure:
 
 
 def counterfactual_bars(ctx: FigureContext, cf: pd.DataFrame, model: str, unit: str) -> Figure:
-    fig = Figure(figsize=(8.5, 4.6), layout="constrained")
+    # many groups: wider, and the names slanted so that they do not run into each other
+    fig = Figure(figsize=(max(8.5, 2.0 + 0.55 * len(cf)), 4.6), layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(cf))
     ax.bar(x - 0.2, cf["deficit"], width=0.36, color="#9e9e9e", label=ctx.tx("observed"))
@@ -417,7 +457,9 @@ def counterfactual_bars(ctx: FigureContext, cf: pd.DataFrame, model: str, unit: 
     ax.errorbar(x + 0.2, closed, yerr=[closed - cf["closed_lower"], cf["closed_upper"] - closed],
                 fmt="D", color="black", ms=5, capsize=3, label=ctx.tx("closed"))
     ax.axhline(0, color="#555555", linewidth=0.8)
-    ax.set_xticks(x, [ctx.gname(g) for g in cf["group"]])
+    slant = len(cf) > LINE_GROUPS
+    ax.set_xticks(x, [ctx.gname(g) for g in cf["group"]], rotation=40 if slant else 0,
+                  ha="right" if slant else "center", rotation_mode="anchor")
     ax.set_ylabel(unit)
     top = float(np.nanmax(np.r_[cf["deficit"].to_numpy(dtype=float), cf["closed_upper"].to_numpy(dtype=float), bottom_pos]))
     ax.set_ylim(top=top * 1.45 if top > 0 else None)  # room for the legend above the bars

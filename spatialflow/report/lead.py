@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._render import p_text
 from ..exceptions import InputError, SpatialflowError
 from ..models._design.naming import MODEL_KINDS
 
@@ -182,15 +183,15 @@ def _decide(group: dict, rows: list) -> tuple[str | None, tuple[str, str]]:
     if supported:
         label, p_sar, p_sem = min(supported, key=lambda s: _aic(cands[s[0]]))
         reason = (f"both restrictions of the SDM are rejected at {100 * ALPHA:g}% "
-                  f"(theta = 0: p = {p_sar:.3g}; theta + rho*beta = 0: p = {p_sem:.3g})")
-        zh = (f"SDM的两个约束均在{100 * ALPHA:g}%水平被拒绝（θ = 0：p = {p_sar:.3g}；"
-              f"θ + ρβ = 0：p = {p_sem:.3g}）")
+                  f"(theta = 0: {p_text(p_sar)}; theta + rho*beta = 0: {p_text(p_sem)})")
+        zh = (f"SDM的两个约束均在{100 * ALPHA:g}%水平被拒绝（θ = 0：{p_text(p_sar)}；"
+              f"θ + ρβ = 0：{p_text(p_sem)}）")
         return label, (reason, zh)
     if to_sar:
         label, p_sar, p_sem = to_sar[0]
-        reason = (f"theta = 0 is not rejected (p = {p_sar:.3g}) while the common factor "
-                  f"restriction is (p = {p_sem:.3g}): the SDM reduces to the SAR")
-        zh = (f"θ = 0 未被拒绝（p = {p_sar:.3g}），而共同因子约束被拒绝（p = {p_sem:.3g}）："
+        reason = (f"theta = 0 is not rejected ({p_text(p_sar)}) while the common factor "
+                  f"restriction is ({p_text(p_sem)}): the SDM reduces to the SAR")
+        zh = (f"θ = 0 未被拒绝（{p_text(p_sar)}），而共同因子约束被拒绝（{p_text(p_sem)}）："
               "SDM退化为SAR")
         return label, (reason, zh)
     # Evidence for a model without spillovers (an SEM the SDM reduces to, or one with the
@@ -199,10 +200,10 @@ def _decide(group: dict, rows: list) -> tuple[str | None, tuple[str, str]]:
     pre_en, pre_zh = "the Durbin tests do not decide", "Durbin检验无法判定"
     if to_sem:
         _, p_sar, p_sem = to_sem[0]
-        pre_en = (f"the common factor restriction is not rejected (p = {p_sem:.3g}) while "
-                  f"theta = 0 is (p = {p_sar:.3g}): the SDM reduces to the SEM, which has no "
+        pre_en = (f"the common factor restriction is not rejected ({p_text(p_sem)}) while "
+                  f"theta = 0 is ({p_text(p_sar)}): the SDM reduces to the SEM, which has no "
                   "spillovers to report")
-        pre_zh = (f"共同因子约束未被拒绝（p = {p_sem:.3g}），θ = 0 被拒绝（p = {p_sar:.3g}）："
+        pre_zh = (f"共同因子约束未被拒绝（{p_text(p_sem)}），θ = 0 被拒绝（{p_text(p_sar)}）："
                   "SDM退化为不含溢出效应的SEM")
     better = {k: p for k, p in probs.items() if k not in cands}
     best_other = max(better, key=better.get) if better else None
@@ -297,6 +298,9 @@ def choose_leads(models: dict, lead="auto") -> tuple[str | None, dict, pd.DataFr
     table = (pd.concat(frames, ignore_index=True) if frames else
              pd.DataFrame(columns=["outcome", "model", "kind", "evidence", "value", "df", "p",
                                    "reading"]))
+    df = pd.to_numeric(table["df"], errors="coerce")
+    if df.notna().any() and (df.dropna() % 1 == 0).all():
+        table["df"] = df.astype("Int64")   # degrees of freedom are counts: 3, not "3.0000"
     table.attrs["reasons"] = reasons
     if lead != "auto":
         chosen = lead

@@ -37,7 +37,7 @@ import pandas as pd
 
 from .._random import as_int_seed
 from .._validation import seeded_global_rng
-from ..exceptions import InputError
+from ..exceptions import InputError, ReducibleChainError
 from ._data import ReportData
 
 __all__ = ["ColourRule", "COLOURS", "unit_colours", "group_colours", "colour_transitions"]
@@ -323,7 +323,7 @@ def long_run(markov: pd.DataFrame, last_colours: pd.Series) -> pd.DataFrame:
         pi = np.asarray(steady_state(P, fill_empty_classes=True), dtype=float)
         if pi.ndim == 2:
             # a reducible chain has several steady states: no single long run
-            raise InputError("the colour chain is reducible (several steady states): no "
+            raise ReducibleChainError("the colour chain is reducible (several steady states): no "
                              "single long-run distribution.")
         m = np.asarray(mfpt(P, fill_empty_classes=True), dtype=float)
     counts = last_colours.value_counts()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
+from ..._render import p_text
 from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ...exceptions import HausmanWarning, InputError, ModelSpecificationError, format_ids
@@ -439,7 +440,7 @@ def hausman_test(fe: SpatialResults, re: SpatialResults, *,
         p = float(stats.chi2.sf(max(stat, 0.0), q))
         reading = (f"H < 0 gets p-value 1 (chi2({q}) tail), which does not support RE: the "
                    "test is uninformative here." if stat < 0 else
-                   f"its chi2({q}) p-value {p:.4g} rests on a covariance difference that is "
+                   f"its chi2({q}) p-value ({p_text(p)}) rests on a covariance difference that is "
                    "not a covariance: read it with caution.")
         warnings.warn(
             f"Hausman test unreliable: V_FE - V_RE is not positive definite (smallest "

@@ -17,6 +17,7 @@ import lazy_loader as lazy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from ..._render import p_text
 from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ...exceptions import (CollinearityError, IdMismatchError, InputError, MissingDataError,
@@ -72,7 +73,7 @@ class MoranResult:
         sim = f", p_sim={self.p_sim:.4g} ({self.permutations} perms)" if self.permutations else ""
         return (
             f"MoranResult(I={self.I:.6g}, E[I]={self.expectation:.6g}, "
-            f"Var[I]={self.variance:.6g}, z={self.z:.6g}, p={self.pvalue:.4g} "
+            f"Var[I]={self.variance:.6g}, z={self.z:.6g}, {p_text(self.pvalue)} "
             f"[{self.alternative}]{sim})"
         )
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..._render import p_text
 from ...exceptions import IdMismatchError, InputError, ModelSpecificationError
 from .. import estimators as base
 from .hypotheses import (TestResult, _chi2_result, check_comparable, common_factor_lr,
@@ -219,6 +220,8 @@ def specification_search(
         },
         index=pd.Index([t.name for _, t in rows], name="test"),
     )
+    if np.all(np.mod(tests["df"].to_numpy(dtype=float), 1) == 0):
+        tests["df"] = tests["df"].astype(int)   # degrees of freedom are counts: 1, never "1.0"
     tests["decision"] = np.where(tests["pvalue"] < alpha, "reject", "not rejected")
 
     ranking = pd.DataFrame(
@@ -255,16 +258,16 @@ def _elhorst_decision(tests: pd.DataFrame, lm: pd.DataFrame, alpha: float,
         if p_slx >= alpha:
             return "OLS", (
                 f"No LM test rejects at alpha={alpha} and theta = 0 in SLX is not rejected "
-                f"({tag} p={p_slx:.4g}): OLS."
+                f"({tag} {p_text(p_slx)}): OLS."
             )
         step1 = (f"No LM test rejects at alpha={alpha}, but theta = 0 in SLX is rejected "
-                 f"({tag} p={p_slx:.4g}); moving to the SDM.")
+                 f"({tag} {p_text(p_slx)}); moving to the SDM.")
     else:
         step1 = f"The LM tests reject OLS at alpha={alpha} (they point to the {direction})."
     p_a = p[f"{tag} SDM vs SAR"]
     p_b = p["LR common factor (SDM vs SEM)" if tag == "LR" else
             "Wald common factor (SDM vs SEM)"]
-    tail = f" {tag}: theta = 0 p={p_a:.4g}; theta + rho beta = 0 p={p_b:.4g}."
+    tail = f" {tag}: theta = 0 {p_text(p_a)}; theta + rho beta = 0 {p_text(p_b)}."
     if p_a < alpha and p_b < alpha:
         return "SDM", step1 + " Both SDM restrictions are rejected: SDM." + tail
     if p_a >= alpha and direction == "lag":

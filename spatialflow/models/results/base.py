@@ -641,7 +641,7 @@ class SpatialResults:  # numpydoc ignore=PR01
 
     # ------------------------------------------------------------------- effects
     def effects(self, n_draws: int = 1000, seed: int | None = 0, *,
-                horizon: Literal["short", "long"] | None = None,
+                horizon: Literal["short", "long"] | None = None, tidy: bool = False,
                 **kwargs: Any) -> pd.DataFrame:
         r"""LeSage-Pace direct, indirect and total effects with inference.
 
@@ -662,6 +662,11 @@ class SpatialResults:  # numpydoc ignore=PR01
             same numbers.
         horizon : {"short", "long"}, optional
             Dynamic panels only: short-run (default) or long-run effects (below).
+        tidy : bool, default False
+            Long form with :meth:`tidy`'s columns: one row per regressor and effect,
+            ``term, effect, estimate, std_error, statistic, p_value, lower, upper`` (with
+            ``partition``: ``term, from, to, estimate, ...``). The same numbers as the
+            wide frame.
         **kwargs
             Options of :func:`spatialflow.models.results.effects.compute_effects`:
 
@@ -701,6 +706,11 @@ class SpatialResults:  # numpydoc ignore=PR01
         >>> blocks = res.effects(n_draws=200, seed=1, partition=half)
         >>> sorted(set(blocks["from"]))
         ['north', 'south']
+        >>> long = res.effects(n_draws=200, seed=1, level=0.9, tidy=True)
+        >>> list(long.columns)
+        ['term', 'effect', 'estimate', 'std_error', 'statistic', 'p_value', 'lower', 'upper']
+        >>> bool(long.loc[long["effect"] == "total", "estimate"].iloc[0] == eff.loc["x", "total"])
+        True
 
         Dynamic panels (``dynamic=``): ``horizon="short"`` (the default) gives the short-run
         effects :math:`(I-\rho W)^{-1}(\beta_k I+\theta_k W)`, ``horizon="long"`` the
@@ -709,6 +719,8 @@ class SpatialResults:  # numpydoc ignore=PR01
         """
         if horizon not in (None, "short", "long"):
             raise InputError(f"horizon must be 'short' or 'long'; {horizon!r} was given.")
+        if not isinstance(tidy, (bool, np.bool_)):
+            raise InputError(f"tidy must be True or False; {tidy!r} was given.")
         dynamic = bool(self.panel is not None and self.panel.dynamic)
         if horizon == "long":
             if not dynamic:
@@ -719,10 +731,11 @@ class SpatialResults:  # numpydoc ignore=PR01
             if unknown:
                 raise InputError(f"long-run effects accept level, method and trace_method; "
                                  f"{sorted(unknown)} were given.")
-            return dynamic_effects(self.params, self.cov, self.W,
-                                   exog_names=list(self.exog_names),
-                                   lagged_names=list(self.lagged_names), horizon="long",
-                                   bounds=self.bounds, n_draws=n_draws, seed=seed, **kwargs)
+            frame = dynamic_effects(self.params, self.cov, self.W,
+                                    exog_names=list(self.exog_names),
+                                    lagged_names=list(self.lagged_names), horizon="long",
+                                    bounds=self.bounds, n_draws=n_draws, seed=seed, **kwargs)
+            return _inference.tidy_effects(frame) if tidy else frame
         arguments = dict(n_draws=n_draws, seed=seed, **kwargs)
         key = _cache_key(compute_effects, arguments)
         frame = self._from_cache(key)
@@ -730,7 +743,7 @@ class SpatialResults:  # numpydoc ignore=PR01
             frame = self._to_cache(key, compute_effects(self, **arguments))
         if dynamic:
             frame.attrs["horizon"] = "short"
-        return frame
+        return _inference.tidy_effects(frame) if tidy else frame
 
     def effects_view(self, n_draws: int = 1000, seed: int | None = 0, *, digits: int = 3,
                      **kwargs: Any) -> EffectsView:

@@ -301,6 +301,34 @@ def tidy(results: SpatialResults, *, level: float = 0.95) -> pd.DataFrame:
                          "lower": ci["lower"].to_numpy(), "upper": ci["upper"].to_numpy()})
 
 
+_EFFECTS = ("direct", "indirect", "total")
+_TIDY = ["term", "effect", "estimate", "std_error", "statistic", "p_value", "lower", "upper"]
+_TIDY_BLOCKS = ["term", "from", "to", "estimate", "std_error", "statistic", "p_value",
+                "lower", "upper"]
+
+
+def tidy_effects(frame: pd.DataFrame) -> pd.DataFrame:
+    """The effects in long form with :func:`tidy`'s vocabulary: one row per regressor and
+    effect (``direct``, ``indirect``, ``total``) with ``term``, ``effect``, ``estimate``,
+    ``std_error``, ``statistic``, ``p_value``, ``lower``, ``upper``; blocks of a partition:
+    one row per regressor and (``from``, ``to``) pair (``n_from``, ``n_to`` kept). The
+    numbers are the wide frame's, moved, never recomputed."""
+    if {"from", "to", "effect"} <= set(frame.columns):
+        out = frame.rename(columns={"variable": "term", "effect": "estimate", "se": "std_error",
+                                    "z": "statistic", "p": "p_value"})
+        extra = [c for c in ("n_from", "n_to") if c in out.columns]
+        out = out[_TIDY_BLOCKS + extra].reset_index(drop=True)
+    else:
+        rows = []
+        for term, r in frame.iterrows():
+            for e in _EFFECTS:
+                rows.append((term, e, r[e], r[f"{e}_se"], r.get(f"{e}_z", np.nan), r[f"{e}_p"],
+                             r[f"{e}_lower"], r[f"{e}_upper"]))
+        out = pd.DataFrame(rows, columns=_TIDY)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
 def pseudo_r2(results: SpatialResults, *,
               predictor: Literal["reduced", "fitted", "trend"] = "reduced") -> pd.Series:
     """Squared correlation of y with a predictor, and the variance ratio (module docstring).

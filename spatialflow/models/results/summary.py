@@ -13,7 +13,8 @@ report). One value (:func:`format_number`): magnitudes from 0.01 up to 1e6 with 
 shown as ``0.0004``; magnitudes at or above 1e6 in scientific notation (``1.2346e+07``).
 The columns of the coefficient and effects tables share one format per column
 (:func:`spatialflow._render.format_column`: never ``0.004898`` beside ``4.004e-05``).
-P-values always use 4 decimals (``0.0000`` means p < 0.00005). Counts are integers; missing
+P-values always use 3 decimals, ``<0.001`` below 0.001 (:func:`format_pvalue`, the one
+p-value format of the package). Counts are integers; missing
 values are blank. In :func:`compare` a column holds different parameters and fit statistics
 of one model, so its cells keep the one-value rule.
 

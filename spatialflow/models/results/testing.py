@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
+from ..._render import p_text
 from ...exceptions import InputError, ModelSpecificationError
 
 __all__ = ["TestResult"]
@@ -37,7 +38,7 @@ class TestResult:
     def __repr__(self) -> str:
         return (
             f"TestResult({self.name}: statistic={self.statistic:.6g}, "
-            f"{self.distribution}(df={self.df:g}), p={self.pvalue:.4g})"
+            f"{self.distribution}(df={self.df:g}), {p_text(self.pvalue)})"
         )
 
     def to_series(self) -> pd.Series:
