@@ -907,13 +907,13 @@ class _Builder:
                         "not significant": ("not significant", "不显著")}[r["direction"]]
                 parts.append(
                     f"{self.gname(r['group']) if r['group'] != 'All' else ('全部' if self.zh() else 'all units')} "
-                    + (f"β = {r['beta']:.3g}（SE {r['beta_se']:.2g}，{word[1]}{hl}）"
+                    + (f"β = {r['beta']:.3g}（标准误 {r['beta_se']:.2g}，{word[1]}{hl}）"
                        if self.zh() else
                        f"β = {r['beta']:.3g} (SE {r['beta_se']:.2g}, {word[0]}{hl})"))
             sdm = beta[(beta["indicator"] == ind.column) & (beta["model"] == "SDM")]
             if len(sdm):
                 r = sdm.iloc[0]
-                parts.append(f"SDM β = {r['beta']:.3g}（SE {r['beta_se']:.2g}）" if self.zh()
+                parts.append(f"SDM β = {r['beta']:.3g}（标准误 {r['beta_se']:.2g}）" if self.zh()
                              else f"SDM β = {r['beta']:.3g} (SE {r['beta_se']:.2g})")
             text = ((f"{ind.text(self.lang)}的β收敛（{d.first}—{d.last}年）：" + "；".join(parts) + "。")
                     if self.zh() else
