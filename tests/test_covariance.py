@@ -397,3 +397,27 @@ def test_least_squares_sandwiches_match_linearmodels(effects):
     factor = n / (n - 1) * ((n - 1) / n if time_fx else 1.0)
     np.testing.assert_allclose(cl.bse.to_numpy(), ref.std_errors.to_numpy() * np.sqrt(factor),
                                rtol=1e-8)
+
+
+def test_with_cov_starts_every_covariance_from_the_classic_fit(small_panel):
+    """Issue 26: covariance estimators are registered classes; ``res.with_cov`` computes any of
+    them from the stored classic fit, so chaining never stacks one robust covariance on
+    another, and ``with_cov("classic")`` gives the inverse information back exactly."""
+    from spatialflow.models.results.covariance import COVARIANCES, CovarianceEstimator
+    assert set(COVARIANCES) == {"nonnormal", "cluster", "driscoll-kraay"}
+    assert all(issubclass(c, CovarianceEstimator) for c in COVARIANCES.values())
+    df, w = small_panel
+    res = sf.SAR.from_formula("y ~ x", data=df, w=w, id="code", time="year",
+                              effects="unit").fit()
+    cl = res.with_cov("cluster")
+    dk = cl.with_cov("driscoll-kraay", lags=1)
+    direct = res.with_cov("driscoll-kraay", lags=1)
+    assert dk.cov_type == "driscoll-kraay"
+    pd.testing.assert_frame_equal(dk.cov_full, direct.cov_full)
+    pd.testing.assert_frame_equal(dk.with_cov("classic").cov_full, res.cov_full)
+    pd.testing.assert_series_equal(cl.params, res.params)
+    assert res.cov_type == "classic"  # the original is unchanged
+    # fit(cov_type=) is the same route
+    fitted = sf.SAR.from_formula("y ~ x", data=df, w=w, id="code", time="year",
+                                 effects="unit").fit(cov_type="cluster")
+    np.testing.assert_allclose(fitted.cov_full.to_numpy(), cl.cov_full.to_numpy(), rtol=1e-12)

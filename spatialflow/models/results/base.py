@@ -23,6 +23,7 @@ from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 from ..._validation import check_level
 from ...exceptions import InputError, ModelSpecificationError
 from ...views import effects_view as _effects_view
+from . import covariance as _covariance
 from . import inference as _inference
 from . import prediction as _prediction
 from .dynamic_effects import dynamic_effects
@@ -278,6 +279,9 @@ class FitInfo(_FrozenMapping):
         ``"cluster"``, ``"driscoll-kraay"``, ``"gmm"``) and its description in the summary.
     cov_options : Mapping
         Its settings (``lags``, ``clusters``, ``n_clusters``, ``mu3``, ``mu4``...).
+    classic_cov_full : pandas.DataFrame
+        A robust covariance's results: the classic covariance it was computed from, so that
+        ``res.with_cov(...)`` always starts from the classic fit.
     method, estimator : str
         ``"gmm"`` fits: the method and the spreg estimator in words (ML fits leave them unset).
     gmm : Mapping
@@ -307,6 +311,7 @@ class FitInfo(_FrozenMapping):
     cov_type: str | None = None
     cov_label: str | None = None
     cov_options: Mapping | None = None
+    classic_cov_full: pd.DataFrame | None = _Labelled(None)
     method: str | None = None
     estimator: str | None = None
     gmm: Mapping | None = None
@@ -524,6 +529,42 @@ class SpatialResults:  # numpydoc ignore=PR01
         """The covariance behind ``cov``: ``"classic"``, ``"nonnormal"``, ``"cluster"``,
         ``"driscoll-kraay"`` (see :mod:`spatialflow.models.results.covariance`)."""
         return self.extra.get("cov_type", "classic")
+
+    def with_cov(self, cov_type: str = "classic", *, lags: int | None = None,
+                 clusters: str | pd.Series | None = None) -> "SpatialResults":
+        """The same fit with another covariance, computed from its classic fit.
+
+        Parameters
+        ----------
+        cov_type : str
+            A registered covariance (:data:`~spatialflow.models.results.covariance.COVARIANCES`):
+            ``"classic"`` (the inverse information), ``"nonnormal"``, ``"cluster"``,
+            ``"driscoll-kraay"``.
+        lags : int, optional
+            Driscoll-Kraay lag length (``0 <= lags < T``).
+        clusters : str or pandas.Series, optional
+            Cluster labels: a unit-level column of the data or a Series by unit id.
+
+        Returns
+        -------
+        SpatialResults
+            A new results object; this one is unchanged. ``res.with_cov("cluster")
+            .with_cov("nonnormal")`` equals ``res.with_cov("nonnormal")``: each covariance
+            starts from the classic fit, never from another robust one.
+
+        Examples
+        --------
+        >>> import libpysal, numpy as np, pandas as pd, spatialflow as sf
+        >>> w = libpysal.weights.lat2W(5, 5); w.transform = "r"
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"x": rng.normal(size=25)}, index=w.id_order)
+        >>> df["y"] = 1 + df["x"] + rng.standard_t(5, size=25)
+        >>> res = sf.SAR.from_formula("y ~ x", data=df, w=w).fit()
+        >>> nn = res.with_cov("nonnormal")
+        >>> nn.cov_type, nn.with_cov("classic").bse.equals(res.bse)
+        ('nonnormal', True)
+        """
+        return _covariance.with_covariance(self, cov_type, lags=lags, clusters=clusters)
 
     # ------------------------------------------------------------------ tests
     def wald_test(self, restrictions: Restrictions, r: ArrayLike | None = None, *,

@@ -86,7 +86,9 @@ spatially dependent panel data. *Review of Economics and Statistics* 80(4), 549-
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -98,10 +100,11 @@ from .._design.naming import kind_flags
 from .._linalg.operator import SpatialOperator
 from .._design.panel_data import lag_panel, unit_attribute, within
 
-__all__ = ["COV_TYPES", "with_covariance", "row_scores", "default_dk_lags"]
+__all__ = ["COV_TYPES", "COVARIANCES", "CovarianceEstimator", "register_covariance",
+           "with_covariance", "classic_fit", "row_scores", "default_dk_lags"]
 
 #: The covariance types accepted by ``fit(cov_type=...)``.
-COV_TYPES = ("classic", "nonnormal", "cluster", "driscoll-kraay")
+
 
 _LABELS = {
     "classic": "classic (inverse information)",
@@ -342,6 +345,132 @@ def nonnormal_omega(rs: RowScores, sigma2: float) -> tuple[np.ndarray, float, fl
     return omega, mu3, mu4
 
 
+class CovarianceEstimator(ABC):
+    """A covariance of the ML estimates computed after the fit from its row scores.
+
+    Subclasses set :attr:`name` (the ``cov_type`` string) and implement :meth:`compute`;
+    :func:`register_covariance` makes a subclass available to ``fit(cov_type=...)`` and
+    ``res.with_cov(...)``. ``check`` refuses designs the estimator does not cover, naming
+    the alternative.
+    """
+
+    #: The ``cov_type`` that selects this estimator.
+    name: ClassVar[str] = ""
+
+    def check(self, results) -> None:
+        """Raise :class:`~spatialflow.exceptions.ModelSpecificationError` for a design this
+        estimator does not cover (default: none)."""
+
+    @abstractmethod
+    def compute(self, results, rs: RowScores) -> tuple[np.ndarray, dict, str]:
+        """``(cov_full, options, label)`` from the classic fit ``results`` and its scores."""
+
+
+#: ``cov_type`` -> estimator class (:func:`register_covariance` adds to it).
+COVARIANCES: dict[str, type[CovarianceEstimator]] = {}
+
+
+def register_covariance(cls: type[CovarianceEstimator]) -> type[CovarianceEstimator]:
+    """Class decorator: make ``cls`` available as ``cov_type=cls.name``."""
+    if not cls.name or cls.name in COVARIANCES:
+        raise ValueError(f"covariance estimator {cls.__name__} needs a new name; "
+                         f"{cls.name!r} is empty or taken.")
+    COVARIANCES[cls.name] = cls
+    return cls
+
+
+@register_covariance
+class NonNormal(CovarianceEstimator):
+    r"""Lee's (2004) QML covariance for non-normal i.i.d. errors:
+    :math:`V + V\Omega V` with :math:`\Omega` from the third and fourth moments."""
+
+    name = "nonnormal"
+
+    def check(self, results) -> None:
+        panel = results.panel
+        if panel is not None and panel.get("effects") is not None:
+            raise ModelSpecificationError(
+                "cov_type='nonnormal' (Lee 2004) is implemented for cross-sections and pooled "
+                "panels (i.i.d. errors); the within-transformed errors of a fixed-effects panel "
+                "are not independent. Use cov_type='cluster' or 'driscoll-kraay'.")
+
+    def compute(self, results, rs):
+        omega, mu3, mu4 = nonnormal_omega(rs, float(results.sigma2))
+        V = results.cov_full.to_numpy(dtype=float)
+        cov = V + V @ omega @ V
+        return 0.5 * (cov + cov.T), {"mu3": mu3, "mu4": mu4}, _LABELS["nonnormal"]
+
+
+@register_covariance
+class Cluster(CovarianceEstimator):
+    """Sandwich clustered by unit (panels) or by ``clusters`` (any data)."""
+
+    name = "cluster"
+
+    def __init__(self, clusters=None):
+        self.clusters = clusters
+
+    def check(self, results) -> None:
+        if results.panel is None and self.clusters is None:
+            raise ModelSpecificationError(
+                "cov_type='cluster' on a cross-section needs clusters= (groups of units, e.g. "
+                "the prefecture city of each county).")
+
+    def compute(self, results, rs):
+        codes, what = _cluster_codes(results, rs, self.clusters)
+        meat, G = cluster_meat(rs, codes, what)
+        return (_sandwich(results, meat), {"clusters": what, "n_clusters": G},
+                _LABELS["cluster"].format(what=what, G=G))
+
+
+@register_covariance
+class DriscollKraay(CovarianceEstimator):
+    """Driscoll-Kraay: period sums of the scores with ``lags`` Bartlett lags (panels)."""
+
+    name = "driscoll-kraay"
+
+    def __init__(self, lags: int | None = None):
+        self.lags = lags
+
+    def check(self, results) -> None:
+        if results.panel is None:
+            raise ModelSpecificationError(
+                "cov_type='driscoll-kraay' needs a panel (id=, time=): it sums scores over "
+                "the units of each period. For a cross-section use cov_type='nonnormal'.")
+
+    def compute(self, results, rs):
+        T, lags = rs.T, self.lags
+        if lags is None:
+            lags = default_dk_lags(T)
+        if isinstance(lags, bool) or not isinstance(lags, (int, np.integer)) or lags < 0:
+            raise InputError(f"lags must be a non-negative integer; {lags!r} was given.")
+        if lags >= T:
+            raise InputError(f"the Driscoll-Kraay lag length must be shorter than the panel: "
+                             f"lags < T = {T}; lags={lags} was given.")
+        return (_sandwich(results, dk_meat(rs, int(lags))),
+                {"lags": int(lags), "kernel": "bartlett"},
+                _LABELS["driscoll-kraay"].format(lags=int(lags)))
+
+
+def classic_fit(results):
+    """The classic (inverse-information) fit behind ``results``: itself, or the one a
+    robust covariance was computed from (kept in ``extra["classic_cov_full"]``)."""
+    if results.extra.get("cov_type", "classic") == "classic":
+        return results
+    classic = results.extra.get("classic_cov_full")
+    if classic is None:
+        raise ModelSpecificationError(
+            f"these results carry a {results.extra['cov_type']!r} covariance and not the "
+            "classic fit it came from; refit with cov_type='classic'.")
+    extra = {k: v for k, v in results.extra.items()
+             if k not in ("cov_type", "cov_label", "cov_options", "classic_cov_full")}
+    return dataclasses.replace(results, cov_full=classic, extra=extra)
+
+
+#: The covariances an ML fit offers: ``"classic"`` and every registered estimator.
+COV_TYPES = ("classic", *COVARIANCES)
+
+
 def with_covariance(results, cov_type: str = "classic", *, lags: int | None = None,
                     clusters=None):
     """A new results object with the covariance ``cov_type`` (see the module docstring).
@@ -366,6 +495,8 @@ def with_covariance(results, cov_type: str = "classic", *, lags: int | None = No
     """
     if cov_type not in COV_TYPES:
         raise InputError(f"cov_type must be one of {list(COV_TYPES)}; {cov_type!r} was given.")
+    if results.extra.get("method", "ml") == "ml":
+        results = classic_fit(results)  # every covariance is computed from the classic fit
     if cov_type != "driscoll-kraay" and lags is not None:
         raise InputError(f"lags= applies to cov_type='driscoll-kraay'; cov_type={cov_type!r} "
                          "was given.")
@@ -373,15 +504,11 @@ def with_covariance(results, cov_type: str = "classic", *, lags: int | None = No
         raise InputError(f"clusters= applies to cov_type='cluster'; cov_type={cov_type!r} was "
                          "given.")
     if cov_type == "classic":
-        return results
+        return classic_fit(results) if results.extra.get("method", "ml") == "ml" else results
     if results.extra.get("method", "ml") != "ml":
         raise ModelSpecificationError(
             f"cov_type={cov_type!r} applies to maximum-likelihood fits; a GMM fit takes "
             "its covariance at the fit: fit(method='gmm', cov_type='classic'|'white'|'hac').")
-    if results.extra.get("cov_type", "classic") != "classic":
-        raise ModelSpecificationError(
-            f"these results already carry a {results.extra['cov_type']!r} covariance; "
-            "compute another one from the classic fit.")
     flags = kind_flags(results.kind)
     if flags.lag_y and flags.error:
         raise ModelSpecificationError(
@@ -393,46 +520,12 @@ def with_covariance(results, cov_type: str = "classic", *, lags: int | None = No
         raise ModelSpecificationError(
             f"cov_type={cov_type!r} is implemented for static panels; this is a dynamic "
             f"panel ({panel.get('dynamic')!r}).")
-    if cov_type in ("cluster", "driscoll-kraay") and panel is None and clusters is None:
-        if cov_type == "driscoll-kraay":
-            raise ModelSpecificationError(
-                "cov_type='driscoll-kraay' needs a panel (id=, time=): it sums scores over "
-                "the units of each period. For a cross-section use cov_type='nonnormal'.")
-        raise ModelSpecificationError(
-            "cov_type='cluster' on a cross-section needs clusters= (groups of units, e.g. "
-            "the prefecture city of each county).")
-    if cov_type == "nonnormal" and panel is not None and panel.get("effects") is not None:
-        raise ModelSpecificationError(
-            "cov_type='nonnormal' (Lee 2004) is implemented for cross-sections and pooled "
-            "panels (i.i.d. errors); the within-transformed errors of a fixed-effects panel "
-            "are not independent. Use cov_type='cluster' or 'driscoll-kraay'.")
+    options = {"cluster": {"clusters": clusters}, "driscoll-kraay": {"lags": lags}}
+    estimator = COVARIANCES[cov_type](**options.get(cov_type, {}))
+    estimator.check(results)
     rs = row_scores(results)
-    options: dict = {}
-    if cov_type == "cluster":
-        codes, what = _cluster_codes(results, rs, clusters)
-        meat, G = cluster_meat(rs, codes, what)
-        cov = _sandwich(results, meat)
-        options = {"clusters": what, "n_clusters": G}
-        label = _LABELS["cluster"].format(what=what, G=G)
-    elif cov_type == "driscoll-kraay":
-        T = rs.T
-        if lags is None:
-            lags = default_dk_lags(T)
-        if isinstance(lags, bool) or not isinstance(lags, (int, np.integer)) or lags < 0:
-            raise InputError(f"lags must be a non-negative integer; {lags!r} was given.")
-        if lags >= T:
-            raise InputError(f"the Driscoll-Kraay lag length must be shorter than the panel: "
-                             f"lags < T = {T}; lags={lags} was given.")
-        cov = _sandwich(results, dk_meat(rs, int(lags)))
-        options = {"lags": int(lags), "kernel": "bartlett"}
-        label = _LABELS["driscoll-kraay"].format(lags=int(lags))
-    else:
-        omega, mu3, mu4 = nonnormal_omega(rs, float(results.sigma2))
-        V = results.cov_full.to_numpy(dtype=float)
-        cov = V + V @ omega @ V
-        cov = 0.5 * (cov + cov.T)
-        options = {"mu3": mu3, "mu4": mu4}
-        label = _LABELS["nonnormal"]
+    cov, options, label = estimator.compute(results, rs)
     cov_full = pd.DataFrame(cov, index=results.cov_full.index, columns=results.cov_full.columns)
-    extra = dict(results.extra, cov_type=cov_type, cov_label=label, cov_options=options)
+    extra = dict(results.extra, cov_type=cov_type, cov_label=label, cov_options=options,
+                 classic_cov_full=results.cov_full)
     return dataclasses.replace(results, cov_full=cov_full, extra=extra)
