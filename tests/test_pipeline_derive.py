@@ -12,6 +12,7 @@ import spatialflow as sf
 from spatialflow.datasets import load_guangdong_counties
 from spatialflow.exceptions import ConfigError, InputError
 from spatialflow.pipeline import make_config, plan
+from spatialflow.pipeline._notes import note_text
 from spatialflow.pipeline.derive import (carry_columns, evaluate_derive, formula_names,
                                          parse_derive)
 from spatialflow.weights import build
@@ -90,7 +91,8 @@ def test_carry_fills_every_row_from_the_reference_year():
     out, notes = carry_columns(frame, {"school": 2020}, id="code", time="year")
     assert out["school"].tolist()[:4] == [9.0, 9.0, 8.0, 8.0]
     assert np.isnan(out["school"].iloc[4])               # c has no 2020 row: missing, said
-    assert "1 of them held a different value" in notes[0] and "['c']" in notes[0]
+    assert "1 of them held a different value" in notes[0]["en"] and "['c']" in notes[0]["en"]
+    assert "其中 1 行原值不同" in notes[0]["zh"] and "['c']" in notes[0]["zh"]
     with pytest.raises(InputError, match="no rows of 2019"):
         carry_columns(frame, {"school": 2019}, id="code", time="year")
     with pytest.raises(InputError, match=r"'shool'.*closest: \['school'\]"):
@@ -133,7 +135,7 @@ def test_formulas_use_any_column_and_regressors_are_optional(tmp_path):
     (outcome, kind, wname, model), = p.models.values()
     assert kind == "SAR" and outcome == "income_ratio"
     assert any("derived: ln_labour_productivity = log(real_gdp / employment)" in n
-               for n in p.inputs.notes)
+               for n in map(note_text, p.inputs.notes))
     assert p.config.as_dict()["derive"]["income_ratio"] == {"expr": "urban_income / "
                                                                     "rural_income"}
 
@@ -220,7 +222,7 @@ def test_derive_and_carry_reproduce_the_precomputed_2023_gdp_fit(tmp_path):
     pd.testing.assert_series_equal(mine.bse, ref.bse, rtol=1e-7, atol=0)
     # said aloud: the three dropped for a missing cell and the islands linked
     assert p.island_links == {"queen": [("440513", "445203"), ("440523", "440515")]}
-    notes = " ".join(p.inputs.notes)
+    notes = " ".join(map(note_text, p.inputs.notes))
     assert "440513 潮阳区 -> 445203 揭东区" in notes
     assert "3 with missing cells" in notes and "440403 斗门区 (1 cell(s))" in notes
     assert "445224 惠来县" in notes and "445281 普宁市" in notes

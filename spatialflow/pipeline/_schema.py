@@ -487,7 +487,19 @@ class Indicator(_Table):
 
 
 Lang = Choice("en", "zh")
-Notes = Names("strings")
+
+
+def _needs_en(value: dict) -> dict:
+    if "en" not in value:
+        raise ValueError("the table has no en text (en is required, zh is optional)")
+    return value
+
+
+#: A note of the user's: shown in the report's language, in English everywhere else.
+Note = Union[Text, Annotated[dict[Literal["en", "zh"], Text], AfterValidator(_needs_en)]]
+Notes = Annotated[list[Note], Field(min_length=1),
+                  Doc("[str or table]", "a list of strings or tables {en = \"...\", "
+                      "zh = \"...\"} (en required)")]
 Formats = Names("'html', 'markdown', 'latex'", Choice("html", "markdown", "latex"))
 #: The report's optional sections (report.builder.OPTIONAL_SECTIONS); [] for none.
 Sections = Annotated[list[Choice("convergence", "dynamics", "drivers")],
@@ -500,7 +512,8 @@ class Report(_Table):
         "Report title, or one per language: {en = \"...\", zh = \"...\"}."))
     notes: Optional[Notes] = Field(None, description=(
         "Notes of your own (caveats of the data, definitions), printed with the run's notes: "
-        "stdout, README.txt, manifest.json and the report's notes."))
+        "stdout, README.txt, manifest.json (in English) and the report's notes (in its "
+        "language). Each is a string or a table {en = \"...\", zh = \"...\"}."))
     indicators: Optional[Annotated[dict[StrictStr, Indicator], Doc(
         "table", "", explain=_explain_indicator)]] = Field(None, description=(
             "Report indicators for columns the package does not know (tfp, income_gap and "

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ConfigError, InputError, format_ids
+from ._notes import note
 
 __all__ = ["DeriveSpec", "parse_derive", "evaluate_derive", "carry_columns", "FUNCTIONS",
            "formula_names"]
@@ -242,12 +243,18 @@ def carry_columns(frame: pd.DataFrame, carry: dict, *, id: str, time: str):
         changed = int((own.notna() & values.notna() & (own != values)).sum())
         absent = sorted(set(frame[id]) - set(ref.dropna().index))
         frame[column] = values.to_numpy()
-        note = (f"data.carry: {column!r} on every row is the unit's {year} value "
-                f"({int((frame[time] != year).sum())} rows of other periods filled")
-        note += f"; {changed} of them held a different value" if changed else ""
-        note += (f"; no {year} value for {len(absent)} unit(s): {format_ids(absent)}"
-                 if absent else "") + ")."
-        notes.append(note)
+        filled = int((frame[time] != year).sum())
+        en = (f"data.carry: {column!r} on every row is the unit's {year} value "
+              f"({filled} rows of other periods filled")
+        en += f"; {changed} of them held a different value" if changed else ""
+        en += (f"; no {year} value for {len(absent)} unit(s): {format_ids(absent)}"
+               if absent else "") + ")."
+        zh = (f"data.carry：{column!r} 在每一行上取该单元 {year} 年的值（填充了其他时期的 "
+              f"{filled} 行")
+        zh += f"；其中 {changed} 行原值不同" if changed else ""
+        zh += (f"；{len(absent)} 个单元没有 {year} 年的值：{format_ids(absent)}"
+               if absent else "") + "）。"
+        notes.append(note(en, zh))
     return frame, notes
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ConfigError, InputError, UnreadableFileError, format_ids
+from ._notes import note
 from .config import PipelineConfig
 
 __all__ = ["Inputs", "prepare_inputs", "build_weights"]
@@ -283,13 +284,16 @@ def prepare_inputs(config: PipelineConfig) -> Inputs:
     periods = _periods(panel.periods, notes)
     steps = sorted(set(np.diff(periods).tolist()))
     if len(steps) > 1:
-        notes.append(f"the periods are not evenly spaced ({format_ids(periods, limit=40)}); "
-                     "the models take them in this order as consecutive.")
+        shown = format_ids(periods, limit=40)
+        notes.append(note(f"the periods are not evenly spaced ({shown}); "
+                          "the models take them in this order as consecutive.",
+                          f"时期间隔不均匀（{shown}）；模型按此顺序把它们当作相邻时期。"))
     frame, report = handle_missing(panel, numeric, policy=d["missing"], ids=ids,
                                    periods=periods)
     if len(report):
         acted = report["action"].value_counts().to_dict()
-        notes.append(f"missing cells ({d['missing']}): {acted}; see missing_cells.csv.")
+        notes.append(note(f"missing cells ({d['missing']}): {acted}; see missing_cells.csv.",
+                          f"缺失单元格（{d['missing']}）：{acted}；见 missing_cells.csv。"))
     kept = pd.Index(frame[panel.id].unique())
     from .subsets import dropped_units
     notes += dropped_units(layer, kept, report, policy=d["missing"])
@@ -298,8 +302,9 @@ def prepare_inputs(config: PipelineConfig) -> Inputs:
         layer = layer.loc[layer.index.isin(kept)]
     if config.derive:
         frame = evaluate_derive(frame, config.derive, id=panel.id, time=panel.time)
-        notes.append("derived: " + "; ".join(f"{k} = {s.expr}" for k, s in
-                                             config.derive.items()) + ".")
+        derived = [f"{k} = {s.expr}" for k, s in config.derive.items()]
+        notes.append(note("derived: " + "; ".join(derived) + ".",
+                          "派生变量：" + "；".join(derived) + "。"))
     frame, built, tables, mnotes = build_measures(frame, config, id=panel.id, time=panel.time)
     notes += mnotes
     outcomes, regressors = _model_columns(config, built)
@@ -341,8 +346,10 @@ def _carry(panel, carry, years, carry_columns):
         keep = data[panel.time].between(years[0], years[1])
         left = sorted(set(data.loc[~keep, panel.time]))
         if left:
-            notes.append(f"periods {left} left out (data.years = {list(years)}) after "
-                         "data.carry read them.")
+            notes.append(note(f"periods {left} left out (data.years = {list(years)}) after "
+                              "data.carry read them.",
+                              f"data.carry 读取了时期 {left} 之后，又将其排除"
+                              f"（data.years = {list(years)}）。"))
         data = data.loc[keep].reset_index(drop=True)
         if data.empty:
             raise InputError(f"data.years = {list(years)} keeps no row; the data have periods "
@@ -356,8 +363,9 @@ def _periods(present: list, notes: list) -> list:
     present = sorted(int(p) for p in present)
     gaps = sorted(set(range(present[0], present[-1] + 1)) - set(present))
     if gaps:
-        notes.append(f"periods {present}: the data have no row for {_span(gaps)}; the panel "
-                     "has the observed periods only.")
+        notes.append(note(f"periods {present}: the data have no row for {_span(gaps)}; the "
+                          "panel has the observed periods only.",
+                          f"时期 {present}：数据中没有 {_span(gaps)} 的行；面板只包含观测到的时期。"))
     return present
 
 

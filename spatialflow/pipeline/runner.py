@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..exceptions import ConfigError, SpatialflowError, format_ids
 from .config import PipelineConfig, make_config
+from ._notes import note, note_text
 from .inputs import Inputs, build_weights, prepare_inputs
 from .output import GENERATOR, AtomicFolder, hash_tree, sha256_file
 
@@ -61,7 +62,7 @@ class Plan:
                  f"models: {len(self.models)} = {len(self.config.models['outcomes'])} outcome(s)"
                  f" x {len(self.config.models['kinds'])} kind(s) x {len(self.weights)} weights"]
         lines += [f"  {label}" for label in self.models]
-        lines += [f"note: {n}" for n in self.inputs.notes]
+        lines += [f"note: {note_text(n)}" for n in self.inputs.notes]
         lines.append(f"output: {self.config.out}/")
         return "\n".join(lines)
 
@@ -164,8 +165,12 @@ def plan(config=None, **overrides) -> Plan:
     if cross_section:
         # One period: cross-section models over the units (no panel effects to take out).
         panel = panel.set_index(inputs.id, drop=False)
-        inputs.notes.append(f"one period ({panel[inputs.time].iloc[0]}): cross-section "
-                            "models; models.effects and models.bias_correction do not apply.")
+        period = panel[inputs.time].iloc[0]
+        inputs.notes.append(note(
+            f"one period ({period}): cross-section models; models.effects and "
+            "models.bias_correction do not apply.",
+            f"只有一个时期（{period}）：截面模型；models.effects 和 models.bias_correction "
+            "不适用。"))
     for outcome in outcomes:
         formula = formulas.get(outcome, f"{outcome} ~ {' + '.join(regressors)}")
         for wname, w in weights.items():
@@ -248,7 +253,7 @@ def run(config=None, *, progress: bool = False, say=None, **overrides) -> RunRes
                 else:
                     res = model.fit()
                 results[label] = res
-        notes = list(inputs.notes)
+        notes = [note_text(n) for n in inputs.notes]   # stdout, README, manifest: English
         notes += sorted({f"{w.category.__name__}: {w.message}" for w in caught
                          if issubclass(w.category, UserWarning)})
         tables = dict(inputs.tables)
@@ -266,8 +271,8 @@ def run(config=None, *, progress: bool = False, say=None, **overrides) -> RunRes
         say(f"report built in {time.perf_counter() - started:.1f} s; writing the files")
         # the run's own notes (units dropped, islands linked, carried and derived columns)
         # went into the report's notes box through build(notes=); list only the report's own
-        notes += [f"report: {n}" for n in getattr(report, "notes", [])
-                  if n not in inputs.notes]
+        shown = {note_text(n, config.report["lang"]) for n in inputs.notes}
+        notes += [f"report: {n}" for n in getattr(report, "notes", []) if n not in shown]
         _write(tmp, p, tables, report, results, notes)
         manifest = _manifest(p, tmp, notes)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False,

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from ._notes import note
 
 __all__ = ["dropped_units", "island_links", "unit_label"]
 
@@ -42,15 +43,23 @@ def dropped_units(layer, kept, report: pd.DataFrame, *, policy: str) -> list:
     missing = [f"{unit_label(layer, c)} ({int(by_missing[c])} cell(s))" for c in gone
                if c in by_missing]
     absent = [unit_label(layer, c) for c in gone if c not in by_missing]
-    parts = []
+    missing_zh = [f"{unit_label(layer, c)}（{int(by_missing[c])} 个单元格）" for c in gone
+                  if c in by_missing]
+    parts, parts_zh = [], []
     if missing:
         parts.append(f"{len(missing)} with missing cells (missing = \"{policy}\"): "
                      + ", ".join(missing))
+        parts_zh.append(f"{len(missing)} 个有缺失单元格（missing = \"{policy}\"）："
+                        + "、".join(missing_zh))
     if absent:
         parts.append(f"{len(absent)} not in the data (layer.units = \"data\"): "
                      + ", ".join(absent))
-    return [f"units dropped ({len(gone)} of {len(layer)}; W is built on the "
-            f"{len(layer) - len(gone)} kept): " + "; ".join(parts) + "."]
+        parts_zh.append(f"{len(absent)} 个不在数据中（layer.units = \"data\"）："
+                        + "、".join(absent))
+    return [note(f"units dropped ({len(gone)} of {len(layer)}; W is built on the "
+                 f"{len(layer) - len(gone)} kept): " + "; ".join(parts) + ".",
+                 f"剔除的单元（共 {len(layer)} 个中的 {len(gone)} 个；W 基于保留的 "
+                 f"{len(layer) - len(gone)} 个单元构建）：" + "；".join(parts_zh) + "。")]
 
 
 def island_links(config, layer, weights: dict) -> dict:
@@ -99,7 +108,10 @@ def island_notes(layer, links: dict) -> list:
         if pairs:
             shown = "; ".join(f"{unit_label(layer, a)} -> {unit_label(layer, b)}"
                               for a, b in pairs)
-            notes.append(f"weights {name!r}: {len(pairs)} island link(s) added (islands = "
-                         f"\"knn\", units without neighbours among those kept linked to the "
-                         f"nearest unit by centroid, both directions): {shown}.")
+            notes.append(note(
+                f"weights {name!r}: {len(pairs)} island link(s) added (islands = "
+                f"\"knn\", units without neighbours among those kept linked to the "
+                f"nearest unit by centroid, both directions): {shown}.",
+                f"权重 {name!r}：添加了 {len(pairs)} 条孤岛连接（islands = \"knn\"：保留的单元中"
+                f"没有邻居的单元按质心与最近的单元双向相连）：{shown}。"))
     return notes
