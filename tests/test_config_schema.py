@@ -119,7 +119,7 @@ CASES = [
      "config key 'weights.k' in [[weights]] #2 expects an integer >= 1; 2.0 (float) was given."),
     ({"weights": [1]}, "config key 'weights' expects one or more tables, e.g. [[weights]] kind "
      "= \"queen\"; [1] (list) was given."),
-    ({"report": {"title": {"fr": "T"}}}, "config key 'report.title' expects a title string or "
+    ({"report": {"title": {"fr": "T"}}}, "config key 'report.title' expects a string or "
      "a table {en = \"...\", zh = \"...\"}; {'fr': 'T'} (dict) was given."),
     ({"report": {"indicators": {"x": {"higher_is_better": True, "scale": "level",
                                       "colour": "red"}}}},
