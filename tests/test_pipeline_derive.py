@@ -243,7 +243,7 @@ def test_islands_and_drops_reach_every_output(tmp_path):
         "models": {"outcomes": ["ln_gdppc"], "kinds": ["SAR"],
                    "formulas": {"ln_gdppc": "ln_gdppc ~ loans_gdp"}},
         "effects": {"n_draws": 20},
-        "report": {"indicators": {"ln_gdppc": {"higher_is_better": True}}},
+        "report": {"indicators": {"ln_gdppc": {"higher_is_better": True, "scale": "log"}}},
         "output": {"folder": str(tmp_path / "out")}})
     said = []
     res = run(cfg, say=said.append)
