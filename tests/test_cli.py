@@ -240,6 +240,7 @@ def _held(tmp_path, *args):
     return proc, partial[0]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigint_stops_cleanly_without_a_half_written_folder(tmp_path):
     proc, _ = _held(tmp_path, "--out", "out")
@@ -250,6 +251,7 @@ def test_sigint_stops_cleanly_without_a_half_written_folder(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.toml"]  # no folder, no partial
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_is_handled_like_sigint_and_keeps_the_old_output(tmp_path):
     import json

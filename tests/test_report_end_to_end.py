@@ -156,6 +156,7 @@ class _Collect(HTMLParser):
             self._in_summary -= 1
 
 
+@pytest.mark.slow
 def test_html_is_self_contained_and_traceable(setup, tmp_path):
     rep = setup["rep"]
     path = rep.to_html(tmp_path / "report.html")

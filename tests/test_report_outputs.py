@@ -120,6 +120,7 @@ def _xelatex(folder):
     return proc.returncode, log
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("xelatex") is None, reason="xelatex is not installed")
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_latex_compiles_with_xelatex(small, tmp_path, lang):
@@ -138,6 +139,7 @@ def test_latex_compiles_with_xelatex(small, tmp_path, lang):
 
 @pytest.mark.skipif(shutil.which("chromium") is None or shutil.which("pdftotext") is None,
                     reason="needs chromium and pdftotext (poppler-utils)")
+@pytest.mark.slow
 def test_printed_pdf_holds_every_table(small, tmp_path):
     rep = small["rep"]
     pdf = rep.to_pdf(tmp_path / "report.pdf", browser=shutil.which("chromium"))
