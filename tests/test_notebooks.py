@@ -28,7 +28,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((LAB / "soluti
 LAB_NAMES = {"lab_1_diagnostics.ipynb", "lab_2_monte_carlo.ipynb",
              "lab_3_search_and_shocks.ipynb"}
 EXPECTED = {"quickstart.ipynb", "replication_columbus.ipynb",
-            "guangdong_core_periphery.ipynb", "policy_spillovers.ipynb"} | LAB_NAMES
+            "guangdong_core_periphery.ipynb", "policy_spillovers.ipynb",
+            "flows_guangdong.ipynb"} | LAB_NAMES
 
 
 def _blas_one_thread():
@@ -185,8 +186,47 @@ def _check_policy(ns):
     assert ns["pretrend"].df == 4 and 0 <= ns["homogeneity"].pvalue <= 1
 
 
+def _check_flows(ns):
+    # SYNTHETIC flows on the real counties: labelled so, 124 nodes, all 124^2 pairs
+    pairs, truth, res = ns["synthetic_pairs"], ns["true_params"], ns["res"]
+    assert pairs.attrs["synthetic"] is True and len(pairs) == 124 ** 2
+    assert res.model.variant.name == "model_9" and res.converged
+    # the rho's recovered: within 4 standard errors of the truth (15,376 flows; ~0.01 each)
+    for name, value in ns["TRUE_RHO"].items():
+        assert truth[name] == value
+        assert abs(res.params[name] - value) < 4 * res.bse[name], (name, res.params[name])
+        assert res.bse[name] < 0.03
+    # and every coefficient within 4 standard errors
+    z = ns["estimates"]["z (estimate - truth)"]
+    assert z.abs().max() < 4, z
+    # the variant that generated the data is chosen by AIC, and nesting orders the llf's
+    comparison = ns["comparison"]
+    assert ns["chosen"] == "model_9" == comparison["AIC"].idxmin()
+    llf = comparison["log-likelihood"]
+    assert llf["model_1"] < llf["model_2"] < llf["model_7"] < llf["model_9"]
+    assert llf["model_8"] < llf["model_9"]
+    assert list(comparison["parameters"]) == [9, 10, 11, 11, 12]
+    # effects: five parts, the four add up to the total, average and node by node
+    effects = ns["effects"]
+    table, by_node = effects.table, effects.by_node
+    assert list(table.index) == ["origin", "destination", "intra", "network", "total"]
+    np.testing.assert_allclose(table.loc[["origin", "destination", "intra", "network"],
+                                         "estimate"].sum(), table.loc["total", "estimate"],
+                               rtol=1e-10)
+    assert by_node.shape == (124, 5)
+    np.testing.assert_allclose(by_node.drop(columns="total").sum(axis=1), by_node["total"],
+                               rtol=1e-10)
+    assert (table["lower"] <= table["estimate"]).all() and (table["estimate"] <= table["upper"]).all()
+    # blocks: zones x (from -> to); all of them = n x the average total effect
+    blocks = ns["blocks"]
+    assert set(blocks.index) == {"core", "periphery"} and blocks.shape == (2, 4)
+    np.testing.assert_allclose(blocks.to_numpy().sum(), 124 * table.loc["total", "estimate"],
+                               rtol=1e-9)
+
+
 CHECKS = {"quickstart.ipynb": _check_quickstart, "policy_spillovers.ipynb": _check_policy, "replication_columbus.ipynb": _check_replication,
           "guangdong_core_periphery.ipynb": _check_guangdong,
+          "flows_guangdong.ipynb": _check_flows,
           "lab_1_diagnostics.ipynb": _check_lab_1, "lab_2_monte_carlo.ipynb": _check_lab_2,
           "lab_3_search_and_shocks.ipynb": _check_lab_3}
 
