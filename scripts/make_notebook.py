@@ -1128,11 +1128,11 @@ ax = choropleth(layer, effects.by_node["destination"], scheme="quantiles", k=5,
 plt.show()"""),
     ("markdown", """## What to take away
 
-- AIC picks the variant that generated the data; the separable `model_8` and `model_7` come
-  close but their restrictions on $\\rho_w$ cost log-likelihood, and ignoring dependence
-  altogether (`model_1`) costs most.
-- The coefficients of `x` are not its effects: with $\\rho$'s the origin and destination
-  terms spread through the network, which here carries a large part of the total.
+- AIC picks the variant that generated the data. `model_7` ($\\rho_w = 0$) comes closest;
+  the separable `model_8` forces $\\rho_w = -\\rho_d\\rho_o < 0$ where the truth is $+0.1$ and
+  pays far more; ignoring dependence altogether (`model_1`) costs most.
+- The coefficients of `x` are not its effects: through the $\\rho$'s the origin and destination
+  terms spread over the network, which here carries more than half of the total.
 - The four blocks of a zone's row add up to that zone's change of all flows; both rows
   together are $n$ times the average total effect."""),
 ]

@@ -52,7 +52,8 @@ def test_docs_build_without_warnings(site):
                  "notebooks/replication_columbus.html",
                  "notebooks/lab/lab_1_diagnostics.html", "notebooks/lab/lab_2_monte_carlo.html",
                  "notebooks/lab/lab_3_search_and_shocks.html",
-                 "notebooks/guangdong_core_periphery.html"):
+                 "notebooks/guangdong_core_periphery.html",
+                 "notebooks/flows_guangdong.html"):
         assert page in pages, f"{page} missing from the site"
     # equations typeset offline: MathJax is in the site, not fetched from a CDN
     if importlib.util.find_spec("mathjax") is not None:

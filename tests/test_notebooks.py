@@ -206,6 +206,9 @@ def _check_flows(ns):
     assert llf["model_1"] < llf["model_2"] < llf["model_7"] < llf["model_9"]
     assert llf["model_8"] < llf["model_9"]
     assert list(comparison["parameters"]) == [9, 10, 11, 11, 12]
+    # what the notebook's take-away says: model_7 closest, then model_8, model_1 last
+    delta = comparison["delta AIC"]
+    assert 0 < delta["model_7"] < delta["model_8"] < delta["model_2"] < delta["model_1"]
     # effects: five parts, the four add up to the total, average and node by node
     effects = ns["effects"]
     table, by_node = effects.table, effects.by_node
@@ -213,6 +216,7 @@ def _check_flows(ns):
     np.testing.assert_allclose(table.loc[["origin", "destination", "intra", "network"],
                                          "estimate"].sum(), table.loc["total", "estimate"],
                                rtol=1e-10)
+    assert table.loc["network", "estimate"] > 0.5 * table.loc["total", "estimate"]
     assert by_node.shape == (124, 5)
     np.testing.assert_allclose(by_node.drop(columns="total").sum(axis=1), by_node["total"],
                                rtol=1e-10)
