@@ -17,7 +17,8 @@ DOCUMENTED = ("spatialflow.models.results.effects.compute_effects",
               "spatialflow.models.results.effects.compute_unit_effects")
 
 MODULES = ("spatialflow", "spatialflow.models", "spatialflow.weights", "spatialflow.measures",
-           "spatialflow.simulate", "spatialflow.grid", "spatialflow.montecarlo")
+           "spatialflow.simulate", "spatialflow.grid", "spatialflow.montecarlo",
+           "spatialflow.flows", "spatialflow.causal")
 
 
 def _own(obj) -> bool:

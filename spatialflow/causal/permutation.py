@@ -61,7 +61,7 @@ class _PermutationDraw:
 
 
 @dataclass(frozen=True)
-class PermutationTest:
+class PermutationTest:  # numpydoc ignore=PR01
     """Randomisation inference for the direct, indirect and total effects.
 
     Attributes
@@ -71,6 +71,8 @@ class PermutationTest:
         ``n_permutations``, and the ``mean``/``sd`` of the permutation distribution.
     draws : DataFrame
         One row per permutation.
+    strata : str or None
+        The name of the strata the treatment was permuted within (None: all units).
     """
 
     table: pd.DataFrame
@@ -78,7 +80,29 @@ class PermutationTest:
     strata: str | None = None
 
     @classmethod
-    def from_draws(cls, observed: pd.Series, draws: pd.DataFrame, strata=None):
+    def from_draws(cls, observed: pd.Series, draws: pd.DataFrame,
+                   strata: str | None = None) -> PermutationTest:
+        """The test from the observed effects and their permutation draws.
+
+        The two-sided p-value is
+        :math:`(1 + \\#\\{b: |\\hat\\tau_b| \\ge |\\hat\\tau|\\}) / (1 + B)`
+        (ties within a relative :math:`10^{-10}` count as extreme); NaN where the observed
+        effect is NaN (the total of rings).
+
+        Parameters
+        ----------
+        observed : pandas.Series
+            The estimated ``direct``, ``indirect`` and ``total`` effects.
+        draws : pandas.DataFrame
+            One row per permutation, columns ``direct``, ``indirect``, ``total``.
+        strata : str, optional
+            The name of the strata the treatment was permuted within.
+
+        Returns
+        -------
+        PermutationTest
+            The table of p-values and the draws.
+        """
         B = len(draws)
         obs = observed.to_numpy(dtype=float)
         # ties within round-off count as extreme (conservative)
@@ -93,4 +117,5 @@ class PermutationTest:
 
     @property
     def pvalues(self) -> pd.Series:
+        """The two-sided permutation p-values of the direct, indirect and total effects."""
         return self.table["p_value"]

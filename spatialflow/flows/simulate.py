@@ -22,7 +22,9 @@ Examples
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,6 +34,10 @@ from ..exceptions import InadmissibleEstimateError, InputError
 from ..weights.align import as_sparse, weights_ids
 from .logdet import spectrum
 from .variants import variant
+
+if TYPE_CHECKING:
+    from .._typing import WeightsLike
+    from .logdet import Spectrum
 
 __all__ = ["simulate_flows", "FlowSimulation", "DEFAULT_COEFFICIENTS", "FORMULA"]
 
@@ -56,9 +62,11 @@ class FlowSimulation:
     formula: str = FORMULA
 
 
-def simulate_flows(w, *, model: str = "model_9", rho=None, coefficients: dict | None = None,
-                   sigma: float = 1.0, seed=None, coords: np.ndarray | None = None,
-                   spectrum_=None) -> FlowSimulation:
+def simulate_flows(w: WeightsLike, *, model: str = "model_9",
+                   rho: dict[str, float] | Sequence[float] | None = None,
+                   coefficients: dict | None = None, sigma: float = 1.0,
+                   seed: int | None = None, coords: np.ndarray | None = None,
+                   spectrum_: Spectrum | None = None) -> FlowSimulation:
     """Draw flows on the nodes of ``w`` from ``model`` with known parameters.
 
     Parameters
@@ -77,6 +85,9 @@ def simulate_flows(w, *, model: str = "model_9", rho=None, coefficients: dict | 
     seed : int, optional
     coords : ndarray (n, 2), optional
         Node coordinates for ``dist`` (default: uniform in the unit square).
+    spectrum_ : Spectrum, optional
+        The eigen-decomposition of ``W`` with vectors (``spectrum(W, vectors=True)``), to
+        reuse it across draws; computed when None.
 
     Returns
     -------
