@@ -87,10 +87,32 @@ def _fit_spatial(did, model, options: dict):
                        kernel=options["kernel"])
 
 
-def with_conley(fit, did, *, cutoff, lag_cutoff: int = 0, kernel: str = "bartlett"):
-    """A copy of an ML panel fit with the Conley covariance :math:`V S V` (``V`` the
-    classical covariance, ``S`` the Conley meat of the per-row scores;
-    :mod:`spatialflow.causal.conley`)."""
+def with_conley(fit: SpatialResults, did: SpatialDiD, *, cutoff: float | None,
+                lag_cutoff: int = 0, kernel: str = "bartlett") -> SpatialResults:
+    """A copy of an ML panel fit with the Conley covariance :math:`V S V`.
+
+    ``V`` is the classical covariance and ``S`` the Conley meat of the per-row scores
+    (:mod:`spatialflow.causal.conley`).
+
+    Parameters
+    ----------
+    fit : SpatialResults
+        An ML fit of the two-way panel model.
+    did : SpatialDiD
+        The model, for the unit locations (``coords``), the data and the distance metric.
+    cutoff : float
+        The distance beyond which scores are uncorrelated (km for haversine coordinates);
+        None raises.
+    lag_cutoff : int, default 0
+        The Bartlett time lag of the serial correlation kept.
+    kernel : {"bartlett", "uniform"}, default "bartlett"
+        The spatial kernel.
+
+    Returns
+    -------
+    SpatialResults
+        ``fit`` with the Conley covariance and its label (the estimates unchanged).
+    """
     if did.coords is None:
         raise ModelSpecificationError("cov_type='conley' needs unit locations: pass coords= "
                                       "(lat, lon columns of the data, or a frame by id) to "

@@ -37,6 +37,8 @@ from .._validation import check_count, check_seed
 from ..exceptions import InputError, ModelSpecificationError
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from .._typing import WeightsLike
 
 __all__ = ["SpatialDiDSimulator", "DiDSimulation", "simulate_spatial_did", "monte_carlo_did"]
@@ -257,9 +259,10 @@ def _coefficients(W, model: str, direct: float, indirect: float, rho: float):
 
 
 # ----------------------------------------------------------------------------- Monte Carlo
-def monte_carlo_did(simulator: SpatialDiDSimulator, w, reps: int, *, seed=0,
-                    model: str = "SDM", level: float = 0.95, executor: str = "serial",
-                    max_workers: int | None = None, scheduler=None,
+def monte_carlo_did(simulator: SpatialDiDSimulator, w: WeightsLike, reps: int, *,
+                    seed: int | np.random.SeedSequence = 0, model: str = "SDM",
+                    level: float = 0.95, executor: str = "serial",
+                    max_workers: int | None = None, scheduler: Client | str | None = None,
                     progress: bool = False) -> pd.DataFrame:
     r"""Replications of the spatial DiD and of a plain two-way FE DiD on one design.
 
@@ -270,6 +273,29 @@ def monte_carlo_did(simulator: SpatialDiDSimulator, w, reps: int, *, seed=0,
     the plain two-way fixed-effects regression :math:`y_{it} = \beta D_{it} + \gamma x_{it}
     + \mu_i + \lambda_t + \varepsilon_{it}` (no spillover term), which estimates
     neither the direct effect nor the spillover when spillovers exist.
+
+    Parameters
+    ----------
+    simulator : SpatialDiDSimulator
+        The fixed design; each replication draws new errors.
+    w : libpysal.graph.Graph or libpysal.weights.W
+        The weights the spatial DiD is fitted with.
+    reps : int
+        Number of replications.
+    seed : int or numpy.random.SeedSequence, default 0
+        Root seed of the replications.
+    model : {"SDM", "SAR", "SDEM"}, default "SDM"
+        The spatial DiD fitted to each draw.
+    level : float, default 0.95
+        Coverage of the intervals whose coverage of the truth is recorded.
+    executor : {"processes", "threads", "serial"}, default "serial"
+        Local executor when ``scheduler`` is None.
+    max_workers : int, optional
+        Local workers (default: the CPU count).
+    scheduler : distributed.Client or str, optional
+        Run on this Dask cluster instead.
+    progress : bool, default False
+        Show a progress bar.
 
     Returns
     -------

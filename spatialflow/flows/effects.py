@@ -51,9 +51,26 @@ PARTS = ("origin", "destination", "intra", "network", "total")
 
 
 @dataclass(frozen=True)
-class FlowEffects:
+class FlowEffects:  # numpydoc ignore=PR01
     """Average effects (``table``), node-by-node effects (``by_node``) and, with ``groups``,
-    the flow changes by block (``blocks``) of a unit change of ``variable``."""
+    the flow changes by block (``blocks``) of a unit change of ``variable``.
+
+    Built by :func:`flow_effects`, not by users.
+
+    Attributes
+    ----------
+    variable : str
+        The node characteristic whose change the effects describe.
+    table : pandas.DataFrame
+        The average origin, destination, intra, network and total effects, with simulated
+        standard errors and intervals when ``draws > 0``.
+    by_node : pandas.DataFrame
+        The same effects of a unit change at each node, one row per node id.
+    blocks : pandas.DataFrame or None
+        With ``groups``: the change of the flows from group A to group B when the
+        characteristic rises by one at every node of group S (rows S, columns ``A -> B``);
+        None without ``groups``.
+    """
 
     variable: str
     table: pd.DataFrame

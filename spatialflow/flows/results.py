@@ -1,6 +1,7 @@
 """Results of a fitted flow model: labelled, read-only, with a summary."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,11 +19,23 @@ __all__ = ["FlowResults", "FlowSummary"]
 
 class FlowSummary(Renderable):
     """Summary of a fitted flow model; renderers ``as_text``, ``as_markdown``, ``as_latex``,
-    ``as_html`` (and ``_repr_html_``)."""
+    ``as_html`` (and ``_repr_html_``).
+
+    Built by :meth:`FlowResults.summary`, not by users.
+
+    Parameters
+    ----------
+    title : str
+        The heading.
+    blocks : iterable of Block
+        The header block and the coefficient table.
+    notes : iterable of str, default ()
+        Notes printed under the tables (the formula, the method).
+    """
 
     _css_class = "spatialflow-summary"
 
-    def __init__(self, title: str, blocks, notes=()):
+    def __init__(self, title: str, blocks: Iterable[Block], notes: Iterable[str] = ()) -> None:
         self.title = title
         self._blocks = tuple(blocks)
         self.notes = tuple(notes)

@@ -49,10 +49,29 @@ DEFAULT_RHO = {"rho_d": 0.4, "rho_o": 0.3, "rho_w": -0.1, "rho_od": 0.5, "rho_od
 
 
 @dataclass(frozen=True)
-class FlowSimulation:
+class FlowSimulation:  # numpydoc ignore=PR01
     """One draw: ``nodes`` (column ``x``), ``pairs`` (``orig``, ``dest``, ``dist``, ``y``,
     ``mean``), the ``truth`` (a Series named as the model's ``params``, with ``sigma2``) and
-    the implied ``(rho_d, rho_o, rho_w)``."""
+    the implied ``(rho_d, rho_o, rho_w)``.
+
+    Built by :func:`simulate_flows`, not by users.
+
+    Attributes
+    ----------
+    nodes : pandas.DataFrame
+        The node table (column ``x``), indexed by the node ids of ``w``.
+    pairs : pandas.DataFrame
+        One row per pair: ``orig``, ``dest``, ``dist``, the flow ``y`` and its mean ``mean``.
+    truth : pandas.Series
+        The true parameters, named as the fitted ``params`` of :data:`FORMULA`, and
+        ``sigma2``.
+    rho_full : numpy.ndarray
+        The implied :math:`(\\rho_d, \\rho_o, \\rho_w)`.
+    model : str
+        The variant the flows were drawn from.
+    formula : str
+        The formula whose parameters ``truth`` holds (:data:`FORMULA`).
+    """
 
     nodes: pd.DataFrame
     pairs: pd.DataFrame
