@@ -53,9 +53,39 @@ _COV_TYPES = ("classic", "cluster", "driscoll-kraay", "conley")
 
 
 # ----------------------------------------------------------------------------- fitting
-def fit_did(did, *, cov_type="classic", clusters=None, lags=None, cutoff=None, lag_cutoff=0,
-            kernel="bartlett", bias_correction="lee-yu", estimator="twfe"):
-    """Fit a :class:`~spatialflow.causal.model.SpatialDiD` (its ``fit`` calls this)."""
+def fit_did(did: SpatialDiD, *, cov_type: str = "classic",
+            clusters: str | pd.Series | None = None, lags: int | None = None,
+            cutoff: float | None = None, lag_cutoff: int = 0, kernel: str = "bartlett",
+            bias_correction: str | None = "lee-yu",
+            estimator: str = "twfe") -> SpatialDiDResults:
+    """Fit a :class:`~spatialflow.causal.model.SpatialDiD` (its ``fit`` calls this).
+
+    Parameters
+    ----------
+    did : SpatialDiD
+        The model.
+    cov_type : {"classic", "cluster", "driscoll-kraay", "conley"}, default "classic"
+        The covariance type.
+    clusters : str or pandas.Series, optional
+        ``cov_type="cluster"``: cluster labels (default: the units).
+    lags : int, optional
+        ``cov_type="driscoll-kraay"``: time lags.
+    cutoff : float, optional
+        ``cov_type="conley"``: the distance cutoff.
+    lag_cutoff : int, default 0
+        ``cov_type="conley"``: the time lags of the serial correlation kept.
+    kernel : {"bartlett", "uniform"}, default "bartlett"
+        ``cov_type="conley"``: the spatial kernel.
+    bias_correction : {"lee-yu", None}, default "lee-yu"
+        Spatial models: the Lee-Yu two-way estimator or the uncorrected within one.
+    estimator : {"twfe", "gardner"}, default "twfe"
+        Rings: one-step two-way fixed effects or Gardner's two-stage DiD.
+
+    Returns
+    -------
+    SpatialDiDResults
+        The fitted model; the options are kept for its refits.
+    """
     if cov_type not in _COV_TYPES:
         raise InputError(f"cov_type must be one of {list(_COV_TYPES)}; {cov_type!r} was given.")
     options = dict(cov_type=cov_type, clusters=clusters, lags=lags, cutoff=cutoff,

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["simulate_flows", "FlowSimulation", "DEFAULT_COEFFICIENTS", "FORMULA"]
 
-#: the formula whose parameters the simulation's truth holds
+#: The formula whose parameters the simulation's truth holds.
 FORMULA = "y ~ O_(x) + D_(x) + I_(x) + P_(dist)"
 DEFAULT_COEFFICIENTS = {"(Intercept)": 1.0, "(Intra)": 0.5, "D_x": 1.0, "D_x.lag1": 0.5,
                         "O_x": -0.5, "O_x.lag1": -0.25, "I_x": 0.3, "P_dist": -1.0}
