@@ -207,7 +207,7 @@ class SpatialDiDResults:
     # ------------------------------------------------------------------ basics
     @property
     def params(self) -> pd.Series:
-        """The estimates of the underlying fit (treatment, its spatial lag, controls, rho)."""
+        """The estimates of the underlying fit (spatial model or ring regression)."""
         return self.fit.params
 
     @property

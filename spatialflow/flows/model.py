@@ -66,8 +66,8 @@ class FlowModel:
     lags : bool, default True
         Add the spatial lags ``W x`` of the origin and destination characteristics.
     intra : bool, default True
-        Estimate the intra-regional constant and ``I_()`` terms when the sample has
-        intra-regional pairs.
+        Estimate the intra-regional constant ``(Intra)`` when the sample has
+        intra-regional pairs (:meth:`from_formula` also leaves those pairs out with False).
     formula_text : str, default ""
         The formula as written, shown in the summary.
 
