@@ -2,9 +2,10 @@
 
 The public API (issue 26, item 6): the functions and classes in ``__all__`` of
 ``spatialflow``, ``spatialflow.models``, ``spatialflow.weights``, ``spatialflow.measures``,
-``spatialflow.simulate``, ``spatialflow.grid`` and ``spatialflow.montecarlo``, and the public
-methods and properties (defined in spatialflow, inherited ones included) of every class among
-them -- the model classes, ``SpatialResults``, ``Summary``, ``Comparison`` ...
+``spatialflow.simulate``, ``spatialflow.grid``, ``spatialflow.montecarlo``,
+``spatialflow.flows`` and ``spatialflow.causal``, and the public methods and properties
+(defined in spatialflow, inherited ones included) of every class among them -- the model
+classes, ``SpatialResults``, ``Summary``, ``Comparison``, ``FlowModel``, ``SpatialDiD`` ...
 """
 from __future__ import annotations
 
@@ -12,12 +13,18 @@ import importlib
 import inspect
 from collections.abc import Iterator
 
-#: Documented on the API pages beyond the ``__all__`` lists (the options of ``effects()``).
+#: Documented on the API pages beyond the ``__all__`` lists (the options of ``effects()``;
+#: what public functions of flows and causal return, the gravity baseline, the DiD Monte Carlo).
 DOCUMENTED = ("spatialflow.models.results.effects.compute_effects",
-              "spatialflow.models.results.effects.compute_unit_effects")
+              "spatialflow.models.results.effects.compute_unit_effects",
+              "spatialflow.flows.effects.FlowEffects", "spatialflow.flows.results.FlowSummary",
+              "spatialflow.flows.simulate.FlowSimulation", "spatialflow.flows.gravity.gravity",
+              "spatialflow.flows.gravity.GravityResults",
+              "spatialflow.causal.simulate.monte_carlo_did")
 
 MODULES = ("spatialflow", "spatialflow.models", "spatialflow.weights", "spatialflow.measures",
-           "spatialflow.simulate", "spatialflow.grid", "spatialflow.montecarlo")
+           "spatialflow.simulate", "spatialflow.grid", "spatialflow.montecarlo",
+           "spatialflow.flows", "spatialflow.causal")
 
 
 def _own(obj) -> bool:

@@ -1,8 +1,8 @@
 """numpydoc validation of the public API (issue 26, item 6).
 
 Every public callable (``tests/_public_api.py``: the ``__all__`` lists of spatialflow,
-models, weights, measures, simulate, grid and montecarlo, and the public methods and
-properties of their classes) passes :func:`numpydoc.validate.validate` for the checks stated
+models, weights, measures, simulate, grid, montecarlo, flows and causal, and the public
+methods and properties of their classes) passes :func:`numpydoc.validate.validate` for the checks stated
 in ``docs/conf.py`` (``numpydoc_validation_checks``), which the Sphinx build enforces too.
 """
 from __future__ import annotations

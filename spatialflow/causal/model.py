@@ -35,6 +35,9 @@ two-stage DiD with exposure rings).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 
 from .._typing import (ConleyKernel, DiDCovType, DiDModel, DistanceMetric, RingEstimator,
@@ -42,6 +45,10 @@ from .._typing import (ConleyKernel, DiDCovType, DiDModel, DistanceMetric, RingE
 from ..exceptions import InputError, ModelSpecificationError
 from ._bridge import formula_matrices
 from .treatment import check_treatment_values, treatment_paths
+
+if TYPE_CHECKING:
+    from .._typing import BiasCorrection, WeightsLike
+    from .results import SpatialDiDResults
 
 __all__ = ["SpatialDiD"]
 
@@ -86,10 +93,13 @@ class SpatialDiD:
         How ``coords`` measure distance (km on the sphere, or planar units).
     """
 
-    def __init__(self, formula: str, data: pd.DataFrame, w, *, id: str, time: str,
-                 treatment: str, model: DiDModel = "SDM", rings=None, coords=None,
+    def __init__(self, formula: str, data: pd.DataFrame, w: WeightsLike | None, *, id: str,
+                 time: str, treatment: str, model: DiDModel = "SDM",
+                 rings: Sequence[float] | int | None = None,
+                 coords: tuple[str, str] | pd.DataFrame | None = None,
                  absorbing: bool = True, require_never_treated: bool = True,
-                 lagged=None, metric: DistanceMetric = "haversine"):
+                 lagged: list[str] | None = None,
+                 metric: DistanceMetric = "haversine") -> None:
         check_option(model, DiDModel, "model")
         check_option(metric, DistanceMetric, "metric")
         if not isinstance(data, pd.DataFrame):
@@ -143,9 +153,37 @@ class SpatialDiD:
                                      require_never_treated=self.require_never_treated)
 
     @classmethod
-    def from_formula(cls, formula: str, data: pd.DataFrame, w=None, *, id: str, time: str,
-                     treatment: str, model: DiDModel = "SDM", rings=None, **options):
-        """Build the model (see the class for the parameters).
+    def from_formula(cls, formula: str, data: pd.DataFrame, w: WeightsLike | None = None, *,
+                     id: str, time: str, treatment: str, model: DiDModel = "SDM",
+                     rings: Sequence[float] | int | None = None,
+                     **options: Any) -> SpatialDiD:
+        """Build the model (the class documents the parameters in full).
+
+        Parameters
+        ----------
+        formula : str
+            Outcome and controls, e.g. ``"tfp ~ labour_flow"``; the treatment is added by
+            the model.
+        data : pandas.DataFrame
+            Long panel: one row per unit and period. Not modified.
+        w : libpysal.graph.Graph or libpysal.weights.W, optional
+            Weights keyed by the unit ids (needed by the spatial models and contiguity
+            rings).
+        id, time, treatment : str
+            Column names of ``data``; ``treatment`` holds 0/1.
+        model : {"SDM", "SAR", "SDEM", "rings"}, default "SDM"
+            The model.
+        rings : sequence of float or int, optional
+            ``model="rings"`` only: distance breakpoints in km, or an int K for contiguity
+            orders 1..K of ``w``.
+        **options : Any
+            ``coords``, ``absorbing``, ``require_never_treated``, ``lagged``, ``metric``
+            (see :class:`SpatialDiD`).
+
+        Returns
+        -------
+        SpatialDiD
+            The unfitted model.
 
         Examples
         --------
@@ -162,10 +200,11 @@ class SpatialDiD:
         return cls(formula, data, w, id=id, time=time, treatment=treatment, model=model,
                    rings=rings, **options)
 
-    def fit(self, *, cov_type: DiDCovType = "classic", clusters=None, lags: int | None = None,
-            cutoff: float | None = None, lag_cutoff: int = 0, kernel: ConleyKernel = "bartlett",
-            bias_correction="lee-yu", estimator: RingEstimator = "twfe"):
-        """Estimate; returns :class:`~spatialflow.causal.results.SpatialDiDResults`.
+    def fit(self, *, cov_type: DiDCovType = "classic", clusters: str | pd.Series | None = None,
+            lags: int | None = None, cutoff: float | None = None, lag_cutoff: int = 0,
+            kernel: ConleyKernel = "bartlett", bias_correction: BiasCorrection = "lee-yu",
+            estimator: RingEstimator = "twfe") -> SpatialDiDResults:
+        """Estimate the model.
 
         Parameters
         ----------
@@ -175,12 +214,31 @@ class SpatialDiD:
             ``"driscoll-kraay"`` (spatial models) with ``lags``; ``"conley"``: spatial HAC
             with ``cutoff`` (km for haversine coordinates), ``lag_cutoff`` and ``kernel``
             (:mod:`spatialflow.causal.conley`; needs ``coords=``).
+        clusters : str or pandas.Series, optional
+            ``cov_type="cluster"``, spatial models only: cluster labels, a unit-level column
+            of ``data`` or a Series by unit id (default: the units).
+        lags : int, optional
+            ``cov_type="driscoll-kraay"``: the number of time lags of the Newey-West
+            weights.
+        cutoff : float, optional
+            ``cov_type="conley"``: the distance cutoff of the spatial kernel (km for
+            haversine coordinates).
+        lag_cutoff : int, default 0
+            ``cov_type="conley"``: the time lags of the serial correlation kept.
+        kernel : {"bartlett", "uniform"}, default "bartlett"
+            ``cov_type="conley"``: the spatial kernel.
         bias_correction : {"lee-yu", None}
             Spatial models: the Lee-Yu two-way estimator or the uncorrected within one.
         estimator : {"twfe", "gardner"}
             Rings: one-step two-way fixed effects (ours), or Gardner's two-stage DiD with
             the same rings by ``diff-diff``'s ``SpilloverDiD`` (heterogeneity-robust under
             staggered adoption).
+
+        Returns
+        -------
+        SpatialDiDResults
+            The treatment coefficient, its direct, indirect and total effects and the
+            event-study, pre-trend and permutation tools.
         """
         check_option(cov_type, DiDCovType, "cov_type")
         check_option(kernel, ConleyKernel, "kernel")

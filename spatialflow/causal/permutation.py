@@ -14,22 +14,64 @@ exact under the sharp null of no direct and no spillover effect for any unit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
 
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from .kernel import DiDKernel
+    from .rings import RingsKernel
+    from .treatment import TreatmentPaths
+
 __all__ = ["PermutationTest", "run_permutations"]
 
 _ROWS = ["direct", "indirect", "total"]
 
 
-def run_permutations(kernel, paths, groups: np.ndarray, *, n: int, seed, scheduler=None,
-                     executor: str = "processes", max_workers: int | None = None,
-                     progress: bool = False, strata: str | None = None) -> "PermutationTest":
-    """``n`` permutations of ``paths`` within ``groups`` (integer codes per unit), each
-    re-estimated by ``kernel.effects_of``; see the module docstring."""
+def run_permutations(kernel: DiDKernel | RingsKernel, paths: TreatmentPaths,
+                     groups: np.ndarray, *, n: int, seed: int | np.random.SeedSequence,
+                     scheduler: Client | str | None = None, executor: str = "processes",
+                     max_workers: int | None = None, progress: bool = False,
+                     strata: str | None = None) -> "PermutationTest":
+    """``n`` permutations of ``paths`` within ``groups``, each re-estimated by the kernel.
+
+    See the module docstring; :meth:`SpatialDiDResults.permutation_test
+    <spatialflow.causal.results.SpatialDiDResults.permutation_test>` calls this.
+
+    Parameters
+    ----------
+    kernel : DiDKernel or RingsKernel
+        The re-estimator: ``kernel.effects_of(paths)`` gives the direct, indirect and total
+        effects for any treatment paths.
+    paths : TreatmentPaths
+        The observed treatment paths.
+    groups : numpy.ndarray
+        Integer stratum codes, one per unit; paths are permuted within each code.
+    n : int
+        Number of permutations.
+    seed : int or numpy.random.SeedSequence
+        Root seed: permutation ``b`` uses ``SeedSequence(seed).spawn(n)[b]``.
+    scheduler : distributed.Client or str, optional
+        Run on this Dask cluster instead of locally.
+    executor : {"processes", "threads", "serial"}, default "processes"
+        Local executor when ``scheduler`` is None.
+    max_workers : int, optional
+        Local workers (default: the CPU count).
+    progress : bool, default False
+        Show a progress bar.
+    strata : str, optional
+        The name of the strata, recorded in the result.
+
+    Returns
+    -------
+    PermutationTest
+        The observed effects, the permuted draws and the p-values.
+    """
     from ..grid import run_grid
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InputError(f"n must be a positive integer; {n!r} was given.")
@@ -61,7 +103,7 @@ class _PermutationDraw:
 
 
 @dataclass(frozen=True)
-class PermutationTest:
+class PermutationTest:  # numpydoc ignore=PR01
     """Randomisation inference for the direct, indirect and total effects.
 
     Attributes
@@ -71,6 +113,8 @@ class PermutationTest:
         ``n_permutations``, and the ``mean``/``sd`` of the permutation distribution.
     draws : DataFrame
         One row per permutation.
+    strata : str or None
+        The name of the strata the treatment was permuted within (None: all units).
     """
 
     table: pd.DataFrame
@@ -78,7 +122,29 @@ class PermutationTest:
     strata: str | None = None
 
     @classmethod
-    def from_draws(cls, observed: pd.Series, draws: pd.DataFrame, strata=None):
+    def from_draws(cls, observed: pd.Series, draws: pd.DataFrame,
+                   strata: str | None = None) -> PermutationTest:
+        """The test from the observed effects and their permutation draws.
+
+        The two-sided p-value is
+        :math:`(1 + \\#\\{b: |\\hat\\tau_b| \\ge |\\hat\\tau|\\}) / (1 + B)`
+        (ties within a relative :math:`10^{-10}` count as extreme); NaN where the observed
+        effect is NaN (the total of rings).
+
+        Parameters
+        ----------
+        observed : pandas.Series
+            The estimated ``direct``, ``indirect`` and ``total`` effects.
+        draws : pandas.DataFrame
+            One row per permutation, columns ``direct``, ``indirect``, ``total``.
+        strata : str, optional
+            The name of the strata the treatment was permuted within.
+
+        Returns
+        -------
+        PermutationTest
+            The table of p-values and the draws.
+        """
         B = len(draws)
         obs = observed.to_numpy(dtype=float)
         # ties within round-off count as extreme (conservative)
@@ -93,4 +159,5 @@ class PermutationTest:
 
     @property
     def pvalues(self) -> pd.Series:
+        """The two-sided permutation p-values of the direct, indirect and total effects."""
         return self.table["p_value"]

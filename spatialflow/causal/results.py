@@ -23,7 +23,9 @@ Every method returns a new object; the results never change.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,16 @@ from ._bridge import TestResult, row_scores
 from .conley import conley_meat, pairwise_distance, spatial_kernel, unit_coordinates
 from .treatment import event_dummies
 
+if TYPE_CHECKING:
+    import matplotlib.axes
+    from distributed import Client
+
+    from ..models.results.base import SpatialResults
+    from ..models.results.summary import Summary
+    from .model import SpatialDiD
+    from .permutation import PermutationTest
+    from .rings import RingsFit
+
 __all__ = ["SpatialDiDResults", "EventStudy", "CohortEffects", "fit_did", "with_conley"]
 
 _ROWS = ["direct", "indirect", "total"]
@@ -41,9 +53,39 @@ _COV_TYPES = ("classic", "cluster", "driscoll-kraay", "conley")
 
 
 # ----------------------------------------------------------------------------- fitting
-def fit_did(did, *, cov_type="classic", clusters=None, lags=None, cutoff=None, lag_cutoff=0,
-            kernel="bartlett", bias_correction="lee-yu", estimator="twfe"):
-    """Fit a :class:`~spatialflow.causal.model.SpatialDiD` (its ``fit`` calls this)."""
+def fit_did(did: SpatialDiD, *, cov_type: str = "classic",
+            clusters: str | pd.Series | None = None, lags: int | None = None,
+            cutoff: float | None = None, lag_cutoff: int = 0, kernel: str = "bartlett",
+            bias_correction: str | None = "lee-yu",
+            estimator: str = "twfe") -> SpatialDiDResults:
+    """Fit a :class:`~spatialflow.causal.model.SpatialDiD` (its ``fit`` calls this).
+
+    Parameters
+    ----------
+    did : SpatialDiD
+        The model.
+    cov_type : {"classic", "cluster", "driscoll-kraay", "conley"}, default "classic"
+        The covariance type.
+    clusters : str or pandas.Series, optional
+        ``cov_type="cluster"``: cluster labels (default: the units).
+    lags : int, optional
+        ``cov_type="driscoll-kraay"``: time lags.
+    cutoff : float, optional
+        ``cov_type="conley"``: the distance cutoff.
+    lag_cutoff : int, default 0
+        ``cov_type="conley"``: the time lags of the serial correlation kept.
+    kernel : {"bartlett", "uniform"}, default "bartlett"
+        ``cov_type="conley"``: the spatial kernel.
+    bias_correction : {"lee-yu", None}, default "lee-yu"
+        Spatial models: the Lee-Yu two-way estimator or the uncorrected within one.
+    estimator : {"twfe", "gardner"}, default "twfe"
+        Rings: one-step two-way fixed effects or Gardner's two-stage DiD.
+
+    Returns
+    -------
+    SpatialDiDResults
+        The fitted model; the options are kept for its refits.
+    """
     if cov_type not in _COV_TYPES:
         raise InputError(f"cov_type must be one of {list(_COV_TYPES)}; {cov_type!r} was given.")
     options = dict(cov_type=cov_type, clusters=clusters, lags=lags, cutoff=cutoff,
@@ -75,10 +117,32 @@ def _fit_spatial(did, model, options: dict):
                        kernel=options["kernel"])
 
 
-def with_conley(fit, did, *, cutoff, lag_cutoff: int = 0, kernel: str = "bartlett"):
-    """A copy of an ML panel fit with the Conley covariance :math:`V S V` (``V`` the
-    classical covariance, ``S`` the Conley meat of the per-row scores;
-    :mod:`spatialflow.causal.conley`)."""
+def with_conley(fit: SpatialResults, did: SpatialDiD, *, cutoff: float | None,
+                lag_cutoff: int = 0, kernel: str = "bartlett") -> SpatialResults:
+    """A copy of an ML panel fit with the Conley covariance :math:`V S V`.
+
+    ``V`` is the classical covariance and ``S`` the Conley meat of the per-row scores
+    (:mod:`spatialflow.causal.conley`).
+
+    Parameters
+    ----------
+    fit : SpatialResults
+        An ML fit of the two-way panel model.
+    did : SpatialDiD
+        The model, for the unit locations (``coords``), the data and the distance metric.
+    cutoff : float
+        The distance beyond which scores are uncorrelated (km for haversine coordinates);
+        None raises.
+    lag_cutoff : int, default 0
+        The Bartlett time lag of the serial correlation kept.
+    kernel : {"bartlett", "uniform"}, default "bartlett"
+        The spatial kernel.
+
+    Returns
+    -------
+    SpatialResults
+        ``fit`` with the Conley covariance and its label (the estimates unchanged).
+    """
     if did.coords is None:
         raise ModelSpecificationError("cov_type='conley' needs unit locations: pass coords= "
                                       "(lat, lon columns of the data, or a frame by id) to "
@@ -111,16 +175,31 @@ def _unit(metric: str) -> str:
 class SpatialDiDResults:
     """A fitted spatial difference-in-differences (module docstring).
 
+    Built by :meth:`SpatialDiD.fit <spatialflow.causal.model.SpatialDiD.fit>`, not by users.
+
+    Parameters
+    ----------
+    model : SpatialDiD
+        The model that was fitted.
+    fit : SpatialResults or RingsFit
+        The fit of the panel model (spatial models) or of the ring regression (rings).
+    options : dict
+        The options of :meth:`SpatialDiD.fit <spatialflow.causal.model.SpatialDiD.fit>`
+        (``cov_type``, ``clusters``, ``lags``, ``cutoff``, ...), reused by the refits of the
+        event study, pre-trend test and cohort effects.
+
     Attributes
     ----------
     model : SpatialDiD
+        The model that was fitted.
     fit : SpatialResults or RingsFit
         The underlying fit (``fit.summary()``, ``fit.params``, ``fit.cov``).
     cohorts : DataFrame
         Adoption cohorts: first period, units, treated rows.
     """
 
-    def __init__(self, model, fit, options: dict):
+    def __init__(self, model: SpatialDiD, fit: SpatialResults | RingsFit,
+                 options: dict) -> None:
         self.model = model
         self.fit = fit
         self._options = dict(options)
@@ -128,26 +207,38 @@ class SpatialDiDResults:
     # ------------------------------------------------------------------ basics
     @property
     def params(self) -> pd.Series:
+        """The estimates of the underlying fit (spatial model or ring regression)."""
         return self.fit.params
 
     @property
     def bse(self) -> pd.Series:
+        """The standard errors of the underlying fit, with its covariance type."""
         return self.fit.bse
 
     @property
     def cov(self) -> pd.DataFrame:
+        """The labelled covariance matrix of the underlying fit."""
         return self.fit.cov
 
     @property
     def cov_type(self) -> str:
+        """The covariance type the model was fitted with (``"classic"``, ``"conley"``...)."""
         return self._options["cov_type"]
 
     @property
     def cohorts(self) -> pd.DataFrame:
+        """Adoption cohorts: first treated period, number of units, treated rows."""
         return self.model.paths.cohorts()
 
-    def summary(self):
-        """The summary of the underlying fit (renderers ``as_text``, ``as_html``...)."""
+    def summary(self) -> Summary | pd.DataFrame:
+        """The summary of the underlying fit (renderers ``as_text``, ``as_html``...).
+
+        Returns
+        -------
+        Summary or pandas.DataFrame
+            Spatial models: the panel model's :class:`~spatialflow.models.Summary`; rings:
+            the table of ring coefficients.
+        """
         return self.fit.summary()
 
     def __repr__(self) -> str:
@@ -163,6 +254,17 @@ class SpatialDiDResults:
         ``n_draws`` seeded draws, or ``"delta"``). Rings: ``direct`` is the ATT on the treated,
         ``indirect`` the exposure-weighted mean spillover on untreated units in the rings,
         ``total`` is not defined (NaN; see :mod:`spatialflow.causal.rings`).
+
+        Parameters
+        ----------
+        method : {"simulation", "delta"}, default "simulation"
+            Spatial models: the inference of the effects (ignored by rings).
+        n_draws : int, default 1000
+            Spatial models, ``method="simulation"``: the number of parameter draws.
+        seed : int or None, default 0
+            Spatial models, ``method="simulation"``: the seed of the draws.
+        level : float, default 0.95
+            Coverage of the intervals, in (0, 1).
 
         Returns
         -------
@@ -186,6 +288,27 @@ class SpatialDiDResults:
         :math:`k = -1`, endpoints binned) replace :math:`D`; in SDM/SDEM their spatial lags
         enter too. Each :math:`k` has direct, indirect and total effects; the joint pre-trend
         test is the Wald test that every lead coefficient (and its spatial lag) is zero.
+        Spatial models only.
+
+        Parameters
+        ----------
+        leads : int, default 3
+            Leads :math:`k = -L, \dots, -2` (the earliest binned).
+        lags : int, default 3
+            Lags :math:`k = 0, \dots, K` (the latest binned).
+        method : {"simulation", "delta"}, default "simulation"
+            The inference of the effects.
+        n_draws : int, default 1000
+            ``method="simulation"``: the number of parameter draws.
+        seed : int or None, default 0
+            ``method="simulation"``: the seed of the draws.
+        level : float, default 0.95
+            Coverage of the intervals, in (0, 1).
+
+        Returns
+        -------
+        EventStudy
+            The effects by event time, the joint pre-trend test and the refitted model.
         """
         self._spatial_only("event_study")
         level = check_level(level)
@@ -211,7 +334,17 @@ class SpatialDiDResults:
         :math:`k = -1` the reference) to the model with the static :math:`D` (and, in
         SDM/SDEM, their spatial lags) and tests that all their coefficients are zero
         (:math:`\chi^2` with as many degrees of freedom as coefficients), with the fit's
-        covariance type.
+        covariance type. Spatial models only.
+
+        Parameters
+        ----------
+        leads : int, default 3
+            The number of leads :math:`L`.
+
+        Returns
+        -------
+        TestResult
+            The :math:`\chi^2` statistic, its degrees of freedom and p-value.
         """
         self._spatial_only("pretrend_test")
         ev = event_dummies(self.model.paths, self.model.treatment, leads, 0)
@@ -230,7 +363,23 @@ class SpatialDiDResults:
         then lets every cohort have its own direct, indirect and total effect (the effect of
         treating that cohort's units). ``homogeneity`` is the Wald test that the cohorts'
         coefficients (and their spatial lags) are equal -- the assumption under which the
-        static :meth:`effects` is the ATT.
+        static :meth:`effects` is the ATT. Spatial models only.
+
+        Parameters
+        ----------
+        method : {"simulation", "delta"}, default "simulation"
+            The inference of the effects.
+        n_draws : int, default 1000
+            ``method="simulation"``: the number of parameter draws.
+        seed : int or None, default 0
+            ``method="simulation"``: the seed of the draws.
+        level : float, default 0.95
+            Coverage of the intervals, in (0, 1).
+
+        Returns
+        -------
+        CohortEffects
+            The effects of each cohort, the homogeneity test and the refitted model.
         """
         self._spatial_only("cohort_effects")
         level = check_level(level)
@@ -298,9 +447,11 @@ class SpatialDiDResults:
         return _fit_spatial(did, model, self._options)
 
     # ------------------------------------------------------------------ permutation
-    def permutation_test(self, n: int = 999, seed: int = 0, scheduler=None, *, strata=None,
+    def permutation_test(self, n: int = 999, seed: int = 0,
+                         scheduler: Client | str | None = None, *,
+                         strata: str | pd.Series | None = None,
                          executor: str = "processes", max_workers: int | None = None,
-                         progress: bool = False):
+                         progress: bool = False) -> PermutationTest:
         r"""Randomisation inference: permute the units' treatment paths ``n`` times.
 
         Unit :math:`i` receives the whole treatment path (cohort) of unit :math:`\pi(i)`,
@@ -323,6 +474,17 @@ class SpatialDiDResults:
         strata : str or Series, optional
             A unit-level column of the data (e.g. ``"region"``) or labels by unit id:
             treatment is permuted within each stratum only.
+        executor : {"processes", "threads", "serial"}, default "processes"
+            How the permutations run locally (see :func:`spatialflow.grid.run_grid`).
+        max_workers : int, optional
+            Local workers (default: the CPU count).
+        progress : bool, default False
+            Show a progress bar.
+
+        Returns
+        -------
+        PermutationTest
+            The observed effects, the permuted draws and the p-values.
         """
         from .permutation import run_permutations
         kernel = self._kernel()
@@ -366,7 +528,7 @@ class SpatialDiDResults:
 
 
 @dataclass(frozen=True)
-class CohortEffects:
+class CohortEffects:  # numpydoc ignore=PR01
     """Effects of each adoption cohort's treatment.
 
     Attributes
@@ -385,7 +547,7 @@ class CohortEffects:
 
 
 @dataclass(frozen=True)
-class EventStudy:
+class EventStudy:  # numpydoc ignore=PR01
     """Event-study effects by event time with the joint pre-trend test.
 
     Attributes
@@ -397,6 +559,12 @@ class EventStudy:
         Wald test that all lead coefficients (and their spatial lags) are zero.
     fit : SpatialResults
         The event-study model.
+    leads : int
+        The number of leads asked for.
+    lags : int
+        The number of lags asked for.
+    level : float
+        Coverage of the intervals in ``table``.
     """
 
     table: pd.DataFrame
@@ -406,8 +574,22 @@ class EventStudy:
     lags: int
     level: float
 
-    def plot(self, ax=None, *, effects=("direct", "indirect")):
-        """Coefficient plot by event time (:func:`spatialflow.plot.event_study_plot`)."""
+    def plot(self, ax: matplotlib.axes.Axes | None = None, *,
+             effects: Sequence[str] = ("direct", "indirect")) -> matplotlib.axes.Axes:
+        """Coefficient plot by event time (:func:`spatialflow.plot.event_study_plot`).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw (a new figure when None).
+        effects : sequence of {"direct", "indirect", "total"}, default ("direct", "indirect")
+            Which effects to draw.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
         from ..plot.event_study import event_study_plot
         return event_study_plot(self, ax=ax, effects=effects)
 

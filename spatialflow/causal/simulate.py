@@ -27,7 +27,8 @@ Every frame is labelled synthetic in ``attrs``; none describes a real programme.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -35,11 +36,16 @@ import pandas as pd
 from .._validation import check_count, check_seed
 from ..exceptions import InputError, ModelSpecificationError
 
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from .._typing import WeightsLike
+
 __all__ = ["SpatialDiDSimulator", "DiDSimulation", "simulate_spatial_did", "monte_carlo_did"]
 
 
 @dataclass(frozen=True)
-class DiDSimulation:
+class DiDSimulation:  # numpydoc ignore=PR01
     """One draw: the long panel, the true effects and the design.
 
     Attributes
@@ -50,6 +56,8 @@ class DiDSimulation:
     truth : Series
         True ``direct``, ``indirect``, ``total`` effects of D, and ``beta``, ``theta``,
         ``rho`` (or ``lambda``), ``gamma``.
+    cohorts : Series
+        The adoption year of each unit by unit id (NaN for never treated).
     """
 
     data: pd.DataFrame
@@ -66,6 +74,8 @@ class SpatialDiDSimulator:
         Row-standardised weights (e.g. the Guangdong county W).
     T : int
         Periods (years ``start .. start + T - 1``).
+    start : int
+        The first year.
     model : {"SDM", "SDEM"}
         The process (module docstring).
     direct, indirect : float
@@ -86,10 +96,11 @@ class SpatialDiDSimulator:
         Seeds the assignment, the control and the fixed effects.
     """
 
-    def __init__(self, w, *, T: int = 12, start: int = 2013, model: str = "SDM",
+    def __init__(self, w: WeightsLike, *, T: int = 12, start: int = 2013, model: str = "SDM",
                  direct: float = 1.0, indirect: float = 0.4, rho: float = 0.3,
-                 cohorts=None, share_treated: float = 0.4, treated: pd.Series | None = None,
-                 gamma: float = 0.5, sigma2: float = 1.0, seed: int = 0):
+                 cohorts: Sequence[int] | None = None, share_treated: float = 0.4,
+                 treated: pd.Series | None = None, gamma: float = 0.5, sigma2: float = 1.0,
+                 seed: int = 0) -> None:
         from ..simulate import Simulator
         from ..weights import as_sparse, weights_ids
         if model not in ("SDM", "SDEM"):
@@ -157,8 +168,19 @@ class SpatialDiDSimulator:
         out[chosen] = rng.choice(np.asarray(cohorts, dtype=float), size=k)
         return pd.Series(out, index=ids, name="cohort")
 
-    def draw(self, seed=None) -> DiDSimulation:
-        """One draw (new errors; assignment, control and fixed effects fixed)."""
+    def draw(self, seed: int | np.random.Generator | None = None) -> DiDSimulation:
+        """One draw (new errors; assignment, control and fixed effects fixed).
+
+        Parameters
+        ----------
+        seed : int or numpy.random.Generator, optional
+            Seed of this draw's errors; None continues the simulator's own generator.
+
+        Returns
+        -------
+        DiDSimulation
+            The long panel, the true effects and the cohorts.
+        """
         sim = self.simulator.draw(seed=seed)
         data = sim.data.copy()
         data["D"] = data["D"].astype(int)
@@ -170,16 +192,51 @@ class SpatialDiDSimulator:
         data.attrs["truth_effects"] = self.truth.to_dict()
         return DiDSimulation(data=data, truth=self.truth.copy(), cohorts=self.cohorts.copy())
 
-    def draws(self, n_draws: int, *, seed=0) -> Iterator[DiDSimulation]:
-        """``n_draws`` reproducible draws (child seeds of ``seed``)."""
+    def draws(self, n_draws: int, *,
+              seed: int | np.random.SeedSequence = 0) -> Iterator[DiDSimulation]:
+        """``n_draws`` reproducible draws (child seeds of ``seed``).
+
+        Parameters
+        ----------
+        n_draws : int
+            The number of draws.
+        seed : int or numpy.random.SeedSequence, default 0
+            Root seed: draw ``b`` uses ``SeedSequence(seed).spawn(n_draws)[b]``.
+
+        Returns
+        -------
+        Iterator of DiDSimulation
+            The draws, generated lazily.
+        """
         n_draws = check_count(n_draws, "n_draws")
         return (self.draw(seed=np.random.default_rng(child))
                 for child in np.random.SeedSequence(check_seed(seed, "seed")).spawn(n_draws))
 
 
-def simulate_spatial_did(w, *, seed: int = 0, draw_seed=None, **options) -> DiDSimulation:
+def simulate_spatial_did(w: WeightsLike, *, seed: int = 0,
+                         draw_seed: int | np.random.Generator | None = None,
+                         **options: Any) -> DiDSimulation:
     """One draw of :class:`SpatialDiDSimulator` (``seed`` fixes the design, ``draw_seed``
-    the errors; default ``seed``)."""
+    the errors; default ``seed``).
+
+    Parameters
+    ----------
+    w : libpysal.graph.Graph or libpysal.weights.W
+        Row-standardised weights.
+    seed : int, default 0
+        Seeds the assignment, the control and the fixed effects.
+    draw_seed : int or numpy.random.Generator, optional
+        Seed of the errors (default: ``seed``).
+    **options : Any
+        The other parameters of :class:`SpatialDiDSimulator` (``T``, ``start``, ``model``,
+        ``direct``, ``indirect``, ``rho``, ``cohorts``, ``share_treated``, ``treated``,
+        ``gamma``, ``sigma2``).
+
+    Returns
+    -------
+    DiDSimulation
+        The long panel, the true effects and the cohorts.
+    """
     sim = SpatialDiDSimulator(w, seed=seed, **options)
     return sim.draw(seed=seed if draw_seed is None else draw_seed)
 
@@ -202,9 +259,10 @@ def _coefficients(W, model: str, direct: float, indirect: float, rho: float):
 
 
 # ----------------------------------------------------------------------------- Monte Carlo
-def monte_carlo_did(simulator: SpatialDiDSimulator, w, reps: int, *, seed=0,
-                    model: str = "SDM", level: float = 0.95, executor: str = "serial",
-                    max_workers: int | None = None, scheduler=None,
+def monte_carlo_did(simulator: SpatialDiDSimulator, w: WeightsLike, reps: int, *,
+                    seed: int | np.random.SeedSequence = 0, model: str = "SDM",
+                    level: float = 0.95, executor: str = "serial",
+                    max_workers: int | None = None, scheduler: Client | str | None = None,
                     progress: bool = False) -> pd.DataFrame:
     r"""Replications of the spatial DiD and of a plain two-way FE DiD on one design.
 
@@ -215,6 +273,29 @@ def monte_carlo_did(simulator: SpatialDiDSimulator, w, reps: int, *, seed=0,
     the plain two-way fixed-effects regression :math:`y_{it} = \beta D_{it} + \gamma x_{it}
     + \mu_i + \lambda_t + \varepsilon_{it}` (no spillover term), which estimates
     neither the direct effect nor the spillover when spillovers exist.
+
+    Parameters
+    ----------
+    simulator : SpatialDiDSimulator
+        The fixed design; each replication draws new errors.
+    w : libpysal.graph.Graph or libpysal.weights.W
+        The weights the spatial DiD is fitted with.
+    reps : int
+        Number of replications.
+    seed : int or numpy.random.SeedSequence, default 0
+        Root seed of the replications.
+    model : {"SDM", "SAR", "SDEM"}, default "SDM"
+        The spatial DiD fitted to each draw.
+    level : float, default 0.95
+        Coverage of the intervals whose coverage of the truth is recorded.
+    executor : {"processes", "threads", "serial"}, default "serial"
+        Local executor when ``scheduler`` is None.
+    max_workers : int, optional
+        Local workers (default: the CPU count).
+    scheduler : distributed.Client or str, optional
+        Run on this Dask cluster instead.
+    progress : bool, default False
+        Show a progress bar.
 
     Returns
     -------

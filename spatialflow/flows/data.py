@@ -11,7 +11,9 @@ sample is the boolean matrix :attr:`FlowData.mask`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,9 @@ from ..exceptions import (
 )
 from ..weights.align import as_sparse, check_ids_present
 
+if TYPE_CHECKING:
+    from .._typing import WeightsLike
+
 __all__ = ["FlowData", "pairs_from_matrices"]
 
 MISSING_POLICIES = ("raise", "subset")
@@ -37,7 +42,7 @@ def _pair_labels(orig_ids, dest_ids, limit: int = 10) -> str:
 
 
 @dataclass(frozen=True)
-class FlowData:
+class FlowData:  # numpydoc ignore=PR01
     """Checked origin-destination data on ``n`` nodes.
 
     Build it with :meth:`from_frames`; the attributes are read-only views for the
@@ -68,6 +73,7 @@ class FlowData:
 
     @property
     def ids(self) -> pd.Index:
+        """The node ids, in the order of the rows and columns of every ``n x n`` matrix."""
         return self.nodes.index
 
     @property
@@ -81,9 +87,10 @@ class FlowData:
         return self.n * self.n if self.mask is None else int(self.mask.sum())
 
     @classmethod
-    def from_frames(cls, nodes: pd.DataFrame, pairs: pd.DataFrame, w, *, orig: str = "orig",
+    def from_frames(cls, nodes: pd.DataFrame, pairs: pd.DataFrame, w: WeightsLike, *,
+                    orig: str = "orig",
                     dest: str = "dest", missing: str = "raise", intra: bool = True,
-                    columns=None) -> "FlowData":
+                    columns: Sequence[str] | None = None) -> "FlowData":
         """Check and assemble nodes, pairs and W.
 
         Parameters
@@ -201,7 +208,18 @@ class FlowData:
         return cls(nodes=nodes, pairs=values, mask=mask, W=W)
 
     def pair_matrix(self, name: str) -> np.ndarray:
-        """The pair column ``name`` as an ``n x n`` matrix, zero outside the sample."""
+        """The pair column ``name`` as an ``n x n`` matrix, zero outside the sample.
+
+        Parameters
+        ----------
+        name : str
+            A pair column kept by :meth:`from_frames`.
+
+        Returns
+        -------
+        numpy.ndarray
+            A fresh ``n x n`` array (origin rows, destination columns).
+        """
         if name not in self.pairs:
             raise InputError(f"unknown pair column {name!r}; available: {list(self.pairs)}.")
         x = self.pairs[name]

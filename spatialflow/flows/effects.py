@@ -34,6 +34,7 @@ the core, within the core, ...).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -41,15 +42,35 @@ import pandas as pd
 from .._validation import check_seed
 from ..exceptions import InputError, ModelSpecificationError
 
+if TYPE_CHECKING:
+    from .results import FlowResults
+
 __all__ = ["flow_effects", "flow_change", "FlowEffects", "PARTS"]
 
 PARTS = ("origin", "destination", "intra", "network", "total")
 
 
 @dataclass(frozen=True)
-class FlowEffects:
+class FlowEffects:  # numpydoc ignore=PR01
     """Average effects (``table``), node-by-node effects (``by_node``) and, with ``groups``,
-    the flow changes by block (``blocks``) of a unit change of ``variable``."""
+    the flow changes by block (``blocks``) of a unit change of ``variable``.
+
+    Built by :func:`flow_effects`, not by users.
+
+    Attributes
+    ----------
+    variable : str
+        The node characteristic whose change the effects describe.
+    table : pandas.DataFrame
+        The average origin, destination, intra, network and total effects, with simulated
+        standard errors and intervals when ``draws > 0``.
+    by_node : pandas.DataFrame
+        The same effects of a unit change at each node, one row per node id.
+    blocks : pandas.DataFrame or None
+        With ``groups``: the change of the flows from group A to group B when the
+        characteristic rises by one at every node of group S (rows S, columns ``A -> B``);
+        None without ``groups``.
+    """
 
     variable: str
     table: pd.DataFrame
@@ -156,10 +177,29 @@ def _node_parts_by_solves(results, rho, c: dict) -> np.ndarray:
     return out
 
 
-def flow_change(results, variable: str, change: pd.Series, *, params=None) -> pd.DataFrame:
+def flow_change(results: FlowResults, variable: str, change: pd.Series, *,
+                params: np.ndarray | None = None) -> pd.DataFrame:
     """The ``n x n`` matrix of flow changes (origin rows, destination columns) when the node
     characteristic ``variable`` changes by ``change`` (a Series over node ids; missing ids
     mean no change), :math:`\\Delta Y = A^{-1}\\sum_r \\Delta x_r M_r`.
+
+    Parameters
+    ----------
+    results : FlowResults
+        A fitted flow model.
+    variable : str
+        A node characteristic as it appears in the formula (``"x"`` for ``O_x``, ``D_x``,
+        ``I_x`` and their lags).
+    change : pandas.Series
+        The change of ``variable`` at each node, indexed by node id.
+    params : numpy.ndarray, optional
+        A parameter vector in the order of ``results.params`` to use instead of the
+        estimates (e.g. a draw); default the estimates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``n x n`` flow changes, node ids as index (origins) and columns (destinations).
 
     Raises
     ------
@@ -197,13 +237,15 @@ def _rho(results, p) -> np.ndarray:
     return var.rho(p[:var.k])
 
 
-def flow_effects(results, variable: str, *, draws: int = 500, level: float = 0.95,
-                 seed=None, groups=None) -> FlowEffects:
+def flow_effects(results: FlowResults, variable: str, *, draws: int = 500, level: float = 0.95,
+                 seed: int | None = None,
+                 groups: str | pd.Series | None = None) -> FlowEffects:
     """Average and node-level origin, destination, intra, network and total effects.
 
     Parameters
     ----------
     results : FlowResults
+        A fitted flow model.
     variable : str
         A node characteristic as it appears in the formula (``"x"`` for ``O_x``,
         ``D_x``, ``I_x`` and their lags).
@@ -212,6 +254,7 @@ def flow_effects(results, variable: str, *, draws: int = 500, level: float = 0.9
     level : float
         Coverage of the intervals (quantiles of the draws).
     seed : int, optional
+        Seed of the parameter draws.
     groups : str or pandas.Series, optional
         A node column (or Series over node ids) such as a core/periphery region: adds
         ``blocks``, the change of the flows from group A to group B when ``x`` rises by one

@@ -14,6 +14,7 @@ effects; install the ``flows`` extra), which agree to the IRLS tolerance.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,8 +26,26 @@ __all__ = ["gravity", "GravityResults"]
 
 
 @dataclass(frozen=True)
-class GravityResults:
-    """Coefficients of the pair variables (the fixed effects are not reported)."""
+class GravityResults:  # numpydoc ignore=PR01
+    """Coefficients of the pair variables (the fixed effects are not reported).
+
+    Built by :func:`gravity`, not by users.
+
+    Attributes
+    ----------
+    params : pandas.Series
+        The coefficients of the pair variables.
+    bse : pandas.Series
+        Their heteroskedasticity-robust standard errors.
+    nobs : int
+        The number of pairs used.
+    method : {"ppml", "ols"}
+        The estimator.
+    engine : {"statsmodels", "pyfixest"}
+        The library that fitted it.
+    dropped : int
+        OLS: pairs dropped because their flow is zero or negative (0 for PPML).
+    """
 
     params: pd.Series
     bse: pd.Series
@@ -36,10 +55,17 @@ class GravityResults:
     dropped: int = 0
 
     def summary_frame(self) -> pd.DataFrame:
+        """The coefficients and standard errors side by side.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``coef`` and ``std err``, one row per pair variable.
+        """
         return pd.DataFrame({"coef": self.params, "std err": self.bse})
 
 
-def gravity(pairs: pd.DataFrame, flow: str, pair_vars, *, orig: str = "orig",
+def gravity(pairs: pd.DataFrame, flow: str, pair_vars: str | Sequence[str], *, orig: str = "orig",
             dest: str = "dest", method: str = "ppml",
             engine: str = "statsmodels") -> GravityResults:
     """Fit a gravity model of ``flow`` on ``pair_vars`` with origin and destination effects.
@@ -49,15 +75,21 @@ def gravity(pairs: pd.DataFrame, flow: str, pair_vars, *, orig: str = "orig",
     pairs : pandas.DataFrame
         One row per pair with ``orig``, ``dest``, ``flow`` and the ``pair_vars`` columns.
     flow : str
-    pair_vars : list of str
+        The flow column (the response).
+    pair_vars : str or list of str
         Pair regressors (e.g. ``["log_dist"]``); node characteristics are absorbed by the
         fixed effects.
+    orig, dest : str
+        The origin and destination id columns (their fixed effects are estimated).
     method : {"ppml", "ols"}
+        PPML of the flow, or least squares of its log (zero flows dropped).
     engine : {"statsmodels", "pyfixest"}
+        The library that fits the model.
 
     Returns
     -------
     GravityResults
+        The coefficients of ``pair_vars`` and their robust standard errors.
 
     Raises
     ------

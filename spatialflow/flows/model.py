@@ -13,7 +13,7 @@ pairs ordered origin-major (LeSage & Pace 2008), restricted by one of the nine v
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,12 @@ from .estimation import Moments, fit_ml, fit_ols, fit_s2sls
 from .formula import FlowFormula, node_matrix, pair_matrices, parse_flow_formula
 from .logdet import TaylorSpectrum, spectrum
 from .variants import variant
+
+if TYPE_CHECKING:
+    from .._typing import WeightsLike
+    from .logdet import Spectrum
+    from .results import FlowResults
+    from .subset import SubsetSpectrum
 
 __all__ = ["FlowModel"]
 
@@ -49,6 +55,22 @@ class FlowModel:
     :class:`~spatialflow.flows.results.FlowResults`. The model stores its inputs; the work
     happens in :meth:`fit`.
 
+    Parameters
+    ----------
+    data : FlowData
+        The nodes, the pair matrices, the weights ``W`` and the sample mask.
+    formula : FlowFormula
+        The parsed formula (:func:`spatialflow.flows.formula.parse_flow_formula`).
+    model : {"model_1", ..., "model_9"}, default "model_9"
+        The variant, in spflow's numbering (see :mod:`spatialflow.flows.variants`).
+    lags : bool, default True
+        Add the spatial lags ``W x`` of the origin and destination characteristics.
+    intra : bool, default True
+        Estimate the intra-regional constant ``(Intra)`` when the sample has
+        intra-regional pairs (:meth:`from_formula` also leaves those pairs out with False).
+    formula_text : str, default ""
+        The formula as written, shown in the summary.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -64,7 +86,7 @@ class FlowModel:
     """
 
     def __init__(self, data: FlowData, formula: FlowFormula, *, model: str = "model_9",
-                 lags: bool = True, intra: bool = True, formula_text: str = ""):
+                 lags: bool = True, intra: bool = True, formula_text: str = "") -> None:
         self.data = data
         self.formula = formula
         self.formula_text = formula_text
@@ -73,7 +95,7 @@ class FlowModel:
         self.use_intra = bool(intra)
 
     @classmethod
-    def from_formula(cls, formula: str, nodes: pd.DataFrame, pairs: pd.DataFrame, w, *,
+    def from_formula(cls, formula: str, nodes: pd.DataFrame, pairs: pd.DataFrame, w: WeightsLike, *,
                      model: str = "model_9", orig: str = "orig", dest: str = "dest",
                      lags: bool = True, intra: bool = True,
                      missing: str = "raise") -> "FlowModel":
@@ -106,6 +128,11 @@ class FlowModel:
         missing : {"raise", "subset"}
             Absent pairs or missing values: raise, naming them, or keep the observed pairs
             (non-Cartesian design).
+
+        Returns
+        -------
+        FlowModel
+            The unfitted model.
         """
         from .._validation import check_flag
 
@@ -124,7 +151,19 @@ class FlowModel:
         return pd.DataFrame({k: v.ravel() for k, v in self.data.pairs.items()})
 
     def design(self, *, instruments: bool = False) -> Design:
-        """The regressors, instruments and flow lags as compact :class:`Term` objects."""
+        """The regressors, instruments and flow lags as compact :class:`Term` objects.
+
+        Parameters
+        ----------
+        instruments : bool, default False
+            Also build the S2SLS instruments (spatial lags of the regressors).
+
+        Returns
+        -------
+        Design
+            ``Z`` the regressors, ``H`` the instruments (empty unless ``instruments``) and
+            ``flows`` the response ``y`` with its lags ``y.d``, ``y.o``, ``y.w``.
+        """
         d = self.data
         n, W, mask = d.n, d.W, d.mask
         sample = np.ones((n, n), dtype=bool) if mask is None else mask
@@ -164,7 +203,18 @@ class FlowModel:
         return Design(Z=Z, H=H, flows=flows)
 
     def moments(self, *, instruments: bool = False) -> Moments:
-        """The moment matrices (inner products over the sample) of :meth:`design`."""
+        """The moment matrices (inner products over the sample) of :meth:`design`.
+
+        Parameters
+        ----------
+        instruments : bool, default False
+            Also compute the instrument moments ``UU`` and ``UF`` (for S2SLS).
+
+        Returns
+        -------
+        Moments
+            ``ZZ``, ``ZF``, ``FF`` (and ``UU``, ``UF`` with instruments) and the sample size.
+        """
         des = self.design(instruments=instruments)
         s = SampleSums(self.data.mask, self.data.n)
         m = Moments(N=self.data.n_pairs, ZZ=gram(des.Z, des.Z, s), ZF=gram(des.Z, des.flows, s),
@@ -177,7 +227,8 @@ class FlowModel:
 
     # -- fit ----------------------------------------------------------------------------------
     def fit(self, method: FitMethod = "ml", *, logdet_order: int | None = None,
-            draws: int = 5000, burn_in: int = 1000, seed=None):
+            draws: int = 5000, burn_in: int = 1000,
+            seed: int | None = None) -> FlowResults:
         """Estimate the model.
 
         Parameters
@@ -195,12 +246,17 @@ class FlowModel:
             order-``m`` power series R spflow uses (``logdet_approx_order``), to reproduce
             its estimates; not an approximation to use for inference (docs/flows.md gives
             its error).
-        draws, burn_in, seed
-            MCMC only: kept draws, discarded draws, and the seed of the sampler.
+        draws : int, default 5000
+            MCMC only: the number of kept draws.
+        burn_in : int, default 1000
+            MCMC only: the number of discarded initial draws.
+        seed : int, optional
+            MCMC only: the seed of the sampler.
 
         Returns
         -------
         FlowResults
+            The estimates, standard errors and fit statistics.
         """
         from .results import FlowResults
 
@@ -248,21 +304,21 @@ class FlowModel:
         return FlowResults(self, out, method=used)
 
     @property
-    def spectrum(self):
+    def spectrum(self) -> Spectrum:
         """The eigenvalues of ``W`` (computed once per model)."""
         if getattr(self, "_spectrum", None) is None:
             self._spectrum = spectrum(self.data.W)
         return self._spectrum
 
     @property
-    def eigen(self):
+    def eigen(self) -> Spectrum:
         """Eigenvalues and eigenvectors of ``W`` (for effects and simulation), cached."""
         if getattr(self, "_eigen", None) is None:
             self._eigen = spectrum(self.data.W, vectors=True)
         return self._eigen
 
     @property
-    def subset_spectrum(self):
+    def subset_spectrum(self) -> SubsetSpectrum:
         """The exact log-determinant of a non-Cartesian sample (:mod:`.subset`), cached."""
         if getattr(self, "_subset", None) is None:
             from .subset import SubsetSpectrum

@@ -22,7 +22,9 @@ Examples
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,9 +35,13 @@ from ..weights.align import as_sparse, weights_ids
 from .logdet import spectrum
 from .variants import variant
 
+if TYPE_CHECKING:
+    from .._typing import WeightsLike
+    from .logdet import Spectrum
+
 __all__ = ["simulate_flows", "FlowSimulation", "DEFAULT_COEFFICIENTS", "FORMULA"]
 
-#: the formula whose parameters the simulation's truth holds
+#: The formula whose parameters the simulation's truth holds.
 FORMULA = "y ~ O_(x) + D_(x) + I_(x) + P_(dist)"
 DEFAULT_COEFFICIENTS = {"(Intercept)": 1.0, "(Intra)": 0.5, "D_x": 1.0, "D_x.lag1": 0.5,
                         "O_x": -0.5, "O_x.lag1": -0.25, "I_x": 0.3, "P_dist": -1.0}
@@ -43,10 +49,29 @@ DEFAULT_RHO = {"rho_d": 0.4, "rho_o": 0.3, "rho_w": -0.1, "rho_od": 0.5, "rho_od
 
 
 @dataclass(frozen=True)
-class FlowSimulation:
+class FlowSimulation:  # numpydoc ignore=PR01
     """One draw: ``nodes`` (column ``x``), ``pairs`` (``orig``, ``dest``, ``dist``, ``y``,
     ``mean``), the ``truth`` (a Series named as the model's ``params``, with ``sigma2``) and
-    the implied ``(rho_d, rho_o, rho_w)``."""
+    the implied ``(rho_d, rho_o, rho_w)``.
+
+    Built by :func:`simulate_flows`, not by users.
+
+    Attributes
+    ----------
+    nodes : pandas.DataFrame
+        The node table (column ``x``), indexed by the node ids of ``w``.
+    pairs : pandas.DataFrame
+        One row per pair: ``orig``, ``dest``, ``dist``, the flow ``y`` and its mean ``mean``.
+    truth : pandas.Series
+        The true parameters, named as the fitted ``params`` of :data:`FORMULA`, and
+        ``sigma2``.
+    rho_full : numpy.ndarray
+        The implied :math:`(\\rho_d, \\rho_o, \\rho_w)`.
+    model : str
+        The variant the flows were drawn from.
+    formula : str
+        The formula whose parameters ``truth`` holds (:data:`FORMULA`).
+    """
 
     nodes: pd.DataFrame
     pairs: pd.DataFrame
@@ -56,9 +81,11 @@ class FlowSimulation:
     formula: str = FORMULA
 
 
-def simulate_flows(w, *, model: str = "model_9", rho=None, coefficients: dict | None = None,
-                   sigma: float = 1.0, seed=None, coords: np.ndarray | None = None,
-                   spectrum_=None) -> FlowSimulation:
+def simulate_flows(w: WeightsLike, *, model: str = "model_9",
+                   rho: dict[str, float] | Sequence[float] | None = None,
+                   coefficients: dict | None = None, sigma: float = 1.0,
+                   seed: int | None = None, coords: np.ndarray | None = None,
+                   spectrum_: Spectrum | None = None) -> FlowSimulation:
     """Draw flows on the nodes of ``w`` from ``model`` with known parameters.
 
     Parameters
@@ -77,6 +104,9 @@ def simulate_flows(w, *, model: str = "model_9", rho=None, coefficients: dict | 
     seed : int, optional
     coords : ndarray (n, 2), optional
         Node coordinates for ``dist`` (default: uniform in the unit square).
+    spectrum_ : Spectrum, optional
+        The eigen-decomposition of ``W`` with vectors (``spectrum(W, vectors=True)``), to
+        reuse it across draws; computed when None.
 
     Returns
     -------
