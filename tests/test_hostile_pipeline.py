@@ -283,7 +283,7 @@ def test_a_failing_task_stops_the_grid_and_keeps_the_completed_results():
 
 
 def test_a_failing_task_on_dask_is_the_same_error():
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed", reason="the Dask scheduler needs the dask extra")
     from spatialflow.grid import run_grid, task_rngs
 
     expected = [float(t + r.standard_normal()) for t, r in zip(range(4), task_rngs(9, 4))]

@@ -212,7 +212,7 @@ def test_risk_detector_equals_r(collect, ref):
 
 
 def test_noncentral_f_tail_against_a_high_precision_sum(collect):
-    mp = pytest.importorskip("mpmath")
+    mp = pytest.importorskip("mpmath", reason="the 40-digit reference sum needs mpmath (a sympy dependency)")
     mp.mp.dps = 40
 
     def sf(f, d1, d2, lam):  # P(F' > f) = sum_j Pois(j; lam/2) (1 - I_x(d1/2 + j, d2/2))

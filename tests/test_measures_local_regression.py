@@ -28,7 +28,7 @@ MGWR_EPS = 1.0000001
 
 @pytest.fixture(scope="module")
 def georgia():
-    libpysal = pytest.importorskip("libpysal")
+    import libpysal
     d = pd.read_csv(libpysal.examples.get_path("GData_utm.csv"))
     return d.set_index("AreaKey")
 
@@ -184,7 +184,7 @@ def test_bad_inputs_raise_typed_errors_before_fitting():
     holed["u3"] = np.nan
     with pytest.raises(MissingDataError, match="u3"):
         gwr(holed, X, c)
-    gpd = pytest.importorskip("geopandas")
+    import geopandas as gpd
     pts = gpd.GeoSeries(gpd.points_from_xy(c["x"] + 110, c["y"] + 22), index=c.index,
                         crs="EPSG:4326")
     with pytest.raises(CRSError, match="spherical=True"):

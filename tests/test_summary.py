@@ -275,7 +275,6 @@ def test_summary_matches_r_reference(fits):
 
 
 def test_summary_real_effects(fits):
-    pytest.importorskip("spatialflow.models.results.effects")
     res = fits["SDM"]
     eff = res.effects(n_draws=1000, seed=0)
     table = res.summary().tables[2]
