@@ -22,6 +22,7 @@ import pytest
 from spatialflow import OLS, SDM
 from spatialflow.datasets import load_guangdong_counties, synthetic_panel
 from spatialflow.exceptions import ReportWarning, SpatialflowError
+from spatialflow.report.builder import _Builder
 from spatialflow.report import DEFAULT_INDICATORS, build
 from spatialflow.report._text import TEXT, t
 from spatialflow.weights import build as build_w
@@ -214,3 +215,29 @@ def test_units_missing_from_the_data_restrict_the_weights(case):
         last = case["panel"][case["panel"]["year"] == case["panel"]["year"].max()]
         for column in lisa["indicator"].unique():
             assert (lisa["indicator"] == column).sum() == last[column].notna().sum()
+
+
+# ----------------------------------------------------- the counterfactual's share, in words
+def _share_reader(lang):
+    """The report builder's share rule without building a report (it reads only ``lang``)."""
+    reader = object.__new__(_Builder)
+    reader.lang = lang
+    return reader
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_counterfactual_share_is_not_read_off_noise(lang):
+    # census: non-agricultural employment "closes" by -23.6 points with an SE of 35; the old
+    # text printed "-194% of its deficit" -- a ratio to a change indistinguishable from zero
+    reader = _share_reader(lang)
+    noise = reader._cf_share(-1.94, significant=False, has_se=True)
+    assert "194" not in noise
+    assert ("not distinguishable from zero" in noise) if lang == "en" else ("无显著差异" in noise)
+    widens = reader._cf_share(-0.4, significant=True, has_se=True)
+    assert ("widens the deficit by 40%" in widens) if lang == "en" else ("扩大 40%" in widens)
+    over = reader._cf_share(1.3, significant=True, has_se=True)
+    assert "130%" in over and (("overshoots" in over) if lang == "en" else ("超越" in over))
+    plain = reader._cf_share(0.31, significant=True, has_se=True)
+    assert "31%" in plain
+    # without simulated SEs the share is all there is to say
+    assert "31%" in reader._cf_share(0.31, significant=False, has_se=False)

@@ -1167,6 +1167,26 @@ class _Builder:
             part = table[table["model"] == label]
             self.summary.append((self._cf_text(label, part), ["counterfactual"]))
 
+    def _cf_share(self, share: float, significant: bool, has_se: bool) -> str:
+        """How the gap closed reads as a share of the deficit.
+
+        The same rule as the spillovers' share: a ratio to a change that cannot be told from
+        zero (|z| <= 1.96) is noise, not a finding (-194 % with an SE of 35 points said
+        nothing), so it is not printed; a significant negative change widens the gap and a
+        share above 100 % overshoots the core: both are said in words.
+        """
+        zh = self.zh()
+        if has_se and not significant:
+            return "与零无显著差异，不计占差距比例" if zh else \
+                "not distinguishable from zero, so no share of the deficit"
+        pct = 100 * share
+        if pct < 0:
+            return f"差距反而扩大 {-pct:.0f}%" if zh else f"widens the deficit by {-pct:.0f}%"
+        if pct > 100:
+            return f"超过差距（{pct:.0f}%），超越核心区" if zh else \
+                f"{pct:.0f}% of its deficit: overshoots the core"
+        return f"占差距 {pct:.0f}%" if zh else f"{pct:.0f}% of its deficit"
+
     def _cf_text(self, model, head) -> str:
         parts = []
         # many groups: the largest gaps closed are named, the rest are in the table
@@ -1185,9 +1205,9 @@ class _Builder:
             sig = abs(r["closed"]) > 1.96 * r["closed_se"] if np.isfinite(r["closed_se"]) \
                 else False
             spill_share = 100 * spill / r["closed"] if split and sig else np.nan
+            share_text = self._cf_share(r["share"], sig, np.isfinite(r["closed_se"]))
             if self.zh():
-                txt = (f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_se'], 2)}，占差距 "
-                       f"{100 * r['share']:.0f}%；")
+                txt = f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_se'], 2)}，{share_text}；"
                 txt += (f"本组直接 {_g(r['own_direct'])}，组内溢出 {_g(r['within_group'])}，"
                         if split else f"本组 {_g(r['own'])}，")
                 txt += f"其他组溢出 {_g(r['spillover'])}，核心区响应 {_g(r['core_response'])}"
@@ -1195,8 +1215,7 @@ class _Builder:
                     txt += f"；溢出合计占缩小量 {spill_share:.0f}%"
                 parts.append(txt + "）")
             else:
-                txt = (f"{g} {_g(r['closed'])} (SE {_g(r['closed_se'], 2)}; "
-                       f"{100 * r['share']:.0f}% of its deficit; ")
+                txt = f"{g} {_g(r['closed'])} (SE {_g(r['closed_se'], 2)}; {share_text}; "
                 txt += (f"own direct {_g(r['own_direct'])}, within-group spillovers "
                         f"{_g(r['within_group'])}, " if split else f"own flows {_g(r['own'])}, ")
                 txt += (f"other groups' spillovers {_g(r['spillover'])}, core response "
