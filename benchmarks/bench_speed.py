@@ -20,9 +20,17 @@ or traces -- except in the loop case, whose point is that reuse):
   of 5 fresh interpreters; ``import spreg`` for comparison.
 
 "before" is the code of ``--baseline`` (default: the commit this branch started from,
-unpacked with ``git archive`` into a temporary folder). R is not installed on this machine;
-its column is left out. The machine is shared (2 cores, other engineers' jobs): the load
-average is recorded with every case, so read the ratios measured in the same run.
+unpacked with ``git archive`` into a temporary folder). The R column (when ``Rscript`` with
+spatialreg is on the PATH; :func:`run_r`) runs R spatialreg on the same data and W, timed
+inside R with ``system.time`` (elapsed and CPU): ``lagsarlm(Durbin=TRUE, method="Matrix")``
++ ``impacts(tr=trW(W, type="mult"), R=1000)`` for the counties (and ``trW(type="MC")``'s
+time beside it), ``lagsarlm(method="LU")`` for the house size (its k-nearest-neighbour W
+is not symmetric, which R's "Matrix" method requires), ``lagsarlm(method="eigen")`` on 10
+of the loop's data sets, extrapolated to 100; R's rho, coefficients and direct effects
+come back for the number-wise comparison. Every spatialflow case also reports the CPU time
+(``process_time``, all threads) of its best run. The machine is shared (2 cores, other
+engineers' jobs): the load average is recorded with every case, so read the ratios
+measured in the same run.
 
 Run: ``python benchmarks/bench_speed.py [--repeats 3] [--million] [--baseline REV]``;
 writes ``benchmarks/results/speed_2026-12.md`` and ``speed.json``.
