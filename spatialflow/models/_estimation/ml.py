@@ -118,6 +118,7 @@ def inv_information(info: np.ndarray) -> np.ndarray:
     arithmetic and keeps the covariance accurate when parameters differ in scale by many
     orders of magnitude.
     """
+    info = np.asarray_chkfinite(info)      # ValueError on inf/NaN, as scipy's inv raised
     d = np.sqrt(np.abs(np.diag(info)))
     d[d == 0] = 1.0
     try:
