@@ -32,8 +32,9 @@ come back for the number-wise comparison. Every spatialflow case also reports th
 engineers' jobs): the load average is recorded with every case, so read the ratios
 measured in the same run.
 
-Run: ``python benchmarks/bench_speed.py [--repeats 3] [--million] [--baseline REV]``;
-writes ``benchmarks/results/speed_2026-12.md`` and ``speed.json``.
+Run: ``python benchmarks/bench_speed.py [--repeats 3] [--million] [--baseline REV]
+[--only counties,house,...]``; writes ``benchmarks/results/speed.json`` (``speed_<only>.json``
+with ``--only``), from which the tables of ``speed_2026-12.md`` are written.
 """
 from __future__ import annotations
 
