@@ -20,18 +20,28 @@ or traces -- except in the loop case, whose point is that reuse):
   of 5 fresh interpreters; ``import spreg`` for comparison.
 
 "before" is the code of ``--baseline`` (default: the commit this branch started from,
-unpacked with ``git archive`` into a temporary folder). R is not installed on this machine;
-its column is left out. The machine is shared (2 cores, other engineers' jobs): the load
-average is recorded with every case, so read the ratios measured in the same run.
+unpacked with ``git archive`` into a temporary folder). The R column (when ``Rscript`` with
+spatialreg is on the PATH; :func:`run_r`) runs R spatialreg on the same data and W, timed
+inside R with ``system.time`` (elapsed and CPU): ``lagsarlm(Durbin=TRUE, method="Matrix")``
++ ``impacts(tr=trW(W, type="mult"), R=1000)`` for the counties (and ``trW(type="MC")``'s
+time beside it), ``lagsarlm(method="LU")`` for the house size (its k-nearest-neighbour W
+is not symmetric, which R's "Matrix" method requires), ``lagsarlm(method="eigen")`` on 10
+of the loop's data sets, extrapolated to 100; R's rho, coefficients and direct effects
+come back for the number-wise comparison. Every spatialflow case also reports the CPU time
+(``process_time``, all threads) of its best run. The machine is shared (2 cores, other
+engineers' jobs): the load average is recorded with every case, so read the ratios
+measured in the same run.
 
-Run: ``python benchmarks/bench_speed.py [--repeats 3] [--million] [--baseline REV]``;
-writes ``benchmarks/results/speed_2026-12.md`` and ``speed.json``.
+Run: ``python benchmarks/bench_speed.py [--repeats 3] [--million] [--baseline REV]
+[--only counties,house,...]``; writes ``benchmarks/results/speed.json`` (``speed_<only>.json``
+with ``--only``), from which the tables of ``speed_2026-12.md`` are written.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,7 +60,7 @@ sys.path.insert(0, str(HERE))
 from bench_scale import counties_W, lattice_W, simulate  # noqa: E402
 
 HOUSE_N = 25_357
-LOOP_SIDE, LOOP_FITS, SPREG_LOOP_FITS = 30, 100, 10
+LOOP_SIDE, LOOP_FITS, SPREG_LOOP_FITS, R_LOOP_FITS = 30, 100, 10, 10
 
 
 def knn_W(n: int, k: int = 6, seed: int = 0) -> sp.csr_matrix:
@@ -75,16 +85,25 @@ def _clear_cache():
     operator_cache.clear()
 
 
+#: CPU time (process_time, all threads) of the run ``_best`` reported last ("total"), and
+#: the least CPU time of its repeats ("min": on a loaded machine the least-disturbed run).
+CPU: dict = {}
+
+
 def _best(fn, repeats):
     """Best time of ``repeats`` runs and the output of that run."""
     best, out = float("inf"), None
+    CPU["min"] = float("inf")
     for _ in range(repeats):
         _clear_cache()
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         result = fn()
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        CPU["min"] = min(CPU["min"], cpu)
         if elapsed < best:
             best, out = elapsed, result
+            CPU["total"] = cpu                  # CPU time of the best run
     return best, out
 
 
@@ -110,7 +129,8 @@ def child(case: dict) -> dict:
             return [sf.SAR.from_formula("y ~ x1", data=f, w=g).fit(**fit_opts) for f in frames]
         t, fits = _best(run, 1)
         return {"t_total": t, "rho_mean": float(np.mean([f.params["rho"] for f in fits])),
-                "logdet": fits[0].extra["logdet"], "load": load}
+                "logdet": fits[0].extra["logdet"], "load": load, "cpu_total": CPU["total"],
+                "rho_first": [float(f.params["rho"]) for f in fits[:R_LOOP_FITS]]}
     kind = getattr(sf, case["model"])
     formula = "y ~ x1 + x2" if case["model"] == "SDM" else "y ~ x1"
 
@@ -123,6 +143,7 @@ def child(case: dict) -> dict:
     best, (res, eff, t_fit, t_eff) = _best(run, repeats)
     extra = res.extra
     out = {"t_total": best, "t_fit": t_fit, "t_effects": t_eff, "load": load,
+           "cpu_total": CPU["total"], "cpu_min": CPU["min"],
            "logdet": extra.get("logdet"), "information": res.information,
            "rho": float(res.params["rho"]), "se": res.bse.tolist(),
            "params": res.params.tolist()}
@@ -139,19 +160,116 @@ def _child_spreg(case, tmp, repeats, load):
     w = libpysal.weights.WSP(W).to_W(silence_warnings=True)
     w.transform = "r"
     if case["name"] == "loop":
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         for r in range(SPREG_LOOP_FITS):
             spreg.ML_Lag(data[[f"y{r}"]].to_numpy(), data[["x1"]].to_numpy(), w,
                          method="full", spat_diag=False, spat_impacts=None)
         per_fit = (time.perf_counter() - t0) / SPREG_LOOP_FITS
-        return {"t_per_fit": per_fit, "t_total_100": per_fit * LOOP_FITS, "load": load}
+        cpu_per_fit = (time.process_time() - c0) / SPREG_LOOP_FITS
+        return {"t_per_fit": per_fit, "t_total_100": per_fit * LOOP_FITS, "load": load,
+                "cpu_total_100": cpu_per_fit * LOOP_FITS}
     y, X = data[["y"]].to_numpy(), data[["x1", "x2"]].to_numpy()
 
     def run():
         return spreg.ML_Lag(y, X, w, slx_lags=1, method="LU", spat_diag=False,
                             spat_impacts=None)
     best, reg = _best(run, repeats)
-    return {"t_total": best, "rho": float(np.ravel(reg.betas)[-1]), "load": load}
+    return {"t_total": best, "rho": float(np.ravel(reg.betas)[-1]), "load": load,
+            "cpu_total": CPU["total"], "cpu_min": CPU["min"]}
+
+
+# ------------------------------------------------------------------------------------ R side
+#: One script for the three R cases (``sdm``: counties SDM + impacts; ``sar``: house SAR;
+#: ``loop``: SAR fits on the loop data). W reaches R as its non-zero pattern (1-based i, j)
+#: and is row-standardised there (``nb2listw(style = "W")``): every W of these cases is a
+#: row-standardised binary matrix, so R fits the same W. Times come from ``system.time``
+#: inside R (elapsed and user + system CPU), so R's start-up and the CSV reading are not in
+#: them.
+R_SPEED = r"""
+suppressPackageStartupMessages({library(spdep); library(spatialreg); library(Matrix)})
+args <- commandArgs(TRUE); mode <- args[1]; d <- read.csv(args[2]); e <- read.csv(args[3])
+n <- nrow(d)
+nb <- split(e$j, factor(e$i, levels = seq_len(n)))
+nb <- lapply(nb, function(v) if (length(v)) sort(as.integer(v)) else 0L)
+attr(nb, "region.id") <- as.character(seq_len(n)); class(nb) <- "nb"
+lw <- nb2listw(nb, style = "W", zero.policy = TRUE)
+tm <- function(t) c(t[["elapsed"]], t[["user.self"]] + t[["sys.self"]])
+out <- list(versions = c(R.version.string, as.character(packageVersion("spatialreg")),
+                         as.character(packageVersion("spdep")),
+                         as.character(packageVersion("Matrix"))))
+if (mode == "sdm") {
+  t <- system.time(m <- lagsarlm(y ~ x1 + x2, data = d, listw = lw, method = "Matrix",
+                                 Durbin = TRUE, zero.policy = TRUE))
+  out$fit <- tm(t)
+  W <- as(lw, "CsparseMatrix")
+  out$trW_mult <- tm(system.time(tr <- trW(W, type = "mult")))
+  set.seed(1)
+  out$impacts <- tm(system.time(im <- impacts(m, tr = tr, R = 1000)))
+  out$trW_MC <- tm(system.time(trW(W, type = "MC")))
+  out$rho <- m$rho; out$coef <- unname(coef(m)); out$direct <- im$res$direct
+} else if (mode == "sar") {
+  # The Lucas-size stand-in is k-nearest-neighbour W: not symmetric, so R's "Matrix"
+  # (Cholesky) method refuses it; "LU" is R's exact sparse LU, like spatialflow's default.
+  out$fit <- tm(system.time(m <- lagsarlm(y ~ x1, data = d, listw = lw, method = "LU",
+                                          zero.policy = TRUE)))
+  out$rho <- m$rho; out$coef <- unname(coef(m))
+} else {
+  k <- as.integer(args[4]); rhos <- numeric(k)
+  out$fit <- tm(system.time(for (r in seq_len(k)) {
+    f <- as.formula(sprintf("y%d ~ x1", r - 1))
+    rhos[r] <- lagsarlm(f, data = d, listw = lw, method = "eigen")$rho
+  }))
+  out$rho_first <- rhos
+}
+cat(paste0("{", paste(sprintf("\"%s\": [%s]", names(out),
+    sapply(out, function(v) paste(if (is.character(v)) sprintf("\"%s\"", v)
+                                  else sprintf("%.17g", v), collapse = ", "))),
+    collapse = ", "), "}"), "\n")
+"""
+
+
+def _r_inputs(tmp: Path, name: str) -> tuple[Path, Path]:
+    """The case's data and W's pattern as CSV for R (written once per data set)."""
+    data_csv, nb_csv = tmp / f"{name}_r.csv", tmp / f"{name}_r_nb.csv"
+    if not data_csv.exists():
+        pd.read_parquet(tmp / f"{name}.parquet").to_csv(data_csv, index=False)
+        coo = sp.load_npz(tmp / f"{name}_W.npz").tocoo()
+        pd.DataFrame({"i": coo.row + 1, "j": coo.col + 1}).to_csv(nb_csv, index=False)
+    return data_csv, nb_csv
+
+
+def run_r(case: dict) -> dict:
+    """R spatialreg on the case's data, timed inside R (``R_SPEED``); its answers come back
+    for the comparison with spatialflow's."""
+    if not shutil.which("Rscript"):
+        return {"error": "Rscript not found (the R column is left out)"}
+    tmp = Path(case["tmp"])
+    data_csv, nb_csv = _r_inputs(tmp, case["data"])
+    script = tmp / "speed.R"
+    script.write_text(R_SPEED)
+    load = os.getloadavg()[0]
+    cmd = ["Rscript", str(script), case["r"], str(data_csv), str(nb_csv), str(R_LOOP_FITS)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(
+        os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2"))
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-3:]}
+    raw = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = {"load": load, "versions": raw.pop("versions")}
+    for key, value in raw.items():
+        if key in ("fit", "trW_mult", "impacts", "trW_MC"):
+            out[f"t_{key}"], out[f"cpu_{key}"] = value
+        else:
+            out[key] = value if len(value) > 1 or key in ("rho_first",) else value[0]
+    if case["r"] == "sdm":
+        out["t_total"] = out["t_fit"] + out["t_trW_mult"] + out["t_impacts"]
+        out["cpu_total"] = out["cpu_fit"] + out["cpu_trW_mult"] + out["cpu_impacts"]
+    elif case["r"] == "loop":
+        out["t_per_fit"] = out["t_fit"] / R_LOOP_FITS
+        out["t_total_100"] = out["t_per_fit"] * LOOP_FITS
+        out["cpu_total_100"] = out["cpu_fit"] / R_LOOP_FITS * LOOP_FITS
+    else:
+        out["t_total"], out["cpu_total"] = out["t_fit"], out["cpu_fit"]
+    return out
 
 
 # ----------------------------------------------------------------------------- parent side
@@ -159,6 +277,8 @@ def _run(case: dict, code_root: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(code_root), OMP_NUM_THREADS="2")
     if case["name"] == "import":
         return _import_times(code_root, env)
+    if case.get("r"):
+        return run_r(case)
     proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(case)],
                           capture_output=True, text=True, env=env, cwd=str(HERE))
     if proc.returncode != 0:
@@ -228,12 +348,15 @@ def main() -> None:
              {"data": "counties", "model": "SDM", "effects": True,
               "fit": {"information": "expected"}}, False),
             ("counties, spreg ML_Lag LU", {"data": "counties", "spreg": True}, False),
+            ("counties, R lagsarlm Matrix + impacts", {"data": "counties", "r": "sdm"}, False),
             ("house", {"data": "house", "model": "SAR"}, True),
             ("house, approximate", {"data": "house", "model": "SAR",
                                     "fit": {"logdet": "approx"}}, False),
+            ("house, R lagsarlm LU", {"data": "house", "r": "sar"}, False),
             ("lattice", {"data": "lattice", "model": "SDM", "effects": True}, True),
             ("loop", {"data": "loop"}, True),
             ("loop, spreg ML_Lag full", {"data": "loop", "spreg": True}, False),
+            ("loop, R lagsarlm eigen", {"data": "loop", "r": "loop"}, False),
             ("import", {}, True),
         ]
         if args.million:

@@ -19,6 +19,9 @@ from scipy.spatial import cKDTree
 import spatialflow as sf
 from spatialflow.exceptions import ExpensiveInformationWarning
 from spatialflow.models._linalg import operator_cache
+from spatialflow.models._design.problem import Design
+from spatialflow.models._estimation.ml import EXPENSIVE_RATIO, warn_if_expensive
+from spatialflow.models._linalg import logdet as logdet_module
 from spatialflow.models._linalg.logdet import APPROX_MIN_N, SparseLULogDet, make_logdet
 
 #: The Lucas county house data of R spatialreg / LeSage (25,357 sales): the size at which
@@ -45,6 +48,35 @@ def _lattice(side: int, seed: int = 0, rho: float = 0.4):
     return pd.DataFrame({"y": y, "x": x}, index=w.id_order), w
 
 
+def test_the_chooser_keeps_the_house_data_size_exact_and_warns_before_its_expected_information():
+    # No fit at n = 25,357: the strategy "auto" picks and the cost model the warning reads
+    # (one LU at the ordering's rho) are what fit() consults before its search.
+    W = _knn_weights(HOUSE_N)
+    logdet = make_logdet(W, "auto")
+    assert type(logdet) is SparseLULogDet and logdet.method == "lu"
+    assert not getattr(logdet, "approximate", False) and logdet.approximation(0.5) is None
+    design = Design.cross_section(np.zeros(HOUSE_N), np.ones((HOUSE_N, 1)), W)
+    assert logdet.expected_information_cost() > EXPENSIVE_RATIO
+    with pytest.warns(ExpensiveInformationWarning, match=r"25,357 sparse solves"):
+        warn_if_expensive(design, logdet, "expected")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExpensiveInformationWarning)
+        warn_if_expensive(design, logdet, "observed")        # the default: no extra work
+
+
+@pytest.mark.parametrize("approx_min_n, expected", [(30_000, "lu"), (2_000, "chebyshev")])
+def test_a_models_default_fit_takes_the_choosers_strategy(monkeypatch, approx_min_n,
+                                                          expected):
+    # The chooser's threshold moved below n = 2,025 moves the model's default fit with it:
+    # the default fit has no path of its own around make_logdet.
+    monkeypatch.setattr(logdet_module, "APPROX_MIN_N", approx_min_n)
+    df, w = _lattice(45)
+    res = sf.SAR.from_formula("y ~ x", data=df, w=w).fit()
+    assert res.extra["logdet"] == expected
+    assert (res.approximation is None) == (expected == "lu")
+
+
+@pytest.mark.slow
 def test_default_at_the_house_data_size_is_the_exact_path():
     assert HOUSE_N < APPROX_MIN_N
     W = _knn_weights(HOUSE_N)

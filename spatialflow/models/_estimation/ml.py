@@ -118,10 +118,14 @@ def inv_information(info: np.ndarray) -> np.ndarray:
     arithmetic and keeps the covariance accurate when parameters differ in scale by many
     orders of magnitude.
     """
+    info = np.asarray_chkfinite(info)      # ValueError on inf/NaN, as scipy's inv raised
     d = np.sqrt(np.abs(np.diag(info)))
     d[d == 0] = 1.0
     try:
-        return la.inv(info / np.outer(d, d)) / np.outer(d, d)
+        # numpy's LU inverse: scipy >= 1.16's la.inv first detects the matrix structure, which
+        # cost 3-15 ms per call for a 10 x 10 matrix with two BLAS threads on the loaded
+        # project machine (0.02 ms here) -- a tenth of an SDM fit at n = 2,875.
+        return np.linalg.inv(info / np.outer(d, d)) / np.outer(d, d)
     except la.LinAlgError as err:
         raise NumericalError(
             f"the information matrix ({info.shape[0]} x {info.shape[1]}) is singular, so the "

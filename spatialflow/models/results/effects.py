@@ -202,6 +202,7 @@ class EffectsKernel:
         self._eig = None          # SymmetricEigen, or eigenvalues array
         self._values = None       # eigenvalues only
         self._traces = None       # Hutchinson tr(W^j)
+        self._moments = None      # exact iota' W^j iota (_total_moments)
         self.truncation_bound = 0.0
         self.order = 0
 
@@ -240,6 +241,17 @@ class EffectsKernel:
                                             n_probes=self.n_probes, seed=self.seed)
         return self._traces[: order + 1]
 
+    def _total_moments(self, order: int) -> np.ndarray:
+        r""":math:`\iota'W^j\iota`, j = 0..``order`` (exact), kept for the kernel's later calls:
+        the point estimate and the draws ask for them in turn, and a lower order is a prefix
+        of a higher one (the same repeated products), so the numbers do not depend on the
+        order of the calls. A quarter more than asked is computed at once: the draws of
+        :math:`\rho` reach a little beyond the estimate, which asks first."""
+        if self._moments is None or len(self._moments) < order + 1:
+            self._moments = _tr.group_moments(self.W, np.ones((self.n, 1)),
+                                              order + order // 4 + 4)[:, 0, 0]
+        return self._moments[: order + 1]
+
     def _lu(self, rho: float):
         return SpatialOperator.of(self.W).factor(rho)
 
@@ -263,13 +275,13 @@ class EffectsKernel:
                 a_t = 1.0 / (1.0 - rhos)
                 return dict(a_d=a_d, b_d=b_d, a_t=a_t, b_t=a_t.copy())
             q = self._order_for(rhos)
-            m = _tr.group_moments(W, np.ones((n, 1)), q + 1)[:, 0, 0]
+            m = self._total_moments(q + 1)
             V = self._vander(rhos, q)
             return dict(a_d=a_d, b_d=b_d, a_t=V @ m[:-1] / n, b_t=V @ m[1:] / n)
         if self.trace_method == "power":
             q = self._order_for(rhos)
             t = self._trace_powers(q + 1)
-            m = _tr.group_moments(W, np.ones((n, 1)), q + 1)[:, 0, 0]
+            m = self._total_moments(q + 1)
             V = self._vander(rhos, q)
             return dict(a_d=V @ t[:-1] / n, b_d=V @ t[1:] / n,
                         a_t=V @ m[:-1] / n, b_t=V @ m[1:] / n)
@@ -543,6 +555,20 @@ def _draw(mean: np.ndarray, cov: np.ndarray, n_draws: int, rng: np.random.Genera
     )
 
 
+def _take(obj, names: list) -> np.ndarray:
+    """``obj[names]`` of a Series (or ``obj.loc[names, names]`` of a DataFrame) as floats,
+    by positions when the labels are unique (label lookups through pandas cost a few ms
+    per call: a tenth of the effects at n = 2,875)."""
+    if isinstance(obj, pd.DataFrame):
+        if obj.index.is_unique and obj.columns.is_unique:
+            rows, cols = obj.index.get_indexer(names), obj.columns.get_indexer(names)
+            return obj.to_numpy(dtype=float)[np.ix_(rows, cols)]
+        return obj.loc[names, names].to_numpy(dtype=float)
+    if obj.index.is_unique:
+        return obj.to_numpy(dtype=float)[obj.index.get_indexer(names)]
+    return obj[names].to_numpy(dtype=float)
+
+
 def _default_bounds(W) -> tuple[float, float]:
     """The admissible interval of rho when the results carry none (the operator's)."""
     return SpatialOperator.of(W).bounds()
@@ -560,17 +586,18 @@ def _infer(evaluate, spec: _Spec, params: pd.Series, cov, *, n_draws: int, seed,
     check_option(method, EffectsInference, "method")
     level = check_level(level)
     used = spec.used
-    mean = params[used].to_numpy(dtype=float)
+    mean = _take(params, used)
     rho_index = used.index(spec.rho_name) if spec.rho_name else None
     point = {k: v[0] for k, v in evaluate(*_unpack(spec, mean[None, :])).items()}
     if cov is None:
         raise InputError("a covariance matrix of the parameters is needed for inference; "
                          "None was given.")
-    cov = pd.DataFrame(cov)
+    if not isinstance(cov, pd.DataFrame):
+        cov = pd.DataFrame(cov)
     absent = [u for u in used if u not in cov.index or u not in cov.columns]
     if absent:
         raise InputError(f"cov lacks rows/columns {format_ids(absent)} needed for the effects.")
-    S = cov.loc[used, used].to_numpy(dtype=float)
+    S = _take(cov, used)
     if not np.all(np.isfinite(S)):
         raise MissingDataError("the covariance of the parameters has non-finite entries.")
     info = dict(method=method, level=level, n_draws=0, rejected_draws=0, seed=seed)
@@ -667,7 +694,7 @@ def effects_table(params: pd.Series, cov, W, *, kind: str, n_draws: int = 1000, 
 
     res, info = _infer(evaluate, spec, params, cov, n_draws=n_draws, seed=seed, method=method,
                        level=level, bounds=bounds, W=kernel.W)
-    mean = _unpack(spec, params[spec.used].to_numpy(dtype=float)[None, :])
+    mean = _unpack(spec, _take(params, spec.used)[None, :])
     approx = kernel.approximation(float(mean[0][0]), mean[1][0], mean[2][0])
     if approx is not None and approx.get("direct_mc_se") is not None:
         approx["direct_mc_se"] = dict(zip(spec.variables, map(float, approx["direct_mc_se"])))
