@@ -3,7 +3,9 @@
 Blocked sums only reorder additions, so they agree with the single-block (whole-grid) ones
 to ``RTOL_BLOCKED = 1e-12`` relative to the sum of the absolute terms (a gradient element
 that cancels to 5e-4 from terms of order 1 is pinned to 1e-12 of those terms); the in-place spectrum and the fast paths of the data
-preparation are the same arithmetic and are compared exactly or at the same tolerance.
+preparation are the same arithmetic and are compared exactly or at the same tolerance. The
+simulator's Chebyshev solve stops at a relative residual of 1e-13 and matches the spectral
+solve to ``RTOL_BLOCKED`` of the solution's largest element.
 """
 import numpy as np
 import pytest
@@ -11,8 +13,10 @@ import scipy.sparse as sp
 from libpysal.weights import W as PysalW
 from libpysal.weights import lat2W
 
+from spatialflow.exceptions import InputError
 from spatialflow.flows import logdet as logdet_module
 from spatialflow.flows.logdet import row_blocks, spectrum
+from spatialflow.flows.simulate import simulate_flows, solve_filter_iterative
 
 RTOL_BLOCKED = 1e-12
 
@@ -75,3 +79,51 @@ def test_spectrum_equals_numpy_eigvalsh_of_the_similar_symmetric_matrix():
     sym = (s[:, None] * dense) / s[None, :]
     expected = np.linalg.eigvalsh(0.5 * (sym + sym.T))
     np.testing.assert_allclose(spectrum(W).lam, expected, rtol=RTOL_BLOCKED, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (9, 8)])  # dense extremes / ARPACK extremes
+@pytest.mark.parametrize("rho", [(0.4, 0.3, -0.1), (-0.3, 0.5, 0.2)])
+def test_iterative_solve_equals_the_spectral_solve(shape, rho):
+    """Chebyshev iteration to a relative residual of 1e-13 reproduces the spectral solve
+    to 1e-12 of the solution's largest element."""
+    W = sp.csr_matrix(_lattice(*shape).sparse)
+    M = np.random.default_rng(1).normal(size=(W.shape[0],) * 2)
+    expected = spectrum(W, vectors=True).solve(M, rho)
+    got = solve_filter_iterative(W, M, rho)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=RTOL_BLOCKED * np.abs(expected).max())
+
+
+def test_simulation_by_iteration_equals_the_spectral_simulation():
+    w = _lattice(9, 8)
+    spectral = simulate_flows(w, seed=4).pairs
+    iterative = simulate_flows(w, seed=4, solver="iterative").pairs
+    for col in ("y", "mean"):
+        scale = np.abs(spectral[col]).max()
+        np.testing.assert_allclose(iterative[col], spectral[col], rtol=0,
+                                   atol=RTOL_BLOCKED * scale)
+
+
+def test_iterative_solver_refuses_a_complex_spectrum_and_unknown_solvers():
+    with pytest.raises(InputError, match="similar to a symmetric"):
+        simulate_flows(_directed(), seed=0, solver="iterative")
+    with pytest.raises(InputError, match="'spectral' or 'iterative'"):
+        simulate_flows(_lattice(), seed=0, solver="lu")
+
+
+@pytest.mark.parametrize("subset", [False, True])
+def test_plain_pair_columns_give_the_moments_of_the_formulaic_evaluation(subset, monkeypatch):
+    from spatialflow.flows import FlowModel
+    from spatialflow.flows import model as model_module
+
+    w = _lattice(4, 4)
+    sim = simulate_flows(w, seed=6)
+    pairs = sim.pairs.iloc[::-1]  # not origin-major: the scatter path of FlowData
+    if subset:
+        pairs = pairs.drop(index=pairs.index[::5])
+    model = FlowModel.from_formula(sim.formula, sim.nodes, pairs, w,
+                                   missing="subset" if subset else "raise")
+    fast = model.moments(instruments=True)
+    monkeypatch.setattr(model_module, "plain_columns", lambda *a, **k: None)
+    slow = model.moments(instruments=True)
+    for key in ("ZZ", "ZF", "FF", "UU", "UF"):
+        np.testing.assert_allclose(getattr(fast, key), getattr(slow, key), rtol=1e-14)
