@@ -138,7 +138,6 @@ class Spectrum:
         blocked sums to the single-block ones at ``1e-12``).
         """
         lam = self.lam
-        one = np.ones_like(lam)
         l2 = lam * lam
         value = 0.0
         g = np.zeros(3, dtype=lam.dtype)
