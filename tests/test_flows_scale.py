@@ -127,3 +127,11 @@ def test_plain_pair_columns_give_the_moments_of_the_formulaic_evaluation(subset,
     slow = model.moments(instruments=True)
     for key in ("ZZ", "ZF", "FF", "UU", "UF"):
         np.testing.assert_allclose(getattr(fast, key), getattr(slow, key), rtol=1e-14)
+
+
+@pytest.mark.parametrize("rho", [(0.3, 0.2, -0.1), (0.9, 0.9, 0.5), (-0.4, 0.2, 0.1)])
+def test_blocked_admissibility_of_a_complex_spectrum_equals_the_whole_grid(rho, monkeypatch):
+    spec = spectrum(sp.csr_matrix(_directed().sparse))
+    expected = bool(np.all(spec.constraints(rho) > 0))
+    monkeypatch.setattr(logdet_module, "BLOCK_ELEMENTS", 7)
+    assert spec.admissible(rho) is expected

@@ -93,7 +93,11 @@ class Spectrum:
 
     def admissible(self, rho, margin: float = 0.0) -> bool:
         """True if ``rho = (rho_d, rho_o, rho_w)`` is in the admissible region (see module)."""
-        return bool(np.all(self.constraints(rho) > margin))
+        if self.is_real:
+            return bool(np.all(self.constraints(rho) > margin))
+        # complex spectrum: every factor's real part, checked block by block
+        return all(float(self.factors(rho, rows).real.min()) > margin
+                   for rows in row_blocks(self.n, self.n))
 
     def constraints(self, rho) -> np.ndarray:
         """Values that must all be positive for ``rho`` to be admissible."""
