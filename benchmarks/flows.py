@@ -1,20 +1,28 @@
-"""Origin-destination flow models (issue 23): exact ML at 124, 1,000 and 2,875 nodes, R spflow
-beside.
+"""Origin-destination flow models (issue 23): exact ML at 124 to 10,000 nodes, R spflow beside.
 
 For each size: flows drawn from model_9 (rho_d = 0.4, rho_o = 0.3, rho_w = -0.1) on a
 row-standardised rook lattice (124 = the Guangdong counties' count, on a 31 x 4 lattice; 1,000 =
-40 x 25; 2,875 = 115 x 25, the national county count), then timed, each size in a fresh
-process (peak memory = its maximum resident set):
+40 x 25; 2,875 = 115 x 25, the national county count; 4,000 = 80 x 50; 10,000 = 100 x 100).
+Two fresh processes per size:
 
-* ``prepare``: ``FlowModel.from_formula`` (checks, id alignment, formula);
-* ``fit``: ``.fit("ml")`` — moments, spectrum of W, exact-log-determinant Newton ML and
-  analytic standard errors;
-* R spflow (``spflow(..., estimation_method = "mle")``, default ``logdet_approx_order = 2``,
-  and order 40 where requested) on the same data written to CSV, timed inside R (its network
-  objects and its fit), when ``Rscript`` and spflow are available (``--r-lib``).
+1. the simulation (``simulate_flows``; Chebyshev solver beyond 2,875 nodes, see
+   ``solver="iterative"``), which writes the node and pair columns as ``.npy`` files (and CSV
+   for R when spflow is run at that size);
+2. the fit, which loads them into the user's ``nodes`` and ``pairs`` frames and times
+   * ``prepare``: ``FlowModel.from_formula`` (checks, id alignment, formula);
+   * ``fit``: ``.fit("ml")`` -- moments, spectrum of W, exact-log-determinant Newton ML and
+     analytic standard errors;
+   wall clock and CPU time (``time.process_time``); its peak memory (maximum resident set)
+   therefore counts the user's pair table (orig, dest, dist, y: 32 bytes per flow) plus
+   preparation and fit, not the simulation.
+
+R spflow (``spflow(..., estimation_method = "mle")``, default ``logdet_approx_order = 2``,
+and order 40 where requested) on the same data written to CSV, timed inside R (its network
+objects and its fit), when ``Rscript`` and spflow are available (``--r-lib``).
 
 Run:  python benchmarks/flows.py [--sizes 124 1000 2875] [--r-lib /path/to/R/lib] [--r-max 1000]
-Writes benchmarks/results/flows_2026-12.md.
+Sizes above 3,000 need several GB: run them under ``flock /tmp/bigmem.lock``.
+Writes benchmarks/results/flows_2026-12.md (``--out``; ``--append`` adds rows to it).
 """
 from __future__ import annotations
 
@@ -30,33 +38,63 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHAPES = {124: (31, 4), 1000: (40, 25), 2875: (115, 25)}
+SHAPES = {124: (31, 4), 1000: (40, 25), 2000: (50, 40), 2875: (115, 25), 4000: (80, 50),
+          5000: (100, 50), 10000: (100, 100)}
+ITERATIVE_FROM = 3000  # simulate by Chebyshev iteration from this many nodes
 
-CHILD = textwrap.dedent("""
+SIMULATE = textwrap.dedent("""
     import json, resource, sys, time
     sys.path.insert(0, {root!r})
+    import numpy as np
     from libpysal.weights import lat2W
-    from spatialflow.flows import FlowModel
     from spatialflow.flows.simulate import simulate_flows
-    r, c, out = {r}, {c}, {out!r}
+    r, c, out, csv = {r}, {c}, {out!r}, {csv}
     w = lat2W(r, c, rook=True); w.transform = "r"
-    sim = simulate_flows(w, seed=1)
     t0 = time.perf_counter()
-    model = FlowModel.from_formula(sim.formula, sim.nodes, sim.pairs, w)
+    sim = simulate_flows(w, seed=1, solver={solver!r})
     t1 = time.perf_counter()
-    res = model.fit("ml")
-    t2 = time.perf_counter()
-    if out:
+    np.save(out + "_x.npy", sim.nodes["x"].to_numpy())
+    for col in ("orig", "dest", "dist", "y"):
+        np.save(out + "_" + col + ".npy", sim.pairs[col].to_numpy())
+    if csv:
         sim.nodes.to_csv(out + "_nodes.csv")
         sim.pairs[["orig", "dest", "dist", "y"]].to_csv(out + "_pairs.csv", index=False)
         import scipy.sparse as sp
-        W = sp.coo_matrix(w.sparse)
         import pandas as pd
+        W = sp.coo_matrix(w.sparse)
         pd.DataFrame({{"i": W.row + 1, "j": W.col + 1, "x": W.data}}).to_csv(
             out + "_W.csv", index=False)
+    print(json.dumps({{"simulate": t1 - t0,
+                      "truth": sim.truth[["rho_d", "rho_o", "rho_w"]].tolist(),
+                      "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}}))
+""")
+
+CHILD = textwrap.dedent("""
+    import json, os, resource, sys, time
+    sys.path.insert(0, {root!r})
+    import numpy as np
+    import pandas as pd
+    from libpysal.weights import lat2W
+    from spatialflow.flows import FlowModel
+    from spatialflow.flows.simulate import FORMULA
+    r, c, out = {r}, {c}, {out!r}
+    w = lat2W(r, c, rook=True); w.transform = "r"
+    nodes = pd.DataFrame({{"x": np.load(out + "_x.npy")}},
+                         index=pd.Index(np.arange(r * c), name="id"))
+    pairs = pd.DataFrame({{col: np.load(out + "_" + col + ".npy")
+                          for col in ("orig", "dest", "dist", "y")}}, copy=False)
+    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = FlowModel.from_formula(FORMULA, nodes, pairs, w)
+    t1, c1 = time.perf_counter(), time.process_time()
+    res = model.fit("ml")
+    t2, c2 = time.perf_counter(), time.process_time()
     print(json.dumps({{"n": r * c, "prepare": t1 - t0, "fit": t2 - t1,
+                      "prepare_cpu": c1 - c0, "fit_cpu": c2 - c1, "loaded_gb": loaded,
                       "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
-                      "rho": res.params.iloc[:3].round(5).tolist()}}))
+                      "load": os.getloadavg()[0],
+                      "rho": res.params.iloc[:3].round(5).tolist(),
+                      "rho_se": res.bse.iloc[:3].round(5).tolist()}}))
 """)
 
 R_SCRIPT = textwrap.dedent("""
@@ -84,12 +122,18 @@ R_SCRIPT = textwrap.dedent("""
 """)
 
 
-def run_python(n: int, stem: str) -> dict:
+def run_python(n: int, stem: str, csv: bool) -> dict:
     r, c = SHAPES[n]
-    code = CHILD.format(root=str(ROOT), r=r, c=c, out=stem)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    solver = "iterative" if n >= ITERATIVE_FROM else "spectral"
+    sim = subprocess.run([sys.executable, "-c", SIMULATE.format(
+        root=str(ROOT), r=r, c=c, out=stem, csv=csv, solver=solver)],
+        capture_output=True, text=True, check=True)
+    fit = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), r=r, c=c,
+                                                              out=stem)],
+                         capture_output=True, text=True, check=True)
+    out = json.loads(fit.stdout.strip().splitlines()[-1])
+    out["sim"] = json.loads(sim.stdout.strip().splitlines()[-1])
+    return out
 
 
 def run_r(stem: str, order: int, r_lib: str) -> dict | None:
@@ -119,7 +163,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             stem = os.path.join(tmp, f"n{n}")
-            py = run_python(n, stem)
+            py = run_python(n, stem, csv=n <= args.r_max)
             row = {"n": n, "flows": n * n, "py": py}
             if n <= args.r_max:
                 row["r2"] = run_r(stem, 2, args.r_lib)
@@ -129,12 +173,14 @@ def main() -> None:
     lines = ["# Flow models: exact ML (spatialflow.flows) beside R spflow", "",
              f"Run: `python benchmarks/flows.py --r-lib <lib>` on {platform.node()} "
              f"({os.cpu_count()} cores, shared; BLAS threads as set by the environment). "
-             "Times in seconds (wall clock), peak = maximum resident set of the process.",
+             "Times in seconds, wall clock [CPU], load = 1-minute load average at the end; "
+             "peak = maximum resident set of the fitting process, which holds the user's "
+             "pair table (32 bytes per flow) loaded before `prepare`.",
              "Data: model_9 flows (rho = 0.4, 0.3, -0.1) on rook lattices; formula "
              "`y ~ O_(x) + D_(x) + I_(x) + P_(dist)`.", "",
-             "| nodes | flows | prepare (s) | fit (s) | peak (GB) | rho (d, o, w) | "
-             "spflow order 2: prepare + fit (s), peak (GB), rho | spflow order 40 |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| nodes | flows | prepare (s) | fit (s) | peak (GB) | load | rho (d, o, w) | "
+             "se(rho) | spflow order 2: prepare + fit (s), peak (GB), rho | spflow order 40 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         py = row["py"]
 
@@ -146,8 +192,10 @@ def main() -> None:
             return (f"{r['prepare']:.2f} + {r['fit']:.2f}, {r['peak_gb']:.2f}, "
                     f"{tuple(round(x, 4) for x in r['rho'])}")
 
-        lines.append(f"| {row['n']:,} | {row['flows']:,} | {py['prepare']:.2f} | {py['fit']:.2f} | "
-                     f"{py['peak_gb']:.2f} | {tuple(py['rho'])} | {r_cell(row.get('r2'))} | "
+        lines.append(f"| {row['n']:,} | {row['flows']:,} | {py['prepare']:.2f} "
+                     f"[{py['prepare_cpu']:.2f}] | {py['fit']:.2f} [{py['fit_cpu']:.2f}] | "
+                     f"{py['peak_gb']:.2f} | {py['load']:.1f} | {tuple(py['rho'])} | "
+                     f"{tuple(py['rho_se'])} | {r_cell(row.get('r2'))} | "
                      f"{r_cell(row.get('r40'))} |")
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .logdet import row_blocks
+
 __all__ = ["Term", "inner", "gram", "Design"]
 
 KINDS = ("const", "orig", "dest", "intra", "pair")
@@ -120,19 +122,44 @@ def gram(left: list[Term], right: list[Term], s: SampleSums) -> np.ndarray:
     return out
 
 
+def _right_lag(P: np.ndarray, W: sp.csr_matrix) -> np.ndarray:
+    """:math:`P W'` by blocks of rows of ``P`` (``(W P_b')'`` for each block ``P_b``), so that
+    no transposed copy of the whole ``n x n`` matrix is made."""
+    P = np.asarray(P)
+    out = np.empty(P.shape, dtype=np.result_type(P, W.dtype))
+    for rows in row_blocks(P.shape[0], P.shape[1]):
+        out[rows] = np.asarray(W @ P[rows].T).T
+    return out
+
+
 def lag_pair(P: np.ndarray, W: sp.csr_matrix, side: str, mask=None) -> np.ndarray:
     """Spatial lags of an ``n x n`` pair matrix: ``"d"`` = P W', ``"o"`` = W P, ``"w"`` = W P W'.
 
     In a non-Cartesian sample the lag is taken over the zero-filled matrix and then
     restricted to the sample, as spflow does.
     """
-    if side == "d":
-        out = np.asarray((W @ P.T).T)
-    elif side == "o":
+    if side == "o":
         out = np.asarray(W @ P)
     else:
-        out = np.asarray((W @ np.asarray(W @ P).T).T)
-    return out if mask is None else out * mask
+        out = _right_lag(P, W)
+        if side == "w":
+            out = np.asarray(W @ out)
+    if mask is not None:
+        out *= mask
+    return out
+
+
+def flow_lags(y: np.ndarray, W: sp.csr_matrix, mask=None) -> tuple[np.ndarray, ...]:
+    """The three lags ``(y W', W y, W y W')`` of the flows (each as :func:`lag_pair`), with
+    ``W y W'`` taken from the unrestricted ``y W'``: three sparse products, no ``n x n``
+    temporaries beyond the results."""
+    yd = _right_lag(y, W)
+    yw = np.asarray(W @ yd)
+    yo = np.asarray(W @ y)
+    if mask is not None:
+        for lag in (yd, yo, yw):
+            lag *= mask
+    return yd, yo, yw
 
 
 @dataclass

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .._validation import check_seed
 from ..exceptions import InputError, ModelSpecificationError
@@ -86,29 +87,48 @@ def _coefs(names: list, params: np.ndarray, variable: str) -> dict:
     return c
 
 
-def _node_parts(spec, W: np.ndarray, rho, c: dict) -> np.ndarray:
-    """``n x 5`` array: origin, destination, intra, network, total effect of each node."""
+def _node_parts(spec, W, rho, c: dict) -> np.ndarray:
+    """``n x 5`` array: origin, destination, intra, network, total effect of each node.
+
+    ``W`` sparse. Each component costs two ``n x n`` matrix products with ``H`` (its row
+    sums against ``1`` and against the node's own row are read off the same products), and
+    at most nine ``n x n`` arrays are alive (``V``, ``V^{-1}``, ``H`` among them).
+    """
     V, Vi = spec.V, spec.Vinv
     n = V.shape[0]
-    H = 1.0 / spec.factors(rho)
+    H = np.reciprocal(spec.factors(rho))
     q = Vi @ np.ones(n)
     s = V.T @ np.ones(n)        # s_i = sum_k V_ki
-    I = np.eye(n)
+    W = sp.csr_matrix(W)
+
+    def lagged(b, t):  # rows a_r of A = (V^{-1} (b I + t W))'
+        out = np.asarray(W.T @ Vi.T) * t if t else np.zeros((n, n), dtype=Vi.dtype)
+        out += b * Vi.T
+        return out
+
     comps = []  # (A rows a_r, B rows b_r), each n x n
     if c["bo"] or c["to"]:
-        comps.append(((Vi @ (c["bo"] * I + c["to"] * W)).T, np.broadcast_to(q, (n, n))))
+        comps.append((lambda: lagged(c["bo"], c["to"]), lambda: np.broadcast_to(q, (n, n))))
     if c["bd"] or c["td"]:
-        comps.append((np.broadcast_to(q, (n, n)), (Vi @ (c["bd"] * I + c["td"] * W)).T))
+        comps.append((lambda: np.broadcast_to(q, (n, n)), lambda: lagged(c["bd"], c["td"])))
     if c["bi"]:
-        comps.append((c["bi"] * Vi.T, Vi.T))
+        comps.append((lambda: c["bi"] * Vi.T, lambda: Vi.T))
     total = row = col = intra = 0.0
-    for A, B in comps:
-        SA, SB = A * s[None, :], B * s[None, :]
-        RA, RB = A * V, B * V       # V_r o a_r (row r of V times a_r)
-        total = total + np.sum((SA @ H) * SB, axis=1)
-        intra = intra + np.sum((RA @ H) * RB, axis=1)
-        row = row + np.sum((RA @ H) * SB, axis=1)
-        col = col + np.sum((SA @ H) * RB, axis=1)
+    for make_a, make_b in comps:
+        A = make_a()
+        SAH = (A * s[None, :]) @ H
+        RAH = (A * V) @ H       # (V_r o a_r)' H, row r of V times a_r
+        del A
+        B = make_b()
+        SB = B * s[None, :]
+        total = total + np.einsum("ij,ij->i", SAH, SB)
+        row = row + np.einsum("ij,ij->i", RAH, SB)
+        del SB
+        RB = B * V
+        del B
+        intra = intra + np.einsum("ij,ij->i", RAH, RB)
+        col = col + np.einsum("ij,ij->i", SAH, RB)
+        del RB, SAH, RAH
     out = np.column_stack([np.asarray(row - intra), np.asarray(col - intra), np.asarray(intra),
                            np.asarray(total - row - col + intra), np.asarray(total)])
     out = out.real if np.iscomplexobj(out) else out
@@ -278,7 +298,7 @@ def flow_effects(results: FlowResults, variable: str, *, draws: int = 500, level
         raise InputError(f"level must be in (0, 1); {level!r} was given.")
     model = results.model
     spec = model.eigen
-    W = model.data.W.toarray()
+    W = model.data.W
     p_hat = results.params.to_numpy()
     cartesian = model.data.is_cartesian
 

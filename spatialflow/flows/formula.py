@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..exceptions import FlowFormulaError, MissingDataError, format_ids
 
-__all__ = ["FlowFormula", "parse_flow_formula"]
+__all__ = ["FlowFormula", "parse_flow_formula", "plain_columns"]
 
 PARTS = ("D_", "O_", "I_", "P_")
 _SPECIAL = re.compile(r"^\s*(D_|O_|I_|P_)\((.*)\)\s*$", re.S)
@@ -105,6 +105,22 @@ def node_matrix(inner: str, nodes: pd.DataFrame, part: str) -> pd.DataFrame:
             f"{format_ids(nodes.index[np.unique(rows)])} in column(s) "
             f"{sorted(set(mm.columns[cols]))}.")
     return mm
+
+
+def plain_columns(expr: str, columns, *, response: bool) -> list | None:
+    """The names of ``expr``'s terms, in formulaic's order, if every term (the constant
+    aside) is a plain column of ``columns``; else None (the expression needs formulaic)."""
+    from formulaic import Formula
+    from formulaic.errors import FormulaicError
+
+    try:
+        terms = [str(t) for t in Formula(f"0 + {expr}" if response else expr)]
+    except FormulaicError:
+        return None
+    names = [t for t in terms if t != "1"]
+    if not names or not all(t.isidentifier() and t in columns for t in names):
+        return None
+    return names
 
 
 def pair_matrices(expr: str, frame: pd.DataFrame, mask: np.ndarray, n: int,

@@ -20,10 +20,10 @@ import pandas as pd
 
 from ..exceptions import FlowFormulaError, InputError, ModelSpecificationError
 from .data import FlowData
-from .design import (Design, SampleSums, Term, gram, intra_instruments, lag_pair, node_terms,
+from .design import (Design, SampleSums, Term, flow_lags, gram, intra_instruments, node_terms,
                      pair_instruments)
 from .estimation import Moments, fit_ml, fit_ols, fit_s2sls
-from .formula import FlowFormula, node_matrix, pair_matrices, parse_flow_formula
+from .formula import FlowFormula, node_matrix, pair_matrices, parse_flow_formula, plain_columns
 from .logdet import TaylorSpectrum, spectrum
 from .variants import variant
 
@@ -150,6 +150,29 @@ class FlowModel:
     def _pair_frame(self) -> pd.DataFrame:
         return pd.DataFrame({k: v.ravel() for k, v in self.data.pairs.items()})
 
+    def _pair_values(self, expr: str, what: str, sample: np.ndarray, frame: list) -> dict:
+        """``{column: n x n matrix}`` of a response or ``P_()`` expression, zero outside the
+        sample. Plain column names are taken from the pair matrices as they are (read-only
+        views in a Cartesian sample: at 10^8 pairs a formulaic evaluation would copy each
+        column twice); anything else is evaluated by formulaic on the flattened pair table
+        (built once, in ``frame``)."""
+        d = self.data
+        names = plain_columns(expr, d.pairs, response=what == "response")
+        if names is None:
+            if not frame:
+                frame.append(self._pair_frame())
+            return pair_matrices(expr, frame[0], sample, d.n, what, d.ids)
+        out = {}
+        for name in names:
+            x = d.pairs[name]  # finite on the sample (checked by FlowData)
+            if d.mask is None:
+                x = x.view()
+                x.flags.writeable = False
+            else:
+                x = np.where(d.mask, x, 0.0)
+            out[name] = x
+        return out
+
     def design(self, *, instruments: bool = False) -> Design:
         """The regressors, instruments and flow lags as compact :class:`Term` objects.
 
@@ -167,7 +190,7 @@ class FlowModel:
         d = self.data
         n, W, mask = d.n, d.W, d.mask
         sample = np.ones((n, n), dtype=bool) if mask is None else mask
-        frame = self._pair_frame()
+        frame: list = []  # the flattened pair table, built only if formulaic needs it
         Z: list[Term] = []
         H: list[Term] = []
         if self.formula.intercept:
@@ -188,18 +211,18 @@ class FlowModel:
             Z += regs
             H += insts
         if "P_" in self.formula.parts:
-            for name, P in pair_matrices(self.formula.parts["P_"], frame, sample, n,
-                                         "pair variable", d.ids).items():
+            for name, P in self._pair_values(self.formula.parts["P_"], "pair variable",
+                                             sample, frame).items():
                 Z.append(Term(f"P_{name}", "pair", P))
                 if instruments:
                     H += pair_instruments(f"P_{name}", P, W, mask)
-        ys = pair_matrices(self.formula.response, frame, sample, n, "response", d.ids)
+        ys = self._pair_values(self.formula.response, "response", sample, frame)
         if len(ys) != 1:
             raise FlowFormulaError(f"the response {self.formula.response!r} must be one "
                                    f"column; it gives {list(ys)}.")
         y = next(iter(ys.values()))
-        flows = [Term("y", "pair", y)] + [Term(f"y.{s}", "pair", lag_pair(y, W, s, mask))
-                                          for s in ("d", "o", "w")]
+        flows = [Term("y", "pair", y)] + [Term(f"y.{s}", "pair", lag)
+                                          for s, lag in zip("dow", flow_lags(y, W, mask))]
         return Design(Z=Z, H=H, flows=flows)
 
     def moments(self, *, instruments: bool = False) -> Moments:
