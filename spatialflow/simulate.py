@@ -639,7 +639,7 @@ class Simulator:
         -------
         spatialflow.montecarlo.MonteCarloResult
             ``.table`` (``estimator``, ``parameter``, ``truth``, ``reps``, ``mean``,
-            ``bias``, ``sd``, ``rmse``, ``mean_se``, ``se_sd_ratio``, ``coverage``,
+            ``bias``, ``sd``, ``rmse``, ``mean_std_error``, ``std_error_sd_ratio``, ``coverage``,
             ``bias_mcse``, ``coverage_mcse``) and ``.draws`` (one row per replication,
             estimator and parameter: ``estimate``, ``se``, ``lower``, ``upper``).
 

@@ -601,7 +601,8 @@ class _Builder:
         compact = table[table["period"] == d.last][["indicator", "group", "core_mean",
                                                    "group_mean", "deficit", "deficit_pct"]]
         if trends is not None:
-            compact = compact.merge(trends[["indicator", "group", "of", "slope", "se", "p",
+            compact = compact.merge(trends[["indicator", "group", "of", "slope", "std_error",
+                                            "p_value",
                                             "verdict"]],
                                     on=["indicator", "group"], how="left")
         if trends is not None:
@@ -1069,7 +1070,7 @@ class _Builder:
         for v, part in b.groupby("variable", sort=False):
             into_p = part[(part["from"] == d.core) & (part["to"] == PERIPHERY)]
             if len(into_p) and e.loc[v, "total"] != 0:
-                shares[v] = 100 * into_p["effect"].iloc[0] / e.loc[v, "total"]
+                shares[v] = 100 * into_p["estimate"].iloc[0] / e.loc[v, "total"]
         if not shares:
             return
         per_unit = {}
@@ -1182,11 +1183,11 @@ class _Builder:
             split = not np.isnan(r["own_direct"])
             # a share of the gap closed only when the gap closed differs from zero (|z| > 1.96):
             # a ratio to noise is not a finding
-            sig = abs(r["closed"]) > 1.96 * r["closed_se"] if np.isfinite(r["closed_se"]) \
+            sig = abs(r["closed"]) > 1.96 * r["closed_std_error"] if np.isfinite(r["closed_std_error"]) \
                 else False
             spill_share = 100 * spill / r["closed"] if split and sig else np.nan
             if self.zh():
-                txt = (f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_se'], 2)}，占差距 "
+                txt = (f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_std_error'], 2)}，占差距 "
                        f"{100 * r['share']:.0f}%；")
                 txt += (f"本组直接 {_g(r['own_direct'])}，组内溢出 {_g(r['within_group'])}，"
                         if split else f"本组 {_g(r['own'])}，")
@@ -1195,7 +1196,7 @@ class _Builder:
                     txt += f"；溢出合计占缩小量 {spill_share:.0f}%"
                 parts.append(txt + "）")
             else:
-                txt = (f"{g} {_g(r['closed'])} (SE {_g(r['closed_se'], 2)}; "
+                txt = (f"{g} {_g(r['closed'])} (SE {_g(r['closed_std_error'], 2)}; "
                        f"{100 * r['share']:.0f}% of its deficit; ")
                 txt += (f"own direct {_g(r['own_direct'])}, within-group spillovers "
                         f"{_g(r['within_group'])}, " if split else f"own flows {_g(r['own'])}, ")

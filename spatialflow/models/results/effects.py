@@ -88,6 +88,7 @@ from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 from ..._typing import (BlockNormalization, EffectsDirection, EffectsInference,
                        TraceMethod, check_option)
 from ..._validation import check_count, check_seed, check_level
+from ..._vocabulary import WIDE_SUFFIXES
 from ...exceptions import (
     ApproximationWarning,
     EigenvalueBoundsError,
@@ -672,8 +673,7 @@ def effects_table(params: pd.Series, cov, W, *, kind: str, n_draws: int = 1000, 
     if approx is not None and approx.get("direct_mc_se") is not None:
         approx["direct_mc_se"] = dict(zip(spec.variables, map(float, approx["direct_mc_se"])))
     cols = {}
-    for stat, suffix in (("point", ""), ("se", "_se"), ("z", "_z"), ("p", "_p"),
-                         ("lower", "_lower"), ("upper", "_upper")):
+    for stat, suffix in WIDE_SUFFIXES:
         for e in _EFFECTS:
             cols[e + suffix] = res[e][stat]
     frame = pd.DataFrame(cols, index=pd.Index(spec.variables, name="variable"))
@@ -794,10 +794,10 @@ def effects_blocks(params: pd.Series, cov, W, labels, ids, *, kind: str, n_draws
         "from": groups_arr[a_i],
         "to": groups_arr[b_i],
         "variable": np.asarray(spec.variables, dtype=object)[k_i],
-        "effect": r["point"].ravel(),
-        "se": r["se"].ravel(),
-        "z": r["z"].ravel(),
-        "p": r["p"].ravel(),
+        "estimate": r["point"].ravel(),
+        "std_error": r["se"].ravel(),
+        "statistic": r["z"].ravel(),
+        "p_value": r["p"].ravel(),
         "lower": r["lower"].ravel(),
         "upper": r["upper"].ravel(),
         "n_from": sizes[a_i],
@@ -873,8 +873,9 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
         "id": np.tile(ids.to_numpy(dtype=object), K),
         "variable": np.repeat(np.asarray(spec.variables, dtype=object), n),
     }
-    for stat, suffix in (("point", ""), ("se", "_se"), ("lower", "_lower"),
-                         ("upper", "_upper")):
+    for stat, suffix in WIDE_SUFFIXES:
+        if stat in ("z", "p"):
+            continue
         for e in _EFFECTS:
             cols[e + suffix] = res[e][stat].ravel()
     frame = pd.DataFrame(cols)
