@@ -20,7 +20,7 @@ stored as data.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 from .exceptions import RenamedAttributeWarning
 
@@ -63,15 +63,17 @@ def wide(quantity: str, stat: str) -> str:
     return quantity + dict(WIDE_SUFFIXES)[stat]
 
 
-def renamed(old: str, new: str) -> property:
-    """A read-only property ``old`` that warns and returns attribute ``new``.
+def renamed(old: str, new: str, get: Callable[[Any], Any] | None = None) -> property:
+    """A read-only property ``old`` that warns and returns what ``new`` names.
 
     Parameters
     ----------
     old : str
         The deprecated attribute name.
     new : str
-        The attribute that replaces it.
+        The new spelling, as the warning shows it (``"bse"``, ``'bse["beta"]'``).
+    get : callable, optional
+        ``get(self)`` gives the value; by default ``getattr(self, new)``.
 
     Returns
     -------
@@ -79,10 +81,10 @@ def renamed(old: str, new: str) -> property:
         Warns :class:`~spatialflow.exceptions.RenamedAttributeWarning` on every access.
     """
     def getter(self: Any) -> Any:
-        warnings.warn(f"{type(self).__name__}.{old} is renamed {new!r} (one vocabulary: "
+        warnings.warn(f"{type(self).__name__}.{old} is renamed {new} (one vocabulary: "
                       f"docs/design.md); the old name will be removed.",
                       RenamedAttributeWarning, stacklevel=2)
-        return getattr(self, new)
+        return get(self) if get is not None else getattr(self, new)
     getter.__name__ = old
-    getter.__doc__ = f"Deprecated alias of :attr:`{new}` (warns)."
+    getter.__doc__ = f"Deprecated alias of ``{new}`` (warns)."
     return property(getter)

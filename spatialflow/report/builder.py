@@ -866,7 +866,7 @@ class _Builder:
         for grp, kind in heads:
             keep |= ((b["group"] == grp) & (b["model"] == kind)).to_numpy()
         self.add("beta_summary", b.loc[keep, ["indicator", "group", "model", "n", "beta",
-                                              "beta_se", "speed", "half_life",
+                                              "beta_std_error", "speed", "half_life",
                                               "direction"]].reset_index(drop=True))
         items.append(("table", "beta_summary"))
         for key in ("beta", "sigma_log", "clubs"):
@@ -908,14 +908,14 @@ class _Builder:
                         "not significant": ("not significant", "不显著")}[r["direction"]]
                 parts.append(
                     f"{self.gname(r['group']) if r['group'] != 'All' else ('全部' if self.zh() else 'all units')} "
-                    + (f"β = {r['beta']:.3g}（标准误 {r['beta_se']:.2g}，{word[1]}{hl}）"
+                    + (f"β = {r['beta']:.3g}（标准误 {r['beta_std_error']:.2g}，{word[1]}{hl}）"
                        if self.zh() else
-                       f"β = {r['beta']:.3g} (SE {r['beta_se']:.2g}, {word[0]}{hl})"))
+                       f"β = {r['beta']:.3g} (SE {r['beta_std_error']:.2g}, {word[0]}{hl})"))
             sdm = beta[(beta["indicator"] == ind.column) & (beta["model"] == "SDM")]
             if len(sdm):
                 r = sdm.iloc[0]
-                parts.append(f"SDM β = {r['beta']:.3g}（标准误 {r['beta_se']:.2g}）" if self.zh()
-                             else f"SDM β = {r['beta']:.3g} (SE {r['beta_se']:.2g})")
+                parts.append(f"SDM β = {r['beta']:.3g}（标准误 {r['beta_std_error']:.2g}）" if self.zh()
+                             else f"SDM β = {r['beta']:.3g} (SE {r['beta_std_error']:.2g})")
             text = ((f"{ind.text(self.lang)}的β收敛（{d.first}—{d.last}年）：" + "；".join(parts) + "。")
                     if self.zh() else
                     f"Beta-convergence of {ind.text(self.lang)}, {d.first}–{d.last}: "
