@@ -50,7 +50,7 @@ def test_clubs_equal_convergenceclubs(gdp, r_output):
         k = int(row[2].removeprefix("club"))
         members = set(row[6].split("|"))
         assert set(res.membership.index[res.membership == k]) == members
-        got = res.tests.set_index("club").loc[k, ["b", "se", "t"]].to_numpy(dtype=float)
+        got = res.tests.set_index("club").loc[k, ["b", "std_error", "statistic"]].to_numpy(dtype=float)
         np.testing.assert_allclose(got, [float(v) for v in row[3:6]], rtol=RTOL_R)
 
 
