@@ -307,7 +307,7 @@ def test_blocks_match_dense_and_sum_to_total(col, make_W):
     lab = labels.reindex(ids).to_numpy()
     for row in blocks.itertuples():
         expected = S[np.ix_(lab == row.to, lab == getattr(row, "_1"))].sum() / n
-        np.testing.assert_allclose(row.effect, expected, rtol=1e-11)
+        np.testing.assert_allclose(row.estimate, expected, rtol=1e-11)
     t = fx.effects_table(p, small_cov(p), W, kind="SDM", method="delta", bounds=(-1.5, 1.5))
     np.testing.assert_allclose(blocks["estimate"].sum(), t.loc["x", "total"], rtol=1e-12)
 

@@ -196,6 +196,12 @@ class BetaConvergence:  # numpydoc ignore=PR01
                          name="params", dtype=float)
 
     @property
+    def bse(self) -> pd.Series:
+        """Standard errors of :attr:`params`: the model's for β, delta-method ones for the
+        speed and the half-life."""
+        return pd.Series(self._bse, index=list(_PARAMS), name="bse", dtype=float)
+
+    @property
     def tvalues(self) -> pd.Series:
         """β's statistic from the model; NaN for the speed and half-life (their null, a zero
         speed, is β = 0: read ``tvalues["beta"]``)."""

@@ -127,14 +127,14 @@ _TITLES = {
     "robustness": ("Robustness across models and weights: total effect (SE)",
                    "不同模型与权重矩阵下的稳健性：总效应（标准误）"),
     "blocks_cp": ("Spillover blocks, core / periphery: effect of a change in the source group's "
-                  "regressor on the receiving group. 'effect': block total (blocks sum to the "
+                  "regressor on the receiving group. 'estimate': block total (blocks sum to the "
                   "total effect; grows with group size); 'per_receiving_unit': block total x n "
                   "/ n_to, the mean effect on one receiving unit (intensity)",
-                  "核心/外围溢出分块：来源组解释变量变化对接收组的效应。“效应”为分块总量（各块之和为总效应，"
+                  "核心/外围溢出分块：来源组解释变量变化对接收组的效应。“估计值”为分块总量（各块之和为总效应，"
                   "随组的规模增大）；“每接收单元”= 分块总量 × n / 接收单元数，即对一个接收单元的平均效应（强度）"),
-    "blocks_groups": ("Spillover blocks, group x group ('effect': block total, blocks sum to the "
+    "blocks_groups": ("Spillover blocks, group x group ('estimate': block total, blocks sum to the "
                       "total effect; 'per_receiving_unit': mean effect on one receiving unit)",
-                      "组×组溢出分块（“效应”为分块总量，各块之和为总效应；“每接收单元”为对一个接收单元的平均效应）"),
+                      "组×组溢出分块（“估计值”为分块总量，各块之和为总效应；“每接收单元”为对一个接收单元的平均效应）"),
     "unit_effects": ("Per-county effects of the lead model: the direct effect of a county's own "
                      "change, the indirect effect it sends to all other counties (column sums of "
                      "the off-diagonal effects) and the effect it receives from counties outside "

@@ -73,7 +73,7 @@ def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, s
     """``effects`` (direct / indirect / total with SE, p and 95% interval, all models),
     ``blocks_cp`` (core / periphery blocks) and ``blocks_groups`` (group x group blocks).
 
-    A block's ``effect`` is :math:`1_{to}'S_k1_{from}/n` (the blocks sum to the total
+    A block's ``estimate`` is :math:`1_{to}'S_k1_{from}/n` (the blocks sum to the total
     effect, so a block grows with the size of its groups); ``per_receiving_unit`` is
     :math:`1_{to}'S_k1_{from}/n_{to}`, the mean effect on one receiving unit of a unit
     change in every source unit (an intensity, comparable across groups of different size).
