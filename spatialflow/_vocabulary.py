@@ -86,5 +86,6 @@ def renamed(old: str, new: str, get: Callable[[Any], Any] | None = None) -> prop
                       RenamedAttributeWarning, stacklevel=2)
         return get(self) if get is not None else getattr(self, new)
     getter.__name__ = old
+    getter.renamed_to = new   # tests/test_vocabulary.py finds every alias by this mark
     getter.__doc__ = f"Deprecated alias of ``{new}`` (warns)."
     return property(getter)
