@@ -291,7 +291,8 @@ class _Replication:
                 for name, est in res.params.items():
                     rows.append({"rep": rep, "estimator": label, "parameter": name,
                                  "truth": float(truth.get(name, 0.0)), "estimate": float(est),
-                                 "std_error": float(res.bse[name]), "lower": float(ci.loc[name, "lower"]),
+                                 "std_error": float(res.bse[name]),
+                                 "lower": float(ci.loc[name, "lower"]),
                                  "upper": float(ci.loc[name, "upper"])})
                 if self.effects:
                     rows += self._effect_rows(rep, label, res, truth)

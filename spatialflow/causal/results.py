@@ -580,7 +580,8 @@ class EventStudy:  # numpydoc ignore=PR01
     ----------
     table : DataFrame
         Long: ``event_time``, ``effect`` (direct / indirect / total), ``estimate``,
-        ``std_error``, ``statistic``, ``p_value``, ``lower``, ``upper`` (the reference period -1 is absent).
+        ``std_error``, ``statistic``, ``p_value``, ``lower``, ``upper`` (the reference period
+        -1 is absent).
     pretrend : TestResult
         Wald test that all lead coefficients (and their spatial lags) are zero.
     fit : SpatialResults

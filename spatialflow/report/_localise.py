@@ -159,7 +159,8 @@ HEADERS_EN = {
     "gwr_bandwidth": "GWR bandwidth (neighbours)", "mgwr_bandwidth": "MGWR bandwidth (neighbours)",
     "share_of_units": "Bandwidth / units", "min": "Min", "max": "Max",
 }
-_SUFFIX_EN = {"_std_error": " SE", "_p_value": " p", "_lower": ", 95% lower", "_upper": ", 95% upper",
+_SUFFIX_EN = {"_std_error": " SE", "_p_value": " p", "_lower": ", 95% lower",
+              "_upper": ", 95% upper",
               "_change": " change", "_share": " share"}
 
 

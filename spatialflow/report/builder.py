@@ -1183,7 +1183,8 @@ class _Builder:
             split = not np.isnan(r["own_direct"])
             # a share of the gap closed only when the gap closed differs from zero (|z| > 1.96):
             # a ratio to noise is not a finding
-            sig = abs(r["closed"]) > 1.96 * r["closed_std_error"] if np.isfinite(r["closed_std_error"]) \
+            se = r["closed_std_error"]
+            sig = abs(r["closed"]) > 1.96 * se if np.isfinite(se) \
                 else False
             spill_share = 100 * spill / r["closed"] if split and sig else np.nan
             if self.zh():

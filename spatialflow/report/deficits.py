@@ -143,7 +143,8 @@ def ols_trend(t: np.ndarray, d: np.ndarray) -> dict:
     t = np.asarray(t, dtype=float)
     d = np.asarray(d, dtype=float)
     m = len(d)
-    out = {"slope": np.nan, "std_error": np.nan, "p_value": np.nan, "lower": np.nan, "upper": np.nan}
+    out = {"slope": np.nan, "std_error": np.nan, "p_value": np.nan, "lower": np.nan,
+           "upper": np.nan}
     if m < 3 or not np.isfinite(t).all() or np.ptp(t) == 0:
         return out
     if np.ptp(d) <= 1e-9 * max(1.0, float(np.abs(d).max())):

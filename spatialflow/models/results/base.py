@@ -258,8 +258,8 @@ class FitInfo(_FrozenMapping):
     resid_by_id_time, fitted_by_id_time : pandas.Series
         Panels: residuals and fitted values on the stacked (id, time) index.
     theta, theta_std_error, phi, sigma2_mu : float
-        Random effects: the quasi-demeaning weight, its standard error, :math:`\phi=\theta^2` and the
-        variance of the unit effects.
+        Random effects: the quasi-demeaning weight, its standard error,
+        :math:`\phi=\theta^2` and the variance of the unit effects.
     resid_raw : pandas.Series
         Random effects: residuals on the original scale (unit effect included).
     identification : Mapping
