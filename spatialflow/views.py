@@ -116,8 +116,9 @@ def effects_view(frame: pd.DataFrame, *, digits: int = 3, title: str | None = No
     ----------
     frame : DataFrame
         The wide frame of :meth:`SpatialResults.effects` (columns ``direct``, ``indirect``,
-        ``total`` and, when present, ``*_se`` and ``*_p``; p-values are computed from
-        :math:`z = \\hat e / \\mathrm{se}` when ``*_p`` is absent). Not modified.
+        ``total`` and, when present, ``*_std_error`` and ``*_p_value``; p-values are
+        computed from :math:`z = \\hat e / \\mathrm{se}` when ``*_p_value`` is absent).
+        Not modified.
     digits : int
         Decimals shown.
     title : str, optional

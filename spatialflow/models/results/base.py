@@ -733,8 +733,9 @@ class SpatialResults:  # numpydoc ignore=PR01
         -------
         pandas.DataFrame
             Indexed by regressor with ``direct``, ``indirect``, ``total`` and, for each,
-            ``_se``, ``_z``, ``_p``, ``_lower``, ``_upper``. With ``partition``: long form with
-            ``from, to, variable, effect, se, z, p, lower, upper, n_from, n_to``.
+            ``_std_error``, ``_statistic``, ``_p_value``, ``_lower``, ``_upper``. With
+            ``partition``: long form with ``from, to, variable, estimate, std_error,
+            statistic, p_value, lower, upper, n_from, n_to``.
 
         Examples
         --------
@@ -841,7 +842,7 @@ class SpatialResults:  # numpydoc ignore=PR01
         -------
         pandas.DataFrame
             Long form with columns ``id``, ``variable``, ``direct``, ``indirect``,
-            ``total``, their ``*_se`` and interval bounds ``*_lower``/``*_upper``.
+            ``total``, their ``*_std_error`` and interval bounds ``*_lower``/``*_upper``.
         """
         return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
 

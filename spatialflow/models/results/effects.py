@@ -643,8 +643,8 @@ def effects_table(params: pd.Series, cov, W, *, kind: str, n_draws: int = 1000, 
     Returns
     -------
     pandas.DataFrame
-        Indexed by regressor, columns ``direct, indirect, total``, then ``*_se``, ``*_z``,
-        ``*_p``, ``*_lower``, ``*_upper``; ``attrs`` holds ``n_draws``, ``rejected_draws``,
+        Indexed by regressor, columns ``direct, indirect, total``, then ``*_std_error``,
+        ``*_statistic``, ``*_p_value``, ``*_lower``, ``*_upper``; ``attrs`` holds ``n_draws``, ``rejected_draws``,
         ``method``, ``trace_method``, ``level``, ``seed``.
 
     Examples
@@ -839,7 +839,8 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
     Returns
     -------
     pandas.DataFrame
-        Long form with columns ``id, variable, direct, indirect, total`` and their ``_se``,
+        Long form with columns ``id, variable, direct, indirect, total`` and their
+        ``_std_error``,
         ``_lower``, ``_upper``.
     """
     check_option(direction, EffectsDirection, "direction")
@@ -1002,9 +1003,10 @@ def compute_effects(results: SpatialResults, *, n_draws: int = 1000, seed: int |
     Returns
     -------
     pandas.DataFrame
-        Without ``partition``: indexed by regressor with ``direct, indirect, total``, ``*_se``,
-        ``*_z``, ``*_p``, ``*_lower``, ``*_upper``. With ``partition``: long form with
-        ``from, to, variable, effect, se, z, p, lower, upper, n_from, n_to``.
+        Without ``partition``: indexed by regressor with ``direct, indirect, total``,
+        ``*_std_error``, ``*_statistic``, ``*_p_value``, ``*_lower``, ``*_upper``. With
+        ``partition``: long form with ``from, to, variable, estimate, std_error, statistic,
+        p_value, lower, upper, n_from, n_to``.
     """
     _check_kernel_options(kernel_options)
     _warn_shared_variables(results)
@@ -1059,8 +1061,8 @@ def compute_unit_effects(results: SpatialResults, *, n_draws: int = 1000, seed: 
     Returns
     -------
     pandas.DataFrame
-        Long form: ``id``, ``variable``, ``direct``, ``indirect``, ``total``, their ``*_se``
-        and ``*_lower`` / ``*_upper``.
+        Long form: ``id``, ``variable``, ``direct``, ``indirect``, ``total``, their
+        ``*_std_error`` and ``*_lower`` / ``*_upper``.
     """
     _check_kernel_options(kernel_options)
     return effects_units(**_results_inputs(results), ids=results.ids, n_draws=n_draws,
