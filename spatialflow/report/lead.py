@@ -269,7 +269,7 @@ def choose_leads(models: dict, lead="auto") -> tuple[str | None, dict, pd.DataFr
     (lead, by_outcome, table)
         ``lead``: the label leading the report (the lead of the first outcome that has a
         candidate, or the label given); ``by_outcome``: outcome -> label; ``table``: the
-        ``model_choice`` evidence (``outcome, model, kind, evidence, value, df, p,
+        ``model_choice`` evidence (``outcome, model, kind, evidence, value, df, p_value,
         reading``).
 
     Raises
