@@ -106,7 +106,7 @@ the group whose regressor rises, column `to` the group whose TFP responds (summe
 units and divided by n). The four blocks of a variable add up to its total effect above."""),
     ("code", """groups = counties["core"].map({True: "core", False: "periphery"})
 blocks = fe.effects(n_draws=500, seed=0, partition=groups)
-blocks.pivot_table(index=["variable", "from"], columns="to", values="effect").round(4)"""),
+blocks.pivot_table(index=["variable", "from"], columns="to", values="estimate").round(4)"""),
 ]
 
 REPLICATION = [
@@ -220,7 +220,7 @@ for name, label in (("SAR", "lag"), ("SDM", "mixed")):
     for var in ("INC", "HOVAL"):
         for j, part in enumerate(("direct", "indirect", "total")):
             rows.append((name, var, part, point[var][j], ours.loc[var, part],
-                         ses[var][j], ours.loc[var, f"{part}_se"]))
+                         ses[var][j], ours.loc[var, f"{part}_std_error"]))
 effects = pd.DataFrame(rows, columns=["model", "variable", "effect", "R", "spatialflow",
                                       "R se", "spatialflow se"])
 effects["relative difference"] = (effects["spatialflow"] - effects["R"]).abs() / effects["R"].abs()
@@ -400,20 +400,20 @@ fe = effects_lr_tests(fits["SDM"])
 probabilities = sf.model_probabilities(FORMULA, census, wc, id="code", time="year",
                                        effects="twoway", models=("SAR", "SEM", "SDM", "SDEM"))
 evidence = pd.concat({"LM (two-way OLS)": lm, "SDM restrictions": durbin,
-                      "fixed effects": fe})[["statistic", "df", "pvalue"]]
+                      "fixed effects": fe})[["statistic", "df", "p_value"]]
 evidence.round(4)"""),
     ("code", """ALPHA = 0.05
 
 def lm_direction(lm, alpha=ALPHA):
     # the robust tests decide; if neither rejects, the classic ones (larger statistic wins)
     for lag, err in (("robust LM-lag", "robust LM-error"), ("LM-lag", "LM-error")):
-        rejected = {k: lm.loc[k, "statistic"] for k in (lag, err) if lm.loc[k, "pvalue"] < alpha}
+        rejected = {k: lm.loc[k, "statistic"] for k in (lag, err) if lm.loc[k, "p_value"] < alpha}
         if rejected:
             return "lag" if max(rejected, key=rejected.get) == lag else "error"
     return "none"
 
 direction = lm_direction(lm)
-p_sar, p_sem = durbin.loc["LR SDM vs SAR", "pvalue"], durbin.loc["LR SDM vs SEM", "pvalue"]
+p_sar, p_sem = durbin.loc["LR SDM vs SAR", "p_value"], durbin.loc["LR SDM vs SEM", "p_value"]
 if p_sar < ALPHA and p_sem < ALPHA:
     chosen = "SDM"
 elif p_sar >= ALPHA and direction == "lag":
@@ -446,7 +446,7 @@ effects_view(census_effects["SDM"], title="Effects on the urbanisation rate, two
     ("code", """groups = units["core"].map({True: "core (PRD)", False: "periphery"})
 census_blocks = fits["SDM"].effects(n_draws=500, seed=0, partition=groups)
 school = census_blocks[census_blocks["variable"] == "schooling_years"].pivot_table(
-    index="to", columns="from", values="effect")
+    index="to", columns="from", values="estimate")
 fig, ax = plt.subplots(figsize=(5, 3.5))
 im = ax.imshow(school.to_numpy(), cmap="RdBu", vmin=-abs(school).to_numpy().max(),
                vmax=abs(school).to_numpy().max())
@@ -461,7 +461,7 @@ fig.colorbar(im, ax=ax, shrink=0.8, label="effect on urbanisation (pp per year o
 ax.set_title("SDM effect blocks, schooling (census)")
 plt.show()
 census_blocks.pivot_table(index=["variable", "to"], columns="from",
-                          values=["effect", "se"]).round(3)"""),
+                          values=["estimate", "std_error"]).round(3)"""),
     ("markdown", """## Part II -- TFP on a SYNTHETIC panel
 
 **Everything below is simulated**: the census has no productivity measure, so the TFP
@@ -533,7 +533,7 @@ the other regions."""),
 totals = pd.DataFrame({name: e["total"] for name, e in effects.items()})
 fig, ax = plt.subplots(figsize=(7, 3.5))
 totals.plot.bar(ax=ax, rot=0,
-                yerr=pd.DataFrame({n: e["total_se"] * 1.96 for n, e in effects.items()}))
+                yerr=pd.DataFrame({n: e["total_std_error"] * 1.96 for n, e in effects.items()}))
 ax.set_ylabel("total effect on log TFP (95% interval)")
 ax.set_title("Robustness of the total effects to W (SYNTHETIC data)")
 ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -543,7 +543,7 @@ effects_view(effects["SDM · queen · tfp"], title="Effects, SDM with queen W")"
 by_region = queen.effects(n_draws=300, seed=0, partition=counties["region"])
 # rows = the responding region ("to"), columns = where the flow rises ("from"): as the report
 labour = by_region[by_region["variable"] == "labour_flow"].pivot_table(
-    index="to", columns="from", values="effect")
+    index="to", columns="from", values="estimate")
 order = ["PRD", "East", "West", "North"]
 labour = labour.loc[order, order]
 fig, ax = plt.subplots(figsize=(5, 4))
@@ -562,7 +562,7 @@ ax.set_title("Labour-flow effect blocks (SYNTHETIC)")
 plt.show()
 core_periphery = queen.effects(n_draws=300, seed=0,
                                partition=counties["core"].map({True: "core", False: "periphery"}))
-core_periphery.pivot_table(index=["variable", "from"], columns="to", values="effect").round(4)"""),
+core_periphery.pivot_table(index=["variable", "from"], columns="to", values="estimate").round(4)"""),
     ("markdown", """### 8. Deficits, decomposition and maps: the report (synthetic)
 
 `spatialflow.report.build` takes the panel, the county layer, the weights and the fitted
@@ -586,7 +586,7 @@ reduced form? `own` works through the region's own flows, `spillover` through th
 peripheral regions' flows, `core_response` is the core's own gain (which widens the gap
 again); `share` = closed / deficit. One row per model: the answer under each W."""),
     ("code", """report.tables["counterfactual"][["model", "group", "deficit", "own", "spillover",
-                                  "core_response", "closed", "closed_se", "share"]].round(4)"""),
+                                  "core_response", "closed", "closed_std_error", "share"]].round(4)"""),
     ("code", """report.figures["colours_map"]"""),
     ("code", """report.figures["blocks_heatmap"]"""),
     ("code", """# The whole report as one self-contained HTML file (here in a temporary folder).
@@ -692,7 +692,7 @@ rejects more strongly."""),
 lm = ...
 points_to = ..."""),
     ("solution", """lm = lm_tests(ols, W=w)
-points_to = ("lag" if lm.loc["robust LM-lag", "pvalue"] < lm.loc["robust LM-error", "pvalue"]
+points_to = ("lag" if lm.loc["robust LM-lag", "p_value"] < lm.loc["robust LM-error", "p_value"]
              else "error")
 lm"""),
     ("checkpoint", """# CHECKPOINT 1.2
@@ -818,7 +818,7 @@ estimate, standard error, 95 % interval) and `.table`:
 |---|---|
 | `bias` | mean of the estimates minus the truth |
 | `rmse` | $\sqrt{\frac1R\sum_r(\hat\theta_r-\theta)^2}$ |
-| `sd`, `mean_se`, `se_sd_ratio` | spread of the estimates, average reported standard error, and their ratio (1 when the standard errors are right) |
+| `sd`, `mean_std_error`, `std_error_sd_ratio` | spread of the estimates, average reported standard error, and their ratio (1 when the standard errors are right) |
 | `coverage` | share of the 95 % intervals that contain the truth |
 | `bias_mcse`, `coverage_mcse` | their Monte Carlo standard errors: a bias within two of them may be noise |
 
@@ -871,11 +871,11 @@ assert abs(sar_z) > 3 > abs(sdm_z), "the SAR's bias is far beyond Monte Carlo no
 print(f"SAR: {sar_z:+.1f} Monte Carlo s.e.; SDM: {sdm_z:+.1f}")"""),
     ("markdown", r"""## 3. Standard errors: right on average?
 
-`se_sd_ratio` compares the average reported standard error with the actual spread of the
+`std_error_sd_ratio` compares the average reported standard error with the actual spread of the
 estimates over the replications. With 50 replications the spread itself is uncertain (its
 relative error is about $1/\sqrt{2(R-1)} \approx 10\%$): read ratios between 0.8 and 1.2 as
 "about right", and re-run with more `REPS` before concluding more."""),
-    ("code", """mc.pivot("se_sd_ratio").round(2)"""),
+    ("code", """mc.pivot("std_error_sd_ratio").round(2)"""),
     ("markdown", r"""## 4. The wrong W
 
 The data were generated with queen contiguity. Fit the right model (SDM) with a different,

@@ -110,7 +110,8 @@ def _run(args) -> int:
         if tables.get("parameter_recovery") is not None:
             rec = tables["parameter_recovery"]
             print("\nParameter recovery (true values of the synthetic process):")
-            print(rec[["model", "parameter", "true", "estimate", "se", "z"]].round(4)
+            print(rec[["model", "parameter", "true", "estimate", "std_error",
+                       "statistic"]].round(4)
                   .to_string(index=False))
     notes = result.manifest["notes"]
     for note in notes:

@@ -440,3 +440,12 @@ class ReducibleChainError(InputError):
 
 
 __all__ += ["ReducibleChainError"]
+
+
+class RenamedAttributeWarning(RenamedOptionWarning):
+    """An attribute of a result was read under its old name (e.g. ``BetaConvergence.beta_se``,
+    now ``bse["beta"]``; one vocabulary, docs/design.md); it still works, and the message
+    gives the new name."""
+
+
+__all__ += ["RenamedAttributeWarning"]

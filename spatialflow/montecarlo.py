@@ -23,8 +23,8 @@ estimates :math:`\hat\theta_r`, standard errors :math:`s_r` and intervals
     \text{rmse} = \sqrt{\tfrac1R\textstyle\sum_r (\hat\theta_r-\theta)^2}
 
 .. math::
-    \text{mean\_se} = \tfrac1R\textstyle\sum_r s_r,\quad
-    \text{se\_sd\_ratio} = \text{mean\_se}/\text{sd},\quad
+    \text{mean\_std\_error} = \tfrac1R\textstyle\sum_r s_r,\quad
+    \text{std\_error\_sd\_ratio} = \text{mean\_std\_error}/\text{sd},\quad
     \text{coverage} = \tfrac1R\textstyle\sum_r \mathbf 1[l_r \le \theta \le u_r]
 
 with Monte Carlo standard errors ``bias_mcse`` :math:`= \text{sd}/\sqrt R` and
@@ -56,10 +56,11 @@ __all__ = ["MonteCarloResult", "summarise_draws", "run_monte_carlo", "DRAW_COLUM
            "TABLE_COLUMNS"]
 
 #: Columns of :attr:`MonteCarloResult.draws`, in order.
-DRAW_COLUMNS = ["rep", "estimator", "parameter", "truth", "estimate", "se", "lower", "upper"]
+DRAW_COLUMNS = ["rep", "estimator", "parameter", "truth", "estimate", "std_error", "lower",
+                "upper"]
 #: Columns of :attr:`MonteCarloResult.table`, in order.
 TABLE_COLUMNS = ["estimator", "parameter", "truth", "reps", "mean", "bias", "sd", "rmse",
-                 "mean_se", "se_sd_ratio", "coverage", "bias_mcse", "coverage_mcse"]
+                 "mean_std_error", "std_error_sd_ratio", "coverage", "bias_mcse", "coverage_mcse"]
 
 _MODEL_NAMES = ("OLS", "SLX", "SAR", "SEM", "SDM", "SDEM", "SAC", "GNS")
 
@@ -74,11 +75,11 @@ class MonteCarloResult:  # numpydoc ignore=PR01
     ----------
     table : pandas.DataFrame
         One row per estimator and parameter: ``estimator``, ``parameter``, ``truth``,
-        ``reps``, ``mean``, ``bias``, ``sd``, ``rmse``, ``mean_se``, ``se_sd_ratio``,
+        ``reps``, ``mean``, ``bias``, ``sd``, ``rmse``, ``mean_std_error``, ``std_error_sd_ratio``,
         ``coverage``, ``bias_mcse``, ``coverage_mcse`` (module docstring for the formulas).
     draws : pandas.DataFrame
         One row per replication, estimator and parameter: ``rep``, ``estimator``,
-        ``parameter``, ``truth``, ``estimate``, ``se``, ``lower``, ``upper``.
+        ``parameter``, ``truth``, ``estimate``, ``std_error``, ``lower``, ``upper``.
     level : float
         Level of the intervals whose coverage is counted.
     seed : int
@@ -149,7 +150,7 @@ def summarise_draws(draws: pd.DataFrame) -> pd.DataFrame:
     >>> import pandas as pd
     >>> from spatialflow.montecarlo import summarise_draws
     >>> d = pd.DataFrame({"estimator": "SAR", "parameter": "rho", "truth": 0.5,
-    ...                   "estimate": [0.4, 0.6, 0.8], "se": [0.1, 0.1, 0.1],
+    ...                   "estimate": [0.4, 0.6, 0.8], "std_error": [0.1, 0.1, 0.1],
     ...                   "lower": [0.3, 0.4, 0.6], "upper": [0.6, 0.8, 1.0]})
     >>> t = summarise_draws(d).iloc[0]
     >>> [round(float(t[c]), 10) for c in ("bias", "rmse", "coverage")]
@@ -170,7 +171,7 @@ def summarise_draws(draws: pd.DataFrame) -> pd.DataFrame:
                              f"({list(truths[:5])}); one design per table.")
         truth = float(truths[0]) if len(truths) else np.nan
         est = g["estimate"].to_numpy(dtype=float)
-        se = g["se"].to_numpy(dtype=float)
+        se = g["std_error"].to_numpy(dtype=float)
         reps = len(est)
         mean = est.mean() if reps else np.nan
         sd = est.std(ddof=1) if reps > 1 else np.nan
@@ -182,9 +183,9 @@ def summarise_draws(draws: pd.DataFrame) -> pd.DataFrame:
             "estimator": estimator, "parameter": parameter, "truth": truth, "reps": reps,
             "mean": mean, "bias": mean - truth, "sd": sd,
             "rmse": np.sqrt(np.mean((est - truth) ** 2)) if reps else np.nan,
-            "mean_se": mean_se,
+            "mean_std_error": mean_se,
             # a zero spread (e.g. an indirect effect fixed at 0) has no meaningful ratio
-            "se_sd_ratio": mean_se / sd if sd and np.isfinite(sd) and sd > 0 else np.nan,
+            "std_error_sd_ratio": mean_se / sd if sd and np.isfinite(sd) and sd > 0 else np.nan,
             "coverage": coverage,
             "bias_mcse": sd / np.sqrt(reps) if reps > 1 else np.nan,
             "coverage_mcse": np.sqrt(coverage * (1 - coverage) / reps) if reps else np.nan,
@@ -290,7 +291,8 @@ class _Replication:
                 for name, est in res.params.items():
                     rows.append({"rep": rep, "estimator": label, "parameter": name,
                                  "truth": float(truth.get(name, 0.0)), "estimate": float(est),
-                                 "se": float(res.bse[name]), "lower": float(ci.loc[name, "lower"]),
+                                 "std_error": float(res.bse[name]),
+                                 "lower": float(ci.loc[name, "lower"]),
                                  "upper": float(ci.loc[name, "upper"])})
                 if self.effects:
                     rows += self._effect_rows(rep, label, res, truth)
@@ -300,12 +302,12 @@ class _Replication:
         if res.W is None:
             # No W in the model (OLS): it asserts direct = beta and no spillover at all.
             ci = res.conf_int(self.level)
-            frame = pd.DataFrame({"direct": res.params, "direct_se": res.bse,
+            frame = pd.DataFrame({"direct": res.params, "direct_std_error": res.bse,
                                   "direct_lower": ci["lower"], "direct_upper": ci["upper"]})
             frame = frame.loc[self.simulator.names]
-            for col in ("indirect", "indirect_se", "indirect_lower", "indirect_upper"):
+            for col in ("indirect", "indirect_std_error", "indirect_lower", "indirect_upper"):
                 frame[col] = 0.0
-            for stat in ("", "_se", "_lower", "_upper"):
+            for stat in ("", "_std_error", "_lower", "_upper"):
                 frame["total" + stat] = frame["direct" + stat]
         else:
             frame = res.effects(method=self.effects_method, n_draws=1000, seed=rep,
@@ -317,7 +319,7 @@ class _Replication:
                 rows.append({"rep": rep, "estimator": label, "parameter": key,
                              "truth": float(truth[key]),
                              "estimate": float(frame.loc[name, kind]),
-                             "se": float(frame.loc[name, f"{kind}_se"]),
+                             "std_error": float(frame.loc[name, f"{kind}_std_error"]),
                              "lower": float(frame.loc[name, f"{kind}_lower"]),
                              "upper": float(frame.loc[name, f"{kind}_upper"])})
         return rows

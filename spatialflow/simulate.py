@@ -639,9 +639,9 @@ class Simulator:
         -------
         spatialflow.montecarlo.MonteCarloResult
             ``.table`` (``estimator``, ``parameter``, ``truth``, ``reps``, ``mean``,
-            ``bias``, ``sd``, ``rmse``, ``mean_se``, ``se_sd_ratio``, ``coverage``,
-            ``bias_mcse``, ``coverage_mcse``) and ``.draws`` (one row per replication,
-            estimator and parameter: ``estimate``, ``se``, ``lower``, ``upper``).
+            ``bias``, ``sd``, ``rmse``, ``mean_std_error``, ``std_error_sd_ratio``,
+            ``coverage``, ``bias_mcse``, ``coverage_mcse``) and ``.draws`` (one row per replication,
+            estimator and parameter: ``estimate``, ``std_error``, ``lower``, ``upper``).
 
         Raises
         ------

@@ -61,23 +61,24 @@ class EffectsView(Renderable):
         self._blocks = (self._block(),)
 
     def _p(self, row: pd.Series, part: str) -> float:
-        if f"{part}_p" in row.index:
-            return float(row[f"{part}_p"])
-        se = row.get(f"{part}_se", np.nan)
+        if f"{part}_p_value" in row.index:
+            return float(row[f"{part}_p_value"])
+        se = row.get(f"{part}_std_error", np.nan)
         if se is None or not np.isfinite(se) or se <= 0:
             return math.nan
         return float(2 * stats.norm.sf(abs(row[part] / se)))
 
     def _table(self) -> pd.DataFrame:
         rows, index = [], []
-        has_se = any(f"{p}_se" in self.frame.columns for p in _PARTS)
+        has_se = any(f"{p}_std_error" in self.frame.columns for p in _PARTS)
         for name, row in self.frame.iterrows():
             rows.append([format_fixed(row[p], self.digits) + stars(self._p(row, p))
                          if np.isfinite(row[p]) else "" for p in _PARTS])
             index.append(str(name))
             if has_se:
-                rows.append([f"({format_fixed(row.get(f'{p}_se', np.nan), self.digits)})"
-                             if np.isfinite(row.get(f"{p}_se", np.nan)) else "" for p in _PARTS])
+                rows.append([f"({format_fixed(row.get(f'{p}_std_error', np.nan), self.digits)})"
+                             if np.isfinite(row.get(f"{p}_std_error", np.nan)) else ""
+                             for p in _PARTS])
                 index.append("")
         return pd.DataFrame(rows, index=pd.Index(index, name="variable"),
                             columns=["Direct", "Indirect", "Total"])
@@ -115,8 +116,9 @@ def effects_view(frame: pd.DataFrame, *, digits: int = 3, title: str | None = No
     ----------
     frame : DataFrame
         The wide frame of :meth:`SpatialResults.effects` (columns ``direct``, ``indirect``,
-        ``total`` and, when present, ``*_se`` and ``*_p``; p-values are computed from
-        :math:`z = \\hat e / \\mathrm{se}` when ``*_p`` is absent). Not modified.
+        ``total`` and, when present, ``*_std_error`` and ``*_p_value``; p-values are
+        computed from :math:`z = \\hat e / \\mathrm{se}` when ``*_p_value`` is absent).
+        Not modified.
     digits : int
         Decimals shown.
     title : str, optional
@@ -133,7 +135,8 @@ def effects_view(frame: pd.DataFrame, *, digits: int = 3, title: str | None = No
     >>> import pandas as pd
     >>> from spatialflow.views import effects_view
     >>> frame = pd.DataFrame({"direct": [0.5], "indirect": [0.25], "total": [0.75],
-    ...                       "direct_se": [0.1], "indirect_se": [0.2], "total_se": [0.25]},
+    ...                       "direct_std_error": [0.1], "indirect_std_error": [0.2],
+    ...                       "total_std_error": [0.25]},
     ...                      index=pd.Index(["x"], name="variable"))
     >>> print(effects_view(frame))  # doctest: +NORMALIZE_WHITESPACE
              Effects (LeSage-Pace)

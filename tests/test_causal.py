@@ -42,15 +42,15 @@ def sdm(panel, lattice):
 def test_effects_contract_and_identity(sdm):
     eff = sdm.effects(method="delta")
     assert list(eff.index) == ["direct", "indirect", "total"]
-    assert {"estimate", "se", "lower", "upper"} <= set(eff.columns)
+    assert {"estimate", "std_error", "lower", "upper"} <= set(eff.columns)
     np.testing.assert_allclose(eff.loc["direct", "estimate"] + eff.loc["indirect", "estimate"],
                                eff.loc["total", "estimate"], rtol=1e-12)
     # the same numbers as the package's effects of the regressor D
     ref = sdm.fit.effects(method="delta").loc["D"]
     np.testing.assert_allclose(eff["estimate"].to_numpy(),
                                ref[["direct", "indirect", "total"]].to_numpy(), rtol=1e-12)
-    np.testing.assert_allclose(eff["se"].to_numpy(),
-                               ref[["direct_se", "indirect_se", "total_se"]].to_numpy(),
+    np.testing.assert_allclose(eff["std_error"].to_numpy(),
+                               ref[["direct_std_error", "indirect_std_error", "total_std_error"]].to_numpy(),
                                rtol=1e-12)
     assert (eff["lower"] < eff["estimate"]).all() and (eff["estimate"] < eff["upper"]).all()
 

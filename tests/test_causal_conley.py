@@ -132,8 +132,8 @@ def test_conley_on_sdm_did(did_data):
     np.testing.assert_allclose(res.fit.cov_full.to_numpy(), V @ S @ V, rtol=1e-9,
                                atol=1e-12 * np.abs(V @ S @ V).max())
     eff = res.effects(method="delta")
-    assert (eff["se"] > 0).all()
-    assert not np.allclose(eff["se"], classic.effects(method="delta")["se"])
+    assert (eff["std_error"] > 0).all()
+    assert not np.allclose(eff["std_error"], classic.effects(method="delta")["std_error"])
 
 
 def test_conley_needs_coords_and_cutoff(did_data):

@@ -137,12 +137,12 @@ R_LM = {  # spdep lm.LMtests(lm0, lw, test="all"): statistic, p-value
 def test_lm_tests_match_r_spdep(columbus):
     out = lm_tests(columbus.y, columbus.X, columbus.W)
     assert list(out.index) == list(R_LM)
-    assert list(out.columns) == ["statistic", "df", "pvalue"]
+    assert list(out.columns) == ["statistic", "df", "p_value"]
     for name, (stat, p) in R_LM.items():
         np.testing.assert_allclose(out.loc[name, "statistic"], stat, rtol=RTOL_R5,
                                    err_msg=name)
         # p-values printed with 4 significant digits (0.778 with 3): half-unit bound
-        np.testing.assert_allclose(out.loc[name, "pvalue"], p, rtol=1e-3, err_msg=name)
+        np.testing.assert_allclose(out.loc[name, "p_value"], p, rtol=1e-3, err_msg=name)
     assert out["df"].tolist() == [1, 1, 1, 1, 2]
 
 
@@ -154,7 +154,7 @@ def test_lm_tests_match_spreg(columbus):
     out = lm_tests(columbus.y, columbus.X, columbus.W)
     ref = [ols.lm_error, ols.lm_lag, ols.rlm_error, ols.rlm_lag, ols.lm_sarma]
     np.testing.assert_allclose(out["statistic"], [r[0] for r in ref], rtol=RTOL_EXACT)
-    np.testing.assert_allclose(out["pvalue"], [r[1] for r in ref], rtol=1e-8)
+    np.testing.assert_allclose(out["p_value"], [r[1] for r in ref], rtol=1e-8)
 
 
 def test_lm_decomposition_identity(columbus):
@@ -349,7 +349,7 @@ def test_specification_search_columbus(columbus):
     np.testing.assert_allclose(s.tests.loc["LR common factor (SDM vs SEM)", "statistic"],
                                3.973916, rtol=5e-7)
     assert s.tests.loc["LR SDM vs SAR", "decision"] == "not rejected"
-    assert set(s.tests.columns) == {"hypothesis", "statistic", "df", "pvalue", "decision"}
+    assert set(s.tests.columns) == {"hypothesis", "statistic", "df", "p_value", "decision"}
     assert s.tests["df"].dtype.kind == "i"   # counts: 1, never "1.0" (issue 20)
     # ranking: R's AIC of SAR 374.7809 and SDM 376.787 (7 significant digits printed)
     assert list(s.ranking.columns[:4]) == ["logL", "k", "aic", "bic"]

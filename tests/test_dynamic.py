@@ -205,7 +205,7 @@ def test_model_class_api_and_effects(guangdong_w):
                                (p["x"] + p["W_x"]) / (1 - p["tau"] - p["rho"] - p["eta"]),
                                rtol=1e-10)
     np.testing.assert_allclose(long["direct"] + long["indirect"], long["total"], rtol=1e-12)
-    assert long.loc["x", "total_se"] > short.loc["x", "total_se"] > 0
+    assert long.loc["x", "total_std_error"] > short.loc["x", "total_std_error"] > 0
     assert long.attrs["horizon"] == "long" and long.attrs["n_draws"] == 300
     assert res.effects().attrs["horizon"] == "short"
     text = res.summary().as_text()

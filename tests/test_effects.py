@@ -51,16 +51,16 @@ SDM_R_EFFECTS = pd.DataFrame(
     {"direct": [-1.0238910, -0.2792275], "indirect": [-1.476711, 0.195385],
      "total": [-2.50060224, -0.08384256]}, index=["INC", "HOVAL"])
 SDM_R_SE = pd.DataFrame(
-    {"direct_se": [0.32674338, 0.09310634], "indirect_se": [0.8522080, 0.3190201],
-     "total_se": [0.9072600, 0.3537437]}, index=["INC", "HOVAL"])
+    {"direct_std_error": [0.32674338, 0.09310634], "indirect_std_error": [0.8522080, 0.3190201],
+     "total_std_error": [0.9072600, 0.3537437]}, index=["INC", "HOVAL"])
 SAR_R = pd.Series({"Intercept": 45.0792499, "INC": -1.0316157, "HOVAL": -0.2659263,
                    "rho": 0.4310232})
 SAR_R_EFFECTS = pd.DataFrame(
     {"direct": [-1.0860220, -0.2799509], "indirect": [-0.7270848, -0.1874254],
      "total": [-1.8131068, -0.4673763]}, index=["INC", "HOVAL"])
 SAR_R_SE = pd.DataFrame(
-    {"direct_se": [0.30645805, 0.09555386], "indirect_se": [0.4049343, 0.1343259],
-     "total_se": [0.5952751, 0.2054061]}, index=["INC", "HOVAL"])
+    {"direct_std_error": [0.30645805, 0.09555386], "indirect_std_error": [0.4049343, 0.1343259],
+     "total_std_error": [0.5952751, 0.2054061]}, index=["INC", "HOVAL"])
 
 
 @pytest.fixture(scope="module")
@@ -153,12 +153,12 @@ def test_fitted_effects_match_r_impacts(col, kind, ref_eff, ref_se):
     assert list(t.index) == ["INC", "HOVAL"]
     for c in ("direct", "indirect", "total"):
         np.testing.assert_allclose(t[c], ref_eff[c], rtol=RTOL_FIT)
-    np.testing.assert_allclose(t["direct_se"], ref_se["direct_se"], rtol=RTOL_SIM_SE)
+    np.testing.assert_allclose(t["direct_std_error"], ref_se["direct_std_error"], rtol=RTOL_SIM_SE)
     assert t.attrs["n_draws"] == 20000
 
-    ses = np.array([res.effects(n_draws=2000, seed=s)[["indirect_se", "total_se"]].to_numpy()
+    ses = np.array([res.effects(n_draws=2000, seed=s)[["indirect_std_error", "total_std_error"]].to_numpy()
                     for s in range(100)])
-    r_values = np.column_stack([ref_se["indirect_se"], ref_se["total_se"]])
+    r_values = np.column_stack([ref_se["indirect_std_error"], ref_se["total_std_error"]])
     lo, hi = np.quantile(ses, [0.01, 0.99], axis=0)
     assert np.all((lo <= r_values) & (r_values <= hi)), (lo, r_values, hi)
     np.testing.assert_allclose(np.median(ses, axis=0), r_values, rtol=0.10)
@@ -168,12 +168,12 @@ def test_fitted_effects_columns_and_reproducibility(col):
     res = _fit("SDM", col)
     a = res.effects(n_draws=300, seed=3)
     b = res.effects(n_draws=300, seed=3)
-    expected = [e + s for s in ("", "_se", "_z", "_p", "_lower", "_upper")
+    expected = [e + s for s in ("", "_std_error", "_statistic", "_p_value", "_lower", "_upper")
                 for e in ("direct", "indirect", "total")]
     assert list(a.columns) == expected
     pd.testing.assert_frame_equal(a, b)
     assert not a.equals(res.effects(n_draws=300, seed=4))
-    np.testing.assert_allclose(a["total_z"], a["total"] / a["total_se"], rtol=1e-12)
+    np.testing.assert_allclose(a["total_statistic"], a["total"] / a["total_std_error"], rtol=1e-12)
 
 
 def test_delta_and_simulation_ses_agree_when_linearisation_holds(col):
@@ -190,11 +190,11 @@ def test_delta_and_simulation_ses_agree_when_linearisation_holds(col):
     sim = fx.effects_table(res.params, cov, res.W, kind="SAR", n_draws=5000, seed=1,
                            bounds=res.bounds)
     delta = fx.effects_table(res.params, cov, res.W, kind="SAR", method="delta")
-    for c in ("direct_se", "indirect_se", "total_se"):
+    for c in ("direct_std_error", "indirect_std_error", "total_std_error"):
         np.testing.assert_allclose(delta[c], sim[c], rtol=0.04)
     full = res.effects(method="delta")
     assert full.attrs["method"] == "delta"
-    assert (full["indirect_se"] < res.effects(n_draws=2000, seed=1)["indirect_se"]).all()
+    assert (full["indirect_std_error"] < res.effects(n_draws=2000, seed=1)["indirect_std_error"]).all()
     assert names[-1] in res.params.index
 
 
@@ -205,9 +205,9 @@ def test_fitted_partition_blocks_sum_to_total(col):
                        index=df.index)
     blocks = res.effects(partition=labels, n_draws=500, seed=0)
     t = res.effects(n_draws=500, seed=0)
-    assert {"from", "to", "variable", "effect", "se"} <= set(blocks.columns)
+    assert {"from", "to", "variable", "estimate", "std_error"} <= set(blocks.columns)
     assert len(blocks) == 2 * 2 * 2
-    sums = blocks.groupby("variable")["effect"].sum()
+    sums = blocks.groupby("variable")["estimate"].sum()
     np.testing.assert_allclose(sums[t.index], t["total"], rtol=1e-10)
 
 
@@ -243,7 +243,7 @@ def test_slx_sdem_effects_with_binary_w(col, kind):
     np.testing.assert_allclose(t["indirect"], p[["W_INC", "W_HOVAL"]].to_numpy() * mean_links,
                                rtol=1e-14)
     # linear effects: delta SEs are exact, sqrt(c' Sigma c)
-    np.testing.assert_allclose(t["indirect_se"], np.sqrt(1e-3) * mean_links, rtol=1e-8)
+    np.testing.assert_allclose(t["indirect_std_error"], np.sqrt(1e-3) * mean_links, rtol=1e-8)
 
 
 def test_sem_has_no_indirect_effect(col):
@@ -252,7 +252,7 @@ def test_sem_has_no_indirect_effect(col):
     t = fx.effects_table(p, small_cov(p), W, kind="SEM", method="simulation", n_draws=200)
     np.testing.assert_allclose(t["direct"], p[["INC", "HOVAL"]], rtol=1e-14)
     np.testing.assert_allclose(t["indirect"], 0.0, atol=1e-14)
-    np.testing.assert_allclose(t["indirect_se"], 0.0, atol=1e-14)
+    np.testing.assert_allclose(t["indirect_std_error"], 0.0, atol=1e-14)
 
 
 def test_total_with_island_is_not_the_closed_form(col):
@@ -307,9 +307,9 @@ def test_blocks_match_dense_and_sum_to_total(col, make_W):
     lab = labels.reindex(ids).to_numpy()
     for row in blocks.itertuples():
         expected = S[np.ix_(lab == row.to, lab == getattr(row, "_1"))].sum() / n
-        np.testing.assert_allclose(row.effect, expected, rtol=1e-11)
+        np.testing.assert_allclose(row.estimate, expected, rtol=1e-11)
     t = fx.effects_table(p, small_cov(p), W, kind="SDM", method="delta", bounds=(-1.5, 1.5))
-    np.testing.assert_allclose(blocks["effect"].sum(), t.loc["x", "total"], rtol=1e-12)
+    np.testing.assert_allclose(blocks["estimate"].sum(), t.loc["x", "total"], rtol=1e-12)
 
 
 def test_blocks_per_receiving_unit_normalisation(col):
@@ -320,7 +320,7 @@ def test_blocks_per_receiving_unit_normalisation(col):
     per = fx.effects_blocks(p, small_cov(p), W, labels, ids, kind="SDM", method="delta",
                             normalize="to")
     n = W.shape[0]
-    np.testing.assert_allclose(per["effect"], tot["effect"] * n / tot["n_to"], rtol=1e-12)
+    np.testing.assert_allclose(per["estimate"], tot["estimate"] * n / tot["n_to"], rtol=1e-12)
     assert per.attrs["normalize"] == "to"
 
 
@@ -330,11 +330,11 @@ def test_one_group_block_is_the_total_and_singletons_give_direct(col):
     t = fx.effects_table(p, small_cov(p), W, kind="SDM", method="delta")
     one = fx.effects_blocks(p, small_cov(p), W, pd.Series("all", index=ids), ids,
                             kind="SDM", method="delta").set_index("variable")
-    np.testing.assert_allclose(one.loc[t.index, "effect"], t["total"], rtol=1e-12)
-    np.testing.assert_allclose(one.loc[t.index, "se"], t["total_se"], rtol=1e-6)
+    np.testing.assert_allclose(one.loc[t.index, "estimate"], t["total"], rtol=1e-12)
+    np.testing.assert_allclose(one.loc[t.index, "std_error"], t["total_std_error"], rtol=1e-6)
     single = fx.effects_blocks(p, small_cov(p), W, pd.Series(np.arange(len(ids)), index=ids),
                                ids, kind="SDM", method="delta")
-    diag = single[single["from"] == single["to"]].groupby("variable")["effect"].sum()
+    diag = single[single["from"] == single["to"]].groupby("variable")["estimate"].sum()
     np.testing.assert_allclose(diag[t.index], t["direct"], rtol=1e-10)
 
 
@@ -343,10 +343,10 @@ def test_simulated_blocks_have_inference_and_sum_to_total(col):
     cov = small_cov(SDM_R, 1e-2)
     labels = _labels(ids, groups=("core", "periphery"))
     b = fx.effects_blocks(SDM_R, cov, W, labels, ids, kind="SDM", n_draws=400, seed=0)
-    assert (b["se"] > 0).all()
-    assert (b["lower"] < b["effect"]).all() and (b["effect"] < b["upper"]).all()
+    assert (b["std_error"] > 0).all()
+    assert (b["lower"] < b["estimate"]).all() and (b["estimate"] < b["upper"]).all()
     t = fx.effects_table(SDM_R, cov, W, kind="SDM", n_draws=400, seed=0)
-    np.testing.assert_allclose(b.groupby("variable")["effect"].sum()[t.index], t["total"],
+    np.testing.assert_allclose(b.groupby("variable")["estimate"].sum()[t.index], t["total"],
                                rtol=1e-12)
     assert list(b[["from", "to"]].drop_duplicates().itertuples(index=False, name=None)) == [
         ("core", "core"), ("core", "periphery"), ("periphery", "core"),
@@ -419,7 +419,7 @@ def test_power_path_matches_exact_on_lattice():
     with pytest.warns(ApproximationWarning, match="exact method is cheap"):
         bp = fx.effects_blocks(p, cov, W, labels, ids, kind="SDM", method="delta",
                                trace_method="power")
-    np.testing.assert_allclose(bp["effect"], be["effect"], rtol=1e-7)
+    np.testing.assert_allclose(bp["estimate"], be["estimate"], rtol=1e-7)
     with pytest.warns(ApproximationWarning, match="exact method is cheap"):
         up = fx.effects_units(p, cov, W, ids, kind="SDM", method="delta", trace_method="power",
                               n_probes=400)
@@ -458,7 +458,7 @@ def test_rejected_draws_are_counted_and_replaced(col):
     t = fx.effects_table(p, cov, W, kind="SAR", n_draws=1000, seed=0, bounds=(-1.5, 1.0))
     assert t.attrs["n_draws"] == 1000
     assert 100 < t.attrs["rejected_draws"] < 260
-    assert np.isfinite(t["total_se"]).all()
+    assert np.isfinite(t["total_std_error"]).all()
 
 
 def test_percentile_interval_level(col):

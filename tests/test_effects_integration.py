@@ -27,7 +27,7 @@ def test_partition_of_all_units_fits_a_model_that_dropped_some(dropped_fit):
     by_series = res.effects(partition=bad["side"], n_draws=100, seed=1)
     pd.testing.assert_frame_equal(by_name, by_series)
     assert by_name.groupby("from")["n_from"].first().sum() == 48
-    totals = by_name.groupby("variable")["effect"].sum()
+    totals = by_name.groupby("variable")["estimate"].sum()
     eff = res.effects(n_draws=10)
     np.testing.assert_allclose(totals.loc[eff.index], eff["total"], rtol=1e-10)
 
@@ -65,7 +65,7 @@ def test_simulated_effect_ses_do_not_depend_on_the_regressors_units(columbus):
     scaled_df = df.assign(INC=df["INC"] * 1e10)
     scaled = sf.SDM.from_formula(FORMULA, data=scaled_df, w=w).fit().effects(n_draws=2000,
                                                                              seed=3)
-    for col in ("direct", "indirect", "total", "direct_se", "indirect_se", "total_se"):
+    for col in ("direct", "indirect", "total", "direct_std_error", "indirect_std_error", "total_std_error"):
         np.testing.assert_allclose(scaled.loc["INC", col] * 1e10, base.loc["INC", col],
                                    rtol=1e-6, err_msg=col)
         np.testing.assert_allclose(scaled.loc["HOVAL", col], base.loc["HOVAL", col],

@@ -76,7 +76,7 @@ def test_simulation_inference_is_reproducible_and_covers_the_estimate(fitted):
     b = fitted.effects("x", draws=200, seed=1)
     pd.testing.assert_frame_equal(a.table, b.table)
     t = a.table
-    assert (t["std err"] > 0).all()
+    assert (t["std_error"] > 0).all()
     assert ((t["lower"] < t["estimate"]) & (t["estimate"] < t["upper"])).all()
 
 

@@ -49,4 +49,4 @@ def test_effects_of_an_mcmc_fit_use_the_posterior_draws():
     res = m.fit("mcmc", draws=300, burn_in=50, seed=4)
     eff = res.effects("x", draws=100)
     assert eff.table.attrs["draws_kept"] == 100
-    assert (eff.table["std err"] > 0).all()
+    assert (eff.table["std_error"] > 0).all()

@@ -145,7 +145,7 @@ def test_gmm_results_work_downstream(data):
     res = sf.SDM.from_formula(FORMULA, data=df, w=w).fit(method="gmm")
     eff = res.effects(n_draws=200, seed=1)
     assert list(eff.index) == ["INC", "HOVAL"]
-    assert np.isfinite(eff[["direct", "indirect", "total", "total_se"]].to_numpy()).all()
+    assert np.isfinite(eff[["direct", "indirect", "total", "total_std_error"]].to_numpy()).all()
     text = res.summary().as_text()
     assert "spatial 2SLS (spreg GM_Lag)" in text and "GMM, homoskedastic" in text
     assert np.isnan(res.llf)

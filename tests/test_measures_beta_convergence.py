@@ -75,14 +75,14 @@ def test_delta_method_matches_numerical_derivative():
     d_speed = (speed(beta + h) - speed(beta - h)) / (2 * h)
     d_half = (np.log(2) / speed(beta + h) - np.log(2) / speed(beta - h)) / (2 * h)
     # central differences: truncation error O(h^2) relative to the derivative
-    np.testing.assert_allclose(r["speed_se"], abs(d_speed) * se, rtol=1e-6)
-    np.testing.assert_allclose(r["half_life_se"], abs(d_half) * se, rtol=1e-6)
+    np.testing.assert_allclose(r["speed_std_error"], abs(d_speed) * se, rtol=1e-6)
+    np.testing.assert_allclose(r["half_life_std_error"], abs(d_half) * se, rtol=1e-6)
 
 
 def test_no_convergence_warns_and_leaves_half_life_undefined():
     with pytest.warns(UndefinedSpeedWarning, match="no beta-convergence"):
         r = speed_and_half_life(0.01, 0.002, 10)
-    assert r["speed"] < 0 and np.isnan(r["half_life"]) and np.isnan(r["half_life_se"])
+    assert r["speed"] < 0 and np.isnan(r["half_life"]) and np.isnan(r["half_life_std_error"])
     with pytest.warns(UndefinedSpeedWarning, match="undefined"):
         r = speed_and_half_life(-0.2, 0.01, 10)
     assert np.isnan(r["speed"])
@@ -98,7 +98,7 @@ def test_ols_equals_statsmodels_on_hand_built_growth(panel):
     X = sm.add_constant(pd.DataFrame({"l": np.log(wide[2000]), "x": x0}))
     ref = sm.OLS(g, X).fit()
     np.testing.assert_allclose(r.beta, ref.params["l"], rtol=RTOL_LSTSQ)
-    np.testing.assert_allclose(r.beta_se, ref.bse["l"], rtol=RTOL_LSTSQ)
+    np.testing.assert_allclose(r.bse["beta"], ref.bse["l"], rtol=RTOL_LSTSQ)
     assert r.conditional and r.controls == ("x",)
 
 
@@ -117,7 +117,7 @@ def test_spatial_versions_equal_the_package_fit_of_the_growth_regression(panel, 
     np.testing.assert_allclose(r.beta, ref.params["log_initial"], rtol=RTOL_SAME)
     lam = -np.log(1 + r.beta * 8) / 8
     np.testing.assert_allclose(r.speed, lam, rtol=RTOL_EXACT)
-    np.testing.assert_allclose(r.speed_se, ref.bse["log_initial"] / (1 + r.beta * 8),
+    np.testing.assert_allclose(r.bse["speed"], ref.bse["log_initial"] / (1 + r.beta * 8),
                                rtol=RTOL_SAME)
 
 

@@ -35,11 +35,11 @@ def r_output():
 def test_log_t_equals_convergenceclubs(gdp, r_output):
     tests, _ = r_output
     res = log_t_test(gdp, "lgdp", id="Countries", transform="none")
-    np.testing.assert_allclose([res.b, res.se, res.t], tests["ALL"], rtol=RTOL_R)
+    np.testing.assert_allclose([res.b, res.bse, res.statistic], tests["ALL"], rtol=RTOL_R)
     assert not res.converges and res.n == 152 and res.periods == 34
     first = gdp[gdp["Countries"].isin(sorted(gdp["Countries"].unique())[:20])]
     res = log_t_test(first, "lgdp", id="Countries", transform="none")
-    np.testing.assert_allclose([res.b, res.se, res.t], tests["FIRST20"], rtol=RTOL_R)
+    np.testing.assert_allclose([res.b, res.bse, res.statistic], tests["FIRST20"], rtol=RTOL_R)
 
 
 def test_clubs_equal_convergenceclubs(gdp, r_output):
@@ -50,7 +50,7 @@ def test_clubs_equal_convergenceclubs(gdp, r_output):
         k = int(row[2].removeprefix("club"))
         members = set(row[6].split("|"))
         assert set(res.membership.index[res.membership == k]) == members
-        got = res.tests.set_index("club").loc[k, ["b", "se", "t"]].to_numpy(dtype=float)
+        got = res.tests.set_index("club").loc[k, ["b", "std_error", "statistic"]].to_numpy(dtype=float)
         np.testing.assert_allclose(got, [float(v) for v in row[3:6]], rtol=RTOL_R)
 
 

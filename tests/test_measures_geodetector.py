@@ -114,7 +114,7 @@ def test_risk_detector_welch_t_by_hand():
     assert len(rd) == 1
     r = rd.iloc[0]
     assert (r["stratum_1"], r["stratum_2"]) == ("a", "b")
-    assert r["t"] == pytest.approx(-6 / np.sqrt(2 / 3), rel=EXACT_RTOL)
+    assert r["statistic"] == pytest.approx(-6 / np.sqrt(2 / 3), rel=EXACT_RTOL)
     assert r["df"] == pytest.approx(4.0, rel=EXACT_RTOL)
     assert bool(r["significant"]) is True
 
@@ -202,7 +202,7 @@ def test_risk_detector_equals_r(collect, ref):
                                             rel=R_RTOL)
         key = f"{r['factor']}={a}|{b}"
         if ("risk_welch", "t", key) in ref:
-            assert r["t"] == pytest.approx(ref[("risk_welch", "t", key)], rel=1e-10)
+            assert r["statistic"] == pytest.approx(ref[("risk_welch", "t", key)], rel=1e-10)
             assert r["df"] == pytest.approx(ref[("risk_welch", "df", key)], rel=1e-10)
             assert r["p_value"] == pytest.approx(ref[("risk_welch", "p", key)], rel=1e-8)
             n_checked += 1

@@ -323,5 +323,5 @@ def test_effects_power_match_r(effects, name):
 @pytest.mark.parametrize("name", ["SDM", "SAR"])
 @pytest.mark.parametrize("trace_method", ["auto", "exact"])
 def test_effects_simulated_se_match_r(effects, name, trace_method):
-    np.testing.assert_allclose(_ours(effects[(name, trace_method)], "_se"),
+    np.testing.assert_allclose(_ours(effects[(name, trace_method)], "_std_error"),
                                _r_effects(name, ".se"), rtol=EFFECTS_SE_RTOL)

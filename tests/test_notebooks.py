@@ -78,7 +78,7 @@ def _check_quickstart(ns):
     # The notebook's last cells produce the core/periphery blocks: they must add up.
     blocks, fe = ns["blocks"], ns["fe"]
     assert fe.panel is not None
-    totals = blocks.groupby("variable")["effect"].sum()
+    totals = blocks.groupby("variable")["estimate"].sum()
     eff = fe.effects(n_draws=10, seed=0)
     assert totals.loc[eff.index].round(10).equals(eff["total"].round(10))
 
@@ -99,7 +99,7 @@ def _check_replication(ns):
 def _check_lab_1(ns):
     moran, lm, summary = ns["moran"], ns["lm"], ns["summary"]
     assert moran.pvalue < 1e-6 and ns["points_to"] == "lag"
-    assert lm.loc["robust LM-lag", "pvalue"] < lm.loc["robust LM-error", "pvalue"]
+    assert lm.loc["robust LM-lag", "p_value"] < lm.loc["robust LM-error", "p_value"]
     # OLS with Wy overstates rho by more than 4 Monte Carlo s.e.; ML is within 3 of the truth
     assert summary.loc["OLS with Wy: rho", "bias / MC s.e."] > 4
     assert abs(summary.loc["ML (SAR): rho", "bias / MC s.e."]) < 3
@@ -139,16 +139,16 @@ def _check_guangdong(ns):
     # the model choice follows from the tests shown, by the rule written in the notebook
     lm, durbin, chosen = ns["lm"], ns["durbin"], ns["chosen"]
     assert chosen in ("SAR", "SEM", "SDM")
-    p_sar, p_sem = durbin.loc["LR SDM vs SAR", "pvalue"], durbin.loc["LR SDM vs SEM", "pvalue"]
+    p_sar, p_sem = durbin.loc["LR SDM vs SAR", "p_value"], durbin.loc["LR SDM vs SEM", "p_value"]
     if p_sar < 0.05 and p_sem < 0.05:
         assert chosen == "SDM"
     if chosen == "SEM":
         assert p_sem >= 0.05 and ns["direction"] == "error"
-    assert (lm.loc[["LM-lag", "LM-error"], "pvalue"] < 0.05).any()
+    assert (lm.loc[["LM-lag", "LM-error"], "p_value"] < 0.05).any()
     probabilities = ns["probabilities"]["probability"]
     assert probabilities.sum() == pytest.approx(1.0, rel=1e-12)
     # the census blocks add up to the SDM's total effects
-    blocks = ns["census_blocks"].groupby("variable")["effect"].sum()
+    blocks = ns["census_blocks"].groupby("variable")["estimate"].sum()
     totals = ns["census_effects"]["SDM"]["total"]
     np.testing.assert_allclose(blocks.loc[totals.index], totals, rtol=1e-10)
     # Part II: the TFP panel is synthetic
@@ -164,7 +164,7 @@ def _check_guangdong(ns):
     deficits = ns["last"]
     assert set(deficits["group"]) >= {"East", "West", "North"}
     # the core-periphery blocks add up to the total effect of the queen model
-    blocks = ns["core_periphery"].groupby("variable")["effect"].sum()
+    blocks = ns["core_periphery"].groupby("variable")["estimate"].sum()
     totals = ns["effects"]["SDM · queen · tfp"]["total"]
     np.testing.assert_allclose(blocks.loc[totals.index], totals, rtol=1e-10)
     assert ns["out"].exists() and ns["out"].stat().st_size > 0

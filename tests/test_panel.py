@@ -339,7 +339,7 @@ def test_unit_attribute_for_partitions(panel, lattice):
     core = unit_attribute(res, "core")
     assert core.index.equals(res.ids) and core.sum() == 50
     blocks = res.effects(n_draws=50, seed=1, partition=core)
-    assert {"from", "to", "variable", "effect", "se"} <= set(blocks.columns)
+    assert {"from", "to", "variable", "estimate", "std_error"} <= set(blocks.columns)
     with pytest.raises(PanelError, match="'drift' must be constant within units"):
         unit_attribute(res, "drift")
 

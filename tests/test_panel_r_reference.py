@@ -372,7 +372,7 @@ def test_random_effects_phi_se_matches_full_information(ref, re_fit):
     i = next(j for j, ln in enumerate(lines) if ln.startswith("RE full-information SEs"))
     full_se, _ = _named_vector(lines, i + 1)
     theta = re_fit.extra["theta"]
-    np.testing.assert_allclose(2 * theta * re_fit.extra["theta_se"], full_se["phi"],
+    np.testing.assert_allclose(2 * theta * re_fit.extra["theta_std_error"], full_se["phi"],
                                rtol=PHI_SE_RTOL)
 
 

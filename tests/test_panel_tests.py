@@ -64,7 +64,7 @@ def test_panel_lm_tests_match_dense_formulas(w):
     rlm_lag = (e @ WW @ y / s2 - e @ WW @ e / s2) ** 2 / (J - T * TW)
     np.testing.assert_allclose(out.loc[["LM-lag", "LM-error", "robust LM-lag"], "statistic"],
                                [lm_lag, lm_err, rlm_lag], rtol=1e-9)
-    assert out.loc["LM-lag", "pvalue"] < 1e-6   # rho = 0.3 is detected
+    assert out.loc["LM-lag", "p_value"] < 1e-6   # rho = 0.3 is detected
 
 
 def test_effects_lr_matches_ssr_form_for_ols(w):
@@ -88,7 +88,7 @@ def test_effects_lr_matches_ssr_form_for_ols(w):
     np.testing.assert_allclose(out.loc["LR time effects", "statistic"],
                                n * T * np.log(ssr("unit") / ssr("twoway")), rtol=1e-9)
     assert list(out["df"]) == [n - 1, T - 1]
-    assert (out["pvalue"] < 1e-6).all()   # both sets of effects are in the DGP
+    assert (out["p_value"] < 1e-6).all()   # both sets of effects are in the DGP
 
 
 def test_hausman_rejects_correlated_effects_only(w):
@@ -126,8 +126,8 @@ def test_durbin_tests_consistent_with_refits(w):
                                rtol=1e-10)
     assert list(out["df"]) == [2, 2, 2, 2]
     # The DGP is a SAR: theta = 0 is not rejected, the common factor restriction is.
-    assert out.loc["LR SDM vs SAR", "pvalue"] > 0.01
-    assert out.loc["LR SDM vs SEM", "pvalue"] < 0.01
+    assert out.loc["LR SDM vs SAR", "p_value"] > 0.01
+    assert out.loc["LR SDM vs SEM", "p_value"] < 0.01
 
 
 def test_refit_rejects_non_panel(w):

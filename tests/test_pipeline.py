@@ -78,7 +78,7 @@ def test_recovery_compares_each_outcome_with_its_own_truth(default_run):
     for label, res in default_run.results.items():
         rows = rec.loc[rec["model"] == label, "parameter"].tolist()
         assert rows in ([], list(res.params.index)), label
-    assert np.all(np.abs(rec["z"]) < 4), rec
+    assert np.all(np.abs(rec["statistic"]) < 4), rec
 
 
 @pytest.mark.slow

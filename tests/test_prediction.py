@@ -123,7 +123,7 @@ def test_scenario_matches_dense_inverse(columbus, fits):
     means = sc.by(groups, how="mean")
     np.testing.assert_allclose(means.loc["periphery", "change"], expected[25:].mean(),
                                rtol=1e-10)
-    assert list(by.columns) == ["n_units", "change", "se", "lower", "upper"]
+    assert list(by.columns) == ["n_units", "change", "std_error", "lower", "upper"]
 
 
 def test_scenario_total_equals_total_effect_when_all_units_change(fits):

@@ -142,8 +142,8 @@ def test_chow_matches_spreg_ols_regimes(columbus):
     # spreg orders chow.regi as CONSTANT, INC, HOVAL
     assert list(out.index) == ["Intercept", "INC", "HOVAL", "joint"]
     np.testing.assert_allclose(out["statistic"].iloc[:3], ref.chow.regi[:, 0], rtol=RTOL_EXACT)
-    np.testing.assert_allclose(out["pvalue"].iloc[:3], ref.chow.regi[:, 1], rtol=1e-8)
-    np.testing.assert_allclose(out.loc["joint", ["statistic", "pvalue"]], ref.chow.joint,
+    np.testing.assert_allclose(out["p_value"].iloc[:3], ref.chow.regi[:, 1], rtol=1e-8)
+    np.testing.assert_allclose(out.loc["joint", ["statistic", "p_value"]], ref.chow.joint,
                                rtol=1e-8)
     assert out["df"].tolist() == [1, 1, 1, 3]
 

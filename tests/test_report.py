@@ -73,8 +73,8 @@ def test_trend_matches_statsmodels():
     fit = sm.OLS(d, sm.add_constant(t)).fit()
     got = ols_trend(t, d)
     np.testing.assert_allclose(got["slope"], fit.params[1], rtol=1e-9)
-    np.testing.assert_allclose(got["se"], fit.bse[1], rtol=1e-9)
-    np.testing.assert_allclose(got["p"], fit.pvalues[1], rtol=1e-7)
+    np.testing.assert_allclose(got["std_error"], fit.bse[1], rtol=1e-9)
+    np.testing.assert_allclose(got["p_value"], fit.pvalues[1], rtol=1e-7)
     np.testing.assert_allclose([got["lower"], got["upper"]], fit.conf_int(0.05)[1], rtol=1e-9)
 
 
@@ -268,7 +268,7 @@ def test_counterfactual_matches_dense_inverse():
         deficit = y[core].mean() - y[m].mean()
         np.testing.assert_allclose(row["deficit"], deficit, rtol=RTOL_EXACT)
         np.testing.assert_allclose(row["share"], row["closed"] / deficit, rtol=RTOL_EXACT)
-        assert np.isnan(row["closed_se"])          # n_draws=0: no standard errors
+        assert np.isnan(row["closed_std_error"])          # n_draws=0: no standard errors
     # lower is better flips every sign
     flip = counterfactual(res, X, y, labels, core="core", higher_is_better=False, n_draws=0)
     np.testing.assert_allclose(flip["closed"], -got["closed"], rtol=RTOL_EXACT)
@@ -291,7 +291,7 @@ def test_counterfactual_simulated_se_matches_exact_linear_case():
     np.testing.assert_allclose(got["closed"], a @ res.params[names].to_numpy(),
                                rtol=RTOL_EXACT)
     V = res.cov.loc[names, names].to_numpy()
-    np.testing.assert_allclose(got["closed_se"], np.sqrt(a @ V @ a), rtol=RTOL_MC)
+    np.testing.assert_allclose(got["closed_std_error"], np.sqrt(a @ V @ a), rtol=RTOL_MC)
 
 
 # --------------------------------------------------------------------------- fonts

@@ -48,8 +48,8 @@ def test_sections_and_numbers_equal_the_measures(report, panel):
     levels = panel.assign(level=np.exp(panel["tfp"]))     # a log indicator: on its levels
     with pytest.warns(UndefinedSpeedWarning, match="no beta-convergence"):  # beta > 0 here
         ref = beta_convergence(levels, "level", id="code", time="year")
-    np.testing.assert_allclose([row["beta"], row["beta_se"], row["speed"]],
-                               [ref.beta, ref.beta_se, ref.speed], rtol=RTOL_SAME)
+    np.testing.assert_allclose([row["beta"], row["beta_std_error"], row["speed"]],
+                               [ref.beta, ref.bse["beta"], ref.speed], rtol=RTOL_SAME)
     assert set(beta["model"]) == {"OLS", "SAR", "SEM", "SDM"}
     assert set(beta.loc[beta["model"] != "OLS", "group"]) == {"All"}
     glance = report.tables["beta_summary"]

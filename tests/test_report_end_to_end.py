@@ -66,7 +66,7 @@ def test_blocks_sum_to_total_effects(setup):
     rep = setup["rep"]
     eff = rep.tables["effects"].set_index(["model", "variable"])["total"]
     for key in ("blocks_cp", "blocks_groups"):
-        sums = rep.tables[key].groupby(["model", "variable"])["effect"].sum()
+        sums = rep.tables[key].groupby(["model", "variable"])["estimate"].sum()
         for idx, value in sums.items():
             np.testing.assert_allclose(value, eff[idx], rtol=1e-8)
     # same seed, same draws: the report's effects are the model's own
@@ -117,7 +117,7 @@ def test_counterfactual_against_dense_inverse(setup):
         np.testing.assert_allclose(cf.loc[g, "deficit"],
                                    last["tfp"][core].mean() - last["tfp"][m].mean(),
                                    rtol=RTOL_EXACT)
-        assert cf.loc[g, "closed_se"] > 0
+        assert cf.loc[g, "closed_std_error"] > 0
 
 
 def test_non_converged_model_is_flagged_not_dropped(setup):
@@ -241,5 +241,5 @@ def test_main_pipeline_writes_the_report_with_library_numbers(tmp_path):
         np.testing.assert_allclose(row.loc[region, "deficit"], means["PRD"] - means[region],
                                    rtol=RTOL_EXACT)
     eff = rep.tables["effects"].set_index(["model", "variable"])["total"]
-    sums = rep.tables["blocks_groups"].groupby(["model", "variable"])["effect"].sum()
+    sums = rep.tables["blocks_groups"].groupby(["model", "variable"])["estimate"].sum()
     np.testing.assert_allclose(sums.to_numpy(), eff.reindex(sums.index).to_numpy(), rtol=1e-8)

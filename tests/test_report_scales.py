@@ -67,7 +67,7 @@ def test_constant_log_gap_gives_constant_percent_deficit_and_level_gini():
         np.testing.assert_allclose(pct, 100 * (1 - np.exp(-gap)), rtol=RTOL_EXACT)
     tr = rep.tables["trends"].set_index("group")
     assert (tr["of"] == "deficit_pct").all()
-    assert (tr["p"] >= 0.05).all()
+    assert (tr["p_value"] >= 0.05).all()
     assert tr["verdict"].str.startswith("no significant trend").all()
     # Gini on levels is constant; on the logs themselves it would have fallen
     dag = rep.tables["dagum"]
@@ -179,7 +179,7 @@ def test_lead_is_chosen_by_evidence_not_by_order(gd, fitted):
     lead_row = mc[mc["evidence"] == "lead"].iloc[0]
     assert lead_row["model"] == "SDM" and "both restrictions" in lead_row["reading"]
     lr = mc[mc["evidence"].str.startswith("LR against 'SAR'")]
-    assert len(lr) == 1 and lr["p"].iloc[0] < 0.05
+    assert len(lr) == 1 and lr["p_value"].iloc[0] < 0.05
     assert mc["evidence"].str.startswith("Wald: theta + rho*beta").any()
     probs = mc[mc["evidence"].str.startswith("posterior model probability")]
     np.testing.assert_allclose(probs["value"].sum(), 1.0, rtol=RTOL_EXACT)
@@ -192,7 +192,7 @@ def test_lead_is_chosen_by_evidence_not_by_order(gd, fitted):
     # blocks: the block total is n_to / n times the mean effect on one receiving unit
     b = rep.tables["blocks_cp"]
     n = len(fitted["models"]["SDM"].ids)
-    np.testing.assert_allclose(b["per_receiving_unit"] * b["n_to"] / n, b["effect"],
+    np.testing.assert_allclose(b["per_receiving_unit"] * b["n_to"] / n, b["estimate"],
                                rtol=RTOL_EXACT)
     # a SAR lead states one share for every regressor, as a property of the model
     rep_sar = build(fitted["panel"], gd, fitted["w"], indicators=DEFAULT_INDICATORS[:2],
@@ -249,7 +249,7 @@ def test_groups_ahead_of_the_core_get_no_share(gd, fitted):
     cf = rep.tables["counterfactual"].set_index("group")
     ahead = cf[~cf["behind"]]
     assert len(ahead) and len(cf[cf["behind"]])
-    assert ahead["share"].isna().all() and ahead["share_se"].isna().all()
+    assert ahead["share"].isna().all() and ahead["share_std_error"].isna().all()
     assert (cf.loc[cf["behind"], "deficit"] > 0).all()
     assert cf.loc[cf["behind"], "share"].notna().all()
     text = next(s for s, _ in rep.summary if s.startswith("Counterfactual"))
@@ -294,7 +294,7 @@ def test_counterfactual_split_matches_dense_inverse():
         np.testing.assert_allclose(row["own_direct"], direct, rtol=RTOL_EXACT)
         np.testing.assert_allclose(row["own_direct"] + row["within_group"], row["own"],
                                    rtol=RTOL_EXACT)
-        assert row["own_direct_se"] > 0 and row["within_group_se"] > 0
+        assert row["own_direct_std_error"] > 0 and row["within_group_std_error"] > 0
         assert row["behind"] == (row["deficit"] > 0)
         if not row["behind"]:
             assert np.isnan(row["share"])
@@ -396,7 +396,7 @@ def test_lead_rules_on_simulated_sar_data():
     fits = {k: cls.from_formula("y ~ x", data=data, w=w).fit()
             for k, cls in (("SDM", SDM), ("SAR", SAR), ("SEM", SEM))}
     lead, by, table = choose_leads(fits)
-    tests = table.set_index("evidence")["p"]
+    tests = table.set_index("evidence")["p_value"]
     p_theta = tests[tests.index.str.contains("theta = 0 ")].iloc[0]
     p_cf = tests[tests.index.str.contains("rho\\*beta")].iloc[0]
     assert p_theta >= 0.05 and p_cf < 0.05

@@ -71,7 +71,7 @@ def test_counterfactual_is_the_scenario_for_the_same_seed(sdm):
         # the group's own part: its own scenario's mean change over its units, exactly
         assert cf.loc[g, "own"] == by.loc[g, "change"]
         # its SE: the SD of the same draws (summed in another order: round-off only)
-        np.testing.assert_allclose(cf.loc[g, "own_se"],
+        np.testing.assert_allclose(cf.loc[g, "own_std_error"],
                                    sc.by_draws(labels, how="mean")[g].std(ddof=1),
                                    rtol=RTOL_LINEAR)
     # the gap closed: the all-groups scenario, mean over g minus mean over the core
@@ -82,7 +82,7 @@ def test_counterfactual_is_the_scenario_for_the_same_seed(sdm):
         np.testing.assert_allclose(cf.loc[g, "closed"],
                                    by.loc[g, "change"] - by.loc["core", "change"],
                                    rtol=RTOL_LINEAR)
-        np.testing.assert_allclose(cf.loc[g, "closed_se"],
+        np.testing.assert_allclose(cf.loc[g, "closed_std_error"],
                                    (draws[g] - draws["core"]).std(ddof=1), rtol=RTOL_LINEAR)
     # rng= and its alias seed= are one argument; a Generator works too
     by_rng = counterfactual(res, X, y, labels, core="core", higher_is_better=True,
@@ -90,7 +90,7 @@ def test_counterfactual_is_the_scenario_for_the_same_seed(sdm):
     pd.testing.assert_frame_equal(by_rng, cf)
     gen = counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=50,
                          rng=np.random.default_rng(1))
-    assert gen["closed_se"].gt(0).all()
+    assert gen["closed_std_error"].gt(0).all()
     with pytest.raises(SeedError, match=r"give rng= or its alias seed=, not both"):
         counterfactual(res, X, y, labels, core="core", higher_is_better=True, n_draws=50,
                        rng=4, seed=5)
@@ -162,7 +162,7 @@ def test_ols_trend_is_linregress():
     d = 0.5 - 0.01 * (t - 2010) + np.random.default_rng(3).normal(0, 0.02, t.size)
     got = ols_trend(t, d)
     ref = stats.linregress(t, d)
-    assert (got["slope"], got["se"], got["p"]) == (ref.slope, ref.stderr, ref.pvalue)
+    assert (got["slope"], got["std_error"], got["p_value"]) == (ref.slope, ref.stderr, ref.pvalue)
     q = stats.t.ppf(0.975, len(t) - 2)
     assert (got["lower"], got["upper"]) == (ref.slope - q * ref.stderr,
                                             ref.slope + q * ref.stderr)

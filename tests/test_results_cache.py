@@ -71,7 +71,7 @@ def test_other_arguments_recompute(fit, calls):
     assert len(calls) == 1
     b = res.effects(n_draws=200, seed=2)                    # another seed
     assert len(calls) == 2
-    assert not np.allclose(a["direct_se"], b["direct_se"], rtol=1e-12, atol=0)
+    assert not np.allclose(a["direct_std_error"], b["direct_std_error"], rtol=1e-12, atol=0)
     res.effects(n_draws=200, seed=1, level=0.9)             # another level
     res.effects(n_draws=300, seed=1)                        # more draws
     res.effects(n_draws=200, seed=1, method="delta")        # another method

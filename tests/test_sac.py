@@ -105,7 +105,7 @@ def test_partition_and_unit_effects_add_up(fits, columns=("INC", "HOVAL")):
     df = res.model.data
     part = pd.Series(np.where(df["INC"] > df["INC"].median(), "rich", "poor"), index=df.index)
     blocks = res.effects(partition=part, method="delta")
-    sums = blocks.groupby("variable")["effect"].sum()
+    sums = blocks.groupby("variable")["estimate"].sum()
     np.testing.assert_allclose(sums[list(columns)], total[list(columns)], rtol=1e-10)
     units = res.unit_effects(method="delta").groupby("variable")["total"].mean()
     np.testing.assert_allclose(units[list(columns)], total[list(columns)], rtol=1e-10)
@@ -284,7 +284,7 @@ def test_sac_with_regimes(columbus):
     res = sf.SAC.from_formula(FORMULA, data=df, w=w, regimes="reg").fit()
     assert {"INC[0]", "INC[1]", "rho", "lambda"} <= set(res.params.index)
     chow = sf.chow_test(res)
-    assert chow.loc["joint", "df"] == 3 and 0 <= chow.loc["joint", "pvalue"] <= 1
+    assert chow.loc["joint", "df"] == 3 and 0 <= chow.loc["joint", "p_value"] <= 1
     # the regime fit nests the pooled SAC: its likelihood cannot be lower
     assert res.llf >= _fit(sf.SAC, columbus).llf - 1e-9
 

@@ -34,7 +34,7 @@ def test_summary_table_against_hand_computed_statistics():
         "parameter": ["rho"] * 4 + ["x"] * 3,
         "truth": [0.5] * 4 + [0.0] * 3,
         "estimate": [0.4, 0.6, 0.8, 0.2, 1.0, np.nan, 3.0],
-        "se": [0.1, 0.2, 0.1, 0.2, 1.0, 1.0, 3.0],
+        "std_error": [0.1, 0.2, 0.1, 0.2, 1.0, 1.0, 3.0],
         "lower": [0.3, 0.2, 0.6, 0.1, -1.0, 0.0, 1.0],   # rep 2 misses 0.5; OLS rep 2 misses 0
         "upper": [0.5, 1.0, 1.0, 0.3, 3.0, 0.0, 5.0],   # rep 0 covers at the bound exactly
     })
@@ -48,8 +48,8 @@ def test_summary_table_against_hand_computed_statistics():
     assert sar["bias"] == pytest.approx(0.0, abs=1e-12)
     assert sar["sd"] == pytest.approx(np.sqrt(0.2 / 3), rel=1e-12)
     assert sar["rmse"] == pytest.approx(np.sqrt(0.2 / 4), rel=1e-12)
-    assert sar["mean_se"] == pytest.approx(0.15, rel=1e-12)
-    assert sar["se_sd_ratio"] == pytest.approx(0.15 / np.sqrt(0.2 / 3), rel=1e-12)
+    assert sar["mean_std_error"] == pytest.approx(0.15, rel=1e-12)
+    assert sar["std_error_sd_ratio"] == pytest.approx(0.15 / np.sqrt(0.2 / 3), rel=1e-12)
     assert sar["coverage"] == pytest.approx(0.5, rel=1e-12)  # reps 0 and 1 cover 0.5
     assert sar["bias_mcse"] == pytest.approx(np.sqrt(0.2 / 3) / 2, rel=1e-12)
     assert sar["coverage_mcse"] == pytest.approx(np.sqrt(0.25 / 4), rel=1e-12)
@@ -59,7 +59,7 @@ def test_summary_table_against_hand_computed_statistics():
     assert ols["bias"] == pytest.approx(2.0, rel=1e-12)
     assert ols["sd"] == pytest.approx(np.sqrt(2.0), rel=1e-12)
     assert ols["rmse"] == pytest.approx(np.sqrt((1 + 9) / 2), rel=1e-12)
-    assert ols["mean_se"] == pytest.approx(2.0, rel=1e-12)
+    assert ols["mean_std_error"] == pytest.approx(2.0, rel=1e-12)
     assert ols["coverage"] == pytest.approx(0.5, rel=1e-12)
 
 
@@ -67,7 +67,7 @@ def test_summary_needs_the_draw_columns_and_one_truth():
     with pytest.raises(InputError, match="lacks the columns"):
         summarise_draws(pd.DataFrame({"estimator": ["a"], "parameter": ["b"]}))
     two_truths = pd.DataFrame({"estimator": "SAR", "parameter": "rho", "truth": [0.1, 0.2],
-                               "estimate": 0.0, "se": 1.0, "lower": -1.0, "upper": 1.0})
+                               "estimate": 0.0, "std_error": 1.0, "lower": -1.0, "upper": 1.0})
     with pytest.raises(InputError, match="truth differs"):
         summarise_draws(two_truths)
 
@@ -78,7 +78,7 @@ def test_contract_columns_parameters_and_draws(lattice):
                     theta={"x1": 0.5, "x2": 0.3}, rho=0.4, seed=0)
     mc = dgp.monte_carlo([sf.SAR, "SDM", sf.OLS], reps=3, seed=0, progress=False)
     assert list(mc.table.columns[:3]) == ["estimator", "parameter", "truth"]
-    assert {"mean", "bias", "rmse", "coverage", "sd", "mean_se", "se_sd_ratio"} <= set(mc.table)
+    assert {"mean", "bias", "rmse", "coverage", "sd", "mean_std_error", "std_error_sd_ratio"} <= set(mc.table)
     assert list(mc.draws.columns) == DRAW_COLUMNS
     sdm = mc.table[mc.table["estimator"] == "SDM"].set_index("parameter")
     assert list(sdm.index) == ["Intercept", "x1", "x2", "W_x1", "W_x2", "rho",
@@ -106,7 +106,7 @@ def test_contract_columns_parameters_and_draws(lattice):
     rep0 = mc.draws[(mc.draws["rep"] == 0) & (mc.draws["estimator"] == "SDM")]
     rep0 = rep0.set_index("parameter")
     np.testing.assert_allclose(rep0.loc[res.params.index, "estimate"], res.params, rtol=1e-12)
-    np.testing.assert_allclose(rep0.loc[res.params.index, "se"], res.bse, rtol=1e-12)
+    np.testing.assert_allclose(rep0.loc[res.params.index, "std_error"], res.bse, rtol=1e-12)
     eff = res.effects(method="delta")
     np.testing.assert_allclose(rep0.loc[["total:x1", "total:x2"], "estimate"], eff["total"],
                                rtol=1e-12)
@@ -123,7 +123,7 @@ def test_absent_parameters_have_truth_zero_and_ols_asserts_no_spillover(lattice)
     t = mc.table.set_index(["estimator", "parameter"])
     assert t.loc[("SDM", "W_x"), "truth"] == 0.0  # SAR is the SDM with theta = 0
     ols = mc.draws[(mc.draws["estimator"] == "OLS") & (mc.draws["parameter"] == "indirect:x")]
-    assert (ols[["estimate", "se", "lower", "upper"]] == 0.0).all().all()
+    assert (ols[["estimate", "std_error", "lower", "upper"]] == 0.0).all().all()
     direct = mc.draws[(mc.draws["estimator"] == "OLS") & (mc.draws["parameter"] == "direct:x")]
     slope = mc.draws[(mc.draws["estimator"] == "OLS") & (mc.draws["parameter"] == "x")]
     np.testing.assert_array_equal(direct["estimate"].to_numpy(), slope["estimate"].to_numpy())

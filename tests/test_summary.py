@@ -84,15 +84,15 @@ SDM_EFFECTS = pd.DataFrame(
         "direct": [-1.0238910, -0.2792275],
         "indirect": [-1.476711, 0.195385],
         "total": [-2.50060224, -0.08384256],
-        "direct_se": [0.32674338, 0.09310634],
-        "indirect_se": [0.8522080, 0.3190201],
-        "total_se": [0.9072600, 0.3537437],
-        "direct_z": [-3.098592, -3.022782],
-        "indirect_z": [-1.7699293, 0.6182655],
-        "total_z": [-2.7784673, -0.2380284],
-        "direct_p": [0.0019444, 0.0025046],
-        "indirect_p": [0.076739, 0.536400],
-        "total_p": [0.0054616, 0.8118590],
+        "direct_std_error": [0.32674338, 0.09310634],
+        "indirect_std_error": [0.8522080, 0.3190201],
+        "total_std_error": [0.9072600, 0.3537437],
+        "direct_statistic": [-3.098592, -3.022782],
+        "indirect_statistic": [-1.7699293, 0.6182655],
+        "total_statistic": [-2.7784673, -0.2380284],
+        "direct_p_value": [0.0019444, 0.0025046],
+        "indirect_p_value": [0.076739, 0.536400],
+        "total_p_value": [0.0054616, 0.8118590],
     },
     index=pd.Index(["INC", "HOVAL"]),
 )
@@ -105,9 +105,9 @@ SAR_EFFECTS = pd.DataFrame(
         "direct": [-1.0860220, -0.2799509],
         "indirect": [-0.7270848, -0.1874254],
         "total": [-1.8131068, -0.4673763],
-        "direct_se": [0.30645805, 0.09555386],
-        "indirect_se": [0.4049343, 0.1343259],
-        "total_se": [0.5952751, 0.2054061],
+        "direct_std_error": [0.30645805, 0.09555386],
+        "indirect_std_error": [0.4049343, 0.1343259],
+        "total_std_error": [0.5952751, 0.2054061],
     },
     index=pd.Index(["INC", "HOVAL"]),
 )
@@ -279,7 +279,7 @@ def test_summary_real_effects(fits):
     eff = res.effects(n_draws=1000, seed=0)
     table = res.summary().tables[2]
     np.testing.assert_allclose(table.xs("total", level="effect")["estimate"], eff["total"], rtol=1e-14)
-    np.testing.assert_allclose(table.xs("indirect", level="effect")["std err"], eff["indirect_se"],
+    np.testing.assert_allclose(table.xs("indirect", level="effect")["std err"], eff["indirect_std_error"],
                                rtol=1e-14)
 
 
@@ -312,15 +312,15 @@ def test_summary_effects_rows_in_text():
     nums = _numbers(line.split(":", 1)[1].replace("indirect", ""))
     row = SDM_EFFECTS.loc["INC"]
     crit = stats.norm.ppf(0.975)
-    _assert_row_matches(nums, [row["indirect"], row["indirect_se"], row["indirect_z"], row["indirect_p"],
-                               row["indirect"] - crit * row["indirect_se"],
-                               row["indirect"] + crit * row["indirect_se"]])
+    _assert_row_matches(nums, [row["indirect"], row["indirect_std_error"], row["indirect_statistic"], row["indirect_p_value"],
+                               row["indirect"] - crit * row["indirect_std_error"],
+                               row["indirect"] + crit * row["indirect_std_error"]])
     assert res.effect_calls == [(1000, 0)]
 
 
 def test_summary_effects_normal_fallback():
     eff = make_summary(sar()).tables[2]
-    est, se = SAR_EFFECTS.loc["HOVAL", "indirect"], SAR_EFFECTS.loc["HOVAL", "indirect_se"]
+    est, se = SAR_EFFECTS.loc["HOVAL", "indirect"], SAR_EFFECTS.loc["HOVAL", "indirect_std_error"]
     row = eff.loc[("HOVAL", "indirect")]
     np.testing.assert_allclose(row["z"], est / se, rtol=1e-14)
     np.testing.assert_allclose(row["P>|z|"], 2 * stats.norm.sf(abs(est / se)), rtol=1e-12)

@@ -33,9 +33,9 @@ def test_effects_tidy_is_the_wide_frame_in_long_form(sdm):
     for _, r in long.iterrows():
         e = r["effect"]
         assert r["estimate"] == wide.loc[r["term"], e]
-        assert r["std_error"] == wide.loc[r["term"], f"{e}_se"]
-        assert r["statistic"] == wide.loc[r["term"], f"{e}_z"]
-        assert r["p_value"] == wide.loc[r["term"], f"{e}_p"]
+        assert r["std_error"] == wide.loc[r["term"], f"{e}_std_error"]
+        assert r["statistic"] == wide.loc[r["term"], f"{e}_statistic"]
+        assert r["p_value"] == wide.loc[r["term"], f"{e}_p_value"]
         assert (r["lower"], r["upper"]) == (wide.loc[r["term"], f"{e}_lower"],
                                             wide.loc[r["term"], f"{e}_upper"])
     assert list(long["effect"].iloc[:3]) == ["direct", "indirect", "total"]
@@ -51,8 +51,8 @@ def test_effects_tidy_blocks(sdm, columbus):
     long = sdm.effects(n_draws=200, seed=2, partition=half, tidy=True)
     assert list(long.columns[:9]) == ["term", "from", "to", "estimate", "std_error",
                                       "statistic", "p_value", "lower", "upper"]
-    np.testing.assert_array_equal(long["estimate"], wide["effect"])
-    np.testing.assert_array_equal(long["p_value"], wide["p"])
+    np.testing.assert_array_equal(long["estimate"], wide["estimate"])
+    np.testing.assert_array_equal(long["p_value"], wide["p_value"])
 
 
 def test_effects_tidy_must_be_a_bool(sdm):

@@ -39,8 +39,8 @@ def test_effects_view_shows_estimates_stars_and_ses(effects):
     for i, name in enumerate(effects.index):
         for part, col in (("direct", "Direct"), ("indirect", "Indirect"), ("total", "Total")):
             est = t.iloc[2 * i][col]
-            assert est == f"{effects.loc[name, part]:.3f}" + stars(effects.loc[name, f"{part}_p"])
-            assert t.iloc[2 * i + 1][col] == f"({effects.loc[name, f'{part}_se']:.3f})"
+            assert est == f"{effects.loc[name, part]:.3f}" + stars(effects.loc[name, f"{part}_p_value"])
+            assert t.iloc[2 * i + 1][col] == f"({effects.loc[name, f'{part}_std_error']:.3f})"
     html = view._repr_html_()
     # the package's one table renderer and style sheet (this pinned the view's own CSS)
     from spatialflow._render import TABLE_CSS
@@ -54,7 +54,7 @@ def test_effects_view_shows_estimates_stars_and_ses(effects):
 
 def test_effects_view_computes_p_from_z_when_absent():
     frame = pd.DataFrame({"direct": [0.5], "indirect": [0.1], "total": [0.6],
-                          "direct_se": [0.2], "indirect_se": [0.1], "total_se": [0.3]},
+                          "direct_std_error": [0.2], "indirect_std_error": [0.1], "total_std_error": [0.3]},
                          index=["x"])
     # z = 2.5 -> p = 0.0124 (**); z = 1 -> p = 0.317 (); z = 2 -> p = 0.0455 (**)
     assert view_row(frame) == ["0.50**", "0.10", "0.60**"]

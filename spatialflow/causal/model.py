@@ -195,7 +195,7 @@ class SpatialDiD:
         ...                               treatment="D").fit()
         >>> eff = res.effects(method="delta")
         >>> list(eff.index), list(eff.columns[:4])
-        (['direct', 'indirect', 'total'], ['estimate', 'se', 'z', 'p'])
+        (['direct', 'indirect', 'total'], ['estimate', 'std_error', 'statistic', 'p_value'])
         """
         return cls(formula, data, w, id=id, time=time, treatment=treatment, model=model,
                    rings=rings, **options)

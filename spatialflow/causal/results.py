@@ -216,6 +216,31 @@ class SpatialDiDResults:
         return self.fit.bse
 
     @property
+    def tvalues(self) -> pd.Series:
+        """The z (or t) statistics ``params / bse`` of the underlying fit."""
+        return self.fit.tvalues
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """The two-sided p-values of the underlying fit."""
+        return self.fit.pvalues
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals of :attr:`params` from the underlying fit.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage, in (0, 1).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``lower`` and ``upper``, one row per parameter.
+        """
+        return self.fit.conf_int(check_level(level))
+
+    @property
     def cov(self) -> pd.DataFrame:
         """The labelled covariance matrix of the underlying fit."""
         return self.fit.cov
@@ -269,8 +294,8 @@ class SpatialDiDResults:
         Returns
         -------
         DataFrame
-            Indexed ``["direct", "indirect", "total"]`` with ``estimate``, ``se``, ``z``,
-            ``p``, ``lower``, ``upper``.
+            Indexed ``["direct", "indirect", "total"]`` with ``estimate``, ``std_error``,
+            ``statistic``, ``p_value``, ``lower``, ``upper``.
         """
         level = check_level(level)
         if self.model.kind == "rings":
@@ -534,7 +559,8 @@ class CohortEffects:  # numpydoc ignore=PR01
     Attributes
     ----------
     table : DataFrame
-        Long: ``cohort``, ``effect``, ``estimate``, ``se``, ``z``, ``p``, ``lower``, ``upper``.
+        Long: ``cohort``, ``effect``, ``estimate``, ``std_error``, ``statistic``, ``p_value``,
+        ``lower``, ``upper``.
     homogeneity : TestResult
         Wald test that the cohorts' coefficients (and spatial lags) are equal.
     fit : SpatialResults
@@ -553,8 +579,9 @@ class EventStudy:  # numpydoc ignore=PR01
     Attributes
     ----------
     table : DataFrame
-        Long: ``event_time``, ``effect`` (direct / indirect / total), ``estimate``, ``se``,
-        ``z``, ``p``, ``lower``, ``upper`` (the reference period -1 is absent).
+        Long: ``event_time``, ``effect`` (direct / indirect / total), ``estimate``,
+        ``std_error``, ``statistic``, ``p_value``, ``lower``, ``upper`` (the reference period
+        -1 is absent).
     pretrend : TestResult
         Wald test that all lead coefficients (and their spatial lags) are zero.
     fit : SpatialResults
@@ -602,9 +629,9 @@ def _effects_rows(tab: pd.DataFrame, name: str) -> pd.DataFrame:
     row = tab.loc[name]
     out = pd.DataFrame({
         "estimate": [row[e] for e in _ROWS],
-        "se": [row[f"{e}_se"] for e in _ROWS],
-        "z": [row[f"{e}_z"] for e in _ROWS],
-        "p": [row[f"{e}_p"] for e in _ROWS],
+        "std_error": [row[f"{e}_std_error"] for e in _ROWS],
+        "statistic": [row[f"{e}_statistic"] for e in _ROWS],
+        "p_value": [row[f"{e}_p_value"] for e in _ROWS],
         "lower": [row[f"{e}_lower"] for e in _ROWS],
         "upper": [row[f"{e}_upper"] for e in _ROWS],
     }, index=pd.Index(_ROWS, name="effect")).astype(float)

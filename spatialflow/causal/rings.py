@@ -217,6 +217,21 @@ class RingsFit:
         return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index,
                          name="bse")
 
+    @property
+    def tvalues(self) -> pd.Series:
+        return (self.params / self.bse).rename("tvalues")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        # normal reference distribution, as the ring table's p_value column
+        return pd.Series(2 * stats.norm.sf(np.abs(self.tvalues.to_numpy())),
+                         index=self.params.index, name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        z = float(stats.norm.ppf(0.5 + level / 2))
+        return pd.DataFrame({"lower": self.params - z * self.bse,
+                             "upper": self.params + z * self.bse})
+
     def effects(self, level: float = 0.95) -> pd.DataFrame:
         """``direct`` (tau), ``indirect`` (exposure-weighted spillover), ``total`` (NaN)."""
         z = float(stats.norm.ppf(0.5 + level / 2))
@@ -234,7 +249,8 @@ class RingsFit:
             rows.append([est, se, est / se, 2 * float(stats.norm.sf(abs(est / se))), est - z * se,
                          est + z * se])
         rows.append([np.nan] * 6)
-        return pd.DataFrame(rows, columns=["estimate", "se", "z", "p", "lower", "upper"],
+        return pd.DataFrame(rows, columns=["estimate", "std_error", "statistic", "p_value", "lower",
+                                           "upper"],
                             index=pd.Index(["direct", "indirect", "total"], name="effect"))
 
     def summary(self):
@@ -365,7 +381,7 @@ def _assemble(design, names, coef, cov, R, estimator, label, nobs) -> RingsFit:
     cov = pd.DataFrame(cov, index=names, columns=names)
     K = R.shape[1]
     se = np.sqrt(np.diag(cov.to_numpy()))[1:K + 1]
-    table = pd.DataFrame({"ring": design.labels, "estimate": coef[1:K + 1], "se": se,
+    table = pd.DataFrame({"ring": design.labels, "estimate": coef[1:K + 1], "std_error": se,
                           "rows": R.sum(axis=0).astype(int)},
                          index=pd.Index(names[1:K + 1], name="term"))
     return RingsFit(params=params, cov=cov, ring_table=table, weights=_weights(design, R),

@@ -334,7 +334,7 @@ class _Replication:
         row = {}
         for e in ("direct", "indirect", "total"):
             row[e] = eff.loc[e, "estimate"]
-            row[f"{e}_se"] = eff.loc[e, "se"]
+            row[f"{e}_std_error"] = eff.loc[e, "std_error"]
             row[f"{e}_covered"] = bool(eff.loc[e, "lower"] <= truth[e] <= eff.loc[e, "upper"])
         row["twfe"] = _twfe_did(data)
         return row

@@ -63,8 +63,8 @@ class FlowEffects:  # numpydoc ignore=PR01
     variable : str
         The node characteristic whose change the effects describe.
     table : pandas.DataFrame
-        The average origin, destination, intra, network and total effects, with simulated
-        standard errors and intervals when ``draws > 0``.
+        The average origin, destination, intra, network and total effects (``estimate``),
+        with simulated ``std_error``, ``lower`` and ``upper`` when ``draws > 0``.
     by_node : pandas.DataFrame
         The same effects of a unit change at each node, one row per node id.
     blocks : pandas.DataFrame or None
@@ -336,7 +336,7 @@ def flow_effects(results: FlowResults, variable: str, *, draws: int = 500, level
             out.append(parts(rho, _coefs(names, p, variable)).mean(axis=0))
         out = np.asarray(out)
         alpha = (1 - level) / 2
-        table["std err"] = out.std(axis=0, ddof=1)
+        table["std_error"] = out.std(axis=0, ddof=1)
         table["lower"] = np.quantile(out, alpha, axis=0)
         table["upper"] = np.quantile(out, 1 - alpha, axis=0)
         table.attrs["draws_kept"] = len(out)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import _stats
+from .._validation import check_level
 from ..exceptions import InputError, MissingDataError, MissingValueWarning, OptionalDependencyError
 
 __all__ = ["gravity", "GravityResults"]
@@ -54,15 +56,53 @@ class GravityResults:  # numpydoc ignore=PR01
     engine: str
     dropped: int = 0
 
-    def summary_frame(self) -> pd.DataFrame:
-        """The coefficients and standard errors side by side.
+    @property
+    def tvalues(self) -> pd.Series:
+        """The z statistics ``params / bse``."""
+        return (self.params / self.bse).rename("tvalues")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values of :attr:`tvalues` under the standard normal (statsmodels'
+        reference with a robust covariance, either engine)."""
+        return pd.Series(2 * _stats.norm.sf(np.abs(self.tvalues.to_numpy())),
+                         index=self.params.index, name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald intervals ``params +- z bse``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage, in (0, 1).
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``coef`` and ``std err``, one row per pair variable.
+            Columns ``lower`` and ``upper``, one row per pair variable.
         """
-        return pd.DataFrame({"coef": self.params, "std err": self.bse})
+        z = float(_stats.norm.ppf(0.5 + check_level(level) / 2))
+        return pd.DataFrame({"lower": self.params - z * self.bse,
+                             "upper": self.params + z * self.bse})
+
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """The coefficients with their inference, in the tidy vocabulary.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``estimate``, ``std_error``, ``statistic``, ``p_value``, ``lower``,
+            ``upper``, one row per pair variable.
+        """
+        ci = self.conf_int(level)
+        return pd.DataFrame({"estimate": self.params, "std_error": self.bse,
+                             "statistic": self.tvalues, "p_value": self.pvalues,
+                             "lower": ci["lower"], "upper": ci["upper"]})
 
 
 def gravity(pairs: pd.DataFrame, flow: str, pair_vars: str | Sequence[str], *, orig: str = "orig",

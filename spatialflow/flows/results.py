@@ -106,7 +106,7 @@ class FlowResults:
     @property
     def tvalues(self) -> pd.Series:
         """The z statistics ``params / bse``."""
-        return (self.params / self.bse).rename("z")
+        return (self.params / self.bse).rename("tvalues")
 
     @property
     def pvalues(self) -> pd.Series:

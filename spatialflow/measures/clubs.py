@@ -43,6 +43,7 @@ import pandas as pd
 from .._stats import norm
 from ..exceptions import InputError, MissingDataError, NonPositiveLevelError, format_ids
 from .._validation import check_option
+from .._vocabulary import renamed
 from ._validation import check_panel_keys, require_columns
 
 __all__ = ["LogTTest", "ConvergenceClubs", "log_t_test", "convergence_clubs"]
@@ -55,20 +56,21 @@ CRITICAL = -1.65
 # under Attributes (tests/test_docstrings.py checks that every field is).
 @dataclass(frozen=True)
 class LogTTest:  # numpydoc ignore=PR01
-    """Result of the log t test: the slope ``b``, its HAC standard error, ``t`` and the
-    one-sided p-value :math:`\\Phi(t)` (small: convergence rejected).
+    """Result of the log t test: the slope ``b``, its HAC standard error ``bse``, the
+    ``statistic`` :math:`t_b` and the one-sided ``pvalue`` :math:`\\Phi(t_b)` (small:
+    convergence rejected).
 
     Attributes
     ----------
     b : float
         Slope :math:`b` of :math:`\\ln(H_1/H_t) - 2\\ln\\ln t` on :math:`\\ln t` (module
         docstring); :math:`b \\ge 0` is consistent with convergence.
-    se : float
+    bse : float
         Its standard error (quadratic-spectral HAC, Andrews' AR(1) bandwidth).
-    t : float
+    statistic : float
         :math:`t_b = b / \\operatorname{se}(b)`; convergence is rejected at 5% when
         :math:`t_b < -1.65`.
-    p_value : float
+    pvalue : float
         One-sided :math:`\\Phi(t_b)`.
     n : int
         Units in the test.
@@ -77,16 +79,20 @@ class LogTTest:  # numpydoc ignore=PR01
     """
 
     b: float
-    se: float
-    t: float
-    p_value: float
+    bse: float
+    statistic: float
+    pvalue: float
     n: int
     periods: int
+
+    se = renamed("se", "bse")
+    t = renamed("t", "statistic")
+    p_value = renamed("p_value", "pvalue")
 
     @property
     def converges(self) -> bool:
         """Convergence not rejected at 5% (:math:`t > -1.65`)."""
-        return bool(self.t > CRITICAL)
+        return bool(self.statistic > CRITICAL)
 
     @property
     def speed(self) -> float:
@@ -105,7 +111,8 @@ class ConvergenceClubs:  # numpydoc ignore=PR01
         Club of every unit (``1, 2, ...`` in the order found, highest club first; ``0`` for
         divergent units), indexed by id.
     tests : pandas.DataFrame
-        One row per club: ``club, n, b, se, t, cstar``.
+        One row per club: ``club, n, b, std_error, statistic, cstar`` (``statistic`` the
+        log t test's :math:`t_b`; ``attrs["statistic"] == "t"``).
     overall : LogTTest
         The log t test on all units.
     trim : float
@@ -238,12 +245,12 @@ def log_t_test(data: pd.DataFrame, column: str, *, id: str = "code", time: str =
     Returns
     -------
     LogTTest
-        ``b``, ``se``, ``t``, ``p_value``; ``converges`` when :math:`t > -1.65`.
+        ``b``, ``bse``, ``statistic``, ``pvalue``; ``converges`` when :math:`t > -1.65`.
     """
     X = _matrix(data, column, id, time, transform)
     _check_trim(trim, X.shape[1])
     b, se, t = _log_t(X.to_numpy(), trim)
-    return LogTTest(b=b, se=se, t=t, p_value=float(norm.cdf(t)), n=X.shape[0],
+    return LogTTest(b=b, bse=se, statistic=t, pvalue=float(norm.cdf(t)), n=X.shape[0],
                     periods=X.shape[1])
 
 
@@ -308,7 +315,7 @@ def convergence_clubs(data: pd.DataFrame, column: str, *, id: str = "code",
     values = X.to_numpy()
     ids = X.index
     b, se, t = _log_t(values, trim)
-    overall = LogTTest(b=b, se=se, t=t, p_value=float(norm.cdf(t)), n=len(ids),
+    overall = LogTTest(b=b, bse=se, statistic=t, pvalue=float(norm.cdf(t)), n=len(ids),
                        periods=values.shape[1])
     # highest last value first; a stable sort keeps the data's order among ties (as R)
     order = np.argsort(-values[:, -1], kind="stable")
@@ -324,7 +331,7 @@ def convergence_clubs(data: pd.DataFrame, column: str, *, id: str = "code",
         if t > CRITICAL:
             club += 1
             membership.iloc[remaining] = club
-            rows.append({"club": club, "n": len(remaining), "b": b, "se": se, "t": t,
+            rows.append({"club": club, "n": len(remaining), "b": b, "std_error": se, "statistic": t,
                          "cstar": float(cstar)})
             break
         core = _core(sub, trim)
@@ -337,12 +344,15 @@ def convergence_clubs(data: pd.DataFrame, column: str, *, id: str = "code",
         b, se, t = _log_t(values[members], trim)
         club += 1
         membership.iloc[members] = club
-        rows.append({"club": club, "n": len(members), "b": b, "se": se, "t": t,
+        rows.append({"club": club, "n": len(members), "b": b, "std_error": se, "statistic": t,
                      "cstar": float(cstar)})
         remaining = [u for u in remaining if u not in set(members)]
     left = membership[membership == 0]
     if len(left):
-        rows.append({"club": 0, "n": len(left), "b": np.nan, "se": np.nan, "t": np.nan,
+        rows.append({"club": 0, "n": len(left), "b": np.nan, "std_error": np.nan,
+                     "statistic": np.nan,
                      "cstar": float(cstar)})
-    return ConvergenceClubs(membership=membership, tests=pd.DataFrame(rows), overall=overall,
+    tests = pd.DataFrame(rows, columns=["club", "n", "b", "std_error", "statistic", "cstar"])
+    tests.attrs["statistic"] = "t"
+    return ConvergenceClubs(membership=membership, tests=tests, overall=overall,
                             trim=float(trim), cstar=float(cstar), order=list(ids[order]))

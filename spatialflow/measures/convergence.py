@@ -65,7 +65,9 @@ from ..exceptions import (
     UndefinedSpeedWarning,
     format_ids,
 )
-from .._validation import check_option
+from .. import _stats as stats  # scipy.stats kernels without its 0.5 s import
+from .._validation import check_level, check_option
+from .._vocabulary import renamed
 from ._validation import check_panel_keys, column_list, require_columns
 
 if TYPE_CHECKING:  # an annotation only: importing libpysal costs more than a second
@@ -78,6 +80,8 @@ PANEL_EFFECTS = (None, "unit", "twoway")
 #: name of the initial log level in the growth regression
 INITIAL = "log_initial"
 GROWTH = "growth"
+#: the index of BetaConvergence.params / bse / pvalues
+_PARAMS = ("beta", "speed", "half_life")
 
 
 def speed_and_half_life(beta: float, se: float, T: float) -> dict:
@@ -100,9 +104,9 @@ def speed_and_half_life(beta: float, se: float, T: float) -> dict:
     Returns
     -------
     dict
-        ``speed`` :math:`\lambda`, ``speed_se``
+        ``speed`` :math:`\lambda`, ``speed_std_error``
         :math:`\operatorname{se}(\beta) / |1 + \beta T|`, ``half_life``
-        :math:`h = \ln 2 / \lambda` and ``half_life_se``
+        :math:`h = \ln 2 / \lambda` and ``half_life_std_error``
         :math:`\ln 2\, \operatorname{se}(\lambda) / \lambda^2`, all floats (NaN where
         undefined).
 
@@ -113,7 +117,8 @@ def speed_and_half_life(beta: float, se: float, T: float) -> dict:
     (0.022314, 31.063)
     """
     beta, se, T = float(beta), float(se), float(T)
-    out = {"speed": np.nan, "speed_se": np.nan, "half_life": np.nan, "half_life_se": np.nan}
+    out = {"speed": np.nan, "speed_std_error": np.nan, "half_life": np.nan,
+           "half_life_std_error": np.nan}
     arg = 1.0 + beta * T
     if not arg > 0:
         warnings.warn(f"1 + beta*T = {arg:.4g} <= 0 (beta = {beta:.4g}, T = {T:g}): the speed "
@@ -122,10 +127,10 @@ def speed_and_half_life(beta: float, se: float, T: float) -> dict:
         return out
     speed = float(-np.log(arg) / T)
     out["speed"] = speed
-    out["speed_se"] = se / arg                    # |d lambda / d beta| = 1 / (1 + beta T)
+    out["speed_std_error"] = se / arg                    # |d lambda / d beta| = 1 / (1 + beta T)
     if speed > 0:
         out["half_life"] = float(np.log(2.0) / speed)
-        out["half_life_se"] = float(np.log(2.0) * out["speed_se"] / speed ** 2)
+        out["half_life_std_error"] = float(np.log(2.0) * out["speed_std_error"] / speed ** 2)
     else:
         warnings.warn(f"beta = {beta:.4g} >= 0: no beta-convergence (speed {speed:.4g} <= 0); "
                       "the half-life is undefined.", UndefinedSpeedWarning, stacklevel=3)
@@ -140,11 +145,14 @@ class BetaConvergence:  # numpydoc ignore=PR01
 
     Attributes
     ----------
-    beta, beta_se : float
-        Coefficient of the initial log level and its standard error (from ``model``).
-    speed, speed_se, half_life, half_life_se : float
-        Speed of convergence (per unit of time) and half-life (in units of time), with
-        delta-method standard errors; NaN where undefined (no convergence).
+    beta : float
+        Coefficient of the initial log level (``model.params["log_initial"]``).
+    speed, half_life : float
+        Speed of convergence (per unit of time) and half-life (in units of time); NaN where
+        undefined (no convergence).
+    bse : pandas.Series
+        Standard errors of ``params`` (``beta``, ``speed``, ``half_life``): the model's for
+        β, delta-method ones for the speed and the half-life (:func:`speed_and_half_life`).
     model : SpatialResults
         The fitted growth regression (``model.params["log_initial"]`` is ``beta``).
     kind : str
@@ -164,11 +172,8 @@ class BetaConvergence:  # numpydoc ignore=PR01
     """
 
     beta: float
-    beta_se: float
     speed: float
-    speed_se: float
     half_life: float
-    half_life_se: float
     model: object = field(repr=False)
     kind: str = "OLS"
     start: object = None
@@ -177,6 +182,7 @@ class BetaConvergence:  # numpydoc ignore=PR01
     effects: str | None = None
     controls: tuple = ()
     growth: pd.DataFrame = field(default=None, repr=False)
+    _bse: tuple = field(default=(np.nan, np.nan, np.nan), repr=False)
 
     @property
     def conditional(self) -> bool:
@@ -184,9 +190,57 @@ class BetaConvergence:  # numpydoc ignore=PR01
         return bool(self.controls)
 
     @property
-    def p_value(self) -> float:
-        """p-value of β (from the model's own inference)."""
-        return float(self.model.pvalues[INITIAL])
+    def params(self) -> pd.Series:
+        """``beta``, ``speed`` and ``half_life`` as one Series (statsmodels' name)."""
+        return pd.Series([self.beta, self.speed, self.half_life], index=list(_PARAMS),
+                         name="params", dtype=float)
+
+    @property
+    def bse(self) -> pd.Series:
+        """Standard errors of :attr:`params`: the model's for β, delta-method ones for the
+        speed and the half-life."""
+        return pd.Series(self._bse, index=list(_PARAMS), name="bse", dtype=float)
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """β's statistic from the model; NaN for the speed and half-life (their null, a zero
+        speed, is β = 0: read ``tvalues["beta"]``)."""
+        return pd.Series([float(self.model.tvalues[INITIAL]), np.nan, np.nan],
+                         index=list(_PARAMS), name="tvalues")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """β's p-value from the model's own inference; NaN for the speed and half-life
+        (not tested: a zero speed is β = 0, tested by ``pvalues["beta"]``)."""
+        return pd.Series([float(self.model.pvalues[INITIAL]), np.nan, np.nan],
+                         index=list(_PARAMS), name="pvalues")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Intervals of :attr:`params`: the model's for β, delta-method normal ones
+        (:math:`\\hat\\lambda \\pm z\\,\\mathrm{se}`) for the speed and the half-life.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage, in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper``, rows ``beta``, ``speed``, ``half_life``.
+        """
+        level = check_level(level)
+        z = float(stats.norm.ppf(0.5 + level / 2.0))
+        out = pd.DataFrame({"lower": self.params - z * self.bse,
+                            "upper": self.params + z * self.bse})
+        out.loc["beta"] = self.model.conf_int(level).loc[INITIAL, ["lower", "upper"]].to_numpy()
+        return out
+
+    beta_se = renamed("beta_se", 'bse["beta"]', lambda self: float(self.bse["beta"]))
+    speed_se = renamed("speed_se", 'bse["speed"]', lambda self: float(self.bse["speed"]))
+    half_life_se = renamed("half_life_se", 'bse["half_life"]',
+                           lambda self: float(self.bse["half_life"]))
+    p_value = renamed("p_value", 'pvalues["beta"]', lambda self: float(self.pvalues["beta"]))
 
     @property
     def n(self) -> int:
@@ -201,15 +255,17 @@ class BetaConvergence:  # numpydoc ignore=PR01
         -------
         pandas.DataFrame
             One row with columns ``model``, ``effects``, ``start``, ``end``, ``span``,
-            ``n``, ``conditional``, ``beta``, ``beta_se``, ``p_value``, ``speed``,
-            ``speed_se``, ``half_life`` and ``half_life_se``.
+            ``n``, ``conditional``, ``beta``, ``beta_std_error``, ``beta_p_value``,
+            ``speed``, ``speed_std_error``, ``half_life`` and ``half_life_std_error``.
         """
+        se, p = self.bse, self.pvalues
         return pd.DataFrame([{
             "model": self.kind, "effects": self.effects or "none", "start": self.start,
             "end": self.end, "span": self.span, "n": self.n,
-            "conditional": self.conditional, "beta": self.beta, "beta_se": self.beta_se,
-            "p_value": self.p_value, "speed": self.speed, "speed_se": self.speed_se,
-            "half_life": self.half_life, "half_life_se": self.half_life_se}])
+            "conditional": self.conditional, "beta": self.beta,
+            "beta_std_error": se["beta"], "beta_p_value": p["beta"], "speed": self.speed,
+            "speed_std_error": se["speed"], "half_life": self.half_life,
+            "half_life_std_error": se["half_life"]}])
 
 
 def _py(value):
@@ -418,6 +474,8 @@ def beta_convergence(data: pd.DataFrame, column: str, *, id: str = "code",
     se = float(fitted.bse[INITIAL])
     span = float(frame.attrs["span"])
     sh = speed_and_half_life(beta, se, span)
-    return BetaConvergence(beta=beta, beta_se=se, model=fitted, kind=model,
-                           start=frame.attrs["start"], end=frame.attrs["end"], span=span,
-                           effects=effects, controls=controls, growth=frame, **sh)
+    return BetaConvergence(beta=beta, speed=sh["speed"], half_life=sh["half_life"],
+                           model=fitted, kind=model, start=frame.attrs["start"],
+                           end=frame.attrs["end"], span=span, effects=effects,
+                           controls=controls, growth=frame,
+                           _bse=(se, sh["speed_std_error"], sh["half_life_std_error"]))

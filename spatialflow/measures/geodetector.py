@@ -327,7 +327,8 @@ def risk_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *
     -------
     pandas.DataFrame
         ``factor``, ``stratum_1``, ``stratum_2``, ``mean_1``, ``mean_2``, ``n_1``, ``n_2``,
-        ``t``, ``df``, ``p_value`` (two-sided), ``significant`` (p < alpha).
+        ``statistic`` (Welch's t; ``attrs["statistic"] == "t"``), ``df``, ``p_value``
+        (two-sided), ``significant`` (p < alpha).
     """
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise InputError(f"alpha must be a level in (0, 1); {alpha!r} was given.")
@@ -343,9 +344,11 @@ def risk_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *
             else:
                 t = df = p = np.nan
             rows.append({"factor": c, "stratum_1": a, "stratum_2": b, "mean_1": ya.mean(),
-                         "mean_2": yb.mean(), "n_1": len(ya), "n_2": len(yb), "t": t,
+                         "mean_2": yb.mean(), "n_1": len(ya), "n_2": len(yb), "statistic": t,
                          "df": df, "p_value": p, "significant": bool(p < alpha)})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["statistic"] = "t"
+    return out
 
 
 def ecological_detector(y: pd.Series | ArrayLike, factors: pd.DataFrame | pd.Series, *,

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import is_real_number
+from .._vocabulary import renamed
 from ..exceptions import (
     CollinearityError,
     InadmissibleEstimateError,
@@ -176,7 +177,7 @@ class SolowResult:  # numpydoc ignore=PR01
         ``ln A`` and ``A``, indexed like the input.
     alpha : float
         Output elasticity of capital used.
-    alpha_se : float or None
+    alpha_std_error : float or None
         Its OLS standard error when estimated, else None.
     estimated : bool
         Whether ``alpha`` was estimated.
@@ -185,8 +186,10 @@ class SolowResult:  # numpydoc ignore=PR01
     ln_tfp: pd.Series
     tfp: pd.Series
     alpha: float
-    alpha_se: float | None
+    alpha_std_error: float | None
     estimated: bool
+
+    alpha_se = renamed("alpha_se", "alpha_std_error")
 
 
 def solow_tfp(
@@ -271,4 +274,4 @@ def solow_tfp(
                              f"{alpha!r} was given.")
     ln_a = (logs[output] - alpha * logs[capital] - (1 - alpha) * logs[labour]).rename("ln_tfp")
     return SolowResult(ln_tfp=ln_a, tfp=np.exp(ln_a).rename("tfp"), alpha=float(alpha),
-                       alpha_se=alpha_se, estimated=estimated)
+                       alpha_std_error=alpha_se, estimated=estimated)

@@ -190,7 +190,8 @@ def build_measures(frame: pd.DataFrame, config: PipelineConfig, *, id: str, time
                 res = ms.solow_tfp(frame, output=t["output"], capital=capital,
                                    labour=t["labour"], alpha=t["alpha"])
                 frame["tfp"] = (res.ln_tfp if t["log"] else res.tfp).to_numpy()
-                info = {"method": "solow", "alpha": res.alpha, "alpha_se": res.alpha_se,
+                info = {"method": "solow", "alpha": res.alpha,
+                        "alpha_std_error": res.alpha_std_error,
                         "alpha_estimated": res.estimated, "log": t["log"],
                         "capital": capital, "delta": t["delta"] if t["investment"] else None}
             else:

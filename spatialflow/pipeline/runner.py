@@ -306,7 +306,8 @@ def _model_tables(p: Plan, results: dict, *, progress: bool) -> dict:
         head = {"model": label, "outcome": outcome, "kind": kind, "weights": wname}
         for name in res.params.index:
             rows.append({**head, "parameter": name, "estimate": res.params[name],
-                         "se": res.bse[name], "z": res.tvalues[name], "p": res.pvalues[name]})
+                         "std_error": res.bse[name], "statistic": res.tvalues[name],
+                         "p_value": res.pvalues[name]})
         fits.append({**head, "nobs": res.nobs, "llf": res.llf, "aic": res.aic, "bic": res.bic,
                      "sigma2": res.sigma2, "converged": bool(res.converged)})
         if kind in ("OLS", "SEM"):
@@ -317,7 +318,7 @@ def _model_tables(p: Plan, results: dict, *, progress: bool) -> dict:
         effects.append(eff)
     estimates = pd.DataFrame(rows)
     wide = estimates.assign(cell=[f"{e:.4f} ({s:.4f})" for e, s in zip(estimates["estimate"],
-                                                                       estimates["se"])])
+                                                                       estimates["std_error"])])
     order = list(dict.fromkeys(estimates["parameter"]))
     robustness = (wide.pivot_table(index=["outcome", "parameter"], columns=["kind", "weights"],
                                    values="cell", aggfunc="first", sort=False)
@@ -366,10 +367,10 @@ def recovery_table(p: Plan, results: dict, truth: dict) -> pd.DataFrame:
                 value = np.nan  # e.g. an intercept or a regressor outside the process
             rows.append({"model": label, "outcome": outcome, "kind": kind, "weights": wname,
                          "parameter": name, "true": value, "estimate": res.params[name],
-                         "se": res.bse[name]})
+                         "std_error": res.bse[name]})
     table = pd.DataFrame(rows, columns=["model", "outcome", "kind", "weights", "parameter",
-                                        "true", "estimate", "se"])
-    table["z"] = (table["estimate"] - table["true"]) / table["se"]
+                                        "true", "estimate", "std_error"])
+    table["statistic"] = (table["estimate"] - table["true"]) / table["std_error"]
     return table
 
 

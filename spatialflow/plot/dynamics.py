@@ -70,7 +70,7 @@ def convergence_scatter(result, *, groups: pd.Series | None = None, names: dict 
         a = float(result.model.params.get("Intercept", 0.0))
         label = _tx(lang, "fit", beta=result.beta)
         # a half-life only for a beta significantly below zero
-        if np.isfinite(result.half_life) and result.beta < 0 and result.p_value < 0.05:
+        if np.isfinite(result.half_life) and result.beta < 0 and result.pvalues["beta"] < 0.05:
             label += _tx(lang, "half", h=result.half_life)
         if not result.controls:
             ax.plot(x, a + result.beta * x, color="#222222", linewidth=1.4, label=label)

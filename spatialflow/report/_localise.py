@@ -16,7 +16,7 @@ __all__ = ["localise", "english_headers"]
 HEADERS_ZH = {
     "indicator": "指标", "group": "组别", "period": "时期", "core_mean": "核心区均值",
     "group_mean": "组均值", "gap": "差值", "deficit": "差距", "deficit_pct": "差距（%）",
-    "slope": "斜率", "se": "标准误", "p": "p值", "lower": "95%下限", "upper": "95%上限",
+    "slope": "斜率", "std_error": "标准误", "p_value": "p值", "lower": "95%下限", "upper": "95%上限",
     "verdict": "判断", "n": "单元数", "mean": "均值", "median": "中位数", "sd": "标准差",
     "periods": "期数", "deficit_first": "首期差距", "deficit_last": "末期差距",
     "colour": "颜色", "change_colour": "变化颜色", "median_shortfall": "短缺中位数",
@@ -45,14 +45,14 @@ HEADERS_ZH = {
     "mfpt_to_green": "首次转为绿色的平均期数", "indirect_sent": "发出的间接效应",
     "received_from_other_groups": "从本组以外接收的效应", "on": "计算对象",
     # convergence and distribution dynamics
-    "beta": "β", "p_value": "p值", "speed": "收敛速度（每年）", "half_life": "半衰期（年）",
+    "beta": "β", "speed": "收敛速度（每年）", "half_life": "半衰期（年）",
     "start": "起始期", "end": "结束期", "direction": "方向", "sd_log_first": "首期对数标准差",
     "sd_log_last": "末期对数标准差", "sd_log_change": "对数标准差变化", "relative": "参照",
     "bandwidth": "带宽", "mode": "众数", "peaks": "峰数", "class": "类别",
     "upper_bound": "类别上限", "share_first": "首期占比", "share_last": "末期占比",
     "steady_state": "稳态占比", "units": "单元数", "cells": "单元格数", "Q": "Q统计量",
     "Q_p_value": "Q p值", "LR": "LR统计量", "LR_p_value": "LR p值", "dof": "自由度",
-    "club": "俱乐部", "b": "b（log t）", "t": "t值",
+    "club": "俱乐部", "b": "b（log t）",
     "factor": "因子", "method": "离散化方法", "classes": "分类数", "q": "q值", "p_value": "p值",
     "factor_1": "因子1", "factor_2": "因子2", "q_1": "因子1 q值", "q_2": "因子2 q值",
     "interaction": "交互类型", "term": "项", "gwr_bandwidth": "GWR带宽（近邻数）",
@@ -60,7 +60,7 @@ HEADERS_ZH = {
     "min": "最小值", "max": "最大值",
     "logL": "对数似然值", "llf": "对数似然值", "T": "期数", "name_en": "名称", "city_en": "所属市",
 }
-_SUFFIX = {"_se": "标准误", "_p": " p值", "_lower": " 95%下限", "_upper": " 95%上限",
+_SUFFIX = {"_std_error": "标准误", "_p_value": " p值", "_lower": " 95%下限", "_upper": " 95%上限",
            "_change": "变化", "_share": "占比"}
 VALUES_ZH = {"green": "绿", "yellow": "黄", "red": "红", "All": "全部", "ns": "不显著",
              PERIPHERY: "外围区", "overall": "综合", "district": "市辖区", "county": "县",
@@ -109,7 +109,7 @@ _VERDICT = {"closing": "缩小", "widening": "扩大", "converging": "收敛", "
 HEADERS_EN = {
     "indicator": "Indicator", "group": "Group", "period": "Period", "core_mean": "Core mean",
     "group_mean": "Group mean", "gap": "Gap", "deficit": "Deficit", "deficit_pct": "Deficit (%)",
-    "slope": "Slope", "se": "SE", "p": "p", "lower": "95% lower", "upper": "95% upper",
+    "slope": "Slope", "std_error": "SE", "p_value": "p", "lower": "95% lower", "upper": "95% upper",
     "verdict": "Verdict", "n": "Units", "mean": "Mean", "median": "Median", "sd": "SD",
     "periods": "Periods", "deficit_first": "Deficit, first period",
     "deficit_last": "Deficit, last period", "colour": "Colour", "change_colour": "Change colour",
@@ -144,7 +144,7 @@ HEADERS_EN = {
     "received_from_other_groups": "Received from other groups", "on": "Computed on",
     "llf": "Log-likelihood", "aic": "AIC", "bic": "BIC", "logL": "Log-likelihood",
     # convergence and distribution dynamics
-    "beta": "β", "p_value": "p", "speed": "Speed (per year)", "half_life": "Half-life (years)",
+    "beta": "β", "speed": "Speed (per year)", "half_life": "Half-life (years)",
     "start": "Start", "end": "End", "direction": "Direction",
     "sd_log_first": "SD of log, first period", "sd_log_last": "SD of log, last period",
     "sd_log_change": "SD of log, change", "relative": "Relative to", "bandwidth": "Bandwidth",
@@ -152,14 +152,15 @@ HEADERS_EN = {
     "share_first": "Share, first period", "share_last": "Share, last period",
     "steady_state": "Steady-state share", "units": "Units", "cells": "Cells", "Q": "Q",
     "Q_p_value": "Q p", "LR": "LR", "LR_p_value": "LR p", "dof": "df", "club": "Club",
-    "b": "b (log t)", "t": "t",
+    "b": "b (log t)",
     "factor": "Factor", "method": "Discretisation", "classes": "Classes", "q": "q",
     "p_value": "p", "factor_1": "Factor 1", "factor_2": "Factor 2", "q_1": "q, factor 1",
     "q_2": "q, factor 2", "interaction": "Interaction", "term": "Term",
     "gwr_bandwidth": "GWR bandwidth (neighbours)", "mgwr_bandwidth": "MGWR bandwidth (neighbours)",
     "share_of_units": "Bandwidth / units", "min": "Min", "max": "Max",
 }
-_SUFFIX_EN = {"_se": " SE", "_p": " p", "_lower": ", 95% lower", "_upper": ", 95% upper",
+_SUFFIX_EN = {"_std_error": " SE", "_p_value": " p", "_lower": ", 95% lower",
+              "_upper": ", 95% upper",
               "_change": " change", "_share": " share"}
 
 
@@ -167,6 +168,8 @@ def english_headers(frame: pd.DataFrame, indicators: dict) -> pd.DataFrame:
     """A copy of ``frame`` whose headers are words (``core_mean`` -> "Core mean"; an
     indicator's column -> its label); the cells are untouched."""
     def header(col: str) -> str:
+        if col == "statistic":
+            return statistic_label(frame)
         if col in HEADERS_EN:
             return HEADERS_EN[col]
         if col in indicators:
@@ -287,5 +290,12 @@ def localise(frame: pd.DataFrame, indicators: dict, vocab=None) -> pd.DataFrame:
             elif values and all(isinstance(v, str) for v in values):
                 # a comparison's cells: settings rows (twoway, lee-yu, yes) among numbers
                 out[col] = out[col].map(lambda v: SETTINGS_ZH.get(v, v))
-    out.columns = [_header(str(c), indicators) for c in out.columns]
+    out.columns = [statistic_label(frame) + "值" if c == "statistic"
+                   else _header(str(c), indicators) for c in out.columns]
     return out
+
+
+def statistic_label(frame: pd.DataFrame) -> str:
+    """The printed name of a frame's ``statistic`` column: ``frame.attrs["statistic"]``
+    (``"t"`` for the log t test's HAC t) or ``"z"`` (effects, blocks, Wald z)."""
+    return str(frame.attrs.get("statistic", "z"))

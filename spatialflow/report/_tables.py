@@ -33,7 +33,8 @@ def format_value(value) -> str:
 
 def _is_pvalue_column(name) -> bool:
     name = str(name)
-    return (name in ("p", "p_sim", "p值", "伪p值", "Pseudo p") or name.endswith("_p")
+    return (name in ("p_value", "p_sim", "p", "p值", "伪p值", "Pseudo p")
+            or name.endswith("_p_value")
             or name.endswith(" p值") or name.endswith(" p"))
 
 

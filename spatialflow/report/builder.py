@@ -127,14 +127,14 @@ _TITLES = {
     "robustness": ("Robustness across models and weights: total effect (SE)",
                    "不同模型与权重矩阵下的稳健性：总效应（标准误）"),
     "blocks_cp": ("Spillover blocks, core / periphery: effect of a change in the source group's "
-                  "regressor on the receiving group. 'effect': block total (blocks sum to the "
+                  "regressor on the receiving group. 'estimate': block total (blocks sum to the "
                   "total effect; grows with group size); 'per_receiving_unit': block total x n "
                   "/ n_to, the mean effect on one receiving unit (intensity)",
-                  "核心/外围溢出分块：来源组解释变量变化对接收组的效应。“效应”为分块总量（各块之和为总效应，"
+                  "核心/外围溢出分块：来源组解释变量变化对接收组的效应。“估计值”为分块总量（各块之和为总效应，"
                   "随组的规模增大）；“每接收单元”= 分块总量 × n / 接收单元数，即对一个接收单元的平均效应（强度）"),
-    "blocks_groups": ("Spillover blocks, group x group ('effect': block total, blocks sum to the "
+    "blocks_groups": ("Spillover blocks, group x group ('estimate': block total, blocks sum to the "
                       "total effect; 'per_receiving_unit': mean effect on one receiving unit)",
-                      "组×组溢出分块（“效应”为分块总量，各块之和为总效应；“每接收单元”为对一个接收单元的平均效应）"),
+                      "组×组溢出分块（“估计值”为分块总量，各块之和为总效应；“每接收单元”为对一个接收单元的平均效应）"),
     "unit_effects": ("Per-county effects of the lead model: the direct effect of a county's own "
                      "change, the indirect effect it sends to all other counties (column sums of "
                      "the off-diagonal effects) and the effect it receives from counties outside "
@@ -601,7 +601,8 @@ class _Builder:
         compact = table[table["period"] == d.last][["indicator", "group", "core_mean",
                                                    "group_mean", "deficit", "deficit_pct"]]
         if trends is not None:
-            compact = compact.merge(trends[["indicator", "group", "of", "slope", "se", "p",
+            compact = compact.merge(trends[["indicator", "group", "of", "slope", "std_error",
+                                            "p_value",
                                             "verdict"]],
                                     on=["indicator", "group"], how="left")
         if trends is not None:
@@ -865,7 +866,7 @@ class _Builder:
         for grp, kind in heads:
             keep |= ((b["group"] == grp) & (b["model"] == kind)).to_numpy()
         self.add("beta_summary", b.loc[keep, ["indicator", "group", "model", "n", "beta",
-                                              "beta_se", "speed", "half_life",
+                                              "beta_std_error", "speed", "half_life",
                                               "direction"]].reset_index(drop=True))
         items.append(("table", "beta_summary"))
         for key in ("beta", "sigma_log", "clubs"):
@@ -907,14 +908,14 @@ class _Builder:
                         "not significant": ("not significant", "不显著")}[r["direction"]]
                 parts.append(
                     f"{self.gname(r['group']) if r['group'] != 'All' else ('全部' if self.zh() else 'all units')} "
-                    + (f"β = {r['beta']:.3g}（标准误 {r['beta_se']:.2g}，{word[1]}{hl}）"
+                    + (f"β = {r['beta']:.3g}（标准误 {r['beta_std_error']:.2g}，{word[1]}{hl}）"
                        if self.zh() else
-                       f"β = {r['beta']:.3g} (SE {r['beta_se']:.2g}, {word[0]}{hl})"))
+                       f"β = {r['beta']:.3g} (SE {r['beta_std_error']:.2g}, {word[0]}{hl})"))
             sdm = beta[(beta["indicator"] == ind.column) & (beta["model"] == "SDM")]
             if len(sdm):
                 r = sdm.iloc[0]
-                parts.append(f"SDM β = {r['beta']:.3g}（标准误 {r['beta_se']:.2g}）" if self.zh()
-                             else f"SDM β = {r['beta']:.3g} (SE {r['beta_se']:.2g})")
+                parts.append(f"SDM β = {r['beta']:.3g}（标准误 {r['beta_std_error']:.2g}）" if self.zh()
+                             else f"SDM β = {r['beta']:.3g} (SE {r['beta_std_error']:.2g})")
             text = ((f"{ind.text(self.lang)}的β收敛（{d.first}—{d.last}年）：" + "；".join(parts) + "。")
                     if self.zh() else
                     f"Beta-convergence of {ind.text(self.lang)}, {d.first}–{d.last}: "
@@ -1069,7 +1070,7 @@ class _Builder:
         for v, part in b.groupby("variable", sort=False):
             into_p = part[(part["from"] == d.core) & (part["to"] == PERIPHERY)]
             if len(into_p) and e.loc[v, "total"] != 0:
-                shares[v] = 100 * into_p["effect"].iloc[0] / e.loc[v, "total"]
+                shares[v] = 100 * into_p["estimate"].iloc[0] / e.loc[v, "total"]
         if not shares:
             return
         per_unit = {}
@@ -1202,12 +1203,13 @@ class _Builder:
             split = not np.isnan(r["own_direct"])
             # a share of the gap closed only when the gap closed differs from zero (|z| > 1.96):
             # a ratio to noise is not a finding
-            sig = abs(r["closed"]) > 1.96 * r["closed_se"] if np.isfinite(r["closed_se"]) \
+            se = r["closed_std_error"]
+            sig = abs(r["closed"]) > 1.96 * se if np.isfinite(se) \
                 else False
             spill_share = 100 * spill / r["closed"] if split and sig else np.nan
-            share_text = self._cf_share(r["share"], sig, np.isfinite(r["closed_se"]))
+            share_text = self._cf_share(r["share"], sig, np.isfinite(r["closed_std_error"]))
             if self.zh():
-                txt = f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_se'], 2)}，{share_text}；"
+                txt = f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_std_error'], 2)}，{share_text}；"
                 txt += (f"本组直接 {_g(r['own_direct'])}，组内溢出 {_g(r['within_group'])}，"
                         if split else f"本组 {_g(r['own'])}，")
                 txt += f"其他组溢出 {_g(r['spillover'])}，核心区响应 {_g(r['core_response'])}"
@@ -1215,7 +1217,7 @@ class _Builder:
                     txt += f"；溢出合计占缩小量 {spill_share:.0f}%"
                 parts.append(txt + "）")
             else:
-                txt = f"{g} {_g(r['closed'])} (SE {_g(r['closed_se'], 2)}; {share_text}; "
+                txt = f"{g} {_g(r['closed'])} (SE {_g(r['closed_std_error'], 2)}; {share_text}; "
                 txt += (f"own direct {_g(r['own_direct'])}, within-group spillovers "
                         f"{_g(r['within_group'])}, " if split else f"own flows {_g(r['own'])}, ")
                 txt += (f"other groups' spillovers {_g(r['spillover'])}, core response "

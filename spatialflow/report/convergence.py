@@ -139,15 +139,16 @@ def convergence_tables(data: ReportData, w, notes: list, lang: str, t) -> dict:
                     continue
                 if label == "All" and kind == "OLS":
                     fits[ind.column] = res
-                direction = _direction(res.beta, res.p_value)
+                se, p = res.bse, res.pvalues
+                direction = _direction(res.beta, p["beta"])
                 # a half-life of a beta indistinguishable from zero is a number without meaning
-                half = (res.half_life, res.half_life_se) if direction == "converging" else \
+                half = (res.half_life, se["half_life"]) if direction == "converging" else \
                     (np.nan, np.nan)
                 rows.append({"indicator": ind.column, "group": label, "model": kind,
                              "n": res.n, "start": first, "end": last, "beta": res.beta,
-                             "beta_se": res.beta_se, "p_value": res.p_value,
-                             "speed": res.speed, "speed_se": res.speed_se,
-                             "half_life": half[0], "half_life_se": half[1],
+                             "beta_std_error": se["beta"], "beta_p_value": p["beta"],
+                             "speed": res.speed, "speed_std_error": se["speed"],
+                             "half_life": half[0], "half_life_std_error": half[1],
                              "direction": direction})
             if failed_all:
                 break
@@ -164,11 +165,13 @@ def convergence_tables(data: ReportData, w, notes: list, lang: str, t) -> dict:
             else:
                 for _, r in cl.tests.iterrows():
                     club_rows.append({"indicator": ind.column, "club": int(r["club"]),
-                                      "n": int(r["n"]), "b": r["b"], "se": r["se"],
-                                      "t": r["t"]})
+                                      "n": int(r["n"]), "b": r["b"],
+                                      "std_error": r["std_error"],
+                                      "statistic": r["statistic"]})
     out = {"beta": pd.DataFrame(rows), "sigma_log": pd.DataFrame(sig), "_fits": fits}
     if club_rows:
         out["clubs"] = pd.DataFrame(club_rows)
+        out["clubs"].attrs["statistic"] = "t"   # printed "t": the log t test's t_b
     return out
 
 

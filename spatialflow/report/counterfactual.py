@@ -135,9 +135,10 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
     -------
     pandas.DataFrame
         One row per peripheral group: ``group, n, deficit, behind`` (deficit > 0),
-        ``closed, closed_se, share, share_se`` (NaN unless behind), ``own, own_se,
-        own_direct, own_direct_se, within_group, within_group_se, spillover, spillover_se,
-        core_response, core_response_se, closed_lower, closed_upper``.
+        ``closed, closed_std_error, share, share_std_error`` (NaN unless behind), ``own,
+        own_std_error, own_direct, own_direct_std_error, within_group, within_group_std_error,
+        spillover, spillover_std_error, core_response, core_response_std_error, closed_lower,
+        closed_upper``.
         ``attrs["seed"]`` is the integer seed of the scenarios.
     """
     kind = results.kind
@@ -216,11 +217,13 @@ def counterfactual(results, X: pd.DataFrame, y: pd.Series, labels: pd.Series, *,
     out = pd.DataFrame({
         "group": groups, "n": [int(masks[g].sum()) for g in groups], "deficit": deficit,
         "behind": behind,
-        "closed": closed, "closed_se": closed_se, "share": share, "share_se": share_se,
-        "own": point[:, 0], "own_se": se[:, 0], "own_direct": direct_point,
-        "own_direct_se": direct_se, "within_group": within,
-        "within_group_se": within_se, "spillover": point[:, 1],
-        "spillover_se": se[:, 1], "core_response": point[:, 2], "core_response_se": se[:, 2],
+        "closed": closed, "closed_std_error": closed_se, "share": share,
+        "share_std_error": share_se,
+        "own": point[:, 0], "own_std_error": se[:, 0], "own_direct": direct_point,
+        "own_direct_std_error": direct_se, "within_group": within,
+        "within_group_std_error": within_se, "spillover": point[:, 1],
+        "spillover_std_error": se[:, 1], "core_response": point[:, 2],
+        "core_response_std_error": se[:, 2],
         "closed_lower": lo, "closed_upper": hi})
     out.attrs.update(variables=variables, kind=kind, n_draws=n_draws, seed=seed,
                      shift={g: dict(zip(variables, shift[g])) for g in groups})

@@ -82,7 +82,7 @@ def sigma_convergence(data: ReportData, levels: pd.DataFrame) -> tuple[pd.DataFr
     (sigma, trend)
         ``sigma``: ``indicator, on, period, group, n, sd, cv`` (``on``: ``exp(value)`` for
         a log indicator, whose SD and CV are those of its levels; no CV for an index);
-        ``trend``: ``indicator, group, slope, se, p, verdict`` ("converging" /
+        ``trend``: ``indicator, group, slope, std_error, p_value, verdict`` ("converging" /
         "diverging" only when significant at 5%).
     """
     del levels  # recomputed here, on each indicator's levels
@@ -113,12 +113,14 @@ def sigma_convergence(data: ReportData, levels: pd.DataFrame) -> tuple[pd.DataFr
         for (ind, grp), part in sigma.groupby(["indicator", "group"], sort=False):
             part = part.dropna(subset=["sd"])
             t = pd.to_numeric(part["period"], errors="coerce").to_numpy(dtype=float)
-            row = {"indicator": ind, "group": grp, "slope": np.nan, "se": np.nan, "p": np.nan,
+            row = {"indicator": ind, "group": grp, "slope": np.nan, "std_error": np.nan,
+                   "p_value": np.nan,
                    "verdict": "no trend (fewer than 3 periods)"}
             trend = ols_trend(t, part["sd"].to_numpy(dtype=float))
             if not np.isnan(trend["slope"]):
-                row.update(slope=trend["slope"], se=trend["se"], p=trend["p"])
-                row["verdict"] = trend_verdict(row["slope"], row["p"], down="converging",
+                row.update(slope=trend["slope"], std_error=trend["std_error"],
+                           p_value=trend["p_value"])
+                row["verdict"] = trend_verdict(row["slope"], row["p_value"], down="converging",
                                                up="diverging")
             rows.append(row)
     order = {g: k for k, g in enumerate([*data.groups, PERIPHERY, "All"])}

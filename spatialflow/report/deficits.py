@@ -143,18 +143,20 @@ def ols_trend(t: np.ndarray, d: np.ndarray) -> dict:
     t = np.asarray(t, dtype=float)
     d = np.asarray(d, dtype=float)
     m = len(d)
-    out = {"slope": np.nan, "se": np.nan, "p": np.nan, "lower": np.nan, "upper": np.nan}
+    out = {"slope": np.nan, "std_error": np.nan, "p_value": np.nan, "lower": np.nan,
+           "upper": np.nan}
     if m < 3 or not np.isfinite(t).all() or np.ptp(t) == 0:
         return out
     if np.ptp(d) <= 1e-9 * max(1.0, float(np.abs(d).max())):
         # A flat series (up to round-off): its slope is 0 and there is no evidence of a
         # trend; a t statistic of round-off over round-off would be noise.
-        out.update(slope=0.0, se=0.0, p=1.0, lower=0.0, upper=0.0)
+        out.update(slope=0.0, std_error=0.0, p_value=1.0, lower=0.0, upper=0.0)
         return out
     fit = stats.linregress(t, d)
     b, se = float(fit.slope), float(fit.stderr)
     q = stats.t.ppf(0.975, m - 2)
-    out.update(slope=b, se=se, p=float(fit.pvalue), lower=b - q * se, upper=b + q * se)
+    out.update(slope=b, std_error=se, p_value=float(fit.pvalue), lower=b - q * se,
+               upper=b + q * se)
     return out
 
 
@@ -178,7 +180,7 @@ def deficit_trends(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``indicator, group, of`` (``deficit_pct`` for a log indicator, the deficit
-        in levels; ``deficit`` otherwise), ``periods, first, last, slope, se, p, lower,
+        in levels; ``deficit`` otherwise), ``periods, first, last, slope, std_error, p_value, lower,
         upper`` (95% interval) and ``verdict`` (:func:`trend_verdict`; "no trend" with fewer
         than 3 periods or periods that are not numbers; with exactly two periods, e.g. two
         censuses, the change ``last - first`` without a test: "closing by 0.7 from 2010 to
@@ -200,7 +202,7 @@ def deficit_trends(data: ReportData, table: pd.DataFrame) -> pd.DataFrame:
             row["verdict"] = (f"{word} by {abs(change):.3g} from {part['period'].iloc[0]} to "
                               f"{part['period'].iloc[-1]}, two periods, no test")
         else:
-            row["verdict"] = trend_verdict(row["slope"], row["p"])
+            row["verdict"] = trend_verdict(row["slope"], row["p_value"])
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -310,9 +310,9 @@ def block_heatmaps(ctx: FigureContext, blocks: pd.DataFrame, model: str,
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, v in zip(axes, variables):
         part = blocks[blocks["variable"] == v]
-        mat = part.pivot(index="to", columns="from", values="effect").reindex(
+        mat = part.pivot(index="to", columns="from", values="estimate").reindex(
             index=groups, columns=groups)
-        pv = part.pivot(index="to", columns="from", values="p").reindex(index=groups,
+        pv = part.pivot(index="to", columns="from", values="p_value").reindex(index=groups,
                                                                            columns=groups)
         finite = mat.to_numpy()[np.isfinite(mat.to_numpy())]
         cmap, norm, _ = value_scale(finite)  # diverging only when blocks have both signs

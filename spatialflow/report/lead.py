@@ -102,13 +102,13 @@ def _durbin(label, sdm, family: dict) -> tuple[list[dict], float, float]:
                 how = "Wald"
         except SpatialflowError as err:
             rows.append({"model": label, "kind": sdm.kind, "evidence": f"{name}",
-                         "value": np.nan, "df": np.nan, "p": np.nan,
+                         "value": np.nan, "df": np.nan, "p_value": np.nan,
                          "reading": f"not computed: {err}"})
             out.append(np.nan)
             continue
         rows.append({"model": label, "kind": sdm.kind, "evidence": f"{how}: {name}",
                      "value": float(res.statistic), "df": float(res.df),
-                     "p": float(res.pvalue), "reading": _reading(float(res.pvalue))})
+                     "p_value": float(res.pvalue), "reading": _reading(float(res.pvalue))})
         out.append(float(res.pvalue))
     return rows, out[0], out[1]
 
@@ -135,13 +135,13 @@ def _probabilities(family: dict) -> tuple[dict, list[dict]]:
         except (SpatialflowError, ValueError, np.linalg.LinAlgError) as err:
             rows.append({"model": ", ".join(same), "kind": "", "evidence":
                          "posterior model probability", "value": np.nan, "df": np.nan,
-                         "p": np.nan, "reading": f"not applicable: {err}"})
+                         "p_value": np.nan, "reading": f"not applicable: {err}"})
             continue
         for b, p in zip(same, table["probability"].to_numpy(dtype=float)):
             probs[b] = p
             rows.append({"model": b, "kind": family[b].kind,
                          "evidence": "posterior model probability (LeSage; equal priors)",
-                         "value": p, "df": np.nan, "p": np.nan,
+                         "value": p, "df": np.nan, "p_value": np.nan,
                          "reading": f"among {len(same)} fits with the same W"})
     return probs, rows
 
@@ -238,7 +238,7 @@ def _choose_one(family: dict) -> tuple[str | None, tuple[str, str], list[dict]]:
                    f"not a candidate: no spillovers ({res.kind})")
         rows.append({"model": label, "kind": res.kind, "evidence": "AIC",
                      "value": _aic(res) if np.isfinite(_aic(res)) else np.nan, "df": np.nan,
-                     "p": np.nan, "reading": reading})
+                     "p_value": np.nan, "reading": reading})
     converged = {k: r for k, r in family.items() if getattr(r, "converged", True)}
     leads = []
     for group in _w_groups(converged):
@@ -269,7 +269,7 @@ def choose_leads(models: dict, lead="auto") -> tuple[str | None, dict, pd.DataFr
     (lead, by_outcome, table)
         ``lead``: the label leading the report (the lead of the first outcome that has a
         candidate, or the label given); ``by_outcome``: outcome -> label; ``table``: the
-        ``model_choice`` evidence (``outcome, model, kind, evidence, value, df, p,
+        ``model_choice`` evidence (``outcome, model, kind, evidence, value, df, p_value,
         reading``).
 
     Raises
@@ -291,12 +291,12 @@ def choose_leads(models: dict, lead="auto") -> tuple[str | None, dict, pd.DataFr
             by_outcome[outcome] = label
             reasons[label] = reason
             rows.append({"model": label, "kind": family[label].kind, "evidence": "lead",
-                         "value": np.nan, "df": np.nan, "p": np.nan, "reading": reason[0]})
+                         "value": np.nan, "df": np.nan, "p_value": np.nan, "reading": reason[0]})
         frame = pd.DataFrame(rows)
         frame.insert(0, "outcome", outcome)
         frames.append(frame)
     table = (pd.concat(frames, ignore_index=True) if frames else
-             pd.DataFrame(columns=["outcome", "model", "kind", "evidence", "value", "df", "p",
+             pd.DataFrame(columns=["outcome", "model", "kind", "evidence", "value", "df", "p_value",
                                    "reading"]))
     df = pd.to_numeric(table["df"], errors="coerce")
     if df.notna().any() and (df.dropna() % 1 == 0).all():

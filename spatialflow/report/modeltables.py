@@ -73,7 +73,7 @@ def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, s
     """``effects`` (direct / indirect / total with SE, p and 95% interval, all models),
     ``blocks_cp`` (core / periphery blocks) and ``blocks_groups`` (group x group blocks).
 
-    A block's ``effect`` is :math:`1_{to}'S_k1_{from}/n` (the blocks sum to the total
+    A block's ``estimate`` is :math:`1_{to}'S_k1_{from}/n` (the blocks sum to the total
     effect, so a block grows with the size of its groups); ``per_receiving_unit`` is
     :math:`1_{to}'S_k1_{from}/n_{to}`, the mean effect on one receiving unit of a unit
     change in every source unit (an intensity, comparable across groups of different size).
@@ -92,8 +92,8 @@ def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, s
         except SpatialflowError as err:
             notes.append(t("note_effects_failed", lang, label=label, error=err))
             continue
-        # z statistics are effect / se; leaving them out keeps the table readable.
-        eff = eff.drop(columns=[c for c in eff.columns if c.endswith("_z")])
+        # z statistics are effect / std_error; leaving them out keeps the table readable.
+        eff = eff.drop(columns=[c for c in eff.columns if c.endswith("_statistic")])
         eff = eff.reset_index().rename(columns={"index": "variable"})
         if "variable" not in eff.columns:
             eff = eff.rename(columns={eff.columns[0]: "variable"})
@@ -104,8 +104,8 @@ def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, s
             frame = frame.copy()
             frame.insert(0, "model", label)
             # block total 1_to' S 1_from / n -> mean over the receiving units 1_to' S 1_from / n_to
-            pos = list(frame.columns).index("effect") + 1
-            frame.insert(pos, "per_receiving_unit", frame["effect"] * n / frame["n_to"])
+            pos = list(frame.columns).index("estimate") + 1
+            frame.insert(pos, "per_receiving_unit", frame["estimate"] * n / frame["n_to"])
             store.append(frame)
     out = {}
     if effects:
@@ -118,9 +118,10 @@ def effects_tables(models: dict, unit_group: pd.Series, core, *, n_draws: int, s
 def robustness_table(effects: pd.DataFrame) -> pd.DataFrame:
     """Total effects (SE) with stars, regressors by models: the robustness panel."""
     def cell(row) -> str:
-        p = row["total_p"]
+        p = row["total_p_value"]
         stars = significance_stars(p)
-        return f"{format_value(float(row['total']))}{stars} ({format_value(float(row['total_se']))})"
+        se = format_value(float(row["total_std_error"]))
+        return f"{format_value(float(row['total']))}{stars} ({se})"
 
     frame = effects.assign(cell=effects.apply(cell, axis=1))
     wide = frame.pivot(index="variable", columns="model", values="cell")

@@ -451,7 +451,7 @@ def _fit_random(model, panel: PanelData, spatial, ld,
     if spatial == "rho":
         r = r - fit.spatial * lag_panel(panel.W, panel.y, n, T)
     sigma2_mu = max(sigma2 / theta**2 - sigma2, 0.0) / T
-    extra = dict(theta=theta, theta_se=theta_se, sigma2_mu=sigma2_mu, phi=theta**2,
+    extra = dict(theta=theta, theta_std_error=theta_se, sigma2_mu=sigma2_mu, phi=theta**2,
                  optimizer={"nfev": int(res.nfev), "message": str(res.message)},
                  resid_raw=panel.to_user_rows(r, "resid_raw"))
     fit = replace(fit, sigma2=sigma2, llf=llf, cov_full=cov_full,

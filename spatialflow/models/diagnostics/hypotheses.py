@@ -282,7 +282,7 @@ def common_factor_lr(sdm_results: SpatialResults, sem_results: SpatialResults) -
     return lr_test(sem_results, sdm_results, name="LR common factor (SDM vs SEM)")
 
 
-test_frame = _frame  # the tests as a frame (statistic, df, pvalue), by name
+test_frame = _frame  # the tests as a frame (statistic, df, p_value), by name
 
 
 def chow_test(results: SpatialResults, info: RegimeInfo | None = None) -> pd.DataFrame:
@@ -314,7 +314,7 @@ def chow_test(results: SpatialResults, info: RegimeInfo | None = None) -> pd.Dat
     -------
     pd.DataFrame
         Index: the varying variables then ``"joint"``; columns ``statistic``, ``df``,
-        ``pvalue``.
+        ``p_value``.
     """
     if info is None:
         info = getattr(results, "regime_info", None)

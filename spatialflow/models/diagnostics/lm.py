@@ -274,7 +274,7 @@ def lm_tests(y: ArrayLike | pd.Series | SpatialResults,
     -------
     pd.DataFrame
         Rows ``LM-error``, ``LM-lag``, ``robust LM-error``, ``robust LM-lag``, ``SARMA``;
-        columns ``statistic``, ``df``, ``pvalue``.
+        columns ``statistic``, ``df``, ``p_value``.
 
     Examples
     --------
@@ -406,7 +406,7 @@ def panel_lm_tests(obj: SpatialModel | SpatialResults) -> pd.DataFrame:
     -------
     DataFrame
         Rows ``LM-error``, ``LM-lag``, ``robust LM-error``, ``robust LM-lag``, ``SARMA``;
-        columns ``statistic``, ``df``, ``pvalue``.
+        columns ``statistic``, ``df``, ``p_value``.
     """
     spec = spec_of(obj)
     effects = spec.effects if spec.effects != "random" else None

@@ -45,7 +45,7 @@ class SpecificationSearch:
     Attributes
     ----------
     tests : pd.DataFrame
-        Every test run: ``hypothesis``, ``statistic``, ``df``, ``pvalue``, ``decision``
+        Every test run: ``hypothesis``, ``statistic``, ``df``, ``p_value``, ``decision``
         (``"reject"`` / ``"not rejected"`` at ``alpha``), indexed by test name.
     ranking : pd.DataFrame
         Models by AIC with ``logL``, ``k``, ``aic``, ``bic``, ``rank_aic``, ``rank_bic``.
@@ -80,7 +80,7 @@ def _lm_direction(lm: pd.DataFrame, alpha: float) -> str:
     rejects, the classic tests are read the same way.
     """
     for lag, err in (("robust LM-lag", "robust LM-error"), ("LM-lag", "LM-error")):
-        p_lag, p_err = lm.loc[lag, "pvalue"], lm.loc[err, "pvalue"]
+        p_lag, p_err = lm.loc[lag, "p_value"], lm.loc[err, "p_value"]
         if p_lag < alpha and p_err < alpha:
             return "lag" if lm.loc[lag, "statistic"] >= lm.loc[err, "statistic"] else "error"
         if p_lag < alpha:
@@ -191,7 +191,7 @@ def specification_search(
              "SARMA": "rho = lambda = 0 (OLS)"}
     for test_name, row in lm.iterrows():
         rows.append((lm_h0[test_name],
-                     TestResult(test_name, row["statistic"], row["df"], row["pvalue"])))
+                     TestResult(test_name, row["statistic"], row["df"], row["p_value"])))
 
     wx_names = [lag_name(x) for x in sdm.lagged_names]
     rows += [
@@ -216,13 +216,13 @@ def specification_search(
             "hypothesis": [h for h, _ in rows],
             "statistic": [t.statistic for _, t in rows],
             "df": [t.df for _, t in rows],
-            "pvalue": [t.pvalue for _, t in rows],
+            "p_value": [t.pvalue for _, t in rows],
         },
         index=pd.Index([t.name for _, t in rows], name="test"),
     )
     if np.all(np.mod(tests["df"].to_numpy(dtype=float), 1) == 0):
         tests["df"] = tests["df"].astype(int)   # degrees of freedom are counts: 1, never "1.0"
-    tests["decision"] = np.where(tests["pvalue"] < alpha, "reject", "not rejected")
+    tests["decision"] = np.where(tests["p_value"] < alpha, "reject", "not rejected")
 
     ranking = pd.DataFrame(
         {
@@ -249,9 +249,9 @@ def specification_search(
 def _elhorst_decision(tests: pd.DataFrame, lm: pd.DataFrame, alpha: float,
                       criterion: str) -> tuple[str, str]:
     tag = "LR" if criterion == "lr" else "Wald"
-    p = tests["pvalue"]
+    p = tests["p_value"]
     any_lm = bool((lm.loc[["LM-error", "LM-lag", "robust LM-error", "robust LM-lag"],
-                          "pvalue"] < alpha).any())
+                          "p_value"] < alpha).any())
     direction = _lm_direction(lm, alpha)
     if not any_lm:
         p_slx = p[f"{tag} SLX vs OLS"]
@@ -330,7 +330,7 @@ def effects_lr_tests(obj: SpatialResults | SpatialModel) -> pd.DataFrame:
     -------
     DataFrame
         Rows ``LR unit effects``, ``LR time effects``; columns ``statistic``, ``df``,
-        ``pvalue``.
+        ``p_value``.
     """
     spec = spec_of(obj)
     fits = {e: refit(obj, effects=e, bias_correction=None) for e in ("twoway", "unit", "time")}

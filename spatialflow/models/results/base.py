@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ..._validation import check_level
+from ..._vocabulary import renamed
 from ...exceptions import InputError, ModelSpecificationError
 from ...views import effects_view as _effects_view
 from . import covariance as _covariance
@@ -171,8 +172,12 @@ def _pickle_state(obj) -> dict:
 class _FrozenMapping(Mapping):
     """Read-only mapping view of a frozen dataclass: the fields that are set (not None)."""
 
+    #: old key -> new field (one vocabulary); the old key still reads, with a warning
+    _renamed: ClassVar[dict] = {}
+
     def __getitem__(self, key: str):
-        if key in self._set_fields():
+        if key in self._set_fields() or (key in self._renamed
+                                         and self._renamed[key] in self._set_fields()):
             return getattr(self, key)
         raise KeyError(key)
 
@@ -252,9 +257,9 @@ class FitInfo(_FrozenMapping):
         Fixed effects: SSE / (nT), the uncorrected within variance.
     resid_by_id_time, fitted_by_id_time : pandas.Series
         Panels: residuals and fitted values on the stacked (id, time) index.
-    theta, theta_se, phi, sigma2_mu : float
-        Random effects: the quasi-demeaning weight, its SE, :math:`\phi=\theta^2` and the
-        variance of the unit effects.
+    theta, theta_std_error, phi, sigma2_mu : float
+        Random effects: the quasi-demeaning weight, its standard error,
+        :math:`\phi=\theta^2` and the variance of the unit effects.
     resid_raw : pandas.Series
         Random effects: residuals on the original scale (unit effect included).
     identification : Mapping
@@ -298,7 +303,7 @@ class FitInfo(_FrozenMapping):
     resid_by_id_time: pd.Series | None = _Labelled(None)
     fitted_by_id_time: pd.Series | None = _Labelled(None)
     theta: float | None = None
-    theta_se: float | None = None
+    theta_std_error: float | None = None
     phi: float | None = None
     sigma2_mu: float | None = None
     resid_raw: pd.Series | None = _Labelled(None)
@@ -324,6 +329,9 @@ class FitInfo(_FrozenMapping):
             if value is not None:
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
         # the pandas fields are read-only copies, handed out fresh (see _Labelled)
+
+    _renamed: ClassVar[dict] = {"theta_se": "theta_std_error"}
+    theta_se = renamed("theta_se", "theta_std_error")
 
     def __reduce__(self):
         return _rebuild, (type(self), _pickle_state(self))
@@ -725,8 +733,9 @@ class SpatialResults:  # numpydoc ignore=PR01
         -------
         pandas.DataFrame
             Indexed by regressor with ``direct``, ``indirect``, ``total`` and, for each,
-            ``_se``, ``_z``, ``_p``, ``_lower``, ``_upper``. With ``partition``: long form with
-            ``from, to, variable, effect, se, z, p, lower, upper, n_from, n_to``.
+            ``_std_error``, ``_statistic``, ``_p_value``, ``_lower``, ``_upper``. With
+            ``partition``: long form with ``from, to, variable, estimate, std_error,
+            statistic, p_value, lower, upper, n_from, n_to``.
 
         Examples
         --------
@@ -833,7 +842,7 @@ class SpatialResults:  # numpydoc ignore=PR01
         -------
         pandas.DataFrame
             Long form with columns ``id``, ``variable``, ``direct``, ``indirect``,
-            ``total``, their ``*_se`` and interval bounds ``*_lower``/``*_upper``.
+            ``total``, their ``*_std_error`` and interval bounds ``*_lower``/``*_upper``.
         """
         return compute_unit_effects(self, n_draws=n_draws, seed=seed, **kwargs)
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 from ..._validation import check_count, check_level, check_seed
+from ..._vocabulary import WIDE_SUFFIXES
 from ...exceptions import InputError, ModelSpecificationError
 from .._linalg.memory import check_draws_memory
 from .effects import _EFFECTS, EffectsKernel
@@ -134,8 +135,7 @@ def dynamic_effects(params: pd.Series, cov: pd.DataFrame, W, *, exog_names, lagg
             z = np.where(se > 0, point[key] / se, np.nan)
         stats_[key] = dict(point=point[key], se=se, z=z, p=2 * stats.norm.sf(np.abs(z)),
                            lower=lower, upper=upper)
-    for stat, suffix in (("point", ""), ("se", "_se"), ("z", "_z"), ("p", "_p"),
-                         ("lower", "_lower"), ("upper", "_upper")):
+    for stat, suffix in WIDE_SUFFIXES:
         for key in _EFFECTS:
             cols[key + suffix] = stats_[key][stat]
     frame = pd.DataFrame(cols, index=pd.Index(variables, name="variable"))

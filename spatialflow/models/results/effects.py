@@ -88,6 +88,7 @@ from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 from ..._typing import (BlockNormalization, EffectsDirection, EffectsInference,
                        TraceMethod, check_option)
 from ..._validation import check_count, check_seed, check_level
+from ..._vocabulary import WIDE_SUFFIXES
 from ...exceptions import (
     ApproximationWarning,
     EigenvalueBoundsError,
@@ -669,8 +670,8 @@ def effects_table(params: pd.Series, cov, W, *, kind: str, n_draws: int = 1000, 
     Returns
     -------
     pandas.DataFrame
-        Indexed by regressor, columns ``direct, indirect, total``, then ``*_se``, ``*_z``,
-        ``*_p``, ``*_lower``, ``*_upper``; ``attrs`` holds ``n_draws``, ``rejected_draws``,
+        Indexed by regressor, columns ``direct, indirect, total``, then ``*_std_error``,
+        ``*_statistic``, ``*_p_value``, ``*_lower``, ``*_upper``; ``attrs`` holds ``n_draws``, ``rejected_draws``,
         ``method``, ``trace_method``, ``level``, ``seed``.
 
     Examples
@@ -699,8 +700,7 @@ def effects_table(params: pd.Series, cov, W, *, kind: str, n_draws: int = 1000, 
     if approx is not None and approx.get("direct_mc_se") is not None:
         approx["direct_mc_se"] = dict(zip(spec.variables, map(float, approx["direct_mc_se"])))
     cols = {}
-    for stat, suffix in (("point", ""), ("se", "_se"), ("z", "_z"), ("p", "_p"),
-                         ("lower", "_lower"), ("upper", "_upper")):
+    for stat, suffix in WIDE_SUFFIXES:
         for e in _EFFECTS:
             cols[e + suffix] = res[e][stat]
     frame = pd.DataFrame(cols, index=pd.Index(spec.variables, name="variable"))
@@ -821,10 +821,10 @@ def effects_blocks(params: pd.Series, cov, W, labels, ids, *, kind: str, n_draws
         "from": groups_arr[a_i],
         "to": groups_arr[b_i],
         "variable": np.asarray(spec.variables, dtype=object)[k_i],
-        "effect": r["point"].ravel(),
-        "se": r["se"].ravel(),
-        "z": r["z"].ravel(),
-        "p": r["p"].ravel(),
+        "estimate": r["point"].ravel(),
+        "std_error": r["se"].ravel(),
+        "statistic": r["z"].ravel(),
+        "p_value": r["p"].ravel(),
         "lower": r["lower"].ravel(),
         "upper": r["upper"].ravel(),
         "n_from": sizes[a_i],
@@ -866,7 +866,8 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
     Returns
     -------
     pandas.DataFrame
-        Long form with columns ``id, variable, direct, indirect, total`` and their ``_se``,
+        Long form with columns ``id, variable, direct, indirect, total`` and their
+        ``_std_error``,
         ``_lower``, ``_upper``.
     """
     check_option(direction, EffectsDirection, "direction")
@@ -900,8 +901,9 @@ def effects_units(params: pd.Series, cov, W, ids, *, kind: str, n_draws: int = 1
         "id": np.tile(ids.to_numpy(dtype=object), K),
         "variable": np.repeat(np.asarray(spec.variables, dtype=object), n),
     }
-    for stat, suffix in (("point", ""), ("se", "_se"), ("lower", "_lower"),
-                         ("upper", "_upper")):
+    for stat, suffix in WIDE_SUFFIXES:
+        if stat in ("z", "p"):
+            continue
         for e in _EFFECTS:
             cols[e + suffix] = res[e][stat].ravel()
     frame = pd.DataFrame(cols)
@@ -1028,9 +1030,10 @@ def compute_effects(results: SpatialResults, *, n_draws: int = 1000, seed: int |
     Returns
     -------
     pandas.DataFrame
-        Without ``partition``: indexed by regressor with ``direct, indirect, total``, ``*_se``,
-        ``*_z``, ``*_p``, ``*_lower``, ``*_upper``. With ``partition``: long form with
-        ``from, to, variable, effect, se, z, p, lower, upper, n_from, n_to``.
+        Without ``partition``: indexed by regressor with ``direct, indirect, total``,
+        ``*_std_error``, ``*_statistic``, ``*_p_value``, ``*_lower``, ``*_upper``. With
+        ``partition``: long form with ``from, to, variable, estimate, std_error, statistic,
+        p_value, lower, upper, n_from, n_to``.
     """
     _check_kernel_options(kernel_options)
     _warn_shared_variables(results)
@@ -1085,8 +1088,8 @@ def compute_unit_effects(results: SpatialResults, *, n_draws: int = 1000, seed: 
     Returns
     -------
     pandas.DataFrame
-        Long form: ``id``, ``variable``, ``direct``, ``indirect``, ``total``, their ``*_se``
-        and ``*_lower`` / ``*_upper``.
+        Long form: ``id``, ``variable``, ``direct``, ``indirect``, ``total``, their
+        ``*_std_error`` and ``*_lower`` / ``*_upper``.
     """
     _check_kernel_options(kernel_options)
     return effects_units(**_results_inputs(results), ids=results.ids, n_draws=n_draws,

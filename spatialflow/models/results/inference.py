@@ -51,6 +51,7 @@ import pandas as pd
 from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ..._validation import check_level
+from ..._vocabulary import wide
 from ...exceptions import InputError, ModelSpecificationError
 from .testing import _restriction_matrix, _wald
 from .prediction import predict
@@ -313,17 +314,16 @@ def tidy_effects(frame: pd.DataFrame) -> pd.DataFrame:
     ``std_error``, ``statistic``, ``p_value``, ``lower``, ``upper``; blocks of a partition:
     one row per regressor and (``from``, ``to``) pair (``n_from``, ``n_to`` kept). The
     numbers are the wide frame's, moved, never recomputed."""
-    if {"from", "to", "effect"} <= set(frame.columns):
-        out = frame.rename(columns={"variable": "term", "effect": "estimate", "se": "std_error",
-                                    "z": "statistic", "p": "p_value"})
+    if {"from", "to", "estimate"} <= set(frame.columns):
+        out = frame.rename(columns={"variable": "term"})
         extra = [c for c in ("n_from", "n_to") if c in out.columns]
         out = out[_TIDY_BLOCKS + extra].reset_index(drop=True)
     else:
         rows = []
         for term, r in frame.iterrows():
             for e in _EFFECTS:
-                rows.append((term, e, r[e], r[f"{e}_se"], r.get(f"{e}_z", np.nan), r[f"{e}_p"],
-                             r[f"{e}_lower"], r[f"{e}_upper"]))
+                rows.append((term, e, r[e], r[wide(e, "se")], r.get(wide(e, "z"), np.nan),
+                             r[wide(e, "p")], r[wide(e, "lower")], r[wide(e, "upper")]))
         out = pd.DataFrame(rows, columns=_TIDY)
     out.attrs = dict(frame.attrs)
     return out

@@ -52,7 +52,7 @@ Examples
 (25,)
 >>> sc = res.scenario(pd.DataFrame({"x": 1.0}, index=w.id_order[:5]), n_draws=200)
 >>> list(sc.units.columns)
-['change', 'se', 'lower', 'upper', 'changed']
+['change', 'std_error', 'lower', 'upper', 'changed']
 >>> groups = pd.Series(["north"] * 10 + ["south"] * 15, index=w.id_order)
 >>> list(sc.by(groups).index)
 ['north', 'south']
@@ -325,7 +325,7 @@ class ScenarioResult:
     Attributes
     ----------
     units : DataFrame
-        By unit id: ``change`` (at the estimates), ``se`` (SD of the draws), ``lower``,
+        By unit id: ``change`` (at the estimates), ``std_error`` (SD of the draws), ``lower``,
         ``upper`` (percentile band at ``level``) and ``changed`` (whether the unit's own
         regressors changed).
     draws : ndarray (n_draws, n)
@@ -379,7 +379,7 @@ class ScenarioResult:
 
     def _table(self, pt, dr, index, sizes=None) -> pd.DataFrame:
         a = (1 - self.level) / 2
-        out = pd.DataFrame({"change": pt, "se": dr.std(axis=0, ddof=1),
+        out = pd.DataFrame({"change": pt, "std_error": dr.std(axis=0, ddof=1),
                             "lower": np.quantile(dr, a, axis=0),
                             "upper": np.quantile(dr, 1 - a, axis=0)}, index=index)
         if sizes is not None:
@@ -538,7 +538,7 @@ def scenario(results, delta: pd.DataFrame, *, n_draws: int = 1000, seed: int | N
         for i, p in enumerate(P):
             draws[i] = change(p[:k], p[k:k + m], p[-1] if is_lag else 0.0)
     a = (1 - level) / 2
-    units = pd.DataFrame({"change": point, "se": draws.std(axis=0, ddof=1),
+    units = pd.DataFrame({"change": point, "std_error": draws.std(axis=0, ddof=1),
                           "lower": np.quantile(draws, a, axis=0),
                           "upper": np.quantile(draws, 1 - a, axis=0),
                           "changed": changed}, index=results.ids)

@@ -42,6 +42,7 @@ from ... import _stats as stats  # scipy.stats kernels without its 0.5 s import
 
 from ..._render import (STAR_LEVELS, STARS_NOTE, Block, Renderable, format_column,
                        format_number, format_pvalue, significance_stars)
+from ..._vocabulary import wide
 from ...exceptions import InputError
 from .._design.naming import MODEL_KINDS, is_lag_name, lag_name
 
@@ -118,11 +119,11 @@ def _effects_frame(effects: pd.DataFrame, level: float) -> pd.DataFrame:
     for variable, row in effects.iterrows():
         for kind in ("direct", "indirect", "total"):
             est = float(row[kind])
-            se = float(row[f"{kind}_se"])
-            z = float(row[f"{kind}_z"]) if f"{kind}_z" in row.index else est / se
+            se = float(row[wide(kind, "se")])
+            z = float(row[wide(kind, "z")]) if wide(kind, "z") in row.index else est / se
             p = (
-                float(row[f"{kind}_p"])
-                if f"{kind}_p" in row.index
+                float(row[wide(kind, "p")])
+                if wide(kind, "p") in row.index
                 else 2.0 * stats.norm.sf(abs(z))
             )
             lo = float(row[f"{kind}_lower"]) if f"{kind}_lower" in row.index else est - crit * se

@@ -42,9 +42,10 @@ class TestResult:
         )
 
     def to_series(self) -> pd.Series:
-        """The test as a labelled Series (``statistic``, ``df``, ``pvalue``, ``distribution``)."""
+        """The test as a labelled Series (``statistic``, ``df``, ``p_value``,
+        ``distribution``: the data-column words of the frames of tests)."""
         return pd.Series(
-            {"statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
+            {"statistic": self.statistic, "df": self.df, "p_value": self.pvalue,
              "distribution": self.distribution},
             name=self.name,
         )
@@ -58,7 +59,7 @@ def _chi2_result(name: str, statistic: float, df: float) -> TestResult:
 def _frame(results: Sequence[TestResult]) -> pd.DataFrame:
     out = pd.DataFrame(
         {"statistic": [r.statistic for r in results], "df": [r.df for r in results],
-         "pvalue": [r.pvalue for r in results]},
+         "p_value": [r.pvalue for r in results]},
         index=pd.Index([r.name for r in results], name="test"),
     )
     return out
