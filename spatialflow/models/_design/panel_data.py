@@ -125,12 +125,14 @@ def within(z: np.ndarray, n: int, T: int, effects: str | None) -> np.ndarray:
 
     ``effects=None`` and ``"random"`` return a copy (no transform).
     """
-    c = _cube(np.asarray(z, dtype=float), n, T)
+    z = np.asarray(z)
+    # One copy, demeaned in place on the (T, n, ...) view: O(nT) time, one array of memory.
+    c = np.array(_cube(z, n, T), dtype=float)
     if effects in ("unit", "twoway"):
-        c = c - c.mean(axis=0, keepdims=True)
+        c -= c.mean(axis=0, keepdims=True)
     if effects in ("time", "twoway"):
-        c = c - c.mean(axis=1, keepdims=True)
-    return np.array(c.reshape(z.shape), dtype=float)
+        c -= c.mean(axis=1, keepdims=True)
+    return c.reshape(z.shape)
 
 
 def quasi_demean(z: np.ndarray, n: int, T: int, theta: float) -> np.ndarray:

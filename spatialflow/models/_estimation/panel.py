@@ -158,8 +158,9 @@ class PanelSpec:
                            lagged=lagged, missing=missing)
         self.data: PanelData = prepare_panel(data, y, X, w, id=id, time=time, balance=balance,
                                              missing=missing, lagged=lagged, durbin=durbin)
-        # Fail at construction, not at fit, on regressors the effects absorb.
-        panel_design(self.data, effects, random_available=random_available)
+        # Fail at construction, not at fit, on regressors the effects absorb; the design
+        # (within transform and rank check: about a second at N T = 10^6) is built once.
+        self._design = panel_design(self.data, effects, random_available=random_available)
         if dynamic is not None:
             check_time_index(self.data.times, self.data.time_name)
         self._logdets: dict = {}
@@ -179,6 +180,13 @@ class PanelSpec:
                              f"{format_ids(varying.index)}.")
         return groups.first().reindex(self.data.ids).rename(column)
 
+    def design(self, correction=None) -> Design:
+        """The transformed :class:`~spatialflow.models._design.problem.Design` of the spec's
+        effects with the counts of ``correction`` (see :func:`panel_design`)."""
+        d = self._design
+        return replace(d, counts=panel_counts(self.data.n, self.data.T, self.effects,
+                                              correction))
+
     def logdet(self, method: str):
         """The n x n log-determinant strategy, built once per method (W is fixed)."""
         operator = SpatialOperator.of(self.data.W)
@@ -190,33 +198,42 @@ class PanelSpec:
 
 
 def panel_design(panel: PanelData, effects, correction=None, *,
-                 random_available: bool = True) -> Design:
-    """The panel as the engines see it: a :class:`~spatialflow.models._design.problem.Design`.
+                 random_available: bool = True, dummies: bool | None = None) -> Design:
+    r"""The panel as the engines see it: a :class:`~spatialflow.models._design.problem.Design`.
 
-    Unit effects: y and X are time-demeaned. Time effects: T period dummies are appended
-    (the ``n_nuisance`` trailing columns), which profiles the time effects out of y, X *and*
-    of the spatial lag, for any W. Random/pooled: raw data (with the intercept). The counts
-    are those of the estimator (:func:`panel_counts`).
+    Unit effects: y and X are time-demeaned. Time effects, W row-standardised without
+    islands (:math:`W\iota = \iota`, always so under the Lee-Yu correction): y and X are
+    demeaned by period as well and so is the spatial lag (``Design.lag_demeaned``), which is
+    exactly what period dummies do (Frisch-Waugh-Lovell; the module docstring of
+    :mod:`~spatialflow.models._design.problem`) at :math:`O(NTk)`. Time effects with any
+    other W (or ``dummies=True``): T period dummies are appended (the ``n_nuisance``
+    trailing columns), which profiles the time effects out of y, X *and* of the spatial lag
+    for any W. Random/pooled: raw data (with the intercept). The counts are those of the
+    estimator (:func:`panel_counts`).
     """
-    # raises on absorbed regressors
-    _, names = transformed_design(panel, effects, random_available=random_available)
+    # raises on absorbed regressors; Z is transformed for ``effects`` (two-way demeaned)
+    Z, names = transformed_design(panel, effects, random_available=random_available)
     n, T = panel.n, panel.T
     exog = names[:len(names) - len(panel.lagged_names)]
-    Z = np.column_stack([panel.X[exog].to_numpy(), panel.WX]) if panel.WX.shape[1] else \
-        panel.X[exog].to_numpy()
-    y = panel.y
-    if effects in ("unit", "twoway"):
-        y, Z = within(y, n, T, "unit"), within(Z, n, T, "unit")
-    n_nuisance = 0
     sweep = effects in ("time", "twoway")
-    if sweep:
-        D = np.kron(np.eye(T), np.ones((n, 1)))
-        Z = np.column_stack([Z, D])
+    if dummies is None:
+        dummies = sweep and not is_row_standardised(panel.W, allow_islands=False)
+    dummies = bool(dummies and sweep)
+    fixed = effects in FIXED
+    y = within(panel.y, n, T, effects) if fixed else panel.y
+    n_nuisance = 0
+    if dummies:
+        # unit-demeaned (or raw) y and X next to the T period indicators
+        unit = "unit" if effects == "twoway" else None
+        raw = np.column_stack([panel.X[exog].to_numpy(), panel.WX])
+        y, Z = within(panel.y, n, T, unit), within(raw, n, T, unit)
+        Z = np.column_stack([Z, np.repeat(np.eye(T), n, axis=0)])
         n_nuisance = T
     return Design(y=y, X=Z, names=tuple(names), W=panel.W,
                   counts=panel_counts(n, T, effects, correction), T=T, n_nuisance=n_nuisance,
-                  sweep_periods=sweep, rows=panel, exog_names=tuple(exog),
-                  lagged_names=tuple(panel.lagged_names), endog_name=panel.endog_name)
+                  sweep_periods=sweep, lag_demeaned=sweep and not dummies, rows=panel,
+                  exog_names=tuple(exog), lagged_names=tuple(panel.lagged_names),
+                  endog_name=panel.endog_name)
 
 
 def panel_counts(n: int, T: int, effects, correction) -> Counts:
@@ -275,7 +292,7 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
         spatial = "rho" if model.lag_y else ("lambda" if model.error else None)
         return _fit_random(model, panel, spatial, spec.logdet(logdet) if spatial else None,
                            information)
-    design = panel_design(panel, effects, bias_correction)
+    design = spec.design(bias_correction)
     ld = None
     if model.lag_y or model.error:
         ld = spec.logdet(logdet)
