@@ -9,7 +9,9 @@ explicitly on a small lattice; and the period demeaning that replaces the T peri
 """
 from __future__ import annotations
 
+import re
 import warnings
+from pathlib import Path
 
 import libpysal
 import numpy as np
@@ -40,6 +42,7 @@ RTOL_LLF = 1e-12
 RTOL_NEWTON = 1e-9
 
 N_SIDE, T = (4, 5), 4
+MODELS = Path(sf.__file__).resolve().parent / "models"
 RHOS = (-0.35, 0.2, 0.75)
 
 
@@ -212,3 +215,11 @@ def test_sac_panel_refuses_the_expected_information(panel, W):
                                effects="unit").panel_options
     with pytest.raises(ModelSpecificationError, match="observed information"):
         fit_sac(spec.design("lee-yu"), make_logdet(W, "eigen"), expected=True)
+
+
+def test_no_kronecker_product_in_the_models():
+    """I_T (x) W is never formed: every use goes through the n x n W (the rule of this file)."""
+    offenders = [f"{path.relative_to(MODELS)}:{i}" for path in sorted(MODELS.rglob("*.py"))
+                 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"\bkron\(", line) and not line.lstrip().startswith("#")]
+    assert offenders == []
