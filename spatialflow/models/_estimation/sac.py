@@ -215,7 +215,7 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
     """
     y, X, lag = design.y, design.X, design.lag
     logdet = design.logdet(logdet)
-    N_rows, k_all = X.shape
+    k_all = X.shape[1]
     k, N, ld_weight = design.k, design.counts.N, design.counts.T
     if expected and design.T > 1:
         raise ModelSpecificationError(
