@@ -125,12 +125,14 @@ def within(z: np.ndarray, n: int, T: int, effects: str | None) -> np.ndarray:
 
     ``effects=None`` and ``"random"`` return a copy (no transform).
     """
-    c = _cube(np.asarray(z, dtype=float), n, T)
+    z = np.asarray(z)
+    # One copy, demeaned in place on the (T, n, ...) view: O(nT) time, one array of memory.
+    c = np.array(_cube(z, n, T), dtype=float)
     if effects in ("unit", "twoway"):
-        c = c - c.mean(axis=0, keepdims=True)
+        c -= c.mean(axis=0, keepdims=True)
     if effects in ("time", "twoway"):
-        c = c - c.mean(axis=1, keepdims=True)
-    return np.array(c.reshape(z.shape), dtype=float)
+        c -= c.mean(axis=1, keepdims=True)
+    return c.reshape(z.shape)
 
 
 def quasi_demean(z: np.ndarray, n: int, T: int, theta: float) -> np.ndarray:
@@ -282,10 +284,15 @@ def prepare_panel(data: pd.DataFrame, y: pd.Series, X: pd.DataFrame, w, *, id, t
     W, ids, orphans = _weights_matrix(w, ids, dropped)
     warn_islands(W, ids, stacklevel=4, orphans=orphans)
 
-    # Stack time-major in the order of ids: row t*n + i holds (ids[i], times[t]).
+    # Stack time-major in the order of ids: row t*n + i holds (ids[i], times[t]). Every
+    # (unit, period) occurs exactly once by now (duplicates raised, incomplete units raised
+    # or dropped), so data row r goes to t(r) n + i(r): two hash look-ups of 1-D labels,
+    # not a MultiIndex of N T pairs.
     target = pd.MultiIndex.from_product([times, ids], names=[time, id])
-    pos = pd.MultiIndex.from_arrays([keys.get_level_values(1), keys.get_level_values(0)]
-                                    ).get_indexer(target)
+    unit_pos = ids.get_indexer(keys.get_level_values(0))
+    time_pos = times.get_indexer(keys.get_level_values(1))
+    pos = np.empty(len(ids) * len(times), dtype=np.intp)
+    pos[time_pos * len(ids) + unit_pos] = np.arange(len(unit_pos))
     ys = y.to_numpy(dtype=float)[pos]
     check_response(ys, str(y.name or "y"))
     Xs = X.iloc[pos].reset_index(drop=True).astype(float)
@@ -332,8 +339,8 @@ def transformed_design(panel: PanelData, effects: str | None, *,
     n, T = panel.n, panel.T
     Zt = within(Z, n, T, effects) if fixed else Z
     if fixed and Z.shape[1]:
-        scale = np.maximum(np.abs(Z).max(axis=0), 1.0)
-        flat = np.abs(Zt).max(axis=0) <= 1e-10 * scale
+        scale = np.maximum(_abs_max(Z), 1.0)
+        flat = _abs_max(Zt) <= 1e-10 * scale
         if flat.any():
             what = {"unit": "within units (over time)", "time": "within periods (across units)",
                     "twoway": "within units or within periods"}[effects]
@@ -348,6 +355,11 @@ def transformed_design(panel: PanelData, effects: str | None, *,
         raise InputError("the model has no regressors left after removing the intercept.")
     check_rank(Zt, names)
     return Zt, names
+
+
+def _abs_max(Z: np.ndarray) -> np.ndarray:
+    """max |Z| by column without an N x k temporary of absolute values."""
+    return np.maximum(Z.max(axis=0), -Z.min(axis=0))
 
 
 def spec_of(obj):

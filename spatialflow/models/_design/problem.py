@@ -20,6 +20,13 @@ on the stacked (time-major) data :math:`y, X` of :math:`N = nT` rows, with the l
   root (:math:`\delta = 1`);
 * ``sweep_periods``: time effects are removed, so the information matrix works with period
   demeaned regressors (which is what profiling the period dummies out amounts to);
+* ``lag_demeaned``: the time effects were removed by demeaning y and X by period instead of
+  by T dummy columns, and the lag :math:`(I_T\otimes W)z` is demeaned by period as well.
+  With :math:`M_D` the period demeaning and :math:`W\iota = \iota` (row-standardised, no
+  islands), :math:`W` maps period constants to period constants, so
+  :math:`M_D(I_T\otimes W)M_D = M_D(I_T\otimes W)` and, by Frisch-Waugh-Lovell, every
+  residual, estimate and information matrix equals the one with the dummies -- at
+  :math:`O(NTk)` instead of a least-squares problem with T extra columns;
 * ``rows``: the map from stacked rows back to the user's rows.
 
 :class:`~spatialflow.models._linalg.lee_yu.LeeYuLogDet` is the one place where the Lee-Yu (2010) corrections of the
@@ -35,7 +42,6 @@ row-standardised W (:math:`W\iota = \iota`),
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -89,6 +95,9 @@ class Design:
         Trailing columns of ``X`` estimated but not reported.
     sweep_periods : bool
         Time effects are removed (period demeaning in the information matrix).
+    lag_demeaned : bool
+        Time effects were removed by period demeaning (no dummies): :meth:`lag` demeans by
+        period too (module docstring).
     rows : UnitRows or PanelData
         ``to_user_rows(z, name)``, ``index`` (stacked view or None), ``dropped_units``.
     exog_names, lagged_names : tuple of str
@@ -103,6 +112,7 @@ class Design:
     T: int = 1
     n_nuisance: int = 0
     sweep_periods: bool = False
+    lag_demeaned: bool = False
     rows: object = None
     exog_names: tuple = ()
     lagged_names: tuple = ()
@@ -139,18 +149,13 @@ class Design:
         return self.X.shape[1] - self.n_nuisance
 
     # ------------------------------------------------------------------ operators
-    @cached_property
-    def operator(self) -> sp.csr_matrix:
-        r"""The lag operator of the stacked data, :math:`I_T\otimes W`."""
-        if self.T == 1:
-            return self.W
-        return sp.kron(sp.identity(self.T, format="csr"), self.W, format="csr")
-
     def lag(self, z: np.ndarray) -> np.ndarray:
-        r""":math:`(I_T\otimes W)z` (period by period; no Kronecker product is formed)."""
+        r""":math:`(I_T\otimes W)z` (period by period; no Kronecker product is formed),
+        demeaned by period when ``lag_demeaned``. ``z`` is a vector or an N x k array."""
         if self.T == 1:
             return self.W @ z
-        return lag_panel(self.W, z, self.n, self.T)
+        out = lag_panel(self.W, z, self.n, self.T)
+        return within(out, self.n, self.T, "time") if self.lag_demeaned else out
 
     def sweep(self, z: np.ndarray) -> np.ndarray:
         """``z`` demeaned within periods when time effects are removed, else ``z``."""

@@ -251,7 +251,7 @@ def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
     k = Z.shape[1]
     yt, Zt = within(y, n, Te, "unit"), within(Z, n, Te, "unit")
     if drop:
-        D = np.kron(np.eye(Te), np.ones((n, 1)))
+        D = np.repeat(np.eye(Te), n, axis=0)   # period indicators, time-major rows
         Zfit = np.column_stack([Zt, D])
     else:
         Zfit = Zt

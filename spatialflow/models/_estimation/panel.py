@@ -9,9 +9,10 @@ with ``effects="unit"`` (:math:`\mu_i`), ``"time"`` (:math:`\lambda_t`), ``"twow
 (both), ``"random"`` (:math:`\mu_i \sim N(0, \sigma^2_\mu)`) or ``None`` (pooled).
 
 Fixed effects, ``bias_correction=None`` -- the *within* (direct-approach) ML estimator:
-the unit effects are swept out by time-demeaning, the time effects enter as period dummies
-(equivalently: two-way demeaning of :math:`y`, :math:`X` and of the spatial lag
-:math:`(I_T\otimes W)y`), and the concentrated likelihood of
+the unit effects are swept out by time-demeaning, the time effects by two-way demeaning of
+:math:`y`, :math:`X` and of the spatial lag :math:`(I_T\otimes W)y` (for a row-standardised
+W without islands; exactly what period dummies do, :func:`panel_design`) or by T period
+dummies (any other W), and the concentrated likelihood of
 :func:`spatialflow.models._estimation.ml.fit_lag` / :func:`~spatialflow.models._estimation.ml.fit_error` is maximised
 with the stacked operator :math:`I_T\otimes W` and the log-determinant counted T times:
 
@@ -44,6 +45,16 @@ the transformed model (traces of :math:`G^* = F_n'GF_n`:
 This is Elhorst's (2014, ch. 3) bias-corrected estimator for the unit case; a Monte Carlo test
 (``tests/test_panel_montecarlo.py``) checks that it removes the :math:`(T-1)/T` bias of
 :math:`\hat\sigma^2`.
+
+No Kronecker product is ever formed: the log-determinant and its traces are those of the
+n x n W counted :math:`T^*` times (:math:`\ln|I_T\otimes A| = T\ln|A|`,
+:math:`\mathrm{tr}(I_T\otimes W)^k = T\,\mathrm{tr}\,W^k`), solves and lags with
+:math:`I_T\otimes(I-\rho W)` and :math:`I_T\otimes W` run period by period on the (T, n)
+view of the stacked data, and the transformed design is built once per model. A two-way FE
+SDM with effects at N T = 10^6 (99,856 units x 10 periods) costs a few seconds and about
+1 GB (``benchmarks/results/panel_2026-12.md``); there ``logdet="auto"`` takes the
+Chebyshev approximation of the n x n log-determinant, whose stated error is in
+``results.approximation`` (:mod:`spatialflow.models._linalg.logdet`).
 
 Random effects (``effects="random"``; the lag and error models) by ML after quasi-demeaning
 :math:`z_{it} - (1-\theta)\bar z_i`, :math:`\theta^2 = \sigma^2/(T\sigma^2_\mu+\sigma^2)`:
@@ -158,8 +169,9 @@ class PanelSpec:
                            lagged=lagged, missing=missing)
         self.data: PanelData = prepare_panel(data, y, X, w, id=id, time=time, balance=balance,
                                              missing=missing, lagged=lagged, durbin=durbin)
-        # Fail at construction, not at fit, on regressors the effects absorb.
-        panel_design(self.data, effects, random_available=random_available)
+        # Fail at construction, not at fit, on regressors the effects absorb; the design
+        # (within transform and rank check: about a second at N T = 10^6) is built once.
+        self._design = panel_design(self.data, effects, random_available=random_available)
         if dynamic is not None:
             check_time_index(self.data.times, self.data.time_name)
         self._logdets: dict = {}
@@ -179,6 +191,13 @@ class PanelSpec:
                              f"{format_ids(varying.index)}.")
         return groups.first().reindex(self.data.ids).rename(column)
 
+    def design(self, correction=None) -> Design:
+        """The transformed :class:`~spatialflow.models._design.problem.Design` of the spec's
+        effects with the counts of ``correction`` (see :func:`panel_design`)."""
+        d = self._design
+        return replace(d, counts=panel_counts(self.data.n, self.data.T, self.effects,
+                                              correction))
+
     def logdet(self, method: str):
         """The n x n log-determinant strategy, built once per method (W is fixed)."""
         operator = SpatialOperator.of(self.data.W)
@@ -190,33 +209,42 @@ class PanelSpec:
 
 
 def panel_design(panel: PanelData, effects, correction=None, *,
-                 random_available: bool = True) -> Design:
-    """The panel as the engines see it: a :class:`~spatialflow.models._design.problem.Design`.
+                 random_available: bool = True, dummies: bool | None = None) -> Design:
+    r"""The panel as the engines see it: a :class:`~spatialflow.models._design.problem.Design`.
 
-    Unit effects: y and X are time-demeaned. Time effects: T period dummies are appended
-    (the ``n_nuisance`` trailing columns), which profiles the time effects out of y, X *and*
-    of the spatial lag, for any W. Random/pooled: raw data (with the intercept). The counts
-    are those of the estimator (:func:`panel_counts`).
+    Unit effects: y and X are time-demeaned. Time effects, W row-standardised without
+    islands (:math:`W\iota = \iota`, always so under the Lee-Yu correction): y and X are
+    demeaned by period as well and so is the spatial lag (``Design.lag_demeaned``), which is
+    exactly what period dummies do (Frisch-Waugh-Lovell; the module docstring of
+    :mod:`~spatialflow.models._design.problem`) at :math:`O(NTk)`. Time effects with any
+    other W (or ``dummies=True``): T period dummies are appended (the ``n_nuisance``
+    trailing columns), which profiles the time effects out of y, X *and* of the spatial lag
+    for any W. Random/pooled: raw data (with the intercept). The counts are those of the
+    estimator (:func:`panel_counts`).
     """
-    # raises on absorbed regressors
-    _, names = transformed_design(panel, effects, random_available=random_available)
+    # raises on absorbed regressors; Z is transformed for ``effects`` (two-way demeaned)
+    Z, names = transformed_design(panel, effects, random_available=random_available)
     n, T = panel.n, panel.T
     exog = names[:len(names) - len(panel.lagged_names)]
-    Z = np.column_stack([panel.X[exog].to_numpy(), panel.WX]) if panel.WX.shape[1] else \
-        panel.X[exog].to_numpy()
-    y = panel.y
-    if effects in ("unit", "twoway"):
-        y, Z = within(y, n, T, "unit"), within(Z, n, T, "unit")
-    n_nuisance = 0
     sweep = effects in ("time", "twoway")
-    if sweep:
-        D = np.kron(np.eye(T), np.ones((n, 1)))
-        Z = np.column_stack([Z, D])
+    if dummies is None:
+        dummies = sweep and not is_row_standardised(panel.W, allow_islands=False)
+    dummies = bool(dummies and sweep)
+    fixed = effects in FIXED
+    y = within(panel.y, n, T, effects) if fixed else panel.y
+    n_nuisance = 0
+    if dummies:
+        # unit-demeaned (or raw) y and X next to the T period indicators
+        unit = "unit" if effects == "twoway" else None
+        raw = np.column_stack([panel.X[exog].to_numpy(), panel.WX])
+        y, Z = within(panel.y, n, T, unit), within(raw, n, T, unit)
+        Z = np.column_stack([Z, np.repeat(np.eye(T), n, axis=0)])
         n_nuisance = T
     return Design(y=y, X=Z, names=tuple(names), W=panel.W,
                   counts=panel_counts(n, T, effects, correction), T=T, n_nuisance=n_nuisance,
-                  sweep_periods=sweep, rows=panel, exog_names=tuple(exog),
-                  lagged_names=tuple(panel.lagged_names), endog_name=panel.endog_name)
+                  sweep_periods=sweep, lag_demeaned=sweep and not dummies, rows=panel,
+                  exog_names=tuple(exog), lagged_names=tuple(panel.lagged_names),
+                  endog_name=panel.endog_name)
 
 
 def panel_counts(n: int, T: int, effects, correction) -> Counts:
@@ -275,7 +303,7 @@ def fit_panel(model, *, bias_correction="lee-yu", logdet: str = "auto",
         spatial = "rho" if model.lag_y else ("lambda" if model.error else None)
         return _fit_random(model, panel, spatial, spec.logdet(logdet) if spatial else None,
                            information)
-    design = panel_design(panel, effects, bias_correction)
+    design = spec.design(bias_correction)
     ld = None
     if model.lag_y or model.error:
         ld = spec.logdet(logdet)

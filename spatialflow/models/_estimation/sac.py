@@ -81,7 +81,8 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from ...exceptions import BoundaryWarning, ConvergenceWarning, WeakIdentificationWarning
+from ...exceptions import (BoundaryWarning, ConvergenceWarning, ModelSpecificationError,
+                           WeakIdentificationWarning)
 from .._linalg.logdet import map_column_blocks
 from .._linalg.operator import SpatialOperator
 from .ml import LOG2PI, _ols, inv_information
@@ -130,12 +131,16 @@ class SACFit:
 
 
 class _Cross:
-    """Cross-products that make the concentrated likelihood O(k^2) per evaluation."""
+    r"""Cross-products that make the concentrated likelihood O(k^2) per evaluation.
 
-    def __init__(self, y, X, W):
-        Wy = W @ y
-        WWy = W @ Wy
-        WX = W @ X
+    ``lag`` is the design's lag :math:`z \mapsto (I_T\otimes W)z` (period by period, no
+    Kronecker product).
+    """
+
+    def __init__(self, y, X, lag):
+        Wy = lag(y)
+        WWy = lag(Wy)
+        WX = lag(X)
         self.Y = np.column_stack([y, Wy, WWy])
         self.WX = WX
         self.YY = self.Y.T @ self.Y
@@ -178,7 +183,7 @@ def sac_profile(design: Design, logdet):
 
     Returned as ``f(rho, lam) -> float`` for tests and plots of the surface.
     """
-    cross = _Cross(design.y, design.X, design.operator)
+    cross = _Cross(design.y, design.X, design.lag)
     N, ld_weight = design.counts.N, design.counts.T
     logdet = design.logdet(logdet)
 
@@ -208,11 +213,16 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
         Expected or observed information; default expected when the strategy has exact
         traces and the model is a cross-section (N = n).
     """
-    y, X, W = design.y, design.X, design.operator
+    y, X, lag = design.y, design.X, design.lag
     logdet = design.logdet(logdet)
-    N_rows, k_all = X.shape
+    k_all = X.shape[1]
     k, N, ld_weight = design.k, design.counts.N, design.counts.T
-    cross = _Cross(y, X, W)
+    if expected and design.T > 1:
+        raise ModelSpecificationError(
+            f"the expected information of a {name} panel is not implemented (its Frobenius "
+            "products would need the transformed operator); panels report the observed "
+            "information, pass expected=False.")
+    cross = _Cross(y, X, lag)
     lo, hi = logdet.bounds
     width = hi - lo
     # Keep clear of the singular end points, where ln|I - rho W| = -inf.
@@ -326,10 +336,10 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
 
     # --- final estimates: least squares on the filtered data (more accurate than the
     # normal equations used inside the search)
-    Wy = W @ y
+    Wy = lag(y)
     WX = cross.WX
     Xl = X - l_hat * WX
-    ys = y - (r_hat + l_hat) * Wy + r_hat * l_hat * (W @ Wy)
+    ys = y - (r_hat + l_hat) * Wy + r_hat * l_hat * lag(Wy)
     beta = _ols(Xl, ys)
     e = ys - Xl @ beta
     sigma2 = float(e @ e) / N
@@ -339,11 +349,12 @@ def fit_sac(design: Design, logdet, *, grid: int = GRID, expected: bool | None =
     if expected is None:
         # Cross-sections, at any n (traces exact, or estimated by an approximate strategy);
         # panels use the observed information (results.information says which).
-        expected = bool(getattr(logdet, "provides_tr_GtG", False)) and N_rows == logdet.n
+        expected = bool(getattr(logdet, "provides_tr_GtG", False)) and design.T == 1
     if expected:
-        info = _expected_information(X, W, beta, r_hat, l_hat, sigma2, N, logdet)
+        info = _expected_information(X, design.W, beta, r_hat, l_hat, sigma2, N, logdet)
     else:
-        info = _observed_information(y, X, W, logdet, beta, r_hat, l_hat, sigma2, N, ld_weight)
+        info = _observed_information(y, X, lag, logdet, beta, r_hat, l_hat, sigma2, N,
+                                     ld_weight)
     cov_all = inv_information(info)
     keep = list(range(k)) + [k_all, k_all + 1, k_all + 2]
     cov_full = cov_all[np.ix_(keep, keep)]
@@ -529,23 +540,24 @@ def _expected_information(X, W, beta, r, l, sigma2, N, logdet) -> np.ndarray:
     return info
 
 
-def _observed_information(y, X, W, logdet, beta, r, l, sigma2, N, ld_weight) -> np.ndarray:
+def _observed_information(y, X, lag, logdet, beta, r, l, sigma2, N, ld_weight) -> np.ndarray:
     r"""Negative Hessian of :math:`\ell` at the estimate (any n; sparse products only).
 
     With :math:`e = B(Ay - X\beta)`: :math:`e_\beta = -BX`, :math:`e_\rho = -BWy`,
     :math:`e_\lambda = -W(Ay - X\beta)`, :math:`e_{\rho\lambda} = W^2y`,
     :math:`e_{\beta\lambda} = WX`; :math:`-\ell_{ij} = (e_i'e_j + e'e_{ij})/\sigma^2`
     plus :math:`s\,\mathrm{tr}\,G^2` on the diagonal of :math:`\rho` and :math:`\lambda`.
+    ``lag`` applies :math:`W` (:math:`I_T\otimes W` period by period for a panel).
     """
     k = X.shape[1]
-    Wy = W @ y
-    WX = W @ X
+    Wy = lag(y)
+    WX = lag(X)
     ra = y - r * Wy - X @ beta          # A y - X beta
-    Wr = W @ ra
+    Wr = lag(ra)
     e = ra - l * Wr
     BX = X - l * WX
-    BWy = Wy - l * (W @ Wy)
-    WWy = W @ Wy
+    WWy = lag(Wy)
+    BWy = Wy - l * WWy
     info = np.zeros((k + 3, k + 3))
     info[:k, :k] = BX.T @ BX / sigma2
     info[:k, k] = info[k, :k] = BX.T @ BWy / sigma2

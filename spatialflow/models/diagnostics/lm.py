@@ -323,15 +323,21 @@ def lm_tests(y: ArrayLike | pd.Series | SpatialResults,
                 f"of y; {type(y).__name__} y and a {type(W).__name__} were given.")
         W = as_sparse(W, pd.Index(ids))
     W = _as_sparse_square(W, n)
+    return _lm_statistics(yv, Xv, lambda z: W @ z, _trace_T(W))
 
+
+def _lm_statistics(yv: np.ndarray, Xv: np.ndarray, lag, T: float) -> pd.DataFrame:
+    r"""The five statistics of :func:`lm_tests` from the lag :math:`z \mapsto Wz` and
+    :math:`T = \mathrm{tr}(W'W + W^2)` (checked inputs; panels pass the lag of
+    :math:`I_T\otimes W`, applied period by period, and :math:`T\,T_W`)."""
+    n = yv.shape[0]
     beta, *_ = np.linalg.lstsq(Xv, yv, rcond=None)
     e = yv - Xv @ beta
     s2 = float(e @ e) / n
-    We = W @ e
+    We = lag(e)
     d_err = float(e @ We) / s2
-    d_lag = float(e @ (W @ yv)) / s2
-    T = _trace_T(W)
-    WXb = W @ (Xv @ beta)
+    d_lag = float(e @ lag(yv)) / s2
+    WXb = lag(Xv @ beta)
     coef, *_ = np.linalg.lstsq(Xv, WXb, rcond=None)
     MWXb = WXb - Xv @ coef
     D = float(MWXb @ MWXb) / s2 + T
@@ -385,7 +391,8 @@ def panel_lm_tests(obj: SpatialModel | SpatialResults) -> pd.DataFrame:
     The non-spatial model with the same regressors (lags ``W_<x>`` included for Durbin
     models) and effects is fitted by least squares on the transformed data; the
     cross-sectional statistics (see :func:`lm_tests`) are
-    then computed with :math:`I_T\otimes W`:
+    then computed with :math:`I_T\otimes W`, applied period by period (no Kronecker
+    product is formed: :math:`O(NTk)` work and memory):
 
     .. math::
         LM_\rho = \frac{[e'(I_T\otimes W)y/\hat\sigma^2]^2}{J},\quad
@@ -393,9 +400,11 @@ def panel_lm_tests(obj: SpatialModel | SpatialResults) -> pd.DataFrame:
         T_W = \mathrm{tr}(W'W + W^2),
 
     :math:`J = [(I_T\otimes W)X\hat\beta]'M[(I_T\otimes W)X\hat\beta]/\hat\sigma^2 + T\,T_W`,
-    and the robust versions of Anselin et al. (1996) (Elhorst 2010). Time effects enter as
-    period dummies, so the spatial lag is demeaned by period as in the direct approach.
-    Random-effects models are tested on the pooled regression.
+    and the robust versions of Anselin et al. (1996) (Elhorst 2010). Time effects are
+    profiled out as by period dummies, so the spatial lag is demeaned by period as in the
+    direct approach (for a row-standardised W without islands by demeaning y, X and the lag
+    by period, which gives the statistics of the dummies exactly; otherwise with the
+    dummies). Random-effects models are tested on the pooled regression.
 
     Parameters
     ----------
@@ -410,10 +419,10 @@ def panel_lm_tests(obj: SpatialModel | SpatialResults) -> pd.DataFrame:
     """
     spec = spec_of(obj)
     effects = spec.effects if spec.effects != "random" else None
-    design = panel_design(spec.data, effects)
-    names = list(design.names)
-    cols = names + [f"period[{t}]" for t in spec.data.times] if design.n_nuisance else names
-    out = lm_tests(design.y, pd.DataFrame(design.X, columns=cols), design.operator)
+    # the model's design (checked for rank when it was built), or the pooled one
+    design = spec.design() if effects == spec.effects else panel_design(spec.data, effects)
+    out = _lm_statistics(design.y, design.X, design.lag,
+                         design.T * _trace_T(sp.csr_matrix(design.W)))
     out.attrs["effects"] = effects
     return out
 
