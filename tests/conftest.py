@@ -11,8 +11,19 @@ from pathlib import Path
 # worker compiles into a cache folder of its own. Must be set before numba is first imported.
 os.environ.setdefault("NUMBA_CACHE_DIR", tempfile.mkdtemp(prefix="spatialflow-numba-"))
 
+# pytest-xdist runs one worker per core; each worker's BLAS would start a thread per core too,
+# and OpenBLAS threads that wait for a descheduled sibling spin: a 900 x 900 eigvalsh measured
+# 0.05 s alone and 3-5 s beside another busy process. One BLAS thread per worker.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    threadpool_limits(limits=1)   # in case numpy was loaded before this file (a plugin)
 from _reference import read_gal
 
 REFERENCE = Path(__file__).parent / "reference"
