@@ -164,7 +164,9 @@ class SpatialOperator:
         """
         if isinstance(method, LogDet):
             return logdet_strategy(self.W, method)
-        return make_logdet(self.W, method, **options)
+        strategy = make_logdet(self.W, method, operator_key=self.key, **options)
+        strategy._operator_key = self.key      # the exact strategies' key: computed once
+        return strategy
 
     def bounds(self, method: str = "auto") -> tuple[float, float]:
         """The admissible interval of ``rho``: ``(1/lambda_min, 1/lambda_max)``."""
