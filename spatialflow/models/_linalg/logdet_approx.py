@@ -201,7 +201,8 @@ def spectral_enclosure(W: sp.csr_matrix, *, symmetric: bool) -> SpectralEnclosur
     return SpectralEnclosure(-norm, hi, real=True, source="ARPACK upper, Gershgorin lower")
 
 
-def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None) -> np.ndarray:
+def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None,
+                        S: sp.csr_matrix | None = None) -> np.ndarray:
     r"""tr(W^k) for k = 0..4, exactly, from sparse products over blocks of rows.
 
     :math:`\mathrm{tr}(W^3) = \sum (W^2)_{ik} W_{ki}` and
@@ -213,7 +214,7 @@ def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None) -> np.nda
     if d is not None:
         # Traces are invariant under similarity: use the symmetric S = D^1/2 W D^-1/2, for
         # which tr(S^4) = ||S^2||_F^2 needs only the rows of S^2.
-        W = _similar_symmetric(W, d)
+        W = S if S is not None else _similar_symmetric(W, d)
         Wt = W
     else:
         Wt = W.T.tocsr()
@@ -506,7 +507,9 @@ class TraceLogDet:
             return
         c, d = self._c, self._d
         exact_pow = operator_cache.memo(self._key, "tr(W^k), k <= 4",
-                                        lambda: _exact_power_traces(self.W, self._sym))
+                                        lambda: _exact_power_traces(
+                                            self.W, self._sym,
+                                            self._similar() if self._sym is not None else None))
         xp = _affine_power_traces(exact_pow, c, d)
         exact = _chebyshev_from_powers(xp) if self.method == "chebyshev" else xp
         moments = operator_cache.memo(
@@ -543,11 +546,17 @@ class TraceLogDet:
         moments.setflags(write=False)   # shared by every strategy of this W
         return moments
 
+    def _similar(self) -> sp.csr_matrix:
+        """The symmetric :math:`S = D^{1/2} W D^{-1/2}` (float64), built once per strategy."""
+        if getattr(self, "_S", None) is None:
+            self._S = _similar_symmetric(self.W, self._sym)
+        return self._S
+
     def _symmetric_X(self) -> sp.csr_matrix:
         r""":math:`X_S = (S - cI)/d` with the symmetric :math:`S = D^{1/2} W D^{-1/2}`
         (:func:`symmetriser`), in the probes' precision. Similar to :math:`X`, so
         :math:`\mathrm{tr}\,T_j(X_S) = \mathrm{tr}\,T_j(X)`."""
-        S = _similar_symmetric(self.W, self._sym)
+        S = self._similar()
         if self._c != 0.0:
             S = (S - self._c * sp.identity(self.n, format="csr")).tocsr()
         if self._d != 1.0:
