@@ -64,6 +64,8 @@ weight matrices. *Computational Statistics & Data Analysis* 45, 179--196.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from math import comb
 
 import numpy as np
@@ -91,6 +93,8 @@ _BLOCK_BYTES = 256 * 2**20
 #: Chebyshev probe blocks (four n x chunk blocks in the probes' precision): all 30 probes in
 #: one pass up to n = 4 million in float32, so each order reads W once.
 _PROBE_BLOCK_BYTES = 2 * 2**30
+#: Fixed row ranges of the probe steps (run on threads; the sums do not depend on how many).
+_ROW_PARTS = 4
 #: Rows summed in the probes' precision in their dot products (then the sums in float64).
 _DOT_BLOCK = 32
 #: Precision of the Chebyshev probe blocks: float32 halves the memory traffic of the products
@@ -221,15 +225,21 @@ def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None,
     out = [float(n), float(W.diagonal().sum()), float(W.multiply(Wt).sum()), 0.0, 0.0]
     per_row = max(1.0, float(np.diff(W.indptr).mean() if n else 1.0) ** 2)
     step = max(1, int(_W2_BLOCK_NNZ / per_row))
-    for start in range(0, n, step):
+    def block(start):
         rows = slice(start, min(start + step, n))
         B1 = W[rows] @ W              # rows of W^2 (canonical: duplicates summed)
-        out[3] += float(B1.multiply(Wt[rows]).sum())
+        t3 = float(B1.multiply(Wt[rows]).sum())
         if d is not None:
-            out[4] += float(np.dot(B1.data, B1.data))
-        else:
-            B2 = Wt[rows] @ Wt        # rows of (W')^2 = columns of W^2
-            out[4] += float(B1.multiply(B2).sum())
+            return t3, float(np.dot(B1.data, B1.data))
+        B2 = Wt[rows] @ Wt            # rows of (W')^2 = columns of W^2
+        return t3, float(B1.multiply(B2).sum())
+
+    # Blocks on threads (scipy's sparse products release the GIL), summed in block order: the
+    # same numbers whatever the number of threads; at most _threads() blocks in memory.
+    with ThreadPoolExecutor(_threads()) as pool:
+        for t3, t4 in pool.map(block, range(0, n, step)):
+            out[3] += t3
+            out[4] += t4
     return np.array(out)
 
 
@@ -812,44 +822,81 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
     (float32 halves the memory traffic, which bounds the speed); the dot products sum
     :data:`_DOT_BLOCK` rows in the blocks' precision and the block sums in float64
     (:meth:`TraceLogDet.rounding_bounds` states the rounding error).
+
+    Each step runs on :data:`_ROW_PARTS` fixed row ranges (their products, updates and dot
+    products are independent; scipy and NumPy release the GIL), on up to
+    :func:`_threads` threads; the partial sums are added in range order, so the result does
+    not depend on the number of threads.
     """
     n = X.shape[0]
     dtype = np.dtype(precision)
     X2 = (X * 2).astype(dtype)      # 2X: exact (a power of two), saves a pass per step
+    edges = np.linspace(0, n, _ROW_PARTS + 1).astype(int)
+    parts = [(slice(a, b), X2[a:b]) for a, b in zip(edges[:-1], edges[1:])]
     moments = np.zeros((p, q + 1))
     rng = np.random.default_rng(seed)
     signs = rng.integers(0, 2, size=(n, p), dtype=np.int8)
     chunk = max(1, min(p, int(_PROBE_BLOCK_BYTES // (dtype.itemsize * 4 * max(n, 1)))))
     half = (q + 1) // 2          # v_0 .. v_half reach order 2 * half >= q
-    body = n // _DOT_BLOCK * _DOT_BLOCK
 
     def dots(a, b):
-        m = a.shape[1]
+        rows, m = a.shape
+        body = rows // _DOT_BLOCK * _DOT_BLOCK
         part = np.einsum("kij,kij->kj", a[:body].reshape(-1, _DOT_BLOCK, m),
                          b[:body].reshape(-1, _DOT_BLOCK, m))
         return (part.sum(axis=0, dtype=np.float64)
                 + np.einsum("ij,ij->j", a[body:], b[body:], dtype=np.float64))
+
+    def run(task):
+        with ThreadPoolExecutor(_threads()) as pool:
+            out = list(pool.map(task, parts))
+        return sum(o[0] for o in out), sum(o[1] for o in out)
 
     for s in range(0, p, chunk):
         cols = slice(s, min(s + chunk, p))
         Z = signs[:, cols].astype(dtype)                # C-ordered
         Z *= 2
         Z -= 1
-        zz = dots(Z, Z)                                 # = n (exact: sums of ones)
-        cur = X @ Z                                     # v_1
-        zXz = dots(Z, cur)
+        cur = np.empty_like(Z)
+
+        def first(part):
+            rows, X2r = part
+            np.multiply(X2r @ Z, 0.5, out=cur[rows])    # v_1 = X z (halving is exact)
+            return dots(Z[rows], Z[rows]), dots(Z[rows], cur[rows])
+
+        zz, zXz = run(first)                            # zz = n (exact: sums of ones)
         prev = Z                                        # v_0 (overwritten by v_2)
         for k in range(1, half + 1):
             # cur = v_k: the even moment 2k, and with v_{k+1} the odd moment 2k + 1.
-            if 2 * k > exact_order and 2 * k <= q:
-                moments[cols, 2 * k] = 2.0 * dots(cur, cur) - zz
             if 2 * k + 1 > q:
+                if exact_order < 2 * k <= q:
+                    moments[cols, 2 * k] = 2.0 * dots(cur, cur) - zz
                 break
-            np.subtract(X2 @ cur, prev, out=prev)       # prev <- v_{k+1} = 2X v_k - v_{k-1}
+
+            def step(part, cur=cur, prev=prev):
+                rows, X2r = part                        # prev <- v_{k+1} = 2X v_k - v_{k-1}
+                np.subtract(X2r @ cur, prev[rows], out=prev[rows])
+                return dots(cur[rows], cur[rows]), dots(cur[rows], prev[rows])
+
+            cc, co = run(step)
+            if 2 * k > exact_order:
+                moments[cols, 2 * k] = 2.0 * cc - zz
             if 2 * k + 1 > exact_order:
-                moments[cols, 2 * k + 1] = 2.0 * dots(cur, prev) - zXz
+                moments[cols, 2 * k + 1] = 2.0 * co - zXz
             prev, cur = cur, prev
     return moments
+
+
+def _threads() -> int:
+    """Threads of the probe products: the CPUs this process may use (at most 4), or
+    ``OMP_NUM_THREADS`` when set (``spatialflow.grid`` workers and benchmarks pin it)."""
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return min(int(env), 4)
+    try:
+        return max(1, min(4, len(os.sched_getaffinity(0))))
+    except AttributeError:                              # not Linux
+        return max(1, min(4, os.cpu_count() or 1))
 
 
 def _pow(t: float, e: np.ndarray) -> np.ndarray:
