@@ -89,9 +89,10 @@ def _graph_csr(w) -> tuple[sp.csr_matrix, pd.Index] | None:
     if focal[0] != 0 or focal[-1] != n - 1 or steps.min(initial=0) < 0 or steps.max(initial=0) > 1:
         return None
     weights = np.array(w._adjacency.to_numpy(), dtype=float)      # copies: ours to modify
-    indptr = np.zeros(n + 1, dtype=np.int64)
+    index_dtype = np.int32 if len(focal) < 2**31 - 1 else np.int64     # scipy's own choice
+    indptr = np.zeros(n + 1, dtype=index_dtype)
     np.cumsum(np.bincount(focal, minlength=n), out=indptr[1:])
-    matrix = sp.csr_matrix((weights, np.array(neighbour, dtype=np.int64), indptr),
+    matrix = sp.csr_matrix((weights, np.array(neighbour, dtype=index_dtype), indptr),
                            shape=(n, n))
     return matrix, pd.Index(focal_ids)
 

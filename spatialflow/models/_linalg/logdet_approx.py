@@ -833,6 +833,7 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
     X2 = (X * 2).astype(dtype)      # 2X: exact (a power of two), saves a pass per step
     edges = np.linspace(0, n, _ROW_PARTS + 1).astype(int)
     parts = [(slice(a, b), X2[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+    del X2                          # the row ranges hold the copies
     moments = np.zeros((p, q + 1))
     rng = np.random.default_rng(seed)
     signs = rng.integers(0, 2, size=(n, p), dtype=np.int8)
