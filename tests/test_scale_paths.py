@@ -17,6 +17,7 @@ import spatialflow as sf
 from spatialflow.exceptions import CollinearityError, DuplicateIdError, InputError
 from spatialflow.models._design.design import TSQR_MIN_ROWS, check_rank
 from spatialflow.models._linalg import operator_cache
+from spatialflow.models._linalg.operator import SpatialOperator as SpatialOperatorFor
 from spatialflow.models._linalg.logdet import SparseLULogDet
 from spatialflow.models._linalg.logdet_approx import TraceLogDet, _chebyshev_moments
 from spatialflow.weights import from_sparse
@@ -202,3 +203,32 @@ def test_sdm_fit_from_a_fast_graph_equals_the_libpysal_graph_fit():
                             w=libpysal.graph.Graph.from_sparse(W, ids=ids.to_numpy())).fit()
     pd.testing.assert_series_equal(a.params, b.params, check_exact=True)
     pd.testing.assert_series_equal(a.bse, b.bse, check_exact=True)
+
+
+def test_effects_state_the_rounding_bound_and_it_bounds_float32_against_float64():
+    # above the effects' dense limit (20,000), where they reuse the fit's traces
+    W = row_std(queen(150))
+    n = W.shape[0]
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(n, 2))
+    v = 1 + X @ [0.5, -0.3] + rng.normal(size=n)
+    y, term = v.copy(), v
+    for _ in range(80):                       # (I - 0.5 W)^-1 v by its Neumann series
+        term = 0.5 * (W @ term)
+        y += term
+    ids = pd.RangeIndex(n)
+    df = pd.DataFrame({"y": y, "x1": X[:, 0], "x2": X[:, 1]}, index=ids)
+    g = from_sparse(W, ids)
+    out = {}
+    for precision in ("float32", "float64"):
+        ld = SpatialOperatorFor(W).logdet("chebyshev", precision=precision)
+        res = sf.SDM.from_formula("y ~ x1 + x2", data=df, w=g).fit(logdet=ld)
+        out[precision] = res.effects(n_draws=50, seed=0)
+    info = out["float32"].attrs["approximation"]
+    assert set(info["direct_rounding_bound"]) == {"x1", "x2"}
+    for x in ("x1", "x2"):
+        # the fits differ by the float32 rounding of the log-determinant too (rho moves),
+        # so the direct effects agree within the stated total error, rounding included
+        diff = abs(out["float32"].loc[x, "direct"] - out["float64"].loc[x, "direct"])
+        assert diff <= Z_MC * info["direct_mc_se"][x] + info["direct_rounding_bound"][x] + 1e-6
+        assert info["direct_rounding_bound"][x] < info["direct_mc_se"][x]
