@@ -221,7 +221,8 @@ def scale_child(case: dict) -> dict:
 
 
 def _scale_run(case: dict, code_root: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(code_root), OMP_NUM_THREADS="2")
+    env = dict(os.environ, PYTHONPATH=str(code_root),
+               OMP_NUM_THREADS=str(case.get("threads", 2)))
     proc = subprocess.run([sys.executable, __file__, "--scale-child", json.dumps(case)],
                           capture_output=True, text=True, env=env, cwd=str(HERE))
     if proc.returncode != 0:
@@ -245,7 +246,8 @@ def scale_main(args) -> None:
             del W
         base = _baseline(args.scale_baseline, Path(tempfile.mkdtemp(prefix="sf_base_", dir=tmp)))
         for nm in names:
-            case = {"tmp": str(tmp), "data": nm, "effects": True}
+            case = {"tmp": str(tmp), "data": nm, "effects": True,
+                    "threads": args.scale_threads}
             results[nm] = {"new": _scale_run(case, ROOT)}
             print(nm, "new", json.dumps(results[nm]["new"]["times"]
                                         if "times" in results[nm]["new"] else results[nm]),
@@ -258,7 +260,8 @@ def scale_main(args) -> None:
                 results[nm]["exact"] = _scale_run(exact, ROOT)
                 print(nm, "exact", json.dumps(results[nm]["exact"].get("times")), flush=True)
     RESULTS.mkdir(exist_ok=True)
-    suffix = "_".join(names)
+    suffix = "_".join(names) + ("" if args.scale_threads == 2 else
+                                f"_{args.scale_threads}thread")
     (RESULTS / f"scale_speed_{suffix}.json").write_text(json.dumps(results, indent=1))
 
 
@@ -326,6 +329,8 @@ def main() -> None:
     ap.add_argument("--ten-million", action="store_true",
                     help="with --scale: also the 10^7 lattice (needs ~12 GB; run under flock)")
     ap.add_argument("--scale-baseline", default=SCALE_BASELINE)
+    ap.add_argument("--scale-threads", type=int, default=2,
+                    help="OMP_NUM_THREADS of the scale cases (the probe products' threads)")
     ap.add_argument("--scale-child")
     args = ap.parse_args()
     if args.child:
