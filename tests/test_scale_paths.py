@@ -232,3 +232,17 @@ def test_effects_state_the_rounding_bound_and_it_bounds_float32_against_float64(
         diff = abs(out["float32"].loc[x, "direct"] - out["float64"].loc[x, "direct"])
         assert diff <= Z_MC * info["direct_mc_se"][x] + info["direct_rounding_bound"][x] + 1e-6
         assert info["direct_rounding_bound"][x] < info["direct_mc_se"][x]
+
+
+def test_thread_count_does_not_change_the_numbers(lattice, monkeypatch):
+    from spatialflow.models._linalg import logdet_approx
+    W, _ = lattice
+    out = []
+    for threads in (1, 2):
+        monkeypatch.setattr(logdet_approx, "PROBE_THREADS", threads)
+        monkeypatch.setattr(logdet_approx, "_threads", lambda t=threads: t)
+        with operator_cache.disabled():
+            ap = TraceLogDet(W, method="chebyshev", seed=4)
+            out.append((ap.probe_moments.copy(), ap.tau.copy()))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])

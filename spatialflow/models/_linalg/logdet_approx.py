@@ -95,6 +95,11 @@ _BLOCK_BYTES = 256 * 2**20
 _PROBE_BLOCK_BYTES = 2 * 2**30
 #: Fixed row ranges of the probe steps (run on threads; the sums do not depend on how many).
 _ROW_PARTS = 4
+#: Threads over those ranges. One by default: the products are memory-bound, and on the
+#: shared two-core machine two threads made the 10^6 fit slower (4.5 s wall, 4.8 CPU-s,
+#: against 3.2 s with one; benchmarks/results/scale_2026-12.md). Raise it on a machine with
+#: more memory bandwidth per process; the numbers are the same.
+PROBE_THREADS = 1
 #: Rows summed in the probes' precision in their dot products (then the sums in float64).
 _DOT_BLOCK = 32
 #: Precision of the Chebyshev probe blocks: float32 halves the memory traffic of the products
@@ -889,15 +894,13 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
 
 
 def _threads() -> int:
-    """Threads of the probe products: the CPUs this process may use (at most 4), or
-    ``OMP_NUM_THREADS`` when set (``spatialflow.grid`` workers and benchmarks pin it)."""
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        return min(int(env), 4)
+    """Threads of the probe products and exact-trace blocks: :data:`PROBE_THREADS`, at most
+    the CPUs this process may use."""
     try:
-        return max(1, min(4, len(os.sched_getaffinity(0))))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:                              # not Linux
-        return max(1, min(4, os.cpu_count() or 1))
+        cpus = os.cpu_count() or 1
+    return max(1, min(int(PROBE_THREADS), cpus))
 
 
 def _pow(t: float, e: np.ndarray) -> np.ndarray:
