@@ -829,8 +829,8 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
     (:meth:`TraceLogDet.rounding_bounds` states the rounding error).
 
     Each step runs on :data:`_ROW_PARTS` fixed row ranges (their products, updates and dot
-    products are independent; scipy and NumPy release the GIL), on up to
-    :func:`_threads` threads; the partial sums are added in range order, so the result does
+    products are independent; scipy and NumPy release the GIL), on :data:`PROBE_THREADS`
+    threads; the partial sums are added in range order, so the result does
     not depend on the number of threads.
     """
     n = X.shape[0]
