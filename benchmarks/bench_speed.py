@@ -35,6 +35,13 @@ measured in the same run.
 Run: ``python benchmarks/bench_speed.py [--repeats 3] [--million] [--baseline REV]
 [--only counties,house,...]``; writes ``benchmarks/results/speed.json`` (``speed_<only>.json``
 with ``--only``), from which the tables of ``speed_2026-12.md`` are written.
+
+The large-n cases of issue 22 item 3 run apart (``scale_main``): ``--scale [--only
+lattice,million] [--ten-million]`` times the Graph, the formula, the fit and the effects of
+the SDM on the 99,856 and 10^6 lattices (before/after, wall and CPU seconds, peak memory) and
+the exact LU answer at 99,856 once; ``--ten-million`` adds the 10^7 lattice (this code only;
+run it under ``flock /tmp/bigmem.lock``). Writes ``scale_speed_<cases>.json``, summarised in
+``benchmarks/results/scale_2026-12.md``.
 """
 from __future__ import annotations
 
@@ -272,6 +279,114 @@ def run_r(case: dict) -> dict:
     return out
 
 
+# ----------------------------------------------------------- the large-n cases (issue 22 item 3)
+#: Lattice sides of the scale cases: 316^2 = 99,856, 1000^2 = 10^6, 3163^2 = 10,004,569.
+SCALE_SIDES = {"lattice": 316, "million": 1000, "ten-million": 3163}
+SCALE_BASELINE = "4b75f08"      # the commit before the scale work
+
+
+def _vm_hwm_mb() -> float:
+    """Peak resident memory of this process (VmHWM, MB)."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def scale_child(case: dict) -> dict:
+    """One large-n case in this process: Graph, formula, fit, effects, each with wall and CPU
+    seconds, the peak memory and the approximation's stated errors."""
+    warnings.simplefilter("ignore")
+    tmp, name = Path(case["tmp"]), case["data"]
+    data = pd.read_parquet(tmp / f"{name}.parquet")
+    W = sp.load_npz(tmp / f"{name}_W.npz").tocsr()
+    ids = pd.RangeIndex(W.shape[0])
+    data.index = ids
+    load = os.getloadavg()
+    import spatialflow as sf
+    try:                        # the probe threads of this code (the code before has none)
+        from spatialflow.models._linalg import logdet_approx
+        logdet_approx.PROBE_THREADS = int(case.get("threads", 1))
+    except ImportError:
+        pass
+    times = {}
+
+    def timed(label, fn):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        times[label] = (time.perf_counter() - t0, time.process_time() - c0)
+        return out
+
+    try:                        # this code: the Graph straight from the CSR arrays
+        from spatialflow.weights import from_sparse
+        g = timed("graph", lambda: from_sparse(W, ids))
+        graph_route = "spatialflow.weights.from_sparse"
+    except ImportError:         # the code before: libpysal's route
+        import libpysal
+        g = timed("graph", lambda: libpysal.graph.Graph.from_sparse(W, ids=ids))
+        graph_route = "libpysal Graph.from_sparse"
+    del W
+    model = timed("formula", lambda: sf.SDM.from_formula("y ~ x1 + x2", data=data, w=g))
+    res = timed("fit", lambda: model.fit(**case.get("fit", {})))
+    eff = timed("effects", lambda: res.effects(n_draws=1000, seed=0)) if case.get("effects") \
+        else None
+    approx = res.approximation
+    out = {"times": times, "load": load, "peak_mb": _vm_hwm_mb(), "graph_route": graph_route,
+           "logdet": res.extra.get("logdet"), "params": res.params.tolist(),
+           "names": list(res.params.index), "bse": res.bse.tolist(),
+           "approximation": json.loads(json.dumps(dict(approx), default=str)) if approx
+           else None}
+    if eff is not None:
+        out["direct"] = eff["direct"].tolist()
+        out["total"] = eff["total"].tolist()
+    return out
+
+
+def _scale_run(case: dict, code_root: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(code_root),
+               OMP_NUM_THREADS=str(case.get("threads", 2)))
+    proc = subprocess.run([sys.executable, __file__, "--scale-child", json.dumps(case)],
+                          capture_output=True, text=True, env=env, cwd=str(HERE))
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-3:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def scale_main(args) -> None:
+    """The lattice (99,856) and 10^6 cases before/after, the exact LU answer at 99,856 once,
+    and with ``--ten-million`` the 10^7 lattice (this code only). Writes scale_speed.json."""
+    names = ["lattice", "million"] + (["ten-million"] if args.ten_million else [])
+    if args.only:
+        names = [nm for nm in names if nm in args.only.split(",")]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        for nm in names:
+            W = lattice_W(SCALE_SIDES[nm])
+            sp.save_npz(tmp / f"{nm}_W.npz", W, compressed=False)
+            simulate(W).to_parquet(tmp / f"{nm}.parquet")
+            del W
+        base = _baseline(args.scale_baseline, Path(tempfile.mkdtemp(prefix="sf_base_", dir=tmp)))
+        for nm in names:
+            case = {"tmp": str(tmp), "data": nm, "effects": True,
+                    "threads": args.scale_threads}
+            results[nm] = {"new": _scale_run(case, ROOT)}
+            print(nm, "new", json.dumps(results[nm]["new"]["times"]
+                                        if "times" in results[nm]["new"] else results[nm]),
+                  flush=True)
+            if nm != "ten-million":
+                results[nm]["before"] = _scale_run(case, base)
+                print(nm, "before", json.dumps(results[nm]["before"].get("times")), flush=True)
+            if nm == "lattice":     # the exact answer, once
+                exact = dict(case, effects=False, fit={"logdet": "lu"})
+                results[nm]["exact"] = _scale_run(exact, ROOT)
+                print(nm, "exact", json.dumps(results[nm]["exact"].get("times")), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    suffix = "_".join(names) + f"_{args.scale_threads}thread"
+    (RESULTS / f"scale_speed_{suffix}.json").write_text(json.dumps(results, indent=1))
+
+
 # ----------------------------------------------------------------------------- parent side
 def _run(case: dict, code_root: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(code_root), OMP_NUM_THREADS="2")
@@ -333,9 +448,24 @@ def main() -> None:
     ap.add_argument("--million", action="store_true")
     ap.add_argument("--baseline", default="367f99c")
     ap.add_argument("--only", default="", help="comma-separated case names (default: all)")
+    ap.add_argument("--scale", action="store_true",
+                    help="the large-n cases only (lattice, million; before/after)")
+    ap.add_argument("--ten-million", action="store_true",
+                    help="with --scale: also the 10^7 lattice (needs ~12 GB; run under flock)")
+    ap.add_argument("--scale-baseline", default=SCALE_BASELINE)
+    ap.add_argument("--scale-threads", type=int, default=1,
+                    help="threads of the probe products (PROBE_THREADS) and OMP_NUM_THREADS "
+                         "of the scale cases")
+    ap.add_argument("--scale-child")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
+        return
+    if args.scale_child:
+        print(json.dumps(scale_child(json.loads(args.scale_child))))
+        return
+    if args.scale:
+        scale_main(args)
         return
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

@@ -11,9 +11,10 @@ import lazy_loader as lazy
 __getattr__, __dir__, __all__ = lazy.attach(
     __name__,
     submodules=["align", "attribute", "builders", "contiguity", "description", "distance",
-                "flow", "islands"],
+                "flow", "islands", "sparse"],
     submod_attrs={
         "align": ["as_sparse", "weights_ids"],
+        "sparse": ["from_sparse"],
         "builders": ["build", "KINDS"],
         "description": ["describe", "WeightsDescription"],
         "distance": ["distance_matrix_km"],

@@ -64,6 +64,39 @@ def weights_ids(w: WeightsLike) -> pd.Index:
     )
 
 
+def _graph_csr(w) -> tuple[sp.csr_matrix, pd.Index] | None:
+    """A libpysal ``Graph``'s matrix and ids straight from its adjacency's MultiIndex codes.
+
+    ``Graph.sparse`` pivots the adjacency through a pandas sparse Series (about 1 s per
+    10^7 links) and ``Graph.unique_ids`` hashes the focal ids (0.3 s per 10^6 units). A
+    canonically sorted Graph -- what every libpysal constructor makes -- has focal codes that
+    run 0, 1, ..., n-1 in order and both levels equal to its ids, so the CSR matrix is the
+    codes and the weights as they stand. Anything else returns None (the caller uses
+    ``w.sparse`` and ``w.unique_ids``); the result is the same matrix either way
+    (tests/test_weights_fast.py).
+    """
+    index = getattr(getattr(w, "_adjacency", None), "index", None)
+    # (hasattr on the class: on the instance it would compute the cached unique_ids)
+    if index is None or not hasattr(type(w), "unique_ids") or getattr(index, "nlevels", 0) != 2:
+        return None
+    focal_ids, neighbour_ids = index.levels
+    focal, neighbour = index.codes
+    n = len(focal_ids)
+    if n == 0 or len(focal) == 0 or not focal_ids.equals(neighbour_ids):
+        return None
+    steps = np.diff(focal)
+    # focal codes sorted and covering 0..n-1: the ids in order of appearance are the level
+    if focal[0] != 0 or focal[-1] != n - 1 or steps.min(initial=0) < 0 or steps.max(initial=0) > 1:
+        return None
+    weights = np.array(w._adjacency.to_numpy(), dtype=float)      # copies: ours to modify
+    index_dtype = np.int32 if len(focal) < 2**31 - 1 else np.int64     # scipy's own choice
+    indptr = np.zeros(n + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(focal, minlength=n), out=indptr[1:])
+    matrix = sp.csr_matrix((weights, np.array(neighbour, dtype=index_dtype), indptr),
+                           shape=(n, n))
+    return matrix, pd.Index(focal_ids)
+
+
 def as_sparse(w: WeightsLike, ids: Sequence | pd.Index, *, allow_self_loops: bool = False,
               allow_negative: bool = False) -> sp.csr_matrix:
     """Return the weights as a CSR matrix whose rows and columns follow ``ids``.
@@ -105,7 +138,8 @@ def as_sparse(w: WeightsLike, ids: Sequence | pd.Index, *, allow_self_loops: boo
         raise InputError(f"ids must be a sequence or Index of unit ids (the data's index); "
                          f"{type(ids).__name__} {ids!r} was given.")
     ids = pd.Index(ids)
-    wids = weights_ids(w)
+    fast = _graph_csr(w)
+    wids = fast[1] if fast is not None else weights_ids(w)
     check_ids_present(ids, "the data's index")
     check_ids_present(wids, "the weights")
     if ids.has_duplicates:
@@ -128,7 +162,7 @@ def as_sparse(w: WeightsLike, ids: Sequence | pd.Index, *, allow_self_loops: boo
                 f"data {format_ids(only_w)}. Build the weights on the same units, or subset "
                 "them (e.g. Graph.subgraph) to the data's index." + hint
             )
-    matrix = sp.csr_matrix(w.sparse, dtype=float)
+    matrix = fast[0] if fast is not None else sp.csr_matrix(w.sparse, dtype=float)
     if matrix.shape != (len(wids), len(wids)):
         # libpysal's W of units without any neighbour (e.g. lat2W(1, 1)) has a 0 x 0 sparse
         if matrix.nnz:
@@ -139,6 +173,7 @@ def as_sparse(w: WeightsLike, ids: Sequence | pd.Index, *, allow_self_loops: boo
     # libpysal's Graph stores an island as a zero-weight self-link: drop stored zeros so an
     # island is an empty row (and nnz counts real links only).
     matrix.eliminate_zeros()
+    matrix.sum_duplicates()         # canonical (sorted, no duplicates): a no-op check usually
     check_weights_values(matrix, wids, allow_self_loops=allow_self_loops,
                          allow_negative=allow_negative)
     if not wids.equals(ids):
@@ -196,26 +231,34 @@ def check_weights_values(matrix, ids: Sequence | pd.Index, *, allow_self_loops: 
         Naming the (unit, neighbour) pairs with NaN/inf or negative weights and the units
         with a non-zero self-weight.
     """
-    coo = sp.coo_matrix(matrix)
+    # The checks read the stored values in the matrix's own order (CSR: no COO copy of 10^7
+    # links); the (row, column) pairs are formed only for a message.
+    csr = sp.csr_matrix(matrix) if sp.issparse(matrix) else None
+    coo = sp.coo_matrix(matrix) if csr is None else _LazyCoo(csr)
+    data = csr.data if csr is not None else coo.data
     ids = pd.Index(ids)
-    # Python scalars in messages: "('a', 'b')" rather than "(np.str_('a'), ...)".
-    labels = ids.tolist()
+    # Python scalars in messages: "('a', 'b')" rather than "(np.str_('a'), ...)"; the list is
+    # made only for a message (10^6 ids take 0.1 s).
+    labels = _Labels(ids)
 
     def pairs(mask):
         return [(labels[i], labels[j])
                 for i, j in zip(coo.row[mask].tolist(), coo.col[mask].tolist())]
 
-    bad = ~np.isfinite(coo.data)
-    if bad.any():
+    if np.isfinite(data).all():
+        bad = None
+    else:
+        bad = ~np.isfinite(data)
+    if bad is not None:
         rows = pd.unique(coo.row[bad])
         raise InvalidWeightsError(
             f"the weights must be finite; {int(bad.sum())} weight(s) are NaN or infinite, in "
             f"the rows of unit(s) {format_ids([labels[i] for i in rows])}; (unit, neighbour) "
             f"pairs: {format_ids(pairs(bad), limit=10)}. Check the distances or attributes "
             "the weights were built from (e.g. two units at distance 0 give 1/d = inf).")
-    check_weights_scale(coo, labels)
-    if not allow_self_loops:
-        loops = (coo.row == coo.col) & (coo.data != 0)
+    check_weights_scale(csr if csr is not None else coo, ids)
+    if not allow_self_loops and (csr is None or csr.diagonal().any()):
+        loops = (coo.row == coo.col) & (data != 0)
         if loops.any():
             units = [labels[i] for i in coo.row[loops]]
             raise InvalidWeightsError(
@@ -224,8 +267,8 @@ def check_weights_values(matrix, ids: Sequence | pd.Index, *, allow_self_loops: 
                 "(it changes rho and the effects); rebuild the weights without self-links "
                 "(libpysal: Graph.assign_self_weight(0)), or pass allow_self_loops=True to "
                 "as_sparse if this is intended.")
-    if not allow_negative:
-        neg = coo.data < 0
+    if not allow_negative and data.size and data.min() < 0:
+        neg = data < 0
         if neg.any():
             raise InvalidWeightsError(
                 f"the weights must be non-negative; {int(neg.sum())} weight(s) are negative, "
@@ -249,14 +292,17 @@ def check_weights_scale(matrix, ids: Sequence) -> None:
     Finite weights can still have an infinite row sum (four weights of 1e308), which turns
     row standardisation and every lag into inf/NaN.
     """
-    coo = sp.coo_matrix(matrix)
-    if coo.nnz == 0:
+    csr = sp.csr_matrix(matrix)
+    if csr.nnz == 0:
         return
-    labels = list(ids)
-    shape = coo.shape
+    labels = _Labels(pd.Index(ids))
+    shape = csr.shape
     with np.errstate(over="ignore", invalid="ignore"):
-        rows = np.bincount(coo.row, weights=np.abs(coo.data), minlength=shape[0])
-        cols = np.bincount(coo.col, weights=np.abs(coo.data), minlength=shape[1])
+        weights = np.abs(csr.data)
+        rows = np.zeros(shape[0])
+        filled = np.flatnonzero(np.diff(csr.indptr))
+        rows[filled] = np.add.reduceat(weights, csr.indptr[filled])
+        cols = np.bincount(csr.indices, weights=weights, minlength=shape[1])
     if not (np.isfinite(rows).all() and np.isfinite(cols).all()):
         bad = np.flatnonzero(~np.isfinite(rows) | ~np.isfinite(cols))
         raise InvalidWeightsError(
@@ -274,6 +320,30 @@ def check_weights_scale(matrix, ids: Sequence) -> None:
             f"it must lie in [{low:g}, {high:g}], else products of W with itself (W'W, "
             "tr(W^2)) over- or underflow and rho cannot be estimated. Divide the weights by "
             "a constant (rho scales by it) or row-standardise them (transform='r').")
+
+
+class _LazyCoo:
+    """``row`` and ``col`` of a CSR matrix's stored entries, in its order, made on first use."""
+
+    def __init__(self, csr: sp.csr_matrix):
+        self._csr, self._coo = csr, None
+
+    def __getattr__(self, name):
+        if self._coo is None:
+            self._coo = self._csr.tocoo(copy=False)
+        return getattr(self._coo, name)
+
+
+class _Labels:
+    """``ids[i]`` as a Python scalar, for messages (the list is built on first use)."""
+
+    def __init__(self, ids: pd.Index):
+        self._ids, self._list = ids, None
+
+    def __getitem__(self, i):
+        if self._list is None:
+            self._list = self._ids.tolist()
+        return self._list[i]
 
 
 def _mismatch_hint(ids: pd.Index, wids: pd.Index) -> str:

@@ -246,6 +246,25 @@ def check_response_not_regressor(y: pd.Series, X: pd.DataFrame, name: str) -> No
             "the fit would be exact (coefficient 1, sigma2 0, rho ~ 0). Remove them.")
 
 
+#: Rows above which the rank check first reduces X to a stack of R factors of row blocks.
+TSQR_MIN_ROWS = 50_000
+_TSQR_BLOCK = 4096
+
+
+def _stacked_r(A: np.ndarray) -> np.ndarray:
+    r"""``A`` itself, or for a tall ``A`` the stacked R factors of its row blocks.
+
+    With :math:`A_b = Q_bR_b`, :math:`A = \mathrm{diag}(Q_b)\,[R_1; R_2; \dots]`, so the
+    stack has the same R (and the same pivoted QR) as ``A`` up to signs and rounding: the
+    tall-skinny QR. Blocks of a few thousand rows stay in cache, where LAPACK's QR of the
+    whole ``10^6 x k`` matrix streams it from memory once per column (0.3 s against 0.03 s).
+    """
+    if A.shape[0] <= TSQR_MIN_ROWS:
+        return A
+    return np.vstack([np.linalg.qr(A[i:i + _TSQR_BLOCK], mode="r")
+                      for i in range(0, A.shape[0], _TSQR_BLOCK)])
+
+
 def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
     """Raise :class:`CollinearityError` naming the columns that are linear combinations."""
     n, k = X.shape
@@ -256,7 +275,7 @@ def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
     zero = [names[j] for j in range(k) if norms[j] == 0]
     if zero:
         raise CollinearityError(f"regressors {zero} are identically zero.")
-    _, R, piv = la.qr(X / norms, mode="economic", pivoting=True)
+    _, R, piv = la.qr(_stacked_r(X / norms), mode="economic", pivoting=True)
     diag = np.abs(np.diag(R))
     tol = max(n, k) * np.finfo(float).eps * diag[0] * 1e3
     rank = int(np.sum(diag > tol))

@@ -429,7 +429,9 @@ def make_logdet(W: sp.spmatrix, method: str = "auto", **options) -> LogDet:
         the exact eigenvalue strategy; a ``W`` without a cheap spectral enclosure gives an
         :class:`~spatialflow.exceptions.EigenvalueBoundsWarning` and the exact sparse LU.
     **options
-        ``n_probes``, ``order``, ``tol``, ``max_order``, ``seed`` of the approximations.
+        ``n_probes``, ``order``, ``tol``, ``max_order``, ``seed``, ``precision`` (of the
+        Chebyshev probe blocks: ``"float32"``, the default, or ``"float64"``) of the
+        approximations.
 
     Raises
     ------
@@ -440,10 +442,13 @@ def make_logdet(W: sp.spmatrix, method: str = "auto", **options) -> LogDet:
     valid = ("auto", "eigen", "lu", "lu-observed", "approx") + _ax.APPROX_METHODS
     if method not in valid:
         raise InputError(f"logdet method must be one of {valid}; {method!r} was given.")
-    unknown = sorted(set(options) - {"n_probes", "order", "tol", "max_order", "seed"})
+    # operator_key: the content fingerprint of W when the caller has it (SpatialOperator).
+    key = options.pop("operator_key", None)
+    unknown = sorted(set(options) - {"n_probes", "order", "tol", "max_order", "seed",
+                                     "precision"})
     if unknown:
         raise InputError(f"unknown logdet option(s) {unknown}; valid: n_probes, order, tol, "
-                         "max_order, seed.")
+                         "max_order, seed, precision.")
     W = sp.csr_matrix(W, dtype=float)
     n = W.shape[0]
     if method == "auto":
@@ -461,7 +466,7 @@ def make_logdet(W: sp.spmatrix, method: str = "auto", **options) -> LogDet:
                      what=f"the {method} log-determinant with {n_probes} probes (n = {n})",
                      advice="Use fewer probes (n_probes=) or a machine with more memory.")
         try:
-            return _ax.TraceLogDet(W, method=method, **options)
+            return _ax.TraceLogDet(W, method=method, operator_key=key, **options)
         except EigenvalueBoundsError as exc:
             warnings.warn(f"{exc} Using the exact sparse LU log-determinant instead.",
                           EigenvalueBoundsWarning, stacklevel=3)

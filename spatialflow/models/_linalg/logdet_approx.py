@@ -64,6 +64,8 @@ weight matrices. *Computational Statistics & Data Analysis* 45, 179--196.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from math import comb
 
 import numpy as np
@@ -88,6 +90,23 @@ DEFAULT_TOL = 1e-7
 _W2_BLOCK_NNZ = 5_000_000
 #: Probe columns processed together: bounds the work blocks to about 3 x 8 x n x chunk bytes.
 _BLOCK_BYTES = 256 * 2**20
+#: Chebyshev probe blocks (four n x chunk blocks in the probes' precision): all 30 probes in
+#: one pass up to n = 4 million in float32, so each order reads W once.
+_PROBE_BLOCK_BYTES = 2 * 2**30
+#: Fixed row ranges of the probe steps (run on threads; the sums do not depend on how many).
+_ROW_PARTS = 4
+#: Threads over those ranges. One by default: the products are memory-bound, and on the
+#: shared two-core machine two threads made the 10^6 fit slower (4.5 s wall, 4.8 CPU-s,
+#: against 3.2 s with one; benchmarks/results/scale_2026-12.md). Raise it on a machine with
+#: more memory bandwidth per process; the numbers are the same.
+PROBE_THREADS = 1
+#: Rows summed in the probes' precision in their dot products (then the sums in float64).
+_DOT_BLOCK = 32
+#: Precision of the Chebyshev probe blocks: float32 halves the memory traffic of the products
+#: (their speed limit); its rounding error is stated (:meth:`TraceLogDet.rounding_bounds`) and
+#: is a small fraction of the Monte Carlo error (tests/test_logdet_approx.py).
+DEFAULT_PRECISION = "float32"
+PRECISIONS = ("float32", "float64")
 #: Relative size of the last series term at which :meth:`TraceLogDet.solve` stops.
 SOLVE_TOL = 1e-10
 #: Probes of the tr(G'G) estimate: ``max(n_probes, min(GTG_MAX_PROBES, GTG_PROBE_BUDGET / n))``
@@ -130,14 +149,27 @@ def symmetriser(W: sp.csr_matrix) -> np.ndarray | None:
     matrix with a symmetric pattern): then :math:`W = D^{-1/2} S D^{1/2}` with :math:`S`
     symmetric, so the spectrum is real. Other similarity scalings are not searched at large
     ``n`` (:func:`spatialflow.models._linalg.traces.symmetric_eigen` does it for small ``n``).
+
+    The check compares the stored entries of ``W`` with those of ``W'`` in place: when the
+    two patterns agree, :math:`d_iW_{ij} = d_jW_{ji}` is one vectorised comparison of the
+    ``data`` arrays (no sparse difference is formed).
     """
     if W.nnz and W.data.min() < 0:
         return None
+    W = sp.csr_matrix(W)
+    if not W.has_canonical_format or (W.nnz and not W.data.all()):
+        W = W.copy()
+        W.sum_duplicates()
+        W.eliminate_zeros()         # stored zeros are not links
+    Wt = W.T.tocsr()
+    Wt.sort_indices()
+    if not (np.array_equal(W.indptr, Wt.indptr) and np.array_equal(W.indices, Wt.indices)):
+        return None                 # an asymmetric pattern: no diagonal scaling symmetrises
     scale = max(abs(W).max(), 1.0) if W.nnz else 1.0
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
     for d in (np.ones(W.shape[0]), np.diff(W.indptr).astype(float)):
-        DW = sp.diags(d) @ W
-        diff = DW - DW.T
-        if not diff.nnz or abs(diff).max() <= 1e-10 * scale * max(d.max(), 1.0):
+        diff = d[rows] * W.data - d[W.indices] * Wt.data
+        if not diff.size or np.abs(diff).max() <= 1e-10 * scale * max(d.max(), 1.0):
             return d
     return None
 
@@ -178,7 +210,8 @@ def spectral_enclosure(W: sp.csr_matrix, *, symmetric: bool) -> SpectralEnclosur
     return SpectralEnclosure(-norm, hi, real=True, source="ARPACK upper, Gershgorin lower")
 
 
-def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None) -> np.ndarray:
+def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None,
+                        S: sp.csr_matrix | None = None) -> np.ndarray:
     r"""tr(W^k) for k = 0..4, exactly, from sparse products over blocks of rows.
 
     :math:`\mathrm{tr}(W^3) = \sum (W^2)_{ik} W_{ki}` and
@@ -190,24 +223,40 @@ def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None) -> np.nda
     if d is not None:
         # Traces are invariant under similarity: use the symmetric S = D^1/2 W D^-1/2, for
         # which tr(S^4) = ||S^2||_F^2 needs only the rows of S^2.
-        q = np.sqrt(d)
-        W = (sp.diags(q) @ W @ sp.diags(1.0 / q)).tocsr()
+        W = S if S is not None else _similar_symmetric(W, d)
         Wt = W
     else:
         Wt = W.T.tocsr()
     out = [float(n), float(W.diagonal().sum()), float(W.multiply(Wt).sum()), 0.0, 0.0]
     per_row = max(1.0, float(np.diff(W.indptr).mean() if n else 1.0) ** 2)
     step = max(1, int(_W2_BLOCK_NNZ / per_row))
-    for start in range(0, n, step):
+    def block(start):
         rows = slice(start, min(start + step, n))
-        B1 = W[rows] @ W              # rows of W^2
-        out[3] += float(B1.multiply(Wt[rows]).sum())
+        B1 = W[rows] @ W              # rows of W^2 (canonical: duplicates summed)
+        t3 = float(B1.multiply(Wt[rows]).sum())
         if d is not None:
-            out[4] += float(B1.multiply(B1).sum())
-        else:
-            B2 = Wt[rows] @ Wt        # rows of (W')^2 = columns of W^2
-            out[4] += float(B1.multiply(B2).sum())
+            return t3, float(np.dot(B1.data, B1.data))
+        B2 = Wt[rows] @ Wt            # rows of (W')^2 = columns of W^2
+        return t3, float(B1.multiply(B2).sum())
+
+    # Blocks on threads (scipy's sparse products release the GIL), summed in block order: the
+    # same numbers whatever the number of threads; at most _threads() blocks in memory.
+    with ThreadPoolExecutor(_threads()) as pool:
+        for t3, t4 in pool.map(block, range(0, n, step)):
+            out[3] += t3
+            out[4] += t4
     return np.array(out)
+
+
+def _similar_symmetric(W: sp.csr_matrix, d: np.ndarray) -> sp.csr_matrix:
+    r""":math:`S = D^{1/2} W D^{-1/2}` (symmetric when ``d`` is :func:`symmetriser`'s),
+    by scaling the stored entries: :math:`S_{ij} = W_{ij}\sqrt{d_i/d_j}`."""
+    q = np.sqrt(d)
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+    S = sp.csr_matrix((W.data * (q[rows] / q[W.indices]), W.indices.copy(), W.indptr.copy()),
+                      shape=W.shape)
+    S.sort_indices()
+    return S
 
 
 def _affine_power_traces(t: np.ndarray, c: float, d: float) -> np.ndarray:
@@ -393,7 +442,7 @@ class TraceLogDet:
     def __init__(self, W, *, method: str = "chebyshev", n_probes: int = DEFAULT_PROBES,
                  order: int | None = None, tol: float = DEFAULT_TOL, max_order: int = 400,
                  seed: int = 0, enclosure: SpectralEnclosure | None = None,
-                 operator_key: str | None = None):
+                 operator_key: str | None = None, precision: str = DEFAULT_PRECISION):
         W = sp.csr_matrix(W, dtype=float)
         if W.shape[0] != W.shape[1]:
             raise InputError(f"W must be square; a {W.shape[0]}x{W.shape[1]} matrix was given.")
@@ -405,6 +454,9 @@ class TraceLogDet:
         if method not in APPROX_METHODS + ("approx",):
             raise InputError(f"approximate logdet method must be one of {APPROX_METHODS} or "
                              f"'approx'; {method!r} was given.")
+        if precision not in PRECISIONS:
+            raise InputError(f"precision must be one of {PRECISIONS}; {precision!r} was given.")
+        self.precision = precision
         if int(n_probes) < 2:
             raise InputError(f"n_probes must be at least 2; {n_probes!r} was given.")
         self._sym = operator_cache.memo(self._key, "symmetriser", lambda: symmetriser(self.W))
@@ -470,11 +522,14 @@ class TraceLogDet:
             return
         c, d = self._c, self._d
         exact_pow = operator_cache.memo(self._key, "tr(W^k), k <= 4",
-                                        lambda: _exact_power_traces(self.W, self._sym))
+                                        lambda: _exact_power_traces(
+                                            self.W, self._sym,
+                                            self._similar() if self._sym is not None else None))
         xp = _affine_power_traces(exact_pow, c, d)
         exact = _chebyshev_from_powers(xp) if self.method == "chebyshev" else xp
         moments = operator_cache.memo(
-            self._key, ("probe moments", self.method, self.n_probes, self.seed, q, c, d),
+            self._key, ("probe moments", self.method, self.n_probes, self.seed, q, c, d,
+                        self.precision if self.method == "chebyshev" else "float64"),
             lambda: self._probe_moments(q))
         tau = moments.mean(axis=0)      # the probes leave the exact orders at zero
         tau[: self.exact_order + 1] = exact
@@ -483,31 +538,95 @@ class TraceLogDet:
     def _probe_moments(self, q: int) -> np.ndarray:
         r"""Per-probe :math:`z_l' P_j(X) z_l`, j = 0..q (zero up to ``exact_order``), from
         ``n_probes`` Rademacher probes of ``seed`` (a deterministic function of W)."""
+        if self.method == "chebyshev":
+            moments = _chebyshev_moments(self._symmetric_X(), q, self.n_probes, self.seed,
+                                         self.exact_order, self.precision)
+            moments.setflags(write=False)   # shared by every strategy of this W
+            return moments
         W, n, p = self.W, self.n, self.n_probes
         moments = np.zeros((p, q + 1))
         rng = np.random.default_rng(self.seed)
         signs = rng.integers(0, 2, size=(n, p), dtype=np.int8)
         chunk = max(1, min(p, int(_BLOCK_BYTES // (8 * 3 * max(n, 1)))))
-        cheb = self.method == "chebyshev"
-
-        def apply(V):
-            return self._apply_X(W, V)
 
         for s in range(0, p, chunk):
             Z = signs[:, s:s + chunk].astype(float)     # a C-ordered copy
             Z *= 2.0
             Z -= 1.0
-            prev, cur = Z, apply(Z)
-            for j in range(2, q + 1):
-                nxt = apply(cur)
-                if cheb:
-                    nxt *= 2.0
-                    nxt -= prev
-                prev, cur = cur, nxt
+            cur = Z
+            for j in range(1, q + 1):
+                cur = self._apply_X(W, cur)
                 if j > self.exact_order:
                     moments[s:s + chunk, j] = np.einsum("ij,ij->j", Z, cur)
         moments.setflags(write=False)   # shared by every strategy of this W
         return moments
+
+    def _similar(self) -> sp.csr_matrix:
+        """The symmetric :math:`S = D^{1/2} W D^{-1/2}` (float64), built once per strategy."""
+        if getattr(self, "_S", None) is None:
+            self._S = _similar_symmetric(self.W, self._sym)
+        return self._S
+
+    def _symmetric_X(self) -> sp.csr_matrix:
+        r""":math:`X_S = (S - cI)/d` with the symmetric :math:`S = D^{1/2} W D^{-1/2}`
+        (:func:`symmetriser`), in the probes' precision. Similar to :math:`X`, so
+        :math:`\mathrm{tr}\,T_j(X_S) = \mathrm{tr}\,T_j(X)`."""
+        S = self._similar()
+        if self._c != 0.0:
+            S = (S - self._c * sp.identity(self.n, format="csr")).tocsr()
+        if self._d != 1.0:
+            S = S / self._d
+        S = sp.csr_matrix(S, dtype=np.dtype(self.precision))
+        S.sort_indices()
+        return S
+
+    def rounding_bounds(self) -> np.ndarray:
+        r"""Bound :math:`B_j` on the rounding error of every per-probe moment
+        :math:`z'T_j(X)z` (Chebyshev), j = 0..order; zero for the exact orders.
+
+        The probe vectors :math:`v_k = T_k(X_S)z` are computed in ``precision`` (unit
+        roundoff :math:`u`: :math:`2^{-24}` for float32, :math:`2^{-53}` for float64) by
+        :math:`v_{k+1} = 2X_Sv_k - v_{k-1}`. Each step adds an error
+        :math:`\lVert e_k\rVert \le \varepsilon \sqrt n` with
+        :math:`\varepsilon = u\,(2(m+4)\alpha + 4)` (``m`` the most non-zeros in a row,
+        :math:`\alpha \ge \lVert |X_S| \rVert_2`: the rounded
+        products, the rounded entries of :math:`X_S`, the affine step), and an error
+        :math:`e_i` reaches :math:`v_k` through :math:`U_{k-1-i}(X_S)`, whose norm is at
+        most :math:`k - i` on the spectrum :math:`[-1, 1]`; so
+        :math:`\lVert\delta v_k\rVert \le D_k = \varepsilon\sqrt n\,k(k+1)/2`, and
+        :math:`\lVert v_k\rVert \le N_k = \sqrt n + D_k` (:math:`\lVert T_k\rVert \le 1`).
+        A dot product summed by blocks of :math:`b` = ``_DOT_BLOCK`` rows errs by at most
+        :math:`\gamma\lVert a\rVert\lVert b\rVert` with :math:`\gamma = (b+1)u`, so the
+        moments :math:`2v_k'v_k - z'z` and :math:`2v_k'v_{k+1} - z'X_Sz` err by at most
+        :math:`B_{2k} = 2(2\sqrt n D_k + D_k^2) + 2\gamma N_k^2` and
+        :math:`B_{2k+1} = 2(\sqrt n(D_k + D_{k+1}) + D_kD_{k+1}) + 2\gamma N_kN_{k+1}
+        + 2(\sqrt n D_1 + \gamma\sqrt n N_1)`. :math:`\alpha = (R + |c|)/d`
+        (``R`` the enclosure's radius: :math:`S \ge 0` is symmetric with spectral radius at
+        most ``R``, and :math:`|X_S| \le (S + |c|I)/d` entrywise).
+        """
+        q = self.order
+        out = np.zeros(q + 1)
+        if self.method != "chebyshev":
+            return out
+        u = float(np.finfo(np.dtype(self.precision)).eps) / 2.0
+        m = int(np.diff(self.W.indptr).max(initial=0)) + (self._c != 0.0)
+        # |X_S| <= (S + |c| I) / d elementwise, S >= 0 symmetric with spectral radius at most
+        # the enclosure's: || |X_S| ||_2 <= (radius + |c|) / d.
+        alpha = (self.enclosure.radius + abs(self._c)) / self._d
+        eps = u * (2.0 * (m + 4) * alpha + 4.0)
+        rn = np.sqrt(self.n)
+        k = np.arange(q + 2)
+        D = eps * rn * k * (k + 1) / 2.0
+        N = rn + D
+        gamma = (_DOT_BLOCK + 1) * u
+        for j in range(self.exact_order + 1, q + 1):
+            h = j // 2
+            if j % 2 == 0:
+                out[j] = 2.0 * (2.0 * rn * D[h] + D[h] ** 2) + 2.0 * gamma * N[h] ** 2
+            else:
+                out[j] = (2.0 * (rn * (D[h] + D[h + 1]) + D[h] * D[h + 1])
+                          + 2.0 * gamma * N[h] * N[h + 1] + 2.0 * (rn * D[1] + gamma * rn * N[1]))
+        return out
 
     # -- the series and its derivatives ----------------------------------------------------
     def _series(self, rho: float):
@@ -595,7 +714,7 @@ class TraceLogDet:
         return TraceLogDet(self.W, method=self.method, n_probes=self.n_probes,
                            order=min(q, self.max_order), tol=self.tol,
                            max_order=self.max_order, seed=self.seed, enclosure=self.enclosure,
-                           operator_key=self._key)
+                           operator_key=self._key, precision=self.precision)
 
     def _inverse_tail(self, rho: float, q: int) -> float:
         t, r = (abs(float(v)) for v in self._t_of_rho(rho))
@@ -615,6 +734,26 @@ class TraceLogDet:
         pF1 = self._series(rho)[4]
         return float(pF1.std(ddof=1) / np.sqrt(self.n_probes))
 
+    def rounding_bound(self, rho: float) -> dict:
+        r"""Bounds on the rounding error of the log-determinant, :math:`\mathrm{tr}(G)` and
+        :math:`\mathrm{tr}(I-\rho W)^{-1}` at ``rho`` (absolute): the moment bounds
+        :meth:`rounding_bounds` weighted by the absolute series coefficients. Zero for the
+        Taylor path (float64 throughout, its rounding is far below its Monte Carlo error)."""
+        if self.method != "chebyshev":
+            return {"logdet": 0.0, "tr_G": 0.0, "tr_inverse": 0.0}
+        if getattr(self, "_rounding", None) is None or len(self._rounding) != self.order + 1:
+            self._rounding = self.rounding_bounds()
+        B = self._rounding[1:]
+        t, r = (float(v) for v in self._t_of_rho(rho))
+        j = np.arange(1, self.order + 1)
+        tpow = np.abs(t) ** (j - 1)
+        s = np.sqrt(max(1.0 - r * r, 1e-300))
+        one = abs(1.0 - rho * self._c)
+        dt, r1 = 1.0 / (s * (1.0 + s)), self._d / one**2
+        return {"logdet": float((2.0 * tpow * abs(t) / j) @ B),
+                "tr_G": float((2.0 * tpow) @ B * dt * r1),
+                "tr_inverse": float((np.abs(t) ** j * 2.0 / s) @ B / one)}
+
     def truncation_bound(self, rho: float) -> float:
         """Deterministic bound on the truncation error of the log-determinant (absolute)."""
         return self.n * self._tail(self._t_of_rho(rho)[0], self.order)
@@ -633,7 +772,9 @@ class TraceLogDet:
                            and self._gtg_cache[0] == float(rho) else None),
                 gtg_probes=self.gtg_probes(),
                 tr_inverse_se=self.tr_inverse_se(rho),
-                tr_inverse_bound=self.tr_inverse_bound(rho))
+                tr_inverse_bound=self.tr_inverse_bound(rho),
+                precision=self.precision,
+                rounding_bound=self.rounding_bound(rho))
         return info
 
     def refine_at(self, rho: float) -> bool:
@@ -662,9 +803,104 @@ class TraceLogDet:
         enclosure = SpectralEnclosure(lo, 1.0, real=True, source="row-standardised, ARPACK lower")
         fresh = TraceLogDet(self.W, method=self.method, n_probes=self.n_probes,
                             order=self.order, tol=self.tol, max_order=self.max_order,
-                            seed=self.seed, enclosure=enclosure, operator_key=self._key)
+                            seed=self.seed, enclosure=enclosure, operator_key=self._key,
+                            precision=self.precision)
         self.__dict__.update(fresh.__dict__)
         return True
+
+
+def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
+                       precision: str) -> np.ndarray:
+    r"""Per-probe :math:`z_l'T_j(X)z_l`, j = exact_order+1..q, for a *symmetric* ``X``.
+
+    Chebyshev polynomials multiply as :math:`T_{2k} = 2T_k^2 - I` and
+    :math:`T_{2k+1} = 2T_kT_{k+1} - T_1`, so for symmetric ``X``
+
+    .. math::
+
+        z'T_{2k}z = 2\lVert v_k\rVert^2 - z'z, \qquad
+        z'T_{2k+1}z = 2 v_k'v_{k+1} - z'Xz, \qquad v_k = T_k(X)z :
+
+    the moments up to order ``q`` need :math:`\lceil q/2\rceil` sparse products of the
+    ``n x p`` probe block (scipy's ``csr_matvecs``: one pass over ``X`` per product, all
+    probes together, on C-ordered blocks), not ``q``. The blocks are held in ``precision``
+    (float32 halves the memory traffic, which bounds the speed); the dot products sum
+    :data:`_DOT_BLOCK` rows in the blocks' precision and the block sums in float64
+    (:meth:`TraceLogDet.rounding_bounds` states the rounding error).
+
+    Each step runs on :data:`_ROW_PARTS` fixed row ranges (their products, updates and dot
+    products are independent; scipy and NumPy release the GIL), on :data:`PROBE_THREADS`
+    threads; the partial sums are added in range order, so the result does
+    not depend on the number of threads.
+    """
+    n = X.shape[0]
+    dtype = np.dtype(precision)
+    X2 = (X * 2).astype(dtype)      # 2X: exact (a power of two), saves a pass per step
+    edges = np.linspace(0, n, _ROW_PARTS + 1).astype(int)
+    parts = [(slice(a, b), X2[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+    del X2                          # the row ranges hold the copies
+    moments = np.zeros((p, q + 1))
+    rng = np.random.default_rng(seed)
+    signs = rng.integers(0, 2, size=(n, p), dtype=np.int8)
+    chunk = max(1, min(p, int(_PROBE_BLOCK_BYTES // (dtype.itemsize * 4 * max(n, 1)))))
+    half = (q + 1) // 2          # v_0 .. v_half reach order 2 * half >= q
+
+    def dots(a, b):
+        rows, m = a.shape
+        body = rows // _DOT_BLOCK * _DOT_BLOCK
+        part = np.einsum("kij,kij->kj", a[:body].reshape(-1, _DOT_BLOCK, m),
+                         b[:body].reshape(-1, _DOT_BLOCK, m))
+        return (part.sum(axis=0, dtype=np.float64)
+                + np.einsum("ij,ij->j", a[body:], b[body:], dtype=np.float64))
+
+    def run(task):
+        with ThreadPoolExecutor(_threads()) as pool:
+            out = list(pool.map(task, parts))
+        return sum(o[0] for o in out), sum(o[1] for o in out)
+
+    for s in range(0, p, chunk):
+        cols = slice(s, min(s + chunk, p))
+        Z = signs[:, cols].astype(dtype)                # C-ordered
+        Z *= 2
+        Z -= 1
+        cur = np.empty_like(Z)
+
+        def first(part):
+            rows, X2r = part
+            np.multiply(X2r @ Z, 0.5, out=cur[rows])    # v_1 = X z (halving is exact)
+            return dots(Z[rows], Z[rows]), dots(Z[rows], cur[rows])
+
+        zz, zXz = run(first)                            # zz = n (exact: sums of ones)
+        prev = Z                                        # v_0 (overwritten by v_2)
+        for k in range(1, half + 1):
+            # cur = v_k: the even moment 2k, and with v_{k+1} the odd moment 2k + 1.
+            if 2 * k + 1 > q:
+                if exact_order < 2 * k <= q:
+                    moments[cols, 2 * k] = 2.0 * dots(cur, cur) - zz
+                break
+
+            def step(part, cur=cur, prev=prev):
+                rows, X2r = part                        # prev <- v_{k+1} = 2X v_k - v_{k-1}
+                np.subtract(X2r @ cur, prev[rows], out=prev[rows])
+                return dots(cur[rows], cur[rows]), dots(cur[rows], prev[rows])
+
+            cc, co = run(step)
+            if 2 * k > exact_order:
+                moments[cols, 2 * k] = 2.0 * cc - zz
+            if 2 * k + 1 > exact_order:
+                moments[cols, 2 * k + 1] = 2.0 * co - zXz
+            prev, cur = cur, prev
+    return moments
+
+
+def _threads() -> int:
+    """Threads of the probe products and exact-trace blocks: :data:`PROBE_THREADS`, at most
+    the CPUs this process may use."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:                              # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(int(PROBE_THREADS), cpus))
 
 
 def _pow(t: float, e: np.ndarray) -> np.ndarray:

@@ -66,7 +66,7 @@ class SpatialOperator:
         self.W = sp.csr_matrix(W, dtype=float)
         self.n = self.W.shape[0]
         self._key: str | None = None
-        self._Wc = self.W.tocsc()
+        self._Wc_cache = None     # W in CSC, made by the first factorisation
         self._max_row_abs = float(np.max(np.asarray(abs(self.W).sum(axis=1)).ravel())) \
             if self.n else 0.0
         self._factors: "OrderedDict[float, object]" = OrderedDict()
@@ -104,6 +104,13 @@ class SpatialOperator:
     def matrix(self, rho: float) -> sp.csc_matrix:
         r""":math:`I - \rho W` as a CSC matrix."""
         return sp.csc_matrix(sp.identity(self.n, format="csc") - rho * self._Wc)
+
+    @property
+    def _Wc(self) -> sp.csc_matrix:
+        # Lazily: the approximate path at 10^7 units never factorises (saves a copy of W).
+        if self._Wc_cache is None:
+            self._Wc_cache = self.W.tocsc()
+        return self._Wc_cache
 
     def factor(self, rho: float):
         r"""SuperLU factorisation of :math:`I - \rho W` (kept for the last few ``rho``)."""
@@ -164,7 +171,9 @@ class SpatialOperator:
         """
         if isinstance(method, LogDet):
             return logdet_strategy(self.W, method)
-        return make_logdet(self.W, method, **options)
+        strategy = make_logdet(self.W, method, operator_key=self.key, **options)
+        strategy._operator_key = self.key      # the exact strategies' key: computed once
+        return strategy
 
     def bounds(self, method: str = "auto") -> tuple[float, float]:
         """The admissible interval of ``rho``: ``(1/lambda_min, 1/lambda_max)``."""

@@ -340,9 +340,13 @@ class EffectsKernel:
         tr, n = self.traces, self.n
         se = tr.tr_inverse_se(rho) / n
         mult = beta + (theta / rho if abs(rho) > 1e-8 else 0.0)
+        # the float32 probes' rounding bound on tr(I - rho W)^-1 (logdet_approx)
+        rounding = getattr(tr, "rounding_bound", None)
         return dict(method=tr.method, n_probes=tr.n_probes, order=tr.order, seed=tr.seed,
                     truncation_bound=tr.tr_inverse_bound(rho) / n,
-                    direct_mc_se=np.abs(mult) * se)
+                    direct_mc_se=np.abs(mult) * se,
+                    direct_rounding_bound=(np.abs(mult) * rounding(rho)["tr_inverse"] / n
+                                           if rounding is not None else None))
 
     # -- partition blocks ------------------------------------------------------------------
     def blocks(self, rhos, indicators: np.ndarray, *, normalize_by: np.ndarray):
@@ -697,8 +701,9 @@ def effects_table(params: pd.Series, cov, W, *, kind: str, n_draws: int = 1000, 
                        level=level, bounds=bounds, W=kernel.W)
     mean = _unpack(spec, _take(params, spec.used)[None, :])
     approx = kernel.approximation(float(mean[0][0]), mean[1][0], mean[2][0])
-    if approx is not None and approx.get("direct_mc_se") is not None:
-        approx["direct_mc_se"] = dict(zip(spec.variables, map(float, approx["direct_mc_se"])))
+    for key in ("direct_mc_se", "direct_rounding_bound"):
+        if approx is not None and approx.get(key) is not None:
+            approx[key] = dict(zip(spec.variables, map(float, approx[key])))
     cols = {}
     for stat, suffix in WIDE_SUFFIXES:
         for e in _EFFECTS:
