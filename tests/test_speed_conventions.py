@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import spatialflow as sf
 from spatialflow.exceptions import ExpensiveInformationWarning
-from spatialflow.models._linalg import operator_cache
+from spatialflow.models._linalg import operator_cache, traces
 from spatialflow.models._design.problem import Design
 from spatialflow.models._estimation.ml import EXPENSIVE_RATIO, warn_if_expensive
 from spatialflow.models._linalg import logdet as logdet_module
@@ -156,7 +157,7 @@ def test_cache_key_is_the_content_of_w():
 
 
 def _blas_threads(task, rng):
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
     return {"threads": max((p["num_threads"] for p in threadpool_info()
                             if p.get("user_api") == "blas"), default=1)}
 
@@ -167,3 +168,24 @@ def test_grid_workers_run_blas_with_one_thread(executor):
     out = monte_carlo(_blas_threads, 2, seed=0, executor=executor, progress=False,
                       max_workers=2)
     assert (out["threads"] == 1).all()
+
+
+def test_small_dense_eigenproblems_run_on_one_blas_thread(monkeypatch):
+    # two OpenBLAS threads beside another busy process spin (0.05 s -> 3-5 s at n = 900):
+    # the dense eigenvalues of a small W are computed with one thread, larger ones untouched
+    seen = []
+    real = np.linalg.eigvalsh
+
+    def spy(S):
+        seen.append((S.shape[0], max(p["num_threads"] for p in threadpool_info()
+                                     if p["user_api"] == "blas")))
+        return real(S)
+
+    monkeypatch.setattr(traces.np.linalg, "eigvalsh", spy)
+    monkeypatch.setattr(traces, "SINGLE_THREAD_MAX_N", 50)
+    with threadpool_limits(limits=2):                   # the caller's setting (pytest-xdist: 1)
+        for side in (5, 8):                             # n = 25 (one thread), n = 64 (untouched)
+            operator_cache.clear()
+            traces.eigenvalues(libpysal.weights.lat2SW(side, side, criterion="rook",
+                                                       row_st=True).tocsr())
+    assert seen == [(25, 1), (64, 2)]
