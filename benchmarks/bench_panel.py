@@ -104,8 +104,8 @@ def main() -> None:
     print(f"\nSAR unit FE: max relative difference spatialflow vs spreg = {diff:.2e}")
     print(f"SDM rho (Lee-Yu) = {sdm.params['rho']:.4f}, logdet = {sdm.extra['logdet']}, "
           f"information = {sdm.information}")
-    print(eff[["direct", "indirect", "total", "direct_se", "indirect_se", "total_se"]]
-          .round(4).to_string())
+    print(eff[["direct", "indirect", "total", "direct_std_error", "indirect_std_error",
+               "total_std_error"]].round(4).to_string())
 
 
 # ------------------------------------------------------------------------------------------
@@ -122,6 +122,11 @@ def _peak_mb() -> float:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024.0
     return float("nan")
+
+
+def _column(frame, name: str) -> str:
+    """``name``, or its name before the one vocabulary (``*_std_error`` was ``*_se``)."""
+    return name if name in frame.columns else name.replace("_std_error", "_se")
 
 
 def _million_worker(case: dict) -> dict:
@@ -147,8 +152,10 @@ def _million_worker(case: dict) -> dict:
     return dict(wall=wall, cpu=cpu, load=load, load_after=os.getloadavg()[0],
                 peak_mb=_peak_mb(), logdet=res.extra["logdet"], information=res.information,
                 params=res.params.to_dict(), bse=res.bse.to_dict(), llf=float(res.llf),
-                effects={c: eff[c].to_dict() for c in ("direct", "indirect", "total",
-                                                      "direct_se", "indirect_se", "total_se")},
+                # the code before the one vocabulary (issue 26) named the SE columns *_se
+                effects={c: eff[_column(eff, c)].to_dict()
+                         for c in ("direct", "indirect", "total", "direct_std_error",
+                                   "indirect_std_error", "total_std_error")},
                 trace_method=eff.attrs.get("trace_method"),
                 approximation=json.loads(json.dumps(
                     dict(getattr(res.extra, "approximation", None) or {}),

@@ -48,7 +48,7 @@ def main() -> None:
         cf = fn(res, X, y, labels, core="core", higher_is_better=True, n_draws=args.draws,
                 seed=0)
         print(f"{name:16s} {time.perf_counter() - start:6.2f} s   closed_se "
-              f"{np.round(cf['closed_se'].to_numpy(), 4).tolist()}")
+              f"{np.round(cf['closed_std_error' if 'closed_std_error' in cf else 'closed_se'].to_numpy(), 4).tolist()}")
 
 
 if __name__ == "__main__":

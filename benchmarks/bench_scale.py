@@ -172,7 +172,8 @@ def _worker_sf(case, tmp):
     approx = extra.get("approximation")
     return dict(t_graph=t_w, t_fit=t_fit, t_effects=t_eff, rho=float(res.params["rho"]),
                 rho_se=float(res.bse["rho"]), direct=eff["direct"].tolist(),
-                total=eff["total"].tolist(), direct_se=eff["direct_se"].tolist(),
+                total=eff["total"].tolist(), direct_se=eff[[c for c in ("direct_std_error", "direct_se")
+                                                  if c in eff.columns][0]].tolist(),
                 logdet=extra.get("logdet"), trace_method=eff.attrs.get("trace_method"),
                 approximation=_jsonable(approx),
                 effects_approximation=_jsonable(eff.attrs.get("approximation")),

@@ -241,10 +241,18 @@ def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None,
 
     # Blocks on threads (scipy's sparse products release the GIL), summed in block order: the
     # same numbers whatever the number of threads; at most _threads() blocks in memory.
-    with ThreadPoolExecutor(_threads()) as pool:
-        for t3, t4 in pool.map(block, range(0, n, step)):
-            out[3] += t3
-            out[4] += t4
+    starts = range(0, n, step)
+    threads = _threads()
+    if threads == 1:
+        blocks = map(block, starts)
+    else:
+        pool = ThreadPoolExecutor(threads)
+        blocks = pool.map(block, starts)
+    for t3, t4 in blocks:
+        out[3] += t3
+        out[4] += t4
+    if threads > 1:
+        pool.shutdown()
     return np.array(out)
 
 
@@ -845,6 +853,8 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
     chunk = max(1, min(p, int(_PROBE_BLOCK_BYTES // (dtype.itemsize * 4 * max(n, 1)))))
     half = (q + 1) // 2          # v_0 .. v_half reach order 2 * half >= q
 
+    threads = _threads()
+
     def dots(a, b):
         rows, m = a.shape
         body = rows // _DOT_BLOCK * _DOT_BLOCK
@@ -854,8 +864,11 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
                 + np.einsum("ij,ij->j", a[body:], b[body:], dtype=np.float64))
 
     def run(task):
-        with ThreadPoolExecutor(_threads()) as pool:
-            out = list(pool.map(task, parts))
+        if threads == 1:            # no pool: a thread started per step costs more than a
+            out = [task(part) for part in parts]     # product at n of a few thousand
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                out = list(pool.map(task, parts))
         return sum(o[0] for o in out), sum(o[1] for o in out)
 
     for s in range(0, p, chunk):
