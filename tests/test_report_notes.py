@@ -17,6 +17,7 @@ import string
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from spatialflow import OLS, SDM
@@ -241,3 +242,27 @@ def test_counterfactual_share_is_not_read_off_noise(lang):
     assert "31%" in plain
     # without simulated SEs the share is all there is to say
     assert "31%" in reader._cf_share(0.31, significant=False, has_se=False)
+
+
+def _cf_rows(closed, se):
+    """Counterfactual rows of two peripheral groups as the report's table holds them."""
+    n = len(closed)
+    return pd.DataFrame({
+        "group": ["North", "East"][:n], "outcome": "y", "behind": True,
+        "closed": closed, "closed_std_error": se, "share": [c / 20 for c in closed],
+        "own": closed, "own_direct": np.nan, "within_group": 0.0, "spillover": 0.0,
+        "core_response": 0.0})
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_counterfactual_says_close_only_when_a_change_differs_from_zero(lang):
+    reader = _share_reader(lang)
+    reader.d = dataclasses.make_dataclass("D", [("indicators", list)])([])
+    noise = reader._cf_text("SDM", _cf_rows([-23.6, 8.0], [35.0, 6.2]))
+    found = reader._cf_text("SDM", _cf_rows([8.6, 8.0], [4.0, 6.2]))
+    if lang == "en":
+        assert "would close by" not in noise and "none of which differs from zero" in noise
+        assert "would close by" in found
+    else:
+        assert "差距可缩小" not in noise and "均与零无显著差异" in noise
+        assert "差距可缩小" in found

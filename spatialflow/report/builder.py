@@ -1189,7 +1189,7 @@ class _Builder:
         return f"占差距 {pct:.0f}%" if zh else f"{pct:.0f}% of its deficit"
 
     def _cf_text(self, model, head) -> str:
-        parts = []
+        parts, judged, significant = [], 0, 0
         # many groups: the largest gaps closed are named, the rest are in the table
         named, n_more = rank_groups(zip(head["group"], head["closed"]))
         head = head.set_index("group", drop=False).loc[named]
@@ -1206,6 +1206,8 @@ class _Builder:
             se = r["closed_std_error"]
             sig = abs(r["closed"]) > 1.96 * se if np.isfinite(se) \
                 else False
+            judged += bool(np.isfinite(se))
+            significant += bool(sig)
             spill_share = 100 * spill / r["closed"] if split and sig else np.nan
             share_text = self._cf_share(r["share"], sig, np.isfinite(r["closed_std_error"]))
             if self.zh():
@@ -1228,10 +1230,19 @@ class _Builder:
         outcome = head["outcome"].iloc[0]
         ind = next((i for i in self.d.indicators if i.column == outcome), None)
         name = ind.text(self.lang) if ind is not None else outcome
-        return ((f"反事实（{model}）：若各外围组的解释变量（要素流动）取核心区均值，{name} 差距可缩小："
+        # "would close by" only when some group's change differs from zero: a list of changes
+        # none of which is distinguishable from zero is said to be just that
+        if judged and not significant:
+            verb_zh = "差距的变化均与零无显著差异（正值为缩小）："
+            verb_en = (f"the {name} deficit would change by amounts none of which differs "
+                       "from zero at 5% (positive = closes): ")
+        else:
+            verb_zh = "差距可缩小："
+            verb_en = f"the {name} deficit would close by: "
+        return ((f"反事实（{model}）：若各外围组的解释变量（要素流动）取核心区均值，{name} {verb_zh}"
                  + "；".join(parts) + more_groups(n_more, self.lang) + "。") if self.zh() else
                 f"Counterfactual ({model}): with each peripheral group's regressors (its "
-                f"flows) at the core's means, the {name} deficit would close by: "
+                f"flows) at the core's means, {verb_en}"
                 + "; ".join(parts) + more_groups(n_more, self.lang) + ".")
 
     # -------------------------------------------------------------- drivers
