@@ -262,7 +262,9 @@ def test_counterfactual_says_close_only_when_a_change_differs_from_zero(lang):
     found = reader._cf_text("SDM", _cf_rows([8.6, 8.0], [4.0, 6.2]))
     if lang == "en":
         assert "would close by" not in noise and "none of which differs from zero" in noise
-        assert "would close by" in found
+        assert "not distinguishable" not in noise          # said once, not per group
+        assert "would close by" in found and "% of its deficit" in found
     else:
         assert "差距可缩小" not in noise and "均与零无显著差异" in noise
-        assert "差距可缩小" in found
+        assert "不计占差距比例" not in noise
+        assert "差距可缩小" in found and "占差距" in found

@@ -1193,6 +1193,11 @@ class _Builder:
         # many groups: the largest gaps closed are named, the rest are in the table
         named, n_more = rank_groups(zip(head["group"], head["closed"]))
         head = head.set_index("group", drop=False).loc[named]
+        se_all = head.loc[head["behind"], "closed_std_error"].to_numpy(dtype=float)
+        closed_all = head.loc[head["behind"], "closed"].to_numpy(dtype=float)
+        # none of the changes differs from zero: the sentence says so once, not per group
+        all_noise = bool(len(se_all)) and bool(np.all(np.isfinite(se_all))) and \
+            not bool(np.any(np.abs(closed_all) > 1.96 * se_all))
         for _, r in head.iterrows():
             g = self.gname(r["group"])
             if not r["behind"]:
@@ -1210,8 +1215,9 @@ class _Builder:
             significant += bool(sig)
             spill_share = 100 * spill / r["closed"] if split and sig else np.nan
             share_text = self._cf_share(r["share"], sig, np.isfinite(r["closed_std_error"]))
+            share_text = "" if all_noise else share_text + ("；" if self.zh() else "; ")
             if self.zh():
-                txt = f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_std_error'], 2)}，{share_text}；"
+                txt = f"{g} {_g(r['closed'])}（标准误 {_g(r['closed_std_error'], 2)}，{share_text}"
                 txt += (f"本组直接 {_g(r['own_direct'])}，组内溢出 {_g(r['within_group'])}，"
                         if split else f"本组 {_g(r['own'])}，")
                 txt += f"其他组溢出 {_g(r['spillover'])}，核心区响应 {_g(r['core_response'])}"
@@ -1219,7 +1225,7 @@ class _Builder:
                     txt += f"；溢出合计占缩小量 {spill_share:.0f}%"
                 parts.append(txt + "）")
             else:
-                txt = f"{g} {_g(r['closed'])} (SE {_g(r['closed_std_error'], 2)}; {share_text}; "
+                txt = f"{g} {_g(r['closed'])} (SE {_g(r['closed_std_error'], 2)}; {share_text}"
                 txt += (f"own direct {_g(r['own_direct'])}, within-group spillovers "
                         f"{_g(r['within_group'])}, " if split else f"own flows {_g(r['own'])}, ")
                 txt += (f"other groups' spillovers {_g(r['spillover'])}, core response "
