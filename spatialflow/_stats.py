@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
+import pandas as pd
 
 
 class _Special:
@@ -25,7 +26,7 @@ class _Special:
 
 special = _Special()
 
-__all__ = ["norm", "t", "chi2"]
+__all__ = ["norm", "t", "chi2", "wald_pvalues", "wald_interval"]
 
 
 class _Frozen:
@@ -98,3 +99,20 @@ class _Chi2:
 norm = _Norm()
 t = _T()
 chi2 = _Chi2()
+
+
+def wald_pvalues(tvalues: pd.Series, df: float | None = None) -> pd.Series:
+    r"""Two-sided p-values :math:`2\,P(|Z| > |z_k|)` of Wald statistics (Student's t with
+    ``df`` degrees of freedom when given), as a Series named ``pvalues``."""
+    stat = np.abs(np.asarray(tvalues, dtype=float))
+    p = 2 * (t.sf(stat, df) if df is not None else norm.sf(stat))
+    return pd.Series(p, index=tvalues.index, name="pvalues")
+
+
+def wald_interval(params: pd.Series, bse: pd.Series, level: float,
+                  df: float | None = None) -> pd.DataFrame:
+    r"""Wald intervals :math:`\hat\theta \pm q_{(1+level)/2}\,\mathrm{se}` with the normal
+    quantile (Student's t with ``df`` when given): columns ``lower`` and ``upper``."""
+    q = t.ppf((1 + level) / 2, df) if df is not None else norm.ppf((1 + level) / 2)
+    half = q * bse
+    return pd.DataFrame({"lower": params - half, "upper": params + half})

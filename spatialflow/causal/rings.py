@@ -224,13 +224,10 @@ class RingsFit:
     @property
     def pvalues(self) -> pd.Series:
         # normal reference distribution, as the ring table's p_value column
-        return pd.Series(2 * stats.norm.sf(np.abs(self.tvalues.to_numpy())),
-                         index=self.params.index, name="pvalues")
+        return stats.wald_pvalues(self.tvalues)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        z = float(stats.norm.ppf(0.5 + level / 2))
-        return pd.DataFrame({"lower": self.params - z * self.bse,
-                             "upper": self.params + z * self.bse})
+        return stats.wald_interval(self.params, self.bse, level)
 
     def effects(self, level: float = 0.95) -> pd.DataFrame:
         """``direct`` (tau), ``indirect`` (exposure-weighted spillover), ``total`` (NaN)."""

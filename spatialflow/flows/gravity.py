@@ -65,8 +65,7 @@ class GravityResults:  # numpydoc ignore=PR01
     def pvalues(self) -> pd.Series:
         """Two-sided p-values of :attr:`tvalues` under the standard normal (statsmodels'
         reference with a robust covariance, either engine)."""
-        return pd.Series(2 * _stats.norm.sf(np.abs(self.tvalues.to_numpy())),
-                         index=self.params.index, name="pvalues")
+        return _stats.wald_pvalues(self.tvalues)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Wald intervals ``params +- z bse``.
@@ -81,9 +80,7 @@ class GravityResults:  # numpydoc ignore=PR01
         pandas.DataFrame
             Columns ``lower`` and ``upper``, one row per pair variable.
         """
-        z = float(_stats.norm.ppf(0.5 + check_level(level) / 2))
-        return pd.DataFrame({"lower": self.params - z * self.bse,
-                             "upper": self.params + z * self.bse})
+        return _stats.wald_interval(self.params, self.bse, check_level(level))
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
         """The coefficients with their inference, in the tidy vocabulary.

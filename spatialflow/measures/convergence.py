@@ -230,9 +230,7 @@ class BetaConvergence:  # numpydoc ignore=PR01
             Columns ``lower`` and ``upper``, rows ``beta``, ``speed``, ``half_life``.
         """
         level = check_level(level)
-        z = float(stats.norm.ppf(0.5 + level / 2.0))
-        out = pd.DataFrame({"lower": self.params - z * self.bse,
-                            "upper": self.params + z * self.bse})
+        out = stats.wald_interval(self.params, self.bse, level)
         out.loc["beta"] = self.model.conf_int(level).loc[INITIAL, ["lower", "upper"]].to_numpy()
         return out
 

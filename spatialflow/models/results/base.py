@@ -505,12 +505,7 @@ class SpatialResults:  # numpydoc ignore=PR01
     def pvalues(self) -> pd.Series:
         """Two-sided p-values of ``tvalues`` (normal; Student's t with ``df_resid`` if
         ``use_t``)."""
-        t = np.abs(self.tvalues.to_numpy())
-        if self.use_t:
-            p = 2 * stats.t.sf(t, self.df_resid)
-        else:
-            p = 2 * stats.norm.sf(t)
-        return pd.Series(p, index=self.params.index, name="pvalues")
+        return stats.wald_pvalues(self.tvalues, self.df_resid if self.use_t else None)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         r"""Confidence intervals of ``params``.
@@ -526,11 +521,8 @@ class SpatialResults:  # numpydoc ignore=PR01
             Columns ``lower`` and ``upper``: :math:`\hat\theta \pm q_{(1+level)/2}\,
             \mathrm{se}`, with the normal quantile (Student's t if ``use_t``).
         """
-        level = check_level(level)
-        q = (stats.t.ppf((1 + level) / 2, self.df_resid) if self.use_t
-             else stats.norm.ppf((1 + level) / 2))
-        half = q * self.bse
-        return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
+        return stats.wald_interval(self.params, self.bse, check_level(level),
+                                   self.df_resid if self.use_t else None)
 
     @property
     def cov_type(self) -> str:
