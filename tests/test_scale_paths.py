@@ -15,11 +15,12 @@ import scipy.sparse as sp
 
 import spatialflow as sf
 from spatialflow.exceptions import CollinearityError, DuplicateIdError, InputError
+from spatialflow.flows.logdet import _symmetrisable
 from spatialflow.models._design.design import TSQR_MIN_ROWS, check_rank
 from spatialflow.models._linalg import operator_cache
 from spatialflow.models._linalg.operator import SpatialOperator as SpatialOperatorFor
 from spatialflow.models._linalg.logdet import SparseLULogDet
-from spatialflow.models._linalg.logdet_approx import TraceLogDet, _chebyshev_moments
+from spatialflow.models._linalg.logdet_approx import TraceLogDet, _chebyshev_moments, symmetriser
 from spatialflow.weights import from_sparse
 from spatialflow.weights.align import _graph_csr, as_sparse
 
@@ -246,3 +247,20 @@ def test_thread_count_does_not_change_the_numbers(lattice, monkeypatch):
             out.append((ap.probe_moments.copy(), ap.tau.copy()))
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+def test_symmetriser_finds_a_binary_pattern_scaled_row_by_row():
+    # W_ij = c_i on a symmetric pattern (not row-standardised): diag(1/c) W is symmetric, so
+    # the spectrum is real; the models and the flow models share this one check
+    A = queen(6)
+    c = np.random.default_rng(3).uniform(0.5, 2.0, A.shape[0])
+    W = (sp.diags(c) @ A).tocsr()
+    d = symmetriser(W)
+    assert d is not None
+    DW = (sp.diags(d) @ W).toarray()
+    np.testing.assert_allclose(DW, DW.T, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(_symmetrisable(W), d, rtol=0, atol=0)
+    # a row with two different values on a symmetric pattern: no cheap scaling
+    W2 = W.copy().tolil()
+    W2[0, 1] *= 1.5
+    assert symmetriser(W2.tocsr()) is None

@@ -29,6 +29,8 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 
+from ..models._linalg.logdet_approx import symmetriser  # the models' check of a real spectrum
+
 __all__ = ["Spectrum", "TaylorSpectrum", "spectrum", "row_blocks", "BLOCK_ELEMENTS"]
 
 #: Largest number of grid factors held at once by the blocked sums (``2^20``: 8 MB float64).
@@ -214,25 +216,11 @@ class TaylorSpectrum(Spectrum):
 
 
 def _symmetrisable(W: sp.csr_matrix) -> np.ndarray | None:
-    """A diagonal ``q`` with ``diag(q) W`` symmetric, if ``W`` is a row-standardised binary
-    (or symmetric) matrix; then ``W`` is similar to a symmetric matrix and its eigenvalues
-    are real (found by ``eigvalsh``, fast and exact)."""
-    W = sp.csr_matrix(W)
-    if abs(W - W.T).max() <= 1e-12 * max(1.0, abs(W).max()):
-        return np.ones(W.shape[0])
-    q = np.zeros(W.shape[0])
-    for i in range(W.shape[0]):
-        row = W.data[W.indptr[i]:W.indptr[i + 1]]
-        if row.size == 0:
-            q[i] = 1.0
-            continue
-        if np.ptp(row) > 1e-12 * row.max():
-            return None
-        q[i] = 1.0 / row[0]
-    B = sp.diags(q) @ W
-    if abs(B - B.T).max() <= 1e-10 * max(1.0, abs(B).max()):
-        return q
-    return None
+    """A diagonal ``q`` with ``diag(q) W`` symmetric (``W`` symmetric, or a binary pattern
+    scaled row by row such as a row-standardised contiguity), else None: then ``W`` is
+    similar to a symmetric matrix and its eigenvalues are real (found by ``eigvalsh``, fast
+    and exact). The models' check (:func:`~spatialflow.models._linalg.logdet_approx.symmetriser`)."""
+    return symmetriser(sp.csr_matrix(W, dtype=float))
 
 
 def _symmetrise(a: np.ndarray, block: int = 512) -> np.ndarray:

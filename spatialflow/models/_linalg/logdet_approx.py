@@ -144,10 +144,11 @@ def _row_standardised_nonneg(W: sp.csr_matrix) -> bool:
 def symmetriser(W: sp.csr_matrix) -> np.ndarray | None:
     r"""A cheap ``d > 0`` with ``diag(d) W`` symmetric, or None.
 
-    The candidates are :math:`d = 1` (``W`` symmetric) and :math:`d_i` = the number of
+    The candidates are :math:`d = 1` (``W`` symmetric), :math:`d_i` = the number of
     neighbours of :math:`i` (a row-standardised binary contiguity or k-nearest-neighbour
-    matrix with a symmetric pattern): then :math:`W = D^{-1/2} S D^{1/2}` with :math:`S`
-    symmetric, so the spectrum is real. Other similarity scalings are not searched at large
+    matrix with a symmetric pattern) and, when every row's entries are equal
+    (:math:`W_{ij} = c_i`), :math:`d_i = 1/c_i` (a binary pattern scaled row by row): then
+    :math:`W = D^{-1/2} S D^{1/2}` with :math:`S` symmetric, so the spectrum is real. Other similarity scalings are not searched at large
     ``n`` (:func:`spatialflow.models._linalg.traces.symmetric_eigen` does it for small ``n``).
 
     The check compares the stored entries of ``W`` with those of ``W'`` in place: when the
@@ -167,11 +168,27 @@ def symmetriser(W: sp.csr_matrix) -> np.ndarray | None:
         return None                 # an asymmetric pattern: no diagonal scaling symmetrises
     scale = max(abs(W).max(), 1.0) if W.nnz else 1.0
     rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
-    for d in (np.ones(W.shape[0]), np.diff(W.indptr).astype(float)):
+    for d in _candidate_scalings(W):
         diff = d[rows] * W.data - d[W.indices] * Wt.data
         if not diff.size or np.abs(diff).max() <= 1e-10 * scale * max(d.max(), 1.0):
             return d
     return None
+
+
+def _candidate_scalings(W: sp.csr_matrix):
+    """The scalings :func:`symmetriser` tries, cheapest and most common first."""
+    n = W.shape[0]
+    yield np.ones(n)
+    counts = np.diff(W.indptr)
+    yield counts.astype(float)
+    if W.nnz:
+        starts = W.indptr[:-1][counts > 0]
+        top = np.maximum.reduceat(W.data, starts)
+        bottom = np.minimum.reduceat(W.data, starts)
+        if np.all(top - bottom <= 1e-12 * top):          # every row constant: W_ij = c_i
+            d = np.ones(n)
+            d[counts > 0] = 1.0 / top
+            yield d
 
 
 def symmetrisable(W: sp.csr_matrix) -> bool:
