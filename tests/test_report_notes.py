@@ -23,7 +23,7 @@ import pytest
 from spatialflow import OLS, SDM
 from spatialflow.datasets import load_guangdong_counties, synthetic_panel
 from spatialflow.exceptions import ReportWarning, SpatialflowError
-from spatialflow.report.builder import _Builder
+from spatialflow.report.builder import _Builder, _whole
 from spatialflow.report import DEFAULT_INDICATORS, build
 from spatialflow.report._text import TEXT, t
 from spatialflow.weights import build as build_w
@@ -268,3 +268,7 @@ def test_counterfactual_says_close_only_when_a_change_differs_from_zero(lang):
         assert "差距可缩小" not in noise and "均与零无显著差异" in noise
         assert "不计占差距比例" not in noise
         assert "差距可缩小" in found and "占差距" in found
+
+
+def test_a_small_negative_share_prints_as_zero_not_minus_zero():
+    assert [_whole(x) for x in (-0.3, 0.4, -0.6, 12.5, 99.6)] == ["0", "0", "-1", "12", "100"]

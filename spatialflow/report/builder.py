@@ -405,6 +405,12 @@ def _external_notes(notes, lang: str) -> list[str]:
     return out
 
 
+def _whole(percent: float) -> str:
+    """A percentage rounded to a whole number, without the "-0" of a small negative."""
+    text = f"{percent:.0f}"
+    return "0" if text == "-0" else text
+
+
 class _Builder:
     def __init__(self, data: ReportData, *, lang, synthetic, source, rule, n_draws, seed,
                  permutations, lead="auto", lisa_fdr=None, sections=(), vocab=None, given=None):
@@ -1083,13 +1089,13 @@ class _Builder:
             # every regressor, a property of the model, not a finding
             self.notes.append(t("note_sar_shares", self.lang, label=self.head, kind=res.kind))
             share = next(iter(shares.values()))
-            text = ((f"{self.head}（{res.kind}）：核心区要素变化溢出到外围区的部分占总效应的 {share:.0f}%，"
+            text = ((f"{self.head}（{res.kind}）：核心区要素变化溢出到外围区的部分占总效应的 {_whole(share)}%，"
                      "在该模型中所有解释变量相同（构造使然，非分变量的发现）。") if self.zh() else
                     f"{self.head} ({res.kind}): the core's change spilling over to the periphery "
-                    f"is {share:.0f}% of the total effect for every regressor alike (the same by "
+                    f"is {_whole(share)}% of the total effect for every regressor alike (the same by "
                     "construction in this model, not a finding per regressor).")
         else:
-            parts = [f"{self.vocab.var(v)} {shares[v]:.0f}%" + (f"（每个外围单元 {per_unit[v]:.3g}）" if self.zh()
+            parts = [f"{self.vocab.var(v)} {_whole(shares[v])}%" + (f"（每个外围单元 {per_unit[v]:.3g}）" if self.zh()
                                                else f" (per peripheral unit {per_unit[v]:.3g})")
                      for v in shares if v in per_unit]
             text = ((f"{self.head}：核心区要素变化溢出到外围区的分块总量占总效应的比例："
@@ -1222,7 +1228,7 @@ class _Builder:
                         if split else f"本组 {_g(r['own'])}，")
                 txt += f"其他组溢出 {_g(r['spillover'])}，核心区响应 {_g(r['core_response'])}"
                 if np.isfinite(spill_share):
-                    txt += f"；溢出合计占缩小量 {spill_share:.0f}%"
+                    txt += f"；溢出合计占缩小量 {_whole(spill_share)}%"
                 parts.append(txt + "）")
             else:
                 txt = f"{g} {_g(r['closed'])} (SE {_g(r['closed_std_error'], 2)}; {share_text}"
@@ -1231,7 +1237,7 @@ class _Builder:
                 txt += (f"other groups' spillovers {_g(r['spillover'])}, core response "
                         f"{_g(r['core_response'])}")
                 if np.isfinite(spill_share):
-                    txt += f"; spillovers together {spill_share:.0f}% of the gap closed"
+                    txt += f"; spillovers together {_whole(spill_share)}% of the gap closed"
                 parts.append(txt + ")")
         outcome = head["outcome"].iloc[0]
         ind = next((i for i in self.d.indicators if i.column == outcome), None)
