@@ -76,6 +76,11 @@ class LeeYuLogDet(LogDet):
     def refine_bounds(self) -> bool:
         return self.base.refine_bounds()
 
+    def search_surrogate(self):
+        """The base's surrogate with the unit root's :math:`-\\ln(1-\\rho)` (or None)."""
+        base = getattr(self.base, "search_surrogate", lambda: None)()
+        return None if base is None else _UnitRootDropped(base)
+
     def refine_at(self, r: float) -> bool:
         return self.base.refine_at(r)
 
@@ -96,3 +101,14 @@ class LeeYuLogDet(LogDet):
         else:
             Gt_iota = SpatialOperator.of(self.W).solve(r, Wt_iota, transpose=True)
         return self.base.tr_GtG(r) - float(Gt_iota @ Gt_iota) / n
+
+
+class _UnitRootDropped:
+    """A log-determinant surrogate with the Lee-Yu correction (its interval unchanged)."""
+
+    def __init__(self, base):
+        self.base = base
+        self.bounds = base.bounds
+
+    def __call__(self, r: float) -> float:
+        return self.base(r) - np.log1p(-r)

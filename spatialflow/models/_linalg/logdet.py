@@ -49,6 +49,12 @@ TRACE_WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched
 __all__ = ["LogDet", "EigenLogDet", "SparseLULogDet", "make_logdet", "DENSE_MAX_N",
            "APPROX_MIN_N", "logdet_strategy"]
 
+#: Step of the central second difference of an exact log-determinant (:meth:`LogDet.tr_GG`):
+#: the truncation error is O(h^2) and the rounding error O(eps*|logdet|/h^2); 1e-4 balances
+#: both. The corrected ML search (models/_estimation/search.py) evaluates at the same
+#: points, so tr(G^2) at its estimate costs no new factorisation.
+SECOND_DIFFERENCE_STEP = 1e-4
+
 #: Largest n for which dense eigenvalues are the automatic choice.
 DENSE_MAX_N = 1500
 #: The sparse strategy computes tr(G'G) exactly by blocked solves at any n (O(n * nnz(LU))
@@ -153,10 +159,14 @@ class LogDet(ABC):
 
     def tr_GG(self, rho: float) -> float:
         r""":math:`\mathrm{tr}(G^2) = -\frac{d^2}{d\rho^2}\ln|I-\rho W|`."""
-        # Central second difference of an exact log-determinant: the truncation error is
-        # O(h^2) and the rounding error O(eps*|logdet|/h^2); h = 1e-4 balances both.
-        h = 1e-4
+        h = SECOND_DIFFERENCE_STEP      # (see the constant)
         return -(self(rho + h) - 2 * self(rho) + self(rho - h)) / h**2
+
+    def search_surrogate(self):
+        r"""A cheap approximation of :math:`\ln|I-\rho W|` that guides the ML search when
+        each exact value is expensive (a callable of :math:`\rho`), or None: the search
+        then evaluates this strategy only (models/_estimation/search.py)."""
+        return None
 
     def tr_GtG(self, rho: float) -> float:
         r""":math:`\mathrm{tr}(G'G)`; only exact strategies for small n provide it."""
@@ -228,6 +238,24 @@ class SparseLULogDet(LogDet):
         self.lower, self.upper, self.exact_bounds, self._row_standardised = operator_cache.memo(
             self.operator_key, ("lu bounds", self.n > LAZY_BOUNDS_N),
             lambda: (*self._extreme_bounds(), self.exact_bounds, self._row_standardised))
+
+    def search_surrogate(self):
+        r"""The Chebyshev trace series of :math:`\ln|I-\rho W|` with the default probes --
+        the one the effects build for this ``W`` (the probe moments are kept per ``W``,
+        :mod:`~spatialflow.models._linalg.operator_cache`) -- or None when ``W`` has no cheap
+        real-spectrum enclosure (not similar to a symmetric matrix by a cheap scaling).
+
+        Each exact value costs a factorisation; the series costs O(order) once its traces
+        are known, so the search locates the maximum on it and corrects it with a few exact
+        values (:mod:`spatialflow.models._estimation.search`). The probes choose where the
+        search looks, not what it finds.
+        """
+        if _ax.symmetriser_of(self.W, self.operator_key) is None:
+            return None
+        try:
+            return _ax.TraceLogDet(self.W, method="chebyshev", operator_key=self.operator_key)
+        except EigenvalueBoundsError:
+            return None
 
     def _extreme_bounds(self) -> tuple[float, float]:
         W = self.W

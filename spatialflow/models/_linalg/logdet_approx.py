@@ -191,6 +191,12 @@ def _candidate_scalings(W: sp.csr_matrix):
             yield d
 
 
+def symmetriser_of(W: sp.csr_matrix, key: str | None) -> np.ndarray | None:
+    """:func:`symmetriser` of ``W``, computed once per weights matrix ``key``
+    (:mod:`~spatialflow.models._linalg.operator_cache`)."""
+    return operator_cache.memo(key, "symmetriser", lambda: symmetriser(W))
+
+
 def symmetrisable(W: sp.csr_matrix) -> bool:
     """Whether :func:`symmetriser` finds a scaling (the spectrum of ``W`` is then real)."""
     return symmetriser(W) is not None
@@ -484,7 +490,7 @@ class TraceLogDet:
         self.precision = precision
         if int(n_probes) < 2:
             raise InputError(f"n_probes must be at least 2; {n_probes!r} was given.")
-        self._sym = operator_cache.memo(self._key, "symmetriser", lambda: symmetriser(self.W))
+        self._sym = symmetriser_of(self.W, self._key)
         if method == "approx":      # Chebyshev when the spectrum is known to be real
             method = "chebyshev" if self._sym is not None else "taylor"
         self.method = method
