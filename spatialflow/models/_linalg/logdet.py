@@ -37,10 +37,13 @@ from .traces import eigenvalues as _eigenvalues
 TRACE_BLOCK = 64
 #: Cost model of :meth:`SparseLULogDet.expected_information_cost`: nanoseconds per non-zero of
 #: L + U and right-hand side in a solve, per unit of factorisation work, and the
-#: log-determinant evaluations of a typical fit (Brent's search to xatol = 1e-12).
+#: log-determinant evaluations of a typical fit (Brent's search to xatol = 1e-12), and of a
+#: fit by the corrected search (models/_estimation/search.py: 9 factorisations against
+#: Brent's 15, with the same overheads).
 SOLVE_NS = 8.0
 FACTOR_NS = 1.5
 FIT_EVALUATIONS = 30
+CORRECTED_FIT_EVALUATIONS = 18
 #: Threads for those solves (SuperLU releases the GIL): the CPUs this process may use, at
 #: most 4 (memory traffic, not arithmetic, limits the gain beyond).
 TRACE_WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
@@ -349,7 +352,7 @@ class SparseLULogDet(LogDet):
         A.data = values[source]
         return superlu(A, natural_order=True), q
 
-    def expected_information_cost(self, *, evaluations: int = FIT_EVALUATIONS,
+    def expected_information_cost(self, *, evaluations: int | None = None,
                                   solves: int = 1) -> float:
         r"""Estimated cost of the exact :math:`\mathrm{tr}(G'G)` relative to the fit.
 
@@ -358,8 +361,15 @@ class SparseLULogDet(LogDet):
         ``evaluations`` factorisations of the fit at ``FACTOR_NS`` per unit of their work
         :math:`\sum_j |L_{:,j}|\,|U_{j,:}|` (constants measured on this project's
         machine; benchmarks/results/speed_2026-12.md). One factorisation at the ordering's
-        :math:`\rho_0` gives the counts (it is the one the fit reuses).
+        :math:`\rho_0` gives the counts (it is the one the fit reuses). ``evaluations``
+        defaults to the search the fit will run: :data:`CORRECTED_FIT_EVALUATIONS` when ``W``
+        has a real spectrum by a cheap scaling (:meth:`search_surrogate`), else
+        :data:`FIT_EVALUATIONS`.
         """
+        if evaluations is None:
+            corrected = _ax.symmetriser_of(self.W, self.operator_key) is not None
+            evaluations = CORRECTED_FIT_EVALUATIONS if corrected else FIT_EVALUATIONS
+
         def counts():
             q, permuted, source = self._ordering()
             A = permuted.copy()
