@@ -313,7 +313,7 @@ def _plainly_valid(csr: sp.csr_matrix, allow_self_loops: bool, allow_negative: b
     * no non-zero diagonal (unless self-loops are allowed).
 
     Two reductions and the diagonal: at 10^7 links about a fifth of the separate checks (the
-    column sums by ``np.bincount`` alone took 37 ms). tests/test_weights_values.py pins that
+    column sums by ``np.bincount`` alone took 37 ms). tests/test_fast_checks.py pins that
     bad weights still get the separate checks' errors.
     """
     data = csr.data
