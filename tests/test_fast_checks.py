@@ -338,3 +338,27 @@ def test_response_with_leading_nan_compared_in_full():
     assert not design._differs_early(X["ycopy"].to_numpy(), y.to_numpy())
     with pytest.raises(sf.exceptions.ResponseInRegressorsError, match="ycopy"):
         check_response_not_regressor(y, X, "y")
+
+
+def _old_is_row_standardised(matrix, *, allow_islands=True, atol=1e-10):
+    """is_row_standardised as it was (scipy's row sums and np.allclose)."""
+    M = sp.csr_matrix(matrix)
+    rows = np.asarray(M.sum(axis=1)).ravel()
+    nonzero = rows != 0 if allow_islands else np.ones(len(rows), dtype=bool)
+    if M.nnz and M.data.min() < 0:
+        return False
+    return bool(np.allclose(rows[nonzero], 1.0, rtol=atol, atol=atol * 1e-2))
+
+
+def test_row_standardised_test_equals_allclose():
+    island = row_std_keep_islands(sp.csr_matrix(_with(B, 3, slice(None), 0.0)))
+    cases = [R, B, island, sp.csr_matrix((4, 4)), WEIGHTS["nan"], WEIGHTS["negative"],
+             sp.csr_matrix(R * (1 + 5e-11)), sp.csr_matrix(R * (1 + 2e-10)),
+             sp.csr_matrix(R * (1 - 5e-11)), sp.csr_matrix(R * (1 - 2e-10)), WEIGHTS["inf"]]
+    seen = set()
+    for M in cases:
+        for islands in (True, False):
+            expect = _old_is_row_standardised(M, allow_islands=islands)
+            assert align.is_row_standardised(M, allow_islands=islands) == expect
+            seen.add(expect)
+    assert seen == {True, False}
