@@ -224,6 +224,17 @@ def test_gram_accepts_only_what_the_qr_accepts_with_a_margin():
     assert outcome(check_rank, CASES["near 1e-06"], NAMES) is None
 
 
+def test_gram_check_of_integer_columns_in_floats():
+    # int64 squares of 4e9 wrap around; in floats the columns are plainly independent
+    rng = np.random.default_rng(2)
+    X = np.column_stack([np.ones(N, dtype=np.int64),
+                         rng.integers(-4 * 10**9, 4 * 10**9, size=(N, 2))])
+    assert gram_full_rank(X) and gram_full_rank(X.astype(float))
+    X[:, 2] = 3 * X[:, 1]
+    assert not gram_full_rank(X)
+    assert outcome(check_rank, X, NAMES[:3])[0] is CollinearityError
+
+
 def test_collinear_regressors_refused_from_a_formula_at_scale():
     side = 225                                    # 50,625 rows: the Gram check runs first
     W = row_std(queen(side))
