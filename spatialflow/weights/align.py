@@ -317,7 +317,7 @@ def _plainly_valid(csr: sp.csr_matrix, allow_self_loops: bool, allow_negative: b
     bad weights still get the separate checks' errors.
     """
     data = csr.data
-    if data.size == 0:
+    if data.size == 0 or data.dtype.kind != "f":     # (integer sums would wrap around)
         return False
     lo = data.min()
     if not lo >= 0 and not (allow_negative and np.isfinite(lo)):    # NaN fails both tests
