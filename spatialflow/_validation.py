@@ -224,6 +224,20 @@ def check_level(level, name: str = "level") -> float:
 MAGNITUDE_LIMIT = 1e100
 
 
+def _plainly_in_range(values: np.ndarray) -> bool:
+    """True only if :func:`check_magnitude` finds nothing in ``values`` (one column).
+
+    Its largest size is at most :data:`MAGNITUDE_LIMIT` (a NaN makes the maximum NaN and the
+    answer False: the full check, which skips NaN, then decides) and no non-zero size is
+    below the reciprocal. A column at a time, on the column's own array (a view for floats):
+    the full check's copy of the whole frame and its 2-d masks cost six times as much at
+    10^6 rows.
+    """
+    size = np.abs(values)
+    return (bool(size.max(initial=0.0) <= MAGNITUDE_LIMIT)
+            and not np.any((size < 1.0 / MAGNITUDE_LIMIT) & (size > 0)))
+
+
 def check_magnitude(frame, where: str = "") -> None:
     """Raise :class:`InputError` naming the columns and rows whose finite values exceed
     :data:`MAGNITUDE_LIMIT` in absolute value, or are non-zero and below its reciprocal
@@ -236,6 +250,9 @@ def check_magnitude(frame, where: str = "") -> None:
     where : str
         Where the values come from, for the message (e.g. ``" of the panel"``).
     """
+    if all(_plainly_in_range(frame.iloc[:, j].to_numpy(dtype=float))
+           for j in range(frame.shape[1])):
+        return
     values = frame.to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         size = np.abs(values)

@@ -181,6 +181,13 @@ def _propagate_missing_categories(spec, data: pd.DataFrame, X: pd.DataFrame) -> 
 
 def check_finite(y: pd.Series, X: pd.DataFrame) -> pd.Series:
     """Boolean Series (indexed by id): True where y and every regressor are finite."""
+    # The sum of a column is finite only if each of its values is (NaN and inf propagate):
+    # one reduction per column instead of a copy of the frame and an n x (k+1) mask; a
+    # column whose finite values overflow their sum gets the full check.
+    columns = [y] + [X.iloc[:, j] for j in range(X.shape[1])]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if all(np.isfinite(np.sum(c.to_numpy(dtype=float))) for c in columns):
+            return pd.Series(np.ones(len(y), dtype=bool), index=y.index)
     values = pd.concat([y.rename(y.name or "y"), X], axis=1)
     bad = ~np.isfinite(values.to_numpy(dtype=float))
     ok = pd.Series(~bad.any(axis=1), index=y.index)
@@ -235,6 +242,8 @@ def check_response_not_regressor(y: pd.Series, X: pd.DataFrame, name: str) -> No
         if not _plain_numeric(X[column]):
             continue
         xv = X[column].to_numpy(dtype=float)
+        if _differs_early(xv, yv):
+            continue
         both = np.isfinite(yv) & np.isfinite(xv)
         # a constant response is ConstantResponseError's to report, not an intercept's
         if both.sum() >= 2 and np.ptp(xv[both]) > 0 and np.array_equal(xv[both], yv[both]):
@@ -244,6 +253,20 @@ def check_response_not_regressor(y: pd.Series, X: pd.DataFrame, name: str) -> No
             f"the regressor(s) {copies} are numerically identical to the response {name!r} "
             "(on every row where both are finite): the response is used as a regressor, and "
             "the fit would be exact (coefficient 1, sigma2 0, rho ~ 0). Remove them.")
+
+
+#: Rows of a regressor compared with the response before the whole columns are.
+_EARLY_ROWS = 1024
+
+
+def _differs_early(xv: np.ndarray, yv: np.ndarray) -> bool:
+    """True if, among the first :data:`_EARLY_ROWS` rows, one where both are finite holds
+    different values: then the column is not a copy of the response, which the full
+    comparison would also find (it needs equality on every such row). Nearly every
+    regressor differs in its first rows; the full masks and copies of 10^6 rows are left to
+    the rest."""
+    x, y = xv[:_EARLY_ROWS], yv[:_EARLY_ROWS]
+    return bool(np.any((x != y) & np.isfinite(x) & np.isfinite(y)))
 
 
 #: Rows above which the rank check first reduces X to a stack of R factors of row blocks.
@@ -265,19 +288,72 @@ def _stacked_r(A: np.ndarray) -> np.ndarray:
                       for i in range(0, A.shape[0], _TSQR_BLOCK)])
 
 
+#: Rows from which the rank check first tries the Gram matrix (:func:`gram_full_rank`).
+GRAM_MIN_ROWS = TSQR_MIN_ROWS
+#: Smallest squared column norm the Gram check accepts (below it squares lose precision in
+#: subnormal numbers; such a column goes to the QR, as does one whose squares overflow).
+_GRAM_TINY = 1e-250
+
+
+def rank_tolerance(n: int, k: int) -> float:
+    """The QR rank check's threshold on ``|R_jj| / |R_00|`` of the column-scaled X."""
+    return max(n, k) * np.finfo(float).eps * 1e3
+
+
+def gram_full_rank(X: np.ndarray) -> bool:
+    r"""True only if X certainly has full column rank for :func:`check_rank`'s QR.
+
+    One BLAS pass over X (:math:`G = X^\top X`, k x k) and the eigenvalues of the
+    column-scaled Gram matrix :math:`C = D^{-1} G D^{-1}`, :math:`D = \mathrm{diag}(G)^{1/2}`:
+    :math:`\lambda_{\min}(C) = \sigma_{\min}(XD^{-1})^2`, and every :math:`|R_{jj}|` of a
+    QR of :math:`XD^{-1}` is at least :math:`\sigma_{\min}(XD^{-1})` (:math:`|R_{00}| = 1`),
+    so the QR finds rank k whenever :math:`\sigma_{\min}` is well above its tolerance
+    ``tol`` (:func:`rank_tolerance`). The Gram matrix squares the condition number: its
+    rounding error is at most :math:`\gamma_n \approx n\epsilon` per scaled entry, i.e.
+    :math:`k n \epsilon` in :math:`\lambda_{\min}`. Hence the stated threshold
+
+    .. math:: \hat\lambda_{\min}(C) > 10\,k\,n\,\epsilon + (100\,\mathrm{tol})^2
+
+    (at n = 10^6, k = 5: :math:`\sigma_{\min} > 1.1 \times 10^{-4}`, where the QR's tolerance
+    is 2.2e-7). Anything else -- near-collinear columns, a zero, tiny or overflowing column,
+    NaN -- returns False and the caller runs the QR, which decides and names the columns.
+    At 10^6 x 5 this is ~10 ms against ~70 ms for the blocked QR.
+    """
+    X = np.asarray(X, dtype=float)          # integer products would wrap around silently
+    n, k = X.shape
+    with np.errstate(over="ignore", invalid="ignore"):   # such X go to the QR (its warnings)
+        G = X.T @ X
+    d = np.diag(G).copy()
+    if not (np.isfinite(G).all() and (d > _GRAM_TINY).all()):
+        return False
+    s = 1.0 / np.sqrt(d)
+    lam = np.linalg.eigvalsh(G * s[:, None] * s[None, :])[0]
+    eps = np.finfo(float).eps
+    return bool(lam > 10 * k * max(n, k) * eps + (100 * rank_tolerance(n, k)) ** 2)
+
+
 def check_rank(X: np.ndarray, names: Sequence[str]) -> None:
-    """Raise :class:`CollinearityError` naming the columns that are linear combinations."""
+    """Raise :class:`CollinearityError` naming the columns that are linear combinations.
+
+    The rank is decided by a pivoted QR of the column-scaled X (for tall X on the stacked R
+    factors of its row blocks, :func:`_stacked_r`). From :data:`GRAM_MIN_ROWS` rows a
+    one-pass Gram check (:func:`gram_full_rank`) first accepts a clearly full-rank X; only
+    an X it cannot vouch for pays for the QR (tests/test_fast_checks.py pins that both give
+    the same errors).
+    """
     n, k = X.shape
     if n <= k:
         raise InputError(f"the model has {k} regressors but only {n} observations; it needs "
                          "n > k.")
+    if n >= GRAM_MIN_ROWS and gram_full_rank(X):
+        return
     norms = np.linalg.norm(X, axis=0)
     zero = [names[j] for j in range(k) if norms[j] == 0]
     if zero:
         raise CollinearityError(f"regressors {zero} are identically zero.")
     _, R, piv = la.qr(_stacked_r(X / norms), mode="economic", pivoting=True)
     diag = np.abs(np.diag(R))
-    tol = max(n, k) * np.finfo(float).eps * diag[0] * 1e3
+    tol = max(n, k) * np.finfo(float).eps * diag[0] * 1e3     # = rank_tolerance * |R_00|
     rank = int(np.sum(diag > tol))
     if rank < k:
         dependent = [names[j] for j in piv[rank:]]
