@@ -81,9 +81,10 @@ def test_the_lu_estimate_is_the_exact_likelihoods_maximiser(rho, seed):
     X = np.column_stack([np.ones(len(df)), df["x"]])
     truth = _exact_lag_maximiser(W, df["y"].to_numpy(), X)
     assert abs(res.params["rho"] - truth) <= RHO_ATOL * max(1.0, abs(truth))
-    # The eigenvalue path (Brent's search) agrees to its own resolution.
+    # The eigenvalue path (Brent's search, then Newton steps on the slope of its cheap
+    # objective: search.polish_minimum) finds the same maximiser.
     eigen = sf.SAR.from_formula("y ~ x", data=df, w=w).fit(logdet="eigen")
-    assert abs(eigen.params["rho"] - truth) <= BRENT_ATOL
+    assert abs(eigen.params["rho"] - truth) <= RHO_ATOL * max(1.0, abs(truth))
 
 
 def test_eight_factorisations_give_the_estimate_its_loglik_and_its_observed_information(

@@ -327,3 +327,30 @@ def test_dynamic_error_models_and_cross_sections_are_refused(guangdong_w):
 
 #: scipy's bounded Brent stops at sqrt(machine eps) ~ 1.5e-8 relative in rho, whatever xatol.
 RTOL_BRENT = 2e-7
+
+
+def test_two_way_time_effects_by_period_demeaning_equal_the_period_dummies(guangdong_w):
+    """Frisch-Waugh-Lovell with W 1 = 1: the uncorrected two-way QML with the periods swept
+    out equals the one with T_e period dummy columns (the form used until issue 22)."""
+    from spatialflow.models._design.panel_data import within
+    from spatialflow.models._design.problem import Counts, Design
+    from spatialflow.models._estimation.dynamic import _design
+    from spatialflow.models._estimation.ml import fit_lag
+
+    df = _panel_df(guangdong_w, effects="twoway")
+    panel = prepare_panel(df, df["y"], df[["x"]], guangdong_w, id="code", time="year",
+                          durbin=True)
+    ld = make_logdet(panel.W, "eigen")
+    fit = fit_dynamic(panel, ld, effects="twoway", dynamic="spacetime", bias_correction=None)
+    n, Te = panel.n, panel.T - 1
+    y, Z, names = _design(panel, "spacetime", True)
+    Zt = within(Z, n, Te, "unit")
+    dummies = Design(y=within(y, n, Te, "unit"),
+                     X=np.column_stack([Zt, np.repeat(np.eye(Te), n, axis=0)]),
+                     names=tuple(names), W=panel.W,
+                     counts=Counts((n - 1) * Te, Te, True, "Yu-de Jong-Lee QML"), T=Te,
+                     n_nuisance=Te, sweep_periods=True, rows=panel)
+    raw = fit_lag(dummies, ld, information="observed")
+    np.testing.assert_allclose(fit.params, np.append(raw.beta, raw.spatial), rtol=1e-9)
+    np.testing.assert_allclose(fit.llf, raw.llf, rtol=1e-12)
+    np.testing.assert_allclose(fit.sigma2, raw.sigma2, rtol=1e-10)

@@ -249,17 +249,16 @@ def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
                 "W or use effects='unit'.")
     y, Z, names = _design(panel, dynamic, lags)
     k = Z.shape[1]
-    yt, Zt = within(y, n, Te, "unit"), within(Z, n, Te, "unit")
-    if drop:
-        D = np.repeat(np.eye(Te), n, axis=0)   # period indicators, time-major rows
-        Zfit = np.column_stack([Zt, D])
-    else:
-        Zfit = Zt
+    # Two-way: the time effects are removed by demeaning within periods as well (and the
+    # spatial lag with them, Design.lag_demeaned), which W 1 = 1 makes exactly what Te
+    # period dummy columns do (Frisch-Waugh-Lovell; models/_design/problem.py).
+    effects_swept = "twoway" if drop else "unit"
+    yt, Zt = within(y, n, Te, effects_swept), within(Z, n, Te, effects_swept)
     n_star = n - 1 if drop else n
     N = n_star * Te
-    design = Design(y=yt, X=Zfit, names=tuple(names), W=W,
+    design = Design(y=yt, X=Zt, names=tuple(names), W=W,
                     counts=Counts(N, Te, drop, "Yu-de Jong-Lee QML"), T=Te,
-                    n_nuisance=Zfit.shape[1] - k, sweep_periods=drop, rows=panel,
+                    sweep_periods=drop, lag_demeaned=drop, rows=panel,
                     exog_names=tuple(c for c in panel.exog_names if c != "Intercept"),
                     lagged_names=tuple(panel.lagged_names), endog_name=panel.endog_name)
     # The search needs no tr(G'G): the covariance is computed below at the corrected values.

@@ -68,7 +68,7 @@ from ...exceptions import (BoundaryWarning, ConvergenceWarning, ExpensiveInforma
                            NumericalError,
                           InputError, ModelSpecificationError)
 from .information import error_information, lag_information
-from .search import corrected_search
+from .search import corrected_search, polish_minimum
 from .._linalg.logdet import LogDet
 from .._design.problem import Design
 
@@ -199,8 +199,15 @@ def _estimate(negll, logdet: LogDet, name: str, fixed: float | None, xatol: floa
     if getattr(logdet, "refine_at", None) is not None and logdet.refine_at(float(res.x)):
         res, at_bound = _maximise(negll, *bounds, xatol=xatol)
     _warn_fit(name, res, at_bound, bounds)
-    return float(res.x), bool(res.success), at_bound, {"nfev": int(res.nfev),
-                                                        "message": str(res.message)}
+    x = float(res.x)
+    if res.success and not at_bound and not getattr(logdet, "costly_evaluations", False):
+        # Brent's search resolves rho only to ~sqrt(eps)|rho|: a few more evaluations of a
+        # cheap objective (dense eigenvalues, trace series) find the root of its slope to
+        # ~1e-11 (search.polish_minimum), so that two forms of one likelihood give one rho.
+        width = bounds[1] - bounds[0]
+        x = polish_minimum(negll, x, bounds[0] + 1e-10 * width, bounds[1] - 1e-10 * width)
+    return x, bool(res.success), at_bound, {"nfev": int(res.nfev),
+                                            "message": str(res.message)}
 
 
 def _warn_fit(name: str, res, at_bound: bool, bounds) -> None:

@@ -52,7 +52,7 @@ from .._linalg.logdet import SECOND_DIFFERENCE_STEP, LogDet
 
 _optimize = lazy.load("scipy.optimize", suppress_warning=True)
 
-__all__ = ["corrected_search", "SEARCH_TOL", "MAX_ROUNDS", "SearchResult"]
+__all__ = ["corrected_search", "polish_minimum", "SEARCH_TOL", "MAX_ROUNDS", "SearchResult"]
 
 #: Convergence of the corrected search: successive iterates within this times
 #: max(|rho|, min(1, width / 2)) (Brent's search stops at about 1.5e-8 times |rho|).
@@ -176,8 +176,8 @@ def _next(negll, surrogate, centre, c0, c1, c2, lo, hi):
 
 
 def _model_minimum(objective: Callable[[float], float], lo: float, hi: float) -> float | None:
-    """The minimum of a cheap smooth objective on ``[lo, hi]``: Brent's search, then Newton
-    steps on central differences (None at the window's edge or on a non-finite value)."""
+    """The minimum of a cheap smooth objective on ``[lo, hi]``: Brent's search, then
+    :func:`polish_minimum` (None at the window's edge or on a non-finite value)."""
     res = _optimize.minimize_scalar(objective, bounds=(lo, hi), method="bounded",
                                     options={"xatol": 1e-12, "maxiter": 500})
     x = float(res.x)
@@ -186,21 +186,36 @@ def _model_minimum(objective: Callable[[float], float], lo: float, hi: float) ->
     edge = 1e-6 * (hi - lo)
     if x - lo < edge or hi - x < edge:
         return None
+    x = polish_minimum(objective, x, lo, hi)
+    return x if lo <= x <= hi else None
+
+
+def polish_minimum(objective: Callable[[float], float], x: float, lo: float,
+                   hi: float) -> float:
+    r"""Newton steps on central differences from Brent's minimum ``x`` of a cheap objective.
+
+    Brent's search compares function values, which near a minimum differ by
+    :math:`f''\delta^2/2` and are lost in rounding once :math:`\delta` is about
+    :math:`\sqrt{\epsilon}`; the central difference of the slope is resolved far better
+    (its rounding error is :math:`\epsilon|f|/s` for a step :math:`s`), so the root of the
+    slope is found to about :math:`10^{-11}` where Brent stops at :math:`10^{-8}`. A move of
+    more than ten steps means the differences are noise, not curvature: ``x`` is kept.
+    """
     for _ in range(3):
         # Small beside the distance to the window's ends: near a singular end of the
         # interval the objective's third derivative grows like 1/distance^3, and the
         # central difference's error with it.
         step = min(POLISH_STEP * max(1.0, abs(x)), 1e-4 * min(x - lo, hi - x))
+        if not step > 0:
+            break
         f_minus, f_0, f_plus = objective(x - step), objective(x), objective(x + step)
         curvature = (f_plus - 2 * f_0 + f_minus) / step**2
         if not (math.isfinite(curvature) and curvature > 0):
             break
         move = -(f_plus - f_minus) / (2 * step) / curvature
-        # Brent's answer is within its sqrt(eps) resolution of the minimum: a larger move
-        # means the differences are noise, not curvature.
-        if abs(move) > 10 * step:
+        if not abs(move) <= 10 * step:
             break
         x += move
         if abs(move) <= 1e-13 * max(1.0, abs(x)):
             break
-    return x if lo <= x <= hi else None
+    return x

@@ -56,6 +56,10 @@ class LeeYuLogDet(LogDet):
         return getattr(self.base, name)
 
     @property
+    def costly_evaluations(self) -> bool:
+        return bool(getattr(self.base, "costly_evaluations", False))
+
+    @property
     def exact_traces(self) -> bool:
         return bool(self.base.exact_traces)
 

@@ -109,6 +109,8 @@ class LogDet(ABC):
 
     method: str = ""
     exact_traces: bool = False
+    #: Whether each value costs a factorisation (the ML search then spares evaluations).
+    costly_evaluations: bool = False
 
     def __init__(self, W: sp.spmatrix):
         W = sp.csr_matrix(W, dtype=float)
@@ -219,6 +221,7 @@ class SparseLULogDet(LogDet):
     """Exact log-determinant from a sparse LU factorisation at each evaluation (large n)."""
 
     method = "lu"
+    costly_evaluations = True
 
     def __init__(self, W: sp.spmatrix, exact_trace_max_n: int | None = EXACT_TRACE_MAX_N):
         super().__init__(W)
