@@ -13,13 +13,21 @@ import pytest
 import scipy.sparse as sp
 
 from spatialflow.models._linalg import logdet_approx
+import scipy.sparse.linalg as spla
+
+from spatialflow.exceptions import EigenvalueBoundsError
 from spatialflow.models._linalg.logdet_approx import (
-    _DOT_BLOCK, _PROBE_BLOCK_BYTES, _ROW_PARTS, _chebyshev_moments, _similar_symmetric,
-    symmetriser)
+    _DOT_BLOCK, _PROBE_BLOCK_BYTES, _ROW_PARTS, SpectralEnclosure, _candidate_scalings,
+    _chebyshev_moments, _exact_power_traces, _row_standardised_nonneg, _similar_symmetric,
+    spectral_enclosure, symmetriser)
 
 
 def _threads():
     return logdet_approx._threads()
+
+
+def _W2_BLOCK_NNZ_value():
+    return logdet_approx._W2_BLOCK_NNZ
 
 
 # ---------------------------------------------------------------- frozen earlier implementation
@@ -111,6 +119,128 @@ def _old_chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: 
             prev, cur = cur, prev
     return moments
 
+def _old_symmetriser(W: sp.csr_matrix) -> np.ndarray | None:
+    r"""A cheap ``d > 0`` with ``diag(d) W`` symmetric, or None.
+
+    The candidates are :math:`d = 1` (``W`` symmetric), :math:`d_i` = the number of
+    neighbours of :math:`i` (a row-standardised binary contiguity or k-nearest-neighbour
+    matrix with a symmetric pattern) and, when every row's entries are equal
+    (:math:`W_{ij} = c_i`), :math:`d_i = 1/c_i` (a binary pattern scaled row by row): then
+    :math:`W = D^{-1/2} S D^{1/2}` with :math:`S` symmetric, so the spectrum is real. Other similarity scalings are not searched at large
+    ``n`` (:func:`spatialflow.models._linalg.traces.symmetric_eigen` does it for small ``n``).
+
+    The check compares the stored entries of ``W`` with those of ``W'`` in place: when the
+    two patterns agree, :math:`d_iW_{ij} = d_jW_{ji}` is one vectorised comparison of the
+    ``data`` arrays (no sparse difference is formed).
+    """
+    if W.nnz and W.data.min() < 0:
+        return None
+    W = sp.csr_matrix(W)
+    if not W.has_canonical_format or (W.nnz and not W.data.all()):
+        W = W.copy()
+        W.sum_duplicates()
+        W.eliminate_zeros()         # stored zeros are not links
+    Wt = W.T.tocsr()
+    Wt.sort_indices()
+    if not (np.array_equal(W.indptr, Wt.indptr) and np.array_equal(W.indices, Wt.indices)):
+        return None                 # an asymmetric pattern: no diagonal scaling symmetrises
+    scale = max(abs(W).max(), 1.0) if W.nnz else 1.0
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+    for d in _candidate_scalings(W):
+        diff = d[rows] * W.data - d[W.indices] * Wt.data
+        if not diff.size or np.abs(diff).max() <= 1e-10 * scale * max(d.max(), 1.0):
+            return d
+    return None
+
+
+def _old_exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None,
+                        S: sp.csr_matrix | None = None) -> np.ndarray:
+    r"""tr(W^k) for k = 0..4, exactly, from sparse products over blocks of rows.
+
+    :math:`\mathrm{tr}(W^3) = \sum (W^2)_{ik} W_{ki}` and
+    :math:`\mathrm{tr}(W^4) = \sum (W^2)_{ik} (W^2)_{ki}`, with the rows of :math:`W^2` and of
+    :math:`(W^2)' = (W')^2` formed a block at a time, so memory stays bounded
+    (about ``_W2_BLOCK_NNZ`` entries) whatever ``n``.
+    """
+    n = W.shape[0]
+    if d is not None:
+        # Traces are invariant under similarity: use the symmetric S = D^1/2 W D^-1/2, for
+        # which tr(S^4) = ||S^2||_F^2 needs only the rows of S^2.
+        W = S if S is not None else _old_similar_symmetric(W, d)
+        Wt = W
+    else:
+        Wt = W.T.tocsr()
+    out = [float(n), float(W.diagonal().sum()), float(W.multiply(Wt).sum()), 0.0, 0.0]
+    per_row = max(1.0, float(np.diff(W.indptr).mean() if n else 1.0) ** 2)
+    step = max(1, int(_W2_BLOCK_NNZ_value() / per_row))
+    def block(start):
+        rows = slice(start, min(start + step, n))
+        B1 = W[rows] @ W              # rows of W^2 (canonical: duplicates summed)
+        t3 = float(B1.multiply(Wt[rows]).sum())
+        if d is not None:
+            return t3, float(np.dot(B1.data, B1.data))
+        B2 = Wt[rows] @ Wt            # rows of (W')^2 = columns of W^2
+        return t3, float(B1.multiply(B2).sum())
+
+    # Blocks on threads (scipy's sparse products release the GIL), summed in block order: the
+    # same numbers whatever the number of threads; at most _threads() blocks in memory.
+    starts = range(0, n, step)
+    threads = _threads()
+    if threads == 1:
+        blocks = map(block, starts)
+    else:
+        pool = ThreadPoolExecutor(threads)
+        blocks = pool.map(block, starts)
+    for t3, t4 in blocks:
+        out[3] += t3
+        out[4] += t4
+    if threads > 1:
+        pool.shutdown()
+    return np.array(out)
+
+
+def _old_similar_symmetric(W: sp.csr_matrix, d: np.ndarray) -> sp.csr_matrix:
+    r""":math:`S = D^{1/2} W D^{-1/2}` (symmetric when ``d`` is :func:`symmetriser`'s),
+    by scaling the stored entries: :math:`S_{ij} = W_{ij}\sqrt{d_i/d_j}`."""
+    q = np.sqrt(d)
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+    S = sp.csr_matrix((W.data * (q[rows] / q[W.indices]), W.indices.copy(), W.indptr.copy()),
+                      shape=W.shape)
+    S.sort_indices()
+    return S
+
+
+def _old_spectral_enclosure(W: sp.csr_matrix, *, symmetric: bool) -> SpectralEnclosure:
+    """A cheap, valid enclosure of the spectrum of ``W`` (see the module docstring).
+
+    Raises
+    ------
+    EigenvalueBoundsError
+        When none can be found cheaply (the caller falls back to an exact method and warns).
+    """
+    norm = float(np.max(np.asarray(abs(W).sum(axis=1)).ravel(), initial=0.0))
+    if _row_standardised_nonneg(W):
+        # Gershgorin: |omega| <= ||W||_inf = 1; 1 is an eigenvalue (Perron-Frobenius).
+        return SpectralEnclosure(-1.0, 1.0, real=symmetric, source="row-standardised")
+    if not symmetric:
+        raise EigenvalueBoundsError(
+            "no cheap enclosure of the spectrum of W is known: W is neither row-standardised "
+            "nor similar to a symmetric matrix (its eigenvalues may be complex and its "
+            f"infinity norm {norm:.6g} may exceed the spectral radius by much).")
+    try:
+        v0 = np.random.default_rng(0).uniform(0.5, 1.5, W.shape[0])
+        hi = float(spla.eigs(W, k=1, which="LR", return_eigenvectors=False, tol=1e-8,
+                             v0=v0, maxiter=max(1000, W.shape[0] // 10))[0].real)
+    except spla.ArpackNoConvergence as exc:
+        raise EigenvalueBoundsError(
+            f"ARPACK did not find the largest eigenvalue of W ({exc}); no cheap bound.") from exc
+    if hi <= 0:
+        raise EigenvalueBoundsError(f"the largest eigenvalue of W is {hi:.6g} <= 0.")
+    # Gershgorin gives a valid (conservative) lower end: the smallest eigenvalue of a large
+    # W converges slowly in ARPACK.
+    return SpectralEnclosure(-norm, hi, real=True, source="ARPACK upper, Gershgorin lower")
+
+
 # ---------------------------------------------------------------------------------- the tests
 
 
@@ -155,3 +285,56 @@ def test_tiny_matrices_with_empty_row_ranges():
     X = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]), dtype=np.float32)
     np.testing.assert_array_equal(_chebyshev_moments(X, 6, 3, 0, 0, "float32", tile_rows=32),
                                   _old_chebyshev_moments(X, 6, 3, 0, 0, "float32"))
+
+
+def row_standardise(A):
+    return (sp.diags(1.0 / np.asarray(A.sum(axis=1)).ravel()) @ A).tocsr()
+
+
+def weights_cases():
+    A = queen(23, 19)
+    c = np.random.default_rng(3).uniform(0.5, 2.0, A.shape[0])
+    late = row_standardise(A).tolil()
+    late[A.shape[0] - 1, A.shape[0] - 2] *= 1.5         # breaks the symmetry in the last row
+    asym = A.tolil()
+    asym[0, A.shape[0] - 1] = 1.0                       # an asymmetric pattern
+    return {"row-standardised": row_standardise(A), "symmetric": A.tocsr() * 0.125,
+            "rows scaled": (sp.diags(c) @ A).tocsr(), "late break": late.tocsr(),
+            "asymmetric": row_standardise(asym.tocsr())}
+
+
+@pytest.mark.parametrize("name", ["row-standardised", "symmetric", "rows scaled", "late break",
+                                  "asymmetric"])
+def test_blocked_symmetriser_finds_the_scaling_of_the_one_pass_check(name, monkeypatch):
+    W = weights_cases()[name]
+    old = _old_symmetriser(W)
+    # blocks of 7, then 13 rows: every case crosses several blocks
+    monkeypatch.setattr(logdet_approx, "_SYM_FIRST_ROWS", 7)
+    monkeypatch.setattr(logdet_approx, "_SYM_ROWS", 13)
+    new = symmetriser(W)
+    assert (old is None) == (new is None)
+    assert (old is None) == (name in ("late break", "asymmetric"))
+    if old is not None:
+        np.testing.assert_array_equal(new, old)
+        S_old, S_new = _old_similar_symmetric(W, old), _similar_symmetric(W, new)
+        for attr in ("data", "indices", "indptr"):
+            np.testing.assert_array_equal(getattr(S_new, attr), getattr(S_old, attr))
+
+
+@pytest.mark.parametrize("name", ["row-standardised", "symmetric", "rows scaled", "asymmetric"])
+def test_exact_power_traces_from_row_views_are_the_numbers_of_sliced_copies(name, monkeypatch):
+    W = weights_cases()[name]
+    d = symmetriser(W)
+    S = _similar_symmetric(W, d) if d is not None else None
+    monkeypatch.setattr(logdet_approx, "_W2_BLOCK_NNZ", 500)     # blocks of ~7-20 rows
+    np.testing.assert_array_equal(_exact_power_traces(W, d, S), _old_exact_power_traces(W, d, S))
+    np.testing.assert_array_equal(_exact_power_traces(W), _old_exact_power_traces(W))
+
+
+@pytest.mark.parametrize("name", ["row-standardised", "symmetric"])
+def test_spectral_enclosure_without_the_unused_norm_is_the_same(name):
+    W = weights_cases()[name]
+    old, new = (_old_spectral_enclosure(W, symmetric=True),
+                spectral_enclosure(W, symmetric=True))
+    assert (new.lower, new.upper, new.real, new.source) == \
+        (old.lower, old.upper, old.real, old.source)
