@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from spatialflow.models._linalg import logdet_approx
+from spatialflow.models._linalg import logdet_approx, traces
 import scipy.sparse.linalg as spla
 
 from spatialflow.exceptions import EigenvalueBoundsError
@@ -20,6 +20,7 @@ from spatialflow.models._linalg.logdet_approx import (
     _DOT_BLOCK, _PROBE_BLOCK_BYTES, _ROW_PARTS, SpectralEnclosure, _candidate_scalings,
     _chebyshev_moments, _exact_power_traces, _row_standardised_nonneg, _similar_symmetric,
     spectral_enclosure, symmetriser)
+from spatialflow.models.results.effects import EffectsKernel
 
 
 def _threads():
@@ -338,3 +339,18 @@ def test_spectral_enclosure_without_the_unused_norm_is_the_same(name):
                 spectral_enclosure(W, symmetric=True))
     assert (new.lower, new.upper, new.real, new.source) == \
         (old.lower, old.upper, old.real, old.source)
+
+
+def test_effects_kernel_takes_its_row_facts_from_one_pass_with_the_same_numbers():
+    A = queen(9, 8)
+    islands = row_standardise(A).tolil()
+    islands[3, :] = 0.0                                  # an island row
+    signed = row_standardise(A).tolil()
+    signed[0, 1] = -0.5                                  # a negative weight: |w| != w
+    cases = [row_standardise(A), islands.tocsr(), A.tocsr() * 0.3, signed.tocsr()]
+    for W in cases:
+        k = EffectsKernel(W, trace_method="exact")
+        assert k.all_rows_one == traces.is_row_standardised(W)[0]
+        assert k.norm == traces.inf_norm(W)
+    assert [EffectsKernel(W, trace_method="exact").all_rows_one for W in cases] == \
+        [True, False, False, False]
