@@ -276,8 +276,8 @@ def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None,
     step = max(1, int(_W2_BLOCK_NNZ / per_row))
     def block(start):
         stop = min(start + step, n)
-        # the rows as views of W's arrays (row slicing copies them: 0.2 s at n = 10^6); the
-        # same entries in the same order, so the same products and sums
+        # the rows from W's arrays by one contiguous copy (scipy's row slicing walks them row
+        # by row: 0.2 s at n = 10^6); the same entries in the same order, so the same sums
         Wr = _row_block(W, start, stop)
         Wtr = Wr if Wt is W else _row_block(Wt, start, stop)
         B1 = Wr @ W                   # rows of W^2 (canonical: duplicates summed)
@@ -305,7 +305,9 @@ def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None,
 
 
 def _row_block(W: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:
-    """Rows ``start:stop`` of a CSR ``W`` sharing its ``data`` and ``indices`` (no copy)."""
+    """Rows ``start:stop`` of a CSR ``W``: its ``data`` and ``indices`` between the rows'
+    pointers (scipy copies such small slices of a large array once, contiguously, when it
+    checks the format)."""
     lo, hi = W.indptr[start], W.indptr[stop]
     return sp.csr_matrix((W.data[lo:hi], W.indices[lo:hi], W.indptr[start:stop + 1] - lo),
                          shape=(stop - start, W.shape[1]), copy=False)
@@ -999,7 +1001,7 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
 
 def _row_tiles(X: sp.csr_matrix, a: int, b: int, tile: int) -> list:
     """Rows ``a:b`` of ``X`` as tiles ``(rows, X[rows])`` of ``tile`` rows from ``a`` (the
-    last shorter). The tiles share ``X``'s ``data`` and ``indices`` (no copy)."""
+    last shorter), cut by :func:`_row_block` (together one copy of the range)."""
     return [(slice(start, min(start + tile, b)), _row_block(X, start, min(start + tile, b)))
             for start in (range(a, b, tile) if b > a else [a])]
 
