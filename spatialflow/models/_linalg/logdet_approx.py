@@ -283,7 +283,11 @@ def _exact_power_traces(W: sp.csr_matrix, d: np.ndarray | None = None,
         B1 = Wr @ W                   # rows of W^2 (canonical: duplicates summed)
         t3 = float(B1.multiply(Wtr).sum())
         if d is not None:
-            return t3, float(np.dot(B1.data, B1.data))
+            # ||rows of S^2||^2 by NumPy's own sum of products, not BLAS: OpenBLAS splits a
+            # long dot product over its threads, so the sum's rounding depended on the thread
+            # count (7.6e-16 relative in tr(W^4) at n = 10^6 between 1 and 2 threads), and its
+            # idle threads spun after every call (0.4-0.7 CPU-s at n = 10^6)
+            return t3, float(np.einsum("i,i->", B1.data, B1.data))
         B2 = Wtr @ Wt                 # rows of (W')^2 = columns of W^2
         return t3, float(B1.multiply(B2).sum())
 
