@@ -273,6 +273,13 @@ def test_tiled_probe_steps_give_the_moments_of_whole_range_passes_bit_for_bit(pr
         np.testing.assert_array_equal(new, old)
 
 
+def test_float64_matrix_rounded_to_float32_probes_as_before():
+    # X in float64 with float32 probes: 2X is rounded once either way (doubling is exact)
+    X = symmetric_X(queen(21, 17))
+    np.testing.assert_array_equal(_chebyshev_moments(X, 14, 4, 2, 4, "float32", tile_rows=64),
+                                  _old_chebyshev_moments(X, 14, 4, 2, 4, "float32"))
+
+
 def test_tiled_probe_steps_on_two_threads_give_the_same_bits(monkeypatch):
     X = sp.csr_matrix(symmetric_X(queen(33, 31)), dtype=np.float32)
     old = _old_chebyshev_moments(X, 16, 5, 1, 4, "float32")

@@ -915,9 +915,12 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
     dtype = np.dtype(precision)
     tile = _TILE_ROWS if tile_rows is None else int(tile_rows)
     tile = max(_DOT_BLOCK, tile // _DOT_BLOCK * _DOT_BLOCK)
-    X2 = (X * 2).astype(dtype)      # 2X: exact (a power of two), saves a pass per step
+    X2 = X * 2                      # 2X: exact (a power of two), saves a pass per step
+    if X2.dtype != dtype:           # (astype copies even when the dtype is already right)
+        X2 = X2.astype(dtype)
     edges = np.linspace(0, n, _ROW_PARTS + 1).astype(int)
     parts = [_row_tiles(X2, a, b, tile) for a, b in zip(edges[:-1], edges[1:])]
+    del X2                          # the tiles hold their rows (scipy copies small slices)
     moments = np.zeros((p, q + 1))
     rng = np.random.default_rng(seed)
     signs = rng.integers(0, 2, size=(n, p), dtype=np.int8)
