@@ -99,6 +99,9 @@ _ROW_PARTS = 4
 #: probe blocks (2,048 x 30 float32 = 240 KiB each) stay in the core's cache between the
 #: product, the update and the dot products (see _chebyshev_moments).
 _TILE_ROWS = 2048
+#: Probe columns of a SIMD register by itemsize (256-bit AVX: 8 float32, 4 float64); the
+#: probe blocks are padded to a multiple (see _chebyshev_moments).
+_SIMD_COLS = {4: 8, 8: 4}
 #: Threads over those ranges. One by default: the products are memory-bound, and on the
 #: shared two-core machine two threads made the 10^6 fit slower (4.5 s wall, 4.8 CPU-s,
 #: against 3.2 s with one; benchmarks/results/scale_2026-12.md). Raise it on a machine with
@@ -969,9 +972,17 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
 
     for s in range(0, p, chunk):
         cols = slice(s, min(s + chunk, p))
-        Z = signs[:, cols].astype(dtype)                # C-ordered
-        Z *= 2
-        Z -= 1
+        m = cols.stop - cols.start
+        # The block padded with zero columns to a multiple of the SIMD width (32 rather than
+        # 30 float32 columns: scipy's product vectorises over the columns and leaves no
+        # scalar remainder, ~8% faster per product); the zero columns stay zero and the
+        # columns do not mix, so the probes' moments are the same (their bits: the tests).
+        Z = np.zeros((n, -(-m // _SIMD_COLS[dtype.itemsize]) * _SIMD_COLS[dtype.itemsize]),
+                     dtype)                             # C-ordered
+        Zm = Z[:, :m]
+        Zm += signs[:, cols]
+        Zm *= 2
+        Zm -= 1
         cur = np.empty_like(Z)
 
         def first_body(rows, X2r):
@@ -986,7 +997,7 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
             # cur = v_k: the even moment 2k, and with v_{k+1} the odd moment 2k + 1.
             if 2 * k + 1 > q:
                 if exact_order < 2 * k <= q:
-                    moments[cols, 2 * k] = 2.0 * dots(cur, cur) - zz
+                    moments[cols, 2 * k] = (2.0 * dots(cur, cur) - zz)[:m]
                 break
 
             def step_body(rows, X2r, cur=cur, prev=prev):
@@ -999,9 +1010,9 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
 
             cc, co = run(step)
             if 2 * k > exact_order:
-                moments[cols, 2 * k] = 2.0 * cc - zz
+                moments[cols, 2 * k] = (2.0 * cc - zz)[:m]
             if 2 * k + 1 > exact_order:
-                moments[cols, 2 * k + 1] = 2.0 * co - zXz
+                moments[cols, 2 * k + 1] = (2.0 * co - zXz)[:m]
             prev, cur = cur, prev
     return moments
 
