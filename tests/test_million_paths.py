@@ -365,3 +365,13 @@ def test_effects_kernel_takes_its_row_facts_from_one_pass_with_the_same_numbers(
         assert k.norm == traces.inf_norm(W)
     assert [EffectsKernel(W, trace_method="exact").all_rows_one for W in cases] == \
         [True, False, False, False]
+
+
+def test_probe_chunks_padded_or_not_give_the_moments_of_one_block(monkeypatch):
+    # a budget of 10 float32 columns at n = 1,073: 13 probes go as a chunk of 10 (not
+    # padded: 16 would exceed the budget) and a chunk of 3 (padded to 8); columns do not mix,
+    # so the moments are those of one unpadded block of 13 (the earlier code, no budget hit)
+    X = sp.csr_matrix(symmetric_X(queen(37, 29)), dtype=np.float32)
+    old = _old_chebyshev_moments(X, 12, 13, 5, 4, "float32")
+    monkeypatch.setattr(logdet_approx, "_PROBE_BLOCK_BYTES", 10 * 4 * 4 * X.shape[0])
+    np.testing.assert_array_equal(_chebyshev_moments(X, 12, 13, 5, 4, "float32"), old)
