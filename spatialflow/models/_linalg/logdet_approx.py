@@ -943,22 +943,22 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
 
     def tiled(tiles, body_fn, pairs):
         """Run ``body_fn(rows, X2r)`` on each tile of one range, collecting the float32 block
-        sums of the dot products ``pairs(rows)`` -> ((a, b), (c, d)) as whole-range passes
+        sums of the dot products ``pairs(rows)`` -> ((a, b), ...) as whole-range passes
         would (:func:`dots`): the same block sums, then the float64 sums in range order."""
         a0, a1 = tiles[0][0].start, tiles[-1][0].stop
         body = a0 + (a1 - a0) // _DOT_BLOCK * _DOT_BLOCK
         tail = pairs(slice(body, a1))
-        m = tail[0][0].shape[1]
+        w = tail[0][0].shape[1]
         nblocks = (body - a0) // _DOT_BLOCK
-        sums = (np.empty((nblocks, m), dtype), np.empty((nblocks, m), dtype))
+        sums = [np.empty((nblocks, w), dtype) for _ in tail]
         for rows, X2r in tiles:
             body_fn(rows, X2r)
             stop = min(rows.stop, body)
             if stop > rows.start:
                 kb = slice((rows.start - a0) // _DOT_BLOCK, (stop - a0) // _DOT_BLOCK)
                 for (x, y), out in zip(pairs(slice(rows.start, stop)), sums):
-                    out[kb] = np.einsum("kij,kij->kj", x.reshape(-1, _DOT_BLOCK, m),
-                                        y.reshape(-1, _DOT_BLOCK, m))
+                    out[kb] = np.einsum("kij,kij->kj", x.reshape(-1, _DOT_BLOCK, w),
+                                        y.reshape(-1, _DOT_BLOCK, w))
         return tuple(s.sum(axis=0, dtype=np.float64)
                      + np.einsum("ij,ij->j", x, y, dtype=np.float64)
                      for s, (x, y) in zip(sums, tail))
@@ -969,7 +969,7 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
         else:
             with ThreadPoolExecutor(threads) as pool:
                 out = list(pool.map(task, parts))
-        return sum(o[0] for o in out), sum(o[1] for o in out)
+        return tuple(sum(o[i] for o in out) for i in range(len(out[0])))
 
     for s in range(0, p, chunk):
         cols = slice(s, min(s + chunk, p))
@@ -993,9 +993,12 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
             np.multiply(X2r @ Z, 0.5, out=cur[rows])    # v_1 = X z (halving is exact)
 
         def first(tiles):
-            return tiled(tiles, first_body, lambda r: ((Z[r], Z[r]), (Z[r], cur[r])))
+            return tiled(tiles, first_body, lambda r: ((Z[r], cur[r]),))
 
-        zz, zXz = run(first)                            # zz = n (exact: sums of ones)
+        zXz, = run(first)
+        # z'z = n exactly (sums of ones: integers, exact in float32 blocks of 32 and in
+        # float64), so it is not summed (one pass over the block fewer; the same numbers)
+        zz = float(n)
         prev = Z                                        # v_0 (overwritten by v_2)
         for k in range(1, half + 1):
             # cur = v_k: the even moment 2k, and with v_{k+1} the odd moment 2k + 1.
