@@ -918,9 +918,11 @@ def _chebyshev_moments(X: sp.csr_matrix, q: int, p: int, seed, exact_order: int,
     dtype = np.dtype(precision)
     tile = _TILE_ROWS if tile_rows is None else int(tile_rows)
     tile = max(_DOT_BLOCK, tile // _DOT_BLOCK * _DOT_BLOCK)
-    X2 = X * 2                      # 2X: exact (a power of two), saves a pass per step
-    if X2.dtype != dtype:           # (astype copies even when the dtype is already right)
-        X2 = X2.astype(dtype)
+    # 2X: exact (a power of two), saves a pass per step; its data as X * 2 computes them,
+    # with X's index arrays shared rather than copied (only read here)
+    data2 = X.data * 2
+    X2 = sp.csr_matrix((data2 if data2.dtype == dtype else data2.astype(dtype), X.indices,
+                        X.indptr), shape=X.shape, copy=False)
     edges = np.linspace(0, n, _ROW_PARTS + 1).astype(int)
     parts = [_row_tiles(X2, a, b, tile) for a, b in zip(edges[:-1], edges[1:])]
     del X2                          # the tiles hold their rows (scipy copies small slices)
