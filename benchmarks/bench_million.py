@@ -9,7 +9,9 @@ recorded with every run. The numbers of the two sides (rho, coefficients, SEs, e
 compared in the same run.
 
 Run: ``python benchmarks/bench_million.py [--repeats 3] [--baseline REV] [--threads 1]``;
-writes ``benchmarks/results/million_fit_effects.json``.
+writes ``benchmarks/results/million_fit_effects.json``. ``--stages`` instead times the
+stages of the log-determinant set-up and the effects kernel (best of 3 inside one process
+per side, both sides twice in alternating order; printed, not written).
 """
 from __future__ import annotations
 
@@ -39,12 +41,62 @@ def run(case: dict, code_root: Path, threads: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def stages_child(W_path: str) -> dict:
+    """Best-of-3 wall and CPU seconds of each stage on the W saved at ``W_path``."""
+    import time
+
+    from spatialflow.models._linalg import logdet_approx as la
+    from spatialflow.models._linalg import operator_cache
+    from spatialflow.models.results.effects import EffectsKernel
+    W = sp.load_npz(W_path).tocsr()
+    best: dict[str, tuple[float, float]] = {}
+
+    def timed(label, fn):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        run = (time.perf_counter() - t0, time.process_time() - c0)
+        best[label] = min(best.get(label, (float("inf"), float("inf"))), run)
+        return out
+
+    for _ in range(3):
+        d = timed("symmetriser", lambda: la.symmetriser(W))
+        S = timed("similar S", lambda: la._similar_symmetric(W, d))
+        timed("exact tr(W^k), k <= 4", lambda: la._exact_power_traces(W, d, S))
+        timed("spectral enclosure", lambda: la.spectral_enclosure(W, symmetric=True))
+        X = sp.csr_matrix(S, dtype=np.float32)
+        timed("probe moments (30 probes, order 20)",
+              lambda: la._chebyshev_moments(X, 20, 30, 0, 4, "float32"))
+        timed("effects kernel set-up", lambda: EffectsKernel(W, trace_method="power"))
+        with operator_cache.disabled():
+            timed("TraceLogDet(W), all of it", lambda: la.TraceLogDet(W))
+    return {"stages": best, "load": os.getloadavg()[0]}
+
+
+def stages(args, tmp: Path, roots: dict) -> None:
+    for order in (("before", "after"), ("after", "before")):
+        for side in order:
+            env = dict(os.environ, PYTHONPATH=f"{roots[side]}{os.pathsep}{HERE}",
+                       OMP_NUM_THREADS="2")
+            proc = subprocess.run([sys.executable, __file__, "--stages-child",
+                                   str(tmp / "million_W.npz")], capture_output=True, text=True,
+                                  env=env, cwd=str(HERE), check=True)
+            out = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(side, f"load {out['load']:.2f}",
+                  "; ".join(f"{k} {w:.3f} s (CPU {c:.3f})" for k, (w, c) in out["stages"].items()),
+                  flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--baseline", default="42775a4")
     ap.add_argument("--threads", type=int, default=1, help="PROBE_THREADS of both sides")
+    ap.add_argument("--stages", action="store_true")
+    ap.add_argument("--stages-child")
     args = ap.parse_args()
+    if args.stages_child:
+        print(json.dumps(stages_child(args.stages_child)))
+        return
     runs: dict[str, list] = {"before": [], "after": []}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -54,6 +106,9 @@ def main() -> None:
         del W
         (tmp / "base").mkdir()
         roots = {"before": _baseline(args.baseline, tmp / "base"), "after": ROOT}
+        if args.stages:
+            stages(args, tmp, roots)
+            return
         case = {"tmp": str(tmp), "data": "million", "effects": True, "threads": args.threads}
         for _ in range(args.repeats):
             for side, root in roots.items():
