@@ -59,7 +59,11 @@ def inf_norm(W) -> float:
     return float(np.max(np.asarray(abs(W).sum(axis=1)).ravel(), initial=0.0))
 
 
-def is_row_standardised(W, *, atol: float = 1e-10) -> tuple[bool, bool]:
+#: Tolerance of a row sum of one (:func:`is_row_standardised`).
+ROW_SUM_ATOL = 1e-10
+
+
+def is_row_standardised(W, *, atol: float = ROW_SUM_ATOL) -> tuple[bool, bool]:
     """Whether all rows of ``W`` sum to one, and whether some rows are zero (islands).
 
     Returns

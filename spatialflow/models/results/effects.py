@@ -198,8 +198,13 @@ class EffectsKernel:
         self.n_probes, self.seed = int(n_probes), seed
         self.exact_diag_order = int(exact_diag_order)
         self.row_sums = np.asarray(W.sum(axis=1)).ravel()
-        self.all_rows_one, _ = _tr.is_row_standardised(W)
-        self.norm = _tr.inf_norm(W)
+        # The row sums serve all three facts (each was its own pass over W: 0.07 s at
+        # n = 10^6): the same sums as is_row_standardised's, and for W >= 0 the same as
+        # inf_norm's (|w| = w), so the same numbers.
+        self.all_rows_one = bool(np.all(np.abs(self.row_sums - 1.0) <= _tr.ROW_SUM_ATOL))
+        nonneg = W.nnz == 0 or float(W.data.min()) >= 0.0
+        self.norm = (float(np.max(self.row_sums, initial=0.0)) if nonneg
+                     else _tr.inf_norm(W))
         self._eig = None          # SymmetricEigen, or eigenvalues array
         self._values = None       # eigenvalues only
         self._traces = None       # Hutchinson tr(W^j)
