@@ -17,27 +17,34 @@ trace series of :class:`~spatialflow.models._linalg.logdet_approx.TraceLogDet`, 
 probes the effects reuse), the search corrects it with exact values instead:
 
 1. :math:`\rho_0 = \arg\min\, a - s\tilde L` (no factorisation);
-2. at :math:`\rho_k`, the exact :math:`L(\rho_k - h), L(\rho_k), L(\rho_k + h)` give the
-   correction :math:`c = L - \tilde L` and its first two derivatives by central differences
-   (:math:`h` = :data:`~spatialflow.models._linalg.logdet.SECOND_DIFFERENCE_STEP`, the points
-   :math:`\mathrm{tr}(G^2)` takes at the estimate);
-3. :math:`\rho_{k+1} = \arg\min\, a - s\,[\tilde L + c(\rho_k) + c'(\rho_k)(\rho-\rho_k) +
-   \tfrac12 c''(\rho_k)(\rho-\rho_k)^2]`, found by Brent's search on this cheap model and
-   polished by Newton steps on central differences of it (which resolve :math:`\rho` far
-   below Brent's :math:`\sqrt{\epsilon}` limit);
-4. :math:`\hat\rho = \rho_k` once :math:`|\rho_{k+1} - \rho_k| \le`
-   :data:`SEARCH_TOL` :math:`\cdot\max(|\rho_k|, \min(1, w/2))` (:math:`w` the width of the
-   admissible interval): the exact log-determinant and its
-   second difference at :math:`\hat\rho` are then already computed.
+2. round 1: the exact :math:`L(\rho_0 - h), L(\rho_0), L(\rho_0 + h)` give the correction
+   :math:`c = L - \tilde L` and its first two derivatives by central differences (:math:`h`
+   = :data:`~spatialflow.models._linalg.logdet.SECOND_DIFFERENCE_STEP`, the points
+   :math:`\mathrm{tr}(G^2)` takes at the estimate), and
+   :math:`\rho_1 = \arg\min\, a - s\,[\tilde L + c(\rho_0) + c'(\rho_0)(\rho-\rho_0) +
+   \tfrac12 c''(\rho_0)(\rho-\rho_0)^2]`, found by Brent's search on this cheap model and
+   polished by Newton steps on central differences of it (:func:`polish_minimum`, which
+   resolves :math:`\rho` far below Brent's :math:`\sqrt{\epsilon}` limit);
+3. round k >= 2: the same at :math:`\rho_{k-1}` with two more exact values,
+   :math:`L(\rho_{k-1} \pm h/2)`: Richardson's extrapolation of the two central differences
+   gives a slope free of their :math:`O(h^2)` error, and the difference between the two
+   minima (with and without it) measures that error in :math:`\rho`;
+4. :math:`\hat\rho = \rho_{k-1}` once the step :math:`|\rho_k - \rho_{k-1}|` plus that
+   measured error is at most :data:`SEARCH_TOL` :math:`\cdot\max(|\rho|, \min(1, w/2))`
+   (:math:`w` the width of the admissible interval): the exact log-determinant and its
+   second difference at :math:`\hat\rho` are then already computed. A larger measured error
+   (near a singular end of the interval, where the derivatives of :math:`c` grow like
+   powers of 1/distance) shrinks :math:`h` for the next round.
 
-The model's error in the derivative at :math:`\rho_{k+1}` is of order
-:math:`|c'''|\,|\rho_{k+1}-\rho_k|^2`, so the steps shrink quadratically; with the trace
-series' error of about 1e-5 in :math:`\rho_0` two rounds (six factorisations) suffice where
+The model's error in the slope at :math:`\rho_k` is of order
+:math:`|c'''|\,|\rho_k-\rho_{k-1}|^2`, so the steps shrink quadratically; with the trace
+series' error of about 1e-5 in :math:`\rho_0` two rounds (eight factorisations) suffice where
 Brent's search and the second difference take fourteen. The estimate is the maximiser of the
-exact likelihood (to :data:`SEARCH_TOL`); the surrogate only chooses where to look, so its
-probes do not change the answer beyond that tolerance. Whenever the conditions of the method
-do not hold -- no surrogate, a point outside the admissible interval, the model's minimum at
-the edge of its window, a non-finite value, no convergence in :data:`MAX_ROUNDS` rounds --
+exact likelihood to :data:`SEARCH_TOL` (measured 2e-11 at the 2,875 counties, where Brent's
+answer is 8e-9 away); the surrogate only chooses where to look, so its probes do not change
+the answer beyond that tolerance. Whenever the conditions of the method do not hold -- no
+surrogate, a point outside the admissible interval, a model's minimum at the edge of its
+window, a non-finite value, no convergence in :data:`MAX_ROUNDS` rounds --
 :func:`corrected_search` returns None and the caller runs Brent's search on the exact
 function.
 """
