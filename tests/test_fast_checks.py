@@ -28,6 +28,8 @@ from spatialflow.models._design.design import (GRAM_MIN_ROWS, check_finite, chec
 from spatialflow.weights import align, from_sparse
 from spatialflow.weights.align import WEIGHTS_SCALE_LIMITS, as_sparse, check_weights_values
 
+from _lattice import queen, row_std
+
 
 def outcome(fn, *args, **kwargs):
     """(exception type, message) of a call, or None if it returns."""
@@ -38,16 +40,6 @@ def outcome(fn, *args, **kwargs):
     return None
 
 
-def queen(side):
-    a = sp.diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(side, side))
-    A = sp.kron(a, a, format="csr")
-    A.setdiag(0)
-    A.eliminate_zeros()
-    return A
-
-
-def row_std(A):
-    return (sp.diags(1.0 / np.asarray(A.sum(axis=1)).ravel()) @ A).tocsr()
 
 
 # ----------------------------------------------------------------------------- weights

@@ -20,6 +20,8 @@ from spatialflow.models._linalg.logdet import EigenLogDet, SparseLULogDet, make_
 from spatialflow.models._linalg.logdet_approx import TraceLogDet, symmetrisable
 from spatialflow.models._linalg.memory import available_memory, estimate_logdet_bytes
 
+from _lattice import queen as queen_pattern, row_std
+
 Z_MC = 4.0
 #: rho from the approximate likelihood vs the exact one (the issue's target).
 RHO_ATOL = 1e-3
@@ -27,15 +29,8 @@ RHOS = (-0.6, -0.2, 0.3, 0.6, 0.85)
 
 
 def queen(rows, cols=None, *, standardise=True):
-    cols = cols or rows
-    a = sp.diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(rows, rows))
-    b = sp.diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(cols, cols))
-    A = sp.kron(a, b).tocsr()
-    A.setdiag(0)
-    A.eliminate_zeros()
-    if not standardise:
-        return A
-    return (sp.diags(1.0 / np.asarray(A.sum(axis=1)).ravel()) @ A).tocsr()
+    A = queen_pattern(rows, cols)
+    return row_std(A) if standardise else A
 
 
 def torus(rows, cols):

@@ -24,20 +24,12 @@ from spatialflow.models._linalg.logdet_approx import TraceLogDet, _chebyshev_mom
 from spatialflow.weights import from_sparse
 from spatialflow.weights.align import _graph_csr, as_sparse
 
+from _lattice import queen, row_std
+
 Z_MC = 4.0
 RHOS = (-0.5, 0.3, 0.6, 0.85)
 
 
-def queen(side):
-    a = sp.diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(side, side))
-    A = sp.kron(a, a, format="csr")
-    A.setdiag(0)
-    A.eliminate_zeros()
-    return A
-
-
-def row_std(A):
-    return (sp.diags(1.0 / np.asarray(A.sum(axis=1)).ravel()) @ A).tocsr()
 
 
 @pytest.fixture(scope="module")
