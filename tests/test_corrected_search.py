@@ -7,7 +7,6 @@ timings: the number of factorisations is counted (what the speed comes from).
 """
 from __future__ import annotations
 
-import warnings
 
 import libpysal
 import numpy as np
@@ -60,7 +59,9 @@ def _exact_lag_maximiser(W: sp.spmatrix, y: np.ndarray, X: np.ndarray) -> float:
     def score(r):
         return -n * (r * sLL - s0L) / (s00 - 2 * r * s0L + r * r * sLL) - np.sum(
             omega / (1 - r * omega))
-    return so.brentq(score, -0.9, 0.99999, xtol=1e-15)
+    lower, upper = 1 / omega.min(), 1 / omega.max()      # the admissible interval
+    width = upper - lower
+    return so.brentq(score, lower + 1e-7 * width, upper - 1e-7 * width, xtol=1e-15)
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +86,23 @@ def test_the_lu_estimate_is_the_exact_likelihoods_maximiser(rho, seed):
     # objective: search.polish_minimum) finds the same maximiser.
     eigen = sf.SAR.from_formula("y ~ x", data=df, w=w).fit(logdet="eigen")
     assert abs(eigen.params["rho"] - truth) <= RHO_ATOL * max(1.0, abs(truth))
+
+
+@pytest.mark.parametrize("rho, corrected", [(0.1, True), (-0.1, True), (0.12, True),
+                                             (-0.2, False)])
+def test_a_binary_w_is_searched_the_same_way(rho, corrected):
+    # Not row-standardised: the surrogate's interval comes from ARPACK's largest eigenvalue
+    # and Gershgorin's lower end -1/8 (narrower than the exact (-0.25, 0.126)); inside it the
+    # estimate is the exact maximiser, beyond it Brent's search finds it.
+    from _lattice import queen
+    W = queen(30)
+    n = W.shape[0]
+    g = libpysal.graph.Graph.from_sparse(W, ids=pd.RangeIndex(n))
+    df = _sar_data(W, rho, 3)
+    res = sf.SAR.from_formula("y ~ x", data=df, w=g).fit(logdet="lu")
+    assert res.extra.optimizer["message"].startswith("corrected Newton search") == corrected
+    truth = _exact_lag_maximiser(W, df["y"].to_numpy(), np.column_stack([np.ones(n), df["x"]]))
+    assert abs(res.params["rho"] - truth) <= (RHO_ATOL if corrected else BRENT_ATOL)
 
 
 def test_eight_factorisations_give_the_estimate_its_loglik_and_its_observed_information(
