@@ -267,10 +267,11 @@ def fit_dynamic(panel: PanelData, ld, *, effects: str, dynamic: str,
     sigma2, llf = raw.sigma2, raw.llf
     star = design.logdet(ld)
 
-    # Fully within-transformed response and its lag (time effects swept by demeaning).
-    yw = design.sweep(yt)
-    Zw = design.sweep(Zt)
-    Wyw = design.sweep(design.lag(yw))
+    # The fully within-transformed response, regressors and lag: yt and Zt are already
+    # demeaned by unit (and by period under two-way effects), and design.lag demeans the
+    # lag by period when the periods are swept (Design.lag_demeaned).
+    yw, Zw = yt, Zt
+    Wyw = design.lag(yw)
 
     def information_at(d, r, s2):
         ew = yw - r * Wyw - Zw @ d

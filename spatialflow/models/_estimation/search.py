@@ -77,8 +77,6 @@ class SearchResult:
     """What :func:`corrected_search` found: ``x``, ``nfev`` (exact log-determinants),
     ``rounds`` and ``message`` (read like scipy's ``OptimizeResult``)."""
 
-    success = True
-
     def __init__(self, x: float, nfev: int, rounds: int):
         self.x, self.nfev, self.rounds = float(x), int(nfev), int(rounds)
         self.message = (f"corrected Newton search: converged to {SEARCH_TOL:g} in {rounds} "
